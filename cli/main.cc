@@ -1,0 +1,25 @@
+// cogwatch: one binary for scraping, storing, querying and alerting.
+// Subcommands are added as the modules behind them land.
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/selfcheck.h"
+#include "cli/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cogwatch: a lightweight Prometheus-compatible alerting engine for ML model services"};
+  app.name("cogwatch");
+  app.set_version_flag("--version", std::string("cogwatch ") + cogwatch::cli::kVersion);
+  app.require_subcommand(1);
+
+  cogwatch::cli::SelfcheckOptions selfcheck;
+  CLI::App* sc = app.add_subcommand("selfcheck", "Store synthetic Cog metrics, read them back and verify them");
+  sc->add_option("--targets", selfcheck.targets, "Simulated Cog predictors")->check(CLI::Range(1, 100000));
+  sc->add_option("--hours", selfcheck.hours, "Hours of 15s samples")->check(CLI::Range(1, 24 * 30));
+
+  CLI11_PARSE(app, argc, argv);
+  if (sc->parsed()) return cogwatch::cli::run_selfcheck(selfcheck, std::cout);
+  return 0;
+}

@@ -1,0 +1,5 @@
+#pragma once
+
+namespace cogwatch::cli {
+inline constexpr const char* kVersion = COGWATCH_VERSION;
+}  // namespace cogwatch::cli

@@ -1,0 +1,7 @@
+# cogwatch_target_defaults(target): the include root and warnings every
+# cogwatch target shares.
+function(cogwatch_target_defaults target)
+  target_include_directories(${target} PUBLIC ${COGWATCH_ROOT})
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                         -Wnon-virtual-dtor -Wno-unused-parameter)
+endfunction()

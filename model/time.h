@@ -1,0 +1,43 @@
+// Time as cogwatch stores it: int64 milliseconds since the Unix epoch, as
+// Prometheus does, and durations in Prometheus's notation ("1h30m", "15d").
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "model/error.h"
+
+namespace cogwatch {
+
+// Milliseconds since 1970-01-01T00:00:00Z.
+using Timestamp = int64_t;
+// A span of time in milliseconds; may be negative (e.g. a negative offset).
+using Duration = int64_t;
+
+inline constexpr Timestamp kMinTimestamp = std::numeric_limits<int64_t>::min();
+inline constexpr Timestamp kMaxTimestamp = std::numeric_limits<int64_t>::max();
+
+inline constexpr Duration kMillisecond = 1;
+inline constexpr Duration kSecond = 1000;
+inline constexpr Duration kMinute = 60 * kSecond;
+inline constexpr Duration kHour = 60 * kMinute;
+inline constexpr Duration kDay = 24 * kHour;
+inline constexpr Duration kWeek = 7 * kDay;
+inline constexpr Duration kYear = 365 * kDay;
+
+// Parses a duration the way Prometheus's model.ParseDuration does: units in
+// the order y, w, d, h, m, s, ms, each at most once, integer amounts, e.g.
+// "1h30m", "15d", "500ms"; "0" is zero. Returns kInvalidArgument for anything
+// else (empty, "1.5h", "5m1h", negative, overflow).
+Result<Duration> parse_duration(std::string_view text);
+
+// Formats as Prometheus's model.Duration.String(): "0s", "1h30m", "90d";
+// years and weeks only when they divide exactly. Negative durations get a
+// leading '-'.
+std::string format_duration(Duration d);
+
+}  // namespace cogwatch

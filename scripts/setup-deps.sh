@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package cogwatch needs to build, test and benchmark.
+# Idempotent: packages already present are left alone, and apt is only asked
+# to update its lists when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake g++ make pkg-config ccache
+  # libraries (see docs/architecture.md, "Dependencies")
+  tao-pegtl-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libyaml-cpp-dev libre2-dev zlib1g-dev libcli11-dev
+  libxxhash-dev libspdlog-dev libfmt-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+echo "setup-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,197 @@
+// Chunks: compressed runs of float samples, Gorilla-style, in the same byte
+// format as Prometheus's XOR chunks (tsdb/chunkenc/xor.go). The format is
+// drawn in docs/chunk-format.md; in short:
+//
+//   num_samples:u16 BE | t0:varint | v0:64 bits | t1-t0:uvarint | v1:xor |
+//   (dod(t_i):varbit | v_i:xor)... | zero padding to a byte
+//
+// Timestamps are stored as delta-of-delta in 1, 16, 20, 24 or 68 bits;
+// values as the XOR with the previous value, reusing the previous window of
+// meaningful bits when the new XOR fits inside it.
+//
+// A Chunk is immutable and reference-counted (ChunkRef), so queries can hold
+// chunks while the head keeps appending and retention drops old ones.
+// ChunkWriter builds the open chunk of a series; ChunkIterator decodes.
+//
+// Thread-safety: Chunk and ChunkRef may be shared between threads.
+// ChunkWriter and ChunkIterator are single-threaded.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "model/error.h"
+#include "model/time.h"
+
+namespace cogwatch::tsdb {
+
+inline constexpr size_t kChunkHeaderBytes = 2;
+
+// When the open chunk of a series is closed and a new one begun.
+struct ChunkLimits {
+  // Samples per chunk; Prometheus uses 120 (about 1.4 bytes each for regular
+  // scrapes, and a cheap seek).
+  uint16_t max_samples = 120;
+  // Bytes per chunk, so noisy values (e.g. random floats, 9+ bytes each) do
+  // not make huge chunks.
+  uint32_t max_bytes = 1024;
+  // Chunks never cross a boundary of this aligned window (Prometheus's
+  // 2h chunk range), so old data is dropped in whole, time-bounded chunks.
+  Duration time_window = 2 * kHour;
+};
+
+// An immutable chunk. Created only by ChunkWriter::seal() and Chunk::copy().
+class Chunk {
+ public:
+  Chunk(const Chunk&) = delete;
+  Chunk& operator=(const Chunk&) = delete;
+
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+  uint32_t size() const { return size_; }  // encoded bytes, header included
+  uint16_t num_samples() const { return num_samples_; }
+  Timestamp min_time() const { return min_time_; }
+  Timestamp max_time() const { return max_time_; }
+  // Heap bytes this chunk occupies (header struct + encoded bytes).
+  size_t allocated_bytes() const { return sizeof(Chunk) + size_; }
+
+ private:
+  friend class ChunkRef;
+  friend class ChunkWriter;
+  Chunk() = default;
+  // The only way to make one: one allocation holding this header and bytes.
+  static class ChunkRef make(const uint8_t* bytes, uint32_t size, uint16_t num_samples, Timestamp min_time,
+                             Timestamp max_time);
+
+  mutable std::atomic<uint32_t> refs_{1};
+  uint32_t size_ = 0;
+  uint16_t num_samples_ = 0;
+  Timestamp min_time_ = 0;
+  Timestamp max_time_ = 0;
+};
+
+// A shared reference to an immutable Chunk; 8 bytes, copy = atomic increment.
+class ChunkRef {
+ public:
+  ChunkRef() = default;
+  ChunkRef(const ChunkRef& o) noexcept : c_(o.c_) {
+    if (c_) c_->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ChunkRef(ChunkRef&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+  ChunkRef& operator=(ChunkRef o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~ChunkRef();
+
+  const Chunk* get() const { return c_; }
+  const Chunk* operator->() const { return c_; }
+  const Chunk& operator*() const { return *c_; }
+  explicit operator bool() const { return c_ != nullptr; }
+
+  // Builds a chunk from encoded bytes (e.g. read back from disk). The bytes
+  // are not validated here; a ChunkIterator over bad bytes reports err().
+  static ChunkRef from_bytes(const uint8_t* bytes, uint32_t size, Timestamp min_time, Timestamp max_time);
+
+ private:
+  friend class Chunk;
+  explicit ChunkRef(const Chunk* adopted) : c_(adopted) {}
+  const Chunk* c_ = nullptr;
+};
+
+// Encodes samples into a growing buffer: the open ("head") chunk of a series.
+class ChunkWriter {
+ public:
+  ChunkWriter() = default;
+  ChunkWriter(ChunkWriter&&) noexcept = default;
+  ChunkWriter& operator=(ChunkWriter&&) noexcept = default;
+
+  // Appends one sample.
+  // REQUIRES: t > max_time() unless empty() (the head enforces ordering).
+  void append(Timestamp t, double v);
+
+  bool empty() const { return num_samples_ == 0; }
+  uint16_t num_samples() const { return num_samples_; }
+  uint32_t size() const { return size_; }
+  Timestamp min_time() const { return min_time_; }
+  Timestamp max_time() const { return t_; }
+  // Heap bytes held by the buffer (its capacity).
+  size_t allocated_bytes() const { return capacity_; }
+
+  // An immutable copy of what was written so far (for a query snapshot).
+  // REQUIRES: !empty().
+  ChunkRef snapshot() const;
+  // Moves the contents into an immutable chunk and resets to empty.
+  // REQUIRES: !empty().
+  ChunkRef seal();
+  // Discards everything written.
+  void clear() { *this = ChunkWriter(); }
+
+ private:
+  void reserve(uint32_t bytes);
+  void write_bits(uint64_t value, unsigned nbits);  // nbits <= 64
+  void write_byte(uint8_t b) { write_bits(b, 8); }
+  void write_varint_bytes(uint64_t v);               // LEB128, unsigned
+  void write_xor(uint64_t v_bits);
+
+  std::unique_ptr<uint8_t[]> buf_;
+  uint32_t size_ = 0;       // bytes in use, including a partly filled last byte
+  uint32_t capacity_ = 0;
+  uint8_t free_bits_ = 0;   // unused low bits in buf_[size_-1]
+  uint8_t leading_ = 0xff;  // XOR window of the last value; 0xff: none yet
+  uint8_t trailing_ = 0;
+  uint16_t num_samples_ = 0;
+  Timestamp min_time_ = 0;
+  Timestamp t_ = 0;         // last timestamp
+  uint64_t t_delta_ = 0;    // last timestamp delta, modulo 2^64
+  uint64_t v_bits_ = 0;     // last value's bits
+};
+
+// Decodes one chunk's bytes. Before the first next() or seek(), t() and v()
+// are undefined. next() and seek() return false at the end or when the bytes
+// are corrupt or truncated; err() then tells which.
+class ChunkIterator {
+ public:
+  ChunkIterator() = default;
+  ChunkIterator(const uint8_t* data, size_t size);
+  explicit ChunkIterator(const Chunk& c) : ChunkIterator(c.data(), c.size()) {}
+
+  bool next();
+  // Advances to the first sample with timestamp >= t; stays put if the
+  // current sample already qualifies. Never moves backwards.
+  bool seek(Timestamp t);
+  Timestamp t() const { return t_; }
+  double v() const;
+  // Samples decoded so far; the header says how many there are.
+  uint16_t read() const { return read_; }
+  uint16_t num_samples() const { return num_samples_; }
+  const Status& err() const { return err_; }
+
+ private:
+  // Bit reader: buf_ holds `valid_` not-yet-consumed bits, most significant
+  // first; bits below them are either zero or the correct following bits.
+  void refill();
+  uint64_t read_bits(unsigned nbits);  // nbits <= 56
+  uint64_t read_bits64();
+  bool read_uvarint(uint64_t& out);
+  bool fail(const char* what);
+  bool read_xor();
+
+  const uint8_t* p_ = nullptr;    // next byte to load into buf_
+  const uint8_t* end_ = nullptr;
+  uint64_t buf_ = 0;
+  unsigned valid_ = 0;
+  uint16_t num_samples_ = 0;
+  uint16_t read_ = 0;
+  uint8_t leading_ = 0;
+  uint8_t trailing_ = 0;
+  Timestamp t_ = 0;
+  uint64_t t_delta_ = 0;  // modulo 2^64, as written
+  uint64_t v_bits_ = 0;
+  Status err_;
+};
+
+}  // namespace cogwatch::tsdb

@@ -1,0 +1,262 @@
+#include "tsdb/head.h"
+
+#include <algorithm>
+
+#include "tsdb/internal/head_appender.h"
+#include "tsdb/internal/mem_series.h"
+#include "tsdb/internal/postings.h"
+
+namespace cogwatch::tsdb {
+
+using internal::MemSeries;
+
+Head::Head(HeadOptions options)
+    : options_(options),
+      stripes_(std::make_unique<Stripe[]>(kStripes)),
+      index_(std::make_unique<internal::PostingsIndex>()) {}
+
+Head::~Head() = default;
+
+std::unique_ptr<Appender> Head::appender() { return std::make_unique<internal::HeadAppender>(*this); }
+
+MemSeries* Head::find_locked(const Stripe& stripe, const Labels& labels) {
+  const uint64_t hash = labels.hash();
+  if (auto it = stripe.by_hash.find(hash); it != stripe.by_hash.end()) {
+    if (it->second->labels == labels) return it->second;
+    if (auto c = stripe.hash_conflicts.find(hash); c != stripe.hash_conflicts.end()) {
+      for (MemSeries* s : c->second) {
+        if (s->labels == labels) return s;
+      }
+    }
+  }
+  return nullptr;
+}
+
+MemSeries* Head::create_locked(Stripe& stripe, const Labels& labels) {
+  // The ref's low bits name the stripe, so lookups by ref and by labels
+  // meet in the same stripe; the high bits grow, keeping postings sorted.
+  const SeriesRef ref = next_series_id_.fetch_add(1, std::memory_order_relaxed) << kStripeBits |
+                        stripe_of_hash(labels.hash());
+  auto owned = std::make_unique<MemSeries>(ref, intern_labels(symbols_, labels));
+  MemSeries* s = owned.get();
+  stripe.by_ref.emplace(ref, std::move(owned));
+  auto [it, inserted] = stripe.by_hash.try_emplace(labels.hash(), s);
+  if (!inserted) stripe.hash_conflicts[labels.hash()].push_back(s);
+  label_bytes_.fetch_add(static_cast<int64_t>(s->labels.allocated_bytes()), std::memory_order_relaxed);
+  num_series_.fetch_add(1, std::memory_order_relaxed);
+  series_created_.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+void Head::index_series(SeriesRef ref, const Labels& labels) {
+  std::unique_lock lock(index_mu_);
+  index_->add(ref, labels);
+}
+
+void Head::note_time_range(Timestamp mint, Timestamp maxt) {
+  Timestamp cur = min_time_.load(std::memory_order_relaxed);
+  while (mint < cur && !min_time_.compare_exchange_weak(cur, mint, std::memory_order_relaxed)) {
+  }
+  cur = max_time_.load(std::memory_order_relaxed);
+  while (maxt > cur && !max_time_.compare_exchange_weak(cur, maxt, std::memory_order_relaxed)) {
+  }
+}
+
+std::vector<SeriesData> Head::select(const std::vector<LabelMatcher>& matchers, Timestamp mint,
+                                     Timestamp maxt) const {
+  std::vector<SeriesData> out;
+  if (mint > maxt) return out;
+  std::shared_lock commit_lock(commit_mu_);
+  internal::Postings refs;
+  {
+    std::shared_lock lock(index_mu_);
+    refs = index_->select(matchers);
+  }
+  out.reserve(refs.size());
+  for (SeriesRef ref : refs) {
+    const Stripe& stripe = stripes_[stripe_of_ref(ref)];
+    std::lock_guard lock(stripe.mu);
+    auto it = stripe.by_ref.find(ref);
+    if (it == stripe.by_ref.end()) continue;  // removed since the index lookup
+    const MemSeries& s = *it->second;
+    if (s.empty() || s.last_t < mint || s.min_time() > maxt) continue;
+    SeriesData d;
+    d.labels = s.labels;
+    d.mint = mint;
+    d.maxt = maxt;
+    s.snapshot(mint, maxt, d.chunks);
+    out.push_back(std::move(d));
+  }
+  commit_lock.unlock();
+  std::sort(out.begin(), out.end(), [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
+  return out;
+}
+
+std::vector<std::string> Head::label_names(const std::vector<LabelMatcher>& matchers) const {
+  if (matchers.empty()) {
+    std::shared_lock lock(index_mu_);
+    return index_->label_names();
+  }
+  std::vector<std::string> names;
+  for (const SeriesData& s : select(matchers, kMinTimestamp, kMaxTimestamp)) {
+    for (const Label l : s.labels) names.emplace_back(l.name);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::vector<std::string> Head::label_values(const std::string& name,
+                                            const std::vector<LabelMatcher>& matchers) const {
+  if (matchers.empty()) {
+    std::shared_lock lock(index_mu_);
+    return index_->label_values(name);
+  }
+  std::vector<std::string> values;
+  for (const SeriesData& s : select(matchers, kMinTimestamp, kMaxTimestamp)) {
+    if (std::string_view v = s.labels.get(name); !v.empty()) values.emplace_back(v);
+  }
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+std::pair<uint64_t, uint64_t> Head::drop_chunks_before(Timestamp cutoff) {
+  uint64_t chunks = 0, bytes = 0;
+  Timestamp new_min = kMaxTimestamp;
+  for (size_t i = 0; i < kStripes; ++i) {
+    Stripe& stripe = stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    for (auto& [ref, s] : stripe.by_ref) {
+      const size_t before = s->closed.size() + (s->open.empty() ? 0 : 1);
+      bytes += s->drop_chunks_before(cutoff);
+      chunks += before - s->closed.size() - (s->open.empty() ? 0 : 1);
+      if (!s->empty()) new_min = std::min(new_min, s->min_time());
+    }
+  }
+  chunk_bytes_.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  chunks_dropped_.fetch_add(chunks, std::memory_order_relaxed);
+  min_time_.store(new_min, std::memory_order_relaxed);
+  return {chunks, bytes};
+}
+
+Timestamp Head::size_cutoff() const {
+  const auto limit = static_cast<int64_t>(options_.retention_bytes);
+  int64_t excess = chunk_bytes_.load(std::memory_order_relaxed) - limit;
+  if (options_.retention_bytes == 0 || excess <= 0) return kMinTimestamp;
+  // Oldest chunks first: the cutoff is just past the newest chunk that must
+  // go for the rest to fit.
+  std::vector<std::pair<Timestamp, size_t>> chunks;  // (max_time, bytes)
+  for (size_t i = 0; i < kStripes; ++i) {
+    const Stripe& stripe = stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    for (const auto& [ref, s] : stripe.by_ref) {
+      for (const ChunkRef& c : s->closed) chunks.emplace_back(c->max_time(), c->allocated_bytes());
+      if (!s->open.empty()) chunks.emplace_back(s->open.max_time(), s->open.allocated_bytes());
+    }
+  }
+  std::sort(chunks.begin(), chunks.end());
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    excess -= static_cast<int64_t>(chunks[i].second);
+    // Chunks with the same max_time go together.
+    if (excess <= 0 && (i + 1 == chunks.size() || chunks[i + 1].first != chunks[i].first)) {
+      return chunks[i].first == kMaxTimestamp ? kMaxTimestamp : chunks[i].first + 1;
+    }
+  }
+  return kMaxTimestamp;
+}
+
+uint64_t Head::collect_garbage() {
+  std::vector<std::pair<SeriesRef, Labels>> removed;
+  for (size_t i = 0; i < kStripes; ++i) {
+    Stripe& stripe = stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    boost::unordered::erase_if(stripe.by_ref, [&](const auto& entry) {
+      MemSeries& s = *entry.second;
+      if (!s.empty() || s.pending > 0) return false;
+      const uint64_t hash = s.labels.hash();
+      auto h = stripe.by_hash.find(hash);
+      auto c = stripe.hash_conflicts.find(hash);
+      if (h != stripe.by_hash.end() && h->second == &s) {
+        // Promote a conflicting series with the same hash, if any.
+        if (c != stripe.hash_conflicts.end()) {
+          h->second = c->second.back();
+          c->second.pop_back();
+          if (c->second.empty()) stripe.hash_conflicts.erase(c);
+        } else {
+          stripe.by_hash.erase(h);
+        }
+      } else if (c != stripe.hash_conflicts.end()) {
+        std::erase(c->second, &s);
+        if (c->second.empty()) stripe.hash_conflicts.erase(c);
+      }
+      label_bytes_.fetch_sub(static_cast<int64_t>(s.labels.allocated_bytes()), std::memory_order_relaxed);
+      removed.emplace_back(s.ref, s.labels);
+      return true;
+    });
+  }
+  if (removed.empty()) return 0;
+  std::sort(removed.begin(), removed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  {
+    std::unique_lock lock(index_mu_);
+    index_->remove(removed);
+  }
+  const uint64_t n = removed.size();
+  num_series_.fetch_sub(n, std::memory_order_relaxed);
+  series_removed_.fetch_add(n, std::memory_order_relaxed);
+  removed.clear();  // release the labels before sweeping their symbols
+  symbols_.sweep();
+  return n;
+}
+
+RetentionResult Head::apply_retention() {
+  RetentionResult r;
+  const Timestamp newest = max_time_.load(std::memory_order_relaxed);
+  if (options_.retention_time > 0 && newest != kMinTimestamp && newest - kMinTimestamp > options_.retention_time) {
+    r.cutoff = newest - options_.retention_time;
+  }
+  r.cutoff = std::max(r.cutoff, size_cutoff());
+  if (r.cutoff != kMinTimestamp) std::tie(r.chunks_dropped, r.bytes_freed) = drop_chunks_before(r.cutoff);
+  r.series_removed = collect_garbage();
+  return r;
+}
+
+HeadStats Head::stats() const {
+  HeadStats s;
+  s.series = num_series_.load(std::memory_order_relaxed);
+  s.series_created = series_created_.load(std::memory_order_relaxed);
+  s.series_removed = series_removed_.load(std::memory_order_relaxed);
+  s.samples_appended = samples_appended_.load(std::memory_order_relaxed);
+  s.out_of_order_samples = out_of_order_.load(std::memory_order_relaxed);
+  s.duplicate_samples = duplicates_.load(std::memory_order_relaxed);
+  s.chunks_dropped = chunks_dropped_.load(std::memory_order_relaxed);
+  s.min_time = min_time_.load(std::memory_order_relaxed);
+  s.max_time = max_time_.load(std::memory_order_relaxed);
+  return s;
+}
+
+MemoryStats Head::memory() const {
+  MemoryStats m;
+  m.chunk_bytes = static_cast<uint64_t>(std::max<int64_t>(0, chunk_bytes_.load(std::memory_order_relaxed)));
+  m.label_bytes = static_cast<uint64_t>(std::max<int64_t>(0, label_bytes_.load(std::memory_order_relaxed))) +
+                  symbols_.allocated_bytes();
+  {
+    std::shared_lock lock(index_mu_);
+    m.index_bytes = index_->allocated_bytes();
+  }
+  // Series records (and the closed-chunk lists' own arrays), plus the
+  // per-stripe maps: one flat-map slot holds key, value and a metadata byte.
+  m.series_bytes = kStripes * sizeof(Stripe);
+  for (size_t i = 0; i < kStripes; ++i) {
+    const Stripe& stripe = stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    m.series_bytes += stripe.by_ref.bucket_count() * (sizeof(SeriesRef) + sizeof(void*) + 1) +
+                      stripe.by_hash.bucket_count() * (sizeof(uint64_t) + sizeof(void*) + 1);
+    for (const auto& [ref, s] : stripe.by_ref) {
+      m.series_bytes += sizeof(MemSeries) + s->closed.capacity() * sizeof(ChunkRef);
+    }
+  }
+  return m;
+}
+
+}  // namespace cogwatch::tsdb

@@ -1,0 +1,114 @@
+#include "tsdb/internal/head_appender.h"
+
+#include <algorithm>
+
+#include "tsdb/internal/mem_series.h"
+
+namespace cogwatch::tsdb::internal {
+
+Error HeadAppender::reject(ErrorCode code, const MemSeries& s, Timestamp t) {
+  if (code == ErrorCode::kOutOfOrder) {
+    head_.out_of_order_.fetch_add(1, std::memory_order_relaxed);
+    return make_error(code, "out of order sample: timestamp " + std::to_string(t) + " is older than the newest sample (" +
+                                std::to_string(std::max(s.last_t, s.pending_max_t)) + ") of series " +
+                                s.labels.to_string());
+  }
+  head_.duplicates_.fetch_add(1, std::memory_order_relaxed);
+  return make_error(code, "duplicate sample for timestamp " + std::to_string(t) + " with a different value in series " +
+                              s.labels.to_string());
+}
+
+Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, double v) {
+  switch (s.check(t, v, /*with_pending=*/true)) {
+    case Appendable::kOk:
+      break;
+    case Appendable::kSameSample:
+      return s.ref;  // already stored; as in Prometheus, not an error
+    case Appendable::kOutOfOrder:
+      return reject(ErrorCode::kOutOfOrder, s, t);
+    case Appendable::kDuplicate:
+      return reject(ErrorCode::kDuplicateSample, s, t);
+  }
+  if (s.pending == 0 || t > s.pending_max_t) s.pending_max_t = t;
+  ++s.pending;
+  pending_.push_back({&s, t, v});
+  return s.ref;
+}
+
+Result<SeriesRef> HeadAppender::append(const Labels& labels, Timestamp t, double v) {
+  if (labels.empty()) return make_error(ErrorCode::kInvalidArgument, "empty label set");
+  Head::Stripe& stripe = head_.stripes_[Head::stripe_of_hash(labels.hash())];
+  Result<SeriesRef> result = SeriesRef{0};
+  Labels created;  // set when this call created the series
+  SeriesRef created_ref = 0;
+  {
+    std::lock_guard lock(stripe.mu);
+    MemSeries* s = Head::find_locked(stripe, labels);
+    if (s == nullptr) {
+      s = head_.create_locked(stripe, labels);
+      created = s->labels;
+      created_ref = s->ref;
+    }
+    result = add_locked(*s, t, v);
+  }
+  // Indexing takes the index lock, which is never taken under a stripe lock.
+  if (created_ref != 0) head_.index_series(created_ref, created);
+  return result;
+}
+
+Result<SeriesRef> HeadAppender::append(SeriesRef ref, Timestamp t, double v) {
+  Head::Stripe& stripe = head_.stripes_[Head::stripe_of_ref(ref)];
+  std::lock_guard lock(stripe.mu);
+  auto it = stripe.by_ref.find(ref);
+  if (it == stripe.by_ref.end()) {
+    return make_error(ErrorCode::kNotFound, "unknown series ref " + std::to_string(ref));
+  }
+  return add_locked(*it->second, t, v);
+}
+
+CommitResult HeadAppender::commit() {
+  CommitResult result;
+  Timestamp mint = kMaxTimestamp, maxt = kMinTimestamp;
+  int64_t chunk_bytes = 0;
+  std::unique_lock commit_lock(head_.commit_mu_);  // queries see all or nothing
+  for (const PendingSample& p : pending_) {
+    MemSeries& s = *p.series;
+    std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
+    switch (s.check(p.t, p.v, /*with_pending=*/false)) {
+      case Appendable::kOk:
+        chunk_bytes += s.append(p.t, p.v, head_.options_.chunk_limits);
+        ++result.appended;
+        mint = std::min(mint, p.t);
+        maxt = std::max(maxt, p.t);
+        break;
+      case Appendable::kSameSample:
+        break;
+      case Appendable::kOutOfOrder:
+        ++result.out_of_order;
+        break;
+      case Appendable::kDuplicate:
+        ++result.duplicates;
+        break;
+    }
+    if (--s.pending == 0) s.pending_max_t = s.last_t;
+  }
+  commit_lock.unlock();
+  pending_.clear();
+  head_.chunk_bytes_.fetch_add(chunk_bytes, std::memory_order_relaxed);
+  head_.samples_appended_.fetch_add(result.appended, std::memory_order_relaxed);
+  head_.out_of_order_.fetch_add(result.out_of_order, std::memory_order_relaxed);
+  head_.duplicates_.fetch_add(result.duplicates, std::memory_order_relaxed);
+  if (result.appended > 0) head_.note_time_range(mint, maxt);
+  return result;
+}
+
+void HeadAppender::rollback() {
+  for (const PendingSample& p : pending_) {
+    MemSeries& s = *p.series;
+    std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
+    if (--s.pending == 0) s.pending_max_t = s.last_t;
+  }
+  pending_.clear();
+}
+
+}  // namespace cogwatch::tsdb::internal

@@ -1,0 +1,43 @@
+// HeadAppender: the Appender of a Head. Samples are checked and counted as
+// pending in their series when appended (which keeps the series from being
+// garbage-collected), and written into chunks at commit, each under its
+// stripe lock.
+//
+// Thread-safety: one thread at a time, as every Appender.
+#pragma once
+
+#include <vector>
+
+#include "tsdb/appender.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::tsdb::internal {
+
+struct MemSeries;
+
+class HeadAppender final : public Appender {
+ public:
+  explicit HeadAppender(Head& head) : head_(head) {}
+  ~HeadAppender() override { rollback(); }
+
+  Result<SeriesRef> append(const Labels& labels, Timestamp t, double v) override;
+  Result<SeriesRef> append(SeriesRef ref, Timestamp t, double v) override;
+  CommitResult commit() override;
+  void rollback() override;
+
+ private:
+  struct PendingSample {
+    MemSeries* series;  // valid while its pending count includes this sample
+    Timestamp t;
+    double v;
+  };
+  // Checks the sample against series s and records it as pending.
+  // REQUIRES: the stripe lock of s held.
+  Result<SeriesRef> add_locked(MemSeries& s, Timestamp t, double v);
+  Error reject(ErrorCode code, const MemSeries& s, Timestamp t);
+
+  Head& head_;
+  std::vector<PendingSample> pending_;
+};
+
+}  // namespace cogwatch::tsdb::internal

@@ -1,0 +1,183 @@
+#include "tsdb/internal/postings.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace cogwatch::tsdb::internal {
+
+void PostingsIndex::add(SeriesRef ref, const Labels& labels) {
+  all_.push_back(ref);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const Symbol& name = labels.name_symbol(i);
+    const Symbol& value = labels.value_symbol(i);
+    auto [n, added_name] = names_.try_emplace(name.view());
+    if (added_name) n->second.name = name;
+    auto [v, added_value] = n->second.values.try_emplace(value.view());
+    if (added_value) v->second.value = value;
+    v->second.refs.push_back(ref);
+  }
+}
+
+void PostingsIndex::remove(const std::vector<std::pair<SeriesRef, Labels>>& series) {
+  if (series.empty()) return;
+  // Group the refs by list, so each affected list is filtered once.
+  boost::unordered_flat_map<ValueEntry*, Postings> doomed;
+  Postings refs;
+  for (const auto& [ref, labels] : series) {
+    refs.push_back(ref);
+    for (const Label l : labels) {
+      auto n = names_.find(l.name);
+      if (n == names_.end()) continue;
+      auto v = n->second.values.find(l.value);
+      if (v != n->second.values.end()) doomed[&v->second].push_back(ref);
+    }
+  }
+  for (auto& [entry, gone] : doomed) {
+    sort_unique(gone);
+    entry->refs = subtract(entry->refs, gone);
+  }
+  sort_unique(refs);
+  all_ = subtract(all_, refs);
+  // Drop lists and names left empty, so label_values() only shows live ones.
+  boost::unordered::erase_if(names_, [](auto& n) {
+    boost::unordered::erase_if(n.second.values, [](const auto& v) { return v.second.refs.empty(); });
+    return n.second.values.empty();
+  });
+}
+
+Postings PostingsIndex::postings_matching(const LabelMatcher& m) const {
+  auto n = names_.find(std::string_view(m.name()));
+  if (n == names_.end()) return {};
+  const auto& values = n->second.values;
+  if (m.type() == MatchType::kEqual) {
+    auto v = values.find(std::string_view(m.value()));
+    return v == values.end() ? Postings{} : v->second.refs;
+  }
+  std::vector<const Postings*> lists;
+  if (!m.set_values().empty()) {
+    for (const std::string& value : m.set_values()) {
+      auto v = values.find(std::string_view(value));
+      if (v != values.end()) lists.push_back(&v->second.refs);
+    }
+  } else {
+    for (const auto& [value, entry] : values) {
+      if (m.matches(value)) lists.push_back(&entry.refs);
+    }
+  }
+  if (lists.size() == 1) return *lists.front();
+  Postings out;
+  size_t total = 0;
+  for (const Postings* l : lists) total += l->size();
+  out.reserve(total);
+  for (const Postings* l : lists) out.insert(out.end(), l->begin(), l->end());
+  // A series has one value per name, so the lists are disjoint: sorting
+  // suffices, no duplicates to drop.
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Postings PostingsIndex::select(const std::vector<LabelMatcher>& matchers) const {
+  if (matchers.empty()) return {};
+  // A label "must be set" when some matcher on it rejects the empty value.
+  // Matchers on other labels, and negative matchers that accept the empty
+  // value, select by subtracting what they reject from the rest.
+  auto must_be_set = [&](const std::string& name) {
+    return std::any_of(matchers.begin(), matchers.end(),
+                       [&](const LabelMatcher& m) { return m.name() == name && !m.matches_empty(); });
+  };
+  auto subtracting = [&](const LabelMatcher& m) {
+    return !must_be_set(m.name()) || (m.is_negative() && m.matches_empty());
+  };
+
+  std::vector<Postings> intersecting;
+  std::vector<Postings> subtracted;
+  for (const LabelMatcher& m : matchers) {
+    if (subtracting(m)) {
+      Postings rejected = postings_matching(m.inverse());
+      if (!rejected.empty()) subtracted.push_back(std::move(rejected));
+    } else if (m.type() == MatchType::kRegexMatch && m.value() == ".*") {
+      continue;  // matches every series
+    } else {
+      intersecting.push_back(postings_matching(m));
+      if (intersecting.back().empty()) return {};
+    }
+  }
+
+  Postings result;
+  if (intersecting.empty()) {
+    result = all_;
+  } else {
+    // Smallest first: every step then costs at most the smallest list.
+    std::sort(intersecting.begin(), intersecting.end(),
+              [](const Postings& a, const Postings& b) { return a.size() < b.size(); });
+    result = std::move(intersecting.front());
+    for (size_t i = 1; i < intersecting.size() && !result.empty(); ++i) result = intersect(result, intersecting[i]);
+  }
+  for (const Postings& s : subtracted) {
+    if (result.empty()) break;
+    result = subtract(result, s);
+  }
+  return result;
+}
+
+std::vector<std::string> PostingsIndex::label_names() const {
+  std::vector<std::string> out;
+  out.reserve(names_.size());
+  for (const auto& [name, entry] : names_) out.emplace_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> PostingsIndex::label_values(std::string_view name) const {
+  std::vector<std::string> out;
+  auto n = names_.find(name);
+  if (n == names_.end()) return out;
+  out.reserve(n->second.values.size());
+  for (const auto& [value, entry] : n->second.values) out.emplace_back(value);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t PostingsIndex::allocated_bytes() const {
+  // A flat map slot is the element plus one byte of metadata.
+  size_t bytes = all_.capacity() * sizeof(SeriesRef);
+  bytes += names_.bucket_count() * (sizeof(std::string_view) + sizeof(NameEntry) + 1);
+  for (const auto& [name, entry] : names_) {
+    bytes += entry.values.bucket_count() * (sizeof(std::string_view) + sizeof(ValueEntry) + 1);
+    for (const auto& [value, v] : entry.values) bytes += v.refs.capacity() * sizeof(SeriesRef);
+  }
+  return bytes;
+}
+
+Postings intersect(const Postings& a, const Postings& b) {
+  const Postings& small = a.size() <= b.size() ? a : b;
+  const Postings& large = a.size() <= b.size() ? b : a;
+  Postings out;
+  out.reserve(small.size());
+  if (large.size() > 16 * small.size()) {
+    // Very different sizes: binary-search the small list's refs.
+    auto from = large.begin();
+    for (SeriesRef r : small) {
+      from = std::lower_bound(from, large.end(), r);
+      if (from == large.end()) break;
+      if (*from == r) out.push_back(r);
+    }
+    return out;
+  }
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+Postings subtract(const Postings& a, const Postings& b) {
+  Postings out;
+  out.reserve(a.size());
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+void sort_unique(Postings& p) {
+  std::sort(p.begin(), p.end());
+  p.erase(std::unique(p.begin(), p.end()), p.end());
+}
+
+}  // namespace cogwatch::tsdb::internal

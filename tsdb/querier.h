@@ -1,0 +1,88 @@
+// Querier: reads series from the store, by label matchers and time range.
+//
+//   auto sets = head.select({*LabelMatcher::make(MatchType::kEqual,
+//                               "__name__", "up")}, mint, maxt);
+//   for (const SeriesData& s : sets) {
+//     SeriesIterator it = s.iterator();
+//     while (it.next()) use(it.t(), it.v());
+//     if (!it.err()) ...;
+//   }
+//
+// A select returns a snapshot: samples appended afterwards are not seen, and
+// retention cannot free what a snapshot still holds.
+//
+// Thread-safety: a Querier may be used from many threads at once, and
+// concurrently with appenders. SeriesData is immutable and shareable;
+// SeriesIterator is single-threaded.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/labels.h"
+#include "model/matcher.h"
+#include "model/time.h"
+#include "tsdb/chunk.h"
+
+namespace cogwatch::tsdb {
+
+// Iterates the samples of one series within the selected [mint, maxt], in
+// time order. Before the first next() or seek(), t() and v() are undefined.
+class SeriesIterator {
+ public:
+  SeriesIterator(const std::vector<ChunkRef>* chunks, Timestamp mint, Timestamp maxt);
+
+  // Advances to the next sample; false at the end or on error.
+  bool next();
+  // Advances to the first sample with timestamp >= t (and >= mint); stays
+  // put if the current sample qualifies; never moves backwards. False when
+  // there is none or on error.
+  bool seek(Timestamp t);
+  Timestamp t() const { return it_.t(); }
+  double v() const { return it_.v(); }
+  // Ok unless a chunk was corrupt (only possible for chunks read from disk).
+  const Status& err() const { return err_; }
+
+ private:
+  bool open_chunk(size_t i);
+  bool in_range() { return it_.t() <= maxt_ || (done_ = true, false); }
+
+  const std::vector<ChunkRef>* chunks_;
+  size_t chunk_ = 0;   // index of the chunk it_ decodes
+  ChunkIterator it_;
+  Timestamp mint_, maxt_;
+  bool started_ = false;
+  bool done_ = false;
+  Status err_;
+};
+
+// One selected series: its labels and the chunks overlapping the range.
+struct SeriesData {
+  Labels labels;
+  std::vector<ChunkRef> chunks;  // in time order, non-overlapping
+  Timestamp mint = kMinTimestamp;  // the selected range; samples outside it
+  Timestamp maxt = kMaxTimestamp;  // are skipped by the iterator
+
+  SeriesIterator iterator() const { return SeriesIterator(&chunks, mint, maxt); }
+};
+
+class Querier {
+ public:
+  virtual ~Querier() = default;
+
+  // Series matching all matchers with at least one sample in [mint, maxt],
+  // sorted by labels. An empty matcher list selects nothing (PromQL never
+  // sends one; a caller wanting everything passes {__name__=~".+"}).
+  virtual std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, Timestamp mint,
+                                         Timestamp maxt) const = 0;
+
+  // Sorted, unique label names of the series matching all matchers (of all
+  // series when matchers is empty).
+  virtual std::vector<std::string> label_names(const std::vector<LabelMatcher>& matchers) const = 0;
+  // Sorted, unique values of label `name` among the series matching all
+  // matchers (all series when matchers is empty).
+  virtual std::vector<std::string> label_values(const std::string& name,
+                                                const std::vector<LabelMatcher>& matchers) const = 0;
+};
+
+}  // namespace cogwatch::tsdb
