@@ -19,7 +19,8 @@ ShortestDigits shortest_digits(double v) {
   // std::to_chars in scientific form gives "d.ddde[+-]xx" with the shortest
   // digits that round-trip, which is exactly what Go's strconv computes.
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific);
+  auto res = std::to_chars(buf, buf + sizeof buf - 1, std::fabs(v), std::chars_format::scientific);
+  *res.ptr = '\0';  // to_chars does not terminate; atoi below needs it
   ShortestDigits out;
   const char* p = buf;
   for (; p < res.ptr && *p != 'e'; ++p) {

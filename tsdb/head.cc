@@ -212,7 +212,7 @@ uint64_t Head::collect_garbage() {
 RetentionResult Head::apply_retention() {
   RetentionResult r;
   const Timestamp newest = max_time_.load(std::memory_order_relaxed);
-  if (options_.retention_time > 0 && newest != kMinTimestamp && newest - kMinTimestamp > options_.retention_time) {
+  if (options_.retention_time > 0 && newest > kMinTimestamp + options_.retention_time) {
     r.cutoff = newest - options_.retention_time;
   }
   r.cutoff = std::max(r.cutoff, size_cutoff());

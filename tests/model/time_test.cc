@@ -1,0 +1,65 @@
+#include "model/time.h"
+
+#include <gtest/gtest.h>
+
+namespace cogwatch {
+namespace {
+
+TEST(ParseDuration, AcceptsPrometheusNotation) {
+  const struct {
+    const char* text;
+    Duration want;
+  } cases[] = {
+      {"0", 0},
+      {"0s", 0},
+      {"1ms", 1},
+      {"15s", 15 * kSecond},
+      {"5m", 5 * kMinute},
+      {"1h30m", kHour + 30 * kMinute},
+      {"15d", 15 * kDay},
+      {"2w", 2 * kWeek},
+      {"1y", kYear},
+      {"1y2w3d4h5m6s7ms", kYear + 2 * kWeek + 3 * kDay + 4 * kHour + 5 * kMinute + 6 * kSecond + 7},
+      {"90m", 90 * kMinute},
+      {"1000ms", kSecond},
+  };
+  for (const auto& c : cases) {
+    auto d = parse_duration(c.text);
+    ASSERT_TRUE(d.ok()) << c.text << ": " << d.error().message;
+    EXPECT_EQ(*d, c.want) << c.text;
+  }
+}
+
+TEST(ParseDuration, RejectsWithTheTextInTheMessage) {
+  for (const char* text : {"", "1", "1.5h", "-5m", "5m1h", "1h1h", "5x", "h", "1 h", "m5", "99999999999999999999s",
+                           "300000000y"}) {
+    auto d = parse_duration(text);
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_EQ(d.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(d.error().message.find(std::string("\"") + text + "\""), std::string::npos) << d.error().message;
+  }
+}
+
+TEST(FormatDuration, AsPrometheusPrintsIt) {
+  EXPECT_EQ(format_duration(0), "0s");
+  EXPECT_EQ(format_duration(1), "1ms");
+  EXPECT_EQ(format_duration(90 * kSecond), "1m30s");
+  EXPECT_EQ(format_duration(kHour + 30 * kMinute), "1h30m");
+  EXPECT_EQ(format_duration(15 * kDay), "15d");
+  EXPECT_EQ(format_duration(14 * kDay), "2w");
+  EXPECT_EQ(format_duration(90 * kDay), "90d");  // not 12w6d
+  EXPECT_EQ(format_duration(kYear), "1y");
+  EXPECT_EQ(format_duration(kYear + kDay), "366d");
+  EXPECT_EQ(format_duration(-5 * kMinute), "-5m");
+  EXPECT_EQ(format_duration(1500), "1s500ms");
+  EXPECT_FALSE(format_duration(kMinTimestamp).empty());
+}
+
+TEST(FormatDuration, RoundTripsThroughParse) {
+  for (Duration d : {Duration{1}, 15 * kSecond, 36 * kHour, 400 * kDay, 3 * kWeek + 1}) {
+    EXPECT_EQ(*parse_duration(format_duration(d)), d) << format_duration(d);
+  }
+}
+
+}  // namespace
+}  // namespace cogwatch
