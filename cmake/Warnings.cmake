@@ -3,5 +3,7 @@
 function(cogwatch_target_defaults target)
   target_include_directories(${target} PUBLIC ${COGWATCH_ROOT})
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
-                         -Wnon-virtual-dtor -Wno-unused-parameter)
+                         -Wnon-virtual-dtor -Wno-unused-parameter
+                         # GCC 12 false positive on std::string operator+ (GCC bug 105651)
+                         -Wno-restrict)
 endfunction()

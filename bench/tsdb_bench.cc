@@ -1,0 +1,214 @@
+// Benchmarks of the in-memory store. Names and counters are stable so that
+// results can be compared over time (see README, "Performance").
+#include <malloc.h>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench/cog_workload.h"
+#include "model/matcher.h"
+#include "tsdb/chunk.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::bench {
+namespace {
+
+using tsdb::Head;
+
+constexpr Timestamp kStart = 1'700'000'000'000;
+
+std::vector<Labels> fleet_labels(int series) {
+  std::vector<Labels> out;
+  for (int t = 0; out.size() < static_cast<size_t>(series); ++t) {
+    for (Labels& l : cog_target_series(t)) {
+      if (out.size() < static_cast<size_t>(series)) out.push_back(std::move(l));
+    }
+  }
+  return out;
+}
+
+// Appends to 10k existing series, one scrape-sized batch per iteration,
+// looking each series up by its labels (the path of a scrape's new series
+// and of recording rules).
+void BM_TsdbAppend(benchmark::State& state) {
+  const std::vector<Labels> labels = fleet_labels(10'000);
+  Head head;
+  Timestamp t = kStart;
+  {
+    auto app = head.appender();
+    for (const Labels& l : labels) (void)app->append(l, t, 0);
+    app->commit();
+  }
+  double v = 0;
+  for (auto _ : state) {
+    t += kScrapeInterval;
+    v += 1;
+    auto app = head.appender();
+    for (const Labels& l : labels) (void)app->append(l, t, v);
+    benchmark::DoNotOptimize(app->commit());
+  }
+  state.counters["samples_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * labels.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TsdbAppend)->Unit(benchmark::kMillisecond);
+
+// The same with cached series refs (the path of a scrape loop's known
+// series, as Prometheus's scrape cache).
+void BM_TsdbAppendByRef(benchmark::State& state) {
+  const std::vector<Labels> labels = fleet_labels(10'000);
+  Head head;
+  Timestamp t = kStart;
+  std::vector<tsdb::SeriesRef> refs;
+  {
+    auto app = head.appender();
+    for (const Labels& l : labels) refs.push_back(*app->append(l, t, 0));
+    app->commit();
+  }
+  double v = 0;
+  for (auto _ : state) {
+    t += kScrapeInterval;
+    v += 1;
+    auto app = head.appender();
+    for (tsdb::SeriesRef r : refs) (void)app->append(r, t, v);
+    benchmark::DoNotOptimize(app->commit());
+  }
+  state.counters["samples_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * refs.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TsdbAppendByRef)->Unit(benchmark::kMillisecond);
+
+// Bytes per sample on 10k series x 2h of Cog data at 15s. Arg 1: each
+// scrape's timestamp jitters by up to +-3ms (as real scrapes do); arg 0:
+// exactly regular timestamps.
+void BM_TsdbBytesPerSample(benchmark::State& state) {
+  const bool jitter = state.range(0) != 0;
+  const int targets = 10'000 / kSeriesPerTarget;
+  const int scrapes = static_cast<int>(2 * kHour / kScrapeInterval);
+  uint64_t encoded = 0, samples = 0, heap = 0;
+  for (auto _ : state) {
+    Head head;
+    std::vector<std::vector<Labels>> labels;
+    std::vector<CogTarget> fleet;
+    for (int t = 0; t < targets; ++t) {
+      labels.push_back(cog_target_series(t));
+      fleet.emplace_back(t);
+    }
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> ms(-3, 3);
+    double values[kSeriesPerTarget];
+    for (int s = 0; s < scrapes; ++s) {
+      for (int t = 0; t < targets; ++t) {
+        // Targets are scraped at their own offset within the interval.
+        const Timestamp ts = kStart + s * kScrapeInterval + t * 29 + (jitter ? ms(rng) : 0);
+        fleet[static_cast<size_t>(t)].next(values);
+        auto app = head.appender();
+        for (int i = 0; i < kSeriesPerTarget; ++i) (void)app->append(labels[static_cast<size_t>(t)][static_cast<size_t>(i)], ts, values[i]);
+        app->commit();
+      }
+    }
+    state.PauseTiming();
+    encoded = samples = 0;
+    auto all = *LabelMatcher::make(MatchType::kRegexMatch, "__name__", ".+");
+    for (const tsdb::SeriesData& d : head.select({all}, kMinTimestamp, kMaxTimestamp)) {
+      for (const tsdb::ChunkRef& c : d.chunks) {
+        encoded += c->size();
+        samples += c->num_samples();
+      }
+    }
+    heap = head.memory().chunk_bytes;
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_sample"] = static_cast<double>(encoded) / static_cast<double>(samples);
+  state.counters["heap_bytes_per_sample"] = static_cast<double>(heap) / static_cast<double>(samples);
+  state.counters["samples"] = static_cast<double>(samples);
+}
+BENCHMARK(BM_TsdbBytesPerSample)->Arg(1)->Arg(0)->ArgName("jitter")->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Heap bytes per series: 100k series with 6 labels each, each with one
+// sample (so its open chunk exists), measured as the process heap growth
+// (mallinfo2) and as the store's own accounting.
+void BM_TsdbSeriesMemory(benchmark::State& state) {
+  const int n = 100'000;
+  double per_series = 0, accounted = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto labels = std::make_unique<std::vector<Labels>>(fleet_labels(n));
+    state.ResumeTiming();
+    const size_t before = mallinfo2().uordblks;
+    auto head = std::make_unique<Head>();
+    auto app = head->appender();
+    for (const Labels& l : *labels) (void)app->append(l, kStart, 1);
+    app->commit();
+    app.reset();
+    // The caller's label sets are not the store's: drop them before
+    // measuring (the store keeps interned copies).
+    state.PauseTiming();
+    labels.reset();
+    state.ResumeTiming();
+    const size_t after = mallinfo2().uordblks;
+    per_series = static_cast<double>(after - before) / n;
+    accounted = static_cast<double>(head->memory().total()) / n;
+    state.PauseTiming();
+    head.reset();
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_series"] = per_series;
+  state.counters["accounted_bytes_per_series"] = accounted;
+}
+BENCHMARK(BM_TsdbSeriesMemory)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Decoding speed of 120-sample chunks of Cog data.
+void BM_ChunkDecode(benchmark::State& state) {
+  std::vector<tsdb::ChunkRef> chunks;
+  for (int t = 0; t < 50; ++t) {
+    CogTarget target(t);
+    std::vector<tsdb::ChunkWriter> writers(kSeriesPerTarget);
+    double values[kSeriesPerTarget];
+    for (int s = 0; s < 120; ++s) {
+      target.next(values);
+      for (int i = 0; i < kSeriesPerTarget; ++i) writers[static_cast<size_t>(i)].append(kStart + s * kScrapeInterval, values[i]);
+    }
+    for (auto& w : writers) chunks.push_back(w.seal());
+  }
+  uint64_t decoded = 0;
+  for (auto _ : state) {
+    for (const tsdb::ChunkRef& c : chunks) {
+      tsdb::ChunkIterator it(*c);
+      double sum = 0;
+      while (it.next()) sum += it.v();
+      benchmark::DoNotOptimize(sum);
+      decoded += c->num_samples();
+    }
+  }
+  state.counters["samples_per_second"] = benchmark::Counter(static_cast<double>(decoded), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ChunkDecode);
+
+// {__name__="cog_predict_requests_total", job=~"cog.*"} among 100k series.
+void BM_TsdbSelect(benchmark::State& state) {
+  const std::vector<Labels> labels = fleet_labels(100'000);
+  Head head;
+  auto app = head.appender();
+  for (const Labels& l : labels) (void)app->append(l, kStart, 1);
+  app->commit();
+  const std::vector<LabelMatcher> ms = {
+      *LabelMatcher::make(MatchType::kEqual, "__name__", "cog_predict_requests_total"),
+      *LabelMatcher::make(MatchType::kRegexMatch, "job", "cog.*")};
+  size_t n = 0;
+  for (auto _ : state) {
+    auto sets = head.select(ms, kStart - 5 * kMinute, kStart);
+    n = sets.size();
+    benchmark::DoNotOptimize(sets);
+  }
+  state.counters["series_selected"] = static_cast<double>(n);
+}
+BENCHMARK(BM_TsdbSelect)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace cogwatch::bench
+
+BENCHMARK_MAIN();

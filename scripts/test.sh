@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds everything and runs every test:
+#   1. the Release build with all GoogleTest suites and CLI checks (ctest);
+#   2. the tsdb suites again under ThreadSanitizer.
+# Build trees: build/ and build-tsan/. Exit code non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-deps.sh
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+# The store is shared by scrapes, rules and queries: its concurrency tests
+# must be clean under ThreadSanitizer, not just pass.
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOGWATCH_SANITIZE=thread \
+      -DCOGWATCH_BUILD_BENCH=OFF
+cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_tsdb_tests
