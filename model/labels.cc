@@ -144,10 +144,12 @@ bool operator==(const Labels& a, const Labels& b) {
 std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
   if (a.rep_ == b.rep_) return std::strong_ordering::equal;
   const size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    const Label x = a[i], y = b[i];
-    if (auto c = x.name <=> y.name; c != 0) return c;
-    if (auto c = x.value <=> y.value; c != 0) return c;
+  const Symbol* x = a.size() ? a.rep_->syms() : nullptr;
+  const Symbol* y = b.size() ? b.rep_->syms() : nullptr;
+  for (size_t i = 0; i < 2 * n; ++i) {
+    // Interned sets share symbols: equal pointers need no string compare.
+    if (x[i].same_storage(y[i])) continue;
+    if (auto c = x[i].view() <=> y[i].view(); c != 0) return c;
   }
   return a.size() <=> b.size();
 }

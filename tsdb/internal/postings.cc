@@ -45,35 +45,23 @@ void PostingsIndex::remove(const std::vector<std::pair<SeriesRef, Labels>>& seri
   });
 }
 
-Postings PostingsIndex::postings_matching(const LabelMatcher& m) const {
+std::vector<const Postings*> PostingsIndex::lists_matching(const LabelMatcher& m) const {
+  std::vector<const Postings*> lists;
   auto n = names_.find(std::string_view(m.name()));
-  if (n == names_.end()) return {};
+  if (n == names_.end()) return lists;
   const auto& values = n->second.values;
   if (m.type() == MatchType::kEqual) {
-    auto v = values.find(std::string_view(m.value()));
-    return v == values.end() ? Postings{} : v->second.refs;
-  }
-  std::vector<const Postings*> lists;
-  if (!m.set_values().empty()) {
+    if (auto v = values.find(std::string_view(m.value())); v != values.end()) lists.push_back(&v->second.refs);
+  } else if (!m.set_values().empty()) {
     for (const std::string& value : m.set_values()) {
-      auto v = values.find(std::string_view(value));
-      if (v != values.end()) lists.push_back(&v->second.refs);
+      if (auto v = values.find(std::string_view(value)); v != values.end()) lists.push_back(&v->second.refs);
     }
   } else {
     for (const auto& [value, entry] : values) {
       if (m.matches(value)) lists.push_back(&entry.refs);
     }
   }
-  if (lists.size() == 1) return *lists.front();
-  Postings out;
-  size_t total = 0;
-  for (const Postings* l : lists) total += l->size();
-  out.reserve(total);
-  for (const Postings* l : lists) out.insert(out.end(), l->begin(), l->end());
-  // A series has one value per name, so the lists are disjoint: sorting
-  // suffices, no duplicates to drop.
-  std::sort(out.begin(), out.end());
-  return out;
+  return lists;
 }
 
 Postings PostingsIndex::select(const std::vector<LabelMatcher>& matchers) const {
@@ -89,33 +77,41 @@ Postings PostingsIndex::select(const std::vector<LabelMatcher>& matchers) const 
     return !must_be_set(m.name()) || (m.is_negative() && m.matches_empty());
   };
 
-  std::vector<Postings> intersecting;
-  std::vector<Postings> subtracted;
+  struct Term {
+    std::vector<const Postings*> lists;
+    size_t size = 0;
+  };
+  std::vector<Term> intersecting;
+  std::vector<const Postings*> subtracted;
   for (const LabelMatcher& m : matchers) {
     if (subtracting(m)) {
-      Postings rejected = postings_matching(m.inverse());
-      if (!rejected.empty()) subtracted.push_back(std::move(rejected));
+      for (const Postings* p : lists_matching(m.inverse())) subtracted.push_back(p);
     } else if (m.type() == MatchType::kRegexMatch && m.value() == ".*") {
       continue;  // matches every series
     } else {
-      intersecting.push_back(postings_matching(m));
-      if (intersecting.back().empty()) return {};
+      Term t{lists_matching(m)};
+      for (const Postings* p : t.lists) t.size += p->size();
+      if (t.size == 0) return {};
+      intersecting.push_back(std::move(t));
     }
   }
 
+  // Materialise only the smallest term; narrow it by the others without
+  // ever building their (possibly huge) unions.
   Postings result;
   if (intersecting.empty()) {
     result = all_;
   } else {
-    // Smallest first: every step then costs at most the smallest list.
     std::sort(intersecting.begin(), intersecting.end(),
-              [](const Postings& a, const Postings& b) { return a.size() < b.size(); });
-    result = std::move(intersecting.front());
-    for (size_t i = 1; i < intersecting.size() && !result.empty(); ++i) result = intersect(result, intersecting[i]);
+              [](const Term& a, const Term& b) { return a.size < b.size; });
+    result = merge_disjoint(intersecting.front().lists);
+    for (size_t i = 1; i < intersecting.size() && !result.empty(); ++i) {
+      result = intersect_any(result, intersecting[i].lists);
+    }
   }
-  for (const Postings& s : subtracted) {
+  for (const Postings* s : subtracted) {
     if (result.empty()) break;
-    result = subtract(result, s);
+    result = subtract(result, *s);
   }
   return result;
 }
@@ -149,13 +145,19 @@ size_t PostingsIndex::allocated_bytes() const {
   return bytes;
 }
 
+namespace {
+
+// Whether b is so much larger than a that binary searches beat a merge.
+bool lopsided(size_t a, size_t b) { return b > 16 * a; }
+
+}  // namespace
+
 Postings intersect(const Postings& a, const Postings& b) {
   const Postings& small = a.size() <= b.size() ? a : b;
   const Postings& large = a.size() <= b.size() ? b : a;
   Postings out;
   out.reserve(small.size());
-  if (large.size() > 16 * small.size()) {
-    // Very different sizes: binary-search the small list's refs.
+  if (lopsided(small.size(), large.size())) {
     auto from = large.begin();
     for (SeriesRef r : small) {
       from = std::lower_bound(from, large.end(), r);
@@ -171,7 +173,37 @@ Postings intersect(const Postings& a, const Postings& b) {
 Postings subtract(const Postings& a, const Postings& b) {
   Postings out;
   out.reserve(a.size());
+  if (lopsided(a.size(), b.size())) {
+    auto from = b.begin();
+    for (SeriesRef r : a) {
+      from = std::lower_bound(from, b.end(), r);
+      if (from == b.end() || *from != r) out.push_back(r);
+    }
+    return out;
+  }
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+Postings intersect_any(const Postings& candidates, const std::vector<const Postings*>& lists) {
+  if (lists.size() == 1) return intersect(candidates, *lists.front());
+  Postings out;
+  for (const Postings* l : lists) {
+    Postings part = intersect(candidates, *l);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  std::sort(out.begin(), out.end());  // disjoint lists: no duplicates
+  return out;
+}
+
+Postings merge_disjoint(const std::vector<const Postings*>& lists) {
+  if (lists.size() == 1) return *lists.front();
+  Postings out;
+  size_t total = 0;
+  for (const Postings* l : lists) total += l->size();
+  out.reserve(total);
+  for (const Postings* l : lists) out.insert(out.end(), l->begin(), l->end());
+  std::sort(out.begin(), out.end());
   return out;
 }
 

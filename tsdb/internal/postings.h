@@ -53,16 +53,22 @@ class PostingsIndex {
     Symbol name;  // keeps the key's text alive
     boost::unordered_flat_map<std::string_view, ValueEntry> values;
   };
-  // Union of the lists of the values of m.name() that m matches.
-  Postings postings_matching(const LabelMatcher& m) const;
+  // The lists of the values of m.name() that m matches. They are disjoint:
+  // a series has one value per name.
+  std::vector<const Postings*> lists_matching(const LabelMatcher& m) const;
 
   boost::unordered_flat_map<std::string_view, NameEntry> names_;
   Postings all_;
 };
 
-// Set operations on sorted postings.
+// Set operations on sorted postings. When one side is much smaller, they
+// binary-search the larger instead of walking it.
 Postings intersect(const Postings& a, const Postings& b);
 Postings subtract(const Postings& a, const Postings& b);
+// The refs of `candidates` that are in any of the (disjoint) lists.
+Postings intersect_any(const Postings& candidates, const std::vector<const Postings*>& lists);
+// The union of disjoint lists.
+Postings merge_disjoint(const std::vector<const Postings*>& lists);
 // Sorts and de-duplicates in place.
 void sort_unique(Postings& p);
 
