@@ -173,7 +173,6 @@ ChunkRef ChunkWriter::seal() {
 
 ChunkIterator::ChunkIterator(const uint8_t* data, size_t size) {
   if (size < kChunkHeaderBytes) {
-    num_samples_ = 0;
     if (size > 0) fail("chunk shorter than its header");
     return;
   }
@@ -183,9 +182,9 @@ ChunkIterator::ChunkIterator(const uint8_t* data, size_t size) {
 }
 
 void ChunkIterator::refill() {
+  if (valid_ < 0) return;  // already past the end; next() reports it
   if (end_ - p_ >= 8) {
-    const unsigned bytes = (64 - valid_) >> 3;
-    if (bytes == 0) return;
+    const int bytes = (64 - valid_) >> 3;
     // The bits OR-ed below valid_+8*bytes are the bytes after those taken;
     // the next refill ORs the same bits into the same place.
     buf_ |= load_be64(p_) >> valid_;
@@ -199,33 +198,23 @@ void ChunkIterator::refill() {
   }
 }
 
-uint64_t ChunkIterator::read_bits(unsigned nbits) {
+uint64_t ChunkIterator::read_bits(int nbits) {
   if (nbits == 0) return 0;
-  if (valid_ < nbits) {
-    refill();
-    if (valid_ < nbits) {
-      fail("chunk truncated");
-      valid_ = 0;
-      buf_ = 0;
-      return 0;
-    }
+  if (nbits > 56) {  // wider than one refill guarantees: two steps, in order
+    const uint64_t hi = read_bits(nbits - 32) << 32;
+    return hi | read_bits(32);
   }
-  const uint64_t out = buf_ >> (64 - nbits);
-  buf_ <<= nbits;
-  valid_ -= nbits;
+  ensure(nbits);
+  const uint64_t out = peek(nbits);
+  skip(nbits);
   return out;
-}
-
-uint64_t ChunkIterator::read_bits64() {
-  const uint64_t hi = read_bits(32);
-  return hi << 32 | read_bits(32);
 }
 
 bool ChunkIterator::read_uvarint(uint64_t& out) {
   out = 0;
   for (unsigned shift = 0; shift < 70; shift += 7) {
     const uint64_t b = read_bits(8);
-    if (!err_) return false;
+    if (valid_ < 0) return fail("chunk truncated");
     out |= (b & 0x7f) << shift;
     if (b < 0x80) return true;
   }
@@ -234,74 +223,86 @@ bool ChunkIterator::read_uvarint(uint64_t& out) {
 
 bool ChunkIterator::fail(const char* what) {
   if (err_) err_ = make_error(ErrorCode::kInternal, what);
+  num_samples_ = read_;  // stop: next() returns false from now on
   return false;
 }
 
-double ChunkIterator::v() const { return std::bit_cast<double>(v_bits_); }
-
-bool ChunkIterator::read_xor() {
-  if (read_bits(1) == 0) return true;  // same value
-  if (read_bits(1) == 0) {  // '10': the previous window
-    if (leading_ == 0xff) return fail("corrupt chunk: XOR window reused before set");
-  } else {  // '11': a new window
-    leading_ = static_cast<uint8_t>(read_bits(5));
-    unsigned sigbits = static_cast<unsigned>(read_bits(6));
-    if (sigbits == 0) sigbits = 64;
-    if (leading_ + sigbits > 64) return fail("corrupt chunk: bad XOR window");
-    trailing_ = static_cast<uint8_t>(64 - leading_ - sigbits);
+// '0': same value; '10': XOR within the previous window of meaningful bits;
+// '11': 5 bits leading zeros, 6 bits length (0 means 64), then the bits.
+inline void ChunkIterator::read_xor() {
+  ensure(13);
+  if (peek(1) == 0) {
+    skip(1);
+    return;
   }
-  const unsigned sigbits = 64u - leading_ - trailing_;
-  uint64_t bits;
-  if (sigbits > 56) {  // read_bits takes at most 56; read in two steps, in order
-    bits = read_bits(sigbits - 32) << 32;
-    bits |= read_bits(32);
+  if (peek(2) == 0b10) {
+    skip(2);
+    // Reusing a window before one was set only happens in corrupt chunks;
+    // 0xff makes the bit count negative, caught below.
   } else {
-    bits = read_bits(sigbits);
+    const auto header = static_cast<unsigned>(peek(13));  // 11 lllll ssssss
+    skip(13);
+    leading_ = static_cast<uint8_t>((header >> 6) & 31);
+    unsigned sigbits = header & 63;
+    if (sigbits == 0) sigbits = 64;
+    trailing_ = static_cast<uint8_t>(64 - leading_ - sigbits);
+    if (leading_ + sigbits > 64) trailing_ = 0xff;
   }
-  v_bits_ ^= bits << trailing_;
-  return static_cast<bool>(err_);
+  const int sigbits = 64 - leading_ - trailing_;
+  if (sigbits <= 0 || trailing_ > 63) {
+    fail("corrupt chunk: bad XOR window");
+    return;
+  }
+  v_bits_ ^= read_bits(sigbits) << trailing_;
 }
 
-bool ChunkIterator::next() {
-  if (read_ >= num_samples_ || !err_) return false;
-  if (valid_ < 56) refill();
+bool ChunkIterator::read_first_samples() {
   if (read_ == 0) {
     uint64_t z;
     if (!read_uvarint(z)) return false;
     t_ = unzigzag(z);
-    v_bits_ = read_bits64();
+    v_bits_ = read_bits(64);
     leading_ = 0xff;
-  } else if (read_ == 1) {
+  } else {
     if (!read_uvarint(t_delta_)) return false;
     t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + t_delta_);
-    if (!read_xor()) return false;
-  } else {
-    // Delta-of-delta prefix: 0, 10, 110, 1110 or 1111 (peeked, then skipped).
-    unsigned prefix, nbits;
-    if ((buf_ >> 63) == 0) {
-      prefix = 1, nbits = 0;
-    } else if ((buf_ >> 62) == 0b10) {
-      prefix = 2, nbits = 14;
-    } else if ((buf_ >> 61) == 0b110) {
-      prefix = 3, nbits = 17;
-    } else if ((buf_ >> 60) == 0b1110) {
-      prefix = 4, nbits = 20;
-    } else {
-      prefix = 4, nbits = 64;
-    }
-    read_bits(prefix);
-    uint64_t dod = 0;
-    if (nbits == 64) {
-      dod = read_bits64();
-    } else if (nbits > 0) {
-      dod = read_bits(nbits);
-      if (dod > (uint64_t{1} << (nbits - 1))) dod -= uint64_t{1} << nbits;  // negative
-    }
-    t_delta_ += dod;
-    t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + t_delta_);
-    if (!read_xor()) return false;
+    read_xor();
   }
+  if (valid_ < 0) return fail("chunk truncated");
   if (!err_) return false;
+  ++read_;
+  return true;
+}
+
+bool ChunkIterator::next() {
+  if (read_ >= num_samples_) return false;
+  if (read_ < 2) return read_first_samples();
+  // Delta-of-delta: '0' | '10' 14 bits | '110' 17 | '1110' 20 | '1111' 64.
+  ensure(24);
+  uint64_t dod;
+  if (peek(1) == 0) {
+    skip(1);
+    dod = 0;
+  } else {
+    int nbits;
+    if (peek(2) == 0b10) {
+      skip(2), nbits = 14;
+    } else if (peek(3) == 0b110) {
+      skip(3), nbits = 17;
+    } else if (peek(4) == 0b1110) {
+      skip(4), nbits = 20;
+    } else {
+      skip(4), nbits = 64;
+    }
+    dod = read_bits(nbits);
+    // Sign-extend the asymmetric range written by fits_bits().
+    if (nbits < 64 && dod > (uint64_t{1} << (nbits - 1))) dod -= uint64_t{1} << nbits;
+  }
+  t_delta_ += dod;
+  t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + t_delta_);
+  read_xor();
+  if (valid_ < 0) return fail("chunk truncated");
+  if (read_ >= num_samples_) return false;  // read_xor() failed
   ++read_;
   return true;
 }

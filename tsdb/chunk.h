@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -164,26 +165,36 @@ class ChunkIterator {
   // current sample already qualifies. Never moves backwards.
   bool seek(Timestamp t);
   Timestamp t() const { return t_; }
-  double v() const;
+  double v() const { return std::bit_cast<double>(v_bits_); }
   // Samples decoded so far; the header says how many there are.
   uint16_t read() const { return read_; }
   uint16_t num_samples() const { return num_samples_; }
   const Status& err() const { return err_; }
 
  private:
-  // Bit reader: buf_ holds `valid_` not-yet-consumed bits, most significant
-  // first; bits below them are either zero or the correct following bits.
+  // Bit reader. buf_ holds valid_ unread bits, most significant first; the
+  // bits below them are zero or the correct following bits. Reads do not
+  // check bounds: past the end they yield zeros and drive valid_ negative,
+  // which next() checks once per sample.
   void refill();
-  uint64_t read_bits(unsigned nbits);  // nbits <= 56
-  uint64_t read_bits64();
+  void ensure(int nbits) {
+    if (valid_ < nbits) refill();
+  }
+  uint64_t peek(int nbits) const { return buf_ >> (64 - nbits); }  // 0 < nbits <= 64
+  void skip(int nbits) {
+    buf_ <<= nbits;
+    valid_ -= nbits;
+  }
+  uint64_t read_bits(int nbits);  // 0 <= nbits <= 64
   bool read_uvarint(uint64_t& out);
+  bool read_first_samples();
+  void read_xor();
   bool fail(const char* what);
-  bool read_xor();
 
-  const uint8_t* p_ = nullptr;    // next byte to load into buf_
+  const uint8_t* p_ = nullptr;  // next byte to load into buf_
   const uint8_t* end_ = nullptr;
   uint64_t buf_ = 0;
-  unsigned valid_ = 0;
+  int valid_ = 0;
   uint16_t num_samples_ = 0;
   uint16_t read_ = 0;
   uint8_t leading_ = 0;
