@@ -1,6 +1,7 @@
 #include "tsdb/chunk.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <new>
@@ -8,9 +9,41 @@
 namespace cogwatch::tsdb {
 namespace {
 
-// Whether x fits the asymmetric signed range of an n-bit dod bucket, as in
+// Timestamp delta-of-delta buckets after the 1-bit '0' for dod == 0: the
+// prefix, its length, and the bits of the value. Prometheus uses 14/17/20
+// bits; a 7-bit bucket first makes the few milliseconds of jitter real
+// scrapes have cost 9 bits instead of 16 (see docs/chunk-format.md).
+struct DodBucket {
+  uint8_t prefix;
+  uint8_t prefix_bits;
+  uint8_t value_bits;
+};
+constexpr DodBucket kDodBuckets[] = {{0b10, 2, 7}, {0b110, 3, 14}, {0b1110, 4, 20}, {0b1111, 4, 64}};
+
+// For the decoder: the bucket a dod starts with, by its first 4 bits.
+struct DodCode {
+  uint8_t prefix_bits;
+  uint8_t value_bits;
+};
+constexpr std::array<DodCode, 16> make_dod_codes() {
+  std::array<DodCode, 16> codes{};
+  for (unsigned top = 0; top < 16; ++top) {
+    codes[top] = {1, 0};  // '0': dod == 0
+    for (const DodBucket& b : kDodBuckets) {
+      if (top >> (4 - b.prefix_bits) == b.prefix) {
+        codes[top] = {b.prefix_bits, b.value_bits};
+        break;
+      }
+    }
+  }
+  return codes;
+}
+constexpr std::array<DodCode, 16> kDodCodes = make_dod_codes();
+
+// Whether x fits the asymmetric signed range of an n-bit bucket, as in
 // Prometheus's bitRange: -(2^(n-1)-1) <= x <= 2^(n-1).
 bool fits_bits(int64_t x, unsigned n) {
+  if (n >= 64) return true;
   const int64_t half = int64_t{1} << (n - 1);
   return -(half - 1) <= x && x <= half;
 }
@@ -136,18 +169,15 @@ void ChunkWriter::append(Timestamp t, double v) {
     const auto dod = static_cast<int64_t>(delta - t_delta_);
     if (dod == 0) {
       write_bits(0, 1);
-    } else if (fits_bits(dod, 14)) {
-      write_bits(0b10, 2);
-      write_bits(static_cast<uint64_t>(dod), 14);
-    } else if (fits_bits(dod, 17)) {
-      write_bits(0b110, 3);
-      write_bits(static_cast<uint64_t>(dod), 17);
-    } else if (fits_bits(dod, 20)) {
-      write_bits(0b1110, 4);
-      write_bits(static_cast<uint64_t>(dod), 20);
     } else {
-      write_bits(0b1111, 4);
-      write_bits(static_cast<uint64_t>(dod), 64);
+      for (const DodBucket& b : kDodBuckets) {
+        if (fits_bits(dod, b.value_bits)) {
+          write_bits(b.prefix, b.prefix_bits);
+          write_bits(static_cast<uint64_t>(dod) & (b.value_bits == 64 ? ~uint64_t{0} : (uint64_t{1} << b.value_bits) - 1),
+                     b.value_bits);
+          break;
+        }
+      }
     }
     t_delta_ = delta;
     write_xor(v_bits);
@@ -277,26 +307,14 @@ bool ChunkIterator::read_first_samples() {
 bool ChunkIterator::next() {
   if (read_ >= num_samples_) return false;
   if (read_ < 2) return read_first_samples();
-  // Delta-of-delta: '0' | '10' 14 bits | '110' 17 | '1110' 20 | '1111' 64.
+  // Delta-of-delta: '0' | '10' 7 bits | '110' 14 | '1110' 20 | '1111' 64.
   ensure(24);
-  uint64_t dod;
-  if (peek(1) == 0) {
-    skip(1);
-    dod = 0;
-  } else {
-    int nbits;
-    if (peek(2) == 0b10) {
-      skip(2), nbits = 14;
-    } else if (peek(3) == 0b110) {
-      skip(3), nbits = 17;
-    } else if (peek(4) == 0b1110) {
-      skip(4), nbits = 20;
-    } else {
-      skip(4), nbits = 64;
-    }
-    dod = read_bits(nbits);
-    // Sign-extend the asymmetric range written by fits_bits().
-    if (nbits < 64 && dod > (uint64_t{1} << (nbits - 1))) dod -= uint64_t{1} << nbits;
+  const DodCode code = kDodCodes[peek(4)];
+  skip(code.prefix_bits);
+  uint64_t dod = read_bits(code.value_bits);
+  // Sign-extend the asymmetric range written by fits_bits().
+  if (code.value_bits != 0 && code.value_bits < 64 && dod > (uint64_t{1} << (code.value_bits - 1))) {
+    dod -= uint64_t{1} << code.value_bits;
   }
   t_delta_ += dod;
   t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + t_delta_);

@@ -1,11 +1,11 @@
-// Chunks: compressed runs of float samples, Gorilla-style, in the same byte
-// format as Prometheus's XOR chunks (tsdb/chunkenc/xor.go). The format is
-// drawn in docs/chunk-format.md; in short:
+// Chunks: compressed runs of float samples, Gorilla-style. The byte format
+// is Prometheus's XOR chunk (tsdb/chunkenc/xor.go) with one more, smaller
+// timestamp bucket; it is drawn in docs/chunk-format.md. In short:
 //
 //   num_samples:u16 BE | t0:varint | v0:64 bits | t1-t0:uvarint | v1:xor |
 //   (dod(t_i):varbit | v_i:xor)... | zero padding to a byte
 //
-// Timestamps are stored as delta-of-delta in 1, 16, 20, 24 or 68 bits;
+// Timestamps are stored as delta-of-delta in 1, 9, 17, 24 or 68 bits;
 // values as the XOR with the previous value, reusing the previous window of
 // meaningful bits when the new XOR fits inside it.
 //

@@ -75,7 +75,7 @@ TEST(Chunk, ExtremeTimestamps) {
 
 TEST(Chunk, DeltaOfDeltaBucketEdges) {
   // Every bucket edge of the timestamp encoding, and one past it, both signs.
-  for (int bits : {14, 17, 20}) {
+  for (int bits : {7, 14, 20}) {
     const int64_t half = int64_t{1} << (bits - 1);
     for (int64_t dod : {half, half + 1, -(half - 1), -half, half - 1}) {
       const int64_t base = 1'000'000;
