@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/selfcheck.h"
+#include "cli/storage_flags.h"
 #include "cli/version.h"
 
 int main(int argc, char** argv) {
@@ -18,8 +19,18 @@ int main(int argc, char** argv) {
   CLI::App* sc = app.add_subcommand("selfcheck", "Store synthetic Cog metrics, read them back and verify them");
   sc->add_option("--targets", selfcheck.targets, "Simulated Cog predictors")->check(CLI::Range(1, 100000));
   sc->add_option("--hours", selfcheck.hours, "Hours of 15s samples")->check(CLI::Range(1, 24 * 30));
+  cogwatch::cli::StorageFlags storage;
+  storage.add_to(*sc);
 
   CLI11_PARSE(app, argc, argv);
-  if (sc->parsed()) return cogwatch::cli::run_selfcheck(selfcheck, std::cout);
+  if (sc->parsed()) {
+    auto opts = storage.head_options();
+    if (!opts) {
+      std::cerr << "cogwatch: " << opts.error().message << "\n";
+      return 2;
+    }
+    selfcheck.storage = *opts;
+    return cogwatch::cli::run_selfcheck(selfcheck, std::cout);
+  }
   return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "model/labels.h"
 #include "model/matcher.h"
+#include "model/time.h"
 #include "model/value.h"
 #include "tsdb/head.h"
 
@@ -52,7 +53,7 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
   const Timestamp start = 1'700'000'000'000;
   const int steps = static_cast<int>(options.hours * kHour / kInterval);
 
-  tsdb::Head head;
+  tsdb::Head head(options.storage);
   std::vector<Labels> series;
   for (int t = 0; t < options.targets; ++t) {
     for (Labels& l : cog_series(t)) series.push_back(std::move(l));
@@ -142,6 +143,14 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
   fmt::print(out, "  memory    chunks {} B ({:.2f} B/sample), labels {} B, index {} B, series {} B\n",
              mem.chunk_bytes, static_cast<double>(mem.chunk_bytes) / static_cast<double>(appended),
              mem.label_bytes, mem.index_bytes, mem.series_bytes);
+  const tsdb::RetentionResult kept = head.apply_retention();
+  if (kept.chunks_dropped == 0) {
+    fmt::print(out, "  retention time {} / size {}: nothing to drop\n", format_duration(options.storage.retention_time),
+               options.storage.retention_bytes);
+  } else {
+    fmt::print(out, "  retention dropped {} chunks ({} B), removed {} series; {} series left\n", kept.chunks_dropped,
+               kept.bytes_freed, kept.series_removed, head.stats().series);
+  }
   fmt::print(out, "OK\n");
   return 0;
 }

@@ -1,18 +1,21 @@
 // `cogwatch selfcheck`: exercises the store end to end on synthetic Cog
 // data (what a fleet of predictors would expose, scraped every 15s), reads
-// every sample back through the querier and checks it, then reports sizes.
+// every sample back through the querier and checks it, reports sizes, and
+// applies the configured retention.
 // Until the daemon exists this is what the demo command runs.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
 
+#include "tsdb/head.h"
+
 namespace cogwatch::cli {
 
 struct SelfcheckOptions {
   int targets = 50;            // simulated Cog predictors
   int hours = 2;               // of data, at a 15s scrape interval
-  bool verbose = false;
+  tsdb::HeadOptions storage;   // retention is applied once at the end
 };
 
 // Returns the process exit code: 0 when every check passed.
