@@ -31,6 +31,14 @@ namespace cogwatch::bench {
 inline constexpr int kSeriesPerTarget = 20;
 inline constexpr Duration kScrapeInterval = 15 * kSecond;
 
+// Whether a series of the workload carries full-precision floats (a sum of
+// latencies, an entropy, ns-resolution CPU seconds) rather than integers.
+inline bool is_float_series(const Labels& l) {
+  const std::string_view name = l.metric_name();
+  return name == "cog_predict_latency_seconds_sum" || name == "cog_input_data_entropy" ||
+         name == "container_cpu_usage_seconds_total";
+}
+
 // The label sets of target `t`: 6 labels each (__name__, job, instance,
 // model, version, and one more: error_type, le, or zone).
 inline std::vector<Labels> cog_target_series(int t) {
