@@ -99,18 +99,26 @@ void ChunkWriter::reserve(uint32_t bytes) {
 }
 
 void ChunkWriter::write_bits(uint64_t value, unsigned nbits) {
-  // Reserve for the worst case once, so the loop below never reallocates.
-  reserve(size_ + (nbits + 7) / 8 + 1);
-  while (nbits > 0) {
-    if (free_bits_ == 0) {
-      buf_[size_++] = 0;
-      free_bits_ = 8;
-    }
-    const unsigned take = std::min<unsigned>(nbits, free_bits_);
-    const auto piece = static_cast<uint8_t>((value >> (nbits - take)) & ((1u << take) - 1));
-    buf_[size_ - 1] |= static_cast<uint8_t>(piece << (free_bits_ - take));
-    free_bits_ = static_cast<uint8_t>(free_bits_ - take);
-    nbits -= take;
+  if (nbits == 0) return;
+  if (nbits < 64) value &= (uint64_t{1} << nbits) - 1;
+  if (nbits <= free_bits_) {  // the common 1- and 2-bit codes
+    free_bits_ = static_cast<uint8_t>(free_bits_ - nbits);
+    buf_[size_ - 1] |= static_cast<uint8_t>(value << free_bits_);
+    return;
+  }
+  reserve(size_ + 9);
+  if (free_bits_ > 0) {  // top bits finish the partly filled last byte
+    nbits -= free_bits_;
+    buf_[size_ - 1] |= static_cast<uint8_t>(value >> nbits);
+    free_bits_ = 0;
+  }
+  while (nbits >= 8) {
+    nbits -= 8;
+    buf_[size_++] = static_cast<uint8_t>(value >> nbits);
+  }
+  if (nbits > 0) {
+    free_bits_ = static_cast<uint8_t>(8 - nbits);
+    buf_[size_++] = static_cast<uint8_t>(value << free_bits_);
   }
 }
 
