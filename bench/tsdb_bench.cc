@@ -34,15 +34,20 @@ std::vector<Labels> fleet_labels(int series) {
 // Appends to 10k existing series, one scrape-sized batch per iteration,
 // looking each series up by its labels (the path of a scrape's new series
 // and of recording rules).
+// Creates the series in head with one sample at kStart; returns their refs.
+std::vector<tsdb::SeriesRef> create_series(Head& head, const std::vector<Labels>& labels) {
+  std::vector<tsdb::SeriesRef> refs;
+  auto app = head.appender();
+  for (const Labels& l : labels) refs.push_back(*app->append(l, kStart, 0));
+  app->commit();
+  return refs;
+}
+
 void BM_TsdbAppend(benchmark::State& state) {
   const std::vector<Labels> labels = fleet_labels(10'000);
   Head head;
+  create_series(head, labels);
   Timestamp t = kStart;
-  {
-    auto app = head.appender();
-    for (const Labels& l : labels) (void)app->append(l, t, 0);
-    app->commit();
-  }
   double v = 0;
   for (auto _ : state) {
     t += kScrapeInterval;
@@ -59,15 +64,9 @@ BENCHMARK(BM_TsdbAppend)->Unit(benchmark::kMillisecond);
 // The same with cached series refs (the path of a scrape loop's known
 // series, as Prometheus's scrape cache).
 void BM_TsdbAppendByRef(benchmark::State& state) {
-  const std::vector<Labels> labels = fleet_labels(10'000);
   Head head;
+  const std::vector<tsdb::SeriesRef> refs = create_series(head, fleet_labels(10'000));
   Timestamp t = kStart;
-  std::vector<tsdb::SeriesRef> refs;
-  {
-    auto app = head.appender();
-    for (const Labels& l : labels) refs.push_back(*app->append(l, t, 0));
-    app->commit();
-  }
   double v = 0;
   for (auto _ : state) {
     t += kScrapeInterval;
@@ -194,11 +193,8 @@ BENCHMARK(BM_ChunkDecode);
 
 // {__name__="cog_predict_requests_total", job=~"cog.*"} among 100k series.
 void BM_TsdbSelect(benchmark::State& state) {
-  const std::vector<Labels> labels = fleet_labels(100'000);
   Head head;
-  auto app = head.appender();
-  for (const Labels& l : labels) (void)app->append(l, kStart, 1);
-  app->commit();
+  create_series(head, fleet_labels(100'000));
   const std::vector<LabelMatcher> ms = {
       *LabelMatcher::make(MatchType::kEqual, "__name__", "cog_predict_requests_total"),
       *LabelMatcher::make(MatchType::kRegexMatch, "job", "cog.*")};

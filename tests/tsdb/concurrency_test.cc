@@ -28,6 +28,7 @@ void run_writers_and_readers(Duration retention) {
   opts.retention_time = retention;
   Head head(opts);
   std::atomic<bool> done{false};
+  std::atomic<int> readers_started{0};
 
   // Each writer commits batches that give every one of its series a sample
   // at the same timestamp, with value == timestamp.
@@ -35,6 +36,7 @@ void run_writers_and_readers(Duration retention) {
     std::vector<Labels> labels;
     for (int i = 0; i < kSeriesPerWriter; ++i) labels.push_back(series_label(w, i));
     std::vector<SeriesRef> refs(kSeriesPerWriter, 0);
+    while (readers_started.load() < 2) std::this_thread::yield();  // overlap with readers
     for (int b = 1; b <= kBatches; ++b) {
       auto app = head.appender();
       const Timestamp t = b * kSecond;
@@ -56,7 +58,11 @@ void run_writers_and_readers(Duration retention) {
   std::atomic<int> checks{0};
   auto reader = [&](int w) {
     auto m = std::vector<LabelMatcher>{matcher(MatchType::kEqual, "writer", std::to_string(w).c_str())};
-    while (!done.load()) {
+    readers_started.fetch_add(1);
+    // One more round after the writers are done, so every reader checks at
+    // least once with data present.
+    for (bool final_round = false; !final_round;) {
+      final_round = done.load();
       auto sets = head.select(m, kMinTimestamp, kMaxTimestamp);
       if (sets.empty()) continue;
       Timestamp newest = -1;
