@@ -70,8 +70,10 @@ Result<LabelMatcher> LabelMatcher::make(MatchType type, std::string_view name, s
       options.set_log_errors(false);
       auto re = std::make_shared<const RE2>("^(?:" + m.value_ + ")$", options);
       if (!re->ok()) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "invalid regular expression \"" + m.value_ + "\": " + re->error());
+        // Report RE2's complaint about the user's text, not the anchored one.
+        const RE2 plain(m.value_, options);
+        const std::string why = plain.ok() ? re->error() : plain.error();
+        return make_error(ErrorCode::kInvalidArgument, "invalid regular expression \"" + m.value_ + "\": " + why);
       }
       m.re_ = std::move(re);
     }

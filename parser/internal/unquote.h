@@ -1,0 +1,17 @@
+// Go's string literal rules, which PromQL uses: "..." and '...' with
+// escapes, `...` raw.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "model/error.h"
+
+namespace cogwatch::parser::internal {
+
+// Unquotes a literal including its quotes. Escapes: \a \b \f \n \r \t \v \\,
+// the literal's own quote, \ooo (octal, <= 255), \xhh, \uhhhh, \Uhhhhhhhh
+// (valid code points). Errors: kParse naming the bad escape.
+Result<std::string> unquote(std::string_view literal);
+
+}  // namespace cogwatch::parser::internal

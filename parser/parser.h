@@ -1,0 +1,49 @@
+// Parsing PromQL: text to a type-checked AST.
+//
+//   auto e = parse_expr("rate(cog_predict_requests_total[5m]) > 0.1");
+//   if (!e) std::cerr << format_error(query, e.error()) << "\n";
+//   // -> 1:6: parse error: ...
+//
+// Errors are kParse with a message worded like Prometheus's ("unexpected
+// end of input", "expected type range vector in call to function \"rate\",
+// got instant vector") and the byte span they are about; format_error()
+// adds the line:col prefix. Any input, however malformed or deeply nested,
+// yields a value or an error, never a crash.
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "model/error.h"
+#include "parser/ast.h"
+
+namespace cogwatch::parser {
+
+// The deepest nesting of brackets and sub-expressions accepted, and the
+// deepest tree (long operator chains nest too); deeper inputs get a parse
+// error, so that no later recursion over a tree can exhaust the stack.
+inline constexpr int kMaxNesting = 256;
+inline constexpr int kMaxDepth = 1024;
+
+// Parses and type-checks a PromQL expression.
+Result<ExprPtr> parse_expr(std::string_view input);
+
+// Parses a series selector such as `up{job="cog"}` (the match[] parameter of
+// the HTTP API, a promtool input series): the matchers, including the
+// __name__ one when the metric name is given.
+Result<std::vector<LabelMatcher>> parse_selector(std::string_view input);
+
+struct LineCol {
+  uint32_t line = 1;    // 1-based
+  uint32_t column = 1;  // 1-based, in bytes, as Prometheus counts
+};
+LineCol line_col(std::string_view input, uint32_t byte_offset);
+
+// "1:15: parse error: unexpected end of input" for a parse error; other
+// errors are returned as their message.
+std::string format_error(std::string_view input, const Error& error);
+
+}  // namespace cogwatch::parser
