@@ -40,6 +40,10 @@ bool split_literal_alternation(std::string_view pattern, std::vector<std::string
   return true;
 }
 
+bool is_literal(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), is_regex_meta);
+}
+
 }  // namespace
 
 std::string_view match_type_string(MatchType t) {
@@ -64,6 +68,16 @@ Result<LabelMatcher> LabelMatcher::make(MatchType type, std::string_view name, s
       m.shape_ = RegexShape::kNonEmpty;
     } else if (split_literal_alternation(value, m.literals_)) {
       m.shape_ = RegexShape::kLiteralSet;
+    } else if (value.size() > 4 && value.starts_with(".*") && value.ends_with(".*") &&
+               is_literal(value.substr(2, value.size() - 4))) {
+      m.shape_ = RegexShape::kContains;
+      m.literal_ = std::string(value.substr(2, value.size() - 4));
+    } else if (value.size() > 2 && value.ends_with(".*") && is_literal(value.substr(0, value.size() - 2))) {
+      m.shape_ = RegexShape::kPrefix;
+      m.literal_ = std::string(value.substr(0, value.size() - 2));
+    } else if (value.size() > 2 && value.starts_with(".*") && is_literal(value.substr(2))) {
+      m.shape_ = RegexShape::kSuffix;
+      m.literal_ = std::string(value.substr(2));
     } else {
       RE2::Options options;
       options.set_dot_nl(true);  // Prometheus: '.' matches '\n' as well
@@ -87,6 +101,10 @@ bool LabelMatcher::regex_matches(std::string_view value) const {
     case RegexShape::kAnything: return true;
     case RegexShape::kNonEmpty: return !value.empty();
     case RegexShape::kLiteralSet: return std::binary_search(literals_.begin(), literals_.end(), value);
+    // '.' matches any character including '\n' (dot_nl), so these are exact.
+    case RegexShape::kPrefix: return value.starts_with(literal_);
+    case RegexShape::kSuffix: return value.ends_with(literal_);
+    case RegexShape::kContains: return value.find(literal_) != std::string_view::npos;
     case RegexShape::kGeneral: return RE2::FullMatch(value, *re_);
   }
   return false;

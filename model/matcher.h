@@ -66,7 +66,15 @@ class LabelMatcher {
 
  private:
   // Regexes whose match needs no RE2 call.
-  enum class RegexShape : uint8_t { kGeneral, kAnything /* .* */, kNonEmpty /* .+ */, kLiteralSet };
+  enum class RegexShape : uint8_t {
+    kGeneral,
+    kAnything,    // .*
+    kNonEmpty,    // .+
+    kLiteralSet,  // a|b|c
+    kPrefix,      // lit.*
+    kSuffix,      // .*lit
+    kContains,    // .*lit.*
+  };
   LabelMatcher() = default;
   bool regex_matches(std::string_view value) const;
 
@@ -76,6 +84,7 @@ class LabelMatcher {
   std::string name_;
   std::string value_;
   std::vector<std::string> literals_;  // sorted, unique; for kLiteralSet
+  std::string literal_;                // for kPrefix, kSuffix, kContains
   std::shared_ptr<const re2::RE2> re_;
 };
 

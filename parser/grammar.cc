@@ -9,12 +9,15 @@
 // nested rules. Errors are raised by must<> at the point of commitment, with
 // messages from the one table error_messages<>.
 #include <tao/pegtl.hpp>
-#include <tao/pegtl/contrib/parse_tree.hpp>
+#include <tao/pegtl/contrib/analyze.hpp>
 
 #include <charconv>
+#include <optional>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 
+#include "parser/internal/grammar_check.h"
 #include "parser/internal/unquote.h"
 #include "parser/parser.h"
 
@@ -23,6 +26,7 @@ namespace grammar {
 
 namespace pegtl = tao::pegtl;
 using pegtl::any;
+using pegtl::at;
 using pegtl::digit;
 using pegtl::eof;
 using pegtl::eolf;
@@ -41,6 +45,12 @@ using pegtl::xdigit;
 template <typename... R>
 using must = pegtl::must<R...>;
 
+// Tries Rule only when Guard matches here. Each attempt of a rule the parse
+// tree keeps allocates a node, so cheap (unselected) lookaheads keep
+// failing alternatives from costing allocations.
+template <typename Guard, typename Rule>
+struct guarded : seq<at<Guard>, Rule> {};
+
 // ---- Whitespace and comments ----
 struct comment : seq<one<'#'>, until<eolf>> {};
 struct blank : sor<one<' ', '\t', '\n', '\r', '\f', '\v'>, comment> {};
@@ -55,14 +65,22 @@ struct metric_identifier : seq<sor<ident_first, one<':'>>, star<metric_rest>> {}
 // Keywords are case-insensitive and must not run on into a name.
 template <typename Word>
 struct keyword : seq<Word, not_at<metric_rest>> {};
+// word_* are for lookaheads; the kw_* the parse tree keeps derive from them.
+struct word_by : keyword<TAO_PEGTL_ISTRING("by")> {};
+struct word_without : keyword<TAO_PEGTL_ISTRING("without")> {};
+struct word_on : keyword<TAO_PEGTL_ISTRING("on")> {};
+struct word_ignoring : keyword<TAO_PEGTL_ISTRING("ignoring")> {};
+struct word_group_left : keyword<TAO_PEGTL_ISTRING("group_left")> {};
+struct word_group_right : keyword<TAO_PEGTL_ISTRING("group_right")> {};
+struct word_offset : keyword<TAO_PEGTL_ISTRING("offset")> {};
 struct kw_bool : keyword<TAO_PEGTL_ISTRING("bool")> {};
-struct kw_by : keyword<TAO_PEGTL_ISTRING("by")> {};
-struct kw_without : keyword<TAO_PEGTL_ISTRING("without")> {};
-struct kw_on : keyword<TAO_PEGTL_ISTRING("on")> {};
-struct kw_ignoring : keyword<TAO_PEGTL_ISTRING("ignoring")> {};
-struct kw_group_left : keyword<TAO_PEGTL_ISTRING("group_left")> {};
-struct kw_group_right : keyword<TAO_PEGTL_ISTRING("group_right")> {};
-struct kw_offset : keyword<TAO_PEGTL_ISTRING("offset")> {};
+struct kw_by : word_by {};
+struct kw_without : word_without {};
+struct kw_on : word_on {};
+struct kw_ignoring : word_ignoring {};
+struct kw_group_left : word_group_left {};
+struct kw_group_right : word_group_right {};
+struct kw_offset : word_offset {};
 struct kw_start : keyword<TAO_PEGTL_ISTRING("start")> {};
 struct kw_end : keyword<TAO_PEGTL_ISTRING("end")> {};
 
@@ -99,7 +117,8 @@ struct label_matchers
     : seq<one<'{'>, ws, opt<label_matcher, star<ws, one<','>, ws, label_matcher>, ws, opt<one<','>, ws>>,
           must<matchers_close>> {};
 struct metric_name : metric_identifier {};
-struct vector_selector : sor<seq<metric_name, opt<ws, label_matchers>>, label_matchers> {};
+struct vector_selector
+    : sor<seq<metric_name, opt<ws, guarded<one<'{'>, label_matchers>>>, guarded<one<'{'>, label_matchers>> {};
 
 // ---- Grouping lists: by (...), on (...), group_left (...) ----
 struct grouping_label : sor<string_lit, metric_identifier> {};
@@ -115,18 +134,21 @@ struct call_args : seq<expr, star<ws, one<','>, ws, expr>> {};
 struct call_body : seq<one<'('>, ws, opt<call_args, ws>, must<call_close>> {};
 struct function_name : identifier {};
 struct function_call : seq<function_name, ws, call_body> {};
-struct agg_op
+struct agg_word
     : sor<keyword<TAO_PEGTL_ISTRING("sum")>, keyword<TAO_PEGTL_ISTRING("avg")>, keyword<TAO_PEGTL_ISTRING("count")>,
           keyword<TAO_PEGTL_ISTRING("min")>, keyword<TAO_PEGTL_ISTRING("max")>, keyword<TAO_PEGTL_ISTRING("group")>,
           keyword<TAO_PEGTL_ISTRING("stddev")>, keyword<TAO_PEGTL_ISTRING("stdvar")>,
           keyword<TAO_PEGTL_ISTRING("topk")>, keyword<TAO_PEGTL_ISTRING("bottomk")>,
           keyword<TAO_PEGTL_ISTRING("quantile")>, keyword<TAO_PEGTL_ISTRING("count_values")>,
           keyword<TAO_PEGTL_ISTRING("limitk")>, keyword<TAO_PEGTL_ISTRING("limit_ratio")>> {};
+struct agg_op : agg_word {};
 struct agg_grouping : seq<sor<kw_by, kw_without>, ws, must<required_grouping>> {};
 struct agg_body : call_body {};
 struct required_agg_body : seq<agg_body> {};
 struct aggregate
-    : seq<agg_op, ws, sor<seq<agg_grouping, ws, must<required_agg_body>>, seq<agg_body, opt<ws, agg_grouping>>>> {};
+    : seq<agg_op, ws,
+          sor<seq<agg_grouping, ws, must<required_agg_body>>,
+              seq<guarded<one<'('>, agg_body>, opt<ws, guarded<sor<word_by, word_without>, agg_grouping>>>>> {};
 
 // ---- Parentheses ----
 struct paren_close : one<')'> {};
@@ -148,25 +170,34 @@ struct at_value
     : sor<seq<kw_start, ws, one<'('>, ws, one<')'>>, seq<kw_end, ws, one<'('>, ws, one<')'>>,
           seq<opt<at_sign, ws>, number_lit>> {};
 struct at_postfix : seq<one<'@'>, ws, must<at_value>> {};
-struct postfix : sor<range_postfix, offset_postfix, at_postfix> {};
+struct postfix
+    : sor<guarded<one<'['>, range_postfix>, guarded<word_offset, offset_postfix>, guarded<one<'@'>, at_postfix>> {};
 
 // ---- Operands and binary expressions ----
 struct unary_op : one<'+', '-'> {};
-struct primary : sor<paren_expr, aggregate, function_call, number_lit, string_lit, vector_selector> {};
+struct primary
+    : sor<guarded<one<'('>, paren_expr>, guarded<seq<agg_word, ws, sor<one<'('>, word_by, word_without>>, aggregate>,
+          guarded<seq<identifier, ws, one<'('>>, function_call>,
+          guarded<sor<digit, one<'.', 'i', 'I', 'n', 'N'>>, number_lit>, guarded<one<'"', '\'', '`'>, string_lit>,
+          vector_selector> {};
 struct operand_body : seq<primary, star<ws, postfix>> {};
 struct required_operand_body : seq<operand_body> {};
 struct operand : sor<seq<plus<unary_op, ws>, must<required_operand_body>>, operand_body> {};
-struct binary_op
+struct binary_word
     : sor<string<'=', '='>, string<'!', '='>, string<'>', '='>, string<'<', '='>, one<'>'>, one<'<'>, one<'+'>,
           one<'-'>, one<'*'>, one<'/'>, one<'%'>, one<'^'>, keyword<TAO_PEGTL_ISTRING("and")>,
           keyword<TAO_PEGTL_ISTRING("or")>, keyword<TAO_PEGTL_ISTRING("unless")>,
           keyword<TAO_PEGTL_ISTRING("atan2")>> {};
+struct binary_op : binary_word {};
 struct on_ignoring : seq<sor<kw_on, kw_ignoring>, ws, must<required_grouping>> {};
 struct group_side : seq<sor<kw_group_left, kw_group_right>, opt<ws, grouping_list>> {};
 struct binary_rhs : seq<operand> {};
 struct binary_tail
-    : seq<binary_op, ws, opt<kw_bool, ws>, opt<on_ignoring, ws, opt<group_side, ws>>, must<binary_rhs>> {};
-struct expr : seq<operand, star<ws, binary_tail>> {};
+    : seq<binary_op, ws, opt<guarded<TAO_PEGTL_ISTRING("bool"), kw_bool>, ws>,
+          opt<guarded<sor<word_on, word_ignoring>, on_ignoring>, ws,
+              opt<guarded<sor<word_group_left, word_group_right>, group_side>, ws>>,
+          must<binary_rhs>> {};
+struct expr : seq<operand, star<ws, guarded<binary_word, binary_tail>>> {};
 
 struct query : seq<ws, must<required_expr>, ws, must<eof>> {};
 struct required_selector : seq<vector_selector> {};
@@ -207,23 +238,138 @@ struct errors {
 template <typename Rule>
 using control = pegtl::must_if<errors>::control<Rule>;
 
-// The parse tree keeps only what the AST needs.
+// The rules the builder looks at; all others leave no trace in the tree.
+template <typename Rule, typename... Rules>
+inline constexpr bool one_of = (std::is_same_v<Rule, Rules> || ...);
 template <typename Rule>
-using selector = pegtl::parse_tree::selector<
-    Rule,
-    pegtl::parse_tree::store_content::on<
-        number_lit, string_lit, metric_name, matcher_name, match_op, matcher_value, label_matcher, label_matchers,
-        vector_selector, grouping_label, grouping_list, function_name, function_call, call_body, agg_op,
-        agg_grouping, kw_by, kw_without, aggregate, agg_body, paren_expr, range_value, subquery_step, subquery_tail,
-        range_postfix, offset_minus, offset_postfix, at_sign, at_postfix, kw_start, kw_end, unary_op, operand,
-        binary_op, kw_bool, on_ignoring, kw_on, kw_ignoring, group_side, kw_group_left, kw_group_right, binary_tail,
-        expr>>;
+inline constexpr bool kept =
+    one_of<Rule, number_lit, string_lit, metric_name, matcher_name, match_op, matcher_value, label_matcher,
+           label_matchers, vector_selector, grouping_label, grouping_list, function_name, function_call, call_body,
+           agg_op, agg_grouping, kw_by, kw_without, aggregate, agg_body, paren_expr, range_value, subquery_step,
+           subquery_tail, range_postfix, offset_minus, offset_postfix, at_sign, at_postfix, kw_start, kw_end,
+           unary_op, operand, binary_op, kw_bool, on_ignoring, kw_on, kw_ignoring, group_side, kw_group_left,
+           kw_group_right, binary_tail, expr>;
 
 }  // namespace grammar
 
 namespace {
 
-using Node = tao::pegtl::parse_tree::node;
+// The parse tree, flat: kept rules in pre-order, each knowing where its
+// subtree ends. One vector, reused, instead of a heap node per rule tried.
+template <typename Rule>
+inline constexpr char kRuleTag = 0;
+
+struct FlatTree {
+  struct Entry {
+    const void* rule;  // &kRuleTag<Rule>
+    uint32_t begin;    // byte range in the input
+    uint32_t end;
+    uint32_t after;    // index just past this entry's subtree
+  };
+  std::vector<Entry> nodes;
+  std::vector<uint32_t> open;  // entries whose rule is still matching
+
+  void start(const void* rule, uint32_t begin) {
+    open.push_back(static_cast<uint32_t>(nodes.size()));
+    nodes.push_back({rule, begin, begin, 0});
+  }
+  void success(uint32_t end) {
+    const uint32_t i = open.back();
+    open.pop_back();
+    nodes[i].end = end;
+    nodes[i].after = static_cast<uint32_t>(nodes.size());
+  }
+  void failure() {
+    nodes.resize(open.back());
+    open.pop_back();
+  }
+};
+
+// A view of one entry with the interface the builder uses.
+class Node {
+ public:
+  class Children;
+  Node(const FlatTree* tree, std::string_view input, uint32_t index) : tree_(tree), input_(input), index_(index) {}
+
+  template <typename Rule>
+  bool is_type() const {
+    return entry().rule == &kRuleTag<Rule>;
+  }
+  std::string_view string_view() const { return input_.substr(entry().begin, entry().end - entry().begin); }
+  uint32_t begin() const { return entry().begin; }
+  uint32_t end() const { return entry().end; }
+  Children children() const;
+
+ private:
+  const FlatTree::Entry& entry() const { return tree_->nodes[index_]; }
+  const FlatTree* tree_;
+  std::string_view input_;
+  uint32_t index_;
+};
+
+class Node::Children {
+ public:
+  class Iterator {
+   public:
+    Iterator(const Node& parent, uint32_t i) : parent_(parent), i_(i) {}
+    Node operator*() const { return Node(parent_.tree_, parent_.input_, i_); }
+    Iterator& operator++() {
+      i_ = parent_.tree_->nodes[i_].after;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const Node& parent_;
+    uint32_t i_;
+  };
+  explicit Children(const Node& parent) : parent_(parent) {}
+  Iterator begin() const { return Iterator(parent_, parent_.index_ + 1); }
+  Iterator end() const { return Iterator(parent_, parent_.entry().after); }
+  bool empty() const { return parent_.index_ + 1 == parent_.entry().after; }
+  size_t size() const {
+    size_t n = 0;
+    for (auto it = begin(); it != end(); ++it) ++n;
+    return n;
+  }
+  Node operator[](size_t k) const {
+    auto it = begin();
+    while (k-- > 0) ++it;
+    return *it;
+  }
+  Node front() const { return *begin(); }
+  Node back() const {
+    uint32_t last = parent_.index_ + 1;
+    for (uint32_t i = last; i != parent_.entry().after; i = parent_.tree_->nodes[i].after) last = i;
+    return Node(parent_.tree_, parent_.input_, last);
+  }
+
+ private:
+  const Node& parent_;
+};
+
+Node::Children Node::children() const { return Children(*this); }
+
+// PEGTL control: records kept rules in the FlatTree, and raises the
+// grammar's error messages.
+template <typename Rule>
+struct tree_control : grammar::control<Rule> {
+  template <typename ParseInput, typename... States>
+  static void start(const ParseInput& in, FlatTree& tree, States&&...) {
+    if constexpr (grammar::kept<Rule>) tree.start(&kRuleTag<Rule>, static_cast<uint32_t>(in.current() - in.begin()));
+  }
+  template <typename ParseInput, typename... States>
+  static void success(const ParseInput& in, FlatTree& tree, States&&...) {
+    if constexpr (grammar::kept<Rule>) tree.success(static_cast<uint32_t>(in.current() - in.begin()));
+  }
+  template <typename ParseInput, typename... States>
+  static void failure(const ParseInput& in, FlatTree& tree, States&&... st) {
+    if constexpr (grammar::kept<Rule>) tree.failure();
+    grammar::control<Rule>::failure(in, tree, st...);
+  }
+};
+
+Span span_of(const Node& n) { return Span{n.begin(), n.end()}; }
 
 // Thrown inside the builder, caught at parse_expr(); never crosses the
 // module boundary.
@@ -231,10 +377,6 @@ struct BuildError {
   std::string message;
   Span span;
 };
-
-Span span_of(const Node& n) {
-  return Span{static_cast<uint32_t>(n.m_begin.byte), static_cast<uint32_t>(n.m_end.byte)};
-}
 
 [[noreturn]] void fail(const Node& n, std::string message) { throw BuildError{std::move(message), span_of(n)}; }
 
@@ -294,17 +436,17 @@ class Builder {
     std::vector<ExprPtr> operands;
     std::vector<std::vector<bool>> signs;  // per operand, outermost first; true = '-'
     std::vector<std::vector<Span>> sign_spans;
-    std::vector<const Node*> tails;
-    for (const auto& c : n.children) {
-      const Node* op_node = c.get();
-      if (c->is_type<grammar::binary_tail>()) {
-        tails.push_back(c.get());
-        op_node = c->children.back().get();  // its operand
+    std::vector<Node> tails;
+    for (const Node& c : n.children()) {
+      Node op_node = c;
+      if (c.is_type<grammar::binary_tail>()) {
+        tails.push_back(c);
+        op_node = c.children().back();  // its operand
       }
       signs.emplace_back();
       sign_spans.emplace_back();
-      operands.push_back(operand(*op_node, signs.back(), sign_spans.back()));
-      if (signs.back().size() > static_cast<size_t>(kMaxNesting)) fail(*op_node, "too many signs in a row");
+      operands.push_back(operand(op_node, signs.back(), sign_spans.back()));
+      if (signs.back().size() > static_cast<size_t>(kMaxNesting)) fail(op_node, "too many signs in a row");
     }
     return build_binary(operands, signs, sign_spans, tails);
   }
@@ -343,13 +485,13 @@ class Builder {
 
   std::vector<std::string> grouping_labels(const Node& list) {
     std::vector<std::string> out;
-    for (const auto& c : list.children) {
-      if (!c->is_type<grammar::grouping_label>()) continue;
-      const std::string_view text = c->string_view();
+    for (const Node& c : list.children()) {
+      if (!c.is_type<grammar::grouping_label>()) continue;
+      const std::string_view text = c.string_view();
       std::string name = text.front() == '"' || text.front() == '\'' || text.front() == '`'
-                             ? unquote_or_fail(*c)
+                             ? unquote_or_fail(c)
                              : std::string(text);
-      if (name.empty()) fail(*c, "invalid label name for grouping: \"\"");
+      if (name.empty()) fail(c, "invalid label name for grouping: \"\"");
       out.push_back(std::move(name));
     }
     return out;
@@ -357,19 +499,19 @@ class Builder {
 
   BinaryInfo binary_info(const Node& tail) {
     BinaryInfo info;
-    for (const auto& c : tail.children) {
-      if (c->is_type<grammar::binary_op>()) {
-        info.op = binary_op(*c);
-      } else if (c->is_type<grammar::kw_bool>()) {
+    for (const Node& c : tail.children()) {
+      if (c.is_type<grammar::binary_op>()) {
+        info.op = binary_op(c);
+      } else if (c.is_type<grammar::kw_bool>()) {
         info.return_bool = true;
-      } else if (c->is_type<grammar::on_ignoring>()) {
+      } else if (c.is_type<grammar::on_ignoring>()) {
         info.matching.explicit_matching = true;
-        info.matching.on = c->children.front()->is_type<grammar::kw_on>();
-        info.matching.labels = grouping_labels(*c->children.back());
-      } else if (c->is_type<grammar::group_side>()) {
-        info.matching.card = c->children.front()->is_type<grammar::kw_group_left>() ? Cardinality::kManyToOne
+        info.matching.on = c.children().front().is_type<grammar::kw_on>();
+        info.matching.labels = grouping_labels(c.children().back());
+      } else if (c.is_type<grammar::group_side>()) {
+        info.matching.card = c.children().front().is_type<grammar::kw_group_left>() ? Cardinality::kManyToOne
                                                                                      : Cardinality::kOneToMany;
-        if (c->children.size() > 1) info.matching.include = grouping_labels(*c->children.back());
+        if (c.children().size() > 1) info.matching.include = grouping_labels(c.children().back());
       }
     }
     if (is_set_operator(info.op) && info.matching.card == Cardinality::kOneToOne) {
@@ -397,9 +539,9 @@ class Builder {
   // Signs bind looser than ^ and tighter than everything else, as in
   // Prometheus: -a^b is -(a^b), -a*b is (-a)*b.
   ExprPtr build_binary(std::vector<ExprPtr>& operands, std::vector<std::vector<bool>>& signs,
-                       std::vector<std::vector<Span>>& sign_spans, const std::vector<const Node*>& tails) {
+                       std::vector<std::vector<Span>>& sign_spans, const std::vector<Node>& tails) {
     std::vector<BinaryInfo> ops;
-    for (const Node* t : tails) ops.push_back(binary_info(*t));
+    for (const Node& t : tails) ops.push_back(binary_info(t));
 
     // 1. Fold each maximal run of ^ (right-associative) with its signs.
     std::vector<ExprPtr> atoms;
@@ -447,14 +589,14 @@ class Builder {
 
   ExprPtr operand(const Node& n, std::vector<bool>& signs, std::vector<Span>& sign_spans) {
     ExprPtr e;
-    for (const auto& c : n.children) {
-      if (c->is_type<grammar::unary_op>()) {
-        signs.push_back(c->string_view() == "-");
-        sign_spans.push_back(span_of(*c));
+    for (const Node& c : n.children()) {
+      if (c.is_type<grammar::unary_op>()) {
+        signs.push_back(c.string_view() == "-");
+        sign_spans.push_back(span_of(c));
       } else if (!e) {
-        e = primary(*c);
+        e = primary(c);
       } else {
-        e = postfix(std::move(e), *c);
+        e = postfix(std::move(e), c);
       }
     }
     return e;
@@ -466,7 +608,7 @@ class Builder {
     if (n.is_type<grammar::vector_selector>()) return vector_selector(n);
     if (n.is_type<grammar::paren_expr>()) {
       DepthGuard guard(*this, n);
-      return make(ParenExpr{expr(*n.children.front())}, span_of(n));
+      return make(ParenExpr{expr(n.children().front())}, span_of(n));
     }
     if (n.is_type<grammar::function_call>()) return function_call(n);
     if (n.is_type<grammar::aggregate>()) return aggregate(n);
@@ -475,22 +617,22 @@ class Builder {
 
   std::vector<ExprPtr> call_args(const Node& body) {
     std::vector<ExprPtr> args;
-    for (const auto& c : body.children) {
-      if (c->is_type<grammar::expr>()) args.push_back(expr(*c));
+    for (const Node& c : body.children()) {
+      if (c.is_type<grammar::expr>()) args.push_back(expr(c));
     }
     return args;
   }
 
   ExprPtr function_call(const Node& n) {
-    const Node& name = *n.children.front();
+    const Node name = n.children().front();
     auto f = find_function(name.string_view());
     if (!f) fail(name, "unknown function with name \"" + std::string(name.string_view()) + "\"");
-    return make(Call{*f, call_args(*n.children.back())}, span_of(n));
+    return make(Call{*f, call_args(n.children().back())}, span_of(n));
   }
 
   ExprPtr aggregate(const Node& n) {
     AggregateExpr agg;
-    std::string op(n.children.front()->string_view());
+    std::string op(n.children().front().string_view());
     for (char& c : op) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     static const std::pair<const char*, AggregateOp> kOps[] = {
         {"sum", AggregateOp::kSum},       {"avg", AggregateOp::kAvg},         {"count", AggregateOp::kCount},
@@ -504,13 +646,13 @@ class Builder {
       if (op == text) agg.op = value;
     }
     std::vector<ExprPtr> args;
-    for (const auto& c : n.children) {
-      if (c->is_type<grammar::agg_grouping>()) {
-        agg.without = c->children.front()->is_type<grammar::kw_without>();
-        agg.grouping = grouping_labels(*c->children.back());
+    for (const Node& c : n.children()) {
+      if (c.is_type<grammar::agg_grouping>()) {
+        agg.without = c.children().front().is_type<grammar::kw_without>();
+        agg.grouping = grouping_labels(c.children().back());
         agg.grouping_given = true;
-      } else if (c->is_type<grammar::agg_body>()) {
-        args = call_args(*c);
+      } else if (c.is_type<grammar::agg_body>()) {
+        args = call_args(c);
       }
     }
     const size_t want = aggregate_has_param(agg.op) ? 2 : 1;
@@ -525,18 +667,18 @@ class Builder {
 
   ExprPtr vector_selector(const Node& n) {
     VectorSelector vs;
-    const Node* name_node = nullptr;
-    for (const auto& c : n.children) {
-      if (c->is_type<grammar::metric_name>()) {
-        name_node = c.get();
-        vs.name = std::string(c->string_view());
-      } else if (c->is_type<grammar::label_matchers>()) {
-        for (const auto& m : c->children) {
-          if (m->is_type<grammar::label_matcher>()) vs.matchers.push_back(label_matcher(*m));
+    std::optional<Node> name_node;
+    for (const Node& c : n.children()) {
+      if (c.is_type<grammar::metric_name>()) {
+        name_node = c;
+        vs.name = std::string(c.string_view());
+      } else if (c.is_type<grammar::label_matchers>()) {
+        for (const Node& m : c.children()) {
+          if (m.is_type<grammar::label_matcher>()) vs.matchers.push_back(label_matcher(m));
         }
       }
     }
-    if (name_node != nullptr) {
+    if (name_node) {
       for (const LabelMatcher& m : vs.matchers) {
         if (m.name() == kMetricNameLabel) {
           fail(n, "metric name must not be set twice: \"" + vs.name + "\" or \"" + m.value() + "\"");
@@ -552,25 +694,25 @@ class Builder {
   }
 
   LabelMatcher label_matcher(const Node& n) {
-    const Node& name_node = *n.children.front();
+    const Node name_node = n.children().front();
     const std::string_view raw = name_node.string_view();
     const bool quoted = raw.front() == '"' || raw.front() == '\'' || raw.front() == '`';
     std::string name = quoted ? unquote_or_fail(name_node) : std::string(raw);
-    if (n.children.size() == 1) {
+    if (n.children().size() == 1) {
       // {"metric.name"}: a quoted name alone is the metric name (Prometheus 3).
       if (!quoted) fail(name_node, "unexpected identifier \"" + name + "\" in label matching, expected label matching operator");
       auto m = LabelMatcher::make(MatchType::kEqual, kMetricNameLabel, name);
       return *std::move(m);
     }
-    const std::string_view op = n.children[1]->string_view();
+    const std::string_view op = n.children()[1].string_view();
     const MatchType type = op == "=" ? MatchType::kEqual
                            : op == "!=" ? MatchType::kNotEqual
                            : op == "=~" ? MatchType::kRegexMatch
                                         : MatchType::kRegexNoMatch;
     if (name.empty()) fail(name_node, "invalid label name \"\"");
-    std::string value = unquote_or_fail(*n.children[2]);
+    std::string value = unquote_or_fail(n.children()[2]);
     auto m = LabelMatcher::make(type, name, value);
-    if (!m) fail(*n.children[2], m.error().message);
+    if (!m) fail(n.children()[2], m.error().message);
     return *std::move(m);
   }
 
@@ -589,16 +731,16 @@ class Builder {
   }
 
   ExprPtr postfix(ExprPtr e, const Node& n) {
-    const Span span{e->span.begin, static_cast<uint32_t>(n.m_end.byte)};
+    const Span span{e->span.begin, n.end()};
     if (n.is_type<grammar::range_postfix>()) {
-      const Node& range = *n.children.front();
+      const Node range = n.children().front();
       const Duration r = to_duration(range, number_value(range));
-      if (n.children.size() > 1 && n.children[1]->is_type<grammar::subquery_tail>()) {
+      if (n.children().size() > 1 && n.children()[1].is_type<grammar::subquery_tail>()) {
         DepthGuard guard(*this, n);
         SubqueryExpr sq;
         sq.range = r;
-        const Node& tail = *n.children[1];
-        if (!tail.children.empty()) sq.step = to_duration(*tail.children.front(), number_value(*tail.children.front()));
+        const Node tail = n.children()[1];
+        if (!tail.children().empty()) sq.step = to_duration(tail.children().front(), number_value(tail.children().front()));
         sq.expr = std::move(e);
         return make(std::move(sq), span);
       }
@@ -615,9 +757,9 @@ class Builder {
       if (offset_of(*e) != 0) fail(n, "offset may not be set multiple times");
       bool negative = false;
       double seconds = 0;
-      for (const auto& c : n.children) {
-        if (c->is_type<grammar::offset_minus>()) negative = true;
-        if (c->is_type<grammar::number_lit>()) seconds = number_value(*c);
+      for (const Node& c : n.children()) {
+        if (c.is_type<grammar::offset_minus>()) negative = true;
+        if (c.is_type<grammar::number_lit>()) seconds = number_value(c);
       }
       offset_of(*e) = to_duration(n, negative ? -seconds : seconds);
       e->span = span;
@@ -630,12 +772,12 @@ class Builder {
     if (at_of(*e)) fail(n, "@ <timestamp> may not be set multiple times");
     AtModifier at;
     bool negative = false;
-    for (const auto& c : n.children) {
-      if (c->is_type<grammar::kw_start>()) at.kind = AtModifier::Kind::kStart;
-      if (c->is_type<grammar::kw_end>()) at.kind = AtModifier::Kind::kEnd;
-      if (c->is_type<grammar::at_sign>()) negative = c->string_view() == "-";
-      if (c->is_type<grammar::number_lit>()) {
-        double ts = number_value(*c);
+    for (const Node& c : n.children()) {
+      if (c.is_type<grammar::kw_start>()) at.kind = AtModifier::Kind::kStart;
+      if (c.is_type<grammar::kw_end>()) at.kind = AtModifier::Kind::kEnd;
+      if (c.is_type<grammar::at_sign>()) negative = c.string_view() == "-";
+      if (c.is_type<grammar::number_lit>()) {
+        double ts = number_value(c);
         if (negative) ts = -ts;
         if (!std::isfinite(ts) || ts >= 9.2e15 || ts <= -9.2e15) {
           fail(n, "timestamp out of bounds for @ modifier: " + std::to_string(ts));
@@ -722,12 +864,16 @@ Result<ExprPtr> run(std::string_view input, Build build) {
   if (Status s = check_nesting(input); !s) return s.take_error();
   try {
     pegtl::memory_input in(input.data(), input.size(), "");
-    auto root = pegtl::parse_tree::parse<Rule, grammar::selector, pegtl::nothing, grammar::control>(in);
-    if (!root || root->children.empty()) {
-      return make_error(ErrorCode::kParse, "no expression found in input", Span{0, 0});
-    }
+    thread_local FlatTree tree;  // reused: parsing allocates nothing once warm
+    tree.nodes.clear();
+    tree.open.clear();
+    tree.start(nullptr, 0);  // the root
+    pegtl::parse<Rule, pegtl::nothing, tree_control>(in, tree);
+    tree.success(static_cast<uint32_t>(input.size()));
+    const Node root(&tree, input, 0);
+    if (root.children().empty()) return make_error(ErrorCode::kParse, "no expression found in input", Span{0, 0});
     Builder b(input);
-    ExprPtr e = build(b, *root->children.front());
+    ExprPtr e = build(b, root.children().front());
     if (max_depth(*e) > kMaxDepth) {
       return make_error(ErrorCode::kParse,
                         "expression nests too deeply (more than " + std::to_string(kMaxDepth) + " levels)", e->span);
@@ -754,6 +900,10 @@ Result<ExprPtr> run(std::string_view input, Build build) {
 }  // namespace
 
 Status check_ast(const Expr& e);  // check.cc
+
+std::size_t internal::grammar_issues() {
+  return tao::pegtl::analyze<grammar::query>(false) + tao::pegtl::analyze<grammar::selector_query>(false);
+}
 
 Result<ExprPtr> parse_expr(std::string_view input) {
   auto e = run<grammar::query>(input, [](Builder& b, const Node& n) { return b.expr(n); });

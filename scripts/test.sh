@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test:
 #   1. the Release build with all GoogleTest suites and CLI checks (ctest);
-#   2. the tsdb suites again under ThreadSanitizer.
+#   2. the tsdb suites again under ThreadSanitizer;
+#   3. the PromQL parser fuzzer for a bounded time (clang, ASan + UBSan).
 # Build trees: build/ and build-tsan/. Exit code non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,6 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOGWATCH_SANITIZE=t
 cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_tsdb_tests
+
+# Any input must give a tree or an error: fuzz the parser for a while.
+scripts/fuzz.sh "${COGWATCH_FUZZ_SECONDS:-30}"

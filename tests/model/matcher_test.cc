@@ -60,6 +60,17 @@ TEST(LabelMatcher, Table) {
       {kNre, "a|b", "c", true},
       {kNre, "", "", false},
       {kNre, "", "x", true},
+      // Shapes matched without RE2 must agree with it.
+      {kRe, "cog.*", "cog", true},
+      {kRe, "cog.*", "cog\nx", true},
+      {kRe, ".*-gpu", "cog-gpu", true},
+      {kRe, ".*-gpu", "cog-gpu2", false},
+      {kRe, ".*og-g.*", "cog-gpu", true},
+      {kRe, ".*og-g.*", "og-", false},
+      {kRe, ".*x.*", "", false},
+      {kNre, "cog.*", "cogs", false},
+      {kRe, "c\\.g.*", "c.gx", true},  // escaped dot: not a plain prefix
+      {kRe, "c\\.g.*", "cxgx", false},
   };
   for (const auto& c : cases) {
     LabelMatcher m = M(c.type, "l", c.value);

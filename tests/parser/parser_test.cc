@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "parser/internal/grammar_check.h"
 #include "parser/printer.h"
 
 namespace cogwatch::parser {
 namespace {
+
+TEST(Grammar, HasNoLeftRecursionOrEmptyLoops) { EXPECT_EQ(internal::grammar_issues(), 0u); }
 
 // Parses, prints, and checks that the printed form parses to an equal tree.
 std::string round_trip(std::string_view input) {
