@@ -7,6 +7,7 @@
 
 #include "cli/selfcheck.h"
 #include "cli/storage_flags.h"
+#include "cli/test_promql.h"
 #include "cli/version.h"
 
 int main(int argc, char** argv) {
@@ -22,7 +23,16 @@ int main(int argc, char** argv) {
   cogwatch::cli::StorageFlags storage;
   storage.add_to(*sc);
 
+  CLI::App* test = app.add_subcommand("test", "Run test files");
+  test->require_subcommand(1);
+  CLI::App* test_promql = test->add_subcommand("promql", "Run PromQL test scripts (Prometheus's promqltest language)");
+  std::vector<std::string> promql_files;
+  bool show_skipped = false;
+  test_promql->add_option("files", promql_files, "Test scripts")->required()->check(CLI::ExistingFile);
+  test_promql->add_flag("--show-skipped", show_skipped, "List each skipped case with its reason");
+
   CLI11_PARSE(app, argc, argv);
+  if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
   if (sc->parsed()) {
     auto opts = storage.head_options();
     if (!opts) {

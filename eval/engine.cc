@@ -1,0 +1,125 @@
+#include "eval/engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "eval/internal/evaluator.h"
+
+namespace cogwatch::eval {
+namespace {
+
+using internal::EvalError;
+using internal::NodeValue;
+using internal::StepMatrix;
+
+const parser::Expr& unwrap(const parser::Expr& e) {
+  const parser::Expr* x = &e;
+  while (const auto* p = x->as<parser::ParenExpr>()) x = p->expr.get();
+  return *x;
+}
+
+// Removes __name__ where evaluation marked it to go (Prometheus 3's delayed
+// name removal), then checks that no two series became equal.
+void drop_names(StepMatrix& m) {
+  for (internal::StepSeries& s : m) {
+    if (s.drop_name && s.labels.has(kMetricNameLabel)) s.labels = LabelsBuilder(s.labels).del(kMetricNameLabel).build();
+    s.drop_name = false;
+  }
+  std::vector<size_t> order(m.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m[a].labels < m[b].labels; });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const auto& a = m[order[i - 1]];
+    const auto& b = m[order[i]];
+    if (!(a.labels == b.labels)) continue;
+    // Equal labels are fine as long as they never share a step.
+    size_t x = 0, y = 0;
+    while (x < a.points.size() && y < b.points.size()) {
+      if (a.points[x].t == b.points[y].t) internal::throw_error("vector cannot contain metrics with the same labelset");
+      if (a.points[x].t < b.points[y].t) {
+        ++x;
+      } else {
+        ++y;
+      }
+    }
+  }
+}
+
+// sort(), sort_desc(), sort_by_label() order an instant query's result.
+void apply_sort(const parser::Expr& e, Vector& v) {
+  const auto* call = unwrap(e).as<parser::Call>();
+  if (call == nullptr) return;
+  auto nan_last = [](double a, double b, bool desc) {
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+    return desc ? a > b : a < b;
+  };
+  switch (call->func) {
+    case parser::Function::kSort:
+      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, false); });
+      break;
+    case parser::Function::kSortDesc:
+      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, true); });
+      break;
+    default:
+      break;
+  }
+}
+
+Error to_error(const EvalError& e) { return make_error(e.code, e.message); }
+
+}  // namespace
+
+Engine::Engine(const tsdb::Querier& querier, EngineOptions options) : querier_(querier), options_(options) {}
+
+Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t) const {
+  try {
+    internal::Evaluator ev(querier_, options_, t, t, 1);
+    const parser::ValueType type = parser::type_of(expr);
+    if (type == parser::ValueType::kMatrix) return Value(ev.eval_range_vector(expr));
+    NodeValue v = ev.eval(expr);
+    switch (v.type) {
+      case parser::ValueType::kScalar: return Value(Scalar{t, v.scalars[0]});
+      case parser::ValueType::kString: return Value(String{t, v.str});
+      default: break;
+    }
+    drop_names(v.matrix);
+    Vector out;
+    out.reserve(v.matrix.size());
+    for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), t, s.points[0].v});
+    apply_sort(expr, out);
+    return Value(std::move(out));
+  } catch (const EvalError& e) {
+    return to_error(e);
+  }
+}
+
+Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step) const {
+  const parser::ValueType type = parser::type_of(expr);
+  if (type != parser::ValueType::kScalar && type != parser::ValueType::kVector) {
+    return make_error(ErrorCode::kInvalidArgument, std::string("invalid expression type \"") +
+                                                       parser::value_type_name(type) +
+                                                       "\" for range query, must be Scalar or instant Vector");
+  }
+  if (step <= 0) return make_error(ErrorCode::kInvalidArgument, "zero or negative query resolution step widths are not accepted");
+  if (end < start) return make_error(ErrorCode::kInvalidArgument, "end timestamp must not be before start time");
+  try {
+    internal::Evaluator ev(querier_, options_, start, end, step);
+    NodeValue v = ev.eval(expr);
+    Matrix out;
+    if (v.type == parser::ValueType::kScalar) {
+      Series s;
+      for (size_t i = 0; i < ev.num_steps(); ++i) s.points.push_back({ev.step_time(i), v.scalars[i]});
+      out.push_back(std::move(s));
+      return Value(std::move(out));
+    }
+    drop_names(v.matrix);
+    for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), std::move(s.points)});
+    std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+    return Value(std::move(out));
+  } catch (const EvalError& e) {
+    return to_error(e);
+  }
+}
+
+}  // namespace cogwatch::eval

@@ -1,0 +1,61 @@
+// The PromQL engine: evaluates a parsed expression against a Querier at one
+// time (instant query) or at every step of a range (range query), with
+// Prometheus 3 semantics for float samples.
+//
+//   eval::Engine engine(head);
+//   auto e = parser::parse_expr("sum by (job) (rate(x[5m]))");
+//   Result<eval::Value> v = engine.instant(**e, t);
+//   Result<eval::Value> m = engine.range(**e, start, end, 15 * kSecond);
+//
+// Errors: kInvalidArgument for a query that cannot run (a range query of a
+// string, a step of 0), kExecution-like runtime errors as Prometheus raises
+// them ("vector cannot contain metrics with the same labelset", "found
+// duplicate series for the match group ..."), kResourceExhausted past
+// max_samples.
+//
+// Thread-safety: an Engine is immutable after construction and may evaluate
+// queries from several threads at once.
+#pragma once
+
+#include <cstdint>
+
+#include "eval/value.h"
+#include "model/error.h"
+#include "model/time.h"
+#include "parser/ast.h"
+#include "tsdb/querier.h"
+
+namespace cogwatch::eval {
+
+struct EngineOptions {
+  // How far back an instant vector selector looks for a sample (Prometheus's
+  // --query.lookback-delta, default 5m).
+  Duration lookback_delta = 5 * kMinute;
+  // Most samples a query may hold in memory at once (--query.max-samples).
+  uint64_t max_samples = 50'000'000;
+  // Step of a subquery without one ([30m:]): the rule evaluation interval.
+  Duration default_subquery_step = kMinute;
+};
+
+class Engine {
+ public:
+  explicit Engine(const tsdb::Querier& querier, EngineOptions options = {});
+
+  // Evaluates at time t. The value has the expression's type: Scalar,
+  // String, Vector, or Matrix for a range-vector expression.
+  Result<Value> instant(const parser::Expr& expr, Timestamp t) const;
+
+  // Evaluates at start, start+step, ... <= end. Returns a Matrix (a scalar
+  // expression gives one series without labels). Errors: kInvalidArgument
+  // when the expression is not a scalar or instant vector, step <= 0 or
+  // end < start.
+  Result<Value> range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step) const;
+
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  const tsdb::Querier& querier_;
+  EngineOptions options_;
+};
+
+}  // namespace cogwatch::eval

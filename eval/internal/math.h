@@ -1,0 +1,63 @@
+// Numeric helpers shared by functions and aggregations, following
+// Prometheus's arithmetic (Kahan summation, quantile interpolation, the
+// classic-histogram quantile with its monotonicity fix).
+#pragma once
+
+#include <cmath>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "eval/value.h"
+
+namespace cogwatch::eval::internal {
+
+// Kahan-Babuska (Neumaier) compensated sum, as Prometheus's kahanSumInc.
+class KahanSum {
+ public:
+  void add(double v) {
+    const double t = sum_ + v;
+    if (std::isinf(t)) {
+      c_ = 0;
+    } else if (std::fabs(sum_) >= std::fabs(v)) {
+      c_ += (sum_ - t) + v;
+    } else {
+      c_ += (v - t) + sum_;
+    }
+    sum_ = t;
+  }
+  double value() const { return std::isinf(sum_) ? sum_ : sum_ + c_; }
+
+ private:
+  double sum_ = 0;
+  double c_ = 0;
+};
+
+// Mean of values, falling back to an incremental mean when the sum
+// overflows (as Prometheus's avg and avg_over_time).
+double mean(const std::vector<double>& values);
+// Population variance.
+double variance(const std::vector<double>& values);
+// Prometheus's quantile: linear interpolation between ranks; q < 0 gives
+// -Inf, q > 1 +Inf, NaN q NaN. Reorders values.
+double quantile(double q, std::vector<double>& values);
+
+struct Regression {
+  double slope;
+  double intercept;
+};
+// Least squares over (t - intercept_time in seconds, v), as Prometheus's
+// linearRegression.
+Regression linear_regression(std::span<const Point> samples, Timestamp intercept_time);
+
+struct Bucket {
+  double upper_bound;
+  double count;
+};
+// Parses an "le" value; false when it is not a float.
+bool parse_bucket_bound(std::string_view le, double& out);
+// Prometheus's classic BucketQuantile, with coalescing of equal bounds and
+// the monotonicity fix. Reorders buckets.
+double bucket_quantile(double q, std::vector<Bucket>& buckets);
+
+}  // namespace cogwatch::eval::internal

@@ -1,0 +1,66 @@
+// Range vectors: the samples a matrix selector or a subquery provides, for
+// every step's window (t - range, t].
+#include <cmath>
+
+#include "eval/internal/evaluator.h"
+#include "model/value.h"
+
+namespace cogwatch::eval::internal {
+namespace {
+
+RangeInput selector_input(Evaluator& ev, const parser::MatrixSelector& ms) {
+  const auto& vs = std::get<parser::VectorSelector>(ms.selector->node);
+  RangeInput in;
+  in.range = ms.range;
+  in.offset = vs.offset;
+  in.at = vs.at;
+  Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
+  for (size_t i = 0; i < ev.num_steps(); ++i) {
+    const Timestamp t = effective_time(ev.step_time(i), vs.at, vs.offset, ev.start(), ev.end());
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  for (const tsdb::SeriesData& d : ev.querier().select(vs.matchers, lo - ms.range + 1, hi)) {
+    RangeSeries s{d.labels, {}, false};
+    tsdb::SeriesIterator it = d.iterator();
+    while (it.next()) {
+      if (!is_stale_nan(it.v())) s.samples.push_back({it.t(), it.v()});
+    }
+    if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
+    if (!s.samples.empty()) in.series.push_back(std::move(s));
+  }
+  return in;
+}
+
+RangeInput subquery_input(Evaluator& ev, const parser::SubqueryExpr& sq) {
+  RangeInput in;
+  in.range = sq.range;
+  in.offset = sq.offset;
+  in.at = sq.at;
+  const Duration step = sq.step > 0 ? sq.step : ev.options().default_subquery_step;
+  Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
+  for (size_t i = 0; i < ev.num_steps(); ++i) {
+    const Timestamp t = effective_time(ev.step_time(i), sq.at, sq.offset, ev.start(), ev.end());
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  // The inner steps are multiples of the subquery step, as in Prometheus.
+  Timestamp inner_start = step * ((lo - sq.range) / step);
+  if (inner_start < lo - sq.range) inner_start += step;
+  if (inner_start > hi) return in;
+  Evaluator inner(ev.querier(), ev.options(), inner_start, hi, step);
+  NodeValue v = inner.eval(*sq.expr);
+  for (StepSeries& s : v.matrix) in.series.push_back({std::move(s.labels), std::move(s.points), s.drop_name});
+  return in;
+}
+
+}  // namespace
+
+RangeInput range_input(Evaluator& ev, const parser::Expr& e) {
+  if (const auto* p = e.as<parser::ParenExpr>()) return range_input(ev, *p->expr);
+  if (const auto* ms = e.as<parser::MatrixSelector>()) return selector_input(ev, *ms);
+  if (const auto* sq = e.as<parser::SubqueryExpr>()) return subquery_input(ev, *sq);
+  throw_error("expected a range vector", ErrorCode::kInternal);
+}
+
+}  // namespace cogwatch::eval::internal

@@ -1,0 +1,458 @@
+#include "promqltest/runner.h"
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <sstream>
+
+#include <re2/re2.h>
+
+#include "eval/engine.h"
+#include "model/value.h"
+#include "parser/parser.h"
+#include "parser/series.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::promqltest {
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+bool almost_equal(double a, double b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  if (a == b) return true;
+  constexpr double kEpsilon = 0.000001;
+  const double diff = std::fabs(a - b);
+  const double abs_sum = std::fabs(a) + std::fabs(b);
+  if (a == 0 || b == 0 || abs_sum < 2.2250738585072014e-308) return diff < kEpsilon * 2.2250738585072014e-308;
+  return diff / std::min(abs_sum, std::numeric_limits<double>::max()) < kEpsilon;
+}
+
+// Experimental PromQL that cogwatch does not implement yet.
+const char* experimental_feature(const std::string& query) {
+  static const char* const kFeatures[] = {"info(",        "histogram_quantiles(", "ts_of_",  "first_over_time(",
+                                          "limitk(",      "limit_ratio(",         "step()",  "range()",
+                                          "min_of(",      "max_of(",              "double_exponential_smoothing(",
+                                          "sort_by_label"};
+  for (const char* f : kFeatures) {
+    if (query.find(f) != std::string::npos) return f;
+  }
+  return nullptr;
+}
+
+struct Case {
+  int line = 0;
+  bool range = false;
+  Timestamp at = 0, start = 0, end = 0;
+  Duration step = 0;
+  std::string query;
+  bool expect_fail = false;
+  std::optional<std::string> fail_msg;
+  std::optional<std::string> fail_regex;
+  bool ordered = false;
+  bool needs_annotations = false;
+  std::optional<std::string> expect_string;
+  std::vector<std::pair<int, std::string>> results;  // (line, text)
+};
+
+class Runner {
+ public:
+  Runner(std::string name, std::ostream& out) : name_(std::move(name)), out_(out) { reset(); }
+
+  FileResult run(const std::string& content) {
+    std::vector<std::string> lines;
+    std::istringstream in(content);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    size_t i = 0;
+    while (i < lines.size()) {
+      const std::string line = trim(lines[i]);
+      const int lineno = static_cast<int>(i) + 1;
+      ++i;
+      if (line.empty() || line[0] == '#') continue;
+      if (line == "clear") {
+        reset();
+      } else if (line.starts_with("load")) {
+        i = load(lines, i, line, lineno);
+      } else if (line.starts_with("eval")) {
+        Case c;
+        c.line = lineno;
+        if (!parse_eval_header(line, c)) {
+          fail_line(lineno, "cannot parse eval command: " + line);
+          i = skip_block(lines, i);
+          continue;
+        }
+        while (i < lines.size() && !trim(lines[i]).empty() && std::isspace(static_cast<unsigned char>(lines[i][0]))) {
+          std::string body = trim(lines[i]);
+          const int body_line = static_cast<int>(i) + 1;
+          ++i;
+          if (body[0] == '#') continue;
+          if (body.starts_with("expect ")) {
+            parse_expect(body.substr(7), c);
+          } else {
+            c.results.emplace_back(body_line, body);
+          }
+        }
+        run_case(c);
+      } else {
+        fail_line(lineno, "unknown command: " + line);
+      }
+    }
+    return result_;
+  }
+
+ private:
+  void reset() {
+    head_ = std::make_unique<tsdb::Head>(tsdb::HeadOptions{.retention_time = 0, .retention_bytes = 0, .chunk_limits = {}});
+    histogram_metrics_.clear();
+  }
+
+  void fail_line(int line, const std::string& message) {
+    ++result_.failed;
+    out_ << name_ << ":" << line << ": " << message << "\n";
+  }
+
+  static size_t skip_block(const std::vector<std::string>& lines, size_t i) {
+    while (i < lines.size() && !trim(lines[i]).empty()) ++i;
+    return i;
+  }
+
+  size_t load(const std::vector<std::string>& lines, size_t i, const std::string& header, int lineno) {
+    std::istringstream h(header);
+    std::string cmd, interval_text;
+    h >> cmd >> interval_text;
+    auto interval = parse_duration(interval_text);
+    if (!interval) {
+      fail_line(lineno, "bad load interval: " + interval_text);
+      return skip_block(lines, i);
+    }
+    auto app = head_->appender();
+    for (; i < lines.size(); ++i) {
+      const std::string line = trim(lines[i]);
+      if (line.empty()) break;
+      if (line[0] == '#') continue;
+      if (line.find("{{") != std::string::npos) {
+        // Native histograms are out of scope: remember the metric so that
+        // queries touching it are skipped.
+        histogram_metrics_.push_back(line.substr(0, line.find_first_of("{ \t")));
+        continue;
+      }
+      auto desc = parser::parse_series_description(line);
+      if (!desc) {
+        fail_line(static_cast<int>(i) + 1, "bad series: " + desc.error().message);
+        continue;
+      }
+      for (size_t k = 0; k < desc->values.size(); ++k) {
+        if (!desc->values[k]) continue;
+        (void)app->append(desc->labels, static_cast<Timestamp>(k) * *interval, *desc->values[k]);
+      }
+    }
+    app->commit();
+    return i;
+  }
+
+  static bool parse_time(const std::string& s, Timestamp& out) {
+    auto d = parse_duration(s);
+    if (d) {
+      out = *d;
+      return true;
+    }
+    char* end = nullptr;
+    const double secs = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || *end != '\0') return false;
+    out = static_cast<Timestamp>(std::llround(secs * 1000));
+    return true;
+  }
+
+  static bool parse_eval_header(const std::string& line, Case& c) {
+    std::istringstream in(line);
+    std::string cmd, kind;
+    in >> cmd >> kind;
+    if (cmd == "eval_fail") c.expect_fail = true;
+    if (cmd == "eval_ordered") c.ordered = true;
+    if (cmd == "eval_warn" || cmd == "eval_info") c.needs_annotations = true;
+    if (kind == "instant") {
+      std::string at, t;
+      in >> at >> t;
+      if (at != "at" || !parse_time(t, c.at)) return false;
+    } else if (kind == "range") {
+      std::string from, s, to, e, step, d;
+      in >> from >> s >> to >> e >> step >> d;
+      if (from != "from" || to != "to" || step != "step") return false;
+      if (!parse_time(s, c.start) || !parse_time(e, c.end) || !parse_time(d, c.step)) return false;
+      c.range = true;
+    } else {
+      return false;
+    }
+    std::string rest;
+    std::getline(in, rest);
+    c.query = trim(rest);
+    return !c.query.empty();
+  }
+
+  static void parse_expect(const std::string& text, Case& c) {
+    if (text.starts_with("fail")) {
+      c.expect_fail = true;
+      const std::string rest = trim(text.substr(4));
+      if (rest.starts_with("msg:")) c.fail_msg = trim(rest.substr(4));
+      if (rest.starts_with("regex:")) c.fail_regex = trim(rest.substr(6));
+    } else if (text.starts_with("ordered")) {
+      c.ordered = true;
+    } else if (text.starts_with("warn") || text.starts_with("info")) {
+      c.needs_annotations = true;
+    } else if (text.starts_with("string")) {
+      std::string s = trim(text.substr(6));
+      if (s.size() >= 2) s = s.substr(1, s.size() - 2);
+      c.expect_string = s;
+    } else if (text.starts_with("range vector")) {
+      c.needs_annotations = true;  // not supported yet: counted as skipped
+    }
+    // no_warn / no_info: cogwatch emits no annotations, so they hold.
+  }
+
+  void skip(const Case& c, const std::string& reason) {
+    ++result_.skipped;
+    result_.skip_reasons.push_back(name_ + ":" + std::to_string(c.line) + ": " + reason);
+  }
+
+  void failure(const Case& c, const std::string& expected, const std::string& got) {
+    ++result_.failed;
+    out_ << name_ << ":" << c.line << ": " << c.query << "\n  expected: " << expected << "\n  got:      " << got
+         << "\n";
+  }
+
+  void run_case(const Case& c) {
+    if (c.needs_annotations) return skip(c, "needs info/warn annotations, not implemented");
+    if (const char* f = experimental_feature(c.query)) {
+      return skip(c, std::string("experimental feature not implemented: ") + f);
+    }
+    for (const auto& [line, text] : c.results) {
+      if (text.find("{{") != std::string::npos) return skip(c, "native histogram result");
+    }
+    for (const std::string& m : histogram_metrics_) {
+      if (!m.empty() && c.query.find(m) != std::string::npos) return skip(c, "native histogram data (" + m + ")");
+    }
+    auto expr = parser::parse_expr(c.query);
+    eval::Engine engine(*head_);
+    if (!expr) {
+      if (c.expect_fail) return check_fail_message(c, parser::format_error(c.query, expr.error()));
+      return failure(c, "a result", "error: " + parser::format_error(c.query, expr.error()));
+    }
+    if (c.range) {
+      auto v = engine.range(**expr, c.start, c.end, c.step);
+      if (!v) {
+        if (c.expect_fail) return check_fail_message(c, v.error().message);
+        return failure(c, "a result", "error: " + v.error().message);
+      }
+      if (c.expect_fail) return failure(c, "an error", "a result");
+      return compare_matrix(c, std::get<eval::Matrix>(*v));
+    }
+    auto v = engine.instant(**expr, c.at);
+    if (!v) {
+      if (c.expect_fail) return check_fail_message(c, v.error().message);
+      return failure(c, "a result", "error: " + v.error().message);
+    }
+    if (c.expect_fail) return failure(c, "an error", "a result");
+    switch (compare_instant(c, *v)) {
+      case Outcome::kFail: return;
+      case Outcome::kSkip: return skip(c, "range-vector results are not compared yet");
+      case Outcome::kPass: break;
+    }
+    // The same query as a range query over the one instant must agree.
+    const parser::ValueType type = parser::type_of(**expr);
+    if (type == parser::ValueType::kScalar || type == parser::ValueType::kVector) {
+      auto r = engine.range(**expr, c.at, c.at, kMinute);
+      if (!r) return failure(c, "the same result as a range query", "error: " + r.error().message);
+      const auto& m = std::get<eval::Matrix>(*r);
+      size_t got = 0;
+      for (const auto& s : m) got += s.points.size();
+      size_t want = std::holds_alternative<eval::Vector>(*v) ? std::get<eval::Vector>(*v).size() : 1;
+      if (got != want) {
+        return failure(c, std::to_string(want) + " samples as a range query", std::to_string(got));
+      }
+    }
+    ++result_.passed;
+  }
+
+  void check_fail_message(const Case& c, const std::string& message) {
+    if (c.fail_msg && message.find(*c.fail_msg) == std::string::npos && message != *c.fail_msg) {
+      return failure(c, "error \"" + *c.fail_msg + "\"", "error \"" + message + "\"");
+    }
+    if (c.fail_regex && !RE2::PartialMatch(message, RE2(*c.fail_regex))) {
+      return failure(c, "error matching /" + *c.fail_regex + "/", "error \"" + message + "\"");
+    }
+    ++result_.passed;
+  }
+
+  struct Expected {
+    Labels labels;
+    std::vector<std::optional<double>> values;
+  };
+
+  bool parse_expected(const Case& c, std::vector<Expected>& out, std::optional<double>& scalar) {
+    for (const auto& [line, text] : c.results) {
+      double v;
+      char* end = nullptr;
+      const std::string lower = text;
+      if (lower == "+Inf" || lower == "Inf" || lower == "-Inf" || lower == "NaN" ||
+          (std::strtod(text.c_str(), &end), end != text.c_str() && *end == '\0')) {
+        v = lower == "+Inf" || lower == "Inf" ? INFINITY : lower == "-Inf" ? -INFINITY : lower == "NaN" ? NAN
+                                                                                         : std::strtod(text.c_str(), nullptr);
+        scalar = v;
+        continue;
+      }
+      auto desc = parser::parse_series_description(text);
+      if (!desc) {
+        failure(c, "a readable expected result", "line " + std::to_string(line) + ": " + desc.error().message);
+        return false;
+      }
+      out.push_back({desc->labels, desc->values});
+    }
+    return true;
+  }
+
+  static std::string describe(const eval::Vector& v) {
+    std::string s = "[";
+    for (const auto& e : v) s += e.labels.to_string() + " " + format_float(e.v) + ", ";
+    return s + "]";
+  }
+
+  enum class Outcome { kPass, kFail, kSkip };
+
+  Outcome compare_instant(const Case& c, const eval::Value& v) {
+    if (c.expect_string) {
+      const auto* s = std::get_if<eval::String>(&v);
+      if (s == nullptr || s->v != *c.expect_string) {
+        failure(c, "string \"" + *c.expect_string + "\"", s ? "string \"" + s->v + "\"" : "another type");
+        return Outcome::kFail;
+      }
+      return Outcome::kPass;
+    }
+    std::vector<Expected> exp;
+    std::optional<double> scalar;
+    if (!parse_expected(c, exp, scalar)) return Outcome::kFail;
+    if (const auto* s = std::get_if<eval::Scalar>(&v)) {
+      if (!scalar || !almost_equal(*scalar, s->v)) {
+        failure(c, scalar ? format_float(*scalar) : "a vector", "scalar " + format_float(s->v));
+        return Outcome::kFail;
+      }
+      return Outcome::kPass;
+    }
+    if (std::holds_alternative<eval::Matrix>(v)) return Outcome::kSkip;
+    const auto& got = std::get<eval::Vector>(v);
+    if (scalar) {
+      failure(c, "scalar " + format_float(*scalar), describe(got));
+      return Outcome::kFail;
+    }
+    std::string want;
+    for (const auto& e : exp) want += e.labels.to_string() + " " + (e.values.empty() || !e.values[0] ? "_" : format_float(*e.values[0])) + ", ";
+    want = "[" + want + "]";
+    if (got.size() != exp.size()) {
+      failure(c, want, describe(got));
+      return Outcome::kFail;
+    }
+    for (size_t k = 0; k < got.size(); ++k) {
+      const Expected* match = nullptr;
+      if (c.ordered) {
+        if (exp[k].labels == got[k].labels) match = &exp[k];
+      } else {
+        for (const auto& e : exp) {
+          if (e.labels == got[k].labels) match = &e;
+        }
+      }
+      if (match == nullptr || match->values.size() != 1 || !match->values[0] ||
+          !almost_equal(*match->values[0], got[k].v)) {
+        failure(c, want, describe(got));
+        return Outcome::kFail;
+      }
+    }
+    return Outcome::kPass;
+  }
+
+  void compare_matrix(const Case& c, const eval::Matrix& got) {
+    std::vector<Expected> exp;
+    std::optional<double> scalar;
+    if (!parse_expected(c, exp, scalar)) return;
+    const size_t steps = static_cast<size_t>((c.end - c.start) / c.step) + 1;
+    auto describe_matrix = [&](const eval::Matrix& m) {
+      std::string s = "[";
+      for (const auto& series : m) {
+        s += series.labels.to_string();
+        for (const auto& p : series.points) s += " " + std::to_string(p.t / 1000) + "s:" + format_float(p.v);
+        s += "; ";
+      }
+      return s + "]";
+    };
+    std::string want = "[";
+    for (const auto& e : exp) {
+      want += e.labels.to_string();
+      for (const auto& v : e.values) want += " " + (v ? format_float(*v) : std::string("_"));
+      want += "; ";
+    }
+    want += "]";
+    size_t expected_series = 0;
+    for (const auto& e : exp) {
+      bool any = false;
+      for (const auto& v : e.values) any = any || v.has_value();
+      if (any) ++expected_series;
+    }
+    if (got.size() != expected_series) return failure(c, want, describe_matrix(got));
+    for (const auto& series : got) {
+      const Expected* match = nullptr;
+      for (const auto& e : exp) {
+        if (e.labels == series.labels) match = &e;
+      }
+      if (match == nullptr) return failure(c, want, describe_matrix(got));
+      size_t k = 0;
+      for (size_t step = 0; step < steps && step < match->values.size(); ++step) {
+        const Timestamp t = c.start + static_cast<Timestamp>(step) * c.step;
+        const auto& ev = match->values[step];
+        const bool present = k < series.points.size() && series.points[k].t == t;
+        if (ev.has_value() != present) return failure(c, want, describe_matrix(got));
+        if (present) {
+          if (!almost_equal(*ev, series.points[k].v)) return failure(c, want, describe_matrix(got));
+          ++k;
+        }
+      }
+      if (k != series.points.size()) return failure(c, want, describe_matrix(got));
+    }
+    ++result_.passed;
+  }
+
+  std::string name_;
+  std::ostream& out_;
+  FileResult result_;
+  std::unique_ptr<tsdb::Head> head_;
+  std::vector<std::string> histogram_metrics_;
+};
+
+}  // namespace
+
+FileResult run_script(const std::string& name, const std::string& content, std::ostream& out) {
+  Runner r(name, out);
+  FileResult res = r.run(content);
+  res.file = name;
+  return res;
+}
+
+FileResult run_file(const std::string& path, std::ostream& out) {
+  std::ifstream in(path);
+  if (!in) {
+    FileResult r;
+    r.file = path;
+    r.failed = 1;
+    out << path << ": cannot read file\n";
+    return r;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return run_script(path, buf.str(), out);
+}
+
+}  // namespace cogwatch::promqltest
