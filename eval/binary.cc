@@ -164,10 +164,12 @@ NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
       auto& bucket = one_side[key.hash()];
       for (const auto& [other_key, other] : bucket) {
         if (other_key == key) {
+          // The pair in sorted order, so the message is stable.
+          const Labels& a = one[k].labels < one[other].labels ? one[k].labels : one[other].labels;
+          const Labels& b2 = one[k].labels < one[other].labels ? one[other].labels : one[k].labels;
           throw_error("found duplicate series for the match group " + key.to_string() + " on the " +
-                      (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
-                      one[k].labels.to_string() + ", " + one[other].labels.to_string() +
-                      "];many-to-many matching not allowed: matching labels must be unique on one side");
+                      (one_to_many ? "left" : "right") + " hand-side of the operation: [" + a.to_string() + ", " +
+                      b2.to_string() + "];many-to-many matching not allowed: matching labels must be unique on one side");
         }
       }
       bucket.emplace_back(std::move(key), k);
@@ -183,11 +185,7 @@ NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
       double lv = s.v, rv = partner->v;
       if (one_to_many) std::swap(lv, rv);
       ElemResult res = apply(b.op, lv, rv);
-      if (b.return_bool) {
-        res.value = res.keep ? 1 : 0;
-      } else if (!res.keep) {
-        continue;
-      }
+      // Matching errors count even for pairs a comparison filters out.
       Labels labels = result_labels(s.labels, partner->labels, b);
       auto& seen = matched[key.hash()];
       std::vector<uint64_t>* inserted = nullptr;
@@ -208,6 +206,11 @@ NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
           throw_error("multiple matches for labels: grouping labels must ensure unique matches");
         }
         inserted->push_back(labels.hash());
+      }
+      if (b.return_bool) {
+        res.value = res.keep ? 1 : 0;
+      } else if (!res.keep) {
+        continue;
       }
       result.push_back({std::move(labels), res.value, s.drop_name || drops_name(b.op, b.return_bool)});
     }

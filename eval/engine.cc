@@ -1,6 +1,7 @@
 #include "eval/engine.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 
 #include "eval/internal/evaluator.h"
@@ -19,30 +20,35 @@ const parser::Expr& unwrap(const parser::Expr& e) {
 }
 
 // Removes __name__ where evaluation marked it to go (Prometheus 3's delayed
-// name removal), then checks that no two series became equal.
+// name removal). Series that become equal are merged; if two of them have
+// a sample at the same step, the result is invalid.
 void drop_names(StepMatrix& m) {
+  bool dropped = false;
   for (internal::StepSeries& s : m) {
-    if (s.drop_name && s.labels.has(kMetricNameLabel)) s.labels = LabelsBuilder(s.labels).del(kMetricNameLabel).build();
+    if (s.drop_name && s.labels.has(kMetricNameLabel)) {
+      s.labels = LabelsBuilder(s.labels).del(kMetricNameLabel).build();
+      dropped = true;
+    }
     s.drop_name = false;
   }
-  std::vector<size_t> order(m.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m[a].labels < m[b].labels; });
-  for (size_t i = 1; i < order.size(); ++i) {
-    const auto& a = m[order[i - 1]];
-    const auto& b = m[order[i]];
-    if (!(a.labels == b.labels)) continue;
-    // Equal labels are fine as long as they never share a step.
-    size_t x = 0, y = 0;
-    while (x < a.points.size() && y < b.points.size()) {
-      if (a.points[x].t == b.points[y].t) internal::throw_error("vector cannot contain metrics with the same labelset");
-      if (a.points[x].t < b.points[y].t) {
-        ++x;
-      } else {
-        ++y;
-      }
+  if (!dropped) return;
+  std::stable_sort(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.labels < b.labels; });
+  StepMatrix merged;
+  for (internal::StepSeries& s : m) {
+    if (merged.empty() || !(merged.back().labels == s.labels)) {
+      merged.push_back(std::move(s));
+      continue;
     }
+    std::vector<Point> points;
+    auto& into = merged.back().points;
+    std::merge(into.begin(), into.end(), s.points.begin(), s.points.end(), std::back_inserter(points),
+               [](const Point& a, const Point& b) { return a.t < b.t; });
+    for (size_t i = 1; i < points.size(); ++i) {
+      if (points[i].t == points[i - 1].t) internal::throw_error("vector cannot contain metrics with the same labelset");
+    }
+    into = std::move(points);
   }
+  m = std::move(merged);
 }
 
 // sort(), sort_desc(), sort_by_label() order an instant query's result.

@@ -1,6 +1,7 @@
 // PromQL functions over float samples, in the order of parser::Function.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <ctime>
 #include <limits>
@@ -26,6 +27,7 @@ struct WindowContext {
   Timestamp t;              // the window's end (evaluation time - offset)
   Duration range;
   double arg = 0;           // a scalar parameter (quantile, predict_linear's t)
+  Timestamp eval_time = 0;  // the step's time, before @ and offset
 };
 using OverTimeFn = std::optional<double> (*)(const WindowContext&);
 
@@ -126,7 +128,10 @@ std::optional<double> f_stddev_over_time(const WindowContext& c) {
 }
 std::optional<double> f_mad_over_time(const WindowContext& c) {
   std::vector<double> v;
-  for (const Point& p : c.w) v.push_back(p.v);
+  for (const Point& p : c.w) {
+    if (std::isnan(p.v)) return p.v;  // a NaN makes the deviation undefined
+    v.push_back(p.v);
+  }
   const double median = quantile(0.5, v);
   for (double& x : v) x = std::fabs(x - median);
   return quantile(0.5, v);
@@ -152,7 +157,7 @@ std::optional<double> f_deriv(const WindowContext& c) {
 }
 std::optional<double> f_predict_linear(const WindowContext& c) {
   if (c.w.size() < 2) return std::nullopt;
-  const Regression r = linear_regression(c.w, c.t);
+  const Regression r = linear_regression(c.w, c.eval_time);
   return r.slope * c.arg + r.intercept;
 }
 
@@ -314,18 +319,49 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
   out.type = parser::ValueType::kVector;
   for (RangeSeries& s : in.series) {
     StepSeries series{std::move(s.labels), {}, impl.keeps_name ? s.drop_name : true};
+    // With @ the result does not depend on the step: Prometheus evaluates
+    // it once, at the query start, and repeats it.
+    bool invariant = in.at.has_value();
+    if (invariant && scalar_arg != nullptr) {
+      invariant = std::all_of(scalar_arg->begin(), scalar_arg->end(), [&](double x) {
+        return std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(scalar_arg->front());
+      });
+    }
+    std::optional<double> first;
     for (size_t i = 0; i < ev.num_steps(); ++i) {
+      if (invariant && i > 0) {
+        if (first) series.points.push_back({ev.step_time(i), *first});
+        continue;
+      }
       const Timestamp t = effective_time(ev.step_time(i), in.at, in.offset, ev.start(), ev.end());
       auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), t - in.range,
                                  [](Timestamp x, const Point& p) { return x < p.t; });
       auto hi = std::upper_bound(lo, s.samples.end(), t, [](Timestamp x, const Point& p) { return x < p.t; });
       if (lo == hi) continue;
-      WindowContext c{Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0};
-      if (auto v = impl.fn(c)) series.points.push_back({ev.step_time(i), *v});
+      WindowContext c{Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0,
+                      ev.step_time(i)};
+      first = impl.fn(c);
+      if (first) series.points.push_back({ev.step_time(i), *first});
     }
     if (!series.points.empty()) out.matrix.push_back(std::move(series));
   }
   return out;
+}
+
+// Prometheus 3 accepts any non-empty valid UTF-8 label name.
+static bool valid_label_name(std::string_view name) {
+  if (name.empty()) return false;
+  size_t i = 0;
+  while (i < name.size()) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > name.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(name[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
 }
 
 // Labels for absent(): the equality matchers of a selector argument.
@@ -335,14 +371,14 @@ static Labels absent_labels(const parser::Expr& arg) {
   const parser::VectorSelector* vs = e->as<parser::VectorSelector>();
   if (const auto* ms = e->as<parser::MatrixSelector>()) vs = ms->selector->as<parser::VectorSelector>();
   if (vs == nullptr) return {};
+  // A label named by several matchers has no single value: leave it out.
   LabelsBuilder b;
-  std::vector<std::string> repeated;
   for (const LabelMatcher& m : vs->matchers) {
     if (m.name() == kMetricNameLabel || m.type() != MatchType::kEqual) continue;
-    if (!b.get(m.name()).empty()) repeated.push_back(m.name());
-    b.set(m.name(), m.value());
+    const auto named = std::count_if(vs->matchers.begin(), vs->matchers.end(),
+                                     [&](const LabelMatcher& o) { return o.name() == m.name(); });
+    if (named == 1) b.set(m.name(), m.value());
   }
-  for (const std::string& name : repeated) b.del(name);
   return b.build();
 }
 
@@ -521,7 +557,7 @@ NodeValue Evaluator::label_replace(const parser::Call& call) {
   opts.set_log_errors(false);
   const RE2 re("^(?:" + regex + ")$", opts);
   if (!re.ok()) throw_error("invalid regular expression in label_replace(): " + regex);
-  if (dst.empty()) throw_error("invalid destination label name in label_replace(): " + dst);
+  if (!valid_label_name(dst)) throw_error("invalid destination label name in label_replace(): " + dst);
   std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
   std::vector<std::string_view> groups(pieces.size());
   for (StepSeries& s : v.matrix) {
@@ -544,7 +580,7 @@ NodeValue Evaluator::label_join(const parser::Call& call) {
   const std::string sep = eval(*call.args[2]).str;
   std::vector<std::string> srcs;
   for (size_t i = 3; i < call.args.size(); ++i) srcs.push_back(eval(*call.args[i]).str);
-  if (dst.empty()) throw_error("invalid destination label name in label_join(): " + dst);
+  if (!valid_label_name(dst)) throw_error("invalid destination label name in label_join(): " + dst);
   for (StepSeries& s : v.matrix) {
     std::string joined;
     for (size_t i = 0; i < srcs.size(); ++i) {

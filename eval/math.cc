@@ -21,22 +21,46 @@ bool almost_equal(double a, double b, double epsilon) {
 }  // namespace
 
 double mean(const std::vector<double>& values) {
+  // Prometheus's avg: a Kahan-compensated sum while it stays finite, then
+  // an incremental mean from the first value that would make it infinite.
   if (values.empty()) return kNaN;
-  KahanSum sum;
-  bool overflow = false;
-  for (double v : values) {
-    sum.add(v);
-    if (std::isinf(sum.value()) && std::isfinite(v)) overflow = true;
+  double sum = values[0], c = 0, m = 0, count = 1;
+  bool incremental = false;
+  auto kahan_inc = [](double inc, double s, double comp, double& out_s, double& out_c) {
+    const double t = s + inc;
+    if (std::isinf(t)) {
+      comp = 0;
+    } else if (std::fabs(s) >= std::fabs(inc)) {
+      comp += (s - t) + inc;
+    } else {
+      comp += (inc - t) + s;
+    }
+    out_s = t;
+    out_c = comp;
+  };
+  for (size_t i = 1; i < values.size(); ++i) {
+    const double f = values[i];
+    ++count;
+    if (!incremental) {
+      double ns, nc;
+      kahan_inc(f, sum, c, ns, nc);
+      if (!std::isinf(ns)) {
+        sum = ns;
+        c = nc;
+        continue;
+      }
+      incremental = true;
+      m = sum / (count - 1);
+      c /= count - 1;
+    }
+    if (std::isinf(m)) {
+      if (std::isinf(f) && (m > 0) == (f > 0)) continue;
+      if (!std::isinf(f) && !std::isnan(f)) continue;
+    }
+    const double current = m + c;
+    kahan_inc(f / count - current / count, m, c, m, c);
   }
-  if (!overflow) return sum.value() / static_cast<double>(values.size());
-  // Incremental mean avoids the overflow of the sum.
-  double m = 0;
-  double n = 0;
-  for (double v : values) {
-    ++n;
-    m += v / n - m / n;
-  }
-  return m;
+  return incremental ? m + c : (sum + c) / count;
 }
 
 double variance(const std::vector<double>& values) {

@@ -426,6 +426,20 @@ Duration to_duration(const Node& n, double seconds) {
   return static_cast<Duration>(ms);
 }
 
+// A number literal used as a duration ([5m], offset 1h, [30m:1m]): exact
+// milliseconds for a duration literal, seconds times 1000 for a number.
+Duration duration_value(const Node& n) {
+  const std::string_view text = n.string_view();
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  if (!hex && std::isdigit(static_cast<unsigned char>(text.front())) &&
+      std::string_view("smhdwy").find(text.back()) != std::string_view::npos) {
+    auto d = parse_duration(text);
+    if (!d) fail(n, d.error().message);
+    return *d;
+  }
+  return to_duration(n, number_value(n));
+}
+
 class Builder {
  public:
   explicit Builder(std::string_view input) : input_(input) {}
@@ -734,13 +748,13 @@ class Builder {
     const Span span{e->span.begin, n.end()};
     if (n.is_type<grammar::range_postfix>()) {
       const Node range = n.children().front();
-      const Duration r = to_duration(range, number_value(range));
+      const Duration r = duration_value(range);
       if (n.children().size() > 1 && n.children()[1].is_type<grammar::subquery_tail>()) {
         DepthGuard guard(*this, n);
         SubqueryExpr sq;
         sq.range = r;
         const Node tail = n.children()[1];
-        if (!tail.children().empty()) sq.step = to_duration(tail.children().front(), number_value(tail.children().front()));
+        if (!tail.children().empty()) sq.step = duration_value(tail.children().front());
         sq.expr = std::move(e);
         return make(std::move(sq), span);
       }
@@ -756,12 +770,12 @@ class Builder {
       }
       if (offset_of(*e) != 0) fail(n, "offset may not be set multiple times");
       bool negative = false;
-      double seconds = 0;
+      Duration d = 0;
       for (const Node& c : n.children()) {
         if (c.is_type<grammar::offset_minus>()) negative = true;
-        if (c.is_type<grammar::number_lit>()) seconds = number_value(c);
+        if (c.is_type<grammar::number_lit>()) d = duration_value(c);
       }
-      offset_of(*e) = to_duration(n, negative ? -seconds : seconds);
+      offset_of(*e) = negative ? -d : d;
       e->span = span;
       return e;
     }

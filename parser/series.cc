@@ -34,13 +34,6 @@ bool parse_number(std::string_view s, double& out) {
     out = std::numeric_limits<double>::quiet_NaN();
     return true;
   }
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    uint64_t v;
-    auto [p, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
-    if (ec != std::errc() || p != s.data() + s.size()) return false;
-    out = sign * static_cast<double>(v);
-    return true;
-  }
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   if (ec != std::errc() || p != s.data() + s.size()) return false;
   out *= sign;
@@ -71,8 +64,7 @@ Result<std::vector<std::optional<double>>> parse_series_values(std::string_view 
     std::string_view head = item;
     uint64_t times = 0;
     bool repeat = false;
-    if (size_t x = item.rfind('x'); x != std::string_view::npos && x > 0 && !item.starts_with("0x") &&
-                                    !item.starts_with("-0x") && !item.starts_with("+0x")) {
+    if (size_t x = item.rfind('x'); x != std::string_view::npos && x > 0) {
       if (!parse_count(item.substr(x + 1), times)) return bad(item, "bad repeat count");
       head = item.substr(0, x);
       repeat = true;
@@ -137,7 +129,13 @@ Result<SeriesDescription> parse_series_description(std::string_view text) {
   } else {
     end = blank == std::string_view::npos ? text.size() : blank;
   }
-  auto matchers = parse_selector(text.substr(0, end));
+  std::string_view label_text = text.substr(0, end);
+  if (label_text.find_first_not_of("{} \t") == std::string_view::npos) {  // "{}": no labels
+    auto values = parse_series_values(text.substr(end));
+    if (!values) return values.take_error();
+    return SeriesDescription{Labels{}, *std::move(values)};
+  }
+  auto matchers = parse_selector(label_text);
   if (!matchers) {
     Error e = matchers.take_error();
     e.message = "invalid series \"" + std::string(text.substr(0, end)) + "\": " + e.message;
