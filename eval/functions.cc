@@ -534,7 +534,8 @@ NodeValue Evaluator::eval_call(const parser::Call& call) {
       if (!series.points.empty()) out.matrix.push_back(std::move(series));
       return out;
     }
-    case Function::kHistogramQuantile: return histogram_quantile(call);
+    case Function::kHistogramQuantile:
+    case Function::kHistogramFraction: return histogram_quantile(call);
     case Function::kHistogramAvg: case Function::kHistogramCount: case Function::kHistogramStddev:
     case Function::kHistogramStdvar: case Function::kHistogramSum:
       // Native histograms only; float series give no result.
@@ -621,20 +622,26 @@ NodeValue Evaluator::merge_equal_series(NodeValue v) {
 }
 
 NodeValue Evaluator::histogram_quantile(const parser::Call& call) {
+  // histogram_quantile(q, buckets) and histogram_fraction(lower, upper,
+  // buckets) share the grouping of classic buckets by their series.
+  const bool fraction = call.func == parser::Function::kHistogramFraction;
   NodeValue q = eval(*call.args[0]);
-  NodeValue v = eval(*call.args[1]);
+  NodeValue upper = fraction ? eval(*call.args[1]) : NodeValue{};
+  NodeValue v = eval(*call.args[fraction ? 2 : 1]);
   NodeValue out;
   out.type = parser::ValueType::kVector;
   std::vector<const StepMatrix*> args = {&v.matrix};
   out.matrix = step_vectors(args, [&](size_t i, Timestamp, std::vector<StepVector>& in, StepVector& result) {
-    // Group buckets by their labels without le (and without the name).
+    // Group buckets by their labels without le.
     boost::unordered_flat_map<uint64_t, std::vector<size_t>> groups;
     std::vector<std::pair<Labels, std::vector<Bucket>>> hist;
     for (const StepSample& s : in[0]) {
       const std::string_view le = s.labels.get("le");
       double bound;
       if (!parse_bucket_bound(le, bound)) continue;  // not a bucket: ignored, as Prometheus warns
-      Labels key = LabelsBuilder(s.labels).del("le").del(kMetricNameLabel).build();
+      // Grouped with the metric name, which is dropped later (delayed name
+      // removal): two histograms differing only by name then collide.
+      Labels key = LabelsBuilder(s.labels).del("le").build();
       std::vector<size_t>& idx = groups[key.hash()];
       size_t found = SIZE_MAX;
       for (size_t k : idx) {
@@ -647,7 +654,11 @@ NodeValue Evaluator::histogram_quantile(const parser::Call& call) {
       }
       hist[found].second.push_back({bound, s.v});
     }
-    for (auto& [labels, buckets] : hist) result.push_back({labels, bucket_quantile(q.scalars[i], buckets), false});
+    for (auto& [labels, buckets] : hist) {
+      const double value = fraction ? bucket_fraction(q.scalars[i], upper.scalars[i], buckets)
+                                    : bucket_quantile(q.scalars[i], buckets);
+      result.push_back({labels, value, true});
+    }
   });
   return out;
 }

@@ -128,13 +128,14 @@ bool parse_bucket_bound(std::string_view le, double& out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-double bucket_quantile(double q, std::vector<Bucket>& buckets) {
-  if (std::isnan(q)) return kNaN;
-  if (q < 0) return -kInf;
-  if (q > 1) return kInf;
+namespace {
+
+// Sorts, merges equal bounds and removes decreases (Prometheus's
+// coalesceBuckets and ensureMonotonicAndIgnoreSmallDeltas). False when the
+// buckets lack a +Inf bucket.
+bool normalise_buckets(std::vector<Bucket>& buckets) {
   std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
-  if (buckets.empty() || !std::isinf(buckets.back().upper_bound) || buckets.back().upper_bound < 0) return kNaN;
-  // Coalesce buckets with the same bound.
+  if (buckets.empty() || !std::isinf(buckets.back().upper_bound) || buckets.back().upper_bound < 0) return false;
   std::vector<Bucket> merged;
   for (const Bucket& b : buckets) {
     if (!merged.empty() && merged.back().upper_bound == b.upper_bound) {
@@ -155,6 +156,16 @@ double bucket_quantile(double q, std::vector<Bucket>& buckets) {
     }
     prev = curr;
   }
+  return true;
+}
+
+}  // namespace
+
+double bucket_quantile(double q, std::vector<Bucket>& buckets) {
+  if (std::isnan(q)) return kNaN;
+  if (q < 0) return -kInf;
+  if (q > 1) return kInf;
+  if (!normalise_buckets(buckets)) return kNaN;
   if (buckets.size() < 2) return kNaN;
   const double observations = buckets.back().count;
   if (observations == 0) return kNaN;
@@ -172,6 +183,29 @@ double bucket_quantile(double q, std::vector<Bucket>& buckets) {
     rank -= buckets[b - 1].count;
   }
   return start + (end - start) * (rank / count);
+}
+
+double bucket_fraction(double lower, double upper, std::vector<Bucket>& buckets) {
+  if (!normalise_buckets(buckets)) return kNaN;
+  const double total = buckets.back().count;
+  if (total == 0 || std::isnan(lower) || std::isnan(upper)) return kNaN;
+  if (lower >= upper) return 0;
+  double inside = 0;
+  double prev_count = 0;
+  double lo = buckets[0].upper_bound > 0 ? 0 : -kInf;
+  for (const Bucket& b : buckets) {
+    const double hi = b.upper_bound;
+    const double count = b.count - prev_count;
+    if (std::isinf(lo) || std::isinf(hi)) {
+      if ((std::isinf(lo) && lower == -kInf) || (std::isinf(hi) && upper == kInf)) inside += count;
+    } else {
+      const double overlap = std::min(hi, upper) - std::max(lo, lower);
+      if (overlap > 0) inside += count * overlap / (hi - lo);
+    }
+    prev_count = b.count;
+    lo = hi;
+  }
+  return inside / total;
 }
 
 }  // namespace cogwatch::eval::internal

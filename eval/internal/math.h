@@ -59,5 +59,11 @@ bool parse_bucket_bound(std::string_view le, double& out);
 // Prometheus's classic BucketQuantile, with coalescing of equal bounds and
 // the monotonicity fix. Reorders buckets.
 double bucket_quantile(double q, std::vector<Bucket>& buckets);
+// The share of observations between lower and upper, interpolating
+// linearly inside finite buckets. A bucket reaching to ±Inf counts whole
+// when the range reaches that infinity too, else not at all. The first
+// bucket starts at 0 if its upper bound is positive. NaN without
+// observations; 0 when lower >= upper.
+double bucket_fraction(double lower, double upper, std::vector<Bucket>& buckets);
 
 }  // namespace cogwatch::eval::internal
