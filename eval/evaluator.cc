@@ -70,7 +70,7 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
     lo = std::min(lo, eff[i]);
     hi = std::max(hi, eff[i]);
   }
-  for (const tsdb::SeriesData& d : querier_.select(vs.matchers, lo - lookback + 1, hi)) {
+  for (const tsdb::SeriesData& d : querier_.select(vs.matchers, lo - lookback + 1, hi, tsdb::SeriesOrder::kUnsorted)) {
     StepSeries s{d.labels, {}, false};
     tsdb::SeriesIterator it = d.iterator();
     bool have_prev = false, have_next = false;
@@ -123,13 +123,14 @@ Matrix Evaluator::eval_range_vector(const parser::Expr& e) {
   Matrix out;
   RangeInput in = range_input(*this, e);
   const Timestamp t = effective_time(start_, in.at, in.offset, start_, end_);
-  for (RangeSeries& s : in.series) {
-    Series series{std::move(s.labels), {}};
-    for (const Point& p : s.samples) {
+  in.for_each_series([&](const Labels& labels, bool, std::span<const Point> samples) {
+    Series series{labels, {}};
+    for (const Point& p : samples) {
       if (p.t > t - in.range && p.t <= t) series.points.push_back(p);
     }
     if (!series.points.empty()) out.push_back(std::move(series));
-  }
+  });
+  std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
   return out;
 }
 

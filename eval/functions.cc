@@ -317,8 +317,8 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
   RangeInput in = range_input(ev, range_arg);
   NodeValue out;
   out.type = parser::ValueType::kVector;
-  for (RangeSeries& s : in.series) {
-    StepSeries series{std::move(s.labels), {}, impl.keeps_name ? s.drop_name : true};
+  in.for_each_series([&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
+    StepSeries series{labels, {}, impl.keeps_name ? drop_name : true};
     // With @ the result does not depend on the step: Prometheus evaluates
     // it once, at the query start, and repeats it.
     bool invariant = in.at.has_value();
@@ -328,15 +328,18 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
       });
     }
     std::optional<double> first;
+    auto lo = samples.begin();
     for (size_t i = 0; i < ev.num_steps(); ++i) {
       if (invariant && i > 0) {
         if (first) series.points.push_back({ev.step_time(i), *first});
         continue;
       }
       const Timestamp t = effective_time(ev.step_time(i), in.at, in.offset, ev.start(), ev.end());
-      auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), t - in.range,
-                                 [](Timestamp x, const Point& p) { return x < p.t; });
-      auto hi = std::upper_bound(lo, s.samples.end(), t, [](Timestamp x, const Point& p) { return x < p.t; });
+      // Windows only move forward for a plain range query: start the search
+      // where the previous window started.
+      if (lo != samples.begin() && (lo - 1)->t > t - in.range) lo = samples.begin();
+      lo = std::upper_bound(lo, samples.end(), t - in.range, [](Timestamp x, const Point& p) { return x < p.t; });
+      auto hi = std::upper_bound(lo, samples.end(), t, [](Timestamp x, const Point& p) { return x < p.t; });
       if (lo == hi) continue;
       WindowContext c{Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0,
                       ev.step_time(i)};
@@ -344,7 +347,7 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
       if (first) series.points.push_back({ev.step_time(i), *first});
     }
     if (!series.points.empty()) out.matrix.push_back(std::move(series));
-  }
+  });
   return out;
 }
 

@@ -20,15 +20,7 @@ RangeInput selector_input(Evaluator& ev, const parser::MatrixSelector& ms) {
     lo = std::min(lo, t);
     hi = std::max(hi, t);
   }
-  for (const tsdb::SeriesData& d : ev.querier().select(vs.matchers, lo - ms.range + 1, hi)) {
-    RangeSeries s{d.labels, {}, false};
-    tsdb::SeriesIterator it = d.iterator();
-    while (it.next()) {
-      if (!is_stale_nan(it.v())) s.samples.push_back({it.t(), it.v()});
-    }
-    if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
-    if (!s.samples.empty()) in.series.push_back(std::move(s));
-  }
+  in.selected = ev.querier().select(vs.matchers, lo - ms.range + 1, hi, tsdb::SeriesOrder::kUnsorted);
   return in;
 }
 

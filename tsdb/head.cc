@@ -62,8 +62,8 @@ void Head::note_time_range(Timestamp mint, Timestamp maxt) {
   }
 }
 
-std::vector<SeriesData> Head::select(const std::vector<LabelMatcher>& matchers, Timestamp mint,
-                                     Timestamp maxt) const {
+std::vector<SeriesData> Head::select(const std::vector<LabelMatcher>& matchers, Timestamp mint, Timestamp maxt,
+                                     SeriesOrder order) const {
   std::vector<SeriesData> out;
   if (mint > maxt) return out;
   std::shared_lock commit_lock(commit_mu_);
@@ -88,7 +88,9 @@ std::vector<SeriesData> Head::select(const std::vector<LabelMatcher>& matchers, 
     out.push_back(std::move(d));
   }
   commit_lock.unlock();
-  std::sort(out.begin(), out.end(), [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
+  if (order == SeriesOrder::kSorted) {
+    std::sort(out.begin(), out.end(), [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
+  }
   return out;
 }
 

@@ -102,8 +102,8 @@ class Head final : public Querier {
   std::unique_ptr<Appender> appender();
 
   // Querier.
-  std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, Timestamp mint,
-                                 Timestamp maxt) const override;
+  std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, Timestamp mint, Timestamp maxt,
+                                 SeriesOrder order = SeriesOrder::kSorted) const override;
   std::vector<std::string> label_names(const std::vector<LabelMatcher>& matchers) const override;
   std::vector<std::string> label_values(const std::string& name,
                                         const std::vector<LabelMatcher>& matchers) const override;

@@ -66,15 +66,21 @@ struct SeriesData {
   SeriesIterator iterator() const { return SeriesIterator(&chunks, mint, maxt); }
 };
 
+// How a select's result is delivered.
+enum class SeriesOrder : uint8_t {
+  kSorted,    // by labels (for people and APIs)
+  kUnsorted,  // in the store's own order, cheaper (the engine does not care)
+};
+
 class Querier {
  public:
   virtual ~Querier() = default;
 
-  // Series matching all matchers with at least one sample in [mint, maxt],
-  // sorted by labels. An empty matcher list selects nothing (PromQL never
-  // sends one; a caller wanting everything passes {__name__=~".+"}).
-  virtual std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, Timestamp mint,
-                                         Timestamp maxt) const = 0;
+  // Series matching all matchers with at least one sample in [mint, maxt].
+  // An empty matcher list selects nothing (PromQL never sends one; a caller
+  // wanting everything passes {__name__=~".+"}).
+  virtual std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, Timestamp mint, Timestamp maxt,
+                                         SeriesOrder order = SeriesOrder::kSorted) const = 0;
 
   // Sorted, unique label names of the series matching all matchers (of all
   // series when matchers is empty).

@@ -7,6 +7,7 @@
 // Result values by Engine.
 #pragma once
 
+#include <bit>
 #include <optional>
 #include <span>
 #include <string>
@@ -110,10 +111,17 @@ struct RangeSeries {
   bool drop_name = false;
 };
 struct RangeInput {
-  std::vector<RangeSeries> series;
+  std::vector<tsdb::SeriesData> selected;  // from a matrix selector: decoded lazily
+  std::vector<RangeSeries> series;         // from a subquery: already evaluated
   Duration range = 0;
   Duration offset = 0;
   std::optional<parser::AtModifier> at;
+
+  // Calls fn(labels, drop_name, samples) for each series with samples,
+  // decoding selected series one at a time into one reused buffer (stale
+  // markers dropped).
+  template <typename Fn>
+  void for_each_series(Fn&& fn) const;
 };
 
 // The samples of a matrix selector or subquery over the whole query.
@@ -173,5 +181,23 @@ StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, F
   }
   return result;
 }
+
+template <typename Fn>
+void RangeInput::for_each_series(Fn&& fn) const {
+  std::vector<Point> buffer;
+  for (const tsdb::SeriesData& d : selected) {
+    buffer.clear();
+    tsdb::SeriesIterator it = d.iterator();
+    while (it.next()) {
+      if (std::bit_cast<uint64_t>(it.v()) != 0x7ff0000000000002ULL) buffer.push_back({it.t(), it.v()});
+    }
+    if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
+    if (!buffer.empty()) fn(d.labels, false, std::span<const Point>(buffer));
+  }
+  for (const RangeSeries& s : series) {
+    if (!s.samples.empty()) fn(s.labels, s.drop_name, std::span<const Point>(s.samples));
+  }
+}
+
 
 }  // namespace cogwatch::eval::internal
