@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "eval/internal/evaluator.h"
 #include "eval/internal/math.h"
@@ -66,10 +67,153 @@ double reduce(AggregateOp op, const std::vector<double>& values, double param) {
   }
 }
 
+// Running state of one group at one step for the aggregations that can be
+// computed in one pass: sum, count, min, max, group, avg (Prometheus's
+// Kahan sum switching to an incremental mean), stddev, stdvar (Welford).
+struct Accumulator {
+  double count = 0;
+  double sum = 0, c = 0;  // Kahan sum (sum, avg)
+  double mean = 0;        // incremental mean (avg after overflow), Welford mean
+  double aux = 0;         // Welford
+  double extreme = 0;     // min, max
+  bool incremental = false;
+
+  static void kahan(double inc, double& s, double& comp) {
+    const double t = s + inc;
+    if (std::isinf(t)) {
+      comp = 0;
+    } else if (std::fabs(s) >= std::fabs(inc)) {
+      comp += (s - t) + inc;
+    } else {
+      comp += (inc - t) + s;
+    }
+    s = t;
+  }
+
+  void add(AggregateOp op, double v) {
+    ++count;
+    switch (op) {
+      case AggregateOp::kSum: kahan(v, sum, c); break;
+      case AggregateOp::kMin:
+        if (count == 1 || v < extreme || std::isnan(extreme)) extreme = v;
+        break;
+      case AggregateOp::kMax:
+        if (count == 1 || v > extreme || std::isnan(extreme)) extreme = v;
+        break;
+      case AggregateOp::kAvg: {
+        if (count == 1) {
+          sum = v;
+          break;
+        }
+        if (!incremental) {
+          double s2 = sum, c2 = c;
+          kahan(v, s2, c2);
+          if (!std::isinf(s2)) {
+            sum = s2;
+            c = c2;
+            break;
+          }
+          incremental = true;
+          mean = sum / (count - 1);
+          c /= count - 1;
+        }
+        if (std::isinf(mean)) {
+          if (std::isinf(v) && (mean > 0) == (v > 0)) break;
+          if (!std::isinf(v) && !std::isnan(v)) break;
+        }
+        const double current = mean + c;
+        kahan(v / count - current / count, mean, c);
+        break;
+      }
+      case AggregateOp::kStddev:
+      case AggregateOp::kStdvar: {
+        const double delta = v - mean;
+        mean += delta / count;
+        aux += delta * (v - mean);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  double result(AggregateOp op) const {
+    switch (op) {
+      case AggregateOp::kSum: return std::isinf(sum) ? sum : sum + c;
+      case AggregateOp::kCount: return count;
+      case AggregateOp::kGroup: return 1;
+      case AggregateOp::kMin: case AggregateOp::kMax: return extreme;
+      case AggregateOp::kAvg: return incremental ? mean + c : (sum + c) / count;
+      case AggregateOp::kStdvar: return aux / count;
+      case AggregateOp::kStddev: return std::sqrt(aux / count);
+      default: return kNaN;
+    }
+  }
+};
+
+bool is_one_pass(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kSum: case AggregateOp::kCount: case AggregateOp::kGroup: case AggregateOp::kMin:
+    case AggregateOp::kMax: case AggregateOp::kAvg: case AggregateOp::kStddev: case AggregateOp::kStdvar:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+// The common aggregations in one pass over the input's points: each input
+// series is assigned its group once, then every point feeds the
+// accumulator of its group and step.
+// Returns nothing when groups x steps would take too much memory; the
+// caller then aggregates step by step.
+static std::optional<NodeValue> one_pass_aggregate(const Evaluator& ev, const parser::AggregateExpr& agg,
+                                                   const StepMatrix& in) {
+  std::vector<Labels> group_keys;
+  std::vector<size_t> series_group(in.size());
+  boost::unordered_flat_map<uint64_t, std::vector<size_t>> by_hash;
+  for (size_t s = 0; s < in.size(); ++s) {
+    Labels key = group_labels(agg, in[s].labels, in[s].drop_name);
+    std::vector<size_t>& idx = by_hash[key.hash()];
+    size_t g = SIZE_MAX;
+    for (size_t k : idx) {
+      if (group_keys[k] == key) g = k;
+    }
+    if (g == SIZE_MAX) {
+      g = group_keys.size();
+      idx.push_back(g);
+      group_keys.push_back(std::move(key));
+    }
+    series_group[s] = g;
+  }
+  const size_t steps = ev.num_steps();
+  constexpr size_t kMaxAccumulators = 4'000'000;  // ~220 MB at most
+  if (group_keys.size() * steps > kMaxAccumulators) return std::nullopt;
+  std::vector<Accumulator> acc(group_keys.size() * steps);
+  for (size_t s = 0; s < in.size(); ++s) {
+    Accumulator* row = &acc[series_group[s] * steps];
+    for (const Point& p : in[s].points) {
+      row[static_cast<size_t>((p.t - ev.start()) / ev.step())].add(agg.op, p.v);
+    }
+  }
+  NodeValue out;
+  out.type = parser::ValueType::kVector;
+  for (size_t g = 0; g < group_keys.size(); ++g) {
+    StepSeries series{group_keys[g], {}, false};
+    for (size_t i = 0; i < steps; ++i) {
+      const Accumulator& a = acc[g * steps + i];
+      if (a.count > 0) series.points.push_back({ev.step_time(i), a.result(agg.op)});
+    }
+    if (!series.points.empty()) out.matrix.push_back(std::move(series));
+  }
+  return out;
+}
 
 NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   NodeValue in = eval(*agg.expr);
+  if (is_one_pass(agg.op)) {
+    if (auto v = one_pass_aggregate(*this, agg, in.matrix)) return *std::move(v);
+  }
   NodeValue param = agg.param ? eval(*agg.param) : NodeValue{};
   if (agg.op == AggregateOp::kLimitk || agg.op == AggregateOp::kLimitRatio) {
     throw_error(std::string(parser::aggregate_op_string(agg.op)) + " is not implemented yet");
