@@ -215,6 +215,7 @@ NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
     if (auto v = one_pass_aggregate(*this, agg, in.matrix)) return *std::move(v);
   }
   NodeValue param = agg.param ? eval(*agg.param) : NodeValue{};
+  if (agg.op == AggregateOp::kQuantile) warn_invalid_quantiles(param.scalars, agg.param->span);
   if (agg.op == AggregateOp::kLimitk || agg.op == AggregateOp::kLimitRatio) {
     throw_error(std::string(parser::aggregate_op_string(agg.op)) + " is not implemented yet");
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "eval/internal/evaluator.h"
+#include "parser/parser.h"
 
 namespace cogwatch::eval {
 namespace {
@@ -78,9 +79,15 @@ Error to_error(const EvalError& e) { return make_error(e.code, e.message); }
 
 Engine::Engine(const tsdb::Querier& querier, EngineOptions options) : querier_(querier), options_(options) {}
 
-Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t) const {
+std::string format_annotation(std::string_view query, const Annotation& a) {
+  const parser::LineCol lc = parser::line_col(query, a.span.begin);
+  return std::string(a.level == Annotation::Level::kWarning ? "PromQL warning: " : "PromQL info: ") + a.message +
+         " (" + std::to_string(lc.line) + ":" + std::to_string(lc.column) + ")";
+}
+
+Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations* annotations) const {
   try {
-    internal::Evaluator ev(querier_, options_, t, t, 1);
+    internal::Evaluator ev(querier_, options_, t, t, 1, annotations);
     const parser::ValueType type = parser::type_of(expr);
     if (type == parser::ValueType::kMatrix) return Value(ev.eval_range_vector(expr));
     NodeValue v = ev.eval(expr);
@@ -100,7 +107,8 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t) const {
   }
 }
 
-Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step) const {
+Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step,
+                            Annotations* annotations) const {
   const parser::ValueType type = parser::type_of(expr);
   if (type != parser::ValueType::kScalar && type != parser::ValueType::kVector) {
     return make_error(ErrorCode::kInvalidArgument, std::string("invalid expression type \"") +
@@ -110,7 +118,7 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
   if (step <= 0) return make_error(ErrorCode::kInvalidArgument, "zero or negative query resolution step widths are not accepted");
   if (end < start) return make_error(ErrorCode::kInvalidArgument, "end timestamp must not be before start time");
   try {
-    internal::Evaluator ev(querier_, options_, start, end, step);
+    internal::Evaluator ev(querier_, options_, start, end, step, annotations);
     NodeValue v = ev.eval(expr);
     Matrix out;
     if (v.type == parser::ValueType::kScalar) {

@@ -37,19 +37,26 @@ struct EngineOptions {
   Duration default_subquery_step = kMinute;
 };
 
+// "PromQL warning: <message> (1:8)" as Prometheus's API reports it, with
+// the position taken from the query text.
+std::string format_annotation(std::string_view query, const Annotation& a);
+
 class Engine {
  public:
   explicit Engine(const tsdb::Querier& querier, EngineOptions options = {});
 
   // Evaluates at time t. The value has the expression's type: Scalar,
   // String, Vector, or Matrix for a range-vector expression.
-  Result<Value> instant(const parser::Expr& expr, Timestamp t) const;
+  // Warnings and notes about the result are added to `annotations` when
+  // given (each once).
+  Result<Value> instant(const parser::Expr& expr, Timestamp t, Annotations* annotations = nullptr) const;
 
   // Evaluates at start, start+step, ... <= end. Returns a Matrix (a scalar
   // expression gives one series without labels). Errors: kInvalidArgument
   // when the expression is not a scalar or instant vector, step <= 0 or
   // end < start.
-  Result<Value> range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step) const;
+  Result<Value> range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step,
+                      Annotations* annotations = nullptr) const;
 
   const EngineOptions& options() const { return options_; }
 

@@ -1,5 +1,6 @@
 #include "eval/internal/evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "model/value.h"
@@ -21,13 +22,20 @@ Timestamp effective_time(Timestamp ts, const std::optional<parser::AtModifier>& 
 }
 
 Evaluator::Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
-                     Duration step)
+                     Duration step, Annotations* annotations)
     : querier_(querier),
       options_(options),
       start_(start),
       end_(end),
       step_(step),
-      num_steps_(static_cast<size_t>((end - start) / step) + 1) {}
+      num_steps_(static_cast<size_t>((end - start) / step) + 1),
+      annotations_(annotations) {}
+
+void Evaluator::annotate(Annotation::Level level, std::string message, Span span) {
+  if (annotations_ == nullptr) return;
+  Annotation a{level, std::move(message), span};
+  if (std::find(annotations_->begin(), annotations_->end(), a) == annotations_->end()) annotations_->push_back(a);
+}
 
 void Evaluator::add_samples(uint64_t n) {
   samples_in_memory_ += n;

@@ -12,6 +12,7 @@
 #include "eval/internal/evaluator.h"
 #include "eval/internal/math.h"
 #include "model/labels.h"
+#include "model/value.h"
 
 namespace cogwatch::eval::internal {
 namespace {
@@ -346,6 +347,16 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
       first = impl.fn(c);
       if (first) series.points.push_back({ev.step_time(i), *first});
     }
+    if (!series.points.empty() && (impl.f == Function::kRate || impl.f == Function::kIncrease)) {
+      const std::string_view name = labels.metric_name();
+      if (!name.ends_with("_total") && !name.ends_with("_sum") && !name.ends_with("_count") &&
+          !name.ends_with("_bucket")) {
+        ev.annotate(Annotation::Level::kInfo,
+                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"" +
+                        std::string(name) + "\"",
+                    range_arg.span);
+      }
+    }
     if (!series.points.empty()) out.matrix.push_back(std::move(series));
   });
   return out;
@@ -395,6 +406,7 @@ NodeValue Evaluator::eval_call(const parser::Call& call) {
   if (const auto* impl = find_impl(kOverTimeFunctions, f)) {
     if (f == Function::kQuantileOverTime) {
       NodeValue q = eval(*call.args[0]);
+      warn_invalid_quantiles(q.scalars, call.args[0]->span);
       return over_time(*this, *impl, *call.args[1], &q.scalars);
     }
     if (f == Function::kPredictLinear) {
@@ -550,6 +562,14 @@ NodeValue Evaluator::eval_call(const parser::Call& call) {
   }
 }
 
+void Evaluator::warn_invalid_quantiles(const std::vector<double>& qs, Span span) {
+  for (double q : qs) {
+    if (std::isnan(q) || q < 0 || q > 1) {
+      annotate(Annotation::Level::kWarning, "quantile value should be between 0 and 1, got " + format_float(q), span);
+    }
+  }
+}
+
 NodeValue Evaluator::label_replace(const parser::Call& call) {
   NodeValue v = eval(*call.args[0]);
   const std::string dst = eval(*call.args[1]).str;
@@ -629,8 +649,10 @@ NodeValue Evaluator::histogram_quantile(const parser::Call& call) {
   // buckets) share the grouping of classic buckets by their series.
   const bool fraction = call.func == parser::Function::kHistogramFraction;
   NodeValue q = eval(*call.args[0]);
+  if (!fraction) warn_invalid_quantiles(q.scalars, call.args[0]->span);
   NodeValue upper = fraction ? eval(*call.args[1]) : NodeValue{};
-  NodeValue v = eval(*call.args[fraction ? 2 : 1]);
+  const parser::Expr& buckets_arg = *call.args[fraction ? 2 : 1];
+  NodeValue v = eval(buckets_arg);
   NodeValue out;
   out.type = parser::ValueType::kVector;
   std::vector<const StepMatrix*> args = {&v.matrix};
@@ -641,7 +663,13 @@ NodeValue Evaluator::histogram_quantile(const parser::Call& call) {
     for (const StepSample& s : in[0]) {
       const std::string_view le = s.labels.get("le");
       double bound;
-      if (!parse_bucket_bound(le, bound)) continue;  // not a bucket: ignored, as Prometheus warns
+      if (!parse_bucket_bound(le, bound)) {
+        annotate(Annotation::Level::kWarning,
+                 "bucket label \"le\" is missing or has a malformed value of \"" + std::string(le) +
+                     "\" for metric name \"" + std::string(s.labels.metric_name()) + "\"",
+                 buckets_arg.span);
+        continue;
+      }
       // Grouped with the metric name, which is dropped later (delayed name
       // removal): two histograms differing only by name then collide.
       Labels key = LabelsBuilder(s.labels).del("le").build();
@@ -658,8 +686,16 @@ NodeValue Evaluator::histogram_quantile(const parser::Call& call) {
       hist[found].second.push_back({bound, s.v});
     }
     for (auto& [labels, buckets] : hist) {
+      bool forced = false;
       const double value = fraction ? bucket_fraction(q.scalars[i], upper.scalars[i], buckets)
-                                    : bucket_quantile(q.scalars[i], buckets);
+                                    : bucket_quantile(q.scalars[i], buckets, &forced);
+      if (forced) {
+        annotate(Annotation::Level::kInfo,
+                 "input to histogram_quantile needed to be fixed for monotonicity (see "
+                 "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric "
+                 "name \"" + std::string(labels.metric_name()) + "\"",
+                 buckets_arg.span);
+      }
       result.push_back({labels, value, true});
     }
   });

@@ -133,7 +133,7 @@ namespace {
 // Sorts, merges equal bounds and removes decreases (Prometheus's
 // coalesceBuckets and ensureMonotonicAndIgnoreSmallDeltas). False when the
 // buckets lack a +Inf bucket.
-bool normalise_buckets(std::vector<Bucket>& buckets) {
+bool normalise_buckets(std::vector<Bucket>& buckets, bool* forced_monotonic = nullptr) {
   std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
   if (buckets.empty() || !std::isinf(buckets.back().upper_bound) || buckets.back().upper_bound < 0) return false;
   std::vector<Bucket> merged;
@@ -150,8 +150,13 @@ bool normalise_buckets(std::vector<Bucket>& buckets) {
   for (size_t i = 1; i < buckets.size(); ++i) {
     const double curr = buckets[i].count;
     if (curr == prev) continue;
-    if (almost_equal(prev, curr, 1e-12) || curr < prev) {
+    if (almost_equal(prev, curr, 1e-12)) {  // float noise: silently fixed
       buckets[i].count = prev;
+      continue;
+    }
+    if (curr < prev) {
+      buckets[i].count = prev;
+      if (forced_monotonic != nullptr) *forced_monotonic = true;
       continue;
     }
     prev = curr;
@@ -161,11 +166,11 @@ bool normalise_buckets(std::vector<Bucket>& buckets) {
 
 }  // namespace
 
-double bucket_quantile(double q, std::vector<Bucket>& buckets) {
+double bucket_quantile(double q, std::vector<Bucket>& buckets, bool* forced_monotonic) {
   if (std::isnan(q)) return kNaN;
   if (q < 0) return -kInf;
   if (q > 1) return kInf;
-  if (!normalise_buckets(buckets)) return kNaN;
+  if (!normalise_buckets(buckets, forced_monotonic)) return kNaN;
   if (buckets.size() < 2) return kNaN;
   const double observations = buckets.back().count;
   if (observations == 0) return kNaN;

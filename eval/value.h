@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/error.h"
 #include "model/labels.h"
 #include "model/time.h"
 
@@ -44,5 +45,16 @@ struct Series {
 using Matrix = std::vector<Series>;
 
 using Value = std::variant<Scalar, String, Vector, Matrix>;
+
+// A warning or note about a query's result, as Prometheus's annotations
+// ("PromQL info: metric might not be a counter, ..."). `span` is the part
+// of the query it is about.
+struct Annotation {
+  enum class Level : uint8_t { kWarning, kInfo } level = Level::kWarning;
+  std::string message;  // without the "PromQL warning: " prefix and position
+  Span span;
+  friend bool operator==(const Annotation&, const Annotation&) = default;
+};
+using Annotations = std::vector<Annotation>;
 
 }  // namespace cogwatch::eval

@@ -65,7 +65,15 @@ struct Case {
   std::optional<std::string> fail_msg;
   std::optional<std::string> fail_regex;
   bool ordered = false;
-  bool needs_annotations = false;
+  bool unsupported = false;  // expects something the runner cannot check yet
+  // Annotation expectations, per level (0 = warning, 1 = info).
+  struct AnnotationExpectation {
+    bool any = false;   // expect warn / expect info
+    bool none = false;  // expect no_warn / expect no_info
+    std::vector<std::string> messages;
+    std::vector<std::string> regexes;
+  };
+  AnnotationExpectation annotations[2];
   std::optional<std::string> expect_string;
   std::vector<std::pair<int, std::string>> results;  // (line, text)
 };
@@ -218,7 +226,8 @@ class Runner {
     in >> cmd >> kind;
     if (cmd == "eval_fail") c.expect_fail = true;
     if (cmd == "eval_ordered") c.ordered = true;
-    if (cmd == "eval_warn" || cmd == "eval_info") c.needs_annotations = true;
+    if (cmd == "eval_warn") c.annotations[0].any = true;
+    if (cmd == "eval_info") c.annotations[1].any = true;
     if (kind == "instant") {
       std::string at, t;
       in >> at >> t;
@@ -246,16 +255,25 @@ class Runner {
       if (rest.starts_with("regex:")) c.fail_regex = trim(rest.substr(6));
     } else if (text.starts_with("ordered")) {
       c.ordered = true;
-    } else if (text.starts_with("warn") || text.starts_with("info")) {
-      c.needs_annotations = true;
+    } else if (text.starts_with("warn") || text.starts_with("info") || text.starts_with("no_warn") ||
+               text.starts_with("no_info")) {
+      const bool info = text.starts_with("info") || text.starts_with("no_info");
+      auto& a = c.annotations[info ? 1 : 0];
+      if (text.starts_with("no_")) {
+        a.none = true;
+      } else {
+        a.any = true;
+        const std::string rest = trim(text.substr(4));
+        if (rest.starts_with("msg:")) a.messages.push_back(trim(rest.substr(4)));
+        if (rest.starts_with("regex:")) a.regexes.push_back(trim(rest.substr(6)));
+      }
     } else if (text.starts_with("string")) {
       std::string s = trim(text.substr(6));
       if (s.size() >= 2) s = s.substr(1, s.size() - 2);
       c.expect_string = s;
     } else if (text.starts_with("range vector")) {
-      c.needs_annotations = true;  // not supported yet: counted as skipped
+      c.unsupported = true;  // counted as skipped
     }
-    // no_warn / no_info: cogwatch emits no annotations, so they hold.
   }
 
   void skip(const Case& c, const std::string& reason) {
@@ -270,7 +288,7 @@ class Runner {
   }
 
   void run_case(const Case& c) {
-    if (c.needs_annotations) return skip(c, "needs info/warn annotations, not implemented");
+    if (c.unsupported) return skip(c, "expect range vector is not supported yet");
     if (const char* f = experimental_feature(c.query)) {
       return skip(c, std::string("experimental feature not implemented: ") + f);
     }
@@ -284,21 +302,24 @@ class Runner {
       if (c.expect_fail) return check_fail_message(c, parser::format_error(c.query, expr.error()));
       return failure(c, "a result", "error: " + parser::format_error(c.query, expr.error()));
     }
+    eval::Annotations annotations;
     if (c.range) {
-      auto v = engine.range(**expr, c.start, c.end, c.step);
+      auto v = engine.range(**expr, c.start, c.end, c.step, &annotations);
       if (!v) {
         if (c.expect_fail) return check_fail_message(c, v.error().message);
         return failure(c, "a result", "error: " + v.error().message);
       }
       if (c.expect_fail) return failure(c, "an error", "a result");
+      if (!check_annotations(c, annotations)) return;
       return compare_matrix(c, std::get<eval::Matrix>(*v));
     }
-    auto v = engine.instant(**expr, c.at);
+    auto v = engine.instant(**expr, c.at, &annotations);
     if (!v) {
       if (c.expect_fail) return check_fail_message(c, v.error().message);
       return failure(c, "a result", "error: " + v.error().message);
     }
     if (c.expect_fail) return failure(c, "an error", "a result");
+    if (!check_annotations(c, annotations)) return;
     switch (compare_instant(c, *v)) {
       case Outcome::kFail: return;
       case Outcome::kSkip: return skip(c, "range-vector results are not compared yet");
@@ -318,6 +339,43 @@ class Runner {
       }
     }
     ++result_.passed;
+  }
+
+  // Checks the expect warn/info/no_warn/no_info lines of a case.
+  bool check_annotations(const Case& c, const eval::Annotations& got) {
+    for (int level = 0; level < 2; ++level) {
+      const auto want_level = level == 0 ? eval::Annotation::Level::kWarning : eval::Annotation::Level::kInfo;
+      const char* word = level == 0 ? "warning" : "info";
+      std::vector<std::string> texts;
+      for (const eval::Annotation& a : got) {
+        if (a.level == want_level) texts.push_back(eval::format_annotation(c.query, a));
+      }
+      std::string all;
+      for (const std::string& t : texts) all += "\"" + t + "\" ";
+      const auto& exp = c.annotations[level];
+      if (exp.none && !texts.empty()) {
+        failure(c, std::string("no ") + word, all);
+        return false;
+      }
+      if (exp.any && texts.empty()) {
+        failure(c, std::string("a ") + word, std::string("no ") + word);
+        return false;
+      }
+      for (const std::string& m : exp.messages) {
+        if (std::find(texts.begin(), texts.end(), m) == texts.end()) {
+          failure(c, std::string(word) + " \"" + m + "\"", all.empty() ? std::string("none") : all);
+          return false;
+        }
+      }
+      for (const std::string& r : exp.regexes) {
+        const RE2 re(r);
+        if (std::none_of(texts.begin(), texts.end(), [&](const std::string& t) { return RE2::PartialMatch(t, re); })) {
+          failure(c, std::string(word) + " matching /" + r + "/", all.empty() ? std::string("none") : all);
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   void check_fail_message(const Case& c, const std::string& message) {

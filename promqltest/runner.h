@@ -9,12 +9,12 @@
 //   clear
 //
 // Supported: load (expanding notation), clear, eval instant/range with
-// `expect fail [msg:|regex:]`, `expect ordered`, `expect string`,
-// `expect no_warn|no_info`, and the older eval_fail / eval_ordered forms.
-// Each instant case is run again as a range query over the one instant.
-// Cases that need native histograms, info/warn annotations or an
-// experimental feature cogwatch does not implement are skipped, with the
-// reason.
+// `expect fail|warn|info [msg:|regex:]`, `expect no_warn|no_info`,
+// `expect ordered`, `expect string`, and the older eval_fail /
+// eval_ordered / eval_warn / eval_info forms. Each instant case is run
+// again as a range query over the one instant. Cases that need native
+// histograms, `expect range vector`, or an experimental feature cogwatch
+// does not implement are skipped, with the reason.
 //
 // Thread-safety: functions without shared state.
 #pragma once

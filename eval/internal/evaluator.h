@@ -56,7 +56,10 @@ using Window = std::span<const Point>;
 class Evaluator {
  public:
   Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
-            Duration step);
+            Duration step, Annotations* annotations = nullptr);
+
+  // Records a warning or note once (no-op when the caller did not ask).
+  void annotate(Annotation::Level level, std::string message, Span span);
 
   NodeValue eval(const parser::Expr& e);
   // For an instant query of a range-vector expression: the raw samples.
@@ -77,6 +80,7 @@ class Evaluator {
 
   const tsdb::Querier& querier() const { return querier_; }
   const EngineOptions& options() const { return options_; }
+  Annotations* annotations() const { return annotations_; }
 
  private:
   NodeValue eval_selector(const parser::VectorSelector& vs, bool sample_timestamps = false);
@@ -86,6 +90,8 @@ class Evaluator {
   NodeValue label_replace(const parser::Call& call);
   NodeValue label_join(const parser::Call& call);
   NodeValue histogram_quantile(const parser::Call& call);
+  // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
+  void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
   // Merges series that relabelling made equal; errors on overlapping steps.
   NodeValue merge_equal_series(NodeValue v);
   NodeValue eval_call(const parser::Call& call);
@@ -101,6 +107,7 @@ class Evaluator {
   Duration step_;
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
+  Annotations* annotations_;
 };
 
 // A range vector's series, each with all its samples over the query (the

@@ -58,7 +58,9 @@ struct Bucket {
 bool parse_bucket_bound(std::string_view le, double& out);
 // Prometheus's classic BucketQuantile, with coalescing of equal bounds and
 // the monotonicity fix. Reorders buckets.
-double bucket_quantile(double q, std::vector<Bucket>& buckets);
+// Sets *forced_monotonic when counts had to be fixed (Prometheus's
+// NonMonotonicBucketsInfo).
+double bucket_quantile(double q, std::vector<Bucket>& buckets, bool* forced_monotonic = nullptr);
 // The share of observations between lower and upper, interpolating
 // linearly inside finite buckets. A bucket reaching to ±Inf counts whole
 // when the range reaches that infinity too, else not at all. The first
