@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/query.h"
 #include "cli/selfcheck.h"
 #include "cli/storage_flags.h"
 #include "cli/test_promql.h"
@@ -31,7 +32,19 @@ int main(int argc, char** argv) {
   test_promql->add_option("files", promql_files, "Test scripts")->required()->check(CLI::ExistingFile);
   test_promql->add_flag("--show-skipped", show_skipped, "List each skipped case with its reason");
 
+  cogwatch::cli::QueryOptions query;
+  CLI::App* q = app.add_subcommand("query", "Evaluate PromQL over files of timestamped samples; print API JSON");
+  q->add_option("--data", query.data_files, "Prometheus text or OpenMetrics file with timestamps")
+      ->required()
+      ->check(CLI::ExistingFile);
+  q->add_option("--time", query.time, "Instant query time: unix seconds or RFC 3339 (default: newest sample)");
+  q->add_option("--start", query.start, "Range query start");
+  q->add_option("--end", query.end, "Range query end");
+  q->add_option("--step", query.step, "Range query step: duration or seconds");
+  q->add_option("expr", query.expr, "PromQL expression")->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (q->parsed()) return cogwatch::cli::run_query(query, std::cout, std::cerr);
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
   if (sc->parsed()) {
     auto opts = storage.head_options();

@@ -1,6 +1,9 @@
 #include "model/time.h"
 
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <ctime>
 
 namespace cogwatch {
 namespace {
@@ -57,6 +60,97 @@ Result<Duration> parse_duration(std::string_view text) {
     i = unit_end;
   }
   return total;
+}
+
+namespace {
+
+bool parse_seconds(std::string_view text, double& out) {
+  if (text.empty()) return false;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size() && std::isfinite(out);
+}
+
+// Reads exactly n digits at text[pos].
+bool digits(std::string_view text, size_t pos, size_t n, int& out) {
+  if (pos + n > text.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Timestamp> parse_api_time(std::string_view text) {
+  auto bad = [&] {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "cannot parse \"" + std::string(text) + "\" to a valid timestamp (unix seconds or RFC 3339)");
+  };
+  double secs;
+  if (parse_seconds(text, secs)) {
+    if (std::fabs(secs) > 9.2e15) return bad();
+    return static_cast<Timestamp>(std::llround(secs * 1000));
+  }
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
+  std::tm tm{};
+  int year, mon, day, hour, min, sec;
+  if (!digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' || !digits(text, 5, 2, mon) ||
+      text[7] != '-' || !digits(text, 8, 2, day) || (text[10] != 'T' && text[10] != 't') ||
+      !digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, min) || text[16] != ':' ||
+      !digits(text, 17, 2, sec)) {
+    return bad();
+  }
+  size_t pos = 19;
+  int64_t millis = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int scale = 100;
+    const size_t start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      millis += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return bad();
+  }
+  int64_t offset_s = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int oh, om;
+    if (!digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !digits(text, pos + 4, 2, om)) {
+      return bad();
+    }
+    offset_s = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    pos += 6;
+  } else {
+    return bad();
+  }
+  if (pos != text.size() || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
+    return bad();
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = min;
+  tm.tm_sec = sec;
+  const int64_t epoch = static_cast<int64_t>(timegm(&tm)) - offset_s;
+  return epoch * 1000 + millis;
+}
+
+Result<Duration> parse_api_duration(std::string_view text) {
+  double secs;
+  if (parse_seconds(text, secs)) {
+    if (std::fabs(secs) > 9.2e15) {
+      return make_error(ErrorCode::kInvalidArgument, "duration out of range: \"" + std::string(text) + "\"");
+    }
+    return static_cast<Duration>(std::llround(secs * 1000));
+  }
+  return parse_duration(text);
 }
 
 std::string format_duration(Duration d) {

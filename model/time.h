@@ -35,6 +35,14 @@ inline constexpr Duration kYear = 365 * kDay;
 // else (empty, "1.5h", "5m1h", negative, overflow).
 Result<Duration> parse_duration(std::string_view text);
 
+// Parses a time as the Prometheus HTTP API does: Unix seconds with an
+// optional fraction ("1700000000.123"), or RFC 3339 ("2023-11-14T22:13:20Z",
+// "2023-11-14T23:13:20.5+01:00"). kInvalidArgument otherwise.
+Result<Timestamp> parse_api_time(std::string_view text);
+// Parses a step or duration as the API does: Prometheus notation ("15s") or
+// float seconds ("15", "0.5").
+Result<Duration> parse_api_duration(std::string_view text);
+
 // Formats as Prometheus's model.Duration.String(): "0s", "1h30m", "90d";
 // years and weeks only when they divide exactly. Negative durations get a
 // leading '-'.

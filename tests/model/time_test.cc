@@ -61,5 +61,26 @@ TEST(FormatDuration, RoundTripsThroughParse) {
   }
 }
 
+TEST(ParseApiTime, UnixSecondsAndRfc3339) {
+  EXPECT_EQ(*parse_api_time("1700000000"), 1'700'000'000'000);
+  EXPECT_EQ(*parse_api_time("1700000000.123"), 1'700'000'000'123);
+  EXPECT_EQ(*parse_api_time("-1.5"), -1500);
+  EXPECT_EQ(*parse_api_time("2023-11-14T22:13:20Z"), 1'700'000'000'000);
+  EXPECT_EQ(*parse_api_time("2023-11-14T22:13:20.25Z"), 1'700'000'000'250);
+  EXPECT_EQ(*parse_api_time("2023-11-14T23:13:20+01:00"), 1'700'000'000'000);
+  EXPECT_EQ(*parse_api_time("2023-11-14T21:13:20-01:00"), 1'700'000'000'000);
+  for (const char* bad : {"", "now", "2023-11-14", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z", "1e400"}) {
+    auto t = parse_api_time(bad);
+    EXPECT_FALSE(t.ok()) << bad;
+  }
+}
+
+TEST(ParseApiDuration, SecondsOrPrometheusNotation) {
+  EXPECT_EQ(*parse_api_duration("15"), 15 * kSecond);
+  EXPECT_EQ(*parse_api_duration("0.5"), 500);
+  EXPECT_EQ(*parse_api_duration("1m30s"), 90 * kSecond);
+  EXPECT_FALSE(parse_api_duration("fast").ok());
+}
+
 }  // namespace
 }  // namespace cogwatch

@@ -1,0 +1,25 @@
+// Values as the Prometheus HTTP API writes them in the "data" field of
+// /api/v1/query and /api/v1/query_range:
+//
+//   {"resultType":"vector","result":[{"metric":{"job":"cog"},"value":[1700000000.123,"1.5"]}]}
+//
+// Times are seconds with up to three decimals, values strings in Go's
+// shortest 'f' form ("+Inf", "NaN"), strings escaped as Go's encoding/json
+// does (including <, > and & as \u003c, \u003e, \u0026).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "eval/value.h"
+
+namespace cogwatch::eval {
+
+std::string to_api_json(const Value& v);
+
+// Appends s as a JSON string literal, escaped as Go's encoding/json.
+void append_json_string(std::string& out, std::string_view s);
+// Appends a timestamp as Prometheus's jsonutil.MarshalTimestamp: 1700000000.123.
+void append_json_time(std::string& out, Timestamp t);
+
+}  // namespace cogwatch::eval
