@@ -330,13 +330,26 @@ class Runner {
     if (type == parser::ValueType::kScalar || type == parser::ValueType::kVector) {
       auto r = engine.range(**expr, c.at, c.at, kMinute);
       if (!r) return failure(c, "the same result as a range query", "error: " + r.error().message);
+      // Every series of the range result has one point, equal to the
+      // instant result's sample with the same labels.
       const auto& m = std::get<eval::Matrix>(*r);
-      size_t got = 0;
-      for (const auto& s : m) got += s.points.size();
-      size_t want = std::holds_alternative<eval::Vector>(*v) ? std::get<eval::Vector>(*v).size() : 1;
-      if (got != want) {
-        return failure(c, std::to_string(want) + " samples as a range query", std::to_string(got));
+      eval::Vector as_vector;
+      for (const auto& series : m) {
+        for (const auto& p : series.points) as_vector.push_back({series.labels, p.t, p.v});
       }
+      bool same;
+      if (const auto* sc = std::get_if<eval::Scalar>(&*v)) {
+        same = as_vector.size() == 1 && almost_equal(as_vector[0].v, sc->v);
+      } else {
+        const auto& inst = std::get<eval::Vector>(*v);
+        same = as_vector.size() == inst.size();
+        for (size_t k = 0; same && k < as_vector.size(); ++k) {
+          same = std::any_of(inst.begin(), inst.end(), [&](const eval::Sample& x) {
+            return x.labels == as_vector[k].labels && almost_equal(x.v, as_vector[k].v);
+          });
+        }
+      }
+      if (!same) return failure(c, "the same result as a range query over the instant", describe(as_vector));
     }
     ++result_.passed;
   }
