@@ -29,6 +29,7 @@ struct WindowContext {
   Duration range;
   double arg = 0;           // a scalar parameter (quantile, predict_linear's t)
   Timestamp eval_time = 0;  // the step's time, before @ and offset
+  double arg2 = 0;          // a second scalar parameter
 };
 using OverTimeFn = std::optional<double> (*)(const WindowContext&);
 
@@ -162,6 +163,30 @@ std::optional<double> f_predict_linear(const WindowContext& c) {
   return r.slope * c.arg + r.intercept;
 }
 
+// Holt's linear method (double_exponential_smoothing, formerly holt_winters)
+// with smoothing factor c.arg and trend factor c.arg2, both in (0, 1).
+std::optional<double> f_double_exponential_smoothing(const WindowContext& c) {
+  auto factor_text = [](double f) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%f", f);  // Go's %f
+    return std::string(buf);
+  };
+  if (!(c.arg > 0 && c.arg < 1)) throw_error("invalid smoothing factor. Expected: 0 < sf < 1, got: " + factor_text(c.arg));
+  if (!(c.arg2 > 0 && c.arg2 < 1)) throw_error("invalid trend factor. Expected: 0 < tf < 1, got: " + factor_text(c.arg2));
+  const Window& w = c.w;
+  if (w.size() < 2) return std::nullopt;
+  const double sf = c.arg, tf = c.arg2;
+  double s0 = 0, s1 = w[0].v, b = w[1].v - w[0].v;
+  for (size_t i = 1; i < w.size(); ++i) {
+    const double x = sf * w[i].v;
+    if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;  // the trend after the first step
+    const double y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
+}
+
 // ---- Element-wise functions ----
 
 using ElementFn = double (*)(double);
@@ -211,6 +236,7 @@ constexpr std::array kOverTimeFunctions = {
     OverTimeImpl{Function::kCountOverTime, f_count_over_time, false},
     OverTimeImpl{Function::kDelta, f_delta, false},
     OverTimeImpl{Function::kDeriv, f_deriv, false},
+    OverTimeImpl{Function::kDoubleExponentialSmoothing, f_double_exponential_smoothing, false},
     OverTimeImpl{Function::kIdelta, f_idelta, false},
     OverTimeImpl{Function::kIncrease, f_increase, false},
     OverTimeImpl{Function::kIrate, f_irate, false},
@@ -314,7 +340,7 @@ std::string expand_template(const RE2& re, std::string_view tmpl, const std::vec
 
 // Applies a range-vector function at every step.
 static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser::Expr& range_arg,
-                           const std::vector<double>* scalar_arg) {
+                           const std::vector<double>* scalar_arg, const std::vector<double>* scalar_arg2 = nullptr) {
   RangeInput in = range_input(ev, range_arg);
   NodeValue out;
   out.type = parser::ValueType::kVector;
@@ -323,10 +349,12 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
     // With @ the result does not depend on the step: Prometheus evaluates
     // it once, at the query start, and repeats it.
     bool invariant = in.at.has_value();
-    if (invariant && scalar_arg != nullptr) {
-      invariant = std::all_of(scalar_arg->begin(), scalar_arg->end(), [&](double x) {
-        return std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(scalar_arg->front());
-      });
+    for (const std::vector<double>* a : {scalar_arg, scalar_arg2}) {
+      if (invariant && a != nullptr) {
+        invariant = std::all_of(a->begin(), a->end(), [&](double x) {
+          return std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(a->front());
+        });
+      }
     }
     std::optional<double> first;
     auto lo = samples.begin();
@@ -343,7 +371,7 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
       auto hi = std::upper_bound(lo, samples.end(), t, [](Timestamp x, const Point& p) { return x < p.t; });
       if (lo == hi) continue;
       WindowContext c{Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0,
-                      ev.step_time(i)};
+                      ev.step_time(i), scalar_arg2 ? (*scalar_arg2)[i] : 0};
       first = impl.fn(c);
       if (first) series.points.push_back({ev.step_time(i), *first});
     }
@@ -408,6 +436,11 @@ NodeValue Evaluator::eval_call(const parser::Call& call) {
       NodeValue q = eval(*call.args[0]);
       warn_invalid_quantiles(q.scalars, call.args[0]->span);
       return over_time(*this, *impl, *call.args[1], &q.scalars);
+    }
+    if (f == Function::kDoubleExponentialSmoothing) {
+      NodeValue sf = eval(*call.args[1]);
+      NodeValue tf = eval(*call.args[2]);
+      return over_time(*this, *impl, *call.args[0], &sf.scalars, &tf.scalars);
     }
     if (f == Function::kPredictLinear) {
       NodeValue d = eval(*call.args[1]);

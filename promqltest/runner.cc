@@ -47,8 +47,7 @@ const char* experimental_feature(std::string query) {
   if (query.find("end()") != std::string::npos) return "end()";
   static const char* const kFeatures[] = {"info(",        "histogram_quantiles(", "ts_of_",  "first_over_time(",
                                           "limitk(",      "limit_ratio(",         "step()",  "range()",
-                                          "min_of(",      "max_of(",              "double_exponential_smoothing(",
-                                          "sort_by_label"};
+                                          "min_of(",      "max_of(",              "sort_by_label"};
   for (const char* f : kFeatures) {
     if (query.find(f) != std::string::npos) return f;
   }
