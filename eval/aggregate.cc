@@ -72,79 +72,36 @@ double reduce(AggregateOp op, const std::vector<double>& values, double param) {
 // Kahan sum switching to an incremental mean), stddev, stdvar (Welford).
 struct Accumulator {
   double count = 0;
-  double sum = 0, c = 0;  // Kahan sum (sum, avg)
-  double mean = 0;        // incremental mean (avg after overflow), Welford mean
-  double aux = 0;         // Welford
-  double extreme = 0;     // min, max
-  bool incremental = false;
-
-  static void kahan(double inc, double& s, double& comp) {
-    const double t = s + inc;
-    if (std::isinf(t)) {
-      comp = 0;
-    } else if (std::fabs(s) >= std::fabs(inc)) {
-      comp += (s - t) + inc;
-    } else {
-      comp += (inc - t) + s;
-    }
-    s = t;
-  }
+  KahanSum sum;
+  MeanAccumulator mean;
+  VarianceAccumulator variance;
+  double extreme = 0;  // min, max
 
   void add(AggregateOp op, double v) {
     ++count;
     switch (op) {
-      case AggregateOp::kSum: kahan(v, sum, c); break;
+      case AggregateOp::kSum: sum.add(v); break;
       case AggregateOp::kMin:
         if (count == 1 || v < extreme || std::isnan(extreme)) extreme = v;
         break;
       case AggregateOp::kMax:
         if (count == 1 || v > extreme || std::isnan(extreme)) extreme = v;
         break;
-      case AggregateOp::kAvg: {
-        if (count == 1) {
-          sum = v;
-          break;
-        }
-        if (!incremental) {
-          double s2 = sum, c2 = c;
-          kahan(v, s2, c2);
-          if (!std::isinf(s2)) {
-            sum = s2;
-            c = c2;
-            break;
-          }
-          incremental = true;
-          mean = sum / (count - 1);
-          c /= count - 1;
-        }
-        if (std::isinf(mean)) {
-          if (std::isinf(v) && (mean > 0) == (v > 0)) break;
-          if (!std::isinf(v) && !std::isnan(v)) break;
-        }
-        const double current = mean + c;
-        kahan(v / count - current / count, mean, c);
-        break;
-      }
-      case AggregateOp::kStddev:
-      case AggregateOp::kStdvar: {
-        const double delta = v - mean;
-        mean += delta / count;
-        aux += delta * (v - mean);
-        break;
-      }
+      case AggregateOp::kAvg: mean.add(v); break;
+      case AggregateOp::kStddev: case AggregateOp::kStdvar: variance.add(v); break;
       default: break;
     }
   }
 
   double result(AggregateOp op) const {
     switch (op) {
-      case AggregateOp::kSum: return std::isinf(sum) ? sum : sum + c;
+      case AggregateOp::kSum: return sum.value();
       case AggregateOp::kCount: return count;
       case AggregateOp::kGroup: return 1;
       case AggregateOp::kMin: case AggregateOp::kMax: return extreme;
-      case AggregateOp::kAvg: return incremental ? mean + c : (sum + c) / count;
-      case AggregateOp::kStdvar: return aux / count;
-      case AggregateOp::kStddev: return std::sqrt(aux / count);
+      case AggregateOp::kAvg: return mean.value();
+      case AggregateOp::kStdvar: return variance.value();
+      case AggregateOp::kStddev: return std::sqrt(variance.value());
       default: return kNaN;
     }
   }
@@ -187,7 +144,7 @@ static std::optional<NodeValue> one_pass_aggregate(const Evaluator& ev, const pa
     series_group[s] = g;
   }
   const size_t steps = ev.num_steps();
-  constexpr size_t kMaxAccumulators = 4'000'000;  // ~220 MB at most
+  constexpr size_t kMaxAccumulators = 2'000'000;  // ~200 MB at most
   if (group_keys.size() * steps > kMaxAccumulators) return std::nullopt;
   std::vector<Accumulator> acc(group_keys.size() * steps);
   for (size_t s = 0; s < in.size(); ++s) {

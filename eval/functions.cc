@@ -555,32 +555,10 @@ NodeValue Evaluator::eval_call(const parser::Call& call) {
       return eval(*call.args[0]);
     case Function::kLabelReplace: return label_replace(call);
     case Function::kLabelJoin: return label_join(call);
-    case Function::kAbsent: {
-      NodeValue v = eval(*call.args[0]);
-      std::vector<bool> present(num_steps_, false);
-      for (const StepSeries& s : v.matrix) {
-        for (const Point& p : s.points) present[static_cast<size_t>((p.t - start_) / step_)] = true;
-      }
-      StepSeries series{absent_labels(*call.args[0]), {}, false};
-      for (size_t i = 0; i < num_steps_; ++i) {
-        if (!present[i]) series.points.push_back({step_time(i), 1});
-      }
-      if (!series.points.empty()) out.matrix.push_back(std::move(series));
-      return out;
-    }
+    case Function::kAbsent: return absent(eval(*call.args[0]), *call.args[0]);
     case Function::kAbsentOverTime: {
       static constexpr OverTimeImpl kPresent{Function::kPresentOverTime, f_present_over_time, false};
-      NodeValue v = over_time(*this, kPresent, *call.args[0], nullptr);
-      std::vector<bool> present(num_steps_, false);
-      for (const StepSeries& s : v.matrix) {
-        for (const Point& p : s.points) present[static_cast<size_t>((p.t - start_) / step_)] = true;
-      }
-      StepSeries series{absent_labels(*call.args[0]), {}, false};
-      for (size_t i = 0; i < num_steps_; ++i) {
-        if (!present[i]) series.points.push_back({step_time(i), 1});
-      }
-      if (!series.points.empty()) out.matrix.push_back(std::move(series));
-      return out;
+      return absent(over_time(*this, kPresent, *call.args[0], nullptr), *call.args[0]);
     }
     case Function::kHistogramQuantile:
     case Function::kHistogramFraction: return histogram_quantile(call);
@@ -593,6 +571,23 @@ NodeValue Evaluator::eval_call(const parser::Call& call) {
       throw_error(std::string("function \"") + std::string(info.name) + "\" is not implemented yet",
                   ErrorCode::kInvalidArgument);
   }
+}
+
+// 1 at the steps where `present` has no sample, labelled from arg's
+// equality matchers (absent, absent_over_time).
+NodeValue Evaluator::absent(const NodeValue& present, const parser::Expr& arg) {
+  std::vector<bool> seen(num_steps_, false);
+  for (const StepSeries& s : present.matrix) {
+    for (const Point& p : s.points) seen[static_cast<size_t>((p.t - start_) / step_)] = true;
+  }
+  NodeValue out;
+  out.type = parser::ValueType::kVector;
+  StepSeries series{absent_labels(arg), {}, false};
+  for (size_t i = 0; i < num_steps_; ++i) {
+    if (!seen[i]) series.points.push_back({step_time(i), 1});
+  }
+  if (!series.points.empty()) out.matrix.push_back(std::move(series));
+  return out;
 }
 
 void Evaluator::warn_invalid_quantiles(const std::vector<double>& qs, Span span) {

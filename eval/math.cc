@@ -20,58 +20,46 @@ bool almost_equal(double a, double b, double epsilon) {
 }
 }  // namespace
 
-double mean(const std::vector<double>& values) {
-  // Prometheus's avg: a Kahan-compensated sum while it stays finite, then
-  // an incremental mean from the first value that would make it infinite.
-  if (values.empty()) return kNaN;
-  double sum = values[0], c = 0, m = 0, count = 1;
-  bool incremental = false;
-  auto kahan_inc = [](double inc, double s, double comp, double& out_s, double& out_c) {
-    const double t = s + inc;
-    if (std::isinf(t)) {
-      comp = 0;
-    } else if (std::fabs(s) >= std::fabs(inc)) {
-      comp += (s - t) + inc;
-    } else {
-      comp += (inc - t) + s;
-    }
-    out_s = t;
-    out_c = comp;
-  };
-  for (size_t i = 1; i < values.size(); ++i) {
-    const double f = values[i];
-    ++count;
-    if (!incremental) {
-      double ns, nc;
-      kahan_inc(f, sum, c, ns, nc);
-      if (!std::isinf(ns)) {
-        sum = ns;
-        c = nc;
-        continue;
-      }
-      incremental = true;
-      m = sum / (count - 1);
-      c /= count - 1;
-    }
-    if (std::isinf(m)) {
-      if (std::isinf(f) && (m > 0) == (f > 0)) continue;
-      if (!std::isinf(f) && !std::isnan(f)) continue;
-    }
-    const double current = m + c;
-    kahan_inc(f / count - current / count, m, c, m, c);
+void MeanAccumulator::add(double v) {
+  ++count_;
+  if (count_ == 1) {
+    sum_ = v;
+    return;
   }
-  return incremental ? m + c : (sum + c) / count;
+  if (!incremental_) {
+    double s = sum_, c = c_;
+    kahan_add(v, s, c);
+    if (!std::isinf(s)) {
+      sum_ = s;
+      c_ = c;
+      return;
+    }
+    incremental_ = true;
+    mean_ = sum_ / (count_ - 1);
+    c_ /= count_ - 1;
+  }
+  if (std::isinf(mean_)) {
+    // An infinite mean stays as it is for a finite value or the same
+    // infinity; subtracting it below would give NaN.
+    if (std::isinf(v) && (mean_ > 0) == (v > 0)) return;
+    if (!std::isinf(v) && !std::isnan(v)) return;
+  }
+  const double current = mean_ + c_;
+  // Divide both terms by count to avoid overflowing.
+  kahan_add(v / count_ - current / count_, mean_, c_);
+}
+
+double mean(const std::vector<double>& values) {
+  if (values.empty()) return kNaN;
+  MeanAccumulator m;
+  for (double v : values) m.add(v);
+  return m.value();
 }
 
 double variance(const std::vector<double>& values) {
-  double count = 0, m = 0, aux = 0;
-  for (double v : values) {
-    ++count;
-    const double delta = v - m;
-    m += delta / count;
-    aux += delta * (v - m);
-  }
-  return aux / count;
+  VarianceAccumulator v;
+  for (double x : values) v.add(x);
+  return v.value();
 }
 
 double quantile(double q, std::vector<double>& values) {

@@ -90,6 +90,7 @@ class Evaluator {
   NodeValue label_replace(const parser::Call& call);
   NodeValue label_join(const parser::Call& call);
   NodeValue histogram_quantile(const parser::Call& call);
+  NodeValue absent(const NodeValue& present, const parser::Expr& arg);
   // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
   void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
   // Merges series that relabelling made equal; errors on overlapping steps.

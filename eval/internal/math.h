@@ -12,20 +12,23 @@
 
 namespace cogwatch::eval::internal {
 
-// Kahan-Babuska (Neumaier) compensated sum, as Prometheus's kahanSumInc.
+// Adds inc to a Kahan-Babuska (Neumaier) compensated sum, as Prometheus's
+// kahanSumInc; the sum's value is sum + c (c is reset at infinities).
+inline void kahan_add(double inc, double& sum, double& c) {
+  const double t = sum + inc;
+  if (std::isinf(t)) {
+    c = 0;
+  } else if (std::fabs(sum) >= std::fabs(inc)) {
+    c += (sum - t) + inc;
+  } else {
+    c += (inc - t) + sum;
+  }
+  sum = t;
+}
+
 class KahanSum {
  public:
-  void add(double v) {
-    const double t = sum_ + v;
-    if (std::isinf(t)) {
-      c_ = 0;
-    } else if (std::fabs(sum_) >= std::fabs(v)) {
-      c_ += (sum_ - t) + v;
-    } else {
-      c_ += (v - t) + sum_;
-    }
-    sum_ = t;
-  }
+  void add(double v) { kahan_add(v, sum_, c_); }
   double value() const { return std::isinf(sum_) ? sum_ : sum_ + c_; }
 
  private:
@@ -33,8 +36,37 @@ class KahanSum {
   double c_ = 0;
 };
 
-// Mean of values, falling back to an incremental mean when the sum
-// overflows (as Prometheus's avg and avg_over_time).
+// Prometheus's mean (avg, avg_over_time): a compensated sum while it stays
+// finite, switching to an incremental mean at the first value that would
+// make the sum infinite.
+class MeanAccumulator {
+ public:
+  void add(double v);
+  double value() const { return incremental_ ? mean_ + c_ : (sum_ + c_) / count_; }
+  double count() const { return count_; }
+
+ private:
+  double count_ = 0;
+  double sum_ = 0, c_ = 0, mean_ = 0;
+  bool incremental_ = false;
+};
+
+// Population variance by Welford's method (stddev, stdvar).
+class VarianceAccumulator {
+ public:
+  void add(double v) {
+    ++count_;
+    const double delta = v - mean_;
+    mean_ += delta / count_;
+    aux_ += delta * (v - mean_);
+  }
+  double value() const { return aux_ / count_; }
+
+ private:
+  double count_ = 0, mean_ = 0, aux_ = 0;
+};
+
+// Mean of values (MeanAccumulator over them).
 double mean(const std::vector<double>& values);
 // Population variance.
 double variance(const std::vector<double>& values);
