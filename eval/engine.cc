@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <iterator>
+#include <cctype>
 #include <cmath>
+#include <string>
 
 #include "eval/internal/evaluator.h"
 #include "parser/parser.h"
@@ -52,6 +54,31 @@ void drop_names(StepMatrix& m) {
   m = std::move(merged);
 }
 
+// Natural order, as the natsort package Prometheus uses: runs of digits
+// compare as numbers, the rest as text.
+bool natural_less(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const bool da = std::isdigit(static_cast<unsigned char>(a[i])), db = std::isdigit(static_cast<unsigned char>(b[j]));
+    size_t ie = i, je = j;
+    while (ie < a.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(a[ie]))) == da) ++ie;
+    while (je < b.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(b[je]))) == db) ++je;
+    std::string_view ca = a.substr(i, ie - i), cb = b.substr(j, je - j);
+    if (da && db) {
+      std::string_view na = ca, nb = cb;
+      while (na.size() > 1 && na.front() == '0') na.remove_prefix(1);
+      while (nb.size() > 1 && nb.front() == '0') nb.remove_prefix(1);
+      if (na.size() != nb.size()) return na.size() < nb.size();
+      if (na != nb) return na < nb;
+    } else if (ca != cb) {
+      return ca < cb;
+    }
+    i = ie;
+    j = je;
+  }
+  return a.size() - i < b.size() - j;
+}
+
 // sort(), sort_desc(), sort_by_label() order an instant query's result.
 void apply_sort(const parser::Expr& e, Vector& v) {
   const auto* call = unwrap(e).as<parser::Call>();
@@ -68,6 +95,23 @@ void apply_sort(const parser::Expr& e, Vector& v) {
     case parser::Function::kSortDesc:
       std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, true); });
       break;
+    case parser::Function::kSortByLabel:
+    case parser::Function::kSortByLabelDesc: {
+      std::vector<std::string> names;
+      for (size_t i = 1; i < call->args.size(); ++i) {
+        if (const auto* s = unwrap(*call->args[i]).as<parser::StringLiteral>()) names.push_back(s->value);
+      }
+      const bool desc = call->func == parser::Function::kSortByLabelDesc;
+      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) {
+        for (const std::string& name : names) {
+          const std::string_view x = a.labels.get(name), y = b.labels.get(name);
+          if (x == y) continue;
+          return desc ? natural_less(y, x) : natural_less(x, y);
+        }
+        return desc ? b.labels < a.labels : a.labels < b.labels;  // a stable tie-break
+      });
+      break;
+    }
     default:
       break;
   }

@@ -111,6 +111,25 @@ std::optional<double> f_max_over_time(const WindowContext& c) {
   return m;
 }
 std::optional<double> f_last_over_time(const WindowContext& c) { return c.w.back().v; }
+std::optional<double> f_first_over_time(const WindowContext& c) { return c.w.front().v; }
+double seconds(Timestamp t) { return static_cast<double>(t) / 1000; }
+std::optional<double> f_ts_of_first_over_time(const WindowContext& c) { return seconds(c.w.front().t); }
+std::optional<double> f_ts_of_last_over_time(const WindowContext& c) { return seconds(c.w.back().t); }
+// The time of the extreme value; of its last occurrence on ties.
+std::optional<double> f_ts_of_max_over_time(const WindowContext& c) {
+  Point best = c.w[0];
+  for (const Point& p : c.w) {
+    if (p.v >= best.v || std::isnan(best.v)) best = p;
+  }
+  return seconds(best.t);
+}
+std::optional<double> f_ts_of_min_over_time(const WindowContext& c) {
+  Point best = c.w[0];
+  for (const Point& p : c.w) {
+    if (p.v <= best.v || std::isnan(best.v)) best = p;
+  }
+  return seconds(best.t);
+}
 std::optional<double> f_present_over_time(const WindowContext&) { return 1.0; }
 std::optional<double> f_quantile_over_time(const WindowContext& c) {
   std::vector<double> v;
@@ -237,6 +256,7 @@ constexpr std::array kOverTimeFunctions = {
     OverTimeImpl{Function::kDelta, f_delta, false},
     OverTimeImpl{Function::kDeriv, f_deriv, false},
     OverTimeImpl{Function::kDoubleExponentialSmoothing, f_double_exponential_smoothing, false},
+    OverTimeImpl{Function::kFirstOverTime, f_first_over_time, true},
     OverTimeImpl{Function::kIdelta, f_idelta, false},
     OverTimeImpl{Function::kIncrease, f_increase, false},
     OverTimeImpl{Function::kIrate, f_irate, false},
@@ -252,6 +272,10 @@ constexpr std::array kOverTimeFunctions = {
     OverTimeImpl{Function::kStddevOverTime, f_stddev_over_time, false},
     OverTimeImpl{Function::kStdvarOverTime, f_stdvar_over_time, false},
     OverTimeImpl{Function::kSumOverTime, f_sum_over_time, false},
+    OverTimeImpl{Function::kTsOfFirstOverTime, f_ts_of_first_over_time, false},
+    OverTimeImpl{Function::kTsOfLastOverTime, f_ts_of_last_over_time, false},
+    OverTimeImpl{Function::kTsOfMaxOverTime, f_ts_of_max_over_time, false},
+    OverTimeImpl{Function::kTsOfMinOverTime, f_ts_of_min_over_time, false},
 };
 
 template <typename Table>

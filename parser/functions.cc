@@ -43,6 +43,7 @@ constexpr std::array<FunctionInfo, kNumFunctions> kFunctions = {{
     fn("deriv", {M}, 1, 0, V),
     fn("double_exponential_smoothing", {M, S, S}, 3, 0, V, /*experimental=*/true),
     fn("exp", {V}, 1, 0, V),
+    fn("first_over_time", {M}, 1, 0, V, /*experimental=*/true),
     fn("floor", {V}, 1, 0, V),
     fn("histogram_avg", {V}, 1, 0, V, false, /*native_only=*/true),
     fn("histogram_count", {V}, 1, 0, V, false, true),
@@ -90,6 +91,10 @@ constexpr std::array<FunctionInfo, kNumFunctions> kFunctions = {{
     fn("tanh", {V}, 1, 0, V),
     fn("time", {N}, 0, 0, S),
     fn("timestamp", {V}, 1, 0, V),
+    fn("ts_of_first_over_time", {M}, 1, 0, V, /*experimental=*/true),
+    fn("ts_of_last_over_time", {M}, 1, 0, V, /*experimental=*/true),
+    fn("ts_of_max_over_time", {M}, 1, 0, V, /*experimental=*/true),
+    fn("ts_of_min_over_time", {M}, 1, 0, V, /*experimental=*/true),
     fn("vector", {S}, 1, 0, V),
     fn("year", {V}, 1, 1, V),
 }};

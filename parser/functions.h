@@ -22,13 +22,14 @@ enum class Function : uint8_t {
   kAbs, kAbsent, kAbsentOverTime, kAcos, kAcosh, kAsin, kAsinh, kAtan, kAtanh,
   kAvgOverTime, kCeil, kChanges, kClamp, kClampMax, kClampMin, kCos, kCosh,
   kCountOverTime, kDayOfMonth, kDayOfWeek, kDayOfYear, kDaysInMonth, kDeg, kDelta,
-  kDeriv, kDoubleExponentialSmoothing, kExp, kFloor, kHistogramAvg, kHistogramCount,
+  kDeriv, kDoubleExponentialSmoothing, kExp, kFirstOverTime, kFloor, kHistogramAvg, kHistogramCount,
   kHistogramFraction, kHistogramQuantile, kHistogramStddev, kHistogramStdvar, kHistogramSum,
   kHour, kIdelta, kIncrease, kIrate, kLabelJoin, kLabelReplace, kLastOverTime, kLn, kLog10,
   kLog2, kMadOverTime, kMaxOverTime, kMinOverTime, kMinute, kMonth, kPi, kPredictLinear,
   kPresentOverTime, kQuantileOverTime, kRad, kRate, kResets, kRound, kScalar, kSgn, kSin,
   kSinh, kSort, kSortByLabel, kSortByLabelDesc, kSortDesc, kSqrt, kStddevOverTime,
-  kStdvarOverTime, kSumOverTime, kTan, kTanh, kTime, kTimestamp, kVector, kYear,
+  kStdvarOverTime, kSumOverTime, kTan, kTanh, kTime, kTimestamp, kTsOfFirstOverTime, kTsOfLastOverTime,
+  kTsOfMaxOverTime, kTsOfMinOverTime, kVector, kYear,
   kCount_,  // number of functions; not a function
 };
 

@@ -45,9 +45,9 @@ const char* experimental_feature(std::string query) {
   }
   if (query.find("start()") != std::string::npos) return "start()";
   if (query.find("end()") != std::string::npos) return "end()";
-  static const char* const kFeatures[] = {"info(",        "histogram_quantiles(", "ts_of_",  "first_over_time(",
+  static const char* const kFeatures[] = {"info(",        "histogram_quantiles(",
                                           "limitk(",      "limit_ratio(",         "step()",  "range()",
-                                          "min_of(",      "max_of(",              "sort_by_label"};
+                                          "min_of(",      "max_of("};
   for (const char* f : kFeatures) {
     if (query.find(f) != std::string::npos) return f;
   }
