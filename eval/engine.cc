@@ -161,6 +161,11 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
   }
   if (step <= 0) return make_error(ErrorCode::kInvalidArgument, "zero or negative query resolution step widths are not accepted");
   if (end < start) return make_error(ErrorCode::kInvalidArgument, "end timestamp must not be before start time");
+  if ((end - start) / step > 11'000) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+                      "resolution (?step=XX)");
+  }
   try {
     internal::Evaluator ev(querier_, options_, start, end, step, annotations);
     NodeValue v = ev.eval(expr);

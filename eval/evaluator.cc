@@ -29,7 +29,14 @@ Evaluator::Evaluator(const tsdb::Querier& querier, const EngineOptions& options,
       end_(end),
       step_(step),
       num_steps_(static_cast<size_t>((end - start) / step) + 1),
-      annotations_(annotations) {}
+      annotations_(annotations) {
+  // Every node holds a value per step: bound the steps like the samples
+  // (a subquery such as foo[1y:1ms] would otherwise exhaust memory).
+  if (end < start || step <= 0 || static_cast<uint64_t>((end - start) / step) >= options_.max_samples) {
+    throw_error("query processing would load too many samples into memory in query execution",
+                ErrorCode::kResourceExhausted);
+  }
+}
 
 void Evaluator::annotate(Annotation::Level level, std::string message, Span span) {
   if (annotations_ == nullptr) return;

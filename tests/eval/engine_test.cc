@@ -4,6 +4,7 @@
 #include "eval/engine.h"
 
 #include <cmath>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -94,6 +95,62 @@ TEST(ValueJson, MatchesPrometheusApi) {
   std::string s;
   append_json_string(s, "\xff\xe2\x80\xa8\x01");
   EXPECT_EQ(s, R"("\ufffd\u2028\u0001")");
+}
+
+}  // namespace
+}  // namespace cogwatch::eval
+
+namespace cogwatch::eval {
+namespace {
+
+// Mutations of realistic queries, evaluated as instant and range queries:
+// any outcome is fine but a crash (run under ASan in the sanitizer build).
+TEST(EngineRobustness, RandomQueriesNeverCrash) {
+  tsdb::Head head;
+  {
+    auto app = head.appender();
+    const char* jobs[] = {"cog", "node"};
+    const char* les[] = {"0.1", "1", "+Inf"};
+    for (int t = 0; t <= 40; ++t) {
+      for (int j = 0; j < 2; ++j) {
+        const std::string job = jobs[j];
+        (void)app->append(Labels{{"__name__", "req_total"}, {"job", job}}, t * 15'000, t * (j + 1.0));
+        (void)app->append(Labels{{"__name__", "g"}, {"job", job}}, t * 15'000, t % 3 == 0 ? stale_nan() : t * 0.5);
+        for (int k = 0; k < 3; ++k) {
+          (void)app->append(Labels{{"__name__", "lat_bucket"}, {"job", job}, {"le", les[k]}}, t * 15'000,
+                            t * (k + 1.0));
+        }
+      }
+    }
+    app->commit();
+  }
+  const std::string seeds[] = {
+      R"(sum by (job) (rate(req_total[1m])) / ignoring(job) group_left sum(rate(req_total[1m])))",
+      R"(histogram_quantile(0.9, sum by (le) (rate(lat_bucket[2m])))[5m:30s] offset 1m)",
+      R"q(topk(1, g) or label_replace(-g, "x", "$1", "job", "(.*)") and on(job) req_total > bool 3)q",
+      R"(quantile_over_time(0.5, g[3m] @ 300) + count_values("v", g) * absent(nope) - time())",
+  };
+  const std::string alphabet = "()[]{}\"',:@+-*/%^=!~<> 0123456789abgjoqrstx._";
+  Engine engine(head);
+  std::mt19937 rng(9);
+  int evaluated = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string q = seeds[rng() % 4];
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 3); k < n && !q.empty(); ++k) {
+      const size_t pos = rng() % q.size();
+      switch (rng() % 3) {
+        case 0: q.erase(pos, 1); break;
+        case 1: q.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
+        default: q[pos] = alphabet[rng() % alphabet.size()]; break;
+      }
+    }
+    auto e = parser::parse_expr(q);
+    if (!e) continue;
+    ++evaluated;
+    (void)engine.instant(**e, 400'000);
+    (void)engine.range(**e, 0, 600'000, 30'000);
+  }
+  EXPECT_GT(evaluated, 100);
 }
 
 }  // namespace
