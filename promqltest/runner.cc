@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -64,7 +65,9 @@ struct Case {
   std::optional<std::string> fail_msg;
   std::optional<std::string> fail_regex;
   bool ordered = false;
-  bool unsupported = false;  // expects something the runner cannot check yet
+  // expect range vector from <start> to <end> step <step>: the grid the
+  // expected points of an instant query's range-vector result lie on.
+  std::optional<std::array<Timestamp, 3>> range_vector_grid;
   // Annotation expectations, per level (0 = warning, 1 = info).
   struct AnnotationExpectation {
     bool any = false;   // expect warn / expect info
@@ -271,7 +274,14 @@ class Runner {
       if (s.size() >= 2) s = s.substr(1, s.size() - 2);
       c.expect_string = s;
     } else if (text.starts_with("range vector")) {
-      c.unsupported = true;  // counted as skipped
+      std::istringstream in(text.substr(12));
+      std::string from, a, to, b, step, d;
+      in >> from >> a >> to >> b >> step >> d;
+      std::array<Timestamp, 3> grid{};
+      if (from == "from" && to == "to" && step == "step" && parse_time(a, grid[0]) && parse_time(b, grid[1]) &&
+          parse_time(d, grid[2]) && grid[2] > 0) {
+        c.range_vector_grid = grid;
+      }
     }
   }
 
@@ -287,7 +297,6 @@ class Runner {
   }
 
   void run_case(const Case& c) {
-    if (c.unsupported) return skip(c, "expect range vector is not supported yet");
     if (const char* f = experimental_feature(c.query)) {
       return skip(c, std::string("experimental feature not implemented: ") + f);
     }
@@ -310,7 +319,7 @@ class Runner {
       }
       if (c.expect_fail) return failure(c, "an error", "a result");
       if (!check_annotations(c, annotations)) return;
-      return compare_matrix(c, std::get<eval::Matrix>(*v));
+      return compare_matrix(c, std::get<eval::Matrix>(*v), c.start, c.end, c.step);
     }
     auto v = engine.instant(**expr, c.at, &annotations);
     if (!v) {
@@ -321,7 +330,10 @@ class Runner {
     if (!check_annotations(c, annotations)) return;
     switch (compare_instant(c, *v)) {
       case Outcome::kFail: return;
-      case Outcome::kSkip: return skip(c, "range-vector results are not compared yet");
+      case Outcome::kSkip:
+        if (!c.range_vector_grid) return failure(c, "an \"expect range vector from .. to .. step ..\" line", "none");
+        return compare_matrix(c, std::get<eval::Matrix>(*v), (*c.range_vector_grid)[0], (*c.range_vector_grid)[1],
+                              (*c.range_vector_grid)[2]);
       case Outcome::kPass: break;
     }
     // The same query as a range query over the one instant must agree.
@@ -485,11 +497,13 @@ class Runner {
     return Outcome::kPass;
   }
 
-  void compare_matrix(const Case& c, const eval::Matrix& got) {
+  // Compares a matrix with expected series whose values lie on the grid
+  // start, start+step, ... <= end ("_" where no point is expected).
+  void compare_matrix(const Case& c, const eval::Matrix& got, Timestamp start, Timestamp end, Duration step) {
     std::vector<Expected> exp;
     std::optional<double> scalar;
     if (!parse_expected(c, exp, scalar)) return;
-    const size_t steps = static_cast<size_t>((c.end - c.start) / c.step) + 1;
+    const size_t steps = static_cast<size_t>((end - start) / step) + 1;
     auto describe_matrix = [&](const eval::Matrix& m) {
       std::string s = "[";
       for (const auto& series : m) {
@@ -520,9 +534,9 @@ class Runner {
       }
       if (match == nullptr) return failure(c, want, describe_matrix(got));
       size_t k = 0;
-      for (size_t step = 0; step < steps && step < match->values.size(); ++step) {
-        const Timestamp t = c.start + static_cast<Timestamp>(step) * c.step;
-        const auto& ev = match->values[step];
+      for (size_t i = 0; i < steps && i < match->values.size(); ++i) {
+        const Timestamp t = start + static_cast<Timestamp>(i) * step;
+        const auto& ev = match->values[i];
         const bool present = k < series.points.size() && series.points[k].t == t;
         if (ev.has_value() != present) return failure(c, want, describe_matrix(got));
         if (present) {
