@@ -1,6 +1,7 @@
 // Binary operators: arithmetic, comparisons (filtering or with bool) and
 // set operators, between scalars and vectors, with one-to-one and
 // many-to-one/one-to-many vector matching.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -50,6 +51,40 @@ Labels matching_key(const Labels& labels, const parser::VectorMatching& m) {
   }
   return b.build();
 }
+
+// Matching keys depend only on a series' labels: computed once per series,
+// not once per step.
+class KeyCache {
+ public:
+  explicit KeyCache(const parser::VectorMatching& m) : m_(m) {}
+  // A copy (one reference count): entries may move as the cache grows.
+  Labels key(const Labels& labels) {
+    auto& entries = cache_[labels.hash()];
+    for (const auto& [l, k] : entries) {
+      if (l == labels) return k;
+    }
+    entries.emplace_back(labels, matching_key(labels, m_));
+    return entries.back().second;
+  }
+
+ private:
+  const parser::VectorMatching& m_;
+  boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, Labels>>> cache_;
+};
+
+// A set of matching keys, for and/or/unless.
+class KeySet {
+ public:
+  void insert(Labels key) { by_hash_[key.hash()].push_back(std::move(key)); }
+  bool contains(const Labels& key) const {
+    auto it = by_hash_.find(key.hash());
+    if (it == by_hash_.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](const Labels& k) { return k == key; });
+  }
+
+ private:
+  boost::unordered_flat_map<uint64_t, std::vector<Labels>> by_hash_;
+};
 
 Labels result_labels(const Labels& lhs, const Labels& rhs, const parser::BinaryExpr& b) {
   LabelsBuilder lb(lhs);
@@ -114,39 +149,33 @@ NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
   }
 
   std::vector<const StepMatrix*> args = {&lhs.matrix, &rhs.matrix};
+  KeyCache keys(b.matching);
   out.matrix = step_vectors(args, [&](size_t, Timestamp, std::vector<StepVector>& in, StepVector& result) {
     StepVector& l = in[0];
     StepVector& r = in[1];
     const parser::VectorMatching& m = b.matching;
     if (parser::is_set_operator(b.op)) {
-      std::vector<Labels> rk;
-      for (const StepSample& s : r) rk.push_back(matching_key(s.labels, m));
-      auto in_rhs = [&](const Labels& key) {
-        for (const Labels& k : rk) {
-          if (k == key) return true;
-        }
-        return false;
-      };
+      KeySet rhs_keys;
+      for (const StepSample& s : r) rhs_keys.insert(keys.key(s.labels));
       switch (b.op) {
         case BinaryOp::kAnd:
           for (StepSample& s : l) {
-            if (in_rhs(matching_key(s.labels, m))) result.push_back(s);
+            if (rhs_keys.contains(keys.key(s.labels))) result.push_back(s);
           }
           return;
         case BinaryOp::kUnless:
           for (StepSample& s : l) {
-            if (!in_rhs(matching_key(s.labels, m))) result.push_back(s);
+            if (!rhs_keys.contains(keys.key(s.labels))) result.push_back(s);
           }
           return;
-        default: {  // or
-          std::vector<Labels> lk;
+        default: {  // or: all of the left, and what of the right the left lacks
+          KeySet lhs_keys;
           for (StepSample& s : l) {
-            lk.push_back(matching_key(s.labels, m));
+            lhs_keys.insert(keys.key(s.labels));
             result.push_back(s);
           }
-          for (size_t k = 0; k < r.size(); ++k) {
-            const bool seen = std::any_of(lk.begin(), lk.end(), [&](const Labels& x) { return x == rk[k]; });
-            if (!seen) result.push_back(r[k]);
+          for (StepSample& s : r) {
+            if (!lhs_keys.contains(keys.key(s.labels))) result.push_back(s);
           }
           return;
         }
@@ -160,7 +189,7 @@ NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
     // The "one" side by matching key; a key seen twice there is an error.
     boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, size_t>>> one_side;
     for (size_t k = 0; k < one.size(); ++k) {
-      Labels key = matching_key(one[k].labels, m);
+      const Labels key = keys.key(one[k].labels);
       auto& bucket = one_side[key.hash()];
       for (const auto& [other_key, other] : bucket) {
         if (other_key == key) {
@@ -172,11 +201,11 @@ NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
                       b2.to_string() + "];many-to-many matching not allowed: matching labels must be unique on one side");
         }
       }
-      bucket.emplace_back(std::move(key), k);
+      bucket.emplace_back(key, k);
     }
     boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, std::vector<uint64_t>>>> matched;
     for (StepSample& s : many) {
-      const Labels key = matching_key(s.labels, m);
+      const Labels key = keys.key(s.labels);
       const StepSample* partner = nullptr;
       for (const auto& [k, idx] : one_side[key.hash()]) {
         if (k == key) partner = &one[idx];
