@@ -49,6 +49,12 @@ cogwatch_require_config(CLI11 "CLI11" "libcli11-dev")
 cogwatch_require_config(fmt "fmt" "libfmt-dev")
 cogwatch_require_config(spdlog "spdlog" "libspdlog-dev")
 
+# OpenSSL: MD5 for hashmod relabelling (and HTTPS scrapes later).
+find_package(OpenSSL QUIET)
+if(NOT OpenSSL_FOUND)
+  cogwatch_missing("OpenSSL" "libssl-dev")
+endif()
+
 find_package(ZLIB QUIET)
 if(NOT ZLIB_FOUND)
   cogwatch_missing("zlib" "zlib1g-dev")

@@ -12,6 +12,7 @@
 #include "eval/internal/evaluator.h"
 #include "eval/internal/math.h"
 #include "model/labels.h"
+#include "model/regex_template.h"
 #include "model/value.h"
 
 namespace cogwatch::eval::internal {
@@ -314,52 +315,6 @@ double date_part(Function f, double v) {
   }
 }
 
-// Go regexp's Expand: $1, ${1}, $name, ${name}, $$.
-std::string expand_template(const RE2& re, std::string_view tmpl, const std::vector<std::string_view>& groups) {
-  std::string out;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] != '$' || i + 1 == tmpl.size()) {
-      out += tmpl[i];
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out += '$';
-      ++i;
-      continue;
-    }
-    std::string_view name;
-    size_t next;
-    if (tmpl[i + 1] == '{') {
-      const size_t close = tmpl.find('}', i + 2);
-      if (close == std::string_view::npos) {
-        out += tmpl[i];
-        continue;
-      }
-      name = tmpl.substr(i + 2, close - i - 2);
-      next = close + 1;
-    } else {
-      size_t j = i + 1;
-      while (j < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_')) ++j;
-      if (j == i + 1) {
-        out += tmpl[i];
-        continue;
-      }
-      name = tmpl.substr(i + 1, j - i - 1);
-      next = j;
-    }
-    int index = -1;
-    if (!name.empty() && std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      index = std::atoi(std::string(name).c_str());
-    } else {
-      const auto& named = re.NamedCapturingGroups();
-      if (auto it = named.find(std::string(name)); it != named.end()) index = it->second;
-    }
-    if (index >= 0 && static_cast<size_t>(index) < groups.size()) out += groups[static_cast<size_t>(index)];
-    i = next - 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 // Applies a range-vector function at every step.
@@ -634,16 +589,11 @@ NodeValue Evaluator::label_replace(const parser::Call& call) {
   const RE2 re("^(?:" + regex + ")$", opts);
   if (!re.ok()) throw_error("invalid regular expression in label_replace(): " + regex);
   if (!valid_label_name(dst)) throw_error("invalid destination label name in label_replace(): " + dst);
-  std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
-  std::vector<std::string_view> groups(pieces.size());
+  std::vector<std::string_view> groups;
   for (StepSeries& s : v.matrix) {
     const std::string_view value = s.labels.get(src);
-    if (!re.Match(re2::StringPiece(value.data(), value.size()), 0, value.size(), RE2::UNANCHORED, pieces.data(),
-                  static_cast<int>(pieces.size()))) {
-      continue;
-    }
-    for (size_t g = 0; g < pieces.size(); ++g) groups[g] = std::string_view(pieces[g].data(), pieces[g].size());
-    const std::string result = expand_template(re, replacement, groups);
+    if (!match_groups(re, value, groups)) continue;
+    const std::string result = expand_regex_template(re, replacement, groups);
     s.labels = LabelsBuilder(s.labels).set(dst, result).build();
     if (dst == kMetricNameLabel) s.drop_name = false;
   }

@@ -1,0 +1,80 @@
+// Relabelling, as Prometheus's relabel_configs and metric_relabel_configs:
+// a list of steps, each reading source labels and rewriting the label set
+// or dropping it.
+//
+//   auto step = RelabelConfig::make({.action = RelabelAction::kKeep,
+//                                    .source_labels = {"job"}, .regex = "cog.*"});
+//   std::optional<Labels> out = relabel(labels, steps);  // nullopt: dropped
+//
+// Defaults are Prometheus's: separator ";", regex "(.*)" (anchored at both
+// ends), replacement "$1", action replace.
+//
+// Thread-safety: a RelabelConfig is immutable after make() and shareable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/error.h"
+#include "model/labels.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace cogwatch::scrape {
+
+enum class RelabelAction : uint8_t {
+  kReplace,
+  kKeep,
+  kDrop,
+  kKeepEqual,
+  kDropEqual,
+  kHashMod,
+  kLabelMap,
+  kLabelDrop,
+  kLabelKeep,
+  kLowercase,
+  kUppercase,
+};
+
+// "replace", "keep", ... as written in YAML; nullopt for an unknown name.
+std::optional<RelabelAction> parse_relabel_action(std::string_view name);
+std::string_view relabel_action_name(RelabelAction a);
+
+struct RelabelSpec {
+  RelabelAction action = RelabelAction::kReplace;
+  std::vector<std::string> source_labels;
+  std::string separator = ";";
+  std::string target_label;
+  std::string regex = "(.*)";
+  uint64_t modulus = 0;
+  std::string replacement = "$1";
+  // Which fields were written, for validation of actions that forbid them.
+  bool separator_set = false, target_label_set = false, replacement_set = false, regex_set = false;
+};
+
+class RelabelConfig {
+ public:
+  // Validates as Prometheus does (e.g. "relabel configuration for hashmod
+  // requires non-zero modulus") and compiles the regex. Errors are
+  // kInvalidArgument.
+  static Result<RelabelConfig> make(RelabelSpec spec);
+
+  const RelabelSpec& spec() const { return spec_; }
+
+ private:
+  friend std::optional<Labels> relabel(const Labels&, const std::vector<RelabelConfig>&);
+  RelabelSpec spec_;
+  std::shared_ptr<const re2::RE2> re_;
+};
+
+// Applies the steps in order. nullopt when a keep/drop step dropped the
+// set (or nothing is left of it).
+std::optional<Labels> relabel(const Labels& labels, const std::vector<RelabelConfig>& steps);
+
+}  // namespace cogwatch::scrape
