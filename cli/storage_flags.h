@@ -11,15 +11,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "model/byte_size.h"
 #include "model/error.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::cli {
-
-// Parses a byte size as Prometheus's --storage.tsdb.retention.size does:
-// an integer and a unit, "0" alone meaning no limit. kInvalidArgument
-// otherwise.
-Result<uint64_t> parse_byte_size(std::string_view text);
 
 struct StorageFlags {
   std::string retention_time = "15d";

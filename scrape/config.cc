@@ -1,0 +1,285 @@
+#include "scrape/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+
+#include "model/byte_size.h"
+
+namespace cogwatch::scrape {
+namespace {
+
+// Thrown inside the parser, caught at parse_config().
+struct ConfigError {
+  std::string message;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string filename) : file_(std::move(filename)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+    const YAML::Mark m = at.Mark();
+    throw ConfigError{file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + what};
+  }
+
+  // A mapping whose keys must all be known; reads fields by name.
+  class Fields {
+   public:
+    Fields(const Parser& p, const YAML::Node& node, std::string context, std::vector<std::string_view> known)
+        : p_(p), node_(node), context_(std::move(context)) {
+      if (!node.IsMap()) p.fail(node, context_ + " must be a mapping");
+      for (const auto& kv : node) {
+        const std::string key = kv.first.as<std::string>();
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+          p.fail(kv.first, "unknown field \"" + key + "\" in " + context_);
+        }
+      }
+    }
+    YAML::Node get(const char* key) const { return node_[key]; }
+    bool has(const char* key) const { return node_[key] && !node_[key].IsNull(); }
+
+    std::string string(const char* key, std::string fallback = "") const {
+      if (!has(key)) return fallback;
+      const YAML::Node n = node_[key];
+      if (!n.IsScalar()) p_.fail(n, std::string(key) + " must be a string");
+      return n.as<std::string>();
+    }
+    Duration duration(const char* key, Duration fallback) const {
+      if (!has(key)) return fallback;
+      const YAML::Node n = node_[key];
+      auto d = parse_duration(n.IsScalar() ? n.as<std::string>() : "");
+      if (!d) p_.fail(n, d.error().message);
+      return *d;
+    }
+    bool boolean(const char* key, bool fallback) const {
+      if (!has(key)) return fallback;
+      const YAML::Node n = node_[key];
+      bool v;
+      if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) p_.fail(n, std::string(key) + " must be true or false");
+      return v;
+    }
+    uint64_t count(const char* key) const {
+      if (!has(key)) return 0;
+      const YAML::Node n = node_[key];
+      uint64_t v;
+      if (!n.IsScalar() || !YAML::convert<uint64_t>::decode(n, v)) {
+        p_.fail(n, std::string(key) + " must be a non-negative integer");
+      }
+      return v;
+    }
+    std::vector<std::string> strings(const char* key) const {
+      std::vector<std::string> out;
+      if (!has(key)) return out;
+      const YAML::Node n = node_[key];
+      if (!n.IsSequence()) p_.fail(n, std::string(key) + " must be a list");
+      for (const auto& item : n) {
+        if (!item.IsScalar()) p_.fail(item, std::string(key) + " entries must be strings");
+        out.push_back(item.as<std::string>());
+      }
+      return out;
+    }
+
+   private:
+    const Parser& p_;
+    YAML::Node node_;
+    std::string context_;
+  };
+
+  Labels labels(const YAML::Node& n, const std::string& context) const {
+    if (!n || n.IsNull()) return {};
+    if (!n.IsMap()) fail(n, context + " must be a mapping of label names to values");
+    LabelsBuilder b;
+    for (const auto& kv : n) {
+      const std::string name = kv.first.as<std::string>();
+      if (name.empty()) fail(kv.first, "invalid label name \"\" in " + context);
+      if (!kv.second.IsScalar()) fail(kv.second, "label values must be strings");
+      b.set(name, kv.second.as<std::string>());
+    }
+    return b.build();
+  }
+
+  GlobalConfig global(const YAML::Node& n) const {
+    GlobalConfig g;
+    if (!n || n.IsNull()) return g;
+    Fields f(*this, n, "global", {"scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels",
+                                  "query_log_file", "scrape_protocols", "rule_query_offset"});
+    g.scrape_interval = f.duration("scrape_interval", g.scrape_interval);
+    g.scrape_timeout = f.duration("scrape_timeout", g.scrape_timeout);
+    g.evaluation_interval = f.duration("evaluation_interval", g.evaluation_interval);
+    g.external_labels = labels(f.get("external_labels"), "external_labels");
+    if (g.scrape_timeout > g.scrape_interval) {
+      fail(f.get("scrape_timeout") ? f.get("scrape_timeout") : n,
+           "global scrape timeout greater than scrape interval");
+    }
+    return g;
+  }
+
+  std::vector<RelabelConfig> relabel_list(const YAML::Node& n, const std::string& context) const {
+    std::vector<RelabelConfig> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsSequence()) fail(n, context + " must be a list");
+    for (const auto& item : n) {
+      Fields f(*this, item, context,
+               {"source_labels", "separator", "target_label", "regex", "modulus", "replacement", "action"});
+      RelabelSpec spec;
+      if (f.has("action")) {
+        auto a = parse_relabel_action(f.string("action"));
+        if (!a) fail(f.get("action"), "unknown relabel action \"" + f.string("action") + "\"");
+        spec.action = *a;
+      }
+      spec.source_labels = f.strings("source_labels");
+      spec.separator_set = f.has("separator");
+      spec.separator = f.string("separator", spec.separator);
+      spec.target_label_set = f.has("target_label");
+      spec.target_label = f.string("target_label");
+      spec.regex_set = f.has("regex");
+      spec.regex = f.string("regex", spec.regex);
+      spec.modulus = f.count("modulus");
+      spec.replacement_set = f.has("replacement");
+      spec.replacement = f.string("replacement", spec.replacement);
+      auto c = RelabelConfig::make(std::move(spec));
+      if (!c) fail(item, c.error().message);
+      out.push_back(*std::move(c));
+    }
+    return out;
+  }
+
+  ScrapeConfig scrape(const YAML::Node& n, const GlobalConfig& g) const {
+    Fields f(*this, n, "scrape config",
+             {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params", "honor_labels",
+              "honor_timestamps", "sample_limit", "label_limit", "label_name_length_limit",
+              "label_value_length_limit", "body_size_limit", "static_configs", "file_sd_configs",
+              "relabel_configs", "metric_relabel_configs", "basic_auth", "authorization", "bearer_token",
+              "bearer_token_file", "scrape_protocols", "tls_config", "follow_redirects", "enable_http2"});
+    ScrapeConfig s;
+    s.job_name = f.string("job_name");
+    if (s.job_name.empty()) fail(n, "job_name is empty");
+    s.scrape_interval = f.duration("scrape_interval", g.scrape_interval);
+    // A job's timeout defaults to the global one, capped at its interval.
+    s.scrape_timeout = f.duration("scrape_timeout", std::min(g.scrape_timeout, s.scrape_interval));
+    if (s.scrape_timeout > s.scrape_interval) {
+      fail(f.get("scrape_timeout"), "scrape timeout greater than scrape interval for scrape config with job name \"" +
+                                        s.job_name + "\"");
+    }
+    s.metrics_path = f.string("metrics_path", s.metrics_path);
+    s.scheme = f.string("scheme", s.scheme);
+    if (s.scheme != "http" && s.scheme != "https") fail(f.get("scheme"), "unsupported scheme \"" + s.scheme + "\"");
+    if (f.has("params")) {
+      const YAML::Node p = f.get("params");
+      if (!p.IsMap()) fail(p, "params must be a mapping of names to lists of values");
+      for (const auto& kv : p) {
+        std::vector<std::string>& values = s.params[kv.first.as<std::string>()];
+        if (!kv.second.IsSequence()) fail(kv.second, "param values must be a list");
+        for (const auto& v : kv.second) values.push_back(v.as<std::string>());
+      }
+    }
+    s.honor_labels = f.boolean("honor_labels", false);
+    s.honor_timestamps = f.boolean("honor_timestamps", true);
+    s.sample_limit = f.count("sample_limit");
+    s.label_limit = f.count("label_limit");
+    s.label_name_length_limit = f.count("label_name_length_limit");
+    s.label_value_length_limit = f.count("label_value_length_limit");
+    if (f.has("body_size_limit")) {
+      auto size = parse_byte_size(f.string("body_size_limit"));
+      if (!size) fail(f.get("body_size_limit"), size.error().message);
+      s.body_size_limit = *size;
+    }
+    if (f.has("static_configs")) {
+      const YAML::Node list = f.get("static_configs");
+      if (!list.IsSequence()) fail(list, "static_configs must be a list");
+      for (const auto& item : list) {
+        Fields sc(*this, item, "static config", {"targets", "labels"});
+        StaticConfig c;
+        c.targets = sc.strings("targets");
+        for (size_t i = 0; i < c.targets.size(); ++i) {
+          if (c.targets[i].find('/') != std::string::npos) {
+            fail(sc.get("targets")[i], "\"" + c.targets[i] + "\" is not a valid hostname");
+          }
+        }
+        c.labels = labels(sc.get("labels"), "labels");
+        s.static_configs.push_back(std::move(c));
+      }
+    }
+    if (f.has("file_sd_configs")) {
+      const YAML::Node list = f.get("file_sd_configs");
+      if (!list.IsSequence()) fail(list, "file_sd_configs must be a list");
+      for (const auto& item : list) {
+        Fields fc(*this, item, "file_sd config", {"files", "refresh_interval"});
+        FileSdConfig c;
+        c.files = fc.strings("files");
+        for (size_t i = 0; i < c.files.size(); ++i) {
+          const std::string& path = c.files[i];
+          if (!(path.ends_with(".json") || path.ends_with(".yml") || path.ends_with(".yaml"))) {
+            fail(fc.get("files")[i], "path \"" + path + "\" is not valid for file discovery (.json, .yml or .yaml)");
+          }
+        }
+        c.refresh_interval = fc.duration("refresh_interval", c.refresh_interval);
+        s.file_sd_configs.push_back(std::move(c));
+      }
+    }
+    s.relabel_configs = relabel_list(f.get("relabel_configs"), "relabel config");
+    s.metric_relabel_configs = relabel_list(f.get("metric_relabel_configs"), "metric relabel config");
+    if (f.has("basic_auth")) {
+      Fields b(*this, f.get("basic_auth"), "basic_auth", {"username", "password", "password_file"});
+      s.basic_auth = BasicAuth{b.string("username"), b.string("password"), b.string("password_file")};
+      if (!s.basic_auth->password.empty() && !s.basic_auth->password_file.empty()) {
+        fail(f.get("basic_auth"), "at most one of basic_auth password & password_file must be configured");
+      }
+    }
+    if (f.has("authorization")) {
+      Fields a(*this, f.get("authorization"), "authorization", {"type", "credentials", "credentials_file"});
+      s.authorization = Authorization{a.string("type", "Bearer"), a.string("credentials"), a.string("credentials_file")};
+    }
+    if (f.has("bearer_token") || f.has("bearer_token_file")) {
+      if (s.authorization || s.basic_auth) {
+        fail(n, "at most one of basic_auth, authorization and bearer_token(_file) must be configured");
+      }
+      s.authorization = Authorization{"Bearer", f.string("bearer_token"), f.string("bearer_token_file")};
+    }
+    return s;
+  }
+
+  Config config(const YAML::Node& root) const {
+    Config c;
+    if (!root || root.IsNull()) return c;
+    Fields f(*this, root, "the configuration",
+             {"global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read", "storage",
+              "tracing", "scrape_config_files", "otlp", "runtime"});
+    c.global = global(f.get("global"));
+    c.rule_files = f.strings("rule_files");
+    if (f.has("scrape_configs")) {
+      const YAML::Node list = f.get("scrape_configs");
+      if (!list.IsSequence()) fail(list, "scrape_configs must be a list");
+      std::set<std::string> jobs;
+      for (const auto& item : list) {
+        ScrapeConfig s = scrape(item, c.global);
+        if (!jobs.insert(s.job_name).second) {
+          fail(item["job_name"], "found multiple scrape configs with job name \"" + s.job_name + "\"");
+        }
+        c.scrape_configs.push_back(std::move(s));
+      }
+    }
+    return c;
+  }
+
+ private:
+  std::string file_;
+};
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, const std::string& filename) {
+  try {
+    const YAML::Node root = YAML::Load(std::string(text));
+    return Parser(filename).config(root);
+  } catch (const ConfigError& e) {
+    return make_error(ErrorCode::kInvalidArgument, e.message);
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, filename + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace cogwatch::scrape

@@ -1,0 +1,90 @@
+// The configuration file, prometheus.yml: `global`, `scrape_configs` and
+// `rule_files` as Prometheus reads them, with every error pointing at its
+// place (`prometheus.yml:12:5: ...`).
+//
+//   auto cfg = parse_config(text, "prometheus.yml");
+//   if (!cfg) std::cerr << cfg.error().message << "\n";
+//
+// Strict like Prometheus: unknown keys, bad durations, bad regexes, a
+// scrape_timeout longer than the scrape_interval, duplicate job names are
+// errors. Sections cogwatch does not implement yet (alerting, remote_write,
+// remote_read, storage, tracing) are accepted and ignored.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/error.h"
+#include "model/labels.h"
+#include "model/time.h"
+#include "scrape/relabel.h"
+
+namespace cogwatch::scrape {
+
+struct GlobalConfig {
+  Duration scrape_interval = kMinute;      // Prometheus's defaults
+  Duration scrape_timeout = 10 * kSecond;
+  Duration evaluation_interval = kMinute;
+  Labels external_labels;
+};
+
+struct StaticConfig {
+  std::vector<std::string> targets;  // host:port
+  Labels labels;
+};
+
+struct FileSdConfig {
+  std::vector<std::string> files;  // paths or globs, relative to the config file
+  Duration refresh_interval = 5 * kMinute;
+};
+
+struct BasicAuth {
+  std::string username;
+  std::string password;
+  std::string password_file;
+};
+
+struct Authorization {
+  std::string type = "Bearer";
+  std::string credentials;
+  std::string credentials_file;
+};
+
+struct ScrapeConfig {
+  std::string job_name;
+  Duration scrape_interval = 0;  // 0: from global
+  Duration scrape_timeout = 0;
+  std::string metrics_path = "/metrics";
+  std::string scheme = "http";
+  std::map<std::string, std::vector<std::string>> params;
+  bool honor_labels = false;
+  bool honor_timestamps = true;
+  uint64_t sample_limit = 0;  // 0: no limit
+  uint64_t label_limit = 0;
+  uint64_t label_name_length_limit = 0;
+  uint64_t label_value_length_limit = 0;
+  uint64_t body_size_limit = 0;  // bytes, decompressed
+  std::vector<StaticConfig> static_configs;
+  std::vector<FileSdConfig> file_sd_configs;
+  std::vector<RelabelConfig> relabel_configs;
+  std::vector<RelabelConfig> metric_relabel_configs;
+  std::optional<BasicAuth> basic_auth;
+  std::optional<Authorization> authorization;  // bearer_token(_file) end up here too
+};
+
+struct Config {
+  GlobalConfig global;
+  std::vector<ScrapeConfig> scrape_configs;  // intervals and timeouts filled in from global
+  std::vector<std::string> rule_files;
+};
+
+// Parses a whole configuration file. Errors: kInvalidArgument,
+// "<filename>:<line>:<col>: <what>".
+Result<Config> parse_config(std::string_view text, const std::string& filename);
+
+}  // namespace cogwatch::scrape

@@ -1,0 +1,109 @@
+#include "scrape/config.h"
+
+#include <gtest/gtest.h>
+
+namespace cogwatch::scrape {
+namespace {
+
+TEST(Config, PrometheusYmlWithDefaults) {
+  const char* yml = R"(
+global:
+  scrape_interval: 15s
+  evaluation_interval: 30s
+  external_labels: {site: edge-1}
+rule_files: [rules/*.yml]
+alerting:
+  alertmanagers: [{static_configs: [{targets: ['127.0.0.1:9093']}]}]
+scrape_configs:
+  - job_name: cog
+    static_configs:
+      - targets: ['127.0.0.1:5000', 'localhost:5001']
+        labels: {env: prod}
+    metric_relabel_configs:
+      - source_labels: [__name__]
+        regex: 'go_.*'
+        action: drop
+  - job_name: node
+    scrape_interval: 5s
+    metrics_path: /m
+    params: {format: [prometheus]}
+    honor_labels: true
+    sample_limit: 1000
+    body_size_limit: 10MB
+    basic_auth: {username: u, password_file: /secret}
+    file_sd_configs: [{files: [targets/*.json], refresh_interval: 1m}]
+)";
+  auto c = parse_config(yml, "prometheus.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->global.scrape_interval, 15 * kSecond);
+  EXPECT_EQ(c->global.scrape_timeout, 10 * kSecond);
+  EXPECT_EQ(c->global.evaluation_interval, 30 * kSecond);
+  EXPECT_EQ(c->global.external_labels, (Labels{{"site", "edge-1"}}));
+  EXPECT_EQ(c->rule_files, std::vector<std::string>{"rules/*.yml"});
+  ASSERT_EQ(c->scrape_configs.size(), 2u);
+  const ScrapeConfig& cog = c->scrape_configs[0];
+  EXPECT_EQ(cog.scrape_interval, 15 * kSecond);
+  EXPECT_EQ(cog.scrape_timeout, 10 * kSecond);
+  EXPECT_EQ(cog.metrics_path, "/metrics");
+  ASSERT_EQ(cog.static_configs.size(), 1u);
+  EXPECT_EQ(cog.static_configs[0].targets.size(), 2u);
+  EXPECT_EQ(cog.static_configs[0].labels.get("env"), "prod");
+  ASSERT_EQ(cog.metric_relabel_configs.size(), 1u);
+  EXPECT_EQ(cog.metric_relabel_configs[0].spec().action, RelabelAction::kDrop);
+  const ScrapeConfig& node = c->scrape_configs[1];
+  EXPECT_EQ(node.scrape_interval, 5 * kSecond);
+  EXPECT_EQ(node.scrape_timeout, 5 * kSecond);  // the global 10s, capped at the interval
+  EXPECT_EQ(node.params.at("format"), std::vector<std::string>{"prometheus"});
+  EXPECT_TRUE(node.honor_labels);
+  EXPECT_EQ(node.sample_limit, 1000u);
+  EXPECT_EQ(node.body_size_limit, 10ull << 20);
+  ASSERT_TRUE(node.basic_auth.has_value());
+  EXPECT_EQ(node.basic_auth->password_file, "/secret");
+  ASSERT_EQ(node.file_sd_configs.size(), 1u);
+  EXPECT_EQ(node.file_sd_configs[0].refresh_interval, kMinute);
+}
+
+TEST(Config, ErrorsPointAtTheirPlace) {
+  const struct {
+    const char* yml;
+    const char* error;
+  } cases[] = {
+      {"scrape_configs:\n  - job_name: a\n    scrap_interval: 5s\n",
+       "p.yml:3:5: unknown field \"scrap_interval\" in scrape config"},
+      {"global:\n  scrape_interval: 5x\n", "p.yml:2:20: not a valid duration string: \"5x\" (unknown or misplaced unit \"x\")"},
+      {"scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n    scrape_timeout: 10s\n",
+       "p.yml:4:21: scrape timeout greater than scrape interval for scrape config with job name \"a\""},
+      {"scrape_configs:\n  - job_name: a\n  - job_name: a\n",
+       "p.yml:3:15: found multiple scrape configs with job name \"a\""},
+      {"scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - {action: keep, source_labels: [x], regex: '('}\n",
+       "p.yml:4:9: invalid regular expression \"(\": missing ): ("},
+      {"scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: hashmod\n        target_label: x\n",
+       "p.yml:4:9: relabel configuration for hashmod requires non-zero modulus"},
+      {"scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: shuffle\n",
+       "p.yml:4:17: unknown relabel action \"shuffle\""},
+      {"scrape_configs:\n  - job_name: a\n    static_configs: [{targets: ['http://x:1']}]\n",
+       "p.yml:3:33: \"http://x:1\" is not a valid hostname"},
+      {"scrape_configs:\n  - job_name: a\n    sample_limit: -1\n",
+       "p.yml:3:19: sample_limit must be a non-negative integer"},
+      {"scrape_configs:\n  - job_name: a\n    body_size_limit: 10 MB\n",
+       "p.yml:3:22: invalid size \"10 MB\": unknown unit \" MB\""},
+      {"scrape_configs: [\n", "p.yml:2:1: end of sequence flow not found"},
+      {"foo: 1\n", "p.yml:1:1: unknown field \"foo\" in the configuration"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_config(c.yml, "p.yml");
+    ASSERT_FALSE(r.ok()) << c.yml;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().message, c.error) << c.yml;
+  }
+}
+
+TEST(Config, EmptyFileIsTheDefaultConfig) {
+  auto c = parse_config("", "p.yml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->global.scrape_interval, kMinute);
+  EXPECT_TRUE(c->scrape_configs.empty());
+}
+
+}  // namespace
+}  // namespace cogwatch::scrape
