@@ -1,14 +1,28 @@
 #include "scrape/exposition.h"
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <string>
 
 namespace cogwatch::scrape {
 namespace {
 
-bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+// Character classes by table: the parser's inner loops.
+struct CharClasses {
+  bool name_start[256] = {};
+  bool name_char[256] = {};
+  constexpr CharClasses() {
+    for (int c = 0; c < 256; ++c) {
+      const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+      name_start[c] = alpha;
+      name_char[c] = alpha || (c >= '0' && c <= '9');
+    }
+  }
+};
+constexpr CharClasses kClasses;
+bool is_name_start(char c) { return kClasses.name_start[static_cast<unsigned char>(c)]; }
+bool is_name_char(char c) { return kClasses.name_char[static_cast<unsigned char>(c)]; }
 
 // Reads one line's tokens; every method leaves `pos` after what it read.
 class LineReader {
@@ -60,6 +74,24 @@ class LineReader {
     return error("unterminated label value");
   }
 
+  // Skips a double-quoted string, validating it; false if unterminated.
+  bool skip_quoted() {
+    if (!consume('"')) return false;
+    while (pos_ < s_.size()) {
+      // Jump to the next quote; it closes the string unless escaped.
+      const void* q = std::memchr(s_.data() + pos_, '"', s_.size() - pos_);
+      if (q == nullptr) return false;
+      const size_t quote = static_cast<size_t>(static_cast<const char*>(q) - s_.data());
+      size_t backslashes = 0;
+      while (quote - backslashes > pos_ && s_[quote - backslashes - 1] == '\\') ++backslashes;
+      pos_ = quote + 1;
+      if (backslashes % 2 == 0) return true;
+    }
+    return false;
+  }
+  size_t pos() const { return pos_; }
+  std::string_view text(size_t begin, size_t end) const { return s_.substr(begin, end - begin); }
+
   std::string_view token() {
     const size_t start = pos_;
     while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != '\t') ++pos_;
@@ -92,6 +124,45 @@ bool parse_value(std::string_view t, double& out) {
   if (ec != std::errc() || p != body.data() + body.size()) return false;
   if (negative) out = -out;
   return true;
+}
+
+// Checks the syntax of name{labels} / {"name", labels} without building
+// anything; leaves r after the series.
+Status scan_series(LineReader& r) {
+  bool named = !r.name().empty();
+  r.skip_blanks();
+  if (r.consume('{')) {
+    bool first = true;
+    while (true) {
+      r.skip_blanks();
+      if (r.consume('}')) break;
+      if (!first && !r.consume(',')) return r.error("expected ',' or '}' after a label");
+      r.skip_blanks();
+      if (r.consume('}')) break;  // trailing comma
+      first = false;
+      std::string_view label;
+      if (r.peek() == '"') {
+        const size_t start = r.pos();
+        if (!r.skip_quoted()) return r.error("unterminated label value");
+        label = r.text(start + 1, r.pos() - 1);
+        r.skip_blanks();
+        if (r.peek() != '=') {
+          if (named) return r.error("metric name given twice");
+          named = true;
+          continue;
+        }
+      } else {
+        label = r.name();
+        if (label.empty()) return r.error("expected label name");
+      }
+      r.skip_blanks();
+      if (!r.consume('=')) return r.error("expected '=' after label name \"" + std::string(label) + "\"");
+      r.skip_blanks();
+      if (!r.skip_quoted()) return r.error("expected label value for \"" + std::string(label) + "\"");
+    }
+  }
+  if (!named) return r.error("expected metric name");
+  return {};
 }
 
 // name{labels} or {"name", labels}: the labels, with __name__.
@@ -149,67 +220,90 @@ ExpositionFormat detect_format(std::string_view body) {
   return trimmed.ends_with("# EOF") ? ExpositionFormat::kOpenMetrics : ExpositionFormat::kPrometheusText;
 }
 
-Result<std::vector<ParsedSample>> parse_exposition(std::string_view body, ExpositionFormat format) {
-  std::vector<ParsedSample> out;
-  const bool om = format == ExpositionFormat::kOpenMetrics;
-  bool seen_eof = false;
-  uint32_t number = 0;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t nl = body.find('\n', pos);
-    if (nl == std::string_view::npos) nl = body.size();
-    std::string_view line = body.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++number;
+bool ExpositionParser::fail(Error e) {
+  status_ = std::move(e);
+  pos_ = body_.size();
+  return false;
+}
+
+bool ExpositionParser::next() {
+  if (!status_) return false;
+  const bool om = format_ == ExpositionFormat::kOpenMetrics;
+  while (pos_ < body_.size()) {
+    size_t nl = body_.find('\n', pos_);
+    if (nl == std::string_view::npos) nl = body_.size();
+    std::string_view line = body_.substr(pos_, nl - pos_);
+    pos_ = nl + 1;
+    ++line_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    LineReader r(line, number);
-    if (seen_eof) {
+    LineReader r(line, line_);
+    if (seen_eof_) {
       if (line.empty()) continue;
-      return r.error("content after \"# EOF\"");
+      return fail(r.error("content after \"# EOF\""));
     }
     r.skip_blanks();
     if (r.at_end()) {
-      if (om) return r.error("empty line (not allowed in OpenMetrics)");
+      if (om) return fail(r.error("empty line (not allowed in OpenMetrics)"));
       continue;
     }
     if (r.peek() == '#') {
-      if (line == "# EOF") seen_eof = true;
+      if (line == "# EOF") seen_eof_ = true;
       continue;  // # HELP, # TYPE, # UNIT and plain comments
     }
-    auto labels = parse_series(r);
-    if (!labels) return labels.take_error();
+    const size_t series_start = r.pos();
+    if (Status st = scan_series(r); !st) return fail(st.take_error());
+    series_ = line.substr(series_start, r.pos() - series_start);
+    while (!series_.empty() && (series_.back() == ' ' || series_.back() == '\t')) series_.remove_suffix(1);
     r.skip_blanks();
     const std::string_view value_text = r.token();
-    double value;
-    if (value_text.empty()) return r.error("expected a value after the series");
-    if (!parse_value(value_text, value)) return r.error("invalid value \"" + std::string(value_text) + "\"");
-    ParsedSample s{*std::move(labels), value, std::nullopt, number};
+    if (value_text.empty()) return fail(r.error("expected a value after the series"));
+    if (!parse_value(value_text, value_)) return fail(r.error("invalid value \"" + std::string(value_text) + "\""));
+    timestamp_.reset();
     r.skip_blanks();
     if (!r.at_end() && r.peek() != '#') {
       const std::string_view ts = r.token();
       if (om) {
         double secs;
-        if (!parse_value(ts, secs) || !std::isfinite(secs)) return r.error("invalid timestamp \"" + std::string(ts) + "\"");
-        s.timestamp = static_cast<Timestamp>(std::llround(secs * 1000));
+        if (!parse_value(ts, secs) || !std::isfinite(secs)) {
+          return fail(r.error("invalid timestamp \"" + std::string(ts) + "\""));
+        }
+        timestamp_ = static_cast<Timestamp>(std::llround(secs * 1000));
       } else {
         Timestamp ms;
         auto [p, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), ms);
         if (ec != std::errc() || p != ts.data() + ts.size()) {
-          return r.error("invalid timestamp \"" + std::string(ts) + "\" (integer milliseconds expected)");
+          return fail(r.error("invalid timestamp \"" + std::string(ts) + "\" (integer milliseconds expected)"));
         }
-        s.timestamp = ms;
+        timestamp_ = ms;
       }
       r.skip_blanks();
     }
     // An OpenMetrics exemplar (" # {...} v [ts]") is accepted and ignored.
-    if (!r.at_end() && !(om && r.peek() == '#')) return r.error("unexpected text after the sample");
-    out.push_back(std::move(s));
+    if (!r.at_end() && !(om && r.peek() == '#')) return fail(r.error("unexpected text after the sample"));
+    return true;
   }
-  if (om && !seen_eof) {
+  if (om && !seen_eof_) {
     // Point at where "# EOF" should have been: the line after the last.
-    const uint32_t where = body.ends_with('\n') || body.empty() ? number + 1 : number;
-    return make_error(ErrorCode::kParse, "line " + std::to_string(where) + ": expected \"# EOF\" at the end");
+    const uint32_t where = body_.ends_with('\n') || body_.empty() ? line_ + 1 : line_;
+    return fail(make_error(ErrorCode::kParse, "line " + std::to_string(where) + ": expected \"# EOF\" at the end"));
   }
+  return false;
+}
+
+Result<Labels> ExpositionParser::labels() const {
+  LineReader r(series_, line_);
+  return parse_series(r);
+}
+
+Result<std::vector<ParsedSample>> parse_exposition(std::string_view body, ExpositionFormat format) {
+  std::vector<ParsedSample> out;
+  ExpositionParser p(body, format);
+  while (p.next()) {
+    auto labels = p.labels();
+    if (!labels) return labels.take_error();
+    out.push_back({*std::move(labels), p.value(), p.timestamp(), p.line()});
+  }
+  if (!p.status()) return p.status().error();
   return out;
 }
 

@@ -36,7 +36,46 @@ struct ParsedSample {
   uint32_t line = 0;                   // 1-based
 };
 
-// Errors: kParse, "line N: <what was expected>".
+// A streaming parser: the scrape loop's fast path. next() validates a
+// whole line but builds no labels; series() is the series as written
+// (`up{job="a"}`), the key of the scrape cache; labels() parses it for
+// series the cache has not seen.
+//
+//   ExpositionParser p(body, format);
+//   while (p.next()) use(p.series(), p.value(), p.timestamp());
+//   if (!p.status()) fail(p.status().error());  // "line 40: ..."
+class ExpositionParser {
+ public:
+  ExpositionParser(std::string_view body, ExpositionFormat format) : body_(body), format_(format) {}
+
+  // Moves to the next sample; false at the end or at the first error.
+  bool next();
+  std::string_view series() const { return series_; }
+  double value() const { return value_; }
+  std::optional<Timestamp> timestamp() const { return timestamp_; }
+  uint32_t line() const { return line_; }
+  // The current series' labels, with __name__. Errors: a label name given
+  // twice, "line N: duplicate label name \"a\"".
+  Result<Labels> labels() const;
+  // Ok, or the error that stopped next().
+  const Status& status() const { return status_; }
+
+ private:
+  bool fail(Error e);
+
+  std::string_view body_;
+  ExpositionFormat format_;
+  size_t pos_ = 0;
+  uint32_t line_ = 0;
+  bool seen_eof_ = false;
+  std::string_view series_;
+  double value_ = 0;
+  std::optional<Timestamp> timestamp_;
+  Status status_;
+};
+
+// Parses a whole body, labels included. Errors: kParse, "line N: <what was
+// expected>".
 Result<std::vector<ParsedSample>> parse_exposition(std::string_view body, ExpositionFormat format);
 
 // OpenMetrics when the body's last non-empty line is "# EOF", otherwise the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a
-# bounded time: scripts/fuzz.sh [seconds, default 30]. Exit code non-zero if
-# a target crashed; the crashing input is left in build-fuzz/.
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs them for a
+# bounded time in total: scripts/fuzz.sh [seconds, default 30], two thirds
+# for the PromQL parser, one third for the exposition parser. Exit code
+# non-zero if a target crashed; the crashing input is left in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -9,11 +10,15 @@ seconds=${1:-30}
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_COMPILER=clang++ -DCOGWATCH_SANITIZE=address -DCOGWATCH_FUZZ=ON \
       -DCOGWATCH_BUILD_TESTS=OFF -DCOGWATCH_BUILD_BENCH=OFF
-cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer
+cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer parse_exposition_fuzzer
 
-corpus=build-fuzz/corpus/parse_promql
-mkdir -p "$corpus"
-cp -n tests/fuzz/corpus/* "$corpus"/ 2>/dev/null || true
-cd build-fuzz
-./tests/fuzz/parse_promql_fuzzer -max_total_time="$seconds" -max_len=512 -timeout=10 \
-  -print_final_stats=1 "../$corpus" 2>&1 | tail -n 12
+# run_fuzzer NAME SEED_DIR SECONDS
+run_fuzzer() {
+  local corpus=build-fuzz/corpus/$1
+  mkdir -p "$corpus"
+  cp -n "$2"/* "$corpus"/ 2>/dev/null || true
+  (cd build-fuzz && ./tests/fuzz/"$1" -max_total_time="$3" -max_len=512 -timeout=10 \
+     -print_final_stats=1 "../$corpus" 2>&1 | tail -n 6)
+}
+run_fuzzer parse_promql_fuzzer tests/fuzz/corpus $((seconds * 2 / 3))
+run_fuzzer parse_exposition_fuzzer tests/fuzz/corpus_exposition $((seconds - seconds * 2 / 3))
