@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "model/error.h"
 #include "model/labels.h"
@@ -59,6 +60,14 @@ class Appender {
   virtual CommitResult commit() = 0;
   // Discards all pending samples. The appender may be reused.
   virtual void rollback() = 0;
+};
+
+// Something that hands out Appenders: the store, or a fake in tests.
+// Thread-safety: appender() may be called from any thread.
+class Appendable {
+ public:
+  virtual ~Appendable() = default;
+  virtual std::unique_ptr<Appender> appender() = 0;
 };
 
 }  // namespace cogwatch::tsdb

@@ -91,7 +91,7 @@ struct RetentionResult {
   uint64_t series_removed = 0;
 };
 
-class Head final : public Querier {
+class Head final : public Querier, public Appendable {
  public:
   explicit Head(HeadOptions options = {});
   ~Head() override;
@@ -99,7 +99,7 @@ class Head final : public Querier {
   Head& operator=(const Head&) = delete;
 
   // A new batch. The Head must outlive it.
-  std::unique_ptr<Appender> appender();
+  std::unique_ptr<Appender> appender() override;
 
   // Querier.
   std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, Timestamp mint, Timestamp maxt,

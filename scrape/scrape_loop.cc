@@ -1,0 +1,158 @@
+#include "scrape/scrape_loop.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "model/value.h"
+#include "scrape/target.h"
+
+namespace cogwatch::scrape {
+
+size_t ScrapeLoop::StringHash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+
+ScrapeLoop::ScrapeLoop(tsdb::Appendable& store, ScrapeLoopOptions options)
+    : store_(store), options_(std::move(options)), target_public_(public_labels(options_.target)) {}
+
+Timestamp ScrapeLoop::aligned_time(Timestamp actual, Timestamp scheduled, Duration interval) {
+  const Duration tolerance = std::min<Duration>(interval / 100, 2);
+  const Duration off = actual - scheduled;
+  return off >= -tolerance && off <= tolerance ? scheduled : actual;
+}
+
+Status ScrapeLoop::check_limits(const Labels& labels) const {
+  if (options_.label_limit > 0 && labels.size() > options_.label_limit) {
+    return make_error(ErrorCode::kResourceExhausted, "label_limit exceeded (metric: " +
+                                                         std::string(labels.metric_name()) + ", number of labels: " +
+                                                         std::to_string(labels.size()) + ", limit: " +
+                                                         std::to_string(options_.label_limit) + ")");
+  }
+  for (const Label l : labels) {
+    if (options_.label_name_length_limit > 0 && l.name.size() > options_.label_name_length_limit) {
+      return make_error(ErrorCode::kResourceExhausted,
+                        "label_name_length_limit exceeded (metric: " + std::string(labels.metric_name()) +
+                            ", label name: " + std::string(l.name) + ", length: " + std::to_string(l.name.size()) +
+                            ", limit: " + std::to_string(options_.label_name_length_limit) + ")");
+    }
+    if (options_.label_value_length_limit > 0 && l.value.size() > options_.label_value_length_limit) {
+      return make_error(ErrorCode::kResourceExhausted,
+                        "label_value_length_limit exceeded (metric: " + std::string(labels.metric_name()) +
+                            ", label name: " + std::string(l.name) + ", value: \"" + std::string(l.value) +
+                            "\", length: " + std::to_string(l.value.size()) +
+                            ", limit: " + std::to_string(options_.label_value_length_limit) + ")");
+    }
+  }
+  return {};
+}
+
+Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, ExpositionFormat format, Timestamp t,
+                               ScrapeReport& report, std::vector<Labels>& seen) {
+  ExpositionParser p(body, format);
+  while (p.next()) {
+    ++report.samples_scraped;
+    auto it = cache_.find(p.series());
+    if (it == cache_.end()) {
+      auto parsed = p.labels();
+      if (!parsed) return parsed.take_error();
+      CacheEntry entry;
+      auto relabelled =
+          relabel(merge_target_labels(*parsed, target_public_, options_.honor_labels), options_.metric_relabel_configs);
+      entry.dropped = !relabelled.has_value();
+      if (relabelled) {
+        if (Status s = check_limits(*relabelled); !s) return s;
+        entry.labels = *std::move(relabelled);
+        ++report.series_added;
+      }
+      it = cache_.emplace(std::string(p.series()), std::move(entry)).first;
+    } else if (it->second.last_scrape == scrape_count_) {
+      ++report.duplicates;  // the same series twice in one body: keep the first
+      continue;
+    }
+    CacheEntry& e = it->second;
+    e.last_scrape = scrape_count_;
+    if (e.dropped) continue;
+    ++report.samples_post_relabel;
+    if (options_.sample_limit > 0 && report.samples_post_relabel > options_.sample_limit) {
+      return make_error(ErrorCode::kResourceExhausted, "sample limit exceeded");
+    }
+    const bool own_time = options_.honor_timestamps && p.timestamp().has_value();
+    const Timestamp ts = own_time ? *p.timestamp() : t;
+    Result<tsdb::SeriesRef> r = e.ref != 0 ? app.append(e.ref, ts, p.value()) : app.append(e.labels, ts, p.value());
+    if (!r && r.error().code == ErrorCode::kNotFound) r = app.append(e.labels, ts, p.value());  // collected
+    if (!r) {
+      ++report.rejected;
+      continue;
+    }
+    e.ref = *r;
+    // Series with their own timestamps are not tracked for staleness.
+    if (!own_time) seen.push_back(e.labels);
+  }
+  if (!p.status()) return p.status().error();
+  return {};
+}
+
+void ScrapeLoop::append_stale(tsdb::Appender& app, Timestamp t, const std::vector<Labels>& series) {
+  for (const Labels& l : series) (void)app.append(l, t, stale_nan());
+}
+
+void ScrapeLoop::append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r) {
+  auto add = [&](const char* name, double v) {
+    (void)app.append(LabelsBuilder(target_public_).set(kMetricNameLabel, name).build(), t, v);
+  };
+  add("up", r.up ? 1 : 0);
+  add("scrape_duration_seconds", static_cast<double>(duration) / 1000);
+  add("scrape_samples_scraped", static_cast<double>(r.samples_scraped));
+  add("scrape_samples_post_metric_relabeling", static_cast<double>(r.samples_post_relabel));
+  add("scrape_series_added", static_cast<double>(r.series_added));
+}
+
+ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result<std::string_view>& body,
+                                ExpositionFormat format) {
+  ++scrape_count_;
+  ScrapeReport report;
+  std::vector<Labels> seen;
+  Status status = body ? Status() : Status(body.error());
+  {
+    auto app = store_.appender();
+    if (status) status = append_body(*app, *body, format, start, report, seen);
+    if (status) {
+      report.up = true;
+      // Series of the last scrape that this one lacks end now.
+      std::vector<Labels> current = std::move(seen);
+      std::vector<Labels> gone;
+      std::sort(current.begin(), current.end());
+      for (const Labels& l : previous_) {
+        if (!std::binary_search(current.begin(), current.end(), l)) gone.push_back(l);
+      }
+      append_stale(*app, start, gone);
+      append_report(*app, start, duration, report);
+      app->commit();
+      previous_ = std::move(current);
+    }
+  }
+  if (!status) {
+    // Nothing of the body is stored: report the failure and end every
+    // series of the last scrape, in a batch of their own.
+    report = ScrapeReport{};
+    report.error = status.error().message;
+    auto app = store_.appender();
+    append_stale(*app, start, previous_);
+    append_report(*app, start, duration, report);
+    app->commit();
+    previous_.clear();
+  }
+  // Forget series not seen for a while, as Prometheus's cache does.
+  if (scrape_count_ % 10 == 0) {
+    boost::unordered::erase_if(cache_, [&](const auto& kv) { return scrape_count_ - kv.second.last_scrape > 10; });
+  }
+  return report;
+}
+
+void ScrapeLoop::stop(Timestamp t) {
+  auto app = store_.appender();
+  append_stale(*app, t, previous_);
+  app->commit();
+  previous_.clear();
+}
+
+}  // namespace cogwatch::scrape

@@ -1,0 +1,108 @@
+// ScrapeLoop: what happens to one target's scraped body, as Prometheus's
+// scrapeLoop.append does it. It holds the scrape cache (series text ->
+// store ref and final labels), so known series skip label parsing,
+// relabelling and the label lookup. The HTTP fetch and the timer live
+// elsewhere; this class is driven with a body and a time, so it is tested
+// without sockets or sleeps.
+//
+// Per scrape, one batch (all or nothing) holds:
+// - the samples, with the target's labels merged in (honor_labels as
+//   Prometheus), metric_relabel_configs applied, at the sample's timestamp
+//   if honor_timestamps and it has one, else at the scrape time;
+// - stale markers for series scraped last time but missing now;
+// - up, scrape_duration_seconds, scrape_samples_scraped,
+//   scrape_samples_post_metric_relabeling, scrape_series_added.
+// A failed fetch, a malformed body, or an exceeded limit stores none of the
+// body's samples, sets up to 0, and marks all previous series stale.
+//
+// Thread-safety: one thread at a time (one loop per target).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "model/error.h"
+#include "model/labels.h"
+#include "model/time.h"
+#include "scrape/exposition.h"
+#include "scrape/relabel.h"
+#include "tsdb/appender.h"
+
+namespace cogwatch::scrape {
+
+struct ScrapeLoopOptions {
+  Labels target;  // the target's full labels (public ones go on samples)
+  bool honor_labels = false;
+  bool honor_timestamps = true;
+  uint64_t sample_limit = 0;  // 0: none; counted after metric relabelling
+  uint64_t label_limit = 0;
+  uint64_t label_name_length_limit = 0;
+  uint64_t label_value_length_limit = 0;
+  std::vector<RelabelConfig> metric_relabel_configs;
+  Duration interval = kMinute;
+};
+
+struct ScrapeReport {
+  bool up = false;
+  std::string error;                 // why the scrape failed ("line 40: ...")
+  uint64_t samples_scraped = 0;      // lines with a sample in the body
+  uint64_t samples_post_relabel = 0;
+  uint64_t series_added = 0;         // series new to the cache
+  uint64_t duplicates = 0;           // a series repeated in one body (first kept)
+  uint64_t rejected = 0;             // refused by the store (out of order, ...)
+};
+
+class ScrapeLoop {
+ public:
+  ScrapeLoop(tsdb::Appendable& store, ScrapeLoopOptions options);
+
+  // Stores one scrape that started at `start` and took `duration`. `body`
+  // is the response body, or the fetch error.
+  ScrapeReport append(Timestamp start, Duration duration, const Result<std::string_view>& body,
+                      ExpositionFormat format);
+  // Marks every series of the last scrape stale at t (the target is gone).
+  void stop(Timestamp t);
+
+  // The scrape time to record for a scrape that started at `actual`: the
+  // scheduled time when within 2ms (and 1% of the interval) of it, as
+  // Prometheus does, so timestamps compress to one bit. `scheduled` is the
+  // time the loop meant to scrape at.
+  static Timestamp aligned_time(Timestamp actual, Timestamp scheduled, Duration interval);
+
+  size_t cached_series() const { return cache_.size(); }
+
+ private:
+  struct CacheEntry {
+    tsdb::SeriesRef ref = 0;  // 0: not yet in the store
+    Labels labels;            // final labels; empty when relabelling dropped it
+    bool dropped = false;
+    uint64_t last_scrape = 0;  // the scrape that last saw it
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+  };
+  using Cache = boost::unordered_flat_map<std::string, CacheEntry, StringHash, std::equal_to<>>;
+
+  // Appends the body's samples; an error means the batch must be dropped.
+  // `seen` receives the labels of the series stored at the scrape time.
+  Status append_body(tsdb::Appender& app, std::string_view body, ExpositionFormat format, Timestamp t,
+                     ScrapeReport& report, std::vector<Labels>& seen);
+  void append_stale(tsdb::Appender& app, Timestamp t, const std::vector<Labels>& series);
+  void append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r);
+  Status check_limits(const Labels& labels) const;
+
+  tsdb::Appendable& store_;
+  const ScrapeLoopOptions options_;
+  const Labels target_public_;
+  Cache cache_;
+  uint64_t scrape_count_ = 0;
+  std::vector<Labels> previous_;  // series of the last successful scrape (for staleness)
+};
+
+}  // namespace cogwatch::scrape

@@ -1,0 +1,148 @@
+// The scrape loop driven with bodies and times: what ends up in the store.
+#include "scrape/scrape_loop.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "model/value.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::scrape {
+namespace {
+
+class ScrapeLoopTest : public ::testing::Test {
+ protected:
+  ScrapeLoopOptions options() {
+    ScrapeLoopOptions o;
+    o.target = Labels{{"__address__", "a:1"}, {"instance", "a:1"}, {"job", "cog"}};
+    o.interval = 15 * kSecond;
+    return o;
+  }
+  // (t, v) of one series, by name and optional extra matcher.
+  std::vector<std::pair<Timestamp, double>> samples(const char* name, const char* label = nullptr,
+                                                    const char* value = nullptr) {
+    std::vector<LabelMatcher> ms = {*LabelMatcher::make(MatchType::kEqual, "__name__", name)};
+    if (label) ms.push_back(*LabelMatcher::make(MatchType::kEqual, label, value));
+    std::vector<std::pair<Timestamp, double>> out;
+    for (const auto& s : head_.select(ms, kMinTimestamp, kMaxTimestamp)) {
+      tsdb::SeriesIterator it = s.iterator();
+      while (it.next()) out.emplace_back(it.t(), it.v());
+    }
+    return out;
+  }
+  static bool stale(double v) { return is_stale_nan(v); }
+
+  tsdb::Head head_;
+};
+
+constexpr auto kText = ExpositionFormat::kPrometheusText;
+
+TEST_F(ScrapeLoopTest, StoresSamplesWithTargetLabelsAndReportSeries) {
+  ScrapeLoop loop(head_, options());
+  auto r = loop.append(15'000, 120, std::string_view("reqs_total{path=\"/p\"} 3\nentropy 1.5\n"), kText);
+  EXPECT_TRUE(r.up);
+  EXPECT_EQ(r.samples_scraped, 2u);
+  EXPECT_EQ(r.series_added, 2u);
+  auto got = head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", "reqs_total")}, 0, kMaxTimestamp);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].labels, (Labels{{"__name__", "reqs_total"}, {"instance", "a:1"}, {"job", "cog"}, {"path", "/p"}}));
+  EXPECT_EQ(samples("up"), (std::vector<std::pair<Timestamp, double>>{{15'000, 1}}));
+  EXPECT_EQ(samples("scrape_duration_seconds"), (std::vector<std::pair<Timestamp, double>>{{15'000, 0.12}}));
+  EXPECT_EQ(samples("scrape_samples_scraped"), (std::vector<std::pair<Timestamp, double>>{{15'000, 2}}));
+  EXPECT_EQ(samples("scrape_series_added"), (std::vector<std::pair<Timestamp, double>>{{15'000, 2}}));
+  // The second scrape hits the cache: no series added.
+  r = loop.append(30'000, 100, std::string_view("reqs_total{path=\"/p\"} 4\nentropy 1.6\n"), kText);
+  EXPECT_EQ(r.series_added, 0u);
+  EXPECT_EQ(loop.cached_series(), 2u);
+}
+
+TEST_F(ScrapeLoopTest, MissingSeriesAndLostTargetsGoStale) {
+  ScrapeLoop loop(head_, options());
+  (void)loop.append(15'000, 10, std::string_view("a 1\nb 1\n"), kText);
+  (void)loop.append(30'000, 10, std::string_view("a 2\n"), kText);  // b disappeared
+  auto b = samples("b");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1].first, 30'000);
+  EXPECT_TRUE(stale(b[1].second));
+  // A failed scrape ends every series and reports up 0.
+  auto r = loop.append(45'000, 10, Result<std::string_view>(make_error(ErrorCode::kTimeout, "context deadline exceeded")),
+                       kText);
+  EXPECT_FALSE(r.up);
+  EXPECT_EQ(r.error, "context deadline exceeded");
+  auto a = samples("a");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_TRUE(stale(a[2].second));
+  EXPECT_EQ(samples("up").back(), (std::pair<Timestamp, double>{45'000, 0}));
+  // Recovery, then the target is removed from the config.
+  (void)loop.append(60'000, 10, std::string_view("a 3\n"), kText);
+  loop.stop(61'000);
+  EXPECT_TRUE(stale(samples("a").back().second));
+  EXPECT_EQ(samples("a").back().first, 61'000);
+}
+
+TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {
+  ScrapeLoop loop(head_, options());
+  (void)loop.append(15'000, 10, std::string_view("a 1\n"), kText);
+  auto r = loop.append(30'000, 10, std::string_view("a 2\nb{x=} 1\n"), kText);
+  EXPECT_FALSE(r.up);
+  EXPECT_EQ(r.error, "line 2: expected label value for \"x\"");
+  auto a = samples("a");
+  ASSERT_EQ(a.size(), 2u);  // 1, then the stale marker: the 2 was not stored
+  EXPECT_EQ(a[0].second, 1);
+  EXPECT_TRUE(stale(a[1].second));
+  EXPECT_TRUE(samples("b").empty());
+}
+
+TEST_F(ScrapeLoopTest, SampleLimitCountsAfterRelabellingAndFailsTheScrape) {
+  ScrapeLoopOptions o = options();
+  o.sample_limit = 2;
+  o.metric_relabel_configs.push_back(
+      *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "go_.*"}));
+  ScrapeLoop loop(head_, o);
+  auto ok = loop.append(15'000, 10, std::string_view("a 1\nb 1\ngo_x 1\ngo_y 1\n"), kText);
+  EXPECT_TRUE(ok.up);
+  EXPECT_EQ(ok.samples_scraped, 4u);
+  EXPECT_EQ(ok.samples_post_relabel, 2u);
+  EXPECT_TRUE(samples("go_x").empty());
+  auto over = loop.append(30'000, 10, std::string_view("a 1\nb 1\nc 1\n"), kText);
+  EXPECT_FALSE(over.up);
+  EXPECT_EQ(over.error, "sample limit exceeded");
+  EXPECT_TRUE(samples("c").empty());
+}
+
+TEST_F(ScrapeLoopTest, HonorLabelsAndTimestamps) {
+  ScrapeLoopOptions o = options();
+  o.honor_timestamps = true;
+  ScrapeLoop loop(head_, o);
+  (void)loop.append(15'000, 10, std::string_view("x{job=\"inner\"} 1 5000\n"), kText);
+  auto got = head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", "x")}, 0, kMaxTimestamp);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].labels.get("job"), "cog");
+  EXPECT_EQ(got[0].labels.get("exported_job"), "inner");
+  EXPECT_EQ(samples("x").front().first, 5000);  // the sample's own time
+}
+
+TEST_F(ScrapeLoopTest, RepeatedSeriesKeepTheFirstAndLimitsFail) {
+  ScrapeLoopOptions o = options();
+  o.label_value_length_limit = 5;
+  ScrapeLoop loop(head_, o);
+  auto r = loop.append(15'000, 10, std::string_view("a 1\na 2\n"), kText);
+  EXPECT_TRUE(r.up);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(samples("a").front().second, 1);
+  auto bad = loop.append(30'000, 10, std::string_view("a{path=\"/very/long\"} 1\n"), kText);
+  EXPECT_FALSE(bad.up);
+  EXPECT_NE(bad.error.find("label_value_length_limit exceeded"), std::string::npos);
+}
+
+TEST(ScrapeTimestamps, AlignedWithinTwoMilliseconds) {
+  EXPECT_EQ(ScrapeLoop::aligned_time(15'002, 15'000, 15'000), 15'000);
+  EXPECT_EQ(ScrapeLoop::aligned_time(14'999, 15'000, 15'000), 15'000);
+  EXPECT_EQ(ScrapeLoop::aligned_time(15'003, 15'000, 15'000), 15'003);
+  EXPECT_EQ(ScrapeLoop::aligned_time(1'001, 1'000, 100), 1'000);  // tolerance: 1% of the interval, 1ms
+  EXPECT_EQ(ScrapeLoop::aligned_time(1'001, 1'000, 50), 1'001);   // 0.5ms rounds down to none
+}
+
+}  // namespace
+}  // namespace cogwatch::scrape
