@@ -1,0 +1,58 @@
+// The simulated Cog predictor: the /metrics body a Cog service would serve
+// at a given time, under a scenario that drives one alert over its
+// threshold. The HTTP server around it (`cogwatch cog-sim`) serves what
+// body() returns; the demo, integration tests and benchmarks scrape it.
+//
+//   CogSimulator sim({.scenario = Scenario::kErrors});
+//   std::string body = sim.body(now);  // Prometheus text format 0.0.4
+//
+// Values are deterministic functions of the time (and the seed), so two
+// scrapes of the same instant give the same body and tests can predict
+// rates: counters grow at the scenario's rates, gauges wander smoothly.
+//
+// Thread-safety: body() is const and may be called from several threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/time.h"
+
+namespace cogwatch::cli {
+
+enum class Scenario : uint8_t {
+  kNormal,      // ~0.2% errors, entropy ~1.2, moderate CPU, steady throughput
+  kErrors,      // 5% of predictions fail: PredictionErrorRate fires
+  kCpu,         // the containers use nearly all CPUs: HighCpuUsage's condition
+  kDrift,       // input entropy ~1.9, drift score high: DataDriftDetected fires
+  kThroughput,  // throughput drops to 50% of its baseline
+};
+
+std::optional<Scenario> parse_scenario(std::string_view name);
+std::string_view scenario_name(Scenario s);
+
+struct CogSimOptions {
+  Scenario scenario = Scenario::kNormal;
+  int extra_series = 0;  // padding series for load tests (--series N)
+  int cpus = 4;          // node_cpu_seconds_total has one series per CPU and mode
+};
+
+class CogSimulator {
+ public:
+  explicit CogSimulator(CogSimOptions options) : options_(options) {}
+
+  // The exposition body at time t (ms since the epoch).
+  std::string body(Timestamp t) const;
+
+  // The request rate (predictions per second) the scenario runs at, and the
+  // share of them that fail: what rate() over the body should find.
+  double request_rate() const;
+  double error_ratio() const;
+
+ private:
+  CogSimOptions options_;
+};
+
+}  // namespace cogwatch::cli
