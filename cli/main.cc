@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cog_sim_server.h"
 #include "cli/query.h"
 #include "cli/selfcheck.h"
 #include "cli/storage_flags.h"
@@ -43,7 +44,27 @@ int main(int argc, char** argv) {
   q->add_option("--step", query.step, "Range query step: duration or seconds");
   q->add_option("expr", query.expr, "PromQL expression")->required();
 
+  cogwatch::cli::CogSimServerOptions cog_sim;
+  std::string scenario = "normal", sim_duration = "0";
+  CLI::App* sim = app.add_subcommand("cog-sim", "Serve the /metrics of a simulated Cog predictor");
+  sim->add_option("--listen", cog_sim.listen, "host:port to serve on (port 0: any free port)")->capture_default_str();
+  sim->add_option("--scenario", scenario, "normal, errors, cpu, drift or throughput")->capture_default_str();
+  sim->add_option("--series", cog_sim.sim.extra_series, "Extra padding series for load tests")->check(CLI::Range(0, 10'000'000));
+  sim->add_option("--duration", sim_duration, "Stop after this long (e.g. 30s); 0 runs until interrupted")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (sim->parsed()) {
+    auto s = cogwatch::cli::parse_scenario(scenario);
+    auto d = cogwatch::parse_duration(sim_duration);
+    if (!s || !d) {
+      std::cerr << "cogwatch cog-sim: " << (!s ? "unknown scenario \"" + scenario + "\"" : d.error().message) << "\n";
+      return 2;
+    }
+    cog_sim.sim.scenario = *s;
+    cog_sim.duration = *d;
+    return cogwatch::cli::run_cog_sim(cog_sim, std::cout, std::cerr);
+  }
   if (q->parsed()) return cogwatch::cli::run_query(query, std::cout, std::cerr);
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
   if (sc->parsed()) {

@@ -1,0 +1,61 @@
+#include "cli/cog_sim_server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <ostream>
+
+#include "server/http_server.h"
+
+namespace cogwatch::cli {
+
+int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostream& err) {
+  const size_t colon = options.listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(options.listen.substr(colon + 1));
+    } catch (...) {
+      port = -1;
+    }
+  }
+  if (colon == std::string::npos || port < 0 || port > 65535) {
+    err << "cogwatch cog-sim: --listen must be host:port, got \"" << options.listen << "\"\n";
+    return 2;
+  }
+  boost::asio::io_context io;
+  const CogSimulator sim(options.sim);
+  auto server = server::HttpServer::start(
+      io, {.address = options.listen.substr(0, colon), .port = static_cast<uint16_t>(port)},
+      [&sim](const server::HttpRequest& req) {
+        if (req.target != "/metrics" && !req.target.starts_with("/metrics?")) {
+          return server::HttpResponse{.status = 404, .body = "not found; try /metrics\n"};
+        }
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        return server::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = sim.body(now)};
+      });
+  if (!server) {
+    err << "cogwatch cog-sim: " << server.error().message << "\n";
+    return 1;
+  }
+  out << "cog-sim: serving /metrics on http://" << options.listen.substr(0, colon) << ":" << (*server)->port()
+      << " (scenario " << scenario_name(options.sim.scenario) << ")" << std::endl;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+  boost::asio::steady_timer timer(io);
+  if (options.duration > 0) {
+    timer.expires_after(std::chrono::milliseconds(options.duration));
+    timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) io.stop();
+    });
+  }
+  io.run();
+  return 0;
+}
+
+}  // namespace cogwatch::cli

@@ -1,0 +1,95 @@
+// The HTTP server over loopback: requests reach the handler, responses
+// come back, a connection is reused, and the simulated Cog service's body
+// parses.
+#include "server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "cli/cog_sim.h"
+#include "scrape/exposition.h"
+
+namespace cogwatch::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void start(HttpHandler handler) {
+    auto s = HttpServer::start(io_, {.port = 0}, std::move(handler));
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    server_ = *std::move(s);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    boost::asio::post(io_, [this] { server_->stop(); io_.stop(); });
+    if (thread_.joinable()) thread_.join();
+  }
+  http::response<http::string_body> get(beast::tcp_stream& stream, const std::string& target) {
+    http::request<http::string_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set("X-Probe", "yes");
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return res;
+  }
+
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerTest, HandlerSeesTheRequestAndConnectionsAreReused) {
+  start([](const HttpRequest& r) {
+    return HttpResponse{.status = r.target == "/missing" ? 404 : 200,
+                        .body = r.method + " " + r.target + " " + std::string(r.header("x-probe"))};
+  });
+  boost::asio::io_context client;
+  beast::tcp_stream stream(client);
+  stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server_->port()));
+  auto a = get(stream, "/metrics?x=1");
+  EXPECT_EQ(a.result_int(), 200);
+  EXPECT_EQ(a.body(), "GET /metrics?x=1 yes");
+  auto b = get(stream, "/missing");  // same connection
+  EXPECT_EQ(b.result_int(), 404);
+}
+
+TEST_F(ServerTest, ServesTheSimulatedCogService) {
+  const cli::CogSimulator sim({.scenario = cli::Scenario::kErrors});
+  start([&](const HttpRequest&) {
+    return HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim.body(1'700'000'000'000)};
+  });
+  boost::asio::io_context client;
+  beast::tcp_stream stream(client);
+  stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server_->port()));
+  auto res = get(stream, "/metrics");
+  EXPECT_EQ(res[http::field::content_type], "text/plain; version=0.0.4");
+  auto samples = scrape::parse_exposition(res.body(), scrape::ExpositionFormat::kPrometheusText);
+  ASSERT_TRUE(samples.ok()) << samples.error().message;
+  EXPECT_GT(samples->size(), 20u);
+}
+
+TEST(HttpServer, PortInUseIsAnError) {
+  boost::asio::io_context io;
+  auto first = HttpServer::start(io, {.port = 0}, [](const HttpRequest&) { return HttpResponse{}; });
+  ASSERT_TRUE(first.ok());
+  auto second = HttpServer::start(io, {.port = (*first)->port()}, [](const HttpRequest&) { return HttpResponse{}; });
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kResourceExhausted);
+  auto bad = HttpServer::start(io, {.address = "not-an-ip"}, [](const HttpRequest&) { return HttpResponse{}; });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace cogwatch::server
