@@ -369,22 +369,6 @@ static NodeValue over_time(Evaluator& ev, const OverTimeImpl& impl, const parser
   return out;
 }
 
-// Prometheus 3 accepts any non-empty valid UTF-8 label name.
-static bool valid_label_name(std::string_view name) {
-  if (name.empty()) return false;
-  size_t i = 0;
-  while (i < name.size()) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > name.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(name[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 // Labels for absent(): the equality matchers of a selector argument.
 static Labels absent_labels(const parser::Expr& arg) {
   const parser::Expr* e = &arg;
@@ -588,7 +572,7 @@ NodeValue Evaluator::label_replace(const parser::Call& call) {
   opts.set_log_errors(false);
   const RE2 re("^(?:" + regex + ")$", opts);
   if (!re.ok()) throw_error("invalid regular expression in label_replace(): " + regex);
-  if (!valid_label_name(dst)) throw_error("invalid destination label name in label_replace(): " + dst);
+  if (!is_valid_label_name(dst)) throw_error("invalid destination label name in label_replace(): " + dst);
   std::vector<std::string_view> groups;
   for (StepSeries& s : v.matrix) {
     const std::string_view value = s.labels.get(src);
@@ -606,7 +590,7 @@ NodeValue Evaluator::label_join(const parser::Call& call) {
   const std::string sep = eval(*call.args[2]).str;
   std::vector<std::string> srcs;
   for (size_t i = 3; i < call.args.size(); ++i) srcs.push_back(eval(*call.args[i]).str);
-  if (!valid_label_name(dst)) throw_error("invalid destination label name in label_join(): " + dst);
+  if (!is_valid_label_name(dst)) throw_error("invalid destination label name in label_join(): " + dst);
   for (StepSeries& s : v.matrix) {
     std::string joined;
     for (size_t i = 0; i < srcs.size(); ++i) {

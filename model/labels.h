@@ -172,5 +172,7 @@ std::string go_quote(std::string_view s);
 bool is_legacy_metric_name(std::string_view name);
 // True for [a-zA-Z_][a-zA-Z0-9_]*
 bool is_legacy_label_name(std::string_view name);
+// Prometheus 3's rule for label names: any non-empty valid UTF-8.
+bool is_valid_label_name(std::string_view name);
 
 }  // namespace cogwatch

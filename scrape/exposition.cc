@@ -50,30 +50,6 @@ class LineReader {
     return s_.substr(start, pos_ - start);
   }
 
-  // A double-quoted string with \\, \" and \n escapes (others are kept).
-  Result<std::string> quoted() {
-    if (!consume('"')) return error("expected '\"'");
-    std::string out;
-    while (pos_ < s_.size()) {
-      const char c = s_[pos_++];
-      if (c == '"') return out;
-      if (c == '\\' && pos_ < s_.size()) {
-        const char e = s_[pos_++];
-        if (e == 'n') {
-          out += '\n';
-        } else if (e == '\\' || e == '"') {
-          out += e;
-        } else {
-          out += '\\';
-          out += e;
-        }
-        continue;
-      }
-      out += c;
-    }
-    return error("unterminated label value");
-  }
-
   // Skips a double-quoted string, validating it; false if unterminated.
   bool skip_quoted() {
     if (!consume('"')) return false;
@@ -126,10 +102,40 @@ bool parse_value(std::string_view t, double& out) {
   return true;
 }
 
-// Checks the syntax of name{labels} / {"name", labels} without building
-// anything; leaves r after the series.
-Status scan_series(LineReader& r) {
-  bool named = !r.name().empty();
+// The inside of a quoted label value or name: \\, \" and \n unescaped,
+// other escapes kept as written (as Prometheus's text parser).
+std::string unescape(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 1 < raw.size()) {
+      const char e = raw[++i];
+      if (e == 'n') {
+        out += '\n';
+      } else if (e == '\\' || e == '"') {
+        out += e;
+      } else {
+        out += '\\';
+        out += e;
+      }
+      continue;
+    }
+    out += raw[i];
+  }
+  return out;
+}
+
+// Walks name{labels} or {"name", labels}, checking the syntax and calling
+// on_name(raw, quoted) for the metric name and on_label(name, quoted,
+// raw_value) for each label (raw: still escaped). Leaves r after the
+// series.
+template <typename OnName, typename OnLabel>
+Status walk_series(LineReader& r, OnName&& on_name, OnLabel&& on_label) {
+  bool named = false;
+  if (const std::string_view name = r.name(); !name.empty()) {
+    named = true;
+    if (Status s = on_name(name, false); !s) return s;
+  }
   r.skip_blanks();
   if (r.consume('{')) {
     bool first = true;
@@ -141,14 +147,17 @@ Status scan_series(LineReader& r) {
       if (r.consume('}')) break;  // trailing comma
       first = false;
       std::string_view label;
+      bool quoted = false;
       if (r.peek() == '"') {
         const size_t start = r.pos();
         if (!r.skip_quoted()) return r.error("unterminated label value");
         label = r.text(start + 1, r.pos() - 1);
+        quoted = true;
         r.skip_blanks();
-        if (r.peek() != '=') {
+        if (r.peek() != '=') {  // {"utf8.metric.name", ...}
           if (named) return r.error("metric name given twice");
           named = true;
+          if (Status s = on_name(label, true); !s) return s;
           continue;
         }
       } else {
@@ -158,56 +167,37 @@ Status scan_series(LineReader& r) {
       r.skip_blanks();
       if (!r.consume('=')) return r.error("expected '=' after label name \"" + std::string(label) + "\"");
       r.skip_blanks();
+      const size_t start = r.pos();
       if (!r.skip_quoted()) return r.error("expected label value for \"" + std::string(label) + "\"");
+      if (Status s = on_label(label, quoted, r.text(start + 1, r.pos() - 1)); !s) return s;
     }
   }
   if (!named) return r.error("expected metric name");
   return {};
 }
 
-// name{labels} or {"name", labels}: the labels, with __name__.
+// Checks the syntax without building anything (the fast path).
+Status scan_series(LineReader& r) {
+  return walk_series(r, [](std::string_view, bool) { return Status(); },
+                     [](std::string_view, bool, std::string_view) { return Status(); });
+}
+
+// The labels of a series, with __name__.
 Result<Labels> parse_series(LineReader& r) {
   LabelsBuilder b;
-  std::string_view name = r.name();
-  if (!name.empty()) b.set(kMetricNameLabel, name);
-  r.skip_blanks();
-  if (r.consume('{')) {
-    bool first = true;
-    while (true) {
-      r.skip_blanks();
-      if (r.consume('}')) break;
-      if (!first && !r.consume(',')) return r.error("expected ',' or '}' after a label");
-      r.skip_blanks();
-      if (r.consume('}')) break;  // trailing comma
-      first = false;
-      std::string label;
-      if (r.peek() == '"') {
-        auto q = r.quoted();
-        if (!q) return q.take_error();
-        label = *q;
-        r.skip_blanks();
-        if (r.peek() != '=') {  // {"utf8.metric.name", ...}
-          if (!b.get(kMetricNameLabel).empty()) return r.error("metric name given twice");
-          b.set(kMetricNameLabel, label);
-          continue;
-        }
-      } else {
-        const std::string_view n = r.name();
-        if (n.empty()) return r.error("expected label name");
-        label = std::string(n);
-      }
-      r.skip_blanks();
-      if (!r.consume('=')) return r.error("expected '=' after label name \"" + label + "\"");
-      r.skip_blanks();
-      auto value = r.quoted();
-      if (!value) return r.error("expected label value for \"" + label + "\"");
-      if (!b.get(label).empty() || (label == kMetricNameLabel && !name.empty())) {
-        return r.error("duplicate label name \"" + label + "\"");
-      }
-      b.set(label, *value);
-    }
-  }
-  if (b.get(kMetricNameLabel).empty()) return r.error("expected metric name");
+  Status s = walk_series(
+      r,
+      [&](std::string_view raw, bool quoted) {
+        b.set(kMetricNameLabel, quoted ? unescape(raw) : std::string(raw));
+        return Status();
+      },
+      [&](std::string_view raw_name, bool quoted, std::string_view raw_value) -> Status {
+        const std::string name = quoted ? unescape(raw_name) : std::string(raw_name);
+        if (!b.get(name).empty()) return r.error("duplicate label name \"" + name + "\"");
+        b.set(name, unescape(raw_value));
+        return {};
+      });
+  if (!s) return s.take_error();
   return b.build();
 }
 

@@ -27,22 +27,6 @@ constexpr std::array<std::pair<std::string_view, RelabelAction>, 11> kActions = 
 
 Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
-// Prometheus 3 accepts any non-empty valid UTF-8 label name; a target
-// label may also be a template ("$1").
-bool valid_label_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size();) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > name.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(name[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 uint64_t md5_mod(std::string_view value, uint64_t modulus) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -90,7 +74,7 @@ Result<RelabelConfig> RelabelConfig::make(RelabelSpec spec) {
   if ((spec.action == RelabelAction::kLowercase || spec.action == RelabelAction::kUppercase ||
        spec.action == RelabelAction::kHashMod || spec.action == RelabelAction::kKeepEqual ||
        spec.action == RelabelAction::kDropEqual) &&
-      !valid_label_name(spec.target_label)) {
+      !is_valid_label_name(spec.target_label)) {
     return invalid("\"" + spec.target_label + "\" is invalid 'target_label' for " + action + " action");
   }
   if ((spec.action == RelabelAction::kKeepEqual || spec.action == RelabelAction::kDropEqual) &&
@@ -143,7 +127,7 @@ std::optional<Labels> relabel(const Labels& labels, const std::vector<RelabelCon
       case RelabelAction::kReplace: {
         if (!match_groups(re, value, groups)) break;  // no match: no change
         const std::string target = expand_regex_template(re, s.target_label, groups);
-        if (!valid_label_name(target)) break;
+        if (!is_valid_label_name(target)) break;
         const std::string result = expand_regex_template(re, s.replacement, groups);
         if (result.empty()) {
           b.del(target);
