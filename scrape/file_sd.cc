@@ -1,0 +1,100 @@
+#include "scrape/file_sd.h"
+
+#include <glob.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace cogwatch::scrape {
+namespace {
+
+struct FileSdError {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& path, const YAML::Node& at, const std::string& what) {
+  const YAML::Mark m = at.Mark();
+  throw FileSdError{path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + what};
+}
+
+}  // namespace
+
+Result<std::vector<Labels>> parse_file_sd(std::string_view content, const std::string& path) {
+  const bool yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+  if (!yaml && !path.ends_with(".json")) {
+    return make_error(ErrorCode::kInvalidArgument, path + ": not a .json, .yml or .yaml file");
+  }
+  std::vector<Labels> out;
+  try {
+    // JSON is YAML: one parser reads both, with positions.
+    const YAML::Node root = YAML::Load(std::string(content));
+    if (!root || root.IsNull()) return out;
+    if (!root.IsSequence()) fail(path, root, "expected a list of target groups");
+    for (const auto& group : root) {
+      if (!group.IsMap()) fail(path, group, "a target group must be a mapping");
+      LabelsBuilder base;
+      for (const auto& kv : group) {
+        const std::string key = kv.first.as<std::string>();
+        if (key != "targets" && key != "labels") fail(path, kv.first, "unknown field \"" + key + "\" in target group");
+      }
+      if (const YAML::Node labels = group["labels"]; labels && !labels.IsNull()) {
+        if (!labels.IsMap()) fail(path, labels, "labels must be a mapping");
+        for (const auto& kv : labels) {
+          const std::string name = kv.first.as<std::string>();
+          if (!is_valid_label_name(name)) fail(path, kv.first, "invalid label name \"" + name + "\"");
+          base.set(name, kv.second.as<std::string>());
+        }
+      }
+      base.set("__meta_filepath", path);
+      const YAML::Node targets = group["targets"];
+      if (!targets || !targets.IsSequence()) fail(path, group, "a target group needs a list of targets");
+      for (const auto& t : targets) {
+        const std::string address = t.as<std::string>();
+        if (address.empty() || address.find('/') != std::string::npos) {
+          fail(path, t, "\"" + address + "\" is not a valid hostname");
+        }
+        out.push_back(LabelsBuilder(base.build()).set("__address__", address).build());
+      }
+    }
+  } catch (const FileSdError& e) {
+    return make_error(ErrorCode::kInvalidArgument, e.message);
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return out;
+}
+
+Result<std::vector<Labels>> read_file_sd(const std::vector<std::string>& globs, const std::string& base_dir) {
+  std::vector<Labels> out;
+  for (const std::string& pattern : globs) {
+    const std::string full = pattern.starts_with("/") || base_dir.empty() ? pattern : base_dir + "/" + pattern;
+    glob_t g{};
+    const int rc = glob(full.c_str(), 0, nullptr, &g);
+    if (rc != 0 && rc != GLOB_NOMATCH) {
+      globfree(&g);
+      return make_error(ErrorCode::kInvalidArgument, "cannot expand \"" + full + "\"");
+    }
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      const std::string path = g.gl_pathv[i];
+      std::ifstream in(path);
+      if (!in) {
+        globfree(&g);
+        return make_error(ErrorCode::kNotFound, path + ": cannot read file");
+      }
+      std::stringstream buf;
+      buf << in.rdbuf();
+      auto groups = parse_file_sd(buf.str(), path);
+      if (!groups) {
+        globfree(&g);
+        return groups.take_error();
+      }
+      out.insert(out.end(), groups->begin(), groups->end());
+    }
+    globfree(&g);
+  }
+  return out;
+}
+
+}  // namespace cogwatch::scrape
