@@ -30,6 +30,7 @@ enum class ErrorCode : uint8_t {
   kResourceExhausted,  // a configured limit was hit
   kTimeout,
   kCanceled,
+  kUnavailable,        // a peer could not be reached or answered with an error
   kInternal,           // a bug: an invariant did not hold
 };
 

@@ -1,0 +1,272 @@
+// Scrape requests as Prometheus builds them, and the fetcher over loopback:
+// plain and gzip bodies, status errors, body_size_limit, timeouts, refused
+// connections and kept-alive connections.
+#include "scrape/http_fetch.h"
+
+#include <zlib.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "server/http_server.h"
+
+namespace cogwatch::scrape {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string gzip(std::string_view plain) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, plain.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  zs.avail_in = static_cast<uInt>(plain.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+ScrapeConfig config_with_timeout(Duration timeout) {
+  ScrapeConfig c;
+  c.job_name = "cog";
+  c.scrape_interval = 15 * kSecond;
+  c.scrape_timeout = timeout;
+  return c;
+}
+
+std::string header(const ScrapeRequest& r, std::string_view name) {
+  for (const auto& [n, v] : r.headers) {
+    if (n == name) return v;
+  }
+  return "<none>";
+}
+
+TEST(ScrapeRequestTest, UrlFromTargetLabelsAndParams) {
+  ScrapeConfig c = config_with_timeout(10 * kSecond);
+  c.params = {{"module", {"a b", "second"}}, {"target", {"x"}}};
+  const Labels target({{"__address__", "cog:5000"},
+                       {"__metrics_path__", "/probe"},
+                       {"__param_module", "m&1"},
+                       {"__param_extra", "é"},
+                       {"__scheme__", "http"}});
+  auto r = make_scrape_request(c, target);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->host, "cog");
+  EXPECT_EQ(r->port, "5000");
+  // Sorted by name; the label overrides the first configured value only.
+  EXPECT_EQ(r->target, "/probe?extra=%C3%A9&module=m%261&module=second&target=x");
+  EXPECT_EQ(r->url(), "http://cog:5000/probe?extra=%C3%A9&module=m%261&module=second&target=x");
+  EXPECT_EQ(header(*r, "Accept"), kScrapeAcceptHeader);
+  EXPECT_EQ(header(*r, "Accept-Encoding"), "gzip");
+  EXPECT_EQ(header(*r, "X-Prometheus-Scrape-Timeout-Seconds"), "10");
+  EXPECT_EQ(header(*r, "Authorization"), "<none>");
+}
+
+TEST(ScrapeRequestTest, AddressForms) {
+  const ScrapeConfig c = config_with_timeout(kSecond);
+  auto bare = make_scrape_request(c, Labels({{"__address__", "cog"}, {"__scheme__", "https"}}));
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->port, "443");
+  EXPECT_EQ(bare->target, "/metrics");
+  auto v6 = make_scrape_request(c, Labels({{"__address__", "[::1]:9090"}}));
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->url(), "http://[::1]:9090/metrics");
+  EXPECT_FALSE(make_scrape_request(c, Labels({{"__address__", "::1:9090"}})).ok());
+  EXPECT_FALSE(make_scrape_request(c, Labels({{"__address__", ""}})).ok());
+}
+
+TEST(ScrapeRequestTest, AuthHeaders) {
+  ScrapeConfig c = config_with_timeout(kSecond);
+  const Labels target({{"__address__", "cog:5000"}});
+  c.basic_auth = BasicAuth{.username = "user", .password = "pass"};
+  EXPECT_EQ(header(*make_scrape_request(c, target), "Authorization"), "Basic dXNlcjpwYXNz");
+  c.basic_auth = BasicAuth{.username = "ab", .password = "c"};  // one padding byte
+  EXPECT_EQ(header(*make_scrape_request(c, target), "Authorization"), "Basic YWI6Yw==");
+
+  const std::string file = testing::TempDir() + "/cogwatch_token";
+  std::ofstream(file) << "  s3cret\n";
+  c.basic_auth.reset();
+  c.authorization = Authorization{.type = "Bearer", .credentials_file = file};
+  EXPECT_EQ(header(*make_scrape_request(c, target), "Authorization"), "Bearer s3cret");
+  std::remove(file.c_str());
+  auto missing = make_scrape_request(c, target);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find(file), std::string::npos);
+}
+
+TEST(GunzipTest, InflatesAndBoundsTheOutput) {
+  const std::string plain(100000, 'a');
+  const std::string packed = gzip(plain);
+  EXPECT_LT(packed.size(), 1000u);
+  EXPECT_EQ(*gunzip(packed, 0), plain);
+  EXPECT_EQ(*gunzip(packed, plain.size()), plain);
+  auto bomb = gunzip(packed, 50000);
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_EQ(bomb.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_FALSE(gunzip("not gzip", 0).ok());
+  EXPECT_FALSE(gunzip(packed.substr(0, packed.size() / 2), 0).ok());  // truncated
+}
+
+// A server on its own thread, the fetcher on the test's io_context.
+class FetchTest : public ::testing::Test {
+ protected:
+  void start(server::HttpHandler handler) {
+    auto s = server::HttpServer::start(server_io_, {.port = 0}, std::move(handler));
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    server_ = *std::move(s);
+    port_ = server_->port();
+    thread_ = std::thread([this] { server_io_.run(); });
+  }
+  void TearDown() override {
+    if (server_) asio::post(server_io_, [this] { server_->stop(); server_io_.stop(); });
+    if (thread_.joinable()) thread_.join();
+  }
+  ScrapeRequest request(Duration timeout, uint64_t body_size_limit = 0) {
+    ScrapeConfig c = config_with_timeout(timeout);
+    c.body_size_limit = body_size_limit;
+    return *make_scrape_request(c, Labels({{"__address__", "127.0.0.1:" + std::to_string(port_)}}));
+  }
+  // Runs one fetch to completion (bounded: the request's own timeout ends it).
+  Result<ScrapeResponse> fetch(ScrapeFetcher& fetcher, ScrapeRequest r) {
+    std::optional<Result<ScrapeResponse>> out;
+    fetcher.fetch(std::move(r), [&](Result<ScrapeResponse> got) { out.emplace(std::move(got)); });
+    io_.restart();
+    while (!out && io_.run_one_for(std::chrono::seconds(10)) > 0) {
+    }
+    if (!out) return make_error(ErrorCode::kInternal, "fetch never completed");
+    return *std::move(out);
+  }
+
+  asio::io_context io_;
+  asio::io_context server_io_;
+  std::unique_ptr<server::HttpServer> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(FetchTest, PlainAndGzipBodies) {
+  std::string seen_accept;
+  start([&](const server::HttpRequest& r) {
+    seen_accept = std::string(r.header("accept"));
+    server::HttpResponse res{.content_type = "text/plain; version=0.0.4", .body = "up 1\n"};
+    if (r.target == "/metrics" && r.header("accept-encoding") == "gzip") {
+      res.body = gzip("cog_up 1\n");
+      res.headers.emplace_back("Content-Encoding", "gzip");
+    }
+    return res;
+  });
+  ScrapeFetcher fetcher(io_);
+  auto got = fetch(fetcher, request(kSecond));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->body, "cog_up 1\n");
+  EXPECT_EQ(got->content_type, "text/plain; version=0.0.4");
+  EXPECT_EQ(seen_accept, kScrapeAcceptHeader);
+}
+
+TEST_F(FetchTest, StatusErrorsNameTheUrl) {
+  start([](const server::HttpRequest&) { return server::HttpResponse{.status = 503, .body = "down"}; });
+  ScrapeFetcher fetcher(io_);
+  auto got = fetch(fetcher, request(kSecond));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(got.error().message, "Get \"http://127.0.0.1:" + std::to_string(port_) +
+                                     "/metrics\": server returned HTTP status 503 Service Unavailable");
+}
+
+TEST_F(FetchTest, BodySizeLimitAppliesToPlainAndDecompressedBodies) {
+  const std::string big(5000, '#');
+  start([&](const server::HttpRequest& r) {
+    server::HttpResponse res{.body = big};
+    if (r.target == "/metrics?gz=1") {
+      res.body = gzip(big);
+      res.headers.emplace_back("Content-Encoding", "gzip");
+    }
+    return res;
+  });
+  ScrapeFetcher fetcher(io_);
+  auto plain = fetch(fetcher, request(kSecond, 4000));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error().code, ErrorCode::kResourceExhausted);
+  ScrapeRequest gz = request(kSecond, 4000);
+  gz.target += "?gz=1";
+  auto packed = fetch(fetcher, gz);
+  ASSERT_FALSE(packed.ok());
+  EXPECT_EQ(packed.error().code, ErrorCode::kResourceExhausted) << packed.error().message;
+  EXPECT_TRUE(fetch(fetcher, request(kSecond, 5000)).ok());
+}
+
+TEST_F(FetchTest, SlowTargetTimesOut) {
+  start([](const server::HttpRequest&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    return server::HttpResponse{.body = "late 1\n"};
+  });
+  ScrapeFetcher fetcher(io_);
+  auto got = fetch(fetcher, request(100 * kMillisecond));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kTimeout);
+  EXPECT_NE(got.error().message.find("context deadline exceeded"), std::string::npos);
+}
+
+TEST_F(FetchTest, RefusedConnection) {
+  {
+    // Bind and release a port so nothing listens on it.
+    asio::io_context probe;
+    tcp::acceptor a(probe, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port_ = a.local_endpoint().port();
+  }
+  ScrapeFetcher fetcher(io_);
+  auto got = fetch(fetcher, request(kSecond));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kUnavailable);
+}
+
+// A server that accepts exactly one connection: a second scrape only
+// succeeds if the fetcher kept the first connection open.
+TEST_F(FetchTest, ConnectionIsKeptAlive) {
+  asio::io_context raw_io;
+  tcp::acceptor acceptor(raw_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  port_ = acceptor.local_endpoint().port();
+  std::thread raw([&] {
+    tcp::socket socket(raw_io);
+    acceptor.accept(socket);
+    acceptor.close();
+    beast::flat_buffer buffer;
+    for (int i = 0; i < 3; ++i) {
+      http::request<http::string_body> req;
+      boost::system::error_code ec;
+      http::read(socket, buffer, req, ec);
+      if (ec) return;
+      http::response<http::string_body> res{http::status::ok, 11};
+      res.body() = "n " + std::to_string(i) + "\n";
+      res.keep_alive(true);
+      res.prepare_payload();
+      http::write(socket, res, ec);
+    }
+  });
+  ScrapeFetcher fetcher(io_);
+  for (int i = 0; i < 3; ++i) {
+    auto got = fetch(fetcher, request(2 * kSecond));
+    EXPECT_TRUE(got.ok()) << i << ": " << got.error().message;
+    if (!got.ok()) break;
+    EXPECT_EQ(got->body, "n " + std::to_string(i) + "\n");
+  }
+  raw.join();
+}
+
+}  // namespace
+}  // namespace cogwatch::scrape
