@@ -8,6 +8,13 @@
 #include "scrape/target.h"
 
 namespace cogwatch::scrape {
+namespace {
+
+// The series every scrape writes about itself, in append_report's order.
+constexpr const char* kReportSeries[] = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
+                                         "scrape_samples_post_metric_relabeling", "scrape_series_added"};
+
+}  // namespace
 
 size_t ScrapeLoop::StringHash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
 
@@ -96,14 +103,12 @@ void ScrapeLoop::append_stale(tsdb::Appender& app, Timestamp t, const std::vecto
 }
 
 void ScrapeLoop::append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r) {
-  auto add = [&](const char* name, double v) {
-    (void)app.append(LabelsBuilder(target_public_).set(kMetricNameLabel, name).build(), t, v);
-  };
-  add("up", r.up ? 1 : 0);
-  add("scrape_duration_seconds", static_cast<double>(duration) / 1000);
-  add("scrape_samples_scraped", static_cast<double>(r.samples_scraped));
-  add("scrape_samples_post_metric_relabeling", static_cast<double>(r.samples_post_relabel));
-  add("scrape_series_added", static_cast<double>(r.series_added));
+  const double values[] = {r.up ? 1.0 : 0.0, static_cast<double>(duration) / 1000,
+                           static_cast<double>(r.samples_scraped), static_cast<double>(r.samples_post_relabel),
+                           static_cast<double>(r.series_added)};
+  for (size_t i = 0; i < std::size(kReportSeries); ++i) {
+    (void)app.append(LabelsBuilder(target_public_).set(kMetricNameLabel, kReportSeries[i]).build(), t, values[i]);
+  }
 }
 
 ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result<std::string_view>& body,
@@ -151,6 +156,12 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
 void ScrapeLoop::stop(Timestamp t) {
   auto app = store_.appender();
   append_stale(*app, t, previous_);
+  // As Prometheus's reportStale: the target's up and friends end too.
+  if (scrape_count_ > 0) {
+    for (const char* name : kReportSeries) {
+      (void)app->append(LabelsBuilder(target_public_).set(kMetricNameLabel, name).build(), t, stale_nan());
+    }
+  }
   app->commit();
   previous_.clear();
 }

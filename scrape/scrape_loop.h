@@ -65,7 +65,8 @@ class ScrapeLoop {
   // is the response body, or the fetch error.
   ScrapeReport append(Timestamp start, Duration duration, const Result<std::string_view>& body,
                       ExpositionFormat format);
-  // Marks every series of the last scrape stale at t (the target is gone).
+  // Marks every series of the last scrape, and up and the other report
+  // series, stale at t (the target is gone).
   void stop(Timestamp t);
 
   // The scrape time to record for a scrape that started at `actual`: the

@@ -79,6 +79,12 @@ TEST_F(ScrapeLoopTest, MissingSeriesAndLostTargetsGoStale) {
   loop.stop(61'000);
   EXPECT_TRUE(stale(samples("a").back().second));
   EXPECT_EQ(samples("a").back().first, 61'000);
+  // ... and so do the target's own series (Prometheus's reportStale).
+  for (const char* name : {"up", "scrape_duration_seconds", "scrape_samples_scraped",
+                           "scrape_samples_post_metric_relabeling", "scrape_series_added"}) {
+    EXPECT_TRUE(stale(samples(name).back().second)) << name;
+    EXPECT_EQ(samples(name).back().first, 61'000) << name;
+  }
 }
 
 TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {

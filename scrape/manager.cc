@@ -1,0 +1,244 @@
+#include "scrape/manager.h"
+
+#include <boost/asio.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "scrape/file_sd.h"
+#include "scrape/http_fetch.h"
+#include "scrape/scrape_loop.h"
+#include "scrape/target.h"
+
+namespace cogwatch::scrape {
+namespace {
+
+namespace asio = boost::asio;
+
+Timestamp wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The parser follows the Content-Type, as in Prometheus; a body without one
+// is read as the text format.
+ExpositionFormat format_for(std::string_view content_type) {
+  return content_type.starts_with("application/openmetrics-text") ? ExpositionFormat::kOpenMetrics
+                                                                  : ExpositionFormat::kPrometheusText;
+}
+
+// Everything discovered for one scrape config, as target labels.
+Result<std::vector<Labels>> discover(const ScrapeConfig& config, const std::string& config_dir) {
+  std::vector<Labels> discovered;
+  for (const StaticConfig& group : config.static_configs) {
+    for (const std::string& address : group.targets) {
+      discovered.push_back(LabelsBuilder(group.labels).set("__address__", address).build());
+    }
+  }
+  for (const FileSdConfig& sd : config.file_sd_configs) {
+    auto groups = read_file_sd(sd.files, config_dir);
+    if (!groups) return groups.take_error();
+    discovered.insert(discovered.end(), groups->begin(), groups->end());
+  }
+  return discovered;
+}
+
+}  // namespace
+
+Duration scrape_offset(uint64_t target_hash, Duration interval, Timestamp now) {
+  if (interval <= 0) return 0;
+  const auto span = static_cast<uint64_t>(interval);
+  const int64_t base = interval - ((now % interval) + interval) % interval;
+  int64_t next = base + static_cast<int64_t>(target_hash % span);
+  if (next > interval) next -= interval;
+  return next;
+}
+
+// One target: a timer, a fetcher and the ScrapeLoop that stores what it gets.
+class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
+ public:
+  TargetLoop(asio::io_context& io, tsdb::Appendable& store, const ScrapeConfig& config, Labels target,
+             Labels discovered)
+      : timer_(io),
+        fetcher_(io),
+        config_(config),
+        target_(std::move(target)),
+        loop_(store, ScrapeLoopOptions{.target = target_,
+                                       .honor_labels = config.honor_labels,
+                                       .honor_timestamps = config.honor_timestamps,
+                                       .sample_limit = config.sample_limit,
+                                       .label_limit = config.label_limit,
+                                       .label_name_length_limit = config.label_name_length_limit,
+                                       .label_value_length_limit = config.label_value_length_limit,
+                                       .metric_relabel_configs = config.metric_relabel_configs,
+                                       .interval = config.scrape_interval}) {
+    status_.job = config.job_name;
+    status_.labels = public_labels(target_);
+    status_.discovered_labels = std::move(discovered);
+    status_.interval = config.scrape_interval;
+    status_.timeout = config.scrape_timeout;
+    auto request = make_scrape_request(config_, target_);
+    status_.scrape_url = request ? request->url() : std::string(target_.get("__address__"));
+  }
+
+  void start() {
+    const Timestamp now = wall_now();
+    next_ = now + scrape_offset(target_.hash(), config_.scrape_interval, now);
+    arm();
+  }
+
+  // Ends the loop; with `mark_stale`, the target's series end now.
+  void stop(bool mark_stale) {
+    stopped_ = true;
+    timer_.cancel();
+    if (mark_stale) loop_.stop(wall_now());
+  }
+
+  const TargetStatus& status() const { return status_; }
+
+ private:
+  void arm() {
+    timer_.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(next_)));
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec && !self->stopped_) self->scrape();
+    });
+  }
+
+  void scrape() {
+    const Timestamp scheduled = next_;
+    const Timestamp started = wall_now();
+    // A scrape that overran whole intervals skips them rather than bursting.
+    do next_ += config_.scrape_interval;
+    while (next_ <= started);
+    auto request = make_scrape_request(config_, target_);
+    if (!request) return finish(scheduled, started, request.take_error(), {});
+    fetcher_.fetch(*std::move(request), [self = shared_from_this(), scheduled, started](Result<ScrapeResponse> r) {
+      if (self->stopped_) return;
+      if (!r) return self->finish(scheduled, started, r.take_error(), {});
+      self->finish(scheduled, started, std::string_view(r->body), format_for(r->content_type));
+    });
+  }
+
+  void finish(Timestamp scheduled, Timestamp started, const Result<std::string_view>& body, ExpositionFormat format) {
+    const Duration took = wall_now() - started;
+    const Timestamp t = ScrapeLoop::aligned_time(started, scheduled, config_.scrape_interval);
+    const ScrapeReport report = loop_.append(t, took, body, format);
+    status_.health = report.up ? TargetStatus::Health::kUp : TargetStatus::Health::kDown;
+    status_.last_error = report.error;
+    status_.last_scrape = t;
+    status_.last_scrape_duration = took;
+    status_.last_samples = report.samples_scraped;
+    arm();
+  }
+
+  asio::system_timer timer_;
+  ScrapeFetcher fetcher_;
+  const ScrapeConfig config_;
+  const Labels target_;
+  ScrapeLoop loop_;
+  TargetStatus status_;
+  Timestamp next_ = 0;
+  bool stopped_ = false;
+};
+
+struct ScrapeManager::Impl {
+  Impl(asio::io_context& context, tsdb::Appendable& appendable, ScrapeManagerOptions opts)
+      : io(context), store(appendable), options(opts), poll_timer(context) {}
+
+  asio::io_context& io;
+  tsdb::Appendable& store;
+  const ScrapeManagerOptions options;
+  asio::steady_timer poll_timer;
+  Config config;
+  std::string config_dir;
+  // Keyed by job and the target's full labels: the identity Prometheus uses.
+  std::map<std::pair<std::string, Labels>, std::shared_ptr<TargetLoop>> loops;
+  // What discovery saw last, per job, to restart only on a change.
+  std::map<std::string, std::vector<Labels>> last_discovered;
+  bool polling = false;
+
+  // Computes the wanted targets first; only when every job succeeds are
+  // loops started and stopped, so a bad file_sd file changes nothing.
+  Status sync(bool restart_all) {
+    std::map<std::pair<std::string, Labels>, std::pair<const ScrapeConfig*, Labels>> wanted;
+    std::map<std::string, std::vector<Labels>> discovered_now;
+    for (const ScrapeConfig& sc : config.scrape_configs) {
+      auto discovered = discover(sc, config_dir);
+      if (!discovered) return make_error(discovered.error().code, sc.job_name + ": " + discovered.error().message);
+      for (const Labels& d : *discovered) {
+        auto target = target_labels(sc, d);
+        if (!target) return make_error(target.error().code, sc.job_name + ": " + target.error().message);
+        if (*target) wanted.try_emplace({sc.job_name, **target}, &sc, d);
+      }
+      discovered_now[sc.job_name] = *std::move(discovered);
+    }
+    if (!restart_all && discovered_now == last_discovered) return {};
+    last_discovered = std::move(discovered_now);
+
+    for (auto it = loops.begin(); it != loops.end();) {
+      if (!wanted.contains(it->first)) {
+        it->second->stop(/*mark_stale=*/true);
+        it = loops.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& [key, what] : wanted) {
+      auto existing = loops.find(key);
+      if (existing != loops.end() && !restart_all) continue;
+      if (existing != loops.end()) existing->second->stop(/*mark_stale=*/false);
+      auto loop = std::make_shared<TargetLoop>(io, store, *what.first, key.second, what.second);
+      loop->start();
+      loops[key] = std::move(loop);
+    }
+    return {};
+  }
+
+  void poll() {
+    poll_timer.expires_after(std::chrono::milliseconds(options.file_sd_poll));
+    poll_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      // A file that does not parse now keeps the targets it gave before.
+      (void)sync(/*restart_all=*/false);
+      poll();
+    });
+  }
+};
+
+ScrapeManager::ScrapeManager(asio::io_context& io, tsdb::Appendable& store, ScrapeManagerOptions options)
+    : impl_(std::make_shared<Impl>(io, store, options)) {}
+
+ScrapeManager::~ScrapeManager() {
+  impl_->poll_timer.cancel();
+  for (auto& [key, loop] : impl_->loops) loop->stop(/*mark_stale=*/false);
+}
+
+Status ScrapeManager::apply(const Config& config, const std::string& config_dir) {
+  Config previous = std::exchange(impl_->config, config);
+  std::string previous_dir = std::exchange(impl_->config_dir, config_dir);
+  if (Status s = impl_->sync(/*restart_all=*/true); !s) {
+    impl_->config = std::move(previous);
+    impl_->config_dir = std::move(previous_dir);
+    return s;
+  }
+  if (!impl_->polling) {
+    impl_->polling = true;
+    impl_->poll();
+  }
+  return {};
+}
+
+std::vector<TargetStatus> ScrapeManager::targets() const {
+  std::vector<TargetStatus> out;
+  for (const auto& [key, loop] : impl_->loops) out.push_back(loop->status());
+  return out;
+}
+
+void ScrapeManager::stop() {
+  impl_->poll_timer.cancel();
+  impl_->polling = false;
+  for (auto& [key, loop] : impl_->loops) loop->stop(/*mark_stale=*/true);
+  impl_->loops.clear();
+}
+
+}  // namespace cogwatch::scrape

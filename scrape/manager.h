@@ -1,0 +1,84 @@
+// ScrapeManager: the scrape side of a running cogwatch. From a Config it
+// discovers targets (static_configs, file_sd_configs), derives their labels,
+// and runs one loop per target: fetch (ScrapeFetcher) -> store (ScrapeLoop)
+// every scrape_interval, at a stable per-target offset inside the interval
+// as Prometheus spreads them, so a hundred targets do not all fire at once.
+//
+//   ScrapeManager manager(io, store);
+//   if (Status s = manager.apply(config, "/etc/cogwatch"); !s) ...;
+//   io.run();
+//
+// apply() again is a reload: targets that are gone stop and have their
+// series marked stale; new ones start; the others are restarted with the
+// new settings (their next scrape continues their series, but the scrape
+// cache and the "series vanished" memory start over). file_sd files are
+// re-read every file_sd_poll and on apply().
+//
+// Thread-safety: everything runs on the io_context's thread; apply(),
+// targets() and stop() must be called there too.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/error.h"
+#include "model/labels.h"
+#include "model/time.h"
+#include "scrape/config.h"
+#include "tsdb/appender.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace cogwatch::scrape {
+
+struct TargetStatus {
+  std::string job;
+  std::string scrape_url;
+  Labels labels;             // public labels (what samples carry)
+  Labels discovered_labels;  // before relabelling
+  enum class Health { kUnknown, kUp, kDown } health = Health::kUnknown;
+  std::string last_error;
+  Timestamp last_scrape = 0;  // ms since the epoch; 0 before the first scrape
+  Duration last_scrape_duration = 0;
+  uint64_t last_samples = 0;  // samples scraped last time
+  Duration interval = 0;
+  Duration timeout = 0;
+};
+
+struct ScrapeManagerOptions {
+  Duration file_sd_poll = 5 * kSecond;
+};
+
+class ScrapeManager {
+ public:
+  ScrapeManager(boost::asio::io_context& io, tsdb::Appendable& store, ScrapeManagerOptions options = {});
+  ~ScrapeManager();  // stops every loop (no stale markers: the process is ending)
+  ScrapeManager(const ScrapeManager&) = delete;
+  ScrapeManager& operator=(const ScrapeManager&) = delete;
+
+  // Starts or reloads. `config_dir` resolves relative file_sd paths. On an
+  // error (a file_sd file that does not parse, a bad relabel result) the
+  // running targets are left as they were.
+  Status apply(const Config& config, const std::string& config_dir);
+
+  // Every target, sorted by job then labels.
+  std::vector<TargetStatus> targets() const;
+
+  // Stops every loop and marks their series stale now.
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// The offset within `interval` at which a target with this hash scrapes,
+// as Prometheus computes it (hash modulo interval, relative to the interval
+// grid), given the current time.
+Duration scrape_offset(uint64_t target_hash, Duration interval, Timestamp now);
+
+}  // namespace cogwatch::scrape

@@ -1,0 +1,210 @@
+// The scrape manager against the simulated Cog service over loopback, with
+// short intervals: samples and `up` stored, staleness when a target fails,
+// loses a series or leaves the config, sample_limit, file_sd changes, and
+// target status. Every wait is bounded by a deadline.
+#include "scrape/manager.h"
+
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "cli/cog_sim.h"
+#include "model/value.h"
+#include "server/http_server.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::scrape {
+namespace {
+
+Timestamp wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST(ScrapeOffsetTest, StableAndInsideTheInterval) {
+  const Duration interval = 15 * kSecond;
+  for (uint64_t hash : {0ull, 1ull, 12345678901ull, ~0ull}) {
+    for (Timestamp now : {Timestamp{0}, Timestamp{1'700'000'000'123}, Timestamp{1'700'000'007'999}}) {
+      const Duration wait = scrape_offset(hash, interval, now);
+      EXPECT_GE(wait, 0);
+      EXPECT_LE(wait, interval);
+      // The phase within the interval grid depends on the hash only.
+      EXPECT_EQ((now + wait) % interval, static_cast<Timestamp>(hash % interval) % interval);
+    }
+  }
+}
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = server::HttpServer::start(io_, {.port = 0}, [this](const server::HttpRequest& r) { return handler_(r); });
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    server_ = *std::move(s);
+    handler_ = [this](const server::HttpRequest&) {
+      return server::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim_.body(wall_now())};
+    };
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+
+  Config config(uint64_t sample_limit = 0) {
+    Config c;
+    ScrapeConfig sc;
+    sc.job_name = "cog";
+    sc.scrape_interval = 100 * kMillisecond;
+    sc.scrape_timeout = 90 * kMillisecond;
+    sc.sample_limit = sample_limit;
+    sc.static_configs.push_back({.targets = {address()}, .labels = Labels{{"env", "test"}}});
+    c.scrape_configs.push_back(std::move(sc));
+    return c;
+  }
+
+  // Runs the io_context until pred holds or 10 s pass.
+  bool run_until(const std::function<bool()>& pred) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!pred() && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_for(std::chrono::milliseconds(20));
+    }
+    return pred();
+  }
+
+  std::vector<double> values(const char* name) {
+    std::vector<double> out;
+    for (const auto& s : head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", name)}, kMinTimestamp,
+                                      kMaxTimestamp)) {
+      tsdb::SeriesIterator it = s.iterator();
+      while (it.next()) out.push_back(it.v());
+    }
+    return out;
+  }
+  bool last_is_stale(const char* name) {
+    auto v = values(name);
+    return !v.empty() && is_stale_nan(v.back());
+  }
+
+  boost::asio::io_context io_;
+  tsdb::Head head_;
+  cli::CogSimulator sim_{{}};
+  std::function<server::HttpResponse(const server::HttpRequest&)> handler_;
+  std::unique_ptr<server::HttpServer> server_;
+};
+
+TEST_F(ManagerTest, ScrapesTheSimulatedCogService) {
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return values("up").size() >= 3; }));
+  for (double up : values("up")) EXPECT_EQ(up, 1);
+  auto requests = head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", "cog_predict_requests_total")},
+                               kMinTimestamp, kMaxTimestamp);
+  ASSERT_FALSE(requests.empty());
+  EXPECT_EQ(requests[0].labels.get("job"), "cog");
+  EXPECT_EQ(requests[0].labels.get("instance"), address());
+  EXPECT_EQ(requests[0].labels.get("env"), "test");
+
+  auto targets = manager.targets();
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_EQ(targets[0].health, TargetStatus::Health::kUp);
+  EXPECT_EQ(targets[0].scrape_url, "http://" + address() + "/metrics");
+  EXPECT_EQ(targets[0].labels, (Labels{{"env", "test"}, {"instance", address()}, {"job", "cog"}}));
+  EXPECT_GT(targets[0].last_samples, 20u);
+  EXPECT_GT(targets[0].last_scrape, 0);
+}
+
+TEST_F(ManagerTest, FailingTargetAndVanishedSeriesGoStale) {
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return values("up").size() >= 2; }));
+  // The target stops exposing one family: only that family goes stale.
+  handler_ = [this](const server::HttpRequest&) {
+    std::string body = sim_.body(wall_now());
+    std::string kept;
+    size_t pos = 0;
+    while (pos < body.size()) {
+      const size_t end = body.find('\n', pos);
+      const std::string_view line(body.data() + pos, end - pos);
+      if (line.find("cog_input_data_entropy") == std::string_view::npos) kept.append(line) += '\n';
+      pos = end + 1;
+    }
+    return server::HttpResponse{.body = kept};
+  };
+  ASSERT_TRUE(run_until([&] { return last_is_stale("cog_input_data_entropy"); }));
+  EXPECT_FALSE(last_is_stale("cog_predict_requests_total"));
+  // The target fails: up 0, everything else stale, the error in its status.
+  handler_ = [](const server::HttpRequest&) { return server::HttpResponse{.status = 500, .body = "boom"}; };
+  ASSERT_TRUE(run_until([&] { return values("up").back() == 0; }));
+  EXPECT_TRUE(last_is_stale("cog_predict_requests_total"));
+  auto targets = manager.targets();
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_EQ(targets[0].health, TargetStatus::Health::kDown);
+  EXPECT_NE(targets[0].last_error.find("server returned HTTP status 500"), std::string::npos) << targets[0].last_error;
+}
+
+TEST_F(ManagerTest, TargetRemovedFromTheConfigGoesStale) {
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return values("up").size() >= 2; }));
+  Config empty;
+  ASSERT_TRUE(manager.apply(empty, "").ok());
+  EXPECT_TRUE(manager.targets().empty());
+  EXPECT_TRUE(last_is_stale("up"));
+  EXPECT_TRUE(last_is_stale("cog_predict_requests_total"));
+  const size_t ups = values("up").size();
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(values("up").size(), ups);  // no more scrapes
+}
+
+TEST_F(ManagerTest, SampleLimitFailsTheScrape) {
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(config(/*sample_limit=*/5), "").ok());
+  ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));
+  EXPECT_EQ(values("up").back(), 0);
+  EXPECT_TRUE(values("cog_predict_requests_total").empty());
+  auto targets = manager.targets();
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_NE(targets[0].last_error.find("sample limit"), std::string::npos) << targets[0].last_error;
+}
+
+TEST_F(ManagerTest, FileSdChangesArePickedUpAndBadFilesKeepTheTargets) {
+  const std::string dir = testing::TempDir();
+  const std::string file = dir + "/cogwatch_manager_sd.json";
+  std::ofstream(file) << R"([{"targets": [")" << address() << R"("], "labels": {"team": "ml"}}])";
+  Config c;
+  ScrapeConfig sc;
+  sc.job_name = "sd";
+  sc.scrape_interval = 100 * kMillisecond;
+  sc.scrape_timeout = 90 * kMillisecond;
+  sc.file_sd_configs.push_back({.files = {"cogwatch_manager_sd.json"}});
+  c.scrape_configs.push_back(std::move(sc));
+
+  ScrapeManager manager(io_, head_, {.file_sd_poll = 50 * kMillisecond});
+  ASSERT_TRUE(manager.apply(c, dir).ok());
+  ASSERT_EQ(manager.targets().size(), 1u);
+  EXPECT_EQ(manager.targets()[0].labels.get("team"), "ml");
+  EXPECT_EQ(manager.targets()[0].discovered_labels.get("__meta_filepath"), file);
+
+  std::ofstream(file) << "[{\"targets\": [";  // broken: the target stays
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(manager.targets().size(), 1u);
+
+  std::ofstream(file) << R"([{"targets": [")" << address() << R"("], "labels": {"team": "vision"}}])";
+  ASSERT_TRUE(run_until([&] {
+    auto t = manager.targets();
+    return t.size() == 1 && t[0].labels.get("team") == "vision";
+  }));
+  std::remove(file.c_str());
+}
+
+}  // namespace
+}  // namespace cogwatch::scrape
