@@ -1,14 +1,24 @@
 // Benchmarks of the scrape path.
 #include <benchmark/benchmark.h>
 
+#include <boost/asio.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <chrono>
+#include <optional>
+#include <ranges>
 #include <string>
+#include <thread>
 
 #include <xxhash.h>
 
 #include "bench/cog_workload.h"
+#include "cli/cog_sim.h"
 #include "model/value.h"
 #include "scrape/exposition.h"
+#include "scrape/http_fetch.h"
+#include "scrape/scrape_loop.h"
+#include "server/http_server.h"
+#include "tsdb/head.h"
 
 namespace cogwatch::bench {
 namespace {
@@ -78,6 +88,68 @@ void BM_ParseExposition(benchmark::State& state) {
   state.counters["body_bytes"] = static_cast<double>(body.size());
 }
 BENCHMARK(BM_ParseExposition)->Unit(benchmark::kMillisecond);
+
+// One scrape of a 10k-series cog-sim target over loopback into the store:
+// HTTP fetch, parse, scrape cache, append, commit. cog-sim serves from its
+// own thread, so the CPU time is the scraper's alone (real time includes
+// the simulator rendering its body). Steady state: the cache is warm.
+void BM_ScrapeEndToEnd(benchmark::State& state) {
+  constexpr int kSeries = 10'000;
+  const int base_series = [] {
+    int n = 0;
+    for (const auto& line : std::views::split(cli::CogSimulator({}).body(0), '\n')) {
+      if (!line.empty() && line.front() != '#') ++n;
+    }
+    return n;
+  }();
+  const cli::CogSimulator sim({.extra_series = kSeries - base_series});
+  boost::asio::io_context server_io;
+  auto server = server::HttpServer::start(server_io, {.port = 0}, [&](const server::HttpRequest&) {
+    const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+    return server::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim.body(now)};
+  });
+  if (!server.ok()) return state.SkipWithError(server.error().message.c_str());
+  std::thread server_thread([&] { server_io.run(); });
+
+  scrape::ScrapeConfig config;
+  config.job_name = "cog";
+  config.scrape_interval = 15 * kSecond;
+  config.scrape_timeout = 10 * kSecond;
+  const Labels target{{"__address__", "127.0.0.1:" + std::to_string((*server)->port())},
+                      {"instance", "127.0.0.1"}, {"job", "cog"}};
+  tsdb::Head head;
+  scrape::ScrapeLoop loop(head, {.target = target, .interval = config.scrape_interval});
+  boost::asio::io_context io;
+  scrape::ScrapeFetcher fetcher(io);
+  Timestamp t = 1'700'000'000'000;
+  uint64_t samples = 0;
+  auto scrape_once = [&]() -> bool {
+    std::optional<Result<scrape::ScrapeResponse>> got;
+    fetcher.fetch(*scrape::make_scrape_request(config, target), [&](auto r) { got.emplace(std::move(r)); });
+    io.restart();
+    while (!got && io.run_one() > 0) {
+    }
+    if (!got || !got->ok()) return false;
+    const auto report = loop.append(t, 1, std::string_view((*got)->body), scrape::ExpositionFormat::kPrometheusText);
+    t += config.scrape_interval;
+    samples += report.samples_scraped;
+    return report.up;
+  };
+  if (!scrape_once()) state.SkipWithError("warm-up scrape failed");
+  samples = 0;
+  for (auto _ : state) {
+    if (!scrape_once()) {
+      state.SkipWithError("scrape failed");
+      break;
+    }
+  }
+  state.counters["series"] = static_cast<double>(loop.cached_series());
+  state.counters["samples_per_second"] = benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
+  boost::asio::post(server_io, [&] { (*server)->stop(); server_io.stop(); });
+  server_thread.join();
+}
+BENCHMARK(BM_ScrapeEndToEnd)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace cogwatch::bench

@@ -189,7 +189,12 @@ Result<std::string> gunzip(std::string_view compressed, uint64_t limit) {
 }
 
 struct ScrapeFetcher::Impl : std::enable_shared_from_this<Impl> {
-  explicit Impl(asio::io_context& io) : stream(io) {}
+  // Beast sizes each read by the buffer's free capacity (at least 512
+  // bytes); a 64 KiB buffer turns a 1 MB body into ~16 reads, not ~1000
+  // (each a recvmsg, an epoll_wait and a timer update).
+  explicit Impl(asio::io_context& io) : stream(io) { buffer.reserve(kReadBufferBytes); }
+
+  static constexpr size_t kReadBufferBytes = 64 * 1024;
 
   beast::tcp_stream stream;
   beast::flat_buffer buffer;

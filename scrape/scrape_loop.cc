@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "model/value.h"
 #include "scrape/target.h"
 
@@ -122,17 +124,20 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
     if (status) status = append_body(*app, *body, format, start, report, seen);
     if (status) {
       report.up = true;
-      // Series of the last scrape that this one lacks end now.
-      std::vector<Labels> current = std::move(seen);
+      // Series of the last scrape that this one lacks end now. Matched by
+      // label hash, as Prometheus's seriesPrev/seriesCur maps are: sorting
+      // label sets instead cost more than the rest of the scrape.
+      boost::unordered_flat_set<uint64_t> current;
+      current.reserve(seen.size());
+      for (const Labels& l : seen) current.insert(l.hash());
       std::vector<Labels> gone;
-      std::sort(current.begin(), current.end());
       for (const Labels& l : previous_) {
-        if (!std::binary_search(current.begin(), current.end(), l)) gone.push_back(l);
+        if (!current.contains(l.hash())) gone.push_back(l);
       }
       append_stale(*app, start, gone);
       append_report(*app, start, duration, report);
       app->commit();
-      previous_ = std::move(current);
+      previous_ = std::move(seen);
     }
   }
   if (!status) {
