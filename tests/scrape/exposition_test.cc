@@ -51,6 +51,22 @@ TEST(Exposition, OpenMetricsTimestampsAreSecondsAndExemplarsIgnored) {
   EXPECT_EQ((*r)[1].labels, (Labels{{"__name__", "my.metric"}, {"my.label", "v"}}));
 }
 
+// Without Prometheus's created-timestamp feature flag, `_created` lines are
+// ordinary series (Prometheus 2.x and 3.x store them as samples).
+TEST(Exposition, OpenMetricsCreatedSeriesAreSamples) {
+  const char* body =
+      "# TYPE cog_predict_requests counter\n"
+      "# HELP cog_predict_requests Predictions.\n"
+      "cog_predict_requests_total{input_type=\"image\"} 17\n"
+      "cog_predict_requests_created{input_type=\"image\"} 1.7e+09\n"
+      "# EOF\n";
+  auto r = parse_exposition(body, ExpositionFormat::kOpenMetrics);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[1].labels.metric_name(), "cog_predict_requests_created");
+  EXPECT_EQ((*r)[1].value, 1.7e9);
+}
+
 TEST(Exposition, ErrorsNameTheLine) {
   const struct {
     const char* body;
