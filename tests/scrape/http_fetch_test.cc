@@ -268,5 +268,48 @@ TEST_F(FetchTest, ConnectionIsKeptAlive) {
   raw.join();
 }
 
+// A target that closes an idle kept-alive connection (as servers with short
+// idle timeouts do): the next scrape retries once on a new connection
+// instead of failing.
+TEST_F(FetchTest, ConnectionClosedByTheTargetIsReopened) {
+  asio::io_context raw_io;
+  tcp::acceptor acceptor(raw_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  port_ = acceptor.local_endpoint().port();
+  std::thread raw([&] {
+    for (int i = 0; i < 2; ++i) {  // one request per connection, then close
+      tcp::socket socket(raw_io);
+      boost::system::error_code ec;
+      acceptor.accept(socket, ec);
+      if (ec) return;
+      beast::flat_buffer buffer;
+      http::request<http::string_body> req;
+      http::read(socket, buffer, req, ec);
+      if (ec) return;
+      http::response<http::string_body> res{http::status::ok, 11};
+      res.body() = "conn " + std::to_string(i) + "\n";
+      res.keep_alive(true);  // says keep-alive, closes anyway
+      res.prepare_payload();
+      http::write(socket, res, ec);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+    }
+  });
+  ScrapeFetcher fetcher(io_);
+  auto first = fetch(fetcher, request(2 * kSecond));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->body, "conn 0\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the close arrive
+  auto second = fetch(fetcher, request(2 * kSecond));
+  EXPECT_TRUE(second.ok()) << second.error().message;
+  if (second.ok()) {
+    EXPECT_EQ(second->body, "conn 1\n");
+  } else {
+    // Unblock the server's second accept so the test ends.
+    tcp::socket poke(raw_io);
+    boost::system::error_code ec;
+    poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+  }
+  raw.join();
+}
+
 }  // namespace
 }  // namespace cogwatch::scrape
