@@ -1,12 +1,11 @@
 #include "cli/query.h"
 
 #include <algorithm>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 #include "eval/engine.h"
 #include "eval/value_json.h"
+#include "model/file.h"
 #include "parser/parser.h"
 #include "scrape/exposition.h"
 #include "tsdb/head.h"
@@ -19,11 +18,9 @@ namespace {
 Result<Timestamp> load(const std::vector<std::string>& files, tsdb::Head& head) {
   std::vector<scrape::ParsedSample> all;
   for (const std::string& file : files) {
-    std::ifstream in(file);
-    if (!in) return make_error(ErrorCode::kNotFound, file + ": cannot read file");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string body = buf.str();
+    auto read = read_file(file);
+    if (!read) return read.take_error();
+    const std::string body = *std::move(read);
     auto samples = scrape::parse_exposition(body, scrape::detect_format(body));
     if (!samples) return make_error(ErrorCode::kParse, file + ": " + samples.error().message);
     for (scrape::ParsedSample& s : *samples) {

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -12,6 +11,7 @@
 #include <re2/re2.h>
 
 #include "eval/engine.h"
+#include "model/file.h"
 #include "model/value.h"
 #include "parser/parser.h"
 #include "parser/series.h"
@@ -566,17 +566,15 @@ FileResult run_script(const std::string& name, const std::string& content, std::
 }
 
 FileResult run_file(const std::string& path, std::ostream& out) {
-  std::ifstream in(path);
-  if (!in) {
+  auto script = read_file(path);
+  if (!script) {
     FileResult r;
     r.file = path;
     r.failed = 1;
-    out << path << ": cannot read file\n";
+    out << script.error().message << "\n";
     return r;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return run_script(path, buf.str(), out);
+  return run_script(path, *script, out);
 }
 
 }  // namespace cogwatch::promqltest

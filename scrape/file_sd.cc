@@ -3,8 +3,7 @@
 #include <glob.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
+#include "model/file.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -78,14 +77,12 @@ Result<std::vector<Labels>> read_file_sd(const std::vector<std::string>& globs, 
     }
     for (size_t i = 0; i < g.gl_pathc; ++i) {
       const std::string path = g.gl_pathv[i];
-      std::ifstream in(path);
-      if (!in) {
+      auto content = read_file(path);
+      if (!content) {
         globfree(&g);
-        return make_error(ErrorCode::kNotFound, path + ": cannot read file");
+        return content.take_error();
       }
-      std::stringstream buf;
-      buf << in.rdbuf();
-      auto groups = parse_file_sd(buf.str(), path);
+      auto groups = parse_file_sd(*content, path);
       if (!groups) {
         globfree(&g);
         return groups.take_error();

@@ -9,10 +9,10 @@
 
 #include <cctype>
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <sstream>
 
+#include "model/file.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -42,11 +42,9 @@ std::string query_escape(std::string_view s) {
 
 // Secret files hold one value; Prometheus trims surrounding whitespace.
 Result<std::string> read_secret_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorCode::kInvalidArgument, "cannot read secret file \"" + path + "\"");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string s = buf.str();
+  auto content = read_file(path);
+  if (!content) return make_error(ErrorCode::kInvalidArgument, "cannot read secret file \"" + path + "\"");
+  const std::string& s = *content;
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return std::string();
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
