@@ -32,8 +32,12 @@ class LineReader {
   Error error(std::string_view what) const {
     return make_error(ErrorCode::kParse, "line " + std::to_string(line_) + ": " + std::string(what));
   }
+  // The scanning loops keep the position in a local: through `this`, the
+  // compiler must store pos_ back on every byte.
   void skip_blanks() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t')) ++pos_;
+    size_t p = pos_;
+    while (p < s_.size() && (s_[p] == ' ' || s_[p] == '\t')) ++p;
+    pos_ = p;
   }
   bool at_end() const { return pos_ >= s_.size(); }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
@@ -46,8 +50,10 @@ class LineReader {
   std::string_view name() {
     const size_t start = pos_;
     if (!is_name_start(peek())) return {};
-    while (pos_ < s_.size() && is_name_char(s_[pos_])) ++pos_;
-    return s_.substr(start, pos_ - start);
+    size_t p = start + 1;
+    while (p < s_.size() && is_name_char(s_[p])) ++p;
+    pos_ = p;
+    return s_.substr(start, p - start);
   }
 
   // Skips a double-quoted string, validating it; false if unterminated.
@@ -66,12 +72,15 @@ class LineReader {
     return false;
   }
   size_t pos() const { return pos_; }
+  void seek(size_t pos) { pos_ = pos; }
   std::string_view text(size_t begin, size_t end) const { return s_.substr(begin, end - begin); }
 
   std::string_view token() {
     const size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != '\t') ++pos_;
-    return s_.substr(start, pos_ - start);
+    size_t p = start;
+    while (p < s_.size() && s_[p] != ' ' && s_[p] != '\t') ++p;
+    pos_ = p;
+    return s_.substr(start, p - start);
   }
 
  private:
@@ -201,6 +210,19 @@ Result<Labels> parse_series(LineReader& r) {
   return b.build();
 }
 
+// A series with labels ends at its closing brace, so the line up to its
+// last '}' is the series text whenever that text is a known one: a known
+// text was validated whole, and parsing this line would stop at that same
+// brace. Lines whose last '}' is elsewhere (an OpenMetrics exemplar) or
+// that have no braces simply miss and are validated. Returns the end of
+// the known series, or 0.
+size_t known_series_end(std::string_view line, size_t series_start, SeriesLookup& lookup) {
+  const void* brace = memrchr(line.data() + series_start, '}', line.size() - series_start);
+  if (brace == nullptr) return 0;
+  const size_t end = static_cast<size_t>(static_cast<const char*>(brace) - line.data()) + 1;
+  return lookup.known(line.substr(series_start, end - series_start)) ? end : 0;
+}
+
 }  // namespace
 
 ExpositionFormat detect_format(std::string_view body) {
@@ -216,7 +238,7 @@ bool ExpositionParser::fail(Error e) {
   return false;
 }
 
-bool ExpositionParser::next() {
+bool ExpositionParser::next(SeriesLookup* lookup) {
   if (!status_) return false;
   const bool om = format_ == ExpositionFormat::kOpenMetrics;
   while (pos_ < body_.size()) {
@@ -241,9 +263,16 @@ bool ExpositionParser::next() {
       continue;  // # HELP, # TYPE, # UNIT and plain comments
     }
     const size_t series_start = r.pos();
-    if (Status st = scan_series(r); !st) return fail(st.take_error());
-    series_ = line.substr(series_start, r.pos() - series_start);
-    while (!series_.empty() && (series_.back() == ' ' || series_.back() == '\t')) series_.remove_suffix(1);
+    const size_t known_end = lookup != nullptr ? known_series_end(line, series_start, *lookup) : 0;
+    series_known_ = known_end != 0;
+    if (series_known_) {
+      series_ = line.substr(series_start, known_end - series_start);
+      r.seek(known_end);
+    } else {
+      if (Status st = scan_series(r); !st) return fail(st.take_error());
+      series_ = line.substr(series_start, r.pos() - series_start);
+      while (!series_.empty() && (series_.back() == ' ' || series_.back() == '\t')) series_.remove_suffix(1);
+    }
     r.skip_blanks();
     const std::string_view value_text = r.token();
     if (value_text.empty()) return fail(r.error("expected a value after the series"));

@@ -44,12 +44,47 @@ struct ParsedSample {
 //   ExpositionParser p(body, format);
 //   while (p.next()) use(p.series(), p.value(), p.timestamp());
 //   if (!p.status()) fail(p.status().error());  // "line 40: ..."
+//
+// A caller with a cache of series texts it has already seen parsed (the
+// scrape cache) passes it as a SeriesLookup: a line whose series text is
+// known is not validated again, which is most of the parsing cost.
+class SeriesLookup {
+ public:
+  // True if `series` is the exact text of a series that a previous
+  // ExpositionParser validated and returned from series().
+  virtual bool known(std::string_view series) = 0;
+
+ protected:
+  ~SeriesLookup() = default;
+};
+
+// A SeriesLookup over a map keyed by series text (a scrape cache, with
+// heterogeneous lookup); found() is the entry of the last known() call.
+template <typename Map>
+class MapSeriesLookup final : public SeriesLookup {
+ public:
+  explicit MapSeriesLookup(Map& map) : map_(map), found_(map.end()) {}
+  bool known(std::string_view series) override {
+    found_ = map_.find(series);
+    return found_ != map_.end();
+  }
+  typename Map::iterator found() const { return found_; }
+
+ private:
+  Map& map_;
+  typename Map::iterator found_;
+};
+
 class ExpositionParser {
  public:
   ExpositionParser(std::string_view body, ExpositionFormat format) : body_(body), format_(format) {}
 
   // Moves to the next sample; false at the end or at the first error.
-  bool next();
+  // With `lookup`, a line whose series text lookup->known() is skipped
+  // over without validating it again (series_known() then says so); the
+  // value, timestamp and the rest of the line are always validated.
+  bool next(SeriesLookup* lookup = nullptr);
+  bool series_known() const { return series_known_; }
   std::string_view series() const { return series_; }
   double value() const { return value_; }
   std::optional<Timestamp> timestamp() const { return timestamp_; }
@@ -69,6 +104,7 @@ class ExpositionParser {
   uint32_t line_ = 0;
   bool seen_eof_ = false;
   std::string_view series_;
+  bool series_known_ = false;
   double value_ = 0;
   std::optional<Timestamp> timestamp_;
   Status status_;

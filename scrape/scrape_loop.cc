@@ -56,10 +56,13 @@ Status ScrapeLoop::check_limits(const Labels& labels) const {
 
 Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, ExpositionFormat format, Timestamp t,
                                ScrapeReport& report, std::vector<Labels>& seen) {
+  // Every key of the cache is a series text the parser validated, so a
+  // line whose text is a key need not be validated again.
+  MapSeriesLookup<Cache> lookup(cache_);
   ExpositionParser p(body, format);
-  while (p.next()) {
+  while (p.next(&lookup)) {
     ++report.samples_scraped;
-    auto it = cache_.find(p.series());
+    auto it = p.series_known() ? lookup.found() : cache_.find(p.series());
     if (it == cache_.end()) {
       auto parsed = p.labels();
       if (!parsed) return parsed.take_error();
@@ -116,6 +119,7 @@ void ScrapeLoop::append_report(tsdb::Appender& app, Timestamp t, Duration durati
 ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result<std::string_view>& body,
                                 ExpositionFormat format) {
   ++scrape_count_;
+  last_scrape_time_ = start;
   ScrapeReport report;
   std::vector<Labels> seen;
   Status status = body ? Status() : Status(body.error());
@@ -159,6 +163,7 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
 }
 
 void ScrapeLoop::stop(Timestamp t) {
+  if (scrape_count_ > 0) t = std::max(t, last_scrape_time_ + 1);
   auto app = store_.appender();
   append_stale(*app, t, previous_);
   // As Prometheus's reportStale: the target's up and friends end too.

@@ -66,7 +66,9 @@ class ScrapeLoop {
   ScrapeReport append(Timestamp start, Duration duration, const Result<std::string_view>& body,
                       ExpositionFormat format);
   // Marks every series of the last scrape, and up and the other report
-  // series, stale at t (the target is gone).
+  // series, stale at t (the target is gone) — or 1 ms after the last
+  // scrape if t is not later, so the markers are never dropped as
+  // duplicates of the last samples.
   void stop(Timestamp t);
 
   // The scrape time to record for a scrape that started at `actual`: the
@@ -103,6 +105,7 @@ class ScrapeLoop {
   const Labels target_public_;
   Cache cache_;
   uint64_t scrape_count_ = 0;
+  Timestamp last_scrape_time_ = 0;
   std::vector<Labels> previous_;  // series of the last successful scrape (for staleness)
 };
 

@@ -1,6 +1,10 @@
 #include "scrape/exposition.h"
 
 #include <cmath>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -91,6 +95,57 @@ TEST(Exposition, ErrorsNameTheLine) {
     ASSERT_FALSE(r.ok()) << c.body;
     EXPECT_EQ(r.error().code, ErrorCode::kParse);
     EXPECT_EQ(r.error().message, c.error) << c.body;
+  }
+}
+
+
+// The scrape cache's shortcut: a series text validated before is not
+// validated again, but everything else on the line still is, and a line
+// that only looks like a known series is parsed in full.
+class SetLookup final : public SeriesLookup {
+ public:
+  explicit SetLookup(std::set<std::string, std::less<>> texts) : texts_(std::move(texts)) {}
+  bool known(std::string_view series) override { return texts_.contains(series); }
+
+ private:
+  std::set<std::string, std::less<>> texts_;
+};
+
+TEST(Exposition, KnownSeriesAreNotValidatedAgainButTheRestOfTheLineIs) {
+  SetLookup lookup({R"(a{x="1"})", R"(b{x="}"})", R"(h_bucket{le="1"})"});
+  const char* body =
+      "a{x=\"1\"} 1\n"
+      "b{x=\"}\"}  2 1000\n"  // a brace inside the value
+      "c{x=\"3\"} 3\n"        // not known: validated
+      "d 4\n";                // no braces: validated
+  ExpositionParser p(body, ExpositionFormat::kPrometheusText);
+  std::vector<std::tuple<std::string, bool, double>> got;
+  while (p.next(&lookup)) got.emplace_back(p.series(), p.series_known(), p.value());
+  ASSERT_TRUE(p.status().ok()) << p.status().error().message;
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, bool, double>>{
+                     {R"(a{x="1"})", true, 1}, {R"(b{x="}"})", true, 2}, {R"(c{x="3"})", false, 3}, {"d", false, 4}}));
+
+  // An exemplar's braces hide the series' closing brace: the line is
+  // validated in full, and its series is still found.
+  ExpositionParser om("h_bucket{le=\"1\"} 3 # {trace_id=\"t\"} 1\n# EOF\n", ExpositionFormat::kOpenMetrics);
+  ASSERT_TRUE(om.next(&lookup)) << om.status().error().message;
+  EXPECT_EQ(om.series(), R"(h_bucket{le="1"})");
+  EXPECT_FALSE(om.series_known());
+
+  const struct {
+    const char* body;
+    const char* error;
+  } broken[] = {
+      {"a{x=\"1\"} abc\n", "line 1: invalid value \"abc\""},
+      {"a{x=\"1\"} 1 2 3\n", "line 1: unexpected text after the sample"},
+      {"a{x=\"1\"} 1 }\n", "line 1: invalid timestamp \"}\" (integer milliseconds expected)"},
+      {"a{x=\"1\"}} 1\n", "line 1: invalid value \"}\""},
+      {"a{x=\"1\",} 1\n", ""},  // same series, other text: validated (and valid)
+  };
+  for (const auto& c : broken) {
+    ExpositionParser q(c.body, ExpositionFormat::kPrometheusText);
+    while (q.next(&lookup)) EXPECT_FALSE(q.series_known()) << c.body;
+    EXPECT_EQ(q.status().ok() ? "" : q.status().error().message, c.error) << c.body;
   }
 }
 

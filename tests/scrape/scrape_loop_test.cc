@@ -87,6 +87,17 @@ TEST_F(ScrapeLoopTest, MissingSeriesAndLostTargetsGoStale) {
   }
 }
 
+// Removed in the same millisecond as its last scrape (the clock is ms):
+// the markers go 1 ms later instead of being rejected as duplicates.
+TEST_F(ScrapeLoopTest, StopInTheMillisecondOfTheLastScrapeStillMarksStale) {
+  ScrapeLoop loop(head_, options());
+  (void)loop.append(15'000, 1, std::string_view("a 1\n"), kText);
+  loop.stop(15'000);
+  EXPECT_EQ(samples("a").back().first, 15'001);
+  EXPECT_TRUE(stale(samples("a").back().second));
+  EXPECT_TRUE(stale(samples("up").back().second));
+}
+
 TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {
   ScrapeLoop loop(head_, options());
   (void)loop.append(15'000, 10, std::string_view("a 1\n"), kText);
