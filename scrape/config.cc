@@ -238,7 +238,46 @@ class Parser {
       }
       s.authorization = Authorization{"Bearer", f.string("bearer_token"), f.string("bearer_token_file")};
     }
+    if (f.has("tls_config")) s.tls = tls(f.get("tls_config"));
+    s.follow_redirects = f.boolean("follow_redirects", true);
+    (void)f.boolean("enable_http2", true);  // validated, no effect (HTTP/1.1)
     return s;
+  }
+
+  TlsConfig tls(const YAML::Node& n) const {
+    Fields f(*this, n, "tls_config",
+             {"ca", "ca_file", "cert", "cert_file", "key", "key_file", "server_name", "insecure_skip_verify",
+              "min_version", "max_version"});
+    TlsConfig t;
+    t.ca = f.string("ca");
+    t.ca_file = f.string("ca_file");
+    t.cert = f.string("cert");
+    t.cert_file = f.string("cert_file");
+    t.key = f.string("key");
+    t.key_file = f.string("key_file");
+    t.server_name = f.string("server_name");
+    t.insecure_skip_verify = f.boolean("insecure_skip_verify", false);
+    t.min_version = f.string("min_version");
+    t.max_version = f.string("max_version");
+    // Prometheus's (common/config) checks and words.
+    if (!t.ca.empty() && !t.ca_file.empty()) fail(n, "at most one of ca and ca_file must be configured");
+    if (!t.cert.empty() && !t.cert_file.empty()) fail(n, "at most one of cert and cert_file must be configured");
+    if (!t.key.empty() && !t.key_file.empty()) fail(n, "at most one of key and key_file must be configured");
+    const bool has_cert = !t.cert.empty() || !t.cert_file.empty();
+    const bool has_key = !t.key.empty() || !t.key_file.empty();
+    if (has_cert && !has_key) {
+      fail(n, "exactly one of key or key_file must be configured when a client certificate is configured");
+    }
+    if (has_key && !has_cert) {
+      fail(n, "exactly one of cert or cert_file must be configured when a client key is configured");
+    }
+    for (const char* key : {"min_version", "max_version"}) {
+      const std::string v = f.string(key);
+      if (!v.empty() && v != "TLS10" && v != "TLS11" && v != "TLS12" && v != "TLS13") {
+        fail(f.get(key), "unknown TLS version: " + v);
+      }
+    }
+    return t;
   }
 
   Config config(const YAML::Node& root) const {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,21 @@ struct Authorization {
   std::string credentials_file;
 };
 
+// tls_config: how https targets are verified, and the client certificate.
+// PEM either inline (ca, cert, key) or from files read when a target's
+// connection is set up.
+struct TlsConfig {
+  std::string ca, ca_file;
+  std::string cert, cert_file;
+  std::string key, key_file;
+  std::string server_name;  // expected in the certificate, and sent as SNI; default: the target's host
+  bool insecure_skip_verify = false;
+  std::string min_version;  // "TLS10", "TLS11", "TLS12", "TLS13"; empty: TLS12, as Prometheus
+  std::string max_version;  // empty: the highest the library has
+
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct ScrapeConfig {
   std::string job_name;
   Duration scrape_interval = 0;  // 0: from global
@@ -75,6 +91,10 @@ struct ScrapeConfig {
   std::vector<RelabelConfig> metric_relabel_configs;
   std::optional<BasicAuth> basic_auth;
   std::optional<Authorization> authorization;  // bearer_token(_file) end up here too
+  TlsConfig tls;
+  bool follow_redirects = true;  // 3xx answers followed, up to 10 (Go's http client)
+  // enable_http2 is accepted and has no effect: targets are scraped over
+  // HTTP/1.1, which every HTTP/2 server also speaks.
 };
 
 struct Config {

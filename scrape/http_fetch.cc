@@ -3,9 +3,13 @@
 
 #include <zlib.h>
 
+#include <openssl/ssl.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -113,6 +117,94 @@ Status split_address(std::string_view address, const std::string& scheme, Scrape
   return {};
 }
 
+
+int tls_version(const std::string& name) {
+  if (name == "TLS10") return TLS1_VERSION;
+  if (name == "TLS11") return TLS1_1_VERSION;
+  if (name == "TLS13") return TLS1_3_VERSION;
+  return TLS1_2_VERSION;
+}
+
+// The client side of tls_config. Files are read here, when a fetcher first
+// connects to an https target.
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsConfig& c) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, tls_version(c.min_version.empty() ? "TLS12" : c.min_version));
+  if (!c.max_version.empty()) SSL_CTX_set_max_proto_version(native, tls_version(c.max_version));
+  auto failed = [](const std::string& what, const boost::system::error_code& ec) {
+    return make_error(ErrorCode::kInvalidArgument, what + ": " + ec.message());
+  };
+  boost::system::error_code ec;
+  if (!c.ca.empty()) {
+    if (ctx->add_certificate_authority(asio::buffer(c.ca), ec); ec) return failed("unable to use inline CA cert", ec);
+  } else if (!c.ca_file.empty()) {
+    if (ctx->load_verify_file(c.ca_file, ec); ec) return failed("unable to load specified CA cert " + c.ca_file, ec);
+  } else if (ctx->set_default_verify_paths(ec); ec) {
+    return failed("unable to load the system CA certificates", ec);
+  }
+  if (!c.cert.empty()) {
+    if (ctx->use_certificate_chain(asio::buffer(c.cert), ec); ec) return failed("unable to use inline client cert", ec);
+  } else if (!c.cert_file.empty()) {
+    if (ctx->use_certificate_chain_file(c.cert_file, ec); ec) {
+      return failed("unable to use specified client cert (" + c.cert_file + ")", ec);
+    }
+  }
+  if (!c.key.empty()) {
+    if (ctx->use_private_key(asio::buffer(c.key), asio::ssl::context::pem, ec); ec) {
+      return failed("unable to use inline client key", ec);
+    }
+  } else if (!c.key_file.empty()) {
+    if (ctx->use_private_key_file(c.key_file, asio::ssl::context::pem, ec); ec) {
+      return failed("unable to use specified client key (" + c.key_file + ")", ec);
+    }
+  }
+  ctx->set_verify_mode(c.insecure_skip_verify ? asio::ssl::verify_none : asio::ssl::verify_peer);
+  return ctx;
+}
+
+bool is_redirect(http::status s) {
+  using enum http::status;
+  return s == moved_permanently || s == found || s == see_other || s == temporary_redirect ||
+         s == permanent_redirect;
+}
+
+// Go's isDomainOrSubdomain on host:port pairs: where a redirect may take
+// the Authorization header.
+bool same_or_subdomain(const std::string& dest, const std::string& initial) {
+  return dest == initial || (dest.size() > initial.size() && dest.ends_with(initial) &&
+                             dest[dest.size() - initial.size() - 1] == '.');
+}
+
+// The request a Location header points to, resolved against `from` (an
+// absolute URL, //host/path, /path or a path relative to from's directory).
+Result<ScrapeRequest> redirect_request(const ScrapeRequest& from, std::string_view location) {
+  ScrapeRequest to = from;
+  if (location.empty()) return make_error(ErrorCode::kInvalidArgument, "redirect without a Location header");
+  std::string_view rest = location;
+  if (const size_t colon = location.find("://"); colon != std::string_view::npos) {
+    to.scheme = std::string(location.substr(0, colon));
+    for (char& c : to.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (to.scheme != "http" && to.scheme != "https") {
+      return make_error(ErrorCode::kInvalidArgument, "redirect to unsupported scheme \"" + to.scheme + "\"");
+    }
+    rest = location.substr(colon + 1);  // "//host/path"
+  }
+  if (rest.starts_with("//")) {
+    rest.remove_prefix(2);
+    const size_t end = std::min(rest.find_first_of("/?"), rest.size());
+    if (Status s = split_address(rest.substr(0, end), to.scheme, to); !s) return s.take_error();
+    rest.remove_prefix(end);
+    to.target = rest.empty() || rest.front() == '?' ? "/" + std::string(rest) : std::string(rest);
+  } else if (rest.starts_with('/')) {
+    to.target = std::string(rest);
+  } else {
+    const std::string_view path = std::string_view(from.target).substr(0, from.target.find('?'));
+    to.target = std::string(path.substr(0, path.rfind('/') + 1)) + std::string(rest);
+  }
+  return to;
+}
+
 }  // namespace
 
 std::string ScrapeRequest::url() const {
@@ -157,6 +249,8 @@ Result<ScrapeRequest> make_scrape_request(const ScrapeConfig& config, const Labe
   if (Status s = add_auth_header(config, request); !s) return s.take_error();
   request.timeout = config.scrape_timeout;
   request.body_size_limit = config.body_size_limit;
+  request.tls = config.tls;
+  request.follow_redirects = config.follow_redirects;
   return request;
 }
 
@@ -187,42 +281,71 @@ Result<std::string> gunzip(std::string_view compressed, uint64_t limit) {
 }
 
 struct ScrapeFetcher::Impl : std::enable_shared_from_this<Impl> {
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using Response = http::response<http::string_body>;
+
   // Beast sizes each read by the buffer's free capacity (at least 512
   // bytes); a 64 KiB buffer turns a 1 MB body into ~16 reads, not ~1000
   // (each a recvmsg, an epoll_wait and a timer update).
-  explicit Impl(asio::io_context& io) : stream(io) { buffer.reserve(kReadBufferBytes); }
+  explicit Impl(asio::io_context& io) : plain(io) { buffer.reserve(kReadBufferBytes); }
 
   static constexpr size_t kReadBufferBytes = 64 * 1024;
 
-  beast::tcp_stream stream;
+  beast::tcp_stream plain;             // the connection, when http
+  std::unique_ptr<TlsStream> tls;      // the connection, when https
+  std::shared_ptr<asio::ssl::context> tls_context;
+  TlsConfig tls_context_config;        // what tls_context was made from
   beast::flat_buffer buffer;
   bool connected = false;
-  std::string connected_to;  // host:port of the open connection
+  std::string connected_to;  // scheme://host:port of the open connection
+  std::chrono::steady_clock::time_point deadline;
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : plain; }
 
   void close() {
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp().close();
+    tls.reset();
     connected = false;
     buffer.clear();
   }
 
-  // One exchange on the current connection (opening one when needed).
-  asio::awaitable<Result<http::response<http::string_body>>> exchange(const ScrapeRequest& request,
-                                                                      bool* reused) {
+  // Opens a connection for the request: TCP, then for https the handshake,
+  // verifying the certificate against server_name or the host.
+  asio::awaitable<Status> connect(const ScrapeRequest& request) {
     boost::system::error_code ec;
-    const std::string endpoint = request.host + ":" + request.port;
-    *reused = connected && connected_to == endpoint;
-    if (!*reused) {
-      if (connected) close();
-      tcp::resolver resolver(stream.get_executor());
-      const auto results =
-          co_await resolver.async_resolve(request.host, request.port, asio::redirect_error(asio::use_awaitable, ec));
-      if (!ec) co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return make_error(ErrorCode::kUnavailable, ec.message());
-      connected = true;
-      connected_to = endpoint;
+    if (request.scheme == "https") {
+      if (!tls_context || !(tls_context_config == request.tls)) {
+        auto ctx = make_tls_context(request.tls);
+        if (!ctx) co_return ctx.take_error();
+        tls_context = *std::move(ctx);
+        tls_context_config = request.tls;
+      }
+      tls = std::make_unique<TlsStream>(plain.get_executor(), *tls_context);
     }
+    tcp().expires_at(deadline);
+    tcp::resolver resolver(plain.get_executor());
+    const auto results =
+        co_await resolver.async_resolve(request.host, request.port, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_await tcp().async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return make_error(ErrorCode::kUnavailable, ec.message());
+    if (tls) {
+      const std::string& name = request.tls.server_name.empty() ? request.host : request.tls.server_name;
+      boost::system::error_code not_ip;
+      (void)asio::ip::make_address(name, not_ip);
+      // SNI takes host names only.
+      if (not_ip) SSL_set_tlsext_host_name(tls->native_handle(), name.c_str());
+      if (!request.tls.insecure_skip_verify) tls->set_verify_callback(asio::ssl::host_name_verification(name));
+      co_await tls->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return make_error(ErrorCode::kUnavailable, "TLS handshake: " + ec.message());
+    }
+    co_return Status();
+  }
+
+  template <typename Stream>
+  asio::awaitable<Result<Response>> send(Stream& stream, const ScrapeRequest& request) {
+    boost::system::error_code ec;
     http::request<http::empty_body> req{http::verb::get, request.target, 11};
     req.set(http::field::host, request.host + ":" + request.port);
     for (const auto& [name, value] : request.headers) req.set(name, value);
@@ -244,37 +367,67 @@ struct ScrapeFetcher::Impl : std::enable_shared_from_this<Impl> {
     co_return parser.release();
   }
 
+  // One exchange on the current connection (opening one when needed).
+  asio::awaitable<Result<Response>> exchange(const ScrapeRequest& request, bool* reused) {
+    const std::string endpoint = request.scheme + "://" + request.host + ":" + request.port;
+    *reused = connected && connected_to == endpoint;
+    if (!*reused) {
+      if (connected) close();
+      if (Status s = co_await connect(request); !s) {
+        close();
+        co_return s.take_error();
+      }
+      connected = true;
+      connected_to = endpoint;
+    }
+    if (tls) co_return co_await send(*tls, request);
+    co_return co_await send(plain, request);
+  }
+
+  // The exchange, retried once when a kept-alive connection turns out to
+  // have been closed by the target meanwhile (not the target's fault).
+  asio::awaitable<Result<Response>> exchange_with_retry(const ScrapeRequest& request) {
+    tcp().expires_at(deadline);
+    bool reused = false;
+    auto response = co_await exchange(request, &reused);
+    if (!response && reused && std::chrono::steady_clock::now() < deadline) {
+      close();
+      response = co_await exchange(request, &reused);
+    }
+    co_return response;
+  }
+
   static asio::awaitable<void> run(std::shared_ptr<Impl> self, ScrapeRequest request, Callback done) {
     auto fail = [&](Error e) {
       self->close();
       e.message = "Get \"" + request.url() + "\": " + e.message;
       done(std::move(e));
     };
-    if (request.scheme != "http") {
-      done(make_error(ErrorCode::kInvalidArgument, "Get \"" + request.url() + "\": scheme \"" + request.scheme +
-                                                       "\" is not supported by this build"));
-      co_return;
-    }
-    // One deadline for the whole exchange, as scrape_timeout is in Prometheus.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeout);
-    self->stream.expires_at(deadline);
-    bool reused = false;
-    auto response = co_await self->exchange(request, &reused);
-    // A kept-alive connection the target closed meanwhile fails at once;
-    // that is not the target's fault, so retry once on a fresh connection.
-    if (!response && reused && std::chrono::steady_clock::now() < deadline) {
-      self->close();
-      response = co_await self->exchange(request, &reused);
-    }
-    if (!response) {
-      Error e = response.take_error();
-      if (std::chrono::steady_clock::now() >= deadline) {
-        e = make_error(ErrorCode::kTimeout, "context deadline exceeded");
+    // One deadline for the whole exchange, redirects included, as
+    // scrape_timeout is in Prometheus.
+    self->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeout);
+    const std::string initial_host = request.host + ":" + request.port;
+    Result<Response> response = make_error(ErrorCode::kInternal, "no response");
+    for (int redirects = 0;; ++redirects) {
+      response = co_await self->exchange_with_retry(request);
+      if (!response) {
+        Error e = response.take_error();
+        if (std::chrono::steady_clock::now() >= self->deadline) {
+          e = make_error(ErrorCode::kTimeout, "context deadline exceeded");
+        }
+        co_return fail(std::move(e));
       }
-      co_return fail(std::move(e));
+      if (!response->keep_alive()) self->close();
+      if (!request.follow_redirects || !is_redirect(response->result())) break;
+      if (redirects == 10) co_return fail(make_error(ErrorCode::kUnavailable, "stopped after 10 redirects"));
+      auto next = redirect_request(request, (*response)[http::field::location]);
+      if (!next) co_return fail(next.take_error());
+      if (!same_or_subdomain(next->host + ":" + next->port, initial_host)) {
+        std::erase_if(next->headers, [](const auto& h) { return beast::iequals(h.first, "Authorization"); });
+      }
+      request = *std::move(next);
     }
-    self->stream.expires_never();
-    if (!response->keep_alive()) self->close();
+    self->tcp().expires_never();
 
     if (response->result() != http::status::ok) {
       co_return fail(make_error(ErrorCode::kUnavailable, "server returned HTTP status " +
@@ -300,7 +453,7 @@ ScrapeFetcher::ScrapeFetcher(asio::io_context& io) : impl_(std::make_shared<Impl
 ScrapeFetcher::~ScrapeFetcher() { impl_->close(); }
 
 void ScrapeFetcher::fetch(ScrapeRequest request, Callback done) {
-  asio::co_spawn(impl_->stream.get_executor(), Impl::run(impl_, std::move(request), std::move(done)), asio::detached);
+  asio::co_spawn(impl_->plain.get_executor(), Impl::run(impl_, std::move(request), std::move(done)), asio::detached);
 }
 
 }  // namespace cogwatch::scrape

@@ -1,8 +1,9 @@
 // The HTTP side of a scrape: turning a target into a request the way
 // Prometheus builds it (URL from __scheme__/__address__/__metrics_path__/
 // __param_*, Accept, Accept-Encoding: gzip, auth headers, the timeout
-// header), and a fetcher that sends it over a kept-alive connection and
-// hands back the decompressed body.
+// header), and a fetcher that sends it over a kept-alive connection, plain
+// or TLS, follows redirects as Go's HTTP client does, and hands back the
+// decompressed body.
 //
 //   auto request = make_scrape_request(config, target_labels);
 //   ScrapeFetcher fetcher(io);  // one per target
@@ -44,6 +45,8 @@ struct ScrapeRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   Duration timeout = 10 * kSecond;
   uint64_t body_size_limit = 0;  // decompressed bytes; 0: none
+  TlsConfig tls;                 // for https
+  bool follow_redirects = true;
 
   std::string url() const;  // for errors and target status
 };
@@ -62,8 +65,15 @@ struct ScrapeResponse {
 // One target's connection. Errors passed to the callback name the URL:
 //   kTimeout — the whole exchange took longer than the timeout;
 //   kResourceExhausted — body larger than body_size_limit;
-//   kUnavailable — connect/read failures, HTTP status other than 200;
-//   kInvalidArgument — a gzip body that does not inflate, https (not built).
+//   kUnavailable — connect/read/TLS handshake failures (a certificate that
+//     does not verify), HTTP status other than 200 (a redirect too, when
+//     not followed), "stopped after 10 redirects";
+//   kInvalidArgument — a gzip body that does not inflate, unusable TLS
+//     files, a redirect to a bad Location.
+//
+// Redirects (301, 302, 303, 307, 308) are followed within the same
+// deadline, up to 10; the Authorization header goes along only to the same
+// host:port or its subdomains, as Go's client does.
 class ScrapeFetcher {
  public:
   using Callback = std::function<void(Result<ScrapeResponse>)>;

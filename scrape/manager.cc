@@ -43,6 +43,23 @@ Result<std::vector<Labels>> discover(const ScrapeConfig& config, const std::stri
   return discovered;
 }
 
+// Secret and certificate files named relative to the config file, as
+// Prometheus resolves them (its SetDirectory); file_sd globs are resolved
+// by read_file_sd.
+void resolve_paths(Config& config, const std::string& dir) {
+  if (dir.empty()) return;
+  auto resolve = [&](std::string& path) {
+    if (!path.empty() && path.front() != '/') path = dir + "/" + path;
+  };
+  for (ScrapeConfig& sc : config.scrape_configs) {
+    if (sc.basic_auth) resolve(sc.basic_auth->password_file);
+    if (sc.authorization) resolve(sc.authorization->credentials_file);
+    resolve(sc.tls.ca_file);
+    resolve(sc.tls.cert_file);
+    resolve(sc.tls.key_file);
+  }
+}
+
 }  // namespace
 
 Duration scrape_offset(uint64_t target_hash, Duration interval, Timestamp now) {
@@ -214,7 +231,9 @@ ScrapeManager::~ScrapeManager() {
 }
 
 Status ScrapeManager::apply(const Config& config, const std::string& config_dir) {
-  Config previous = std::exchange(impl_->config, config);
+  Config resolved = config;
+  resolve_paths(resolved, config_dir);
+  Config previous = std::exchange(impl_->config, std::move(resolved));
   std::string previous_dir = std::exchange(impl_->config_dir, config_dir);
   if (Status s = impl_->sync(/*restart_all=*/true); !s) {
     impl_->config = std::move(previous);

@@ -12,7 +12,10 @@
 // series marked stale; new ones start; the others are restarted with the
 // new settings (their next scrape continues their series, but the scrape
 // cache and the "series vanished" memory start over). file_sd files are
-// re-read every file_sd_poll and on apply().
+// re-read every file_sd_poll and on apply(). Relative paths in the config
+// (file_sd files, password/credentials files, tls_config files) are taken
+// relative to config_dir, as Prometheus takes them relative to its config
+// file.
 //
 // Thread-safety: everything runs on the io_context's thread; apply(),
 // targets() and stop() must be called there too.

@@ -89,6 +89,16 @@ TEST(Config, ErrorsPointAtTheirPlace) {
        "p.yml:3:22: invalid size \"10 MB\": unknown unit \" MB\""},
       {"scrape_configs: [\n", "p.yml:2:1: end of sequence flow not found"},
       {"foo: 1\n", "p.yml:1:1: unknown field \"foo\" in the configuration"},
+      {"scrape_configs:\n  - job_name: a\n    tls_config: {ca_fil: x}\n",
+       "p.yml:3:18: unknown field \"ca_fil\" in tls_config"},
+      {"scrape_configs:\n  - job_name: a\n    tls_config: {cert_file: c.pem}\n",
+       "p.yml:3:17: exactly one of key or key_file must be configured when a client certificate is configured"},
+      {"scrape_configs:\n  - job_name: a\n    tls_config: {ca: x, ca_file: y}\n",
+       "p.yml:3:17: at most one of ca and ca_file must be configured"},
+      {"scrape_configs:\n  - job_name: a\n    tls_config: {min_version: TLS14}\n",
+       "p.yml:3:31: unknown TLS version: TLS14"},
+      {"scrape_configs:\n  - job_name: a\n    follow_redirects: sometimes\n",
+       "p.yml:3:23: follow_redirects must be true or false"},
   };
   for (const auto& c : cases) {
     auto r = parse_config(c.yml, "p.yml");
@@ -96,6 +106,35 @@ TEST(Config, ErrorsPointAtTheirPlace) {
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(r.error().message, c.error) << c.yml;
   }
+}
+
+TEST(Config, TlsAndRedirects) {
+  auto c = parse_config(
+      "scrape_configs:\n"
+      "  - job_name: secure\n"
+      "    scheme: https\n"
+      "    follow_redirects: false\n"
+      "    enable_http2: false\n"
+      "    tls_config:\n"
+      "      ca_file: ca.pem\n"
+      "      cert_file: client.pem\n"
+      "      key_file: client.key\n"
+      "      server_name: cog.internal\n"
+      "      insecure_skip_verify: true\n"
+      "      min_version: TLS13\n"
+      "  - job_name: plain\n",
+      "p.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const ScrapeConfig& secure = c->scrape_configs[0];
+  EXPECT_FALSE(secure.follow_redirects);
+  EXPECT_EQ(secure.tls, (TlsConfig{.ca_file = "ca.pem",
+                                   .cert_file = "client.pem",
+                                   .key_file = "client.key",
+                                   .server_name = "cog.internal",
+                                   .insecure_skip_verify = true,
+                                   .min_version = "TLS13"}));
+  EXPECT_TRUE(c->scrape_configs[1].follow_redirects);
+  EXPECT_EQ(c->scrape_configs[1].tls, TlsConfig{});
 }
 
 TEST(Config, EmptyFileIsTheDefaultConfig) {

@@ -11,10 +11,14 @@
 
 #include <cstdio>
 #include <fstream>
+#include <mutex>
+#include <utility>
 #include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "tests/scrape/fetch_until_done.h"
 
 #include "server/http_server.h"
 
@@ -141,15 +145,8 @@ class FetchTest : public ::testing::Test {
     c.body_size_limit = body_size_limit;
     return *make_scrape_request(c, Labels({{"__address__", "127.0.0.1:" + std::to_string(port_)}}));
   }
-  // Runs one fetch to completion (bounded: the request's own timeout ends it).
   Result<ScrapeResponse> fetch(ScrapeFetcher& fetcher, ScrapeRequest r) {
-    std::optional<Result<ScrapeResponse>> out;
-    fetcher.fetch(std::move(r), [&](Result<ScrapeResponse> got) { out.emplace(std::move(got)); });
-    io_.restart();
-    while (!out && io_.run_one_for(std::chrono::seconds(10)) > 0) {
-    }
-    if (!out) return make_error(ErrorCode::kInternal, "fetch never completed");
-    return *std::move(out);
+    return fetch_until_done(io_, fetcher, std::move(r));
   }
 
   asio::io_context io_;
@@ -309,6 +306,69 @@ TEST_F(FetchTest, ConnectionClosedByTheTargetIsReopened) {
     poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
   }
   raw.join();
+}
+
+
+// Redirects as Go's client follows them for Prometheus: absolute, rooted
+// and relative Locations; Authorization only to the same host:port; at
+// most 10; with follow_redirects: false the 3xx fails the scrape.
+TEST_F(FetchTest, RedirectsAreFollowed) {
+  std::vector<std::pair<std::string, std::string>> seen;  // target, Authorization
+  std::mutex mu;
+  start([&](const server::HttpRequest& r) {
+    {
+      std::lock_guard lock(mu);
+      seen.emplace_back(r.target, std::string(r.header("authorization")));
+    }
+    server::HttpResponse res{.status = 302};
+    if (r.target == "/metrics") {
+      res.headers.emplace_back("Location", "/a/moved?x=1");
+    } else if (r.target == "/a/moved?x=1") {
+      res.headers.emplace_back("Location", "final");  // relative: /a/final
+    } else if (r.target == "/a/final") {
+      res = {.body = "moved 1\n"};
+    } else if (r.target == "/elsewhere") {
+      res.headers.emplace_back("Location", "http://localhost:" + std::to_string(port_) + "/a/final");
+    } else {
+      res.headers.emplace_back("Location", "/loop");
+    }
+    return res;
+  });
+  auto with_auth = [&](std::string target) {
+    ScrapeRequest r = request(2 * kSecond);
+    r.target = std::move(target);
+    r.headers.emplace_back("Authorization", "Bearer t");
+    return r;
+  };
+  auto targets = [&] {
+    std::lock_guard lock(mu);
+    return std::exchange(seen, {});
+  };
+  ScrapeFetcher fetcher(io_);
+  auto got = fetch(fetcher, with_auth("/metrics"));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->body, "moved 1\n");
+  EXPECT_EQ(targets(), (std::vector<std::pair<std::string, std::string>>{
+                           {"/metrics", "Bearer t"}, {"/a/moved?x=1", "Bearer t"}, {"/a/final", "Bearer t"}}));
+
+  // Another host:port (localhost is not 127.0.0.1 to Go either): no token.
+  got = fetch(fetcher, with_auth("/elsewhere"));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(targets(), (std::vector<std::pair<std::string, std::string>>{{"/elsewhere", "Bearer t"},
+                                                                         {"/a/final", ""}}));
+
+  got = fetch(fetcher, with_auth("/loop"));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().message,
+            "Get \"http://127.0.0.1:" + std::to_string(port_) + "/loop\": stopped after 10 redirects");
+  EXPECT_EQ(targets().size(), 11u);
+
+  ScrapeRequest unfollowed = with_auth("/metrics");
+  unfollowed.follow_redirects = false;
+  got = fetch(fetcher, unfollowed);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().message, "Get \"http://127.0.0.1:" + std::to_string(port_) +
+                                     "/metrics\": server returned HTTP status 302 Found");
 }
 
 }  // namespace

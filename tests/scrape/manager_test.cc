@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 
@@ -204,6 +205,28 @@ TEST_F(ManagerTest, FileSdChangesArePickedUpAndBadFilesKeepTheTargets) {
     return t.size() == 1 && t[0].labels.get("team") == "vision";
   }));
   std::remove(file.c_str());
+}
+
+
+// Secret files are named relative to the config file's directory, as in
+// Prometheus, not to the working directory.
+TEST_F(ManagerTest, SecretFilesAreRelativeToTheConfigDirectory) {
+  const std::string dir = testing::TempDir() + "/cogwatch_manager_secrets";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/token") << "s3cret\n";
+  std::string seen;
+  handler_ = [&](const server::HttpRequest& r) {
+    seen = std::string(r.header("authorization"));
+    return server::HttpResponse{.body = "a 1\n"};
+  };
+  Config c = config();
+  c.scrape_configs[0].authorization = Authorization{.credentials_file = "token"};
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(c, dir).ok());
+  ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));
+  EXPECT_EQ(values("up").back(), 1);
+  EXPECT_EQ(seen, "Bearer s3cret");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

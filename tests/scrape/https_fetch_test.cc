@@ -1,0 +1,220 @@
+// Scraping https targets: certificates verified against ca_file or inline
+// PEM, server_name, insecure_skip_verify, client certificates, and the TLS
+// connection kept alive. The certificates are made by the test (OpenSSL),
+// the server runs on 127.0.0.1 for a bounded time.
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <gtest/gtest.h>
+
+#include "tests/scrape/fetch_until_done.h"
+
+#include "scrape/http_fetch.h"
+
+namespace cogwatch::scrape {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+struct KeyPair {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// A self-signed certificate for localhost and 127.0.0.1 (CA:TRUE, so it can
+// be its own trust anchor), with a fresh P-256 key.
+KeyPair make_self_signed() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  const std::pair<int, const char*> extensions[] = {{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
+                                                    {NID_basic_constraints, "critical,CA:TRUE"}};
+  for (const auto& [nid, value] : extensions) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(x, key, EVP_sha256());
+  auto to_pem = [](auto write) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    write(bio);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<size_t>(size));
+    BIO_free(bio);
+    return out;
+  };
+  KeyPair out{to_pem([&](BIO* b) { PEM_write_bio_X509(b, x); }),
+              to_pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); })};
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+std::string write_temp(const std::string& name, const std::string& content) {
+  const std::string path = testing::TempDir() + "/cogwatch_https_" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+class HttpsFetchTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pair_ = new KeyPair(make_self_signed()); }
+  static void TearDownTestSuite() { delete pair_; }
+
+  // Serves "tls_up 1" over TLS with the test certificate, on its own thread
+  // for at most 15 s; with `require_client_cert`, only to clients presenting
+  // a certificate the test certificate signed (itself).
+  void start(bool require_client_cert = false) {
+    server_ctx_.use_certificate_chain(asio::buffer(pair_->cert_pem));
+    server_ctx_.use_private_key(asio::buffer(pair_->key_pem), ssl::context::pem);
+    if (require_client_cert) {
+      server_ctx_.add_certificate_authority(asio::buffer(pair_->cert_pem));
+      server_ctx_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    }
+    acceptor_.emplace(server_io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port_ = acceptor_->local_endpoint().port();
+    asio::co_spawn(server_io_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { server_io_.run_for(std::chrono::seconds(15)); });
+  }
+  void TearDown() override {
+    server_io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  asio::awaitable<void> accept_loop() {
+    while (true) {
+      auto [ec, socket] = co_await acceptor_->async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      ++connections_;
+      asio::co_spawn(server_io_, session(std::move(socket)), asio::detached);
+    }
+  }
+  asio::awaitable<void> session(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), server_ctx_);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    if (hec) co_return;
+    beast::flat_buffer buffer;
+    while (true) {
+      http::request<http::string_body> req;
+      auto [rec, n] = co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
+      if (rec) co_return;
+      http::response<http::string_body> res{http::status::ok, 11};
+      res.set(http::field::content_type, "text/plain; version=0.0.4");
+      res.body() = "tls_up 1\n";
+      res.keep_alive(true);
+      res.prepare_payload();
+      auto [wec, m] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      if (wec) co_return;
+    }
+  }
+
+  ScrapeRequest request(const TlsConfig& tls, const std::string& host = "127.0.0.1") {
+    ScrapeConfig c;
+    c.job_name = "secure";
+    c.scheme = "https";
+    c.scrape_interval = 15 * kSecond;
+    c.scrape_timeout = 5 * kSecond;
+    c.tls = tls;
+    return *make_scrape_request(c, Labels({{"__address__", host + ":" + std::to_string(port_)}}));
+  }
+  Result<ScrapeResponse> fetch(ScrapeFetcher& fetcher, ScrapeRequest r) {
+    return fetch_until_done(io_, fetcher, std::move(r));
+  }
+
+  static KeyPair* pair_;
+  asio::io_context io_;
+  asio::io_context server_io_;
+  ssl::context server_ctx_{ssl::context::tls_server};
+  std::optional<tcp::acceptor> acceptor_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::atomic<int> connections_ = 0;
+};
+
+KeyPair* HttpsFetchTest::pair_ = nullptr;
+
+TEST_F(HttpsFetchTest, VerifiedWithCaFileAndKeptAlive) {
+  start();
+  const std::string ca = write_temp("ca.pem", pair_->cert_pem);
+  ScrapeFetcher fetcher(io_);
+  for (int i = 0; i < 3; ++i) {
+    auto got = fetch(fetcher, request({.ca_file = ca}));
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->body, "tls_up 1\n");
+  }
+  EXPECT_EQ(connections_, 1);
+  // The certificate names localhost too: by name, and with server_name.
+  ScrapeFetcher by_name(io_);
+  auto named = fetch(by_name, request({.ca = pair_->cert_pem}, "localhost"));
+  EXPECT_TRUE(named.ok()) << named.error().message;
+  ScrapeFetcher with_server_name(io_);
+  auto sni = fetch(with_server_name, request({.ca_file = ca, .server_name = "localhost"}));
+  EXPECT_TRUE(sni.ok()) << sni.error().message;
+}
+
+TEST_F(HttpsFetchTest, CertificatesThatDoNotVerifyFailTheScrape) {
+  start();
+  ScrapeFetcher system_cas(io_);
+  auto unknown = fetch(system_cas, request({}));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(unknown.error().message.find("certificate verify failed"), std::string::npos) << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("Get \"https://127.0.0.1:"), std::string::npos) << unknown.error().message;
+
+  ScrapeFetcher wrong_name(io_);
+  auto mismatch = fetch(wrong_name, request({.ca = pair_->cert_pem, .server_name = "cog.example"}));
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.error().message.find("certificate verify failed"), std::string::npos) << mismatch.error().message;
+
+  ScrapeFetcher insecure(io_);
+  auto skipped = fetch(insecure, request({.insecure_skip_verify = true}));
+  EXPECT_TRUE(skipped.ok()) << skipped.error().message;
+
+  ScrapeFetcher missing(io_);
+  auto no_file = fetch(missing, request({.ca_file = "/nonexistent/ca.pem"}));
+  ASSERT_FALSE(no_file.ok());
+  EXPECT_EQ(no_file.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(no_file.error().message.find("unable to load specified CA cert /nonexistent/ca.pem"), std::string::npos)
+      << no_file.error().message;
+}
+
+TEST_F(HttpsFetchTest, ClientCertificate) {
+  start(/*require_client_cert=*/true);
+  ScrapeFetcher anonymous(io_);
+  EXPECT_FALSE(fetch(anonymous, request({.ca = pair_->cert_pem})).ok());
+  const std::string cert = write_temp("client.pem", pair_->cert_pem);
+  const std::string key = write_temp("client.key", pair_->key_pem);
+  ScrapeFetcher identified(io_);
+  auto got = fetch(identified, request({.ca = pair_->cert_pem, .cert_file = cert, .key_file = key}));
+  EXPECT_TRUE(got.ok()) << got.error().message;
+}
+
+}  // namespace
+}  // namespace cogwatch::scrape
