@@ -12,7 +12,18 @@
 
 namespace cogwatch::cli {
 
+namespace {
+Timestamp now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.once) {
+    out << CogSimulator(options.sim).body(now_ms());
+    return 0;
+  }
   const size_t colon = options.listen.rfind(':');
   int port = -1;
   if (colon != std::string::npos) {
@@ -34,10 +45,8 @@ int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostr
         if (req.target != "/metrics" && !req.target.starts_with("/metrics?")) {
           return server::HttpResponse{.status = 404, .body = "not found; try /metrics\n"};
         }
-        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-        return server::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = sim.body(now)};
+        return server::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
+                                    .body = sim.body(now_ms())};
       });
   if (!server) {
     err << "cogwatch cog-sim: " << server.error().message << "\n";

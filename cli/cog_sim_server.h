@@ -15,6 +15,7 @@ struct CogSimServerOptions {
   std::string listen = "127.0.0.1:5000";  // host:port; port 0 picks a free one
   CogSimOptions sim;
   Duration duration = 0;  // 0: until a signal
+  bool once = false;      // print one /metrics body to `out` and return, no server
 };
 
 // Returns the exit code. Prints the address it serves on to out.

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   sim->add_option("--listen", cog_sim.listen, "host:port to serve on (port 0: any free port)")->capture_default_str();
   sim->add_option("--scenario", scenario, "normal, errors, cpu, drift or throughput")->capture_default_str();
   sim->add_option("--series", cog_sim.sim.extra_series, "Extra padding series for load tests")->check(CLI::Range(0, 10'000'000));
+  sim->add_flag("--once", cog_sim.once, "Print one /metrics body to stdout and exit (e.g. | promtool check metrics)");
   sim->add_option("--duration", sim_duration, "Stop after this long (e.g. 30s); 0 runs until interrupted")
       ->capture_default_str();
 

@@ -14,6 +14,8 @@ packages=(
   libxxhash-dev libspdlog-dev libfmt-dev libssl-dev
   # tests and benchmarks; clang and its runtime for the libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  # real peers: promtool checks cog-sim's bodies and runs rule tests side by side
+  prometheus
 )
 
 missing=()
@@ -33,4 +35,12 @@ if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
 echo "setup-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
+# Packages with a daemon (prometheus) must not start it: tests start their
+# own peers on 127.0.0.1. policy-rc.d 101 = "do not start services".
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod +x "$policy"
+  trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
