@@ -1,0 +1,190 @@
+#include "rules/rule.h"
+
+#include <algorithm>
+#include <set>
+#include <variant>
+
+namespace cogwatch::rules {
+namespace {
+
+// Group labels first, the rule's own win (Prometheus 3).
+Labels merged_labels(const Labels& group_labels, const Labels& rule_labels) {
+  LabelsBuilder b(group_labels);
+  for (const Label l : rule_labels) b.set(l.name, l.value);
+  return b.build();
+}
+
+Error duplicate_labelset(const char* after) {
+  return make_error(ErrorCode::kInvalidArgument,
+                    std::string("vector contains metrics with the same labelset after applying ") + after);
+}
+
+}  // namespace
+
+std::string_view health_name(RuleHealth h) {
+  switch (h) {
+    case RuleHealth::kOk: return "ok";
+    case RuleHealth::kBad: return "err";
+    case RuleHealth::kUnknown: break;
+  }
+  return "unknown";
+}
+
+std::string_view state_name(AlertState s) {
+  switch (s) {
+    case AlertState::kPending: return "pending";
+    case AlertState::kFiring: return "firing";
+    case AlertState::kInactive: break;
+  }
+  return "inactive";
+}
+
+Result<eval::Vector> query_vector(const eval::Engine& engine, const parser::Expr& expr, Timestamp t) {
+  auto value = engine.instant(expr, t);
+  if (!value) return value.take_error();
+  if (auto* v = std::get_if<eval::Vector>(&*value)) return std::move(*v);
+  if (auto* s = std::get_if<eval::Scalar>(&*value)) return eval::Vector{eval::Sample{Labels(), s->t, s->v}};
+  return make_error(ErrorCode::kInvalidArgument, "rule result is not a vector or scalar");
+}
+
+RecordingRule::RecordingRule(const RuleSpec& spec, const Labels& group_labels)
+    : name_(spec.name),
+      expr_text_(spec.expr_text),
+      expr_(spec.expr),
+      labels_(merged_labels(group_labels, spec.labels)) {}
+
+Result<eval::Vector> RecordingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
+                                         uint64_t limit) const {
+  auto result = query_vector(engine, *expr_, ts - query_offset);
+  if (!result) return result.take_error();
+  eval::Vector& v = *result;
+  std::set<Labels> seen;
+  for (eval::Sample& s : v) {
+    LabelsBuilder b(s.labels);
+    b.set(kMetricNameLabel, name_);
+    for (const Label l : labels_) b.set(l.name, l.value);
+    s.labels = b.build();
+    if (!seen.insert(s.labels).second) return duplicate_labelset("rule labels");
+  }
+  if (limit > 0 && v.size() > limit) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "exceeded limit of " + std::to_string(limit) + " with " + std::to_string(v.size()) + " series");
+  }
+  return result;
+}
+
+AlertingRule::AlertingRule(const RuleSpec& spec, const Labels& group_labels, TemplateExpander expander)
+    : name_(spec.name),
+      expr_text_(spec.expr_text),
+      expr_(spec.expr),
+      for_(spec.for_duration),
+      keep_firing_for_(spec.keep_firing_for),
+      labels_(merged_labels(group_labels, spec.labels)),
+      annotations_(spec.annotations),
+      expander_(std::move(expander)) {}
+
+Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
+                                        uint64_t limit, const AlertContext& context) {
+  auto result = query_vector(engine, *expr_, ts - query_offset);
+  if (!result) return result.take_error();
+
+  // The alerts the result asks for, by their final labels.
+  std::map<Labels, Alert> current;
+  const std::string template_name = "__alert_" + name_;
+  for (const eval::Sample& s : *result) {
+    const TemplateData data{s.labels, s.v, context.external_labels, context.external_url};
+    auto expand = [&](std::string_view text) { return expander_(template_name, text, data, ts); };
+    LabelsBuilder lb(s.labels);
+    lb.del(kMetricNameLabel);
+    for (const Label l : labels_) lb.set(l.name, expand(l.value));
+    lb.set(kAlertNameLabel, name_);
+    LabelsBuilder ab;
+    for (const Label a : annotations_) ab.set(a.name, expand(a.value));
+    Alert alert;
+    alert.labels = lb.build();
+    alert.annotations = ab.build();
+    alert.active_at = ts;
+    alert.state = AlertState::kPending;
+    alert.value = s.v;
+    if (!current.emplace(alert.labels, alert).second) return duplicate_labelset("alert labels");
+  }
+
+  // Alerts already active keep their state and active_at; a resolved one
+  // starts over.
+  for (auto& [labels, alert] : current) {
+    auto it = active_.find(labels);
+    if (it != active_.end() && it->second.state != AlertState::kInactive) {
+      it->second.value = alert.value;
+      it->second.annotations = std::move(alert.annotations);
+      continue;
+    }
+    active_.insert_or_assign(labels, std::move(alert));
+  }
+
+  eval::Vector out;
+  const Timestamp sample_time = ts - query_offset;
+  size_t active_count = 0;
+  for (auto it = active_.begin(); it != active_.end();) {
+    Alert& a = it->second;
+    if (!current.contains(it->first)) {
+      bool keep_firing = false;
+      if (a.state == AlertState::kFiring && keep_firing_for_ > 0) {
+        if (!a.keep_firing_since) a.keep_firing_since = ts;
+        keep_firing = ts - *a.keep_firing_since < keep_firing_for_;
+      }
+      // Pending alerts go at once; resolved ones after the retention.
+      const bool drop =
+          a.state == AlertState::kPending || (a.resolved_at && ts - *a.resolved_at > kResolvedRetention);
+      if (a.state != AlertState::kInactive && !keep_firing) {
+        a.state = AlertState::kInactive;
+        a.resolved_at = ts;
+      }
+      if (drop) {
+        it = active_.erase(it);
+        continue;
+      }
+      if (!keep_firing) {
+        ++it;
+        continue;
+      }
+    } else {
+      a.keep_firing_since.reset();
+    }
+    ++active_count;
+    if (a.state == AlertState::kPending && ts - a.active_at >= for_) {
+      a.state = AlertState::kFiring;
+      a.fired_at = ts;
+    }
+    out.push_back({LabelsBuilder(a.labels)
+                       .set(kMetricNameLabel, kAlertMetricName)
+                       .set(kAlertStateLabel, state_name(a.state))
+                       .build(),
+                   sample_time, 1});
+    out.push_back({LabelsBuilder(a.labels).set(kMetricNameLabel, kAlertForStateMetricName).build(), sample_time,
+                   static_cast<double>(a.active_at / 1000)});
+    ++it;
+  }
+  if (limit > 0 && active_count > limit) {
+    active_.clear();
+    return make_error(ErrorCode::kResourceExhausted, "exceeded limit of " + std::to_string(limit) + " with " +
+                                                         std::to_string(active_count) + " alerts");
+  }
+  return out;
+}
+
+std::vector<Alert> AlertingRule::alerts_to_send(Timestamp ts, Duration resend_delay, Duration interval) {
+  std::vector<Alert> out;
+  for (auto& [labels, a] : active_) {
+    if (a.state == AlertState::kPending) continue;
+    const bool resolved_since_sent = a.resolved_at && (!a.last_sent_at || *a.resolved_at > *a.last_sent_at);
+    const bool due = !a.last_sent_at || *a.last_sent_at + resend_delay < ts;
+    if (!resolved_since_sent && !due) continue;
+    a.last_sent_at = ts;
+    // Valid through two missed evaluations or sends.
+    a.valid_until = ts + 4 * std::max(resend_delay, interval);
+    out.push_back(a);
+  }
+  return out;
+}
+
+}  // namespace cogwatch::rules

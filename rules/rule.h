@@ -1,0 +1,176 @@
+// Recording and alerting rules: one evaluation at a time, exactly as
+// Prometheus's rules/recording.go and rules/alerting.go evaluate them.
+//
+//   RecordingRule r(spec, group_labels);
+//   Result<eval::Vector> out = r.eval(engine, ts, query_offset, limit);
+//   // out: the expression's samples renamed to spec.name, with the rule's
+//   // labels; the caller (Group) stores them.
+//
+//   AlertingRule a(spec, group_labels, expander);
+//   Result<eval::Vector> series = a.eval(engine, ts, query_offset, limit, ctx);
+//   // series: ALERTS and ALERTS_FOR_STATE samples for pending and firing
+//   // alerts; a.active_alerts() the state machine's alerts.
+//
+// The alert state machine (per label set of the expression's result):
+//   - a new result series becomes a pending alert, active since ts;
+//   - pending turns firing once ts - active_at >= for (at once with for 0);
+//   - a series gone from the result: pending alerts are dropped; firing
+//     ones turn inactive (resolved at ts) unless keep_firing_for keeps them
+//     firing until that long after they first went missing;
+//   - resolved alerts are kept 15 minutes (for notifications) and then
+//     dropped; a resolved alert whose series comes back starts again as a
+//     new pending alert;
+//   - value and annotations follow the latest evaluation; active_at does
+//     not move while the alert stays active.
+// More than `limit` pending+firing alerts (limit > 0) clears every alert
+// and fails the evaluation, as Prometheus does.
+//
+// Thread-safety: a rule is evaluated by one thread at a time (its group's);
+// health()/active_alerts() are meant for that thread too — callers that
+// serve them elsewhere copy them under the group's lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eval/engine.h"
+#include "eval/value.h"
+#include "model/error.h"
+#include "model/labels.h"
+#include "model/time.h"
+#include "rules/rule_file.h"
+
+namespace cogwatch::rules {
+
+inline constexpr std::string_view kAlertMetricName = "ALERTS";
+inline constexpr std::string_view kAlertForStateMetricName = "ALERTS_FOR_STATE";
+inline constexpr std::string_view kAlertNameLabel = "alertname";
+inline constexpr std::string_view kAlertStateLabel = "alertstate";
+// How long a resolved alert is kept to be sent as resolved (Prometheus's
+// resolvedRetention).
+inline constexpr Duration kResolvedRetention = 15 * kMinute;
+
+enum class RuleHealth : uint8_t { kUnknown, kOk, kBad };
+std::string_view health_name(RuleHealth h);  // "unknown", "ok", "err"
+
+// What the last evaluation of a rule did (the API's rule status).
+struct RuleStatus {
+  RuleHealth health = RuleHealth::kUnknown;
+  std::string last_error;
+  std::optional<Timestamp> last_evaluation;
+  Duration evaluation_time = 0;  // ms of wall time the last evaluation took
+};
+
+// Runs the rule's expression at t: a vector, or a scalar as a one-sample
+// vector without labels (Prometheus's EngineQueryFunc). Errors:
+// "rule result is not a vector or scalar", and the engine's own.
+Result<eval::Vector> query_vector(const eval::Engine& engine, const parser::Expr& expr, Timestamp t);
+
+class RecordingRule {
+ public:
+  // The rule's labels are group_labels overlaid by the spec's.
+  RecordingRule(const RuleSpec& spec, const Labels& group_labels);
+
+  // The samples to store (timestamps: ts - query_offset). Errors: the
+  // query's, "vector contains metrics with the same labelset after applying
+  // rule labels", "exceeded limit of N with M series".
+  Result<eval::Vector> eval(const eval::Engine& engine, Timestamp ts, Duration query_offset, uint64_t limit) const;
+
+  const std::string& name() const { return name_; }
+  const parser::Expr& expr() const { return *expr_; }
+  const std::string& expr_text() const { return expr_text_; }
+  const Labels& labels() const { return labels_; }
+
+ private:
+  std::string name_;
+  std::string expr_text_;
+  std::shared_ptr<const parser::Expr> expr_;
+  Labels labels_;
+};
+
+enum class AlertState : uint8_t { kInactive, kPending, kFiring };
+std::string_view state_name(AlertState s);  // "inactive", "pending", "firing"
+
+struct Alert {
+  Labels labels;       // the series' labels without __name__, rule labels, alertname
+  Labels annotations;  // expanded
+  double value = 0;    // of the latest evaluation that returned the series
+  AlertState state = AlertState::kPending;
+  Timestamp active_at = 0;
+  std::optional<Timestamp> fired_at;
+  std::optional<Timestamp> resolved_at;
+  std::optional<Timestamp> last_sent_at;
+  std::optional<Timestamp> keep_firing_since;
+  Timestamp valid_until = 0;
+};
+
+// What templates see: $labels, $value, $externalLabels, $externalURL, and
+// the evaluation time for the query function.
+struct TemplateData {
+  Labels labels;
+  double value = 0;
+  Labels external_labels;
+  std::string external_url;
+};
+
+// Expands one label or annotation template ("__alert_<name>" names it in
+// errors). It never fails: an error becomes the text Prometheus puts in
+// its place ("<error expanding template: ...>").
+using TemplateExpander =
+    std::function<std::string(std::string_view name, std::string_view text, const TemplateData& data, Timestamp ts)>;
+
+struct AlertContext {
+  Labels external_labels;
+  std::string external_url;
+};
+
+class AlertingRule {
+ public:
+  AlertingRule(const RuleSpec& spec, const Labels& group_labels, TemplateExpander expander);
+
+  // One evaluation at ts: updates the alerts and returns the ALERTS and
+  // ALERTS_FOR_STATE samples of the pending and firing ones (timestamps:
+  // ts - query_offset). Errors: the query's, "vector contains metrics with
+  // the same labelset after applying alert labels", "exceeded limit of N
+  // with M alerts".
+  Result<eval::Vector> eval(const eval::Engine& engine, Timestamp ts, Duration query_offset, uint64_t limit,
+                            const AlertContext& context);
+
+  // The alerts to send now (Prometheus's sendAlerts): firing ones not sent
+  // within resend_delay, and resolved ones not sent since they resolved.
+  // Marks them sent at ts and valid until ts + 4 * max(resend_delay,
+  // interval).
+  std::vector<Alert> alerts_to_send(Timestamp ts, Duration resend_delay, Duration interval);
+
+  // Pending, firing and recently resolved alerts, by labels.
+  const std::map<Labels, Alert>& active_alerts() const { return active_; }
+  // Carries the state of an identical rule over a reload.
+  void take_state_from(AlertingRule& old) { active_ = std::move(old.active_); }
+
+  const std::string& name() const { return name_; }
+  const parser::Expr& expr() const { return *expr_; }
+  const std::string& expr_text() const { return expr_text_; }
+  const Labels& labels() const { return labels_; }
+  const Labels& annotations() const { return annotations_; }
+  Duration hold_duration() const { return for_; }
+  Duration keep_firing_for() const { return keep_firing_for_; }
+
+ private:
+  std::string name_;
+  std::string expr_text_;
+  std::shared_ptr<const parser::Expr> expr_;
+  Duration for_ = 0;
+  Duration keep_firing_for_ = 0;
+  Labels labels_;
+  Labels annotations_;
+  TemplateExpander expander_;
+  std::map<Labels, Alert> active_;
+};
+
+}  // namespace cogwatch::rules

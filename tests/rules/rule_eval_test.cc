@@ -1,0 +1,330 @@
+// Recording and alerting rules evaluated step by step over crafted series:
+// the alert state machine (pending, firing, resolved, keep_firing_for,
+// flapping, retention), ALERTS / ALERTS_FOR_STATE, limits, rule labels,
+// stale markers, reload state and the group schedule.
+#include <gtest/gtest.h>
+
+#include "model/value.h"
+#include "parser/parser.h"
+#include "parser/series.h"
+#include "rules/group.h"
+#include "rules/rule.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::rules {
+namespace {
+
+// Expands "{{ $value }}" and "{{ $labels.<name> }}" only: enough to see
+// that the rule hands templates the right data. The real engine is tested
+// on its own.
+std::string tiny_expander(std::string_view, std::string_view text, const TemplateData& data, Timestamp) {
+  std::string out(text);
+  if (auto p = out.find("{{ $value }}"); p != std::string::npos) out.replace(p, 12, format_float(data.value));
+  if (auto p = out.find("{{ $labels."); p != std::string::npos) {
+    const size_t end = out.find(" }}", p);
+    const std::string name = out.substr(p + 11, end - p - 11);
+    out.replace(p, end + 3 - p, std::string(data.labels.get(name)));
+  }
+  return out;
+}
+
+RuleSpec spec(RuleKind kind, const std::string& name, const std::string& expr, Duration for_duration = 0,
+              Duration keep_firing_for = 0, Labels labels = {}, Labels annotations = {}) {
+  RuleSpec s;
+  s.kind = kind;
+  s.name = name;
+  s.expr_text = expr;
+  auto parsed = parser::parse_expr(expr);
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  s.expr = std::shared_ptr<const parser::Expr>(std::move(*parsed));
+  s.for_duration = for_duration;
+  s.keep_firing_for = keep_firing_for;
+  s.labels = std::move(labels);
+  s.annotations = std::move(annotations);
+  return s;
+}
+
+class RuleEvalTest : public ::testing::Test {
+ protected:
+  // Loads `series` (promqltest notation) with one sample per minute from 0.
+  void load(std::string_view series, Duration step = kMinute) {
+    auto d = parser::parse_series_description(series);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    auto app = head_.appender();
+    for (size_t i = 0; i < d->values.size(); ++i) {
+      if (d->values[i]) {
+        ASSERT_TRUE(app->append(d->labels, static_cast<Timestamp>(i) * step, *d->values[i]).ok());
+      }
+    }
+    app->commit();
+  }
+  // The state of the one alert (or "none") after evaluating at t minutes.
+  std::string step(AlertingRule& rule, int minute, uint64_t limit = 0) {
+    const eval::Engine engine(head_);
+    auto out = rule.eval(engine, minute * kMinute, 0, limit, {});
+    if (!out) return "error: " + out.error().message;
+    if (rule.active_alerts().empty()) return "none";
+    std::string states;
+    for (const auto& [labels, alert] : rule.active_alerts()) {
+      if (!states.empty()) states += ",";
+      states += state_name(alert.state);
+    }
+    return states;
+  }
+
+  tsdb::Head head_;
+};
+
+TEST_F(RuleEvalTest, PendingThenFiringThenResolvedAndDropped) {
+  // Above 1.5 from minute 2 to 6; nothing after minute 9.
+  load(R"(cog_input_data_entropy{instance="a"} 1 1 2 2 2 2 2 1 1 1)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "DataDriftDetected", "cog_input_data_entropy > 1.5", 3 * kMinute), {},
+                    tiny_expander);
+  EXPECT_EQ(step(rule, 0), "none");
+  EXPECT_EQ(step(rule, 2), "pending");
+  EXPECT_EQ(step(rule, 4), "pending");  // 2m active < for 3m
+  EXPECT_EQ(step(rule, 5), "firing");   // 3m active
+  const Alert fired = rule.active_alerts().begin()->second;
+  EXPECT_EQ(fired.active_at, 2 * kMinute);
+  EXPECT_EQ(fired.fired_at, 5 * kMinute);
+  EXPECT_EQ(fired.labels, (Labels{{"alertname", "DataDriftDetected"}, {"instance", "a"}}));
+  EXPECT_EQ(fired.value, 2);
+  EXPECT_EQ(step(rule, 7), "inactive");  // resolved, kept for notification
+  EXPECT_EQ(rule.active_alerts().begin()->second.resolved_at, 7 * kMinute);
+  EXPECT_EQ(step(rule, 22), "inactive");  // 15m retention, not more
+  EXPECT_EQ(step(rule, 23), "none");
+}
+
+TEST_F(RuleEvalTest, PendingAlertThatStopsIsDroppedAtOnce) {
+  load(R"(x 2 2 0 0)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 10 * kMinute), {}, tiny_expander);
+  EXPECT_EQ(step(rule, 0), "pending");
+  EXPECT_EQ(step(rule, 1), "pending");
+  EXPECT_EQ(step(rule, 2), "none");
+}
+
+TEST_F(RuleEvalTest, ForZeroFiresAtOnce) {
+  load(R"(x 2)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
+  EXPECT_EQ(step(rule, 0), "firing");
+}
+
+TEST_F(RuleEvalTest, KeepFiringForHoldsAFiringAlert) {
+  load(R"(x 2 2 0 0 0 0 0)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 0, 3 * kMinute), {}, tiny_expander);
+  EXPECT_EQ(step(rule, 0), "firing");
+  EXPECT_EQ(step(rule, 2), "firing");  // gone since 2: kept until 2 + 3m
+  EXPECT_EQ(rule.active_alerts().begin()->second.keep_firing_since, 2 * kMinute);
+  EXPECT_EQ(step(rule, 4), "firing");
+  EXPECT_EQ(step(rule, 5), "inactive");
+  EXPECT_EQ(rule.active_alerts().begin()->second.resolved_at, 5 * kMinute);
+}
+
+TEST_F(RuleEvalTest, FlappingRestartsPendingAndResolvedAlertsStartOver) {
+  load(R"(x 2 0 2 2 2 0 2)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 2 * kMinute), {}, tiny_expander);
+  EXPECT_EQ(step(rule, 0), "pending");
+  EXPECT_EQ(step(rule, 1), "none");     // dropped while pending
+  EXPECT_EQ(step(rule, 2), "pending");  // a new alert, active since 2
+  EXPECT_EQ(rule.active_alerts().begin()->second.active_at, 2 * kMinute);
+  EXPECT_EQ(step(rule, 4), "firing");
+  EXPECT_EQ(step(rule, 5), "inactive");
+  EXPECT_EQ(step(rule, 6), "pending");  // back: a new pending alert, not the resolved one
+  EXPECT_EQ(rule.active_alerts().begin()->second.active_at, 6 * kMinute);
+  EXPECT_FALSE(rule.active_alerts().begin()->second.resolved_at.has_value());
+}
+
+TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
+  load(R"(cog_input_data_entropy{instance="a", job="cog"} 2 3)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "Drift", "cog_input_data_entropy > 1.5", kMinute, 0,
+                         Labels{{"severity", "warning"}, {"where", "{{ $labels.instance }}"}},
+                         Labels{{"summary", "entropy {{ $value }}"}}),
+                    Labels{{"team", "ml"}, {"severity", "info"}}, tiny_expander);
+  const eval::Engine engine(head_);
+  auto out = rule.eval(engine, 0, 0, 0, {});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const Labels alert_labels{{"alertname", "Drift"}, {"instance", "a"}, {"job", "cog"},
+                            {"severity", "warning"}, {"team", "ml"}, {"where", "a"}};
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[0].labels, LabelsBuilder(alert_labels).set("__name__", "ALERTS").set("alertstate", "pending").build());
+  EXPECT_EQ((*out)[0].v, 1);
+  EXPECT_EQ((*out)[1].labels, LabelsBuilder(alert_labels).set("__name__", "ALERTS_FOR_STATE").build());
+  EXPECT_EQ((*out)[1].v, 0);  // active_at in seconds
+  EXPECT_EQ(rule.active_alerts().at(alert_labels).annotations, (Labels{{"summary", "entropy 2"}}));
+  // The next evaluation updates value and annotations, not active_at.
+  out = rule.eval(engine, kMinute, 0, 0, {});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].labels.get("alertstate"), "firing");
+  const Alert& a = rule.active_alerts().at(alert_labels);
+  EXPECT_EQ(a.value, 3);
+  EXPECT_EQ(a.annotations, (Labels{{"summary", "entropy 3"}}));
+  EXPECT_EQ(a.active_at, 0);
+}
+
+TEST_F(RuleEvalTest, QueryOffsetShiftsTheQueryAndTheSampleTimes) {
+  load(R"(x 2 0)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
+  const eval::Engine engine(head_);
+  // At 1m with a 1m offset the query sees minute 0 (x = 2).
+  auto out = rule.eval(engine, kMinute, kMinute, 0, {});
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[0].t, 0);
+  EXPECT_EQ(rule.active_alerts().begin()->second.active_at, kMinute);  // state uses the evaluation time
+}
+
+TEST_F(RuleEvalTest, LimitAndDuplicateLabelsetsFail) {
+  load(R"(x{a="1"} 2)");
+  load(R"(x{a="2"} 2)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
+  EXPECT_EQ(step(rule, 0, 1), "error: exceeded limit of 1 with 2 alerts");
+  EXPECT_TRUE(rule.active_alerts().empty());
+  EXPECT_EQ(step(rule, 0, 2), "firing,firing");
+
+  AlertingRule dup(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, Labels{{"a", "same"}}), {}, tiny_expander);
+  EXPECT_EQ(step(dup, 0), "error: vector contains metrics with the same labelset after applying alert labels");
+
+  const eval::Engine engine(head_);
+  RecordingRule rec(spec(RuleKind::kRecording, "y", "x", 0, 0, Labels{{"a", "same"}}), {});
+  auto out = rec.eval(engine, 0, 0, 0);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "vector contains metrics with the same labelset after applying rule labels");
+  RecordingRule limited(spec(RuleKind::kRecording, "y", "x"), {});
+  EXPECT_EQ(limited.eval(engine, 0, 0, 1).error().message, "exceeded limit of 1 with 2 series");
+  RecordingRule text(spec(RuleKind::kRecording, "y", "\"a string\""), {});
+  EXPECT_EQ(text.eval(engine, 0, 0, 0).error().message, "rule result is not a vector or scalar");
+}
+
+TEST_F(RuleEvalTest, RecordingRuleRenamesAndLabels) {
+  load(R"(cog_predict_requests_total{job="cog", instance="a"} 0+60x10)");
+  const eval::Engine engine(head_);
+  RecordingRule rule(spec(RuleKind::kRecording, "job:cog_predict_requests:rate5m",
+                          "sum by (job) (rate(cog_predict_requests_total[5m]))", 0, 0, Labels{{"source", "rule"}}),
+                     Labels{{"team", "ml"}});
+  auto out = rule.eval(engine, 10 * kMinute, 0, 0);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].labels, (Labels{{"__name__", "job:cog_predict_requests:rate5m"},
+                                      {"job", "cog"},
+                                      {"source", "rule"},
+                                      {"team", "ml"}}));
+  EXPECT_DOUBLE_EQ((*out)[0].v, 1.0);
+  EXPECT_EQ((*out)[0].t, 10 * kMinute);
+  // A scalar result is one sample without labels.
+  RecordingRule scalar(spec(RuleKind::kRecording, "answer", "42"), {});
+  out = scalar.eval(engine, 0, 0, 0);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].labels, (Labels{{"__name__", "answer"}}));
+}
+
+TEST_F(RuleEvalTest, ResendAndResolvedNotifications) {
+  load(R"(x 2 2 2 2 0)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
+  const eval::Engine engine(head_);
+  auto send = [&](int minute) {
+    EXPECT_TRUE(rule.eval(engine, minute * kMinute, 0, 0, {}).ok());
+    return rule.alerts_to_send(minute * kMinute, kMinute, 30 * kSecond);
+  };
+  auto first = send(0);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].valid_until, 4 * kMinute);
+  EXPECT_EQ(send(1).size(), 0u);  // sent 1m ago: not yet due (strictly after)
+  EXPECT_EQ(send(2).size(), 1u);
+  auto resolved = send(4);
+  ASSERT_EQ(resolved.size(), 1u);  // resolved since the last send: at once
+  EXPECT_EQ(resolved[0].state, AlertState::kInactive);
+  EXPECT_EQ(resolved[0].resolved_at, 4 * kMinute);
+}
+
+GroupSpec cog_group() {
+  GroupSpec g;
+  g.name = "cog";
+  g.rules = {spec(RuleKind::kRecording, "job:errors:ratio", "sum by (job) (errors) / sum by (job) (requests)"),
+             spec(RuleKind::kAlerting, "HighErrors", "job:errors:ratio > 0.01", kMinute)};
+  return g;
+}
+
+std::vector<std::pair<Timestamp, double>> samples(const tsdb::Head& head, std::string_view name) {
+  std::vector<std::pair<Timestamp, double>> out;
+  for (const auto& s : head.select({*LabelMatcher::make(MatchType::kEqual, "__name__", std::string(name))},
+                                   kMinTimestamp, kMaxTimestamp)) {
+    tsdb::SeriesIterator it = s.iterator();
+    while (it.next()) out.emplace_back(it.t(), it.v());
+  }
+  return out;
+}
+
+TEST_F(RuleEvalTest, GroupFeedsRecordingRulesToLaterAlertsAndMarksStale) {
+  load(R"(errors{job="cog"} 0 5 5 0)");
+  load(R"(requests{job="cog"} 100 100 100 100)");
+  Group group(cog_group(), "cog.yml", {}, tiny_expander);
+  std::vector<std::string> notified;
+  auto notify = [&](const std::string& expr, const std::vector<Alert>& alerts) {
+    for (const Alert& a : alerts) notified.push_back(expr + " " + std::string(state_name(a.state)));
+  };
+  for (int m = 0; m < 4; ++m) group.eval(m * kMinute, head_, head_, notify);
+  // The recording rule's output was visible to the alert in the same
+  // evaluation: pending at 1m, firing at 2m, resolved at 3m.
+  EXPECT_EQ(samples(head_, "job:errors:ratio"),
+            (std::vector<std::pair<Timestamp, double>>{{0, 0}, {kMinute, 0.05}, {2 * kMinute, 0.05}, {3 * kMinute, 0}}));
+  auto alerts = samples(head_, "ALERTS");
+  ASSERT_EQ(alerts.size(), 4u);  // pending 1m, pending stale 2m, firing 2m, firing stale 3m
+  std::sort(alerts.begin(), alerts.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  EXPECT_EQ(alerts[0], (std::pair<Timestamp, double>{kMinute, 1}));
+  EXPECT_TRUE(is_stale_nan(alerts.back().second));
+  EXPECT_EQ(alerts.back().first, 3 * kMinute);
+  EXPECT_EQ(notified, (std::vector<std::string>{"job:errors:ratio > 0.01 firing", "job:errors:ratio > 0.01 inactive"}));
+  EXPECT_EQ(group.rules()[1].status.health, RuleHealth::kOk);
+  EXPECT_EQ(group.stats().evaluations, 4u);
+}
+
+TEST_F(RuleEvalTest, FailingRuleSetsHealthAndWritesNothing) {
+  load(R"(x{a="1"} 1)");
+  load(R"(x{a="2"} 1)");
+  GroupSpec g;
+  g.name = "g";
+  g.rules = {spec(RuleKind::kRecording, "y", "x", 0, 0, Labels{{"a", "same"}})};
+  Group group(g, "f.yml", {}, tiny_expander);
+  group.eval(0, head_, head_);
+  EXPECT_EQ(group.rules()[0].status.health, RuleHealth::kBad);
+  EXPECT_EQ(group.rules()[0].status.last_error,
+            "vector contains metrics with the same labelset after applying rule labels");
+  EXPECT_TRUE(samples(head_, "y").empty());
+  EXPECT_EQ(group.stats().failed_rule_evaluations, 1u);
+}
+
+TEST_F(RuleEvalTest, ReloadKeepsAlertStateOfTheSameRule) {
+  load(R"(errors{job="cog"} 5 5 5 5)");
+  load(R"(requests{job="cog"} 100 100 100 100)");
+  Group old(cog_group(), "cog.yml", {}, tiny_expander);
+  old.eval(0, head_, head_);
+  GroupSpec changed = cog_group();
+  changed.rules[1].for_duration = 2 * kMinute;  // same name and labels: state carries over
+  Group fresh(changed, "cog.yml", {}, tiny_expander);
+  fresh.copy_state_from(old);
+  const auto& alerts = std::get<AlertingRule>(fresh.rules()[1].rule).active_alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts.begin()->second.active_at, 0);
+  fresh.eval(2 * kMinute, head_, head_);
+  EXPECT_EQ(alerts.begin()->second.state, AlertState::kFiring);  // 2m after active_at 0
+}
+
+TEST(GroupSchedule, EvalTimestampIsAStableSlotOfTheInterval) {
+  GroupSpec spec;
+  spec.name = "cog_alerts";
+  spec.interval = 30 * kSecond;
+  const Group g(spec, "rules.yml", {}, tiny_expander);
+  const Timestamp now = 1'700'000'012'345;
+  const Timestamp slot = g.eval_timestamp(now);
+  EXPECT_LE(slot, now);
+  EXPECT_GT(slot, now - 30 * kSecond);
+  EXPECT_EQ(g.eval_timestamp(now + 30 * kSecond), slot + 30 * kSecond);
+  EXPECT_EQ(g.eval_timestamp(slot), slot);
+  // Another group gets another offset.
+  GroupSpec other = spec;
+  other.name = "other";
+  EXPECT_NE(Group(other, "rules.yml", {}, tiny_expander).eval_timestamp(now), slot);
+}
+
+}  // namespace
+}  // namespace cogwatch::rules
