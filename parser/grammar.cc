@@ -18,7 +18,7 @@
 #include <limits>
 
 #include "parser/internal/grammar_check.h"
-#include "parser/internal/unquote.h"
+#include "parser/unquote.h"
 #include "parser/parser.h"
 
 namespace cogwatch::parser {
@@ -388,7 +388,7 @@ ExprPtr make(Expr::Node node, Span span) {
 }
 
 std::string unquote_or_fail(const Node& n) {
-  auto s = internal::unquote(n.string_view());
+  auto s = unquote(n.string_view());
   if (!s) fail(n, s.error().message);
   return *std::move(s);
 }

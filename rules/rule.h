@@ -45,6 +45,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "rules/rule_file.h"
+#include "rules/template.h"
 
 namespace cogwatch::rules {
 
@@ -110,20 +111,11 @@ struct Alert {
   Timestamp valid_until = 0;
 };
 
-// What templates see: $labels, $value, $externalLabels, $externalURL, and
-// the evaluation time for the query function.
-struct TemplateData {
-  Labels labels;
-  double value = 0;
-  Labels external_labels;
-  std::string external_url;
-};
-
 // Expands one label or annotation template ("__alert_<name>" names it in
 // errors). It never fails: an error becomes the text Prometheus puts in
-// its place ("<error expanding template: ...>").
-using TemplateExpander =
-    std::function<std::string(std::string_view name, std::string_view text, const TemplateData& data, Timestamp ts)>;
+// its place. The default is expand_alert_template (rules/template.h).
+using TemplateExpander = std::function<std::string(std::string_view name, std::string_view text,
+                                                   const TemplateData& data, const TemplateContext& context)>;
 
 struct AlertContext {
   Labels external_labels;
@@ -132,7 +124,7 @@ struct AlertContext {
 
 class AlertingRule {
  public:
-  AlertingRule(const RuleSpec& spec, const Labels& group_labels, TemplateExpander expander);
+  AlertingRule(const RuleSpec& spec, const Labels& group_labels, TemplateExpander expander = expand_alert_template);
 
   // One evaluation at ts: updates the alerts and returns the ALERTS and
   // ALERTS_FOR_STATE samples of the pending and firing ones (timestamps:

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "model/file.h"
+#include "model/url.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -25,24 +26,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-// Go's url.QueryEscape, which Prometheus's url.Values.Encode() uses.
-std::string query_escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // Secret files hold one value; Prometheus trims surrounding whitespace.
 Result<std::string> read_secret_file(const std::string& path) {

@@ -17,7 +17,7 @@ namespace {
 // Expands "{{ $value }}" and "{{ $labels.<name> }}" only: enough to see
 // that the rule hands templates the right data. The real engine is tested
 // on its own.
-std::string tiny_expander(std::string_view, std::string_view text, const TemplateData& data, Timestamp) {
+std::string tiny_expander(std::string_view, std::string_view text, const TemplateData& data, const TemplateContext&) {
   std::string out(text);
   if (auto p = out.find("{{ $value }}"); p != std::string::npos) out.replace(p, 12, format_float(data.value));
   if (auto p = out.find("{{ $labels."); p != std::string::npos) {
@@ -307,6 +307,25 @@ TEST_F(RuleEvalTest, ReloadKeepsAlertStateOfTheSameRule) {
   EXPECT_EQ(alerts.begin()->second.active_at, 0);
   fresh.eval(2 * kMinute, head_, head_);
   EXPECT_EQ(alerts.begin()->second.state, AlertState::kFiring);  // 2m after active_at 0
+}
+
+TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime) {
+  load(R"(errors_ratio{job="cog"} 0.0234 0.5)");
+  load(R"(requests{job="cog"} 10 20)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "PredictionErrorRate", "errors_ratio > 0.01", 0, 0, {},
+                         Labels{{"description", "error rate {{ $value | humanizePercentage }} on {{ $labels.job }}"},
+                                {"requests", "{{ query \"sum(requests)\" | first | value }}"},
+                                {"broken", "{{ humanize \"x\" }}"}}),
+                    {});  // the default expander
+  const eval::Engine engine(head_);
+  ASSERT_TRUE(rule.eval(engine, 0, 0, 0, {}).ok());
+  const Labels& a = rule.active_alerts().begin()->second.annotations;
+  EXPECT_EQ(a.get("description"), "error rate 2.34% on cog");
+  EXPECT_EQ(a.get("requests"), "10");  // at the evaluation time, 0
+  EXPECT_TRUE(a.get("broken").starts_with("<error expanding template: error executing template __alert_PredictionErrorRate:"))
+      << a.get("broken");
+  ASSERT_TRUE(rule.eval(engine, kMinute, 0, 0, {}).ok());
+  EXPECT_EQ(rule.active_alerts().begin()->second.annotations.get("requests"), "20");
 }
 
 TEST(GroupSchedule, EvalTimestampIsAStableSlotOfTheInterval) {

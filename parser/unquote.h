@@ -1,4 +1,4 @@
-// Go's string literal rules, which PromQL uses: "..." and '...' with
+// Go's string literal rules, which PromQL and Go templates use: "..." and '...' with
 // escapes, `...` raw.
 #pragma once
 
@@ -7,11 +7,11 @@
 
 #include "model/error.h"
 
-namespace cogwatch::parser::internal {
+namespace cogwatch::parser {
 
 // Unquotes a literal including its quotes. Escapes: \a \b \f \n \r \t \v \\,
 // the literal's own quote, \ooo (octal, <= 255), \xhh, \uhhhh, \Uhhhhhhhh
 // (valid code points). Errors: kParse naming the bad escape.
 Result<std::string> unquote(std::string_view literal);
 
-}  // namespace cogwatch::parser::internal
+}  // namespace cogwatch::parser

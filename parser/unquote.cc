@@ -1,6 +1,6 @@
-#include "parser/internal/unquote.h"
+#include "parser/unquote.h"
 
-namespace cogwatch::parser::internal {
+namespace cogwatch::parser {
 namespace {
 
 int hex_value(char c) {
@@ -97,4 +97,4 @@ Result<std::string> unquote(std::string_view lit) {
   return out;
 }
 
-}  // namespace cogwatch::parser::internal
+}  // namespace cogwatch::parser

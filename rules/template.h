@@ -1,0 +1,96 @@
+// Alert label and annotation templates: Go's text/template language, the
+// part real alert rules use, with Prometheus's template functions, giving
+// the text Prometheus gives for the same template and data.
+//
+//   auto t = Template::parse("__alert_Drift", "entropy {{ $value | humanize }} on {{ $labels.instance }}");
+//   std::string s = expand_alert_template("__alert_Drift", text, data, ts, context);
+//
+// Language: text and {{actions}} with {{- and -}} trimming and {{/* comments
+// */}}; pipelines with |; variables ($x := ..., $x = ..., $); fields
+// (.Labels.instance, $labels.job); literals (strings "..." and `...`,
+// numbers, true, false, nil); parentheses; if / else if / else, range
+// (with $i, $v :=), with, break, continue, end. Not supported: define,
+// template and block (an error naming them).
+//
+// Functions: Go's and, or, not, len, index, print, printf, println, eq, ne,
+// lt, le, gt, ge, html, js, urlquery; Prometheus's query, first, label,
+// value, strvalue, args, sortByLabel, humanize, humanize1024,
+// humanizeDuration, humanizePercentage, humanizeTimestamp, toUpper,
+// toLower, title, match, reReplaceAll, safeHtml, stripPort, stripDomain,
+// parseDuration, externalURL, pathPrefix, graphLink, tableLink.
+//
+// Errors are Go's, word for word where it matters to users:
+//   parse:   template: __alert_X:1: function "humanise" not defined
+//   execute: template: __alert_X:1:117: executing "__alert_X" at <humanize "x">:
+//            error calling humanize: strconv.ParseFloat: parsing "x": invalid syntax
+//
+// Thread-safety: a parsed Template is immutable; execute() may run from
+// several threads at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/error.h"
+#include "model/labels.h"
+#include "model/time.h"
+
+namespace cogwatch::rules {
+
+namespace tmpl {
+struct Node;
+}
+
+// What alert templates see: $labels, $value, $externalLabels, $externalURL.
+struct TemplateData {
+  Labels labels;
+  double value = 0;
+  Labels external_labels;
+  std::string external_url;
+};
+
+struct TemplateQuerySample {
+  Labels labels;
+  double value = 0;
+};
+
+// What the `query` function runs: PromQL at the evaluation time.
+using TemplateQueryFunc = std::function<Result<std::vector<TemplateQuerySample>>(std::string_view query)>;
+
+struct TemplateContext {
+  TemplateQueryFunc query;   // empty: `query` fails
+  std::string external_url;  // for externalURL, pathPrefix, $externalURL
+};
+
+class Template {
+ public:
+  // Errors: kParse, "template: NAME:LINE: what".
+  static Result<Template> parse(std::string_view name, std::string_view text);
+
+  // Runs the template with the alert data as dot (.Labels, .ExternalLabels,
+  // .ExternalURL, .Value). Errors: kInvalidArgument, "template: NAME:L:C:
+  // executing \"NAME\" at <...>: what".
+  Result<std::string> execute(const TemplateData& data, const TemplateContext& context) const;
+
+ private:
+  std::string name_;
+  std::string text_;
+  std::shared_ptr<const std::vector<tmpl::Node>> root_;
+};
+
+// Prometheus's expansion of an alert's label or annotation: the template
+// prefixed with {{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}
+// {{$externalURL := .ExternalURL}}{{$value := .Value}}, and any error put in
+// the text as "<error expanding template: ...>".
+std::string expand_alert_template(std::string_view name, std::string_view text, const TemplateData& data,
+                                  const TemplateContext& context);
+
+// Whether an alert template parses (with the same prefix), as `promtool
+// check rules` checks: the error text, or nothing.
+std::optional<std::string> check_alert_template(std::string_view name, std::string_view text);
+
+}  // namespace cogwatch::rules
