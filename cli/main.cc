@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/check_rules.h"
 #include "cli/cog_sim_server.h"
 #include "cli/query.h"
 #include "cli/selfcheck.h"
@@ -32,6 +33,19 @@ int main(int argc, char** argv) {
   bool show_skipped = false;
   test_promql->add_option("files", promql_files, "Test scripts")->required()->check(CLI::ExistingFile);
   test_promql->add_flag("--show-skipped", show_skipped, "List each skipped case with its reason");
+
+  CLI::App* check = app.add_subcommand("check", "Check files for errors, as promtool check does");
+  check->require_subcommand(1);
+  cogwatch::cli::CheckRulesOptions check_rules;
+  CLI::App* check_rules_cmd = check->add_subcommand("rules", "Check rule files: promtool's verdicts, then lint warnings");
+  check_rules_cmd->add_option("files", check_rules.files, "Rule files")->required();
+  std::string lint = "all";
+  check_rules_cmd->add_option("--lint", lint, "Lint warnings: all or none")
+      ->check(CLI::IsMember({"all", "none", "duplicate-rules"}))
+      ->capture_default_str();
+  check_rules_cmd->add_flag("--strict,--lint-fatal", check_rules.strict, "Exit 3 when there are lint warnings");
+  check_rules_cmd->add_flag("--ignore-unknown-fields", check_rules.ignore_unknown_fields,
+                            "Ignore unknown fields in rule groups and rules");
 
   cogwatch::cli::QueryOptions query;
   CLI::App* q = app.add_subcommand("query", "Evaluate PromQL over files of timestamped samples; print API JSON");
@@ -65,6 +79,10 @@ int main(int argc, char** argv) {
     cog_sim.sim.scenario = *s;
     cog_sim.duration = *d;
     return cogwatch::cli::run_cog_sim(cog_sim, std::cout, std::cerr);
+  }
+  if (check_rules_cmd->parsed()) {
+    check_rules.lint = lint != "none";
+    return cogwatch::cli::run_check_rules(check_rules, std::cout, std::cerr);
   }
   if (q->parsed()) return cogwatch::cli::run_query(query, std::cout, std::cerr);
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
