@@ -108,6 +108,7 @@ class Parser {
     g.scrape_interval = f.duration("scrape_interval", g.scrape_interval);
     g.scrape_timeout = f.duration("scrape_timeout", g.scrape_timeout);
     g.evaluation_interval = f.duration("evaluation_interval", g.evaluation_interval);
+    g.rule_query_offset = f.duration("rule_query_offset", g.rule_query_offset);
     g.external_labels = labels(f.get("external_labels"), "external_labels");
     if (g.scrape_timeout > g.scrape_interval) {
       fail(f.get("scrape_timeout") ? f.get("scrape_timeout") : n,

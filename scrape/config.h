@@ -31,6 +31,7 @@ struct GlobalConfig {
   Duration scrape_interval = kMinute;      // Prometheus's defaults
   Duration scrape_timeout = 10 * kSecond;
   Duration evaluation_interval = kMinute;
+  Duration rule_query_offset = 0;  // how far back rules query (Prometheus 3)
   Labels external_labels;
 };
 

@@ -1,6 +1,5 @@
 #include "scrape/file_sd.h"
 
-#include <glob.h>
 #include <yaml-cpp/yaml.h>
 
 #include "model/file.h"
@@ -68,28 +67,15 @@ Result<std::vector<Labels>> parse_file_sd(std::string_view content, const std::s
 Result<std::vector<Labels>> read_file_sd(const std::vector<std::string>& globs, const std::string& base_dir) {
   std::vector<Labels> out;
   for (const std::string& pattern : globs) {
-    const std::string full = pattern.starts_with("/") || base_dir.empty() ? pattern : base_dir + "/" + pattern;
-    glob_t g{};
-    const int rc = glob(full.c_str(), 0, nullptr, &g);
-    if (rc != 0 && rc != GLOB_NOMATCH) {
-      globfree(&g);
-      return make_error(ErrorCode::kInvalidArgument, "cannot expand \"" + full + "\"");
-    }
-    for (size_t i = 0; i < g.gl_pathc; ++i) {
-      const std::string path = g.gl_pathv[i];
+    auto paths = expand_glob(pattern, base_dir);
+    if (!paths) return paths.take_error();
+    for (const std::string& path : *paths) {
       auto content = read_file(path);
-      if (!content) {
-        globfree(&g);
-        return content.take_error();
-      }
+      if (!content) return content.take_error();
       auto groups = parse_file_sd(*content, path);
-      if (!groups) {
-        globfree(&g);
-        return groups.take_error();
-      }
+      if (!groups) return groups.take_error();
       out.insert(out.end(), groups->begin(), groups->end());
     }
-    globfree(&g);
   }
   return out;
 }

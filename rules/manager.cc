@@ -1,0 +1,153 @@
+#include "rules/manager.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "model/file.h"
+#include "rules/rule_file.h"
+#include "rules/template.h"
+
+namespace cogwatch::rules {
+
+RuleManager::RuleManager(const tsdb::Querier& querier, tsdb::Appendable& store, RuleManagerOptions options)
+    : querier_(querier), store_(store), options_(std::move(options)) {
+  if (options_.notify) {
+    // External labels go on outgoing alerts, where the alert lacks them.
+    options_.notify = [notify = std::move(options_.notify), external = options_.defaults.external_labels](
+                          const std::string& expr, const std::vector<Alert>& alerts) {
+      if (external.empty()) return notify(expr, alerts);
+      std::vector<Alert> labelled = alerts;
+      for (Alert& a : labelled) {
+        LabelsBuilder b(a.labels);
+        for (const Label l : external) {
+          if (b.get(l.name).empty()) b.set(l.name, l.value);
+        }
+        a.labels = b.build();
+      }
+      notify(expr, labelled);
+    };
+  }
+}
+
+Status RuleManager::load(const std::vector<std::string>& patterns, const std::string& base_dir, Timestamp now) {
+  // Everything is parsed before anything changes.
+  std::vector<std::string> paths;
+  std::vector<std::string> errors;
+  for (const std::string& pattern : patterns) {
+    auto matched = expand_glob(pattern, base_dir);
+    if (!matched) {
+      errors.push_back(matched.error().message);
+      continue;
+    }
+    for (std::string& p : *matched) {
+      if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(std::move(p));
+    }
+  }
+  std::vector<RuleFile> files;
+  for (const std::string& path : paths) {
+    RuleFile f = load_rule_file(path, {.check_template = check_alert_template});
+    errors.insert(errors.end(), f.errors.begin(), f.errors.end());
+    files.push_back(std::move(f));
+  }
+  if (!errors.empty()) {
+    std::string message;
+    for (const std::string& e : errors) message += (message.empty() ? "" : "\n") + e;
+    return make_error(ErrorCode::kInvalidArgument, message);
+  }
+
+  std::vector<ScheduledGroup> fresh;
+  for (const RuleFile& f : files) {
+    for (const GroupSpec& spec : f.groups) {
+      GroupOptions o = options_.defaults;
+      ScheduledGroup g{std::make_unique<Group>(spec, f.path, o), 0};
+      g.next = g.group->eval_timestamp(now) + g.group->interval();
+      fresh.push_back(std::move(g));
+    }
+  }
+
+  std::lock_guard lock(mu_);
+  for (ScheduledGroup& g : fresh) {
+    auto old = std::find_if(groups_.begin(), groups_.end(), [&](const ScheduledGroup& o) {
+      return o.group && o.group->file() == g.group->file() && o.group->name() == g.group->name();
+    });
+    if (old == groups_.end()) continue;
+    g.group->copy_state_from(*old->group);
+    if (old->group->interval() == g.group->interval()) g.next = old->next;
+    // What the old group's rules wrote and the new ones no longer write ends now.
+    old->group->mark_all_stale(now, store_);
+    old->group.reset();
+  }
+  for (ScheduledGroup& old : groups_) {
+    if (old.group) old.group->mark_all_stale(now, store_);  // the group is gone
+  }
+  groups_ = std::move(fresh);
+  files_ = std::move(paths);
+  return {};
+}
+
+Timestamp RuleManager::run_due(Timestamp now) {
+  std::lock_guard lock(mu_);
+  Timestamp earliest = kMaxTimestamp;
+  for (ScheduledGroup& g : groups_) {
+    if (g.next <= now) {
+      const Duration interval = g.group->interval();
+      const int64_t skipped = (now - g.next) / interval;
+      if (skipped > 0) g.group->add_missed(static_cast<uint64_t>(skipped));
+      const Timestamp slot = g.next + skipped * interval;
+      g.group->eval(slot, querier_, store_, options_.notify);
+      g.next = slot + interval;
+    }
+    earliest = std::min(earliest, g.next);
+  }
+  return earliest;
+}
+
+std::vector<GroupStatus> RuleManager::groups() const {
+  std::lock_guard lock(mu_);
+  std::vector<GroupStatus> out;
+  for (const ScheduledGroup& sg : groups_) {
+    const Group& g = *sg.group;
+    GroupStatus s{g.name(), g.file(), g.interval(), g.limit(), g.query_offset(), g.stats(), sg.next, {}};
+    for (const GroupRule& r : g.rules()) {
+      GroupStatus::Rule rule;
+      rule.name = r.name();
+      rule.alerting = r.is_alerting();
+      rule.status = r.status;
+      if (const auto* a = std::get_if<AlertingRule>(&r.rule)) {
+        rule.expr = a->expr_text();
+        rule.labels = a->labels();
+        rule.annotations = a->annotations();
+        rule.for_duration = a->hold_duration();
+        rule.keep_firing_for = a->keep_firing_for();
+        for (const auto& [labels, alert] : a->active_alerts()) rule.alerts.push_back(alert);
+      } else {
+        const auto& rec = std::get<RecordingRule>(r.rule);
+        rule.expr = rec.expr_text();
+        rule.labels = rec.labels();
+      }
+      s.rules.push_back(std::move(rule));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Alert> RuleManager::alerts() const {
+  std::vector<Alert> out;
+  for (const GroupStatus& g : groups()) {
+    for (const GroupStatus::Rule& r : g.rules) {
+      for (const Alert& a : r.alerts) {
+        if (a.state != AlertState::kInactive) out.push_back(a);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> RuleManager::files() const {
+  std::lock_guard lock(mu_);
+  return files_;
+}
+
+}  // namespace cogwatch::rules

@@ -1,0 +1,157 @@
+// The rule manager with a stepped clock: schedule slots and missed
+// iterations, reloads that are all-or-nothing and keep alert state, stale
+// markers for removed rules, and notifications with external labels.
+#include "rules/manager.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "model/value.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::rules {
+namespace {
+
+class RuleManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::TempDir() + "/cogwatch_rule_manager_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ + "/" + name) << text; }
+
+  // x{job="cog"} = v at every 15 s from 0 to `until`.
+  void load_series(double v, Timestamp from, Timestamp until) {
+    auto app = head_.appender();
+    for (Timestamp t = from; t <= until; t += 15 * kSecond) {
+      ASSERT_TRUE(app->append(Labels{{"__name__", "x"}, {"job", "cog"}}, t, v).ok());
+    }
+    app->commit();
+  }
+
+  std::vector<std::pair<Timestamp, double>> samples(std::string_view name) {
+    std::vector<std::pair<Timestamp, double>> out;
+    for (const auto& s : head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", std::string(name))},
+                                      kMinTimestamp, kMaxTimestamp)) {
+      tsdb::SeriesIterator it = s.iterator();
+      while (it.next()) out.emplace_back(it.t(), it.v());
+    }
+    return out;
+  }
+
+  std::string dir_;
+  tsdb::Head head_;
+};
+
+constexpr const char* kRules = R"(groups:
+- name: cog
+  interval: 30s
+  rules:
+  - record: x:doubled
+    expr: x * 2
+  - alert: XHigh
+    expr: x > 1
+    for: 2m
+    labels: {severity: page}
+)";
+
+TEST_F(RuleManagerTest, EvaluatesOnItsSlotsAndCountsMissedOnes) {
+  write("cog.yml", kRules);
+  RuleManager m(head_, head_, {});
+  const Timestamp now = 1'000'000;
+  ASSERT_TRUE(m.load({"*.yml"}, dir_, now).ok());
+  ASSERT_EQ(m.files(), std::vector<std::string>{dir_ + "/cog.yml"});
+  const Timestamp first = m.run_due(now);  // nothing due yet
+  EXPECT_GT(first, now);
+  EXPECT_LE(first, now + 30 * kSecond);
+  EXPECT_EQ(m.groups()[0].stats.evaluations, 0u);
+  EXPECT_EQ(m.run_due(first), first + 30 * kSecond);
+  EXPECT_EQ(m.groups()[0].stats.evaluations, 1u);
+  EXPECT_EQ(m.groups()[0].stats.last_evaluation, first);
+  // 95 s late: one evaluation at the latest slot, two missed.
+  EXPECT_EQ(m.run_due(first + 30 * kSecond + 95 * kSecond), first + 150 * kSecond);
+  const GroupStatus g = m.groups()[0];
+  EXPECT_EQ(g.stats.evaluations, 2u);
+  EXPECT_EQ(g.stats.missed_iterations, 3u);
+  EXPECT_EQ(g.stats.last_evaluation, first + 120 * kSecond);
+}
+
+TEST_F(RuleManagerTest, ABadReloadKeepsTheRunningRulesAndNamesEveryError) {
+  write("cog.yml", kRules);
+  RuleManager m(head_, head_, {});
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+  write("bad.yml", "groups:\n- name: b\n  rules:\n  - record: r\n    expr: 'sum('\n  - alert: A\n    expr: up\n    for: 1x\n");
+  write("cog.yml", "groups: [\n");
+  Status s = m.load({"cog.yml", "bad.yml"}, dir_, kMinute);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("cog.yml:2:1:"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("bad.yml:5:11: group \"b\", rule 1, \"r\": could not parse expression"),
+            std::string::npos)
+      << s.error().message;
+  EXPECT_NE(s.error().message.find("bad.yml:8:10: not a valid duration string"), std::string::npos) << s.error().message;
+  ASSERT_EQ(m.groups().size(), 1u);
+  EXPECT_EQ(m.groups()[0].name, "cog");
+  EXPECT_EQ(m.files(), std::vector<std::string>{dir_ + "/cog.yml"});
+}
+
+TEST_F(RuleManagerTest, ReloadKeepsAlertStateAndMarksRemovedRulesStale) {
+  load_series(2, 0, 20 * kMinute);
+  write("cog.yml", kRules);
+  std::vector<std::string> sent;
+  RuleManager m(head_, head_,
+                {.defaults = {.external_labels = Labels{{"site", "edge-1"}, {"severity", "ignored"}}},
+                 .notify = [&](const std::string&, const std::vector<Alert>& alerts) {
+                   for (const Alert& a : alerts) sent.push_back(a.labels.to_string());
+                 }});
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+  Timestamp t = m.run_due(0);
+  t = m.run_due(t);  // pending
+  t = m.run_due(t);
+  ASSERT_EQ(m.alerts().size(), 1u);
+  const Timestamp active_at = m.alerts()[0].active_at;
+  EXPECT_EQ(m.alerts()[0].state, AlertState::kPending);
+  // Reload: the recording rule goes, the alert's `for` changes; its
+  // pending state (and active_at) carry over.
+  write("cog.yml", R"(groups:
+- name: cog
+  interval: 30s
+  rules:
+  - alert: XHigh
+    expr: x > 1
+    for: 90s
+    labels: {severity: page}
+)");
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, t + kSecond).ok());
+  EXPECT_TRUE(is_stale_nan(samples("x:doubled").back().second));
+  EXPECT_EQ(samples("x:doubled").back().first, t + kSecond);
+  ASSERT_EQ(m.alerts().size(), 1u);
+  EXPECT_EQ(m.alerts()[0].active_at, active_at);
+  while (m.alerts()[0].state != AlertState::kFiring && t < 10 * kMinute) t = m.run_due(t);
+  EXPECT_EQ(m.alerts()[0].fired_at.value_or(0) - active_at, 90 * kSecond);
+  // Sent with the external label the alert lacked, not the one it has.
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0], R"({alertname="XHigh", job="cog", severity="page", site="edge-1"})");
+}
+
+TEST_F(RuleManagerTest, RemovedGroupsEndTheirSeries) {
+  load_series(2, 0, 5 * kMinute);
+  write("cog.yml", kRules);
+  RuleManager m(head_, head_, {});
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+  Timestamp t = m.run_due(0);
+  t = m.run_due(t);
+  ASSERT_FALSE(samples("x:doubled").empty());
+  write("cog.yml", "groups: []\n");
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, t + kSecond).ok());
+  EXPECT_TRUE(m.groups().empty());
+  EXPECT_TRUE(is_stale_nan(samples("x:doubled").back().second));
+  EXPECT_TRUE(is_stale_nan(samples("ALERTS").back().second));
+  EXPECT_EQ(m.run_due(t + kMinute), kMaxTimestamp);
+}
+
+}  // namespace
+}  // namespace cogwatch::rules
