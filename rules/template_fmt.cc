@@ -145,9 +145,8 @@ std::string format_float_verb(double d, const Spec& spec) {
     if (spec.sharp) f += '#';
     f += '.' + std::to_string(spec.precision < 0 ? 6 : spec.precision);
     f += verb == 'F' ? 'f' : verb;
-    char buf[512];
-    std::snprintf(buf, sizeof buf, f.c_str(), d);
-    s = buf;
+    s.resize(static_cast<size_t>(std::snprintf(nullptr, 0, f.c_str(), d)) + 1);
+    s.resize(static_cast<size_t>(std::snprintf(s.data(), s.size(), f.c_str(), d)));
   }
   return pad(s, spec, true);
 }
@@ -264,20 +263,32 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
       else if (c == '0') spec.zero = !spec.minus;
       else break;
     }
-    auto number = [&](int& into) {
+    // A width or precision: digits, or * taking an int argument (one that
+    // is missing, not an int or too large gives Go's %!(BADWIDTH/BADPREC)).
+    auto number = [&](int& into, const char* bad) {
       if (i < format.size() && format[i] == '*') {
         ++i;
-        if (next_arg < args.size()) {
-          if (const auto* n = std::get_if<int64_t>(&args[next_arg].v)) into = static_cast<int>(*n);
-          ++next_arg;
+        const int64_t* n = next_arg < args.size() ? std::get_if<int64_t>(&args[next_arg].v) : nullptr;
+        ++next_arg;
+        if (n == nullptr || *n > 1'000'000 || *n < -1'000'000) {
+          out += bad;
+          return;
         }
+        into = static_cast<int>(*n);
         return;
       }
       if (i >= format.size() || !std::isdigit(static_cast<unsigned char>(format[i]))) return;
       into = 0;
-      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) into = into * 10 + (format[i++] - '0');
+      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) {
+        if (into > 1'000'000) {  // Go's tooLarge: the rest of the format is consumed
+          into = -1;
+          i = format.size();
+          return;
+        }
+        into = into * 10 + (format[i++] - '0');
+      }
     };
-    number(spec.width);
+    number(spec.width, "%!(BADWIDTH)");
     if (spec.width < 0 && spec.width != -1) {
       spec.minus = true;
       spec.width = -spec.width;
@@ -285,7 +296,8 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     if (i < format.size() && format[i] == '.') {
       ++i;
       spec.precision = 0;
-      number(spec.precision);
+      number(spec.precision, "%!(BADPREC)");
+      if (spec.precision < 0) spec.precision = -1;  // a negative * precision means none
     }
     if (i >= format.size()) {
       out += "%!(NOVERB)";
