@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/alert_replay.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/time.h"
@@ -151,6 +152,8 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
     fmt::print(out, "  retention dropped {} chunks ({} B), removed {} series; {} series left\n", kept.chunks_dropped,
                kept.bytes_freed, kept.series_removed, head.stats().series);
   }
+  // Then the alerting half: the built-in Cog rules against the simulator.
+  if (run_alert_replay(out) != 0) return 1;
   fmt::print(out, "OK\n");
   return 0;
 }

@@ -1,7 +1,8 @@
 // `cogwatch selfcheck`: exercises the store end to end on synthetic Cog
 // data (what a fleet of predictors would expose, scraped every 15s), reads
 // every sample back through the querier and checks it, reports sizes, and
-// applies the configured retention.
+// applies the configured retention; then replays the built-in Cog alert
+// rules against the simulated Cog service (cli/alert_replay.h).
 // Until the daemon exists this is what the demo command runs.
 #pragma once
 

@@ -9,6 +9,15 @@
 #include "rules/template.h"
 
 namespace cogwatch::rules {
+namespace {
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+}  // namespace
 
 RuleManager::RuleManager(const tsdb::Querier& querier, tsdb::Appendable& store, RuleManagerOptions options)
     : querier_(querier), store_(store), options_(std::move(options)) {
@@ -45,16 +54,22 @@ Status RuleManager::load(const std::vector<std::string>& patterns, const std::st
     }
   }
   std::vector<RuleFile> files;
-  for (const std::string& path : paths) {
-    RuleFile f = load_rule_file(path, {.check_template = check_alert_template});
-    errors.insert(errors.end(), f.errors.begin(), f.errors.end());
-    files.push_back(std::move(f));
-  }
+  for (const std::string& path : paths) files.push_back(load_rule_file(path, {.check_template = check_alert_template}));
   if (!errors.empty()) {
-    std::string message;
-    for (const std::string& e : errors) message += (message.empty() ? "" : "\n") + e;
-    return make_error(ErrorCode::kInvalidArgument, message);
+    for (const RuleFile& f : files) errors.insert(errors.end(), f.errors.begin(), f.errors.end());
+    return make_error(ErrorCode::kInvalidArgument, join_lines(errors));
   }
+  return load(std::move(files), now);
+}
+
+Status RuleManager::load(std::vector<RuleFile> files, Timestamp now) {
+  std::vector<std::string> errors;
+  std::vector<std::string> paths;
+  for (const RuleFile& f : files) {
+    errors.insert(errors.end(), f.errors.begin(), f.errors.end());
+    paths.push_back(f.path);
+  }
+  if (!errors.empty()) return make_error(ErrorCode::kInvalidArgument, join_lines(errors));
 
   std::vector<ScheduledGroup> fresh;
   for (const RuleFile& f : files) {

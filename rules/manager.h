@@ -37,6 +37,7 @@
 
 #include "model/error.h"
 #include "rules/group.h"
+#include "rules/rule_file.h"
 #include "tsdb/appender.h"
 #include "tsdb/querier.h"
 
@@ -78,6 +79,9 @@ class RuleManager {
   // current groups only if every file is valid. Errors: kInvalidArgument
   // with every file's errors, one per line.
   Status load(const std::vector<std::string>& patterns, const std::string& base_dir, Timestamp now);
+  // The same for rule files already read (an embedded default, tests):
+  // replaces the groups if no file has errors.
+  Status load(std::vector<RuleFile> files, Timestamp now);
 
   // Evaluates the groups whose next slot is at or before now; returns the
   // earliest next slot of all groups (kMaxTimestamp when there are none).

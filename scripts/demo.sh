@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds cogwatch and runs the demo. Until the daemon
-# lands, the demo is the store's self-check: a simulated fleet of Cog
-# predictors is written into the store, read back and verified.
+# lands, the demo is `cogwatch selfcheck`: a simulated fleet of Cog
+# predictors is written into the store, read back and verified; then the
+# built-in Cog alert rules run against the simulated Cog service in each
+# scenario and the alerts' timeline is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

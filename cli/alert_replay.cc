@@ -1,0 +1,98 @@
+#include "cli/alert_replay.h"
+
+#include <map>
+#include <ostream>
+#include <set>
+#include <string>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "cli/cog_sim.h"
+#include "cli/embedded_rules.h"
+#include "rules/manager.h"
+#include "rules/template.h"
+#include "scrape/scrape_loop.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::cli {
+namespace {
+
+constexpr Timestamp kStart = 1'700'000'000'000;
+constexpr Duration kLength = 20 * kMinute;
+
+struct Timeline {
+  std::map<std::string, Timestamp> pending;  // alert name -> first seen pending
+  std::map<std::string, Timestamp> firing;   // alert name -> first seen firing
+  std::map<std::string, std::string> description;
+};
+
+Timeline replay(Scenario scenario) {
+  tsdb::Head head;
+  rules::RuleManager manager(head, head, {.defaults = {.evaluation_interval = 30 * kSecond}});
+  std::vector<rules::RuleFile> files;
+  files.push_back(rules::parse_rule_file(kCogAlertRules, kCogAlertRulesFile,
+                                         {.check_template = rules::check_alert_template}));
+  Timeline t;
+  if (Status s = manager.load(std::move(files), kStart); !s) {
+    t.description["load"] = s.error().message;
+    return t;
+  }
+  const CogSimulator sim({.scenario = scenario});
+  scrape::ScrapeLoopOptions o;
+  o.target = Labels{{"__address__", "cog-1:5000"}, {"instance", "cog-1:5000"}, {"job", "cog"}};
+  o.interval = 15 * kSecond;
+  scrape::ScrapeLoop loop(head, o);
+  Timestamp next_rules = kStart;
+  for (Timestamp now = kStart; now <= kStart + kLength; now += 15 * kSecond) {
+    const std::string body = sim.body(now);
+    (void)loop.append(now, 5, std::string_view(body), scrape::ExpositionFormat::kPrometheusText);
+    if (now < next_rules) continue;
+    next_rules = manager.run_due(now);
+    for (const rules::Alert& a : manager.alerts()) {
+      const std::string name(a.labels.get("alertname"));
+      t.pending.try_emplace(name, a.active_at);
+      if (a.state == rules::AlertState::kFiring) t.firing.try_emplace(name, *a.fired_at);
+      t.description[name] = std::string(a.annotations.get("description"));
+    }
+  }
+  return t;
+}
+
+std::string offset(Timestamp t) { return format_duration(t - kStart); }
+
+}  // namespace
+
+int run_alert_replay(std::ostream& out) {
+  const std::pair<Scenario, const char*> cases[] = {{Scenario::kNormal, nullptr},
+                                                    {Scenario::kErrors, "PredictionErrorRate"},
+                                                    {Scenario::kCpu, "HighCpuUsage"},
+                                                    {Scenario::kDrift, "DataDriftDetected"}};
+  fmt::print(out, "alerts: {} replayed against cog-sim, {} per scenario (scrapes every 15s, rules every 30s)\n",
+             kCogAlertRulesFile, format_duration(kLength));
+  bool ok = true;
+  for (const auto& [scenario, expected] : cases) {
+    const Timeline t = replay(scenario);
+    if (t.description.contains("load")) {
+      fmt::print(out, "  cannot load the built-in rules: {}\n", t.description.at("load"));
+      return 1;
+    }
+    if (t.pending.empty()) fmt::print(out, "  scenario {}: no alert\n", scenario_name(scenario));
+    for (const auto& [name, since] : t.pending) {
+      const auto fired = t.firing.find(name);
+      fmt::print(out, "  scenario {}: {} pending at {}{}\n", scenario_name(scenario), name, offset(since),
+                 fired != t.firing.end() ? ", firing at " + offset(fired->second) : ", never firing");
+      if (!t.description.at(name).empty()) fmt::print(out, "    {}\n", t.description.at(name));
+    }
+    const bool as_expected = expected == nullptr ? t.firing.empty()
+                                                 : t.firing.size() == 1 && t.firing.contains(expected);
+    if (!as_expected) {
+      fmt::print(out, "  UNEXPECTED: scenario {} should fire {}\n", scenario_name(scenario),
+                 expected ? expected : "nothing");
+      ok = false;
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace cogwatch::cli
