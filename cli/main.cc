@@ -12,6 +12,7 @@
 #include "cli/storage_flags.h"
 #include "cli/test_promql.h"
 #include "cli/version.h"
+#include "rules/unit_test.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"cogwatch: a lightweight Prometheus-compatible alerting engine for ML model services"};
@@ -46,6 +47,15 @@ int main(int argc, char** argv) {
   check_rules_cmd->add_flag("--strict,--lint-fatal", check_rules.strict, "Exit 3 when there are lint warnings");
   check_rules_cmd->add_flag("--ignore-unknown-fields", check_rules.ignore_unknown_fields,
                             "Ignore unknown fields in rule groups and rules");
+
+  CLI::App* test_rules = test->add_subcommand("rules", "Run rule unit tests (promtool test rules files)");
+  std::vector<std::string> rule_test_files;
+  cogwatch::rules::RuleTestOptions rule_test_options;
+  std::string run_regex;
+  test_rules->add_option("files", rule_test_files, "Test files")->required();
+  test_rules->add_option("--run", run_regex, "Only test groups whose name matches this regular expression");
+  test_rules->add_flag("--ignore-unknown-fields", rule_test_options.ignore_unknown_fields,
+                       "Ignore unknown fields in the rule files");
 
   cogwatch::cli::QueryOptions query;
   CLI::App* q = app.add_subcommand("query", "Evaluate PromQL over files of timestamped samples; print API JSON");
@@ -85,6 +95,10 @@ int main(int argc, char** argv) {
     return cogwatch::cli::run_check_rules(check_rules, std::cout, std::cerr);
   }
   if (q->parsed()) return cogwatch::cli::run_query(query, std::cout, std::cerr);
+  if (test_rules->parsed()) {
+    if (!run_regex.empty()) rule_test_options.run = run_regex;
+    return cogwatch::rules::run_rule_tests(rule_test_files, rule_test_options, std::cout, std::cerr);
+  }
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
   if (sc->parsed()) {
     auto opts = storage.head_options();

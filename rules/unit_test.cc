@@ -1,0 +1,527 @@
+#include "rules/unit_test.h"
+
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <set>
+
+#include "eval/engine.h"
+#include "model/file.h"
+#include "model/value.h"
+#include "parser/parser.h"
+#include "parser/series.h"
+#include "rules/group.h"
+#include "rules/rule_file.h"
+#include "rules/template.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::rules {
+namespace {
+
+// ---- the test file ----
+
+struct InputSeries {
+  std::string series;
+  std::string values;
+};
+
+struct ExpectedAlert {
+  Labels labels;
+  Labels annotations;
+};
+
+struct AlertTest {
+  Duration eval_time = 0;
+  std::string alertname;
+  std::vector<ExpectedAlert> alerts;
+};
+
+struct ExpectedSample {
+  std::string labels;  // PromQL metric notation
+  double value = 0;
+};
+
+struct PromqlTest {
+  std::string expr;
+  Duration eval_time = 0;
+  std::vector<ExpectedSample> samples;
+};
+
+struct TestGroup {
+  std::string name;
+  Duration interval = 0;  // 0: the file's evaluation_interval
+  std::vector<InputSeries> input;
+  std::vector<AlertTest> alert_tests;
+  std::vector<PromqlTest> promql_tests;
+  Labels external_labels;
+  std::string external_url;
+};
+
+struct TestFile {
+  std::vector<std::string> rule_files;
+  Duration evaluation_interval = kMinute;
+  std::vector<std::string> group_eval_order;
+  std::vector<TestGroup> tests;
+  bool fuzzy_compare = false;
+};
+
+// Reads the YAML, strictly (as promtool's UnmarshalStrict).
+class FileReader {
+ public:
+  explicit FileReader(std::string path) : path_(std::move(path)) {}
+
+  TestFile read(const YAML::Node& root) {
+    TestFile f;
+    if (!root || root.IsNull()) return f;
+    keys(root, "test file", {"rule_files", "evaluation_interval", "group_eval_order", "tests", "fuzzy_compare"});
+    f.rule_files = strings(root["rule_files"], "rule_files");
+    if (root["evaluation_interval"]) f.evaluation_interval = duration(root["evaluation_interval"]);
+    if (f.evaluation_interval == 0) f.evaluation_interval = kMinute;
+    f.group_eval_order = strings(root["group_eval_order"], "group_eval_order");
+    if (root["fuzzy_compare"]) f.fuzzy_compare = root["fuzzy_compare"].as<bool>();
+    for (const YAML::Node& t : list(root["tests"], "tests")) f.tests.push_back(group(t));
+    return f;
+  }
+
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& what) const {
+    const YAML::Mark m = n.Mark();
+    throw std::runtime_error(path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + what);
+  }
+
+ private:
+  void keys(const YAML::Node& map, const char* what, std::initializer_list<std::string_view> known) const {
+    if (!map.IsMap()) fail(map, std::string(what) + " must be a mapping");
+    for (const auto& kv : map) {
+      const std::string k = kv.first.Scalar();
+      if (std::find(known.begin(), known.end(), k) == known.end()) {
+        fail(kv.first, "field " + k + " not found in " + what);
+      }
+    }
+  }
+  std::vector<YAML::Node> list(const YAML::Node& n, const char* what) const {
+    std::vector<YAML::Node> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsSequence()) fail(n, std::string(what) + " must be a list");
+    for (const YAML::Node& item : n) out.push_back(item);
+    return out;
+  }
+  std::vector<std::string> strings(const YAML::Node& n, const char* what) const {
+    std::vector<std::string> out;
+    for (const YAML::Node& item : list(n, what)) out.push_back(scalar(item));
+    return out;
+  }
+  std::string scalar(const YAML::Node& n) const {
+    if (!n || n.IsNull()) return "";
+    if (!n.IsScalar()) fail(n, "expected a string");
+    return n.Scalar();
+  }
+  Duration duration(const YAML::Node& n) const {
+    auto d = parse_duration(scalar(n));
+    if (!d) fail(n, d.error().message);
+    return *d;
+  }
+  Labels string_map(const YAML::Node& n) const {
+    LabelsBuilder b;
+    if (!n || n.IsNull()) return b.build();
+    if (!n.IsMap()) fail(n, "expected a mapping of names to strings");
+    for (const auto& kv : n) b.set(kv.first.Scalar(), scalar(kv.second));
+    return b.build();
+  }
+
+  TestGroup group(const YAML::Node& n) const {
+    keys(n, "test group",
+         {"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels", "external_url", "name"});
+    TestGroup g;
+    g.name = scalar(n["name"]);
+    if (n["interval"]) g.interval = duration(n["interval"]);
+    for (const YAML::Node& s : list(n["input_series"], "input_series")) {
+      keys(s, "input series", {"series", "values"});
+      g.input.push_back({scalar(s["series"]), scalar(s["values"])});
+    }
+    for (const YAML::Node& a : list(n["alert_rule_test"], "alert_rule_test")) {
+      keys(a, "alert test", {"eval_time", "alertname", "exp_alerts"});
+      AlertTest t;
+      if (a["eval_time"]) t.eval_time = duration(a["eval_time"]);
+      t.alertname = scalar(a["alertname"]);
+      for (const YAML::Node& e : list(a["exp_alerts"], "exp_alerts")) {
+        keys(e, "expected alert", {"exp_labels", "exp_annotations"});
+        t.alerts.push_back({string_map(e["exp_labels"]), string_map(e["exp_annotations"])});
+      }
+      g.alert_tests.push_back(std::move(t));
+    }
+    for (const YAML::Node& p : list(n["promql_expr_test"], "promql_expr_test")) {
+      keys(p, "promql test", {"expr", "eval_time", "exp_samples"});
+      PromqlTest t;
+      t.expr = scalar(p["expr"]);
+      if (p["eval_time"]) t.eval_time = duration(p["eval_time"]);
+      for (const YAML::Node& s : list(p["exp_samples"], "exp_samples")) {
+        keys(s, "expected sample", {"labels", "value", "histogram"});
+        if (s["histogram"]) fail(s["histogram"], "native histogram samples are not supported by cogwatch yet");
+        ExpectedSample e;
+        e.labels = scalar(s["labels"]);
+        const std::string v = scalar(s["value"]);
+        if (!v.empty()) {
+          auto parsed = parse_go_float(v);
+          if (!parsed) fail(s["value"], "invalid sample value \"" + v + "\"");
+          e.value = *parsed;
+        }
+        t.samples.push_back(std::move(e));
+      }
+      g.promql_tests.push_back(std::move(t));
+    }
+    g.external_labels = string_map(n["external_labels"]);
+    g.external_url = scalar(n["external_url"]);
+    return g;
+  }
+
+  // YAML numbers as Go's yaml.v2 reads a float64: also .inf, .nan.
+  static std::optional<double> parse_go_float(std::string s) {
+    std::string lower = s;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == ".nan" || lower == "nan") return NAN;
+    if (lower == ".inf" || lower == "+.inf" || lower == "inf" || lower == "+inf") return INFINITY;
+    if (lower == "-.inf" || lower == "-inf") return -INFINITY;
+    double d = 0;
+    if (!s.empty() && s[0] == '+') s.erase(0, 1);
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return d;
+  }
+
+  std::string path_;
+};
+
+// ---- formatting as promtool prints ----
+
+// Go's time.Duration.String() for whole milliseconds: "0s", "500ms", "1m0s", "1h2m3.5s".
+std::string go_duration(Duration ms) {
+  if (ms == 0) return "0s";
+  std::string sign = ms < 0 ? "-" : "";
+  if (ms < 0) ms = -ms;
+  if (ms < 1000) return sign + std::to_string(ms) + "ms";
+  std::string out = sign;
+  const int64_t h = ms / 3'600'000, m = ms / 60'000 % 60;
+  if (h > 0) out += std::to_string(h) + "h";
+  if (h > 0 || m > 0) out += std::to_string(m) + "m";
+  out += std::to_string(ms / 1000 % 60);
+  if (const int64_t frac = ms % 1000; frac != 0) {
+    std::string f = std::to_string(frac);
+    f.insert(0, 3 - f.size(), '0');
+    while (f.back() == '0') f.pop_back();
+    out += "." + f;
+  }
+  return out + "s";
+}
+
+// strconv.FormatFloat(v, 'E', -1, 64): "1E+00", "1.5E-01".
+std::string go_float_e(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string s(buf, p);
+  for (char& c : s) c = c == 'e' ? 'E' : c;
+  return s;
+}
+
+// Prefixes every line but the first with indent (promtool's indentLines).
+std::string indent_lines(const std::string& text, const std::string& indent) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '\n') out += indent;
+  }
+  return out;
+}
+
+struct AlertView {
+  Labels labels;
+  Labels annotations;
+  friend auto operator<=>(const AlertView&, const AlertView&) = default;
+  friend bool operator==(const AlertView&, const AlertView&) = default;
+};
+
+std::string alerts_string(const std::vector<AlertView>& alerts) {
+  if (alerts.empty()) return "[]";
+  std::string s = "[";
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    s += i == 0 ? "\n" : ",\n";
+    s += std::to_string(i) + ":" +
+         indent_lines("\nLabels:" + alerts[i].labels.to_string() + "\nAnnotations:" + alerts[i].annotations.to_string(),
+                      "  ");
+  }
+  return s + "\n]";
+}
+
+struct SampleView {
+  Labels labels;
+  double value;
+};
+
+std::string samples_string(const std::vector<SampleView>& samples) {
+  if (samples.empty()) return "nil";
+  std::string s;
+  for (const SampleView& x : samples) s += (s.empty() ? "" : ", ") + x.labels.to_string() + " " + go_float_e(x.value);
+  return s;
+}
+
+bool same_value(double a, double b, bool fuzzy) {
+  if (a == b) return true;
+  return fuzzy && (std::nextafter(a, -INFINITY) == b || std::nextafter(a, INFINITY) == b);
+}
+
+// ---- running one test group ----
+
+class GroupRun {
+ public:
+  GroupRun(const TestFile& file, const TestGroup& tg, const std::vector<RuleFile>& rule_files)
+      : file_(file), tg_(tg), interval_(tg.interval > 0 ? tg.interval : file.evaluation_interval) {
+    GroupOptions o;
+    o.evaluation_interval = interval_;
+    o.external_labels = tg.external_labels;
+    o.external_url = tg.external_url;
+    o.engine.default_subquery_step = file.evaluation_interval;
+    // Groups: those in group_eval_order by their place, the others first
+    // in file order (promtool's partial order, made deterministic).
+    struct Ranked {
+      size_t rank;
+      const GroupSpec* spec;
+      const std::string* file;
+    };
+    std::vector<Ranked> order;
+    std::map<std::string, size_t> rank;
+    for (size_t i = 0; i < file.group_eval_order.size(); ++i) rank.emplace(file.group_eval_order[i], i);
+    for (const RuleFile& rf : rule_files) {
+      for (const GroupSpec& g : rf.groups) {
+        auto it = rank.find(g.name);
+        order.push_back({it == rank.end() ? 0 : it->second, &g, &rf.path});
+      }
+    }
+    std::stable_sort(order.begin(), order.end(), [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
+    for (const Ranked& r : order) groups_.push_back(std::make_unique<Group>(*r.spec, *r.file, o));
+    engine_options_ = o.engine;
+  }
+
+  std::vector<std::string> run() {
+    std::vector<std::string> errors;
+    if (Status s = parse_input(); !s) return {s.error().message};
+    Duration max_eval = 0;
+    for (const AlertTest& a : tg_.alert_tests) {
+      if (a.alertname.empty()) {
+        return {"an item under alert_rule_test misses required attribute alertname at eval_time " +
+                format_duration(a.eval_time) + (tg_.name.empty() ? "" : " (in TestGroup " + tg_.name + ")")};
+      }
+      max_eval = std::max(max_eval, a.eval_time);
+    }
+    for (const PromqlTest& p : tg_.promql_tests) max_eval = std::max(max_eval, p.eval_time);
+
+    std::vector<const AlertTest*> alert_tests;
+    for (const AlertTest& a : tg_.alert_tests) alert_tests.push_back(&a);
+    std::stable_sort(alert_tests.begin(), alert_tests.end(),
+                     [](const AlertTest* a, const AlertTest* b) { return a->eval_time < b->eval_time; });
+    size_t next_alert = 0;
+    const Duration step = file_.evaluation_interval;
+    for (Timestamp ts = 0; ts <= max_eval; ts += step) {
+      load_until(ts);
+      std::vector<std::string> eval_errors;
+      for (auto& g : groups_) {
+        g->eval(ts, head_, head_);
+        for (const GroupRule& r : g->rules()) {
+          if (r.status.health == RuleHealth::kBad && r.status.last_evaluation == ts) {
+            eval_errors.push_back("    rule: " + r.name() + ", time: " + go_duration(ts) + ", err: " + r.status.last_error);
+          }
+        }
+      }
+      if (!eval_errors.empty()) {
+        errors.insert(errors.end(), eval_errors.begin(), eval_errors.end());
+        return errors;
+      }
+      while (next_alert < alert_tests.size() && alert_tests[next_alert]->eval_time >= ts &&
+             alert_tests[next_alert]->eval_time < ts + step) {
+        check_alerts(*alert_tests[next_alert++], errors);
+      }
+    }
+    for (const PromqlTest& p : tg_.promql_tests) check_promql(p, errors);
+    return errors;
+  }
+
+ private:
+  Status parse_input() {
+    for (const InputSeries& s : tg_.input) {
+      auto d = parser::parse_series_description(s.series + " " + s.values);
+      if (!d) return make_error(d.error().code, d.error().message);
+      input_.push_back(*std::move(d));
+      cursor_.push_back(0);
+    }
+    return {};
+  }
+
+  // Input samples up to ts go in before rules run at ts (promtool's lazy loading).
+  void load_until(Timestamp ts) {
+    auto app = head_.appender();
+    for (size_t i = 0; i < input_.size(); ++i) {
+      const parser::SeriesDescription& d = input_[i];
+      for (size_t& k = cursor_[i]; k < d.values.size() && static_cast<Timestamp>(k) * interval_ <= ts; ++k) {
+        if (d.values[k]) (void)app->append(d.labels, static_cast<Timestamp>(k) * interval_, *d.values[k]);
+      }
+    }
+    app->commit();
+  }
+
+  void check_alerts(const AlertTest& t, std::vector<std::string>& errors) {
+    std::vector<AlertView> got;
+    for (const auto& g : groups_) {
+      for (const GroupRule& r : g->rules()) {
+        const auto* a = std::get_if<AlertingRule>(&r.rule);
+        if (a == nullptr || a->name() != t.alertname) continue;
+        for (const auto& [labels, alert] : a->active_alerts()) {
+          if (alert.state == AlertState::kFiring) got.push_back({alert.labels, alert.annotations});
+        }
+      }
+    }
+    std::vector<AlertView> want;
+    for (const ExpectedAlert& e : t.alerts) {
+      want.push_back({LabelsBuilder(e.labels).set(kAlertNameLabel, t.alertname).build(), e.annotations});
+    }
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    if (got == want) return;
+    const std::string name = tg_.name.empty() ? "" : "    name: " + tg_.name + ",\n";
+    errors.push_back(name + "    alertname: " + t.alertname + ", time: " + format_duration(t.eval_time) +
+                     ", \n        exp:" + indent_lines(alerts_string(want), "            ") +
+                     ", \n        got:" + indent_lines(alerts_string(got), "            "));
+  }
+
+  void check_promql(const PromqlTest& t, std::vector<std::string>& errors) {
+    const std::string where = "    expr: " + go_quote(t.expr) + ", time: " + format_duration(t.eval_time);
+    auto expr = parser::parse_expr(t.expr);
+    if (!expr) {
+      errors.push_back(where + ", err: " + parser::format_error(t.expr, expr.error()));
+      return;
+    }
+    const eval::Engine engine(head_, engine_options_);
+    auto got_vector = query_vector(engine, **expr, t.eval_time);
+    if (!got_vector) {
+      errors.push_back(where + ", err: " + got_vector.error().message);
+      return;
+    }
+    std::vector<SampleView> got;
+    for (const eval::Sample& s : *got_vector) got.push_back({s.labels, s.v});
+    std::vector<SampleView> want;
+    for (const ExpectedSample& e : t.samples) {
+      Labels labels;
+      if (!e.labels.empty()) {
+        auto matchers = parser::parse_selector(e.labels);
+        if (!matchers) {
+          errors.push_back(where + ", err: labels " + go_quote(e.labels) + ": " +
+                           parser::format_error(e.labels, matchers.error()));
+          return;
+        }
+        LabelsBuilder b;
+        for (const LabelMatcher& m : *matchers) b.set(m.name(), m.value());
+        labels = b.build();
+      }
+      want.push_back({labels, e.value});
+    }
+    auto by_labels = [](const SampleView& a, const SampleView& b) { return a.labels < b.labels; };
+    std::sort(got.begin(), got.end(), by_labels);
+    std::sort(want.begin(), want.end(), by_labels);
+    bool equal = got.size() == want.size();
+    for (size_t i = 0; equal && i < got.size(); ++i) {
+      equal = got[i].labels == want[i].labels && same_value(want[i].value, got[i].value, file_.fuzzy_compare);
+    }
+    if (equal) return;
+    errors.push_back(where + ",\n        exp: " + samples_string(want) + "\n        got: " + samples_string(got));
+  }
+
+  const TestFile& file_;
+  const TestGroup& tg_;
+  const Duration interval_;
+  tsdb::Head head_;
+  std::vector<std::unique_ptr<Group>> groups_;
+  eval::EngineOptions engine_options_;
+  std::vector<parser::SeriesDescription> input_;
+  std::vector<size_t> cursor_;
+};
+
+// One test file: its errors, or none when every test group passed.
+std::vector<std::string> run_file(const std::string& path, const RuleTestOptions& options, std::ostream& err) {
+  auto text = read_file(path);
+  if (!text) return {text.error().message};
+  TestFile file;
+  FileReader reader(path);
+  try {
+    file = reader.read(YAML::Load(*text));
+  } catch (const YAML::Exception& e) {
+    return {path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg};
+  } catch (const std::runtime_error& e) {
+    return {e.what()};
+  }
+  // Rule files: relative to the test file, globs; a pattern matching
+  // nothing is a warning, as in promtool.
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  std::vector<RuleFile> rule_files;
+  for (const std::string& pattern : file.rule_files) {
+    auto matched = expand_glob(pattern, dir);
+    if (!matched) return {matched.error().message};
+    if (matched->empty()) {
+      err << "  WARNING: no file match pattern " << (pattern.starts_with("/") || dir.empty() ? pattern : dir + "/" + pattern)
+          << "\n";
+    }
+    for (const std::string& p : *matched) {
+      rule_files.push_back(
+          load_rule_file(p, {.check_template = check_alert_template, .ignore_unknown_fields = options.ignore_unknown_fields}));
+    }
+  }
+  std::set<std::string> order;
+  for (const std::string& g : file.group_eval_order) {
+    if (!order.insert(g).second) return {"group name repeated in evaluation order: " + g};
+  }
+  std::vector<std::string> errors;
+  for (const RuleFile& rf : rule_files) errors.insert(errors.end(), rf.errors.begin(), rf.errors.end());
+  if (!errors.empty()) return errors;
+
+  std::optional<re2::RE2> run;
+  if (options.run) run.emplace(*options.run);
+  for (const TestGroup& tg : file.tests) {
+    if (run && !re2::RE2::PartialMatch(tg.name, *run)) continue;
+    GroupRun g(file, tg, rule_files);
+    std::vector<std::string> e = g.run();
+    errors.insert(errors.end(), e.begin(), e.end());
+  }
+  return errors;
+}
+
+}  // namespace
+
+int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
+                   std::ostream& err) {
+  bool failed = false;
+  for (const std::string& f : files) {
+    out << "Unit Testing:  " << f << "\n";
+    out.flush();
+    const std::vector<std::string> errors = run_file(f, options, err);
+    if (errors.empty()) {
+      out << "  SUCCESS\n";
+    } else {
+      failed = true;
+      err << "  FAILED:\n";
+      for (const std::string& e : errors) {
+        err << e << "\n";
+        err.flush();
+        out << "\n";
+      }
+    }
+    out << "\n";
+    out.flush();
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace cogwatch::rules

@@ -1,0 +1,38 @@
+// Rule unit tests in promtool's format (`cogwatch test rules`): the same
+// files, the same semantics, the same verdicts, exit codes and failure
+// layout as `promtool test rules`.
+//
+//   int code = run_rule_tests({"tests.yml"}, {}, std::cout, std::cerr);
+//
+// A test file names rule files (relative to itself, globs), an
+// evaluation_interval (1m), an optional group_eval_order, and tests: each
+// loads input_series (the promqltest series notation, at the test's
+// interval), evaluates every rule group at every evaluation_interval from 0
+// to the largest eval_time (groups in group_eval_order, the others in file
+// order), checks alert_rule_test cases against the firing alerts at their
+// eval_time, then promql_expr_test cases against instant queries. Alerts
+// and samples compare as sets, exactly (fuzzy_compare: within one ulp).
+//
+// Output, as promtool's: "Unit Testing:  FILE", then "  SUCCESS" on stdout,
+// or "  FAILED:" and each failure on stderr. Exit code 0 if every file
+// passed, 1 otherwise.
+//
+// Thread-safety: no shared state.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cogwatch::rules {
+
+struct RuleTestOptions {
+  std::optional<std::string> run;      // --run: only test groups whose name matches (RE2, unanchored)
+  bool ignore_unknown_fields = false;  // in the rule files
+};
+
+int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
+                   std::ostream& err);
+
+}  // namespace cogwatch::rules
