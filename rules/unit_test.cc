@@ -344,7 +344,7 @@ class GroupRun {
       }
       while (next_alert < alert_tests.size() && alert_tests[next_alert]->eval_time >= ts &&
              alert_tests[next_alert]->eval_time < ts + step) {
-        check_alerts(*alert_tests[next_alert++], errors);
+        check_alerts(*alert_tests[next_alert++], ts, errors);
       }
     }
     for (const PromqlTest& p : tg_.promql_tests) check_promql(p, errors);
@@ -374,13 +374,17 @@ class GroupRun {
     app->commit();
   }
 
-  void check_alerts(const AlertTest& t, std::vector<std::string>& errors) {
+  void check_alerts(const AlertTest& t, Timestamp evaluated_at, std::vector<std::string>& errors) {
     std::vector<AlertView> got;
+    std::vector<const Alert*> active;  // every state, for explanations
+    std::vector<const AlertingRule*> rules;
     for (const auto& g : groups_) {
       for (const GroupRule& r : g->rules()) {
         const auto* a = std::get_if<AlertingRule>(&r.rule);
         if (a == nullptr || a->name() != t.alertname) continue;
+        rules.push_back(a);
         for (const auto& [labels, alert] : a->active_alerts()) {
+          active.push_back(&alert);
           if (alert.state == AlertState::kFiring) got.push_back({alert.labels, alert.annotations});
         }
       }
@@ -395,7 +399,80 @@ class GroupRun {
     const std::string name = tg_.name.empty() ? "" : "    name: " + tg_.name + ",\n";
     errors.push_back(name + "    alertname: " + t.alertname + ", time: " + format_duration(t.eval_time) +
                      ", \n        exp:" + indent_lines(alerts_string(want), "            ") +
-                     ", \n        got:" + indent_lines(alerts_string(got), "            "));
+                     ", \n        got:" + indent_lines(alerts_string(got), "            ") +
+                     explain(t, evaluated_at, want, got, active, rules));
+  }
+
+  // Beyond promtool: why an expected alert is missing or an alert is
+  // extra, as "        why: ..." lines.
+  static std::string explain(const AlertTest& t, Timestamp evaluated_at, const std::vector<AlertView>& want,
+                             const std::vector<AlertView>& got, const std::vector<const Alert*>& active,
+                             const std::vector<const AlertingRule*>& rules) {
+    std::string out;
+    auto why = [&](const std::string& text) { out += "\n        why: " + text; };
+    if (rules.empty()) {
+      why("no alerting rule named " + t.alertname + " in the rule files");
+      return out;
+    }
+    for (const AlertView& w : want) {
+      if (std::find(got.begin(), got.end(), w) != got.end()) continue;
+      const Alert* same = nullptr;
+      for (const Alert* a : active) {
+        if (a->labels == w.labels) same = a;
+      }
+      if (same != nullptr && same->state == AlertState::kPending) {
+        why(w.labels.to_string() + " was pending since " + format_duration(same->active_at) + ", not firing yet: for is " +
+            format_duration(rules.front()->hold_duration()) + ", so it fires at " +
+            format_duration(same->active_at + rules.front()->hold_duration()) + " at the earliest");
+      } else if (same != nullptr && same->state == AlertState::kInactive) {
+        why(w.labels.to_string() + " had resolved at " + format_duration(same->resolved_at.value_or(0)));
+      } else if (same != nullptr) {
+        for (const Label a : same->annotations) {
+          const std::string_view expected = w.annotations.get(a.name);
+          if (expected != a.value) {
+            why("annotation " + std::string(a.name) + " is " + go_quote(a.value) + ", expected " + go_quote(expected));
+          }
+        }
+        for (const Label e : w.annotations) {
+          if (same->annotations.get(e.name).empty()) why("annotation " + std::string(e.name) + " is missing");
+        }
+      } else if (active.empty()) {
+        why("the alert's expression returned nothing at " + format_duration(evaluated_at) + " (" +
+            rules.front()->expr_text() + ")");
+      } else {
+        // The firing alert that shares the most labels, and how it differs.
+        const AlertView* closest = nullptr;
+        size_t best = 0;
+        for (const AlertView& g : got) {
+          size_t common = 0;
+          for (const Label l : g.labels) common += w.labels.get(l.name) == l.value;
+          if (closest == nullptr || common > best) closest = &g, best = common;
+        }
+        if (closest == nullptr) {
+          why(w.labels.to_string() + " is not active; active: " + active.front()->labels.to_string() + " (" +
+              std::string(state_name(active.front()->state)) + ")");
+          continue;
+        }
+        std::string diff;
+        for (const Label l : w.labels) {
+          if (closest->labels.get(l.name) != l.value) {
+            diff += (diff.empty() ? "" : ", ") + std::string(l.name) + ": expected " + go_quote(l.value) + ", got " +
+                    go_quote(closest->labels.get(l.name));
+          }
+        }
+        for (const Label l : closest->labels) {
+          if (w.labels.get(l.name).empty()) {
+            diff += (diff.empty() ? "" : ", ") + std::string(l.name) + ": not expected, got " + go_quote(l.value);
+          }
+        }
+        why("labels differ from the firing " + closest->labels.to_string() + ": " + diff);
+      }
+    }
+    for (const AlertView& g : got) {
+      const bool expected = std::any_of(want.begin(), want.end(), [&](const AlertView& w) { return w.labels == g.labels; });
+      if (!expected) why(g.labels.to_string() + " is firing but not expected");
+    }
+    return out;
   }
 
   void check_promql(const PromqlTest& t, std::vector<std::string>& errors) {
@@ -450,18 +527,29 @@ class GroupRun {
   std::vector<size_t> cursor_;
 };
 
-// One test file: its errors, or none when every test group passed.
-std::vector<std::string> run_file(const std::string& path, const RuleTestOptions& options, std::ostream& err) {
+struct GroupVerdict {
+  std::string name;  // the test group's name, or unnamed#N as promtool calls it
+  bool passed = true;
+};
+
+struct FileOutcome {
+  std::vector<std::string> errors;  // promtool's failure texts, in order
+  std::vector<GroupVerdict> groups;
+};
+
+// One test file: its errors (none when every test group passed), and the
+// verdict of each test group that ran.
+FileOutcome run_file(const std::string& path, const RuleTestOptions& options, std::ostream& err) {
   auto text = read_file(path);
-  if (!text) return {text.error().message};
+  if (!text) return {{text.error().message}, {}};
   TestFile file;
   FileReader reader(path);
   try {
     file = reader.read(YAML::Load(*text));
   } catch (const YAML::Exception& e) {
-    return {path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg};
+    return {{path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg}, {}};
   } catch (const std::runtime_error& e) {
-    return {e.what()};
+    return {{e.what()}, {}};
   }
   // Rule files: relative to the test file, globs; a pattern matching
   // nothing is a warning, as in promtool.
@@ -469,7 +557,7 @@ std::vector<std::string> run_file(const std::string& path, const RuleTestOptions
   std::vector<RuleFile> rule_files;
   for (const std::string& pattern : file.rule_files) {
     auto matched = expand_glob(pattern, dir);
-    if (!matched) return {matched.error().message};
+    if (!matched) return {{matched.error().message}, {}};
     if (matched->empty()) {
       err << "  WARNING: no file match pattern " << (pattern.starts_with("/") || dir.empty() ? pattern : dir + "/" + pattern)
           << "\n";
@@ -481,21 +569,23 @@ std::vector<std::string> run_file(const std::string& path, const RuleTestOptions
   }
   std::set<std::string> order;
   for (const std::string& g : file.group_eval_order) {
-    if (!order.insert(g).second) return {"group name repeated in evaluation order: " + g};
+    if (!order.insert(g).second) return {{"group name repeated in evaluation order: " + g}, {}};
   }
-  std::vector<std::string> errors;
-  for (const RuleFile& rf : rule_files) errors.insert(errors.end(), rf.errors.begin(), rf.errors.end());
-  if (!errors.empty()) return errors;
+  FileOutcome outcome;
+  for (const RuleFile& rf : rule_files) outcome.errors.insert(outcome.errors.end(), rf.errors.begin(), rf.errors.end());
+  if (!outcome.errors.empty()) return outcome;
 
   std::optional<re2::RE2> run;
   if (options.run) run.emplace(*options.run);
-  for (const TestGroup& tg : file.tests) {
+  for (size_t i = 0; i < file.tests.size(); ++i) {
+    const TestGroup& tg = file.tests[i];
     if (run && !re2::RE2::PartialMatch(tg.name, *run)) continue;
     GroupRun g(file, tg, rule_files);
     std::vector<std::string> e = g.run();
-    errors.insert(errors.end(), e.begin(), e.end());
+    outcome.groups.push_back({tg.name.empty() ? "unnamed#" + std::to_string(i) : tg.name, e.empty()});
+    outcome.errors.insert(outcome.errors.end(), e.begin(), e.end());
   }
-  return errors;
+  return outcome;
 }
 
 }  // namespace
@@ -503,24 +593,38 @@ std::vector<std::string> run_file(const std::string& path, const RuleTestOptions
 int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
                    std::ostream& err) {
   bool failed = false;
+  size_t total_passed = 0, total_failed = 0;
   for (const std::string& f : files) {
     out << "Unit Testing:  " << f << "\n";
     out.flush();
-    const std::vector<std::string> errors = run_file(f, options, err);
-    if (errors.empty()) {
+    const FileOutcome outcome = run_file(f, options, err);
+    // Beyond promtool: each test group's verdict.
+    size_t passed = 0;
+    for (const GroupVerdict& g : outcome.groups) {
+      out << (g.passed ? "  PASS  " : "  FAIL  ") << g.name << "\n";
+      passed += g.passed;
+    }
+    const size_t group_failures = outcome.groups.size() - passed;
+    if (outcome.errors.empty()) {
       out << "  SUCCESS\n";
     } else {
       failed = true;
+      out.flush();
       err << "  FAILED:\n";
-      for (const std::string& e : errors) {
+      for (const std::string& e : outcome.errors) {
         err << e << "\n";
         err.flush();
         out << "\n";
+        out.flush();
       }
     }
-    out << "\n";
+    out << "  " << passed << " passed, " << group_failures << " failed\n\n";
     out.flush();
+    total_passed += passed;
+    total_failed += group_failures;
   }
+  out << "Total: " << total_passed << " passed, " << total_failed << " failed in " << files.size()
+      << (files.size() == 1 ? " file" : " files") << "\n";
   return failed ? 1 : 0;
 }
 

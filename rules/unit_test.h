@@ -15,7 +15,11 @@
 //
 // Output, as promtool's: "Unit Testing:  FILE", then "  SUCCESS" on stdout,
 // or "  FAILED:" and each failure on stderr. Exit code 0 if every file
-// passed, 1 otherwise.
+// passed, 1 otherwise. Added to promtool's lines, each recognisable by its
+// prefix: "  PASS  name" / "  FAIL  name" per test group, "  N passed, M
+// failed" per file, "Total: ..." at the end, and under a failed alert test
+// "        why: ..." lines (pending since when and until when, which labels
+// or annotations differ, an empty expression, an unknown alert name).
 //
 // Thread-safety: no shared state.
 #pragma once
