@@ -40,6 +40,7 @@ struct AlertTest {
   Duration eval_time = 0;
   std::string alertname;
   std::vector<ExpectedAlert> alerts;
+  bool subset = false;  // cogwatch's `match: subset`
 };
 
 struct ExpectedSample {
@@ -61,6 +62,7 @@ struct TestGroup {
   std::vector<PromqlTest> promql_tests;
   Labels external_labels;
   std::string external_url;
+  Timestamp start = 0;  // start_timestamp: time 0 of the test (Prometheus 3)
 };
 
 struct TestFile {
@@ -136,17 +138,25 @@ class FileReader {
 
   TestGroup group(const YAML::Node& n) const {
     keys(n, "test group",
-         {"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels", "external_url", "name"});
+         {"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels", "external_url", "name",
+          "start_timestamp", "match"});
     TestGroup g;
     g.name = scalar(n["name"]);
+    const bool group_subset = match_subset(n);
+    if (n["start_timestamp"]) {
+      auto t = parse_api_time(scalar(n["start_timestamp"]));
+      if (!t) fail(n["start_timestamp"], "invalid start_timestamp: " + t.error().message);
+      g.start = *t;
+    }
     if (n["interval"]) g.interval = duration(n["interval"]);
     for (const YAML::Node& s : list(n["input_series"], "input_series")) {
       keys(s, "input series", {"series", "values"});
       g.input.push_back({scalar(s["series"]), scalar(s["values"])});
     }
     for (const YAML::Node& a : list(n["alert_rule_test"], "alert_rule_test")) {
-      keys(a, "alert test", {"eval_time", "alertname", "exp_alerts"});
+      keys(a, "alert test", {"eval_time", "alertname", "exp_alerts", "match"});
       AlertTest t;
+      t.subset = group_subset || match_subset(a);
       if (a["eval_time"]) t.eval_time = duration(a["eval_time"]);
       t.alertname = scalar(a["alertname"]);
       for (const YAML::Node& e : list(a["exp_alerts"], "exp_alerts")) {
@@ -178,6 +188,14 @@ class FileReader {
     g.external_labels = string_map(n["external_labels"]);
     g.external_url = scalar(n["external_url"]);
     return g;
+  }
+
+  // cogwatch's extension key `match: subset` (default: exact, as promtool).
+  bool match_subset(const YAML::Node& n) const {
+    if (!n["match"]) return false;
+    const std::string m = scalar(n["match"]);
+    if (m != "subset" && m != "exact") fail(n["match"], "match must be \"exact\" or \"subset\"");
+    return m == "subset";
   }
 
   // YAML numbers as Go's yaml.v2 reads a float64: also .inf, .nan.
@@ -328,12 +346,12 @@ class GroupRun {
     size_t next_alert = 0;
     const Duration step = file_.evaluation_interval;
     for (Timestamp ts = 0; ts <= max_eval; ts += step) {
-      load_until(ts);
+      load_until(tg_.start + ts);
       std::vector<std::string> eval_errors;
       for (auto& g : groups_) {
-        g->eval(ts, head_, head_);
+        g->eval(tg_.start + ts, head_, head_);
         for (const GroupRule& r : g->rules()) {
-          if (r.status.health == RuleHealth::kBad && r.status.last_evaluation == ts) {
+          if (r.status.health == RuleHealth::kBad && r.status.last_evaluation == tg_.start + ts) {
             eval_errors.push_back("    rule: " + r.name() + ", time: " + go_duration(ts) + ", err: " + r.status.last_error);
           }
         }
@@ -367,8 +385,8 @@ class GroupRun {
     auto app = head_.appender();
     for (size_t i = 0; i < input_.size(); ++i) {
       const parser::SeriesDescription& d = input_[i];
-      for (size_t& k = cursor_[i]; k < d.values.size() && static_cast<Timestamp>(k) * interval_ <= ts; ++k) {
-        if (d.values[k]) (void)app->append(d.labels, static_cast<Timestamp>(k) * interval_, *d.values[k]);
+      for (size_t& k = cursor_[i]; k < d.values.size() && tg_.start + static_cast<Timestamp>(k) * interval_ <= ts; ++k) {
+        if (d.values[k]) (void)app->append(d.labels, tg_.start + static_cast<Timestamp>(k) * interval_, *d.values[k]);
       }
     }
     app->commit();
@@ -395,17 +413,45 @@ class GroupRun {
     }
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
-    if (got == want) return;
+    if (t.subset ? subset_match(want, got) : got == want) return;
     const std::string name = tg_.name.empty() ? "" : "    name: " + tg_.name + ",\n";
     errors.push_back(name + "    alertname: " + t.alertname + ", time: " + format_duration(t.eval_time) +
                      ", \n        exp:" + indent_lines(alerts_string(want), "            ") +
                      ", \n        got:" + indent_lines(alerts_string(got), "            ") +
-                     explain(t, evaluated_at, want, got, active, rules));
+                     explain(t, tg_.start, evaluated_at, want, got, active, rules));
+  }
+
+  // `match: subset`: as many alerts as expected, each expected one matched
+  // by its own firing alert that has (at least) its labels and annotations.
+  static bool subset_match(const std::vector<AlertView>& want, const std::vector<AlertView>& got) {
+    if (want.size() != got.size()) return false;
+    auto contains = [](const Labels& big, const Labels& small) {
+      return std::all_of(small.begin(), small.end(), [&](const Label l) { return big.get(l.name) == l.value; });
+    };
+    // The most specific expectations first, so a vaguer one cannot take
+    // the only alert that fits a precise one.
+    std::vector<const AlertView*> order;
+    for (const AlertView& w : want) order.push_back(&w);
+    std::stable_sort(order.begin(), order.end(), [](const AlertView* a, const AlertView* b) {
+      return a->labels.size() + a->annotations.size() > b->labels.size() + b->annotations.size();
+    });
+    std::vector<bool> used(got.size(), false);
+    for (const AlertView* wp : order) {
+      const AlertView& w = *wp;
+      bool found = false;
+      for (size_t i = 0; i < got.size() && !found; ++i) {
+        if (!used[i] && contains(got[i].labels, w.labels) && contains(got[i].annotations, w.annotations)) {
+          used[i] = found = true;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
   }
 
   // Beyond promtool: why an expected alert is missing or an alert is
   // extra, as "        why: ..." lines.
-  static std::string explain(const AlertTest& t, Timestamp evaluated_at, const std::vector<AlertView>& want,
+  static std::string explain(const AlertTest& t, Timestamp start, Timestamp evaluated_at, const std::vector<AlertView>& want,
                              const std::vector<AlertView>& got, const std::vector<const Alert*>& active,
                              const std::vector<const AlertingRule*>& rules) {
     std::string out;
@@ -421,11 +467,11 @@ class GroupRun {
         if (a->labels == w.labels) same = a;
       }
       if (same != nullptr && same->state == AlertState::kPending) {
-        why(w.labels.to_string() + " was pending since " + format_duration(same->active_at) + ", not firing yet: for is " +
-            format_duration(rules.front()->hold_duration()) + ", so it fires at " +
-            format_duration(same->active_at + rules.front()->hold_duration()) + " at the earliest");
+        why(w.labels.to_string() + " was pending since " + format_duration(same->active_at - start) +
+            ", not firing yet: for is " + format_duration(rules.front()->hold_duration()) + ", so it fires at " +
+            format_duration(same->active_at - start + rules.front()->hold_duration()) + " at the earliest");
       } else if (same != nullptr && same->state == AlertState::kInactive) {
-        why(w.labels.to_string() + " had resolved at " + format_duration(same->resolved_at.value_or(0)));
+        why(w.labels.to_string() + " had resolved at " + format_duration(same->resolved_at.value_or(start) - start));
       } else if (same != nullptr) {
         for (const Label a : same->annotations) {
           const std::string_view expected = w.annotations.get(a.name);
@@ -483,7 +529,7 @@ class GroupRun {
       return;
     }
     const eval::Engine engine(head_, engine_options_);
-    auto got_vector = query_vector(engine, **expr, t.eval_time);
+    auto got_vector = query_vector(engine, **expr, tg_.start + t.eval_time);
     if (!got_vector) {
       errors.push_back(where + ", err: " + got_vector.error().message);
       return;
