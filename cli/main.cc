@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
   test_rules->add_option("--run", run_regex, "Only test groups whose name matches this regular expression");
   test_rules->add_flag("--ignore-unknown-fields", rule_test_options.ignore_unknown_fields,
                        "Ignore unknown fields in the rule files");
+  bool diff_flag = false;
+  test_rules->add_flag("--diff", diff_flag,
+                       "Accepted for promtool compatibility: cogwatch always shows what differs (\"why:\" lines)");
+  std::string junit_file;
+  test_rules->add_option("--junit", junit_file, "Write a JUnit XML report to this file (as promtool)");
 
   cogwatch::cli::QueryOptions query;
   CLI::App* q = app.add_subcommand("query", "Evaluate PromQL over files of timestamped samples; print API JSON");
@@ -97,6 +102,7 @@ int main(int argc, char** argv) {
   if (q->parsed()) return cogwatch::cli::run_query(query, std::cout, std::cerr);
   if (test_rules->parsed()) {
     if (!run_regex.empty()) rule_test_options.run = run_regex;
+    if (!junit_file.empty()) rule_test_options.junit = junit_file;
     return cogwatch::rules::run_rule_tests(rule_test_files, rule_test_options, std::cout, std::cerr);
   }
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);

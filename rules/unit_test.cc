@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <ostream>
 #include <set>
@@ -575,7 +577,7 @@ class GroupRun {
 
 struct GroupVerdict {
   std::string name;  // the test group's name, or unnamed#N as promtool calls it
-  bool passed = true;
+  std::vector<std::string> failures;
 };
 
 struct FileOutcome {
@@ -628,10 +630,63 @@ FileOutcome run_file(const std::string& path, const RuleTestOptions& options, st
     if (run && !re2::RE2::PartialMatch(tg.name, *run)) continue;
     GroupRun g(file, tg, rule_files);
     std::vector<std::string> e = g.run();
-    outcome.groups.push_back({tg.name.empty() ? "unnamed#" + std::to_string(i) : tg.name, e.empty()});
+    outcome.groups.push_back({tg.name.empty() ? "unnamed#" + std::to_string(i) : tg.name, e});
     outcome.errors.insert(outcome.errors.end(), e.begin(), e.end());
   }
   return outcome;
+}
+
+// Go's xml.EscapeText, which promtool's JUnit report goes through.
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "&#34;"; break;
+      case '\'': out += "&#39;"; break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '\t': out += "&#x9;"; break;
+      case '\n': out += "&#xA;"; break;
+      case '\r': out += "&#xD;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// One <testsuite> per file, one <testcase> per test group, as promtool's
+// --junit writes them; a file that could not run is one aborted case.
+std::string junit_suite(const std::string& file, const FileOutcome& outcome, const std::string& timestamp) {
+  size_t failures = 0;
+  std::string cases;
+  for (const GroupVerdict& g : outcome.groups) {
+    cases += "<testcase name=\"" + xml_escape(g.name) + "\">";
+    for (const std::string& f : g.failures) cases += "<failure>" + xml_escape(f) + "</failure>";
+    cases += "</testcase>";
+    failures += g.failures.size();
+  }
+  size_t errors = 0;
+  size_t tests = outcome.groups.size();
+  if (outcome.groups.empty() && !outcome.errors.empty()) {
+    std::string joined;
+    for (const std::string& e : outcome.errors) joined += (joined.empty() ? "" : "\n") + e;
+    cases += "<testcase name=\"unknown\"><error>" + xml_escape(joined) + "</error></testcase>";
+    errors = 1;
+    tests = 1;
+  }
+  return "<testsuite name=\"" + xml_escape(file) + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
+         std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"0\" timestamp=\"" +
+         timestamp + "\">" + cases + "</testsuite>";
+}
+
+std::string local_time_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -640,15 +695,17 @@ int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions&
                    std::ostream& err) {
   bool failed = false;
   size_t total_passed = 0, total_failed = 0;
+  std::string junit = "<testsuites>";
   for (const std::string& f : files) {
     out << "Unit Testing:  " << f << "\n";
     out.flush();
     const FileOutcome outcome = run_file(f, options, err);
+    junit += junit_suite(f, outcome, local_time_now());
     // Beyond promtool: each test group's verdict.
     size_t passed = 0;
     for (const GroupVerdict& g : outcome.groups) {
-      out << (g.passed ? "  PASS  " : "  FAIL  ") << g.name << "\n";
-      passed += g.passed;
+      out << (g.failures.empty() ? "  PASS  " : "  FAIL  ") << g.name << "\n";
+      passed += g.failures.empty();
     }
     const size_t group_failures = outcome.groups.size() - passed;
     if (outcome.errors.empty()) {
@@ -671,6 +728,11 @@ int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions&
   }
   out << "Total: " << total_passed << " passed, " << total_failed << " failed in " << files.size()
       << (files.size() == 1 ? " file" : " files") << "\n";
+  if (options.junit) {
+    std::ofstream report(*options.junit);
+    report << junit << "</testsuites>";
+    if (!report) err << "failed to write JUnit XML: cannot write " << *options.junit << "\n";
+  }
   return failed ? 1 : 0;
 }
 

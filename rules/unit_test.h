@@ -34,6 +34,7 @@ namespace cogwatch::rules {
 struct RuleTestOptions {
   std::optional<std::string> run;      // --run: only test groups whose name matches (RE2, unanchored)
   bool ignore_unknown_fields = false;  // in the rule files
+  std::optional<std::string> junit;    // --junit: write promtool's JUnit XML report there
 };
 
 int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
