@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
   test_rules->add_option("--run", run_regex, "Only test groups whose name matches this regular expression");
   test_rules->add_flag("--ignore-unknown-fields", rule_test_options.ignore_unknown_fields,
                        "Ignore unknown fields in the rule files");
+  test_rules->add_flag("--coverage", rule_test_options.coverage,
+                       "After the run, list every rule with how many test cases exercised it");
+  double fail_under = -1;
+  test_rules->add_option("--fail-under", fail_under, "Fail when less than this percentage of rules is exercised")
+      ->check(CLI::Range(0.0, 100.0));
   bool diff_flag = false;
   test_rules->add_flag("--diff", diff_flag,
                        "Accepted for promtool compatibility: cogwatch always shows what differs (\"why:\" lines)");
@@ -103,6 +108,7 @@ int main(int argc, char** argv) {
   if (test_rules->parsed()) {
     if (!run_regex.empty()) rule_test_options.run = run_regex;
     if (!junit_file.empty()) rule_test_options.junit = junit_file;
+    if (fail_under >= 0) rule_test_options.fail_under = fail_under;
     return cogwatch::rules::run_rule_tests(rule_test_files, rule_test_options, std::cout, std::cerr);
   }
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);

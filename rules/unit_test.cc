@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "rules/group.h"
 #include "rules/rule_file.h"
 #include "rules/template.h"
+#include "rules/test_coverage.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::rules {
@@ -300,8 +302,8 @@ bool same_value(double a, double b, bool fuzzy) {
 
 class GroupRun {
  public:
-  GroupRun(const TestFile& file, const TestGroup& tg, const std::vector<RuleFile>& rule_files)
-      : file_(file), tg_(tg), interval_(tg.interval > 0 ? tg.interval : file.evaluation_interval) {
+  GroupRun(const TestFile& file, const TestGroup& tg, const std::vector<RuleFile>& rule_files, TestCoverage& coverage)
+      : file_(file), tg_(tg), interval_(tg.interval > 0 ? tg.interval : file.evaluation_interval), coverage_(coverage) {
     GroupOptions o;
     o.evaluation_interval = interval_;
     o.external_labels = tg.external_labels;
@@ -353,6 +355,11 @@ class GroupRun {
       for (auto& g : groups_) {
         g->eval(tg_.start + ts, head_, head_);
         for (const GroupRule& r : g->rules()) {
+          if (const auto* a = std::get_if<AlertingRule>(&r.rule)) {
+            for (const auto& [labels, alert] : a->active_alerts()) {
+              if (alert.state == AlertState::kFiring) coverage_.seen_firing(a->name());
+            }
+          }
           if (r.status.health == RuleHealth::kBad && r.status.last_evaluation == tg_.start + ts) {
             eval_errors.push_back("    rule: " + r.name() + ", time: " + go_duration(ts) + ", err: " + r.status.last_error);
           }
@@ -395,6 +402,7 @@ class GroupRun {
   }
 
   void check_alerts(const AlertTest& t, Timestamp evaluated_at, std::vector<std::string>& errors) {
+    coverage_.tested_alert(t.alertname);
     std::vector<AlertView> got;
     std::vector<const Alert*> active;  // every state, for explanations
     std::vector<const AlertingRule*> rules;
@@ -530,6 +538,7 @@ class GroupRun {
       errors.push_back(where + ", err: " + parser::format_error(t.expr, expr.error()));
       return;
     }
+    coverage_.tested_expr(**expr);
     const eval::Engine engine(head_, engine_options_);
     auto got_vector = query_vector(engine, **expr, tg_.start + t.eval_time);
     if (!got_vector) {
@@ -573,6 +582,7 @@ class GroupRun {
   eval::EngineOptions engine_options_;
   std::vector<parser::SeriesDescription> input_;
   std::vector<size_t> cursor_;
+  TestCoverage& coverage_;
 };
 
 struct GroupVerdict {
@@ -587,7 +597,8 @@ struct FileOutcome {
 
 // One test file: its errors (none when every test group passed), and the
 // verdict of each test group that ran.
-FileOutcome run_file(const std::string& path, const RuleTestOptions& options, std::ostream& err) {
+FileOutcome run_file(const std::string& path, const RuleTestOptions& options, TestCoverage& coverage,
+                     std::ostream& err) {
   auto text = read_file(path);
   if (!text) return {{text.error().message}, {}};
   TestFile file;
@@ -622,13 +633,14 @@ FileOutcome run_file(const std::string& path, const RuleTestOptions& options, st
   FileOutcome outcome;
   for (const RuleFile& rf : rule_files) outcome.errors.insert(outcome.errors.end(), rf.errors.begin(), rf.errors.end());
   if (!outcome.errors.empty()) return outcome;
+  for (const RuleFile& rf : rule_files) coverage.add_rule_file(rf);
 
   std::optional<re2::RE2> run;
   if (options.run) run.emplace(*options.run);
   for (size_t i = 0; i < file.tests.size(); ++i) {
     const TestGroup& tg = file.tests[i];
     if (run && !re2::RE2::PartialMatch(tg.name, *run)) continue;
-    GroupRun g(file, tg, rule_files);
+    GroupRun g(file, tg, rule_files, coverage);
     std::vector<std::string> e = g.run();
     outcome.groups.push_back({tg.name.empty() ? "unnamed#" + std::to_string(i) : tg.name, e});
     outcome.errors.insert(outcome.errors.end(), e.begin(), e.end());
@@ -696,10 +708,11 @@ int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions&
   bool failed = false;
   size_t total_passed = 0, total_failed = 0;
   std::string junit = "<testsuites>";
+  TestCoverage coverage;
   for (const std::string& f : files) {
     out << "Unit Testing:  " << f << "\n";
     out.flush();
-    const FileOutcome outcome = run_file(f, options, err);
+    const FileOutcome outcome = run_file(f, options, coverage, err);
     junit += junit_suite(f, outcome, local_time_now());
     // Beyond promtool: each test group's verdict.
     size_t passed = 0;
@@ -728,6 +741,13 @@ int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions&
   }
   out << "Total: " << total_passed << " passed, " << total_failed << " failed in " << files.size()
       << (files.size() == 1 ? " file" : " files") << "\n";
+  if (options.coverage || options.fail_under) out << "\n" << coverage.report();
+  if (options.fail_under && coverage.percent() < *options.fail_under) {
+    char line[128];
+    std::snprintf(line, sizeof line, "coverage %.1f%% is below --fail-under=%g%%\n", coverage.percent(), *options.fail_under);
+    err << line;
+    failed = true;
+  }
   if (options.junit) {
     std::ofstream report(*options.junit);
     report << junit << "</testsuites>";

@@ -35,6 +35,8 @@ struct RuleTestOptions {
   std::optional<std::string> run;      // --run: only test groups whose name matches (RE2, unanchored)
   bool ignore_unknown_fields = false;  // in the rule files
   std::optional<std::string> junit;    // --junit: write promtool's JUnit XML report there
+  bool coverage = false;               // --coverage: list each rule with how the tests exercised it
+  std::optional<double> fail_under;    // --fail-under=PCT: exit 1 when coverage is below (implies --coverage)
 };
 
 int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
