@@ -182,7 +182,7 @@ class FileReader {
         const std::string v = scalar(s["value"]);
         if (!v.empty()) {
           auto parsed = parse_go_float(v);
-          if (!parsed) fail(s["value"], "invalid sample value \"" + v + "\"");
+          if (!parsed) fail(s["value"], "cannot unmarshal !!str `" + v + "` into float64");
           e.value = *parsed;
         }
         t.samples.push_back(std::move(e));
@@ -202,13 +202,16 @@ class FileReader {
     return m == "subset";
   }
 
-  // YAML numbers as Go's yaml.v2 reads a float64: also .inf, .nan.
+  // A float64 as Go's yaml.v2 reads one (promtool's parser): numbers, and
+  // YAML 1.1's .inf/-.inf/.nan spellings — not "Inf" or "NaN".
   static std::optional<double> parse_go_float(std::string s) {
-    std::string lower = s;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower == ".nan" || lower == "nan") return NAN;
-    if (lower == ".inf" || lower == "+.inf" || lower == "inf" || lower == "+inf") return INFINITY;
-    if (lower == "-.inf" || lower == "-inf") return -INFINITY;
+    static const std::set<std::string, std::less<>> kInf = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"};
+    static const std::set<std::string, std::less<>> kNegInf = {"-.inf", "-.Inf", "-.INF"};
+    static const std::set<std::string, std::less<>> kNaN = {".nan", ".NaN", ".NAN"};
+    if (kInf.contains(s)) return INFINITY;
+    if (kNegInf.contains(s)) return -INFINITY;
+    if (kNaN.contains(s)) return NAN;
+    if (s.find_first_not_of("0123456789+-.eE_") != std::string::npos) return std::nullopt;
     double d = 0;
     if (!s.empty() && s[0] == '+') s.erase(0, 1);
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
@@ -571,7 +574,30 @@ class GroupRun {
       equal = got[i].labels == want[i].labels && same_value(want[i].value, got[i].value, file_.fuzzy_compare);
     }
     if (equal) return;
-    errors.push_back(where + ",\n        exp: " + samples_string(want) + "\n        got: " + samples_string(got));
+    errors.push_back(where + ",\n        exp: " + samples_string(want) + "\n        got: " + samples_string(got) +
+                     sample_differences(want, got));
+  }
+
+  // Beyond promtool: which series are missing or extra, and which values
+  // differ, as "        why: ..." lines (both lists sorted by labels).
+  std::string sample_differences(const std::vector<SampleView>& want, const std::vector<SampleView>& got) const {
+    std::string out;
+    size_t i = 0, j = 0;
+    while (i < want.size() || j < got.size()) {
+      if (j == got.size() || (i < want.size() && want[i].labels < got[j].labels)) {
+        out += "\n        why: missing " + want[i++].labels.to_string();
+      } else if (i == want.size() || got[j].labels < want[i].labels) {
+        out += "\n        why: not expected " + got[j++].labels.to_string();
+      } else {
+        if (!same_value(want[i].value, got[j].value, file_.fuzzy_compare)) {
+          out += "\n        why: " + got[j].labels.to_string() + " is " + format_float(got[j].value) + ", expected " +
+                 format_float(want[i].value);
+        }
+        ++i;
+        ++j;
+      }
+    }
+    return out;
   }
 
   const TestFile& file_;
