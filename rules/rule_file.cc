@@ -40,8 +40,8 @@ class Reader {
       error(root, "a rule file must be a mapping with \"groups\"");
       return {};
     }
-    YAML::Node groups_node;
-    if (root["kind"] && root["kind"].IsScalar() && root["kind"].Scalar() == "PrometheusRule") {
+    const bool k8s = root["kind"] && root["kind"].IsScalar() && root["kind"].Scalar() == "PrometheusRule";
+    if (k8s) {
       // The object's other fields (apiVersion, metadata) are Kubernetes'.
       const YAML::Node spec = root["spec"];
       if (!spec || !spec.IsMap()) {
@@ -49,11 +49,11 @@ class Reader {
         return {};
       }
       check_keys(spec, "PrometheusRule spec", {"groups"});
-      groups_node = spec["groups"];
     } else {
       check_keys(root, "rule file", {"groups"});
-      groups_node = root["groups"];
     }
+    // Bound once: assigning a missing (invalid) yaml-cpp node to a Node throws.
+    const YAML::Node groups_node = k8s ? root["spec"]["groups"] : root["groups"];
     std::vector<GroupSpec> groups;
     if (!groups_node || groups_node.IsNull()) return groups;
     if (!groups_node.IsSequence()) {

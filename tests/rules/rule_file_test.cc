@@ -139,6 +139,13 @@ TEST(RuleFile, YamlSyntaxAndShapeErrors) {
             std::vector<std::string>{"/nonexistent/rules.yml: cannot read file"});
 }
 
+TEST(RuleFile, AFileWithoutGroupsGetsOnlyItsUnknownFields) {
+  // (A test file given as a rule file: no crash, no yaml-cpp internals.)
+  EXPECT_EQ(parse_rule_file("rule_files: [a.yml]\ntests:\n  - name: x\n", "t.yml").errors,
+            (std::vector<std::string>{"t.yml:1:1: unknown field \"rule_files\" in rule file",
+                                      "t.yml:2:1: unknown field \"tests\" in rule file"}));
+}
+
 TEST(RuleFile, UnknownFieldsCanBeIgnored) {
   const char* text = "groups:\n- name: g\n  owner: me\n  rules: [{record: r, expr: up, note: x}]\n";
   EXPECT_EQ(parse_rule_file(text, "u.yml").errors.size(), 2u);
