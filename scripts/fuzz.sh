@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs them for a
-# bounded time in total: scripts/fuzz.sh [seconds, default 30], half for
-# the PromQL parser, a quarter each for the exposition parser and the alert
-# template engine. Exit code
+# bounded time in total: scripts/fuzz.sh [seconds, default 30], shared by
+# the PromQL parser, the exposition parser, the alert template engine and
+# the rule-file reader (with lint). Exit code
 # non-zero if a target crashed; the crashing input is left in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ seconds=${1:-30}
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_COMPILER=clang++ -DCOGWATCH_SANITIZE=address -DCOGWATCH_FUZZ=ON \
       -DCOGWATCH_BUILD_TESTS=OFF -DCOGWATCH_BUILD_BENCH=OFF
-cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer
+cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer
 
 # run_fuzzer NAME SEED_DIR SECONDS
 run_fuzzer() {
@@ -21,6 +21,8 @@ run_fuzzer() {
   (cd build-fuzz && ./tests/fuzz/"$1" -max_total_time="$3" -max_len=512 -timeout=10 \
      -print_final_stats=1 "../$corpus" 2>&1 | tail -n 6)
 }
-run_fuzzer parse_promql_fuzzer tests/fuzz/corpus $((seconds / 2))
-run_fuzzer parse_exposition_fuzzer tests/fuzz/corpus_exposition $((seconds / 4))
-run_fuzzer expand_template_fuzzer tests/fuzz/corpus_template $((seconds - seconds / 2 - seconds / 4))
+quarter=$((seconds / 4))
+run_fuzzer parse_promql_fuzzer tests/fuzz/corpus $((seconds - 3 * quarter))
+run_fuzzer parse_exposition_fuzzer tests/fuzz/corpus_exposition "$quarter"
+run_fuzzer expand_template_fuzzer tests/fuzz/corpus_template "$quarter"
+run_fuzzer parse_rule_file_fuzzer tests/fuzz/corpus_rules "$quarter"
