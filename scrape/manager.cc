@@ -113,6 +113,12 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
 
   const TargetStatus& status() const { return status_; }
 
+  // A reload replaced this target's loop: keep the scrape cache and the
+  // last scrape's series when they still apply.
+  void take_state_from(TargetLoop& old) {
+    if (loop_.can_take_state_from(old.loop_)) loop_.take_state_from(old.loop_);
+  }
+
  private:
   void arm() {
     timer_.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(next_)));
@@ -203,8 +209,11 @@ struct ScrapeManager::Impl {
     for (const auto& [key, what] : wanted) {
       auto existing = loops.find(key);
       if (existing != loops.end() && !restart_all) continue;
-      if (existing != loops.end()) existing->second->stop(/*mark_stale=*/false);
       auto loop = std::make_shared<TargetLoop>(io, store, *what.first, key.second, what.second);
+      if (existing != loops.end()) {
+        existing->second->stop(/*mark_stale=*/false);
+        loop->take_state_from(*existing->second);
+      }
       loop->start();
       loops[key] = std::move(loop);
     }

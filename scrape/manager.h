@@ -10,8 +10,11 @@
 //
 // apply() again is a reload: targets that are gone stop and have their
 // series marked stale; new ones start; the others are restarted with the
-// new settings (their next scrape continues their series, but the scrape
-// cache and the "series vanished" memory start over). file_sd files are
+// new settings, keeping their scrape cache and last scrape's series (so a
+// series that vanishes across the reload still gets its stale marker)
+// unless the change alters what is stored (labels, honor_*, label limits,
+// metric relabelling), as Prometheus does. A new interval or timeout makes
+// new targets (they are target labels), whose old series go stale. file_sd files are
 // re-read every file_sd_poll and on apply(). Relative paths in the config
 // (file_sd files, password/credentials files, tls_config files) are taken
 // relative to config_dir, as Prometheus takes them relative to its config

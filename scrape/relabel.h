@@ -56,6 +56,8 @@ struct RelabelSpec {
   std::string replacement = "$1";
   // Which fields were written, for validation of actions that forbid them.
   bool separator_set = false, target_label_set = false, replacement_set = false, regex_set = false;
+
+  friend bool operator==(const RelabelSpec&, const RelabelSpec&) = default;
 };
 
 class RelabelConfig {
@@ -66,6 +68,7 @@ class RelabelConfig {
   static Result<RelabelConfig> make(RelabelSpec spec);
 
   const RelabelSpec& spec() const { return spec_; }
+  friend bool operator==(const RelabelConfig& a, const RelabelConfig& b) { return a.spec_ == b.spec_; }
 
  private:
   friend std::optional<Labels> relabel(const Labels&, const std::vector<RelabelConfig>&);

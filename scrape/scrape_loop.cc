@@ -162,6 +162,23 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
   return report;
 }
 
+bool ScrapeLoop::can_take_state_from(const ScrapeLoop& old) const {
+  const ScrapeLoopOptions& a = options_;
+  const ScrapeLoopOptions& b = old.options_;
+  return a.target == b.target && a.honor_labels == b.honor_labels && a.honor_timestamps == b.honor_timestamps &&
+         a.label_limit == b.label_limit && a.label_name_length_limit == b.label_name_length_limit &&
+         a.label_value_length_limit == b.label_value_length_limit && a.metric_relabel_configs == b.metric_relabel_configs;
+}
+
+void ScrapeLoop::take_state_from(ScrapeLoop& old) {
+  cache_ = std::move(old.cache_);
+  previous_ = std::move(old.previous_);
+  scrape_count_ = old.scrape_count_;
+  last_scrape_time_ = old.last_scrape_time_;
+  old.cache_.clear();
+  old.previous_.clear();
+}
+
 void ScrapeLoop::stop(Timestamp t) {
   if (scrape_count_ > 0) t = std::max(t, last_scrape_time_ + 1);
   auto app = store_.appender();

@@ -79,6 +79,16 @@ class ScrapeLoop {
 
   size_t cached_series() const { return cache_.size(); }
 
+  // Whether old's scrape cache and last-scrape series stay right for this
+  // loop: same target and everything that shapes stored series (honor_*,
+  // label limits, metric relabelling) — only the interval, timeout,
+  // sample_limit or HTTP settings changed, as Prometheus's reusableCache.
+  bool can_take_state_from(const ScrapeLoop& old) const;
+  // Takes old's cache, last-scrape series and scrape count, so a reload
+  // neither re-parses known series nor loses the stale markers of series
+  // that vanish across it.
+  void take_state_from(ScrapeLoop& old);
+
  private:
   struct CacheEntry {
     tsdb::SeriesRef ref = 0;  // 0: not yet in the store

@@ -229,5 +229,30 @@ TEST_F(ManagerTest, SecretFilesAreRelativeToTheConfigDirectory) {
   std::filesystem::remove_all(dir);
 }
 
+// A reload that changes only the sample limit keeps each target's scrape
+// cache and last-scrape series: a family that disappears right across the
+// reload is still marked stale at the next scrape. (An interval or timeout
+// change makes new targets, as in Prometheus: __scrape_interval__ and
+// __scrape_timeout__ are target labels.)
+TEST_F(ManagerTest, ReloadKeepsStalenessTrackingWhenOnlyTheSampleLimitChanges) {
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return values("cog_input_data_entropy").size() >= 2; }));
+  handler_ = [this](const server::HttpRequest&) {
+    std::string kept;
+    const std::string body = sim_.body(wall_now());
+    size_t pos = 0;
+    while (pos < body.size()) {
+      const size_t end = body.find('\n', pos);
+      const std::string_view line(body.data() + pos, end - pos);
+      if (line.find("cog_input_data_entropy") == std::string_view::npos) kept.append(line) += '\n';
+      pos = end + 1;
+    }
+    return server::HttpResponse{.body = kept};
+  };
+  ASSERT_TRUE(manager.apply(config(/*sample_limit=*/100000), "").ok());
+  EXPECT_TRUE(run_until([&] { return last_is_stale("cog_input_data_entropy"); }));
+}
+
 }  // namespace
 }  // namespace cogwatch::scrape

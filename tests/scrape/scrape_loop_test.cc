@@ -98,6 +98,33 @@ TEST_F(ScrapeLoopTest, StopInTheMillisecondOfTheLastScrapeStillMarksStale) {
   EXPECT_TRUE(stale(samples("up").back().second));
 }
 
+// A reload that changes only the interval keeps the cache and the last
+// scrape's series: a series gone across the reload still goes stale.
+TEST_F(ScrapeLoopTest, StateCarriesOverAReloadThatKeepsTheStoredSeriesTheSame) {
+  ScrapeLoop old(head_, options());
+  (void)old.append(15'000, 1, std::string_view("a 1\nb 1\n"), kText);
+  ScrapeLoopOptions slower = options();
+  slower.interval = 30 * kSecond;
+  slower.sample_limit = 100;
+  ScrapeLoop fresh(head_, slower);
+  ASSERT_TRUE(fresh.can_take_state_from(old));
+  fresh.take_state_from(old);
+  EXPECT_EQ(fresh.cached_series(), 2u);
+  auto r = fresh.append(45'000, 1, std::string_view("a 2\n"), kText);
+  EXPECT_EQ(r.series_added, 0u);
+  EXPECT_TRUE(stale(samples("b").back().second));
+  // What shapes stored series must be the same.
+  ScrapeLoopOptions relabelled = options();
+  relabelled.honor_labels = true;
+  EXPECT_FALSE(ScrapeLoop(head_, relabelled).can_take_state_from(fresh));
+  ScrapeLoopOptions limited = options();
+  limited.label_limit = 3;
+  EXPECT_FALSE(ScrapeLoop(head_, limited).can_take_state_from(fresh));
+  ScrapeLoopOptions other_target = options();
+  other_target.target = Labels{{"__address__", "b:2"}, {"instance", "b:2"}, {"job", "cog"}};
+  EXPECT_FALSE(ScrapeLoop(head_, other_target).can_take_state_from(fresh));
+}
+
 TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {
   ScrapeLoop loop(head_, options());
   (void)loop.append(15'000, 10, std::string_view("a 1\n"), kText);
