@@ -88,6 +88,22 @@ class ManagerTest : public ::testing::Test {
     }
     return out;
   }
+  // From now on the target serves the simulator's body without one family.
+  void serve_without(std::string family) {
+    handler_ = [this, family](const server::HttpRequest&) {
+      const std::string body = sim_.body(wall_now());
+      std::string kept;
+      size_t pos = 0;
+      while (pos < body.size()) {
+        const size_t end = body.find('\n', pos);
+        const std::string_view line(body.data() + pos, end - pos);
+        if (line.find(family) == std::string_view::npos) kept.append(line) += '\n';
+        pos = end + 1;
+      }
+      return server::HttpResponse{.body = kept};
+    };
+  }
+
   bool last_is_stale(const char* name) {
     auto v = values(name);
     return !v.empty() && is_stale_nan(v.back());
@@ -126,18 +142,7 @@ TEST_F(ManagerTest, FailingTargetAndVanishedSeriesGoStale) {
   ASSERT_TRUE(manager.apply(config(), "").ok());
   ASSERT_TRUE(run_until([&] { return values("up").size() >= 2; }));
   // The target stops exposing one family: only that family goes stale.
-  handler_ = [this](const server::HttpRequest&) {
-    std::string body = sim_.body(wall_now());
-    std::string kept;
-    size_t pos = 0;
-    while (pos < body.size()) {
-      const size_t end = body.find('\n', pos);
-      const std::string_view line(body.data() + pos, end - pos);
-      if (line.find("cog_input_data_entropy") == std::string_view::npos) kept.append(line) += '\n';
-      pos = end + 1;
-    }
-    return server::HttpResponse{.body = kept};
-  };
+  serve_without("cog_input_data_entropy");
   ASSERT_TRUE(run_until([&] { return last_is_stale("cog_input_data_entropy"); }));
   EXPECT_FALSE(last_is_stale("cog_predict_requests_total"));
   // The target fails: up 0, everything else stale, the error in its status.
@@ -238,18 +243,7 @@ TEST_F(ManagerTest, ReloadKeepsStalenessTrackingWhenOnlyTheSampleLimitChanges) {
   ScrapeManager manager(io_, head_);
   ASSERT_TRUE(manager.apply(config(), "").ok());
   ASSERT_TRUE(run_until([&] { return values("cog_input_data_entropy").size() >= 2; }));
-  handler_ = [this](const server::HttpRequest&) {
-    std::string kept;
-    const std::string body = sim_.body(wall_now());
-    size_t pos = 0;
-    while (pos < body.size()) {
-      const size_t end = body.find('\n', pos);
-      const std::string_view line(body.data() + pos, end - pos);
-      if (line.find("cog_input_data_entropy") == std::string_view::npos) kept.append(line) += '\n';
-      pos = end + 1;
-    }
-    return server::HttpResponse{.body = kept};
-  };
+  serve_without("cog_input_data_entropy");
   ASSERT_TRUE(manager.apply(config(/*sample_limit=*/100000), "").ok());
   EXPECT_TRUE(run_until([&] { return last_is_stale("cog_input_data_entropy"); }));
 }
