@@ -328,6 +328,19 @@ TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime)
   EXPECT_EQ(rule.active_alerts().begin()->second.annotations.get("requests"), "20");
 }
 
+// Measured with Prometheus 2.42 (Debian): a group "cog_alerts" in
+// /tmp/cogwatch-offset/rules.yml with a 10s interval recorded its samples
+// at ...382.309, ...392.309, ... seconds: its slots sit 2309 ms into each
+// 10 s. The same name, file and interval must give the same slots here.
+TEST(GroupSchedule, SlotsAreWherePrometheusPutsThem) {
+  GroupSpec spec;
+  spec.name = "cog_alerts";
+  spec.interval = 10 * kSecond;
+  const Group g(spec, "/tmp/cogwatch-offset/rules.yml", {}, tiny_expander);
+  EXPECT_EQ(g.eval_timestamp(1'795'630'385'000), 1'795'630'382'309);
+  EXPECT_EQ(g.eval_timestamp(1'795'630'392'309) % (10 * kSecond), 2309);
+}
+
 TEST(GroupSchedule, EvalTimestampIsAStableSlotOfTheInterval) {
   GroupSpec spec;
   spec.name = "cog_alerts";
