@@ -23,11 +23,14 @@
 //   - value and annotations follow the latest evaluation; active_at does
 //     not move while the alert stays active.
 // More than `limit` pending+firing alerts (limit > 0) clears every alert
-// and fails the evaluation, as Prometheus does.
+// and fails the evaluation, as Prometheus does. Alert labels and
+// annotations are templates, expanded for each alert with its $labels and
+// $value (default expander: expand_alert_template, whose `query` runs at
+// the evaluation time).
 //
 // Thread-safety: a rule is evaluated by one thread at a time (its group's);
-// health()/active_alerts() are meant for that thread too — callers that
-// serve them elsewhere copy them under the group's lock.
+// active_alerts() is meant for that thread too — RuleManager copies it
+// under its lock for other readers.
 #pragma once
 
 #include <cstdint>
