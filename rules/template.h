@@ -9,8 +9,7 @@
 // */}}; pipelines with |; variables ($x := ..., $x = ..., $); fields
 // (.Labels.instance, $labels.job); literals (strings "..." and `...`,
 // numbers, true, false, nil); parentheses; if / else if / else, range
-// (with $i, $v :=), with, break, continue, end. Not supported: define,
-// template and block (an error naming them).
+// (with $i, $v :=), with, break, continue, end, define, template, block.
 //
 // Functions: Go's and, or, not, len, index, print, printf, println, eq, ne,
 // lt, le, gt, ge, html, js, urlquery; Prometheus's query, first, label,
@@ -29,6 +28,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +80,8 @@ class Template {
   std::string name_;
   std::string text_;
   std::shared_ptr<const std::vector<tmpl::Node>> root_;
+  // {{define}}d templates by name (tmpl::Defines).
+  std::shared_ptr<const std::map<std::string, std::shared_ptr<const std::vector<tmpl::Node>>, std::less<>>> defines_;
 };
 
 // Prometheus's expansion of an alert's label or annotation: the template

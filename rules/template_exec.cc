@@ -2,6 +2,7 @@
 // pipelines, fields, variables and their scopes, control structures, and
 // errors that name the place and the command ("executing \"x\" at <...>").
 #include <algorithm>
+#include <utility>
 
 #include "rules/internal/template_ast.h"
 #include "rules/template.h"
@@ -23,7 +24,8 @@ struct ContinueSignal {};
 
 class Executor {
  public:
-  Executor(const CallContext& ctx, std::string_view name, std::string_view text) : ctx_(ctx), name_(name), text_(text) {}
+  Executor(const CallContext& ctx, const Defines& defines, std::string_view name, std::string_view text)
+      : ctx_(ctx), defines_(defines), name_(name), text_(text) {}
 
   std::string run(const NodeList& nodes, const Value& dot) {
     vars_.emplace_back("$", dot);
@@ -73,7 +75,41 @@ class Executor {
       case Node::Kind::kRange: range(n, dot); return;
       case Node::Kind::kBreak: throw BreakSignal{};
       case Node::Kind::kContinue: throw ContinueSignal{};
+      case Node::Kind::kTemplate: call_template(n, dot); return;
     }
+  }
+
+  // {{template "name" pipeline}}: the named template with the pipeline's
+  // value as dot and a variable scope of its own ($ only), as Go runs it.
+  void call_template(const Node& n, const Value& dot) {
+    std::string context = "{{template " + go_quote(n.text);
+    if (n.pipe) {
+      for (size_t i = 0; i < n.pipe->commands.size(); ++i) context += (i ? " | " : " ") + command_text(n.pipe->commands[i]);
+    }
+    context += "}}";
+    auto it = defines_.find(n.text);
+    if (it == defines_.end()) fail(n.pos, context, "template " + go_quote(n.text) + " not defined");
+    // Go stops at 100000 nested calls; the C++ stack allows fewer.
+    if (depth_ >= kMaxTemplateDepth) {
+      fail(n.pos, context, "exceeded maximum template depth (" + std::to_string(kMaxTemplateDepth) + ")");
+    }
+    Value inner;
+    if (n.pipe) {
+      const size_t mark = vars_.size();
+      inner = pipeline(*n.pipe, dot);
+      vars_.resize(mark);
+    }
+    std::vector<std::pair<std::string, Value>> outer = std::exchange(vars_, {{"$", inner}});
+    ++depth_;
+    try {
+      walk(*it->second, inner);
+    } catch (...) {
+      --depth_;
+      vars_ = std::move(outer);
+      throw;
+    }
+    --depth_;
+    vars_ = std::move(outer);
   }
 
   void range(const Node& n, const Value& dot) {
@@ -232,7 +268,11 @@ class Executor {
     return *std::move(r);
   }
 
+  static constexpr int kMaxTemplateDepth = 1000;
+
   const CallContext& ctx_;
+  const Defines& defines_;
+  int depth_ = 0;
   std::string_view name_;
   std::string_view text_;
   std::string out_;
@@ -281,7 +321,7 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
       return tmpl::Value{std::shared_ptr<const tmpl::List>(std::move(list))};
     };
   }
-  tmpl::Executor ex(ctx, name_, text_);
+  tmpl::Executor ex(ctx, *defines_, name_, text_);
   try {
     return ex.run(*root_, tmpl::Value{std::shared_ptr<const tmpl::Object>(std::move(dot))});
   } catch (const tmpl::ExecError& e) {

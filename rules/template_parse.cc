@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <utility>
 
 #include "parser/unquote.h"
 #include "rules/internal/template_ast.h"
@@ -142,7 +143,26 @@ class Parser {
         out = Node{t.text == "break" ? Node::Kind::kBreak : Node::Kind::kContinue, t.pos, {}, nullptr, nullptr, nullptr};
         return Stop::kNone;
       }
-      fail(t.pos, "{{" + t.text + "}} is not supported by cogwatch templates");
+      if (t.text == "define") {
+        if (depth_ > 0) fail(t.pos, "unexpected <define> in command");
+        const std::string name = template_name("define clause");
+        expect_end("define clause");
+        define(name, t.pos);
+        return item(out);
+      }
+      if (t.text == "template" || t.text == "block") {
+        Pos at = t.pos;  // Go places the node at the name
+        const std::string name = template_name((t.text + " clause").c_str(), &at);
+        std::shared_ptr<Pipe> dot;
+        if (peek_token().kind != Token::Kind::kEnd || t.text == "block") {
+          dot = pipeline((t.text + " clause").c_str(), Token::Kind::kEnd);
+        }
+        end_action();
+        if (t.text == "block") define(name, t.pos);  // {{block}} = {{define}} + {{template}}
+        out = Node{Node::Kind::kTemplate, at, name, dot, nullptr, nullptr};
+        return Stop::kNone;
+      }
+      fail(t.pos, "unexpected <" + t.text + "> in command");
     }
     put_back(std::move(t));
     out = Node{Node::Kind::kAction, action_pos_, {}, pipeline("command", Token::Kind::kEnd), nullptr, nullptr};
@@ -150,6 +170,40 @@ class Parser {
     return Stop::kNone;
   }
 
+  // The quoted name after define, template and block; `at` gets its place.
+  std::string template_name(const char* context, Pos* at = nullptr) {
+    Token t = next();
+    if (at != nullptr) *at = t.pos;
+    if (t.kind != Token::Kind::kString && t.kind != Token::Kind::kRawString) {
+      fail(t.pos, "unexpected " + describe(t) + " in " + context);
+    }
+    auto s = parser::unquote(t.text);
+    if (!s) fail(t.pos, s.error().message);
+    return *std::move(s);
+  }
+
+  // The body of a {{define}} or {{block}} up to its {{end}}: its own
+  // variables ($ only) and no enclosing range.
+  void define(const std::string& name, Pos pos) {
+    std::vector<std::string> outer_vars = std::exchange(vars_, {"$"});
+    const int outer_range = std::exchange(range_depth_, 0);
+    ++depth_;
+    Stop stop = Stop::kNone;
+    auto body = std::make_shared<NodeList>(list(stop));
+    --depth_;
+    range_depth_ = outer_range;
+    vars_ = std::move(outer_vars);
+    if (stop == Stop::kElse) fail(last_action_pos_, "unexpected {{else}}");
+    if (stop != Stop::kEnd) fail(static_cast<Pos>(text_.size()), "unexpected EOF");
+    auto& slot = defines_[name];
+    if (slot && !slot->empty() && !body->empty()) fail(pos, "template: multiple definition of template \"" + name + "\"");
+    if (!slot || !body->empty()) slot = std::move(body);
+  }
+
+ public:
+  Defines take_defines() { return std::move(defines_); }
+
+ private:
   // if / with / range: pipeline, body, optional else, end.
   Node control(const Token& keyword) {
     const size_t vars_before = vars_.size();
@@ -159,6 +213,7 @@ class Parser {
     n.pipe = pipeline(keyword.text.c_str(), Token::Kind::kEnd, n.kind == Node::Kind::kRange);
     end_action();
     if (n.kind == Node::Kind::kRange) ++range_depth_;
+    ++depth_;
     Stop stop = Stop::kNone;
     n.list = std::make_shared<NodeList>(list(stop));
     if (n.kind == Node::Kind::kRange) --range_depth_;
@@ -169,12 +224,14 @@ class Parser {
         Token chained = next();
         Node nested = control(chained);
         n.else_list = std::make_shared<NodeList>(NodeList{std::move(nested)});
+        --depth_;
         vars_.resize(vars_before);
         return n;
       }
       n.else_list = std::make_shared<NodeList>(list(stop));
       if (stop == Stop::kElse) fail(last_action_pos_, "expected end; found {{else}}");
     }
+    --depth_;
     if (stop != Stop::kEnd) fail(static_cast<Pos>(text_.size()), "unexpected EOF");
     vars_.resize(vars_before);
     return n;
@@ -535,6 +592,8 @@ class Parser {
   Pos action_pos_ = 0;
   Pos last_action_pos_ = 0;
   int range_depth_ = 0;
+  int depth_ = 0;  // nesting in control structures and defines
+  Defines defines_;
   std::vector<Token> lookahead_;
   std::vector<std::string> vars_;
 };
@@ -549,6 +608,7 @@ Result<Template> Template::parse(std::string_view name, std::string_view text) {
   t.text_ = std::string(text);
   try {
     t.root_ = std::make_shared<const std::vector<tmpl::Node>>(p.parse());
+    t.defines_ = std::make_shared<const tmpl::Defines>(p.take_defines());
   } catch (const tmpl::ParseError& e) {
     return p.error(e);
   }

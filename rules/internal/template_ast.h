@@ -84,14 +84,17 @@ struct Node;
 using NodeList = std::vector<Node>;
 
 struct Node {
-  enum class Kind : uint8_t { kText, kAction, kIf, kRange, kWith, kBreak, kContinue };
+  enum class Kind : uint8_t { kText, kAction, kIf, kRange, kWith, kBreak, kContinue, kTemplate };
   Kind kind = Kind::kText;
   Pos pos = 0;
-  std::string text;                 // kText
-  std::shared_ptr<Pipe> pipe;       // kAction, kIf, kRange, kWith
+  std::string text;                 // kText; kTemplate: the template's name
+  std::shared_ptr<Pipe> pipe;       // kAction, kIf, kRange, kWith; kTemplate: its dot (may be null)
   std::shared_ptr<NodeList> list;   // body
   std::shared_ptr<NodeList> else_list;  // may be null
 };
+
+// Templates named by {{define}} and {{block}}.
+using Defines = std::map<std::string, std::shared_ptr<const NodeList>, std::less<>>;
 
 // What functions may do besides computing: run a PromQL query.
 struct CallContext {

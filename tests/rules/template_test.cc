@@ -105,8 +105,16 @@ TEST(Template, CheckAlertTemplateReportsParseErrorsOnly) {
             "template: __alert_A:1: function \"humanise\" not defined");
   // An execution error is not a parse error.
   EXPECT_FALSE(check_alert_template("__alert_A", "{{ humanize \"x\" }}").has_value());
-  EXPECT_EQ(check_alert_template("__alert_A", "{{ define \"x\" }}{{ end }}"),
-            "template: __alert_A:1: {{define}} is not supported by cogwatch templates");
+  EXPECT_FALSE(check_alert_template("__alert_A", "{{ define \"x\" }}{{ . }}{{ end }}{{ template \"x\" 1 }}").has_value());
+  EXPECT_EQ(check_alert_template("__alert_A", "{{ if true }}{{ define \"x\" }}{{ end }}{{ end }}"),
+            "template: __alert_A:1: unexpected <define> in command");
+}
+
+TEST(Template, EndlessTemplateRecursionStops) {
+  const std::string out = expand_alert_template(
+      "t", R"({{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" 1 }})", alert_data(1), context());
+  EXPECT_TRUE(out.starts_with("<error expanding template: error executing template t: template: t:1:")) << out;
+  EXPECT_TRUE(out.ends_with("exceeded maximum template depth (1000)>")) << out;
 }
 
 TEST(Template, ArbitraryInputNeverCrashes) {
