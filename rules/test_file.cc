@@ -26,7 +26,11 @@ class FileReader {
     if (root["evaluation_interval"]) f.evaluation_interval = duration(root["evaluation_interval"]);
     if (f.evaluation_interval == 0) f.evaluation_interval = kMinute;
     f.group_eval_order = strings(root["group_eval_order"], "group_eval_order");
-    if (root["fuzzy_compare"]) f.fuzzy_compare = root["fuzzy_compare"].as<bool>();
+    if (const YAML::Node fuzzy = root["fuzzy_compare"]) {
+      if (!fuzzy.IsScalar() || !YAML::convert<bool>::decode(fuzzy, f.fuzzy_compare)) {
+        fail(fuzzy, "fuzzy_compare must be true or false");
+      }
+    }
     for (const YAML::Node& t : list(root["tests"], "tests")) f.tests.push_back(group(t));
     return f;
   }
