@@ -149,11 +149,15 @@ std::vector<GroupStatus> RuleManager::groups() const {
 }
 
 std::vector<Alert> RuleManager::alerts() const {
+  // Straight from the rules: groups() would copy every rule's status first.
+  std::lock_guard lock(mu_);
   std::vector<Alert> out;
-  for (const GroupStatus& g : groups()) {
-    for (const GroupStatus::Rule& r : g.rules) {
-      for (const Alert& a : r.alerts) {
-        if (a.state != AlertState::kInactive) out.push_back(a);
+  for (const ScheduledGroup& sg : groups_) {
+    for (const GroupRule& r : sg.group->rules()) {
+      const auto* a = std::get_if<AlertingRule>(&r.rule);
+      if (a == nullptr) continue;
+      for (const auto& [labels, alert] : a->active_alerts()) {
+        if (alert.state != AlertState::kInactive) out.push_back(alert);
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "model/value.h"
+#include "tests/tsdb/test_util.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::rules {
@@ -34,13 +35,7 @@ class RuleManagerTest : public ::testing::Test {
   }
 
   std::vector<std::pair<Timestamp, double>> samples(std::string_view name) {
-    std::vector<std::pair<Timestamp, double>> out;
-    for (const auto& s : head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", std::string(name))},
-                                      kMinTimestamp, kMaxTimestamp)) {
-      tsdb::SeriesIterator it = s.iterator();
-      while (it.next()) out.emplace_back(it.t(), it.v());
-    }
-    return out;
+    return tsdb::testing::read_named(head_, name);
   }
 
   std::string dir_;

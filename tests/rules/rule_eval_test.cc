@@ -9,6 +9,7 @@
 #include "parser/series.h"
 #include "rules/group.h"
 #include "rules/rule.h"
+#include "tests/tsdb/test_util.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::rules {
@@ -244,15 +245,7 @@ GroupSpec cog_group() {
   return g;
 }
 
-std::vector<std::pair<Timestamp, double>> samples(const tsdb::Head& head, std::string_view name) {
-  std::vector<std::pair<Timestamp, double>> out;
-  for (const auto& s : head.select({*LabelMatcher::make(MatchType::kEqual, "__name__", std::string(name))},
-                                   kMinTimestamp, kMaxTimestamp)) {
-    tsdb::SeriesIterator it = s.iterator();
-    while (it.next()) out.emplace_back(it.t(), it.v());
-  }
-  return out;
-}
+using tsdb::testing::read_named;
 
 TEST_F(RuleEvalTest, GroupFeedsRecordingRulesToLaterAlertsAndMarksStale) {
   load(R"(errors{job="cog"} 0 5 5 0)");
@@ -265,9 +258,9 @@ TEST_F(RuleEvalTest, GroupFeedsRecordingRulesToLaterAlertsAndMarksStale) {
   for (int m = 0; m < 4; ++m) group.eval(m * kMinute, head_, head_, notify);
   // The recording rule's output was visible to the alert in the same
   // evaluation: pending at 1m, firing at 2m, resolved at 3m.
-  EXPECT_EQ(samples(head_, "job:errors:ratio"),
+  EXPECT_EQ(read_named(head_, "job:errors:ratio"),
             (std::vector<std::pair<Timestamp, double>>{{0, 0}, {kMinute, 0.05}, {2 * kMinute, 0.05}, {3 * kMinute, 0}}));
-  auto alerts = samples(head_, "ALERTS");
+  auto alerts = read_named(head_, "ALERTS");
   ASSERT_EQ(alerts.size(), 4u);  // pending 1m, pending stale 2m, firing 2m, firing stale 3m
   std::sort(alerts.begin(), alerts.end(), [](auto& a, auto& b) { return a.first < b.first; });
   EXPECT_EQ(alerts[0], (std::pair<Timestamp, double>{kMinute, 1}));
@@ -289,7 +282,7 @@ TEST_F(RuleEvalTest, FailingRuleSetsHealthAndWritesNothing) {
   EXPECT_EQ(group.rules()[0].status.health, RuleHealth::kBad);
   EXPECT_EQ(group.rules()[0].status.last_error,
             "vector contains metrics with the same labelset after applying rule labels");
-  EXPECT_TRUE(samples(head_, "y").empty());
+  EXPECT_TRUE(read_named(head_, "y").empty());
   EXPECT_EQ(group.stats().failed_rule_evaluations, 1u);
 }
 

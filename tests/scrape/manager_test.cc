@@ -18,6 +18,7 @@
 #include "cli/cog_sim.h"
 #include "model/value.h"
 #include "server/http_server.h"
+#include "tests/tsdb/test_util.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::scrape {
@@ -81,11 +82,7 @@ class ManagerTest : public ::testing::Test {
 
   std::vector<double> values(const char* name) {
     std::vector<double> out;
-    for (const auto& s : head_.select({*LabelMatcher::make(MatchType::kEqual, "__name__", name)}, kMinTimestamp,
-                                      kMaxTimestamp)) {
-      tsdb::SeriesIterator it = s.iterator();
-      while (it.next()) out.push_back(it.v());
-    }
+    for (const auto& [t, v] : tsdb::testing::read_named(head_, name)) out.push_back(v);
     return out;
   }
   // From now on the target serves the simulator's body without one family.

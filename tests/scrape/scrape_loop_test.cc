@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "model/value.h"
+#include "tests/tsdb/test_util.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::scrape {
@@ -22,14 +23,9 @@ class ScrapeLoopTest : public ::testing::Test {
   // (t, v) of one series, by name and optional extra matcher.
   std::vector<std::pair<Timestamp, double>> samples(const char* name, const char* label = nullptr,
                                                     const char* value = nullptr) {
-    std::vector<LabelMatcher> ms = {*LabelMatcher::make(MatchType::kEqual, "__name__", name)};
-    if (label) ms.push_back(*LabelMatcher::make(MatchType::kEqual, label, value));
-    std::vector<std::pair<Timestamp, double>> out;
-    for (const auto& s : head_.select(ms, kMinTimestamp, kMaxTimestamp)) {
-      tsdb::SeriesIterator it = s.iterator();
-      while (it.next()) out.emplace_back(it.t(), it.v());
-    }
-    return out;
+    std::vector<LabelMatcher> ms = {tsdb::testing::matcher(MatchType::kEqual, "__name__", name)};
+    if (label) ms.push_back(tsdb::testing::matcher(MatchType::kEqual, label, value));
+    return tsdb::testing::read_selected(head_, ms);
   }
   static bool stale(double v) { return is_stale_nan(v); }
 

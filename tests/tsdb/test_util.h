@@ -1,8 +1,10 @@
-// Helpers shared by the tsdb tests.
+// Helpers shared by the tests that read a store (tsdb, scrape, rules).
 #pragma once
 
 #include <bit>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,21 @@ inline std::vector<std::pair<Timestamp, double>> read_all(const SeriesData& s) {
   while (it.next()) out.emplace_back(it.t(), it.v());
   EXPECT_TRUE(it.err().ok());
   return out;
+}
+
+// All samples of the series selected by the matchers, series after series.
+inline std::vector<std::pair<Timestamp, double>> read_selected(const Head& head,
+                                                               const std::vector<LabelMatcher>& matchers) {
+  std::vector<std::pair<Timestamp, double>> out;
+  for (const SeriesData& s : head.select(matchers, kMinTimestamp, kMaxTimestamp)) {
+    for (const auto& sample : read_all(s)) out.push_back(sample);
+  }
+  return out;
+}
+
+// All samples of the series named `name`.
+inline std::vector<std::pair<Timestamp, double>> read_named(const Head& head, std::string_view name) {
+  return read_selected(head, {matcher(MatchType::kEqual, "__name__", std::string(name).c_str())});
 }
 
 // Appends one sample in its own batch and commits it.
