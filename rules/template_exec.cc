@@ -279,8 +279,6 @@ class Executor {
   std::vector<std::pair<std::string, Value>> vars_;
 };
 
-Value labels_map(const Labels& labels) { return string_map(labels); }
-
 }  // namespace
 
 Value string_map(const Labels& labels) {
@@ -298,8 +296,8 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
   dot->kind = tmpl::Object::Kind::kStruct;
   dot->type_name =
       "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }";
-  dot->fields["Labels"] = tmpl::labels_map(data.labels);
-  dot->fields["ExternalLabels"] = tmpl::labels_map(data.external_labels);
+  dot->fields["Labels"] = tmpl::string_map(data.labels);
+  dot->fields["ExternalLabels"] = tmpl::string_map(data.external_labels);
   dot->fields["ExternalURL"] = tmpl::Value{data.external_url};
   dot->fields["Value"] = tmpl::Value{data.value};
 

@@ -471,8 +471,10 @@ class Parser {
     return p > pos_ && text_.substr(p).starts_with("-}}");
   }
 
+  // Lookahead tokens have already consumed the action's text: only spaces
+  // remain before "}}" or " -}}".
   void end_action() {
-    skip_spaces_before_end();
+    skip_spaces();
     if (text_.substr(pos_).starts_with("-}}")) {
       trim_next_ = true;
       pos_ += 3;
@@ -483,11 +485,6 @@ class Parser {
     }
     in_action_ = false;
     lookahead_.clear();
-  }
-
-  void skip_spaces_before_end() {
-    // Lookahead tokens already consumed the text; only spaces remain.
-    skip_spaces();
   }
 
   void put_back(Token t) { lookahead_.insert(lookahead_.begin(), std::move(t)); }
