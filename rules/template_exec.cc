@@ -262,6 +262,9 @@ class Executor {
     if (final != nullptr) args.push_back(*final);
     const Function* f = find_function(fn.name);
     auto r = (*f)(args, ctx_);
+    // Go reports bad arguments ("wrong number of args ...", "wrong type for
+    // value ...", worded by want_args/wrong_type in template_funcs.cc) as
+    // they are, and wraps what the function itself returned.
     if (!r) fail(c.pos, command_text(c), r.error().message.starts_with("wrong ")
                                              ? r.error().message
                                              : "error calling " + fn.name + ": " + r.error().message);
