@@ -9,8 +9,8 @@
 
 #include "rules/group.h"
 #include "rules/rule_file.h"
-#include "rules/template.h"
-#include "rules/unit_test.h"
+#include "template/template.h"
+#include "ruletest/runner.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::bench {
@@ -20,11 +20,11 @@ namespace {
 // cases and a PromQL case); arg 1: the failing file (every failure kind,
 // with explanations).
 void BM_TestRules(benchmark::State& state) {
-  const std::string dir = std::string(COGWATCH_SOURCE_DIR) + "/tests/rules/";
+  const std::string dir = std::string(COGWATCH_SOURCE_DIR) + "/tests/ruletest/";
   const std::string file = state.range(0) == 0 ? dir + "unit/cog_alerts_test.yml" : dir + "unit_failing/failing_test.yml";
   for (auto _ : state) {
     std::ostringstream out, err;
-    benchmark::DoNotOptimize(rules::run_rule_tests({file}, {}, out, err));
+    benchmark::DoNotOptimize(ruletest::run_rule_tests({file}, {}, out, err));
   }
 }
 BENCHMARK(BM_TestRules)->ArgName("failing")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

@@ -30,7 +30,7 @@ median_ms() {
 }
 
 printf '%-40s %12s %12s %8s\n' "file ($runs runs, median)" "cogwatch ms" "promtool ms" "ratio"
-for f in tests/rules/unit/cog_alerts_test.yml tests/rules/unit_failing/failing_test.yml; do
+for f in tests/ruletest/unit/cog_alerts_test.yml tests/ruletest/unit_failing/failing_test.yml; do
   dir=$(dirname "$f") name=$(basename "$f")
   c=$(median_ms "$dir" "$PWD/$cogwatch" test rules "$name")
   p=$(median_ms "$dir" "$promtool" test rules "$name")

@@ -11,7 +11,7 @@
 #include "cli/cog_sim.h"
 #include "cli/embedded_rules.h"
 #include "rules/manager.h"
-#include "rules/template.h"
+#include "template/template.h"
 #include "scrape/scrape_loop.h"
 #include "tsdb/head.h"
 
@@ -32,7 +32,7 @@ Timeline replay(Scenario scenario) {
   rules::RuleManager manager(head, head, {.defaults = {.evaluation_interval = 30 * kSecond}});
   std::vector<rules::RuleFile> files;
   files.push_back(rules::parse_rule_file(kCogAlertRules, kCogAlertRulesFile,
-                                         {.check_template = rules::check_alert_template}));
+                                         {.check_template = tmpl::check_alert_template}));
   Timeline t;
   if (Status s = manager.load(std::move(files), kStart); !s) {
     t.description["load"] = s.error().message;

@@ -4,13 +4,13 @@
 
 #include "rules/lint.h"
 #include "rules/rule_file.h"
-#include "rules/template.h"
+#include "template/template.h"
 
 namespace cogwatch::cli {
 
 int run_check_rules(const CheckRulesOptions& options, std::ostream& out, std::ostream& err) {
   rules::RuleFileOptions parse_options;
-  parse_options.check_template = rules::check_alert_template;
+  parse_options.check_template = tmpl::check_alert_template;
   parse_options.ignore_unknown_fields = options.ignore_unknown_fields;
   bool failed = false;
   bool warned = false;

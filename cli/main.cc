@@ -12,7 +12,7 @@
 #include "cli/storage_flags.h"
 #include "cli/test_promql.h"
 #include "cli/version.h"
-#include "rules/unit_test.h"
+#include "ruletest/runner.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"cogwatch: a lightweight Prometheus-compatible alerting engine for ML model services"};
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
 
   CLI::App* test_rules = test->add_subcommand("rules", "Run rule unit tests (promtool test rules files)");
   std::vector<std::string> rule_test_files;
-  cogwatch::rules::RuleTestOptions rule_test_options;
+  cogwatch::ruletest::RuleTestOptions rule_test_options;
   std::string run_regex;
   test_rules->add_option("files", rule_test_files, "Test files")->required();
   test_rules->add_option("--run", run_regex, "Only test groups whose name matches this regular expression");
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     if (!run_regex.empty()) rule_test_options.run = run_regex;
     if (!junit_file.empty()) rule_test_options.junit = junit_file;
     if (fail_under >= 0) rule_test_options.fail_under = fail_under;
-    return cogwatch::rules::run_rule_tests(rule_test_files, rule_test_options, std::cout, std::cerr);
+    return cogwatch::ruletest::run_rule_tests(rule_test_files, rule_test_options, std::cout, std::cerr);
   }
   if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
   if (sc->parsed()) {

@@ -18,7 +18,7 @@
 #include <limits>
 
 #include "parser/internal/grammar_check.h"
-#include "parser/unquote.h"
+#include "model/unquote.h"
 #include "parser/parser.h"
 
 namespace cogwatch::parser {

@@ -66,7 +66,7 @@ struct GroupStats {
 class Group {
  public:
   Group(const GroupSpec& spec, std::string file, const GroupOptions& options,
-        const TemplateExpander& expander = expand_alert_template);
+        const TemplateExpander& expander = tmpl::expand_alert_template);
 
   // Evaluates every rule at ts, storing their output.
   void eval(Timestamp ts, const tsdb::Querier& querier, tsdb::Appendable& store, const NotifyFunc& notify = {});

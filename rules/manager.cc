@@ -6,7 +6,7 @@
 
 #include "model/file.h"
 #include "rules/rule_file.h"
-#include "rules/template.h"
+#include "template/template.h"
 
 namespace cogwatch::rules {
 namespace {
@@ -54,7 +54,9 @@ Status RuleManager::load(const std::vector<std::string>& patterns, const std::st
     }
   }
   std::vector<RuleFile> files;
-  for (const std::string& path : paths) files.push_back(load_rule_file(path, {.check_template = check_alert_template}));
+  for (const std::string& path : paths) {
+    files.push_back(load_rule_file(path, {.check_template = tmpl::check_alert_template}));
+  }
   if (!errors.empty()) {
     for (const RuleFile& f : files) errors.insert(errors.end(), f.errors.begin(), f.errors.end());
     return make_error(ErrorCode::kInvalidArgument, join_lines(errors));

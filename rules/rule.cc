@@ -94,20 +94,20 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
   std::map<Labels, Alert> current;
   const std::string template_name = "__alert_" + name_;
   // Templates' `query` runs at the evaluation time, as Prometheus's does.
-  TemplateContext template_context;
+  tmpl::TemplateContext template_context;
   template_context.external_url = context.external_url;
-  template_context.query = [&engine, ts](std::string_view q) -> Result<std::vector<TemplateQuerySample>> {
+  template_context.query = [&engine, ts](std::string_view q) -> Result<std::vector<tmpl::TemplateQuerySample>> {
     auto expr = parser::parse_expr(q);
     if (!expr) return make_error(expr.error().code, parser::format_error(q, expr.error()));
     auto v = query_vector(engine, **expr, ts);
     if (!v) return v.take_error();
-    std::vector<TemplateQuerySample> out;
+    std::vector<tmpl::TemplateQuerySample> out;
     out.reserve(v->size());
     for (eval::Sample& s : *v) out.push_back({std::move(s.labels), s.v});
     return out;
   };
   for (const eval::Sample& s : *result) {
-    const TemplateData data{s.labels, s.v, context.external_labels, context.external_url};
+    const tmpl::TemplateData data{s.labels, s.v, context.external_labels, context.external_url};
     auto expand = [&](std::string_view text) { return expander_(template_name, text, data, template_context); };
     LabelsBuilder lb(s.labels);
     lb.del(kMetricNameLabel);

@@ -25,7 +25,7 @@
 // More than `limit` pending+firing alerts (limit > 0) clears every alert
 // and fails the evaluation, as Prometheus does. Alert labels and
 // annotations are templates, expanded for each alert with its $labels and
-// $value (default expander: expand_alert_template, whose `query` runs at
+// $value (default expander: tmpl::expand_alert_template, whose `query` runs at
 // the evaluation time).
 //
 // Thread-safety: a rule is evaluated by one thread at a time (its group's);
@@ -48,7 +48,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "rules/rule_file.h"
-#include "rules/template.h"
+#include "template/template.h"
 
 namespace cogwatch::rules {
 
@@ -116,9 +116,10 @@ struct Alert {
 
 // Expands one label or annotation template ("__alert_<name>" names it in
 // errors). It never fails: an error becomes the text Prometheus puts in
-// its place. The default is expand_alert_template (rules/template.h).
+// its place. The default is tmpl::expand_alert_template (template/template.h).
 using TemplateExpander = std::function<std::string(std::string_view name, std::string_view text,
-                                                   const TemplateData& data, const TemplateContext& context)>;
+                                                   const tmpl::TemplateData& data,
+                                                   const tmpl::TemplateContext& context)>;
 
 struct AlertContext {
   Labels external_labels;
@@ -127,7 +128,8 @@ struct AlertContext {
 
 class AlertingRule {
  public:
-  AlertingRule(const RuleSpec& spec, const Labels& group_labels, TemplateExpander expander = expand_alert_template);
+  AlertingRule(const RuleSpec& spec, const Labels& group_labels,
+               TemplateExpander expander = tmpl::expand_alert_template);
 
   // One evaluation at ts: updates the alerts and returns the ALERTS and
   // ALERTS_FOR_STATE samples of the pending and firing ones (timestamps:

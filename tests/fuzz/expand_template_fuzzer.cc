@@ -5,20 +5,20 @@
 #include <cstdint>
 #include <string_view>
 
-#include "rules/template.h"
+#include "template/template.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cogwatch;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  rules::TemplateContext ctx;
+  tmpl::TemplateContext ctx;
   ctx.external_url = "http://cogwatch:9090/x";
-  ctx.query = [](std::string_view) -> Result<std::vector<rules::TemplateQuerySample>> {
-    return std::vector<rules::TemplateQuerySample>{{Labels{{"instance", "a:1"}, {"job", "cog"}}, 1.5},
+  ctx.query = [](std::string_view) -> Result<std::vector<tmpl::TemplateQuerySample>> {
+    return std::vector<tmpl::TemplateQuerySample>{{Labels{{"instance", "a:1"}, {"job", "cog"}}, 1.5},
                                                    {Labels{{"instance", "b:2"}}, -2}};
   };
-  const rules::TemplateData alert{Labels{{"instance", "cog-1:5000"}, {"job", "cog"}}, 0.042, Labels{{"site", "edge"}},
+  const tmpl::TemplateData alert{Labels{{"instance", "cog-1:5000"}, {"job", "cog"}}, 0.042, Labels{{"site", "edge"}},
                                   ctx.external_url};
-  (void)rules::expand_alert_template("__alert_F", text, alert, ctx);
-  (void)rules::check_alert_template("__alert_F", text);
+  (void)tmpl::expand_alert_template("__alert_F", text, alert, ctx);
+  (void)tmpl::check_alert_template("__alert_F", text);
   return 0;
 }

@@ -9,7 +9,7 @@
 #include "cli/cog_sim.h"
 #include "rules/group.h"
 #include "rules/rule_file.h"
-#include "rules/template.h"
+#include "template/template.h"
 #include "scrape/scrape_loop.h"
 #include "tsdb/head.h"
 
@@ -32,7 +32,8 @@ struct Outcome {
 
 Outcome run(cli::Scenario scenario, Duration length = 20 * kMinute) {
   const RuleFile file =
-      load_rule_file(std::string(COGWATCH_SOURCE_DIR) + "/examples/rules/cog_alerts.yml", {.check_template = check_alert_template});
+      load_rule_file(std::string(COGWATCH_SOURCE_DIR) + "/examples/rules/cog_alerts.yml",
+                     {.check_template = tmpl::check_alert_template});
   EXPECT_TRUE(file.ok()) << (file.ok() ? "" : file.errors.front());
   tsdb::Head head;
   Group group(file.groups.at(0), "cog_alerts.yml", {.evaluation_interval = 30 * kSecond});

@@ -18,7 +18,8 @@ namespace {
 // Expands "{{ $value }}" and "{{ $labels.<name> }}" only: enough to see
 // that the rule hands templates the right data. The real engine is tested
 // on its own.
-std::string tiny_expander(std::string_view, std::string_view text, const TemplateData& data, const TemplateContext&) {
+std::string tiny_expander(std::string_view, std::string_view text, const tmpl::TemplateData& data,
+                          const tmpl::TemplateContext&) {
   std::string out(text);
   if (auto p = out.find("{{ $value }}"); p != std::string::npos) out.replace(p, 12, format_float(data.value));
   if (auto p = out.find("{{ $labels."); p != std::string::npos) {

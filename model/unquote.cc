@@ -1,6 +1,6 @@
-#include "parser/unquote.h"
+#include "model/unquote.h"
 
-namespace cogwatch::parser {
+namespace cogwatch {
 namespace {
 
 int hex_value(char c) {
@@ -97,4 +97,4 @@ Result<std::string> unquote(std::string_view lit) {
   return out;
 }
 
-}  // namespace cogwatch::parser
+}  // namespace cogwatch

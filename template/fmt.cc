@@ -6,9 +6,9 @@
 
 #include "model/labels.h"
 #include "model/value.h"
-#include "rules/internal/template_ast.h"
+#include "template/internal/ast.h"
 
-namespace cogwatch::rules::tmpl {
+namespace cogwatch::tmpl::internal {
 
 std::string Value::type_name() const {
   struct Visitor {
@@ -329,4 +329,4 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
   return out;
 }
 
-}  // namespace cogwatch::rules::tmpl
+}  // namespace cogwatch::tmpl::internal

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-namespace cogwatch::rules {
+namespace cogwatch::ruletest {
 
 struct RuleTestOptions {
   std::optional<std::string> run;      // --run: only test groups whose name matches (RE2, unanchored)
@@ -42,4 +42,4 @@ struct RuleTestOptions {
 int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
                    std::ostream& err);
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::ruletest

@@ -19,7 +19,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::ruletest {
 
 struct InputSeries {
   std::string series;
@@ -72,4 +72,4 @@ struct TestFile {
 // kInvalidArgument "path:line:col: what".
 Result<TestFile> read_test_file(const std::string& path);
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::ruletest

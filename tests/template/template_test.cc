@@ -6,7 +6,7 @@
 // expansion errors included, as strconv.Quote prints it. The file was made
 // by running those templates through Go; each line here must give exactly
 // that text.
-#include "rules/template.h"
+#include "template/template.h"
 
 #include <cmath>
 #include <fstream>
@@ -14,9 +14,9 @@
 
 #include <gtest/gtest.h>
 
-#include "parser/unquote.h"
+#include "model/unquote.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::tmpl {
 namespace {
 
 TemplateData alert_data(double value) {
@@ -44,7 +44,7 @@ TEST(Template, SameTextAsGoForEveryCase) {
     ASSERT_NE(t2, std::string::npos) << line;
     const std::string text = line.substr(0, t1);
     const double value = parse_value(line.substr(t1 + 1, t2 - t1 - 1));
-    auto want = parser::unquote(line.substr(t2 + 1));
+    auto want = unquote(line.substr(t2 + 1));
     ASSERT_TRUE(want.ok()) << line;
     EXPECT_EQ(expand_alert_template("__alert_T", text, alert_data(value), context()), *want)
         << "template: " << text << " with $value " << value;
@@ -129,4 +129,4 @@ TEST(Template, ArbitraryInputNeverCrashes) {
 }
 
 }  // namespace
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::tmpl

@@ -1,4 +1,4 @@
-#include "rules/test_file.h"
+#include "ruletest/test_file.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -10,7 +10,7 @@
 
 #include "model/file.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::ruletest {
 namespace {
 
 // Reads the YAML, strictly (as promtool's UnmarshalStrict).
@@ -178,4 +178,4 @@ Result<TestFile> read_test_file(const std::string& path) {
   }
 }
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::ruletest

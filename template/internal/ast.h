@@ -15,7 +15,7 @@
 #include "model/error.h"
 #include "model/labels.h"
 
-namespace cogwatch::rules::tmpl {
+namespace cogwatch::tmpl::internal {
 
 struct Value;
 
@@ -118,4 +118,4 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
 // Appends the UTF-8 encoding of code point r.
 void append_utf8(std::string& out, uint32_t r);
 
-}  // namespace cogwatch::rules::tmpl
+}  // namespace cogwatch::tmpl::internal

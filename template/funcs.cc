@@ -16,9 +16,9 @@
 #include "model/time.h"
 #include "model/url.h"
 #include "model/value.h"
-#include "rules/internal/template_ast.h"
+#include "template/internal/ast.h"
 
-namespace cogwatch::rules::tmpl {
+namespace cogwatch::tmpl::internal {
 
 namespace {
 
@@ -685,4 +685,4 @@ const Function* find_function(std::string_view name) {
   return it->second ? &it->second : &kLazy;  // and/or: the executor evaluates them
 }
 
-}  // namespace cogwatch::rules::tmpl
+}  // namespace cogwatch::tmpl::internal

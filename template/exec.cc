@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <utility>
 
-#include "rules/internal/template_ast.h"
-#include "rules/template.h"
+#include "template/internal/ast.h"
+#include "template/template.h"
 
-namespace cogwatch::rules {
-namespace tmpl {
+namespace cogwatch::tmpl {
+namespace internal {
 namespace {
 
 // Thrown while executing; becomes the template's error.
@@ -292,40 +292,40 @@ Value string_map(const Labels& labels) {
   return Value{std::shared_ptr<const Object>(std::move(o))};
 }
 
-}  // namespace tmpl
+}  // namespace internal
 
 Result<std::string> Template::execute(const TemplateData& data, const TemplateContext& context) const {
-  auto dot = std::make_shared<tmpl::Object>();
-  dot->kind = tmpl::Object::Kind::kStruct;
+  auto dot = std::make_shared<internal::Object>();
+  dot->kind = internal::Object::Kind::kStruct;
   dot->type_name =
       "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }";
-  dot->fields["Labels"] = tmpl::string_map(data.labels);
-  dot->fields["ExternalLabels"] = tmpl::string_map(data.external_labels);
-  dot->fields["ExternalURL"] = tmpl::Value{data.external_url};
-  dot->fields["Value"] = tmpl::Value{data.value};
+  dot->fields["Labels"] = internal::string_map(data.labels);
+  dot->fields["ExternalLabels"] = internal::string_map(data.external_labels);
+  dot->fields["ExternalURL"] = internal::Value{data.external_url};
+  dot->fields["Value"] = internal::Value{data.value};
 
-  tmpl::CallContext ctx;
+  internal::CallContext ctx;
   ctx.external_url = context.external_url;
   if (context.query) {
-    ctx.query = [&context](std::string_view q) -> Result<tmpl::Value> {
+    ctx.query = [&context](std::string_view q) -> Result<internal::Value> {
       auto samples = context.query(q);
       if (!samples) return samples.take_error();
-      auto list = std::make_shared<tmpl::List>();
+      auto list = std::make_shared<internal::List>();
       for (const TemplateQuerySample& s : *samples) {
-        auto sample = std::make_shared<tmpl::Object>();
-        sample->kind = tmpl::Object::Kind::kSample;
+        auto sample = std::make_shared<internal::Object>();
+        sample->kind = internal::Object::Kind::kSample;
         sample->type_name = "*template.sample";
-        sample->fields["Labels"] = tmpl::string_map(s.labels);
-        sample->fields["Value"] = tmpl::Value{s.value};
-        list->items.push_back(tmpl::Value{std::shared_ptr<const tmpl::Object>(std::move(sample))});
+        sample->fields["Labels"] = internal::string_map(s.labels);
+        sample->fields["Value"] = internal::Value{s.value};
+        list->items.push_back(internal::Value{std::shared_ptr<const internal::Object>(std::move(sample))});
       }
-      return tmpl::Value{std::shared_ptr<const tmpl::List>(std::move(list))};
+      return internal::Value{std::shared_ptr<const internal::List>(std::move(list))};
     };
   }
-  tmpl::Executor ex(ctx, *defines_, name_, text_);
+  internal::Executor ex(ctx, *defines_, name_, text_);
   try {
-    return ex.run(*root_, tmpl::Value{std::shared_ptr<const tmpl::Object>(std::move(dot))});
-  } catch (const tmpl::ExecError& e) {
+    return ex.run(*root_, internal::Value{std::shared_ptr<const internal::Object>(std::move(dot))});
+  } catch (const internal::ExecError& e) {
     return ex.error(e);
   }
 }
@@ -355,4 +355,4 @@ std::optional<std::string> check_alert_template(std::string_view name, std::stri
   return std::nullopt;
 }
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::tmpl

@@ -26,11 +26,11 @@
 #include "parser/ast.h"
 #include "rules/rule_file.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::ruletest {
 
 class TestCoverage {
  public:
-  void add_rule_file(const RuleFile& file);
+  void add_rule_file(const rules::RuleFile& file);
   void tested_alert(std::string_view alertname);
   void tested_expr(const parser::Expr& expr);
   void seen_firing(std::string_view alertname);
@@ -60,4 +60,4 @@ class TestCoverage {
   std::vector<Entry> entries_;
 };
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::ruletest

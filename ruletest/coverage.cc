@@ -1,11 +1,11 @@
-#include "rules/test_coverage.h"
+#include "ruletest/coverage.h"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "rules/rule.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::ruletest {
 namespace {
 
 // The metric names an expression selects, and the alert names of the
@@ -21,10 +21,12 @@ void selected_names(const parser::Expr& root, std::set<std::string>& metrics, st
       for (const LabelMatcher& m : s->matchers) {
         if (m.type() != MatchType::kEqual) continue;
         if (m.name() == kMetricNameLabel) name = m.value();
-        if (m.name() == kAlertNameLabel) alertname = m.value();
+        if (m.name() == rules::kAlertNameLabel) alertname = m.value();
       }
       if (!name.empty()) metrics.insert(name);
-      if ((name == kAlertMetricName || name == kAlertForStateMetricName) && !alertname.empty()) alerts.insert(alertname);
+      if ((name == rules::kAlertMetricName || name == rules::kAlertForStateMetricName) && !alertname.empty()) {
+        alerts.insert(alertname);
+      }
     }
     for (const parser::Expr* child : parser::children(e)) stack.push_back(child);
   }
@@ -32,11 +34,11 @@ void selected_names(const parser::Expr& root, std::set<std::string>& metrics, st
 
 }  // namespace
 
-void TestCoverage::add_rule_file(const RuleFile& file) {
+void TestCoverage::add_rule_file(const rules::RuleFile& file) {
   if (!files_.insert(file.path).second) return;
-  for (const GroupSpec& g : file.groups) {
-    for (const RuleSpec& r : g.rules) {
-      Entry e{file.path, g.name, r.name, r.kind == RuleKind::kAlerting, {}, 0, 0, {}, false};
+  for (const rules::GroupSpec& g : file.groups) {
+    for (const rules::RuleSpec& r : g.rules) {
+      Entry e{file.path, g.name, r.name, r.kind == rules::RuleKind::kAlerting, {}, 0, 0, {}, false};
       std::set<std::string> alerts;
       if (r.expr) selected_names(*r.expr, e.selects, alerts);
       entries_.push_back(std::move(e));
@@ -130,4 +132,4 @@ std::string TestCoverage::report() const {
   return out;
 }
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::ruletest

@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <utility>
 
-#include "parser/unquote.h"
-#include "rules/internal/template_ast.h"
-#include "rules/template.h"
+#include "model/unquote.h"
+#include "template/internal/ast.h"
+#include "template/template.h"
 
-namespace cogwatch::rules {
-namespace tmpl {
+namespace cogwatch::tmpl {
+namespace internal {
 namespace {
 
 struct Token {
@@ -177,7 +177,7 @@ class Parser {
     if (t.kind != Token::Kind::kString && t.kind != Token::Kind::kRawString) {
       fail(t.pos, "unexpected " + describe(t) + " in " + context);
     }
-    auto s = parser::unquote(t.text);
+    auto s = unquote(t.text);
     if (!s) fail(t.pos, s.error().message);
     return *std::move(s);
   }
@@ -343,14 +343,14 @@ class Parser {
         break;
       case Token::Kind::kString:
       case Token::Kind::kRawString: {
-        auto s = parser::unquote(t.text);
+        auto s = unquote(t.text);
         if (!s) fail(t.pos, s.error().message);
         o.kind = Operand::Kind::kString;
         o.constant.v = *std::move(s);
         break;
       }
       case Token::Kind::kChar: {
-        auto s = parser::unquote(t.text);
+        auto s = unquote(t.text);
         if (!s || s->empty()) fail(t.pos, "malformed character constant: " + t.text);
         o.kind = Operand::Kind::kNumber;
         o.number_is_int = true;
@@ -596,20 +596,20 @@ class Parser {
 };
 
 }  // namespace
-}  // namespace tmpl
+}  // namespace internal
 
 Result<Template> Template::parse(std::string_view name, std::string_view text) {
-  tmpl::Parser p(name, text);
+  internal::Parser p(name, text);
   Template t;
   t.name_ = std::string(name);
   t.text_ = std::string(text);
   try {
-    t.root_ = std::make_shared<const std::vector<tmpl::Node>>(p.parse());
-    t.defines_ = std::make_shared<const tmpl::Defines>(p.take_defines());
-  } catch (const tmpl::ParseError& e) {
+    t.root_ = std::make_shared<const std::vector<internal::Node>>(p.parse());
+    t.defines_ = std::make_shared<const internal::Defines>(p.take_defines());
+  } catch (const internal::ParseError& e) {
     return p.error(e);
   }
   return t;
 }
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::tmpl

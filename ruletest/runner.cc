@@ -1,4 +1,4 @@
-#include "rules/unit_test.h"
+#include "ruletest/runner.h"
 
 #include <re2/re2.h>
 
@@ -20,12 +20,12 @@
 #include "parser/series.h"
 #include "rules/group.h"
 #include "rules/rule_file.h"
-#include "rules/template.h"
-#include "rules/test_coverage.h"
-#include "rules/test_file.h"
+#include "template/template.h"
+#include "ruletest/coverage.h"
+#include "ruletest/test_file.h"
 #include "tsdb/head.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::ruletest {
 namespace {
 
 // ---- formatting as promtool prints ----
@@ -111,9 +111,10 @@ bool same_value(double a, double b, bool fuzzy) {
 
 class GroupRun {
  public:
-  GroupRun(const TestFile& file, const TestGroup& tg, const std::vector<RuleFile>& rule_files, TestCoverage& coverage)
+  GroupRun(const TestFile& file, const TestGroup& tg, const std::vector<rules::RuleFile>& rule_files,
+           TestCoverage& coverage)
       : file_(file), tg_(tg), interval_(tg.interval > 0 ? tg.interval : file.evaluation_interval), coverage_(coverage) {
-    GroupOptions o;
+    rules::GroupOptions o;
     o.evaluation_interval = interval_;
     o.external_labels = tg.external_labels;
     o.external_url = tg.external_url;
@@ -122,20 +123,20 @@ class GroupRun {
     // in file order (promtool's partial order, made deterministic).
     struct Ranked {
       size_t rank;
-      const GroupSpec* spec;
+      const rules::GroupSpec* spec;
       const std::string* file;
     };
     std::vector<Ranked> order;
     std::map<std::string, size_t> rank;
     for (size_t i = 0; i < file.group_eval_order.size(); ++i) rank.emplace(file.group_eval_order[i], i);
-    for (const RuleFile& rf : rule_files) {
-      for (const GroupSpec& g : rf.groups) {
+    for (const rules::RuleFile& rf : rule_files) {
+      for (const rules::GroupSpec& g : rf.groups) {
         auto it = rank.find(g.name);
         order.push_back({it == rank.end() ? 0 : it->second, &g, &rf.path});
       }
     }
     std::stable_sort(order.begin(), order.end(), [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
-    for (const Ranked& r : order) groups_.push_back(std::make_unique<Group>(*r.spec, *r.file, o));
+    for (const Ranked& r : order) groups_.push_back(std::make_unique<rules::Group>(*r.spec, *r.file, o));
     engine_options_ = o.engine;
   }
 
@@ -163,13 +164,13 @@ class GroupRun {
       std::vector<std::string> eval_errors;
       for (auto& g : groups_) {
         g->eval(tg_.start + ts, head_, head_);
-        for (const GroupRule& r : g->rules()) {
-          if (const auto* a = std::get_if<AlertingRule>(&r.rule)) {
+        for (const rules::GroupRule& r : g->rules()) {
+          if (const auto* a = std::get_if<rules::AlertingRule>(&r.rule)) {
             for (const auto& [labels, alert] : a->active_alerts()) {
-              if (alert.state == AlertState::kFiring) coverage_.seen_firing(a->name());
+              if (alert.state == rules::AlertState::kFiring) coverage_.seen_firing(a->name());
             }
           }
-          if (r.status.health == RuleHealth::kBad && r.status.last_evaluation == tg_.start + ts) {
+          if (r.status.health == rules::RuleHealth::kBad && r.status.last_evaluation == tg_.start + ts) {
             eval_errors.push_back("    rule: " + r.name() + ", time: " + go_duration(ts) + ", err: " + r.status.last_error);
           }
         }
@@ -213,22 +214,22 @@ class GroupRun {
   void check_alerts(const AlertTest& t, Timestamp evaluated_at, std::vector<std::string>& errors) {
     coverage_.tested_alert(t.alertname);
     std::vector<AlertView> got;
-    std::vector<const Alert*> active;  // every state, for explanations
-    std::vector<const AlertingRule*> rules;
+    std::vector<const rules::Alert*> active;  // every state, for explanations
+    std::vector<const rules::AlertingRule*> rules;
     for (const auto& g : groups_) {
-      for (const GroupRule& r : g->rules()) {
-        const auto* a = std::get_if<AlertingRule>(&r.rule);
+      for (const rules::GroupRule& r : g->rules()) {
+        const auto* a = std::get_if<rules::AlertingRule>(&r.rule);
         if (a == nullptr || a->name() != t.alertname) continue;
         rules.push_back(a);
         for (const auto& [labels, alert] : a->active_alerts()) {
           active.push_back(&alert);
-          if (alert.state == AlertState::kFiring) got.push_back({alert.labels, alert.annotations});
+          if (alert.state == rules::AlertState::kFiring) got.push_back({alert.labels, alert.annotations});
         }
       }
     }
     std::vector<AlertView> want;
     for (const ExpectedAlert& e : t.alerts) {
-      want.push_back({LabelsBuilder(e.labels).set(kAlertNameLabel, t.alertname).build(), e.annotations});
+      want.push_back({LabelsBuilder(e.labels).set(rules::kAlertNameLabel, t.alertname).build(), e.annotations});
     }
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
@@ -271,8 +272,8 @@ class GroupRun {
   // Beyond promtool: why an expected alert is missing or an alert is
   // extra, as "        why: ..." lines.
   static std::string explain(const AlertTest& t, Timestamp start, Timestamp evaluated_at, const std::vector<AlertView>& want,
-                             const std::vector<AlertView>& got, const std::vector<const Alert*>& active,
-                             const std::vector<const AlertingRule*>& rules) {
+                             const std::vector<AlertView>& got, const std::vector<const rules::Alert*>& active,
+                             const std::vector<const rules::AlertingRule*>& rules) {
     std::string out;
     auto why = [&](const std::string& text) { out += "\n        why: " + text; };
     if (rules.empty()) {
@@ -281,15 +282,15 @@ class GroupRun {
     }
     for (const AlertView& w : want) {
       if (std::find(got.begin(), got.end(), w) != got.end()) continue;
-      const Alert* same = nullptr;
-      for (const Alert* a : active) {
+      const rules::Alert* same = nullptr;
+      for (const rules::Alert* a : active) {
         if (a->labels == w.labels) same = a;
       }
-      if (same != nullptr && same->state == AlertState::kPending) {
+      if (same != nullptr && same->state == rules::AlertState::kPending) {
         why(w.labels.to_string() + " was pending since " + format_duration(same->active_at - start) +
             ", not firing yet: for is " + format_duration(rules.front()->hold_duration()) + ", so it fires at " +
             format_duration(same->active_at - start + rules.front()->hold_duration()) + " at the earliest");
-      } else if (same != nullptr && same->state == AlertState::kInactive) {
+      } else if (same != nullptr && same->state == rules::AlertState::kInactive) {
         why(w.labels.to_string() + " had resolved at " + format_duration(same->resolved_at.value_or(start) - start));
       } else if (same != nullptr) {
         for (const Label a : same->annotations) {
@@ -349,7 +350,7 @@ class GroupRun {
     }
     coverage_.tested_expr(**expr);
     const eval::Engine engine(head_, engine_options_);
-    auto got_vector = query_vector(engine, **expr, tg_.start + t.eval_time);
+    auto got_vector = rules::query_vector(engine, **expr, tg_.start + t.eval_time);
     if (!got_vector) {
       errors.push_back(where + ", err: " + got_vector.error().message);
       return;
@@ -410,7 +411,7 @@ class GroupRun {
   const TestGroup& tg_;
   const Duration interval_;
   tsdb::Head head_;
-  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<std::unique_ptr<rules::Group>> groups_;
   eval::EngineOptions engine_options_;
   std::vector<parser::SeriesDescription> input_;
   std::vector<size_t> cursor_;
@@ -437,7 +438,7 @@ FileOutcome run_file(const std::string& path, const RuleTestOptions& options, Te
   // Rule files: relative to the test file, globs; a pattern matching
   // nothing is a warning, as in promtool.
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  std::vector<RuleFile> rule_files;
+  std::vector<rules::RuleFile> rule_files;
   for (const std::string& pattern : file.rule_files) {
     auto matched = expand_glob(pattern, dir);
     if (!matched) return {{matched.error().message}, {}};
@@ -447,7 +448,8 @@ FileOutcome run_file(const std::string& path, const RuleTestOptions& options, Te
     }
     for (const std::string& p : *matched) {
       rule_files.push_back(
-          load_rule_file(p, {.check_template = check_alert_template, .ignore_unknown_fields = options.ignore_unknown_fields}));
+          rules::load_rule_file(p, {.check_template = tmpl::check_alert_template,
+                                    .ignore_unknown_fields = options.ignore_unknown_fields}));
     }
   }
   std::set<std::string> order;
@@ -455,9 +457,11 @@ FileOutcome run_file(const std::string& path, const RuleTestOptions& options, Te
     if (!order.insert(g).second) return {{"group name repeated in evaluation order: " + g}, {}};
   }
   FileOutcome outcome;
-  for (const RuleFile& rf : rule_files) outcome.errors.insert(outcome.errors.end(), rf.errors.begin(), rf.errors.end());
+  for (const rules::RuleFile& rf : rule_files) {
+    outcome.errors.insert(outcome.errors.end(), rf.errors.begin(), rf.errors.end());
+  }
   if (!outcome.errors.empty()) return outcome;
-  for (const RuleFile& rf : rule_files) coverage.add_rule_file(rf);
+  for (const rules::RuleFile& rf : rule_files) coverage.add_rule_file(rf);
 
   std::optional<re2::RE2> run;
   if (options.run) run.emplace(*options.run);
@@ -580,4 +584,4 @@ int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions&
   return failed ? 1 : 0;
 }
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::ruletest

@@ -39,9 +39,9 @@
 #include "model/labels.h"
 #include "model/time.h"
 
-namespace cogwatch::rules {
+namespace cogwatch::tmpl {
 
-namespace tmpl {
+namespace internal {
 struct Node;
 }
 
@@ -79,9 +79,10 @@ class Template {
  private:
   std::string name_;
   std::string text_;
-  std::shared_ptr<const std::vector<tmpl::Node>> root_;
-  // {{define}}d templates by name (tmpl::Defines).
-  std::shared_ptr<const std::map<std::string, std::shared_ptr<const std::vector<tmpl::Node>>, std::less<>>> defines_;
+  std::shared_ptr<const std::vector<internal::Node>> root_;
+  // {{define}}d templates by name (internal::Defines).
+  using Body = std::shared_ptr<const std::vector<internal::Node>>;
+  std::shared_ptr<const std::map<std::string, Body, std::less<>>> defines_;
 };
 
 // Prometheus's expansion of an alert's label or annotation: the template
@@ -95,4 +96,4 @@ std::string expand_alert_template(std::string_view name, std::string_view text, 
 // check rules` checks: the error text, or nothing.
 std::optional<std::string> check_alert_template(std::string_view name, std::string_view text);
 
-}  // namespace cogwatch::rules
+}  // namespace cogwatch::tmpl
