@@ -73,7 +73,7 @@ Timestamp Group::eval_timestamp(Timestamp now) const {
   return base + offset;
 }
 
-void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::Appendable& store, const NotifyFunc& notify) {
+void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify) {
   const Timestamp started = wall_ms();
   const eval::Engine engine(querier, options_.engine);
   const AlertContext context{options_.external_labels, options_.external_url};
@@ -110,7 +110,7 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::Appendable& s
   stats_.last_duration = wall_ms() - started;
 }
 
-void Group::store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_time, tsdb::Appendable& store) {
+void Group::store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_time, tsdb::AppenderFactory& store) {
   auto app = store.appender();
   std::vector<Labels> written;
   written.reserve(samples.size());
@@ -145,7 +145,7 @@ void Group::copy_state_from(Group& old) {
   }
 }
 
-void Group::mark_all_stale(Timestamp ts, tsdb::Appendable& store) {
+void Group::mark_all_stale(Timestamp ts, tsdb::AppenderFactory& store) {
   auto app = store.appender();
   for (GroupRule& r : rules_) {
     for (const Labels& l : r.last_series) (void)app->append(l, ts, stale_nan());

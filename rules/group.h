@@ -3,7 +3,7 @@
 // recording rule feeds the alerts after it — as Prometheus's rules/group.go.
 //
 //   Group g(spec, "rules.yml", options, expander);
-//   g.eval(ts, head, head, notify);   // querier, appendable
+//   g.eval(ts, head, head, notify);   // querier, appender factory
 //   Timestamp next = g.eval_timestamp(now);  // the schedule's slot
 //
 // Storage: recording rules write their samples; alerting rules write ALERTS
@@ -69,7 +69,7 @@ class Group {
         const TemplateExpander& expander = tmpl::expand_alert_template);
 
   // Evaluates every rule at ts, storing their output.
-  void eval(Timestamp ts, const tsdb::Querier& querier, tsdb::Appendable& store, const NotifyFunc& notify = {});
+  void eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify = {});
 
   // The latest slot of this group's schedule at or before now: multiples of
   // the interval shifted by a stable offset from hash(name, file), as
@@ -87,7 +87,7 @@ class Group {
 
   // Stale markers for every series the group's rules wrote last (the group
   // left the configuration).
-  void mark_all_stale(Timestamp ts, tsdb::Appendable& store);
+  void mark_all_stale(Timestamp ts, tsdb::AppenderFactory& store);
 
   const std::string& name() const { return name_; }
   const std::string& file() const { return file_; }
@@ -99,7 +99,7 @@ class Group {
   const GroupStats& stats() const { return stats_; }
 
  private:
-  void store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_time, tsdb::Appendable& store);
+  void store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_time, tsdb::AppenderFactory& store);
 
   std::string name_;
   std::string file_;

@@ -19,7 +19,7 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-RuleManager::RuleManager(const tsdb::Querier& querier, tsdb::Appendable& store, RuleManagerOptions options)
+RuleManager::RuleManager(const tsdb::Querier& querier, tsdb::AppenderFactory& store, RuleManagerOptions options)
     : querier_(querier), store_(store), options_(std::move(options)) {
   if (options_.notify) {
     // External labels go on outgoing alerts, where the alert lacks them.

@@ -73,7 +73,7 @@ struct GroupStatus {
 
 class RuleManager {
  public:
-  RuleManager(const tsdb::Querier& querier, tsdb::Appendable& store, RuleManagerOptions options);
+  RuleManager(const tsdb::Querier& querier, tsdb::AppenderFactory& store, RuleManagerOptions options);
 
   // Loads the rule files (globs, relative to base_dir), replacing the
   // current groups only if every file is valid. Errors: kInvalidArgument
@@ -100,7 +100,7 @@ class RuleManager {
   };
 
   const tsdb::Querier& querier_;
-  tsdb::Appendable& store_;
+  tsdb::AppenderFactory& store_;
   RuleManagerOptions options_;
   mutable std::mutex mu_;  // guards groups_ against the API's readers
   std::vector<ScheduledGroup> groups_;

@@ -74,7 +74,7 @@ Duration scrape_offset(uint64_t target_hash, Duration interval, Timestamp now) {
 // One target: a timer, a fetcher and the ScrapeLoop that stores what it gets.
 class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
  public:
-  TargetLoop(asio::io_context& io, tsdb::Appendable& store, const ScrapeConfig& config, Labels target,
+  TargetLoop(asio::io_context& io, tsdb::AppenderFactory& store, const ScrapeConfig& config, Labels target,
              Labels discovered)
       : timer_(io),
         fetcher_(io),
@@ -165,11 +165,11 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
 };
 
 struct ScrapeManager::Impl {
-  Impl(asio::io_context& context, tsdb::Appendable& appendable, ScrapeManagerOptions opts)
-      : io(context), store(appendable), options(opts), poll_timer(context) {}
+  Impl(asio::io_context& context, tsdb::AppenderFactory& appenders, ScrapeManagerOptions opts)
+      : io(context), store(appenders), options(opts), poll_timer(context) {}
 
   asio::io_context& io;
-  tsdb::Appendable& store;
+  tsdb::AppenderFactory& store;
   const ScrapeManagerOptions options;
   asio::steady_timer poll_timer;
   Config config;
@@ -231,7 +231,7 @@ struct ScrapeManager::Impl {
   }
 };
 
-ScrapeManager::ScrapeManager(asio::io_context& io, tsdb::Appendable& store, ScrapeManagerOptions options)
+ScrapeManager::ScrapeManager(asio::io_context& io, tsdb::AppenderFactory& store, ScrapeManagerOptions options)
     : impl_(std::make_shared<Impl>(io, store, options)) {}
 
 ScrapeManager::~ScrapeManager() {

@@ -61,7 +61,7 @@ struct ScrapeManagerOptions {
 
 class ScrapeManager {
  public:
-  ScrapeManager(boost::asio::io_context& io, tsdb::Appendable& store, ScrapeManagerOptions options = {});
+  ScrapeManager(boost::asio::io_context& io, tsdb::AppenderFactory& store, ScrapeManagerOptions options = {});
   ~ScrapeManager();  // stops every loop (no stale markers: the process is ending)
   ScrapeManager(const ScrapeManager&) = delete;
   ScrapeManager& operator=(const ScrapeManager&) = delete;

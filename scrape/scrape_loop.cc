@@ -20,7 +20,7 @@ constexpr const char* kReportSeries[] = {"up", "scrape_duration_seconds", "scrap
 
 size_t ScrapeLoop::StringHash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
 
-ScrapeLoop::ScrapeLoop(tsdb::Appendable& store, ScrapeLoopOptions options)
+ScrapeLoop::ScrapeLoop(tsdb::AppenderFactory& store, ScrapeLoopOptions options)
     : store_(store), options_(std::move(options)), target_public_(public_labels(options_.target)) {}
 
 Timestamp ScrapeLoop::aligned_time(Timestamp actual, Timestamp scheduled, Duration interval) {

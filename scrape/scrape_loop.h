@@ -59,7 +59,7 @@ struct ScrapeReport {
 
 class ScrapeLoop {
  public:
-  ScrapeLoop(tsdb::Appendable& store, ScrapeLoopOptions options);
+  ScrapeLoop(tsdb::AppenderFactory& store, ScrapeLoopOptions options);
 
   // Stores one scrape that started at `start` and took `duration`. `body`
   // is the response body, or the fetch error.
@@ -110,7 +110,7 @@ class ScrapeLoop {
   void append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r);
   Status check_limits(const Labels& labels) const;
 
-  tsdb::Appendable& store_;
+  tsdb::AppenderFactory& store_;
   const ScrapeLoopOptions options_;
   const Labels target_public_;
   Cache cache_;

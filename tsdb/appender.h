@@ -62,11 +62,12 @@ class Appender {
   virtual void rollback() = 0;
 };
 
-// Something that hands out Appenders: the store, or a fake in tests.
+// Hands out Appenders: the store (Head), or a fake in tests. Writers (the
+// scrape loops, rule groups) hold one of these rather than the store itself.
 // Thread-safety: appender() may be called from any thread.
-class Appendable {
+class AppenderFactory {
  public:
-  virtual ~Appendable() = default;
+  virtual ~AppenderFactory() = default;
   virtual std::unique_ptr<Appender> appender() = 0;
 };
 

@@ -91,7 +91,7 @@ struct RetentionResult {
   uint64_t series_removed = 0;
 };
 
-class Head final : public Querier, public Appendable {
+class Head final : public Querier, public AppenderFactory {
  public:
   explicit Head(HeadOptions options = {});
   ~Head() override;

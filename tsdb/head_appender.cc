@@ -20,13 +20,13 @@ Error HeadAppender::reject(ErrorCode code, const MemSeries& s, Timestamp t) {
 
 Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, double v) {
   switch (s.check(t, v, /*with_pending=*/true)) {
-    case Appendable::kOk:
+    case AppendCheck::kOk:
       break;
-    case Appendable::kSameSample:
+    case AppendCheck::kSameSample:
       return s.ref;  // already stored; as in Prometheus, not an error
-    case Appendable::kOutOfOrder:
+    case AppendCheck::kOutOfOrder:
       return reject(ErrorCode::kOutOfOrder, s, t);
-    case Appendable::kDuplicate:
+    case AppendCheck::kDuplicate:
       return reject(ErrorCode::kDuplicateSample, s, t);
   }
   if (s.pending == 0 || t > s.pending_max_t) s.pending_max_t = t;
@@ -75,18 +75,18 @@ CommitResult HeadAppender::commit() {
     MemSeries& s = *p.series;
     std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
     switch (s.check(p.t, p.v, /*with_pending=*/false)) {
-      case Appendable::kOk:
+      case AppendCheck::kOk:
         chunk_bytes += s.append(p.t, p.v, head_.options_.chunk_limits);
         ++result.appended;
         mint = std::min(mint, p.t);
         maxt = std::max(maxt, p.t);
         break;
-      case Appendable::kSameSample:
+      case AppendCheck::kSameSample:
         break;
-      case Appendable::kOutOfOrder:
+      case AppendCheck::kOutOfOrder:
         ++result.out_of_order;
         break;
-      case Appendable::kDuplicate:
+      case AppendCheck::kDuplicate:
         ++result.duplicates;
         break;
     }

@@ -19,15 +19,15 @@ Timestamp window_end(Timestamp t, Duration window) {
 
 }  // namespace
 
-Appendable MemSeries::check(Timestamp t, double v, bool with_pending) const {
+AppendCheck MemSeries::check(Timestamp t, double v, bool with_pending) const {
   if (with_pending && pending > 0 && t <= pending_max_t) {
     // Uncommitted values are not kept here, so a repeat of a pending
     // timestamp is let through and decided at commit.
-    return t < pending_max_t ? Appendable::kOutOfOrder : Appendable::kOk;
+    return t < pending_max_t ? AppendCheck::kOutOfOrder : AppendCheck::kOk;
   }
-  if (!has_last || t > last_t) return Appendable::kOk;
-  if (t < last_t) return Appendable::kOutOfOrder;
-  return std::bit_cast<uint64_t>(v) == last_v_bits ? Appendable::kSameSample : Appendable::kDuplicate;
+  if (!has_last || t > last_t) return AppendCheck::kOk;
+  if (t < last_t) return AppendCheck::kOutOfOrder;
+  return std::bit_cast<uint64_t>(v) == last_v_bits ? AppendCheck::kSameSample : AppendCheck::kDuplicate;
 }
 
 int64_t MemSeries::append(Timestamp t, double v, const ChunkLimits& limits) {

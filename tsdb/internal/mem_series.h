@@ -15,8 +15,8 @@
 
 namespace cogwatch::tsdb::internal {
 
-// How a sample relates to what a series already holds.
-enum class Appendable : uint8_t {
+// The verdict of checking a sample against what its series already holds.
+enum class AppendCheck : uint8_t {
   kOk,          // newer than anything in the series
   kSameSample,  // identical to the newest sample: accepted, stored once
   kOutOfOrder,  // older than the newest sample
@@ -28,7 +28,7 @@ struct MemSeries {
 
   // Whether a sample can be appended after the committed samples and, when
   // `with_pending`, after samples appended but not yet committed.
-  Appendable check(Timestamp t, double v, bool with_pending) const;
+  AppendCheck check(Timestamp t, double v, bool with_pending) const;
   // Appends a committed sample, sealing the open chunk first when `limits`
   // say so. Returns the change in chunk bytes held.
   // REQUIRES: check(t, v, false) == kOk.
