@@ -8,20 +8,14 @@
 #include <csignal>
 #include <ostream>
 
+#include "model/clock.h"
 #include "server/http_server.h"
 
 namespace cogwatch::cli {
 
-namespace {
-Timestamp now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
 int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostream& err) {
   if (options.once) {
-    out << CogSimulator(options.sim).body(now_ms());
+    out << CogSimulator(options.sim).body(system_clock().now());
     return 0;
   }
   const size_t colon = options.listen.rfind(':');
@@ -46,7 +40,7 @@ int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostr
           return server::HttpResponse{.status = 404, .body = "not found; try /metrics\n"};
         }
         return server::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
-                                    .body = sim.body(now_ms())};
+                                    .body = sim.body(system_clock().now())};
       });
   if (!server) {
     err << "cogwatch cog-sim: " << server.error().message << "\n";

@@ -2,9 +2,9 @@
 
 #include <xxhash.h>
 
-#include <chrono>
 #include <unordered_set>
 
+#include "model/clock.h"
 #include "model/value.h"
 
 namespace cogwatch::rules {
@@ -30,11 +30,6 @@ bool same_rule(const GroupRule& a, const GroupRule& b) {
   if (a.rule.index() != b.rule.index() || a.name() != b.name()) return false;
   return std::visit([](const auto& r) -> const Labels& { return r.labels(); }, a.rule) ==
          std::visit([](const auto& r) -> const Labels& { return r.labels(); }, b.rule);
-}
-
-Timestamp wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -74,12 +69,12 @@ Timestamp Group::eval_timestamp(Timestamp now) const {
 }
 
 void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify) {
-  const Timestamp started = wall_ms();
+  const Stopwatch group_watch;  // durations on the monotonic clock; ts is the evaluation's time
   const eval::Engine engine(querier, options_.engine);
   const AlertContext context{options_.external_labels, options_.external_url};
   const Timestamp sample_time = ts - query_offset_;
   for (GroupRule& r : rules_) {
-    const Timestamp rule_started = wall_ms();
+    const Stopwatch rule_watch;
     Result<eval::Vector> out = std::visit(
         [&](auto& rule) -> Result<eval::Vector> {
           if constexpr (std::is_same_v<std::decay_t<decltype(rule)>, AlertingRule>) {
@@ -90,7 +85,7 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFacto
         },
         r.rule);
     r.status.last_evaluation = ts;
-    r.status.evaluation_time = wall_ms() - rule_started;
+    r.status.evaluation_time = rule_watch.elapsed();
     if (!out) {
       r.status.health = RuleHealth::kBad;
       r.status.last_error = out.error().message;
@@ -107,7 +102,7 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFacto
   }
   ++stats_.evaluations;
   stats_.last_evaluation = ts;
-  stats_.last_duration = wall_ms() - started;
+  stats_.last_duration = group_watch.elapsed();
 }
 
 void Group::store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_time, tsdb::AppenderFactory& store) {

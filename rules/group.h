@@ -60,7 +60,7 @@ struct GroupStats {
   uint64_t missed_iterations = 0;
   uint64_t rejected_samples = 0;  // out of order or duplicate in the store
   std::optional<Timestamp> last_evaluation;
-  Duration last_duration = 0;  // ms
+  Duration last_duration = 0;  // ms the last evaluation took (monotonic clock)
 };
 
 class Group {

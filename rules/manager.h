@@ -1,11 +1,12 @@
 // RuleManager: the rule files of a running cogwatch — their groups, each on
 // its own schedule, reloads that keep alert state, and the status the HTTP
-// API serves. Time comes from the caller, so tests step it:
+// API serves. Time comes from the caller — the daemon's Clock
+// (model/clock.h), the one the scrape manager reads — so tests step it:
 //
 //   RuleManager rules(head, head, {.defaults = {.evaluation_interval = 30 * kSecond}, .notify = send});
-//   if (Status s = rules.load({"rules/*.yml"}, "/etc/cogwatch", now); !s) log(s.error().message);
-//   Timestamp next = rules.run_due(now);  // evaluates the groups whose slot came; the daemon
-//                                         // arms a timer for `next`
+//   if (Status s = rules.load({"rules/*.yml"}, "/etc/cogwatch", clock.now()); !s) log(s.error().message);
+//   Timestamp next = rules.run_due(clock.now());  // evaluates the groups whose slot came; the
+//                                                 // daemon arms a timer for `next`
 //
 // Schedule, as Prometheus's: a group's evaluation times are the slots of
 // Group::eval_timestamp (interval multiples shifted by a stable per-group

@@ -68,7 +68,7 @@ struct RuleStatus {
   RuleHealth health = RuleHealth::kUnknown;
   std::string last_error;
   std::optional<Timestamp> last_evaluation;
-  Duration evaluation_time = 0;  // ms of wall time the last evaluation took
+  Duration evaluation_time = 0;  // ms the last evaluation took (monotonic clock)
 };
 
 // Runs the rule's expression at t: a vector, or a scalar as a one-sample

@@ -15,11 +15,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-Timestamp wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The parser follows the Content-Type, as in Prometheus; a body without one
 // is read as the text format.
 ExpositionFormat format_for(std::string_view content_type) {
@@ -74,9 +69,10 @@ Duration scrape_offset(uint64_t target_hash, Duration interval, Timestamp now) {
 // One target: a timer, a fetcher and the ScrapeLoop that stores what it gets.
 class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
  public:
-  TargetLoop(asio::io_context& io, tsdb::AppenderFactory& store, const ScrapeConfig& config, Labels target,
-             Labels discovered)
-      : timer_(io),
+  TargetLoop(asio::io_context& io, tsdb::AppenderFactory& store, const Clock& clock, const ScrapeConfig& config,
+             Labels target, Labels discovered)
+      : clock_(clock),
+        timer_(io),
         fetcher_(io),
         config_(config),
         target_(std::move(target)),
@@ -99,7 +95,7 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
   }
 
   void start() {
-    const Timestamp now = wall_now();
+    const Timestamp now = clock_.now();
     next_ = now + scrape_offset(target_.hash(), config_.scrape_interval, now);
     arm();
   }
@@ -108,7 +104,7 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
   void stop(bool mark_stale) {
     stopped_ = true;
     timer_.cancel();
-    if (mark_stale) loop_.stop(wall_now());
+    if (mark_stale) loop_.stop(clock_.now());
   }
 
   const TargetStatus& status() const { return status_; }
@@ -120,8 +116,9 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
   }
 
  private:
+  // Waits, on the steady clock, until the clock reaches next_.
   void arm() {
-    timer_.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(next_)));
+    timer_.expires_after(std::chrono::milliseconds(std::max<Duration>(0, next_ - clock_.now())));
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec && !self->stopped_) self->scrape();
     });
@@ -129,21 +126,24 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
 
   void scrape() {
     const Timestamp scheduled = next_;
-    const Timestamp started = wall_now();
+    const Timestamp started = clock_.now();
+    const Stopwatch watch;  // the scrape's duration, whatever the clock does
     // A scrape that overran whole intervals skips them rather than bursting.
     do next_ += config_.scrape_interval;
     while (next_ <= started);
     auto request = make_scrape_request(config_, target_);
-    if (!request) return finish(scheduled, started, request.take_error(), {});
-    fetcher_.fetch(*std::move(request), [self = shared_from_this(), scheduled, started](Result<ScrapeResponse> r) {
-      if (self->stopped_) return;
-      if (!r) return self->finish(scheduled, started, r.take_error(), {});
-      self->finish(scheduled, started, std::string_view(r->body), format_for(r->content_type));
-    });
+    if (!request) return finish(scheduled, started, watch, request.take_error(), {});
+    fetcher_.fetch(*std::move(request),
+                   [self = shared_from_this(), scheduled, started, watch](Result<ScrapeResponse> r) {
+                     if (self->stopped_) return;
+                     if (!r) return self->finish(scheduled, started, watch, r.take_error(), {});
+                     self->finish(scheduled, started, watch, std::string_view(r->body), format_for(r->content_type));
+                   });
   }
 
-  void finish(Timestamp scheduled, Timestamp started, const Result<std::string_view>& body, ExpositionFormat format) {
-    const Duration took = wall_now() - started;
+  void finish(Timestamp scheduled, Timestamp started, const Stopwatch& watch, const Result<std::string_view>& body,
+              ExpositionFormat format) {
+    const Duration took = watch.elapsed();
     const Timestamp t = ScrapeLoop::aligned_time(started, scheduled, config_.scrape_interval);
     const ScrapeReport report = loop_.append(t, took, body, format);
     status_.health = report.up ? TargetStatus::Health::kUp : TargetStatus::Health::kDown;
@@ -154,7 +154,8 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
     arm();
   }
 
-  asio::system_timer timer_;
+  const Clock& clock_;
+  asio::steady_timer timer_;
   ScrapeFetcher fetcher_;
   const ScrapeConfig config_;
   const Labels target_;
@@ -209,7 +210,7 @@ struct ScrapeManager::Impl {
     for (const auto& [key, what] : wanted) {
       auto existing = loops.find(key);
       if (existing != loops.end() && !restart_all) continue;
-      auto loop = std::make_shared<TargetLoop>(io, store, *what.first, key.second, what.second);
+      auto loop = std::make_shared<TargetLoop>(io, store, *options.clock, *what.first, key.second, what.second);
       if (existing != loops.end()) {
         existing->second->stop(/*mark_stale=*/false);
         loop->take_state_from(*existing->second);

@@ -20,6 +20,10 @@
 // relative to config_dir, as Prometheus takes them relative to its config
 // file.
 //
+// Time: every timestamp and schedule comes from options.clock (the system
+// clock unless a test gives a ManualClock), as the rule manager takes its
+// time from its caller.
+//
 // Thread-safety: everything runs on the io_context's thread; apply(),
 // targets() and stop() must be called there too.
 #pragma once
@@ -29,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "model/clock.h"
 #include "model/error.h"
 #include "model/labels.h"
 #include "model/time.h"
@@ -57,6 +62,12 @@ struct TargetStatus {
 
 struct ScrapeManagerOptions {
   Duration file_sd_poll = 5 * kSecond;
+  // Where "now" comes from: each target's offset and schedule, the scrape
+  // timestamps stored, and the time of stale markers. Timers wait the
+  // difference between a slot and clock->now() on the steady clock, so a
+  // ManualClock a test steps is seen by the next timer armed. Scrape
+  // durations are measured on the monotonic clock. Must outlive the manager.
+  const Clock* clock = &system_clock();
 };
 
 class ScrapeManager {

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/cog_sim.h"
+#include "model/clock.h"
 #include "model/value.h"
 #include "server/http_server.h"
 #include "tests/tsdb/test_util.h"
@@ -24,10 +25,7 @@
 namespace cogwatch::scrape {
 namespace {
 
-Timestamp wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+Timestamp wall_now() { return system_clock().now(); }
 
 TEST(ScrapeOffsetTest, StableAndInsideTheInterval) {
   const Duration interval = 15 * kSecond;
@@ -132,6 +130,41 @@ TEST_F(ManagerTest, ScrapesTheSimulatedCogService) {
   EXPECT_EQ(targets[0].labels, (Labels{{"env", "test"}, {"instance", address()}, {"job", "cog"}}));
   EXPECT_GT(targets[0].last_samples, 20u);
   EXPECT_GT(targets[0].last_scrape, 0);
+}
+
+// Every time the manager stores comes from its clock: a ManualClock set far
+// from the wall clock and stepped by the test is what the samples carry.
+TEST_F(ManagerTest, ScrapeTimesComeFromTheInjectedClock) {
+  const Timestamp t0 = 1'000'000'000'000;  // 2001-09-09
+  ManualClock clock(t0);
+  handler_ = [](const server::HttpRequest&) { return server::HttpResponse{.body = "a 1\nb 2\n"}; };
+  ScrapeManager manager(io_, head_, {.clock = &clock});
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));
+  // The clock stands at t0: the scrape is stored at t0, or at its slot when
+  // that is within the 1 ms alignment tolerance of t0.
+  auto a = tsdb::testing::read_named(head_, "a");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_GE(a[0].first, t0);
+  EXPECT_LE(a[0].first, t0 + 1);
+  auto up = tsdb::testing::read_named(head_, "up");
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].first, a[0].first);
+  EXPECT_EQ(manager.targets()[0].last_scrape, a[0].first);
+  // Ten minutes later by the clock (a few ms of real time): the next scrape
+  // is stored at that time exactly, far from its slot.
+  clock.advance(10 * kMinute);
+  ASSERT_TRUE(run_until([&] { return values("a").size() >= 2; }));
+  a = tsdb::testing::read_named(head_, "a");
+  EXPECT_EQ(a[1], (std::pair<Timestamp, double>{t0 + 10 * kMinute, 1}));
+  EXPECT_EQ(tsdb::testing::read_named(head_, "b").back().first, t0 + 10 * kMinute);
+  // Stopping marks the series stale at the clock's time.
+  clock.advance(kMinute);
+  manager.stop();
+  a = tsdb::testing::read_named(head_, "a");
+  EXPECT_EQ(a.back().first, t0 + 11 * kMinute);
+  EXPECT_TRUE(is_stale_nan(a.back().second));
+  EXPECT_EQ(tsdb::testing::read_named(head_, "up").back().first, t0 + 11 * kMinute);
 }
 
 TEST_F(ManagerTest, FailingTargetAndVanishedSeriesGoStale) {
