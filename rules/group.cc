@@ -2,10 +2,8 @@
 
 #include <xxhash.h>
 
-#include <unordered_set>
-
 #include "model/clock.h"
-#include "model/value.h"
+#include "tsdb/stale_markers.h"
 
 namespace cogwatch::rules {
 namespace {
@@ -109,18 +107,12 @@ void Group::store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_
   auto app = store.appender();
   std::vector<Labels> written;
   written.reserve(samples.size());
-  std::unordered_set<uint64_t> current;
   for (const eval::Sample& s : samples) {
-    if (!app->append(s.labels, s.t, s.v)) {
-      ++stats_.rejected_samples;
-    }
+    if (!app->append(s.labels, s.t, s.v)) ++stats_.rejected_samples;
     written.push_back(s.labels);
-    current.insert(s.labels.hash());
   }
   // Series of the last evaluation that this one did not produce end now.
-  for (const Labels& l : rule.last_series) {
-    if (!current.contains(l.hash())) (void)app->append(l, stale_time, stale_nan());
-  }
+  tsdb::append_stale_markers(*app, rule.last_series, written, stale_time);
   app->commit();
   rule.last_series = std::move(written);
 }
@@ -143,7 +135,7 @@ void Group::copy_state_from(Group& old) {
 void Group::mark_all_stale(Timestamp ts, tsdb::AppenderFactory& store) {
   auto app = store.appender();
   for (GroupRule& r : rules_) {
-    for (const Labels& l : r.last_series) (void)app->append(l, ts, stale_nan());
+    tsdb::append_stale_markers(*app, r.last_series, {}, ts);
     r.last_series.clear();
   }
   app->commit();

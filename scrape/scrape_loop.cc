@@ -4,10 +4,8 @@
 
 #include <algorithm>
 
-#include <boost/unordered/unordered_flat_set.hpp>
-
-#include "model/value.h"
 #include "scrape/target.h"
+#include "tsdb/stale_markers.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -103,17 +101,24 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
   return {};
 }
 
-void ScrapeLoop::append_stale(tsdb::Appender& app, Timestamp t, const std::vector<Labels>& series) {
-  for (const Labels& l : series) (void)app.append(l, t, stale_nan());
+std::vector<Labels> ScrapeLoop::report_series() const {
+  std::vector<Labels> series;
+  for (const char* name : kReportSeries) {
+    series.push_back(LabelsBuilder(target_public_).set(kMetricNameLabel, name).build());
+  }
+  return series;
 }
 
-void ScrapeLoop::append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r) {
+uint64_t ScrapeLoop::append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r) {
   const double values[] = {r.up ? 1.0 : 0.0, static_cast<double>(duration) / 1000,
                            static_cast<double>(r.samples_scraped), static_cast<double>(r.samples_post_relabel),
                            static_cast<double>(r.series_added)};
-  for (size_t i = 0; i < std::size(kReportSeries); ++i) {
-    (void)app.append(LabelsBuilder(target_public_).set(kMetricNameLabel, kReportSeries[i]).build(), t, values[i]);
+  const std::vector<Labels> series = report_series();
+  uint64_t refused = 0;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (!app.append(series[i], t, values[i])) ++refused;
   }
+  return refused;
 }
 
 ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result<std::string_view>& body,
@@ -128,18 +133,9 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
     if (status) status = append_body(*app, *body, format, start, report, seen);
     if (status) {
       report.up = true;
-      // Series of the last scrape that this one lacks end now. Matched by
-      // label hash, as Prometheus's seriesPrev/seriesCur maps are: sorting
-      // label sets instead cost more than the rest of the scrape.
-      boost::unordered_flat_set<uint64_t> current;
-      current.reserve(seen.size());
-      for (const Labels& l : seen) current.insert(l.hash());
-      std::vector<Labels> gone;
-      for (const Labels& l : previous_) {
-        if (!current.contains(l.hash())) gone.push_back(l);
-      }
-      append_stale(*app, start, gone);
-      append_report(*app, start, duration, report);
+      // Series of the last scrape that this one lacks end now.
+      tsdb::append_stale_markers(*app, previous_, seen, start);
+      report.rejected += append_report(*app, start, duration, report);
       app->commit();
       previous_ = std::move(seen);
     }
@@ -150,8 +146,8 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
     report = ScrapeReport{};
     report.error = status.error().message;
     auto app = store_.appender();
-    append_stale(*app, start, previous_);
-    append_report(*app, start, duration, report);
+    tsdb::append_stale_markers(*app, previous_, {}, start);
+    report.rejected += append_report(*app, start, duration, report);
     app->commit();
     previous_.clear();
   }
@@ -182,13 +178,9 @@ void ScrapeLoop::take_state_from(ScrapeLoop& old) {
 void ScrapeLoop::stop(Timestamp t) {
   if (scrape_count_ > 0) t = std::max(t, last_scrape_time_ + 1);
   auto app = store_.appender();
-  append_stale(*app, t, previous_);
+  tsdb::append_stale_markers(*app, previous_, {}, t);
   // As Prometheus's reportStale: the target's up and friends end too.
-  if (scrape_count_ > 0) {
-    for (const char* name : kReportSeries) {
-      (void)app->append(LabelsBuilder(target_public_).set(kMetricNameLabel, name).build(), t, stale_nan());
-    }
-  }
+  if (scrape_count_ > 0) tsdb::append_stale_markers(*app, report_series(), {}, t);
   app->commit();
   previous_.clear();
 }

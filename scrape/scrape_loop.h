@@ -54,7 +54,7 @@ struct ScrapeReport {
   uint64_t samples_post_relabel = 0;
   uint64_t series_added = 0;         // series new to the cache
   uint64_t duplicates = 0;           // a series repeated in one body (first kept)
-  uint64_t rejected = 0;             // refused by the store (out of order, ...)
+  uint64_t rejected = 0;             // samples and report series refused by the store (out of order, ...)
 };
 
 class ScrapeLoop {
@@ -106,8 +106,10 @@ class ScrapeLoop {
   // `seen` receives the labels of the series stored at the scrape time.
   Status append_body(tsdb::Appender& app, std::string_view body, ExpositionFormat format, Timestamp t,
                      ScrapeReport& report, std::vector<Labels>& seen);
-  void append_stale(tsdb::Appender& app, Timestamp t, const std::vector<Labels>& series);
-  void append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r);
+  // up, scrape_duration_seconds, ... with this target's labels.
+  std::vector<Labels> report_series() const;
+  // Appends the report series; returns how many the store refused.
+  uint64_t append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r);
   Status check_limits(const Labels& labels) const;
 
   tsdb::AppenderFactory& store_;
