@@ -246,10 +246,24 @@ class Executor {
 
   Value call(const Command& c, const Value& dot, const Value* final) {
     const Operand& fn = c.args.front();
+    const Builtin& builtin = *find_function(fn.name);  // the parser accepted only known names
+    // Go checks the count against the signature before evaluating any
+    // argument, and reports it at the function's name. The pipeline's value
+    // counts as an argument; "want at least" reports the explicit ones.
+    const size_t explicit_args = c.args.size() - 1;
+    const size_t n = explicit_args + (final != nullptr ? 1 : 0);
+    if (builtin.variadic && n < builtin.fixed) {
+      fail(fn.pos, fn.text,
+           "wrong number of args for " + fn.name + ": want at least " + std::to_string(builtin.fixed) + " got " +
+               std::to_string(explicit_args));
+    }
+    if (!builtin.variadic && n != builtin.fixed) {
+      fail(fn.pos, fn.text,
+           "wrong number of args for " + fn.name + ": want " + std::to_string(builtin.fixed) + " got " +
+               std::to_string(n));
+    }
     // and / or evaluate their arguments lazily and return one of them.
-    if (fn.name == "and" || fn.name == "or") {
-      const size_t n = c.args.size() - 1 + (final != nullptr ? 1 : 0);
-      if (n < 1) fail(c.pos, command_text(c), "wrong number of args for " + fn.name + ": want at least 1 got 0");
+    if (!builtin.fn) {
       Value v;
       for (size_t i = 1; i <= n; ++i) {
         v = i < c.args.size() ? operand(c.args[i], dot) : *final;
@@ -260,11 +274,10 @@ class Executor {
     std::vector<Value> args;
     for (size_t i = 1; i < c.args.size(); ++i) args.push_back(operand(c.args[i], dot));
     if (final != nullptr) args.push_back(*final);
-    const Function* f = find_function(fn.name);
-    auto r = (*f)(args, ctx_);
-    // Go reports bad arguments ("wrong number of args ...", "wrong type for
-    // value ...", worded by want_args/wrong_type in template_funcs.cc) as
-    // they are, and wraps what the function itself returned.
+    auto r = builtin.fn(args, ctx_);
+    // Go reports an argument of the wrong type ("wrong type for value ...",
+    // worded by wrong_type in funcs.cc) as it is, and wraps what the
+    // function itself returned.
     if (!r) fail(c.pos, command_text(c), r.error().message.starts_with("wrong ")
                                              ? r.error().message
                                              : "error calling " + fn.name + ": " + r.error().message);

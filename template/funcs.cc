@@ -29,12 +29,6 @@ Error wrong_type(std::string_view want, const Value& got) {
                     "wrong type for value; expected " + std::string(want) + "; got " + got.type_name());
 }
 
-Status want_args(std::string_view name, const std::vector<Value>& args, size_t n) {
-  if (args.size() == n) return {};
-  return make_error(ErrorCode::kInvalidArgument, "wrong number of args for " + std::string(name) + ": want " +
-                                                     std::to_string(n) + " got " + std::to_string(args.size()));
-}
-
 Result<std::string> as_string(const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v.v)) return *s;
   return wrong_type("string", v);
@@ -278,17 +272,16 @@ Result<int> compare(const Value& a, const Value& b, bool ordered) {
 }
 
 template <typename Test>
-Function comparison(const char* name, Test test) {
-  return [name, test](const std::vector<Value>& args, const CallContext&) -> Result<Value> {
-    if (Status s = want_args(name, args, 2); !s) return s.take_error();
+Function comparison(Test test) {
+  return [test](const std::vector<Value>& args, const CallContext&) -> Result<Value> {
     auto c = compare(args[0], args[1], true);
     if (!c) return c.take_error();
     return Value{test(*c)};
   };
 }
 
+// eq(arg1, arg2...): true when arg1 equals any of the others.
 Result<Value> eq(const std::vector<Value>& args, const CallContext&) {
-  if (args.empty()) return make_error(ErrorCode::kInvalidArgument, "missing argument for comparison");
   if (args.size() == 1) return make_error(ErrorCode::kInvalidArgument, "missing argument for comparison");
   for (size_t i = 1; i < args.size(); ++i) {
     auto c = compare(args[0], args[i], false);
@@ -388,9 +381,8 @@ Value make_args_map(const std::vector<Value>& args) {
 }
 
 // A function of one string argument returning a string.
-Function string_fn(const char* name, std::string (*f)(std::string_view)) {
-  return [name, f](const std::vector<Value>& args, const CallContext&) -> Result<Value> {
-    if (Status st = want_args(name, args, 1); !st) return st.take_error();
+Function string_fn(std::string (*f)(std::string_view)) {
+  return [f](const std::vector<Value>& args, const CallContext&) -> Result<Value> {
     auto s = as_string(args[0]);
     if (!s) return s.take_error();
     return Value{f(*s)};
@@ -400,289 +392,317 @@ Function string_fn(const char* name, std::string (*f)(std::string_view)) {
 // A function of one number (Prometheus's convertToFloat) returning a string.
 Function humanizer(std::string (*f)(double)) {
   return [f](const std::vector<Value>& args, const CallContext&) -> Result<Value> {
-    if (Status st = want_args("humanize", args, 1); !st) return st.take_error();
     auto v = to_float(args[0]);
     if (!v) return v.take_error();
     return Value{f(*v)};
   };
 }
 
-const std::unordered_map<std::string_view, Function>& functions() {
-  static const auto* table = new std::unordered_map<std::string_view, Function>{
-      // Go's builtins. and/or are evaluated lazily by the executor.
-      {"and", nullptr},
-      {"or", nullptr},
-      {"not",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("not", a, 1); !s) return s.take_error();
-         return Value{!a[0].truthy()};
-       }},
-      {"len",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("len", a, 1); !s) return s.take_error();
-         if (const auto* s = std::get_if<std::string>(&a[0].v)) return Value{static_cast<int64_t>(s->size())};
-         if (const auto* l = std::get_if<std::shared_ptr<const List>>(&a[0].v)) {
-           return Value{static_cast<int64_t>((*l)->items.size())};
-         }
-         if (const auto* o = std::get_if<std::shared_ptr<const Object>>(&a[0].v);
-             o && (*o)->kind != Object::Kind::kStruct && (*o)->kind != Object::Kind::kSample) {
-           return Value{static_cast<int64_t>((*o)->fields.size())};
-         }
-         return make_error(ErrorCode::kInvalidArgument, "len of type " + a[0].type_name());
-       }},
-      {"index",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (a.empty()) return make_error(ErrorCode::kInvalidArgument, "wrong number of args for index: want at least 1 got 0");
-         Value v = a[0];
-         for (size_t i = 1; i < a.size(); ++i) {
-           if (const auto* o = std::get_if<std::shared_ptr<const Object>>(&v.v);
-               o && ((*o)->kind == Object::Kind::kStringMap || (*o)->kind == Object::Kind::kInterfaceMap)) {
-             const auto* key = std::get_if<std::string>(&a[i].v);
-             if (key == nullptr) {
-               return make_error(ErrorCode::kInvalidArgument, "value has type " + a[i].type_name() + "; should be string");
-             }
-             auto it = (*o)->fields.find(*key);
-             v = it != (*o)->fields.end() ? it->second
-                 : (*o)->kind == Object::Kind::kStringMap ? Value{std::string()} : Value{};
-           } else if (const auto* l = std::get_if<std::shared_ptr<const List>>(&v.v)) {
-             const auto* n = std::get_if<int64_t>(&a[i].v);
-             if (n == nullptr) return make_error(ErrorCode::kInvalidArgument, "cannot index slice/array with type " + a[i].type_name());
-             if (*n < 0 || static_cast<size_t>(*n) >= (*l)->items.size()) {
-               return make_error(ErrorCode::kInvalidArgument, "index out of range: " + std::to_string(*n));
-             }
-             v = (*l)->items[static_cast<size_t>(*n)];
-           } else {
-             return make_error(ErrorCode::kInvalidArgument, "can't index item of type " + v.type_name());
-           }
-         }
-         return v;
-       }},
-      {"print", [](const std::vector<Value>& a, const CallContext&) -> Result<Value> { return Value{sprint(a, false)}; }},
-      {"println", [](const std::vector<Value>& a, const CallContext&) -> Result<Value> { return Value{sprint(a, true)}; }},
-      {"printf",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (a.empty()) return make_error(ErrorCode::kInvalidArgument, "wrong number of args for printf: want at least 1 got 0");
-         auto format = as_string(a[0]);
-         if (!format) return format.take_error();
-         return Value{go_sprintf(*format, std::vector<Value>(a.begin() + 1, a.end()))};
-       }},
-      {"eq", eq},
-      {"ne",
-       [](const std::vector<Value>& a, const CallContext& c) -> Result<Value> {
-         if (Status s = want_args("ne", a, 2); !s) return s.take_error();
-         auto r = eq(a, c);
-         if (!r) return r.take_error();
-         return Value{!std::get<bool>(r->v)};
-       }},
-      {"lt", comparison("lt", [](int c) { return c == -1; })},
-      {"le", comparison("le", [](int c) { return c == -1 || c == 0; })},
-      {"gt", comparison("gt", [](int c) { return c == 1; })},
-      {"ge", comparison("ge", [](int c) { return c == 1 || c == 0; })},
-      {"html", [](const std::vector<Value>& a, const CallContext&) -> Result<Value> { return Value{html_escape(sprint(a, false))}; }},
-      {"js", [](const std::vector<Value>& a, const CallContext&) -> Result<Value> { return Value{js_escape(sprint(a, false))}; }},
-      {"urlquery",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> { return Value{query_escape(sprint(a, false))}; }},
+Result<Value> not_func(const std::vector<Value>& a, const CallContext&) { return Value{!a[0].truthy()}; }
 
+Result<Value> len_func(const std::vector<Value>& a, const CallContext&) {
+  if (const auto* s = std::get_if<std::string>(&a[0].v)) return Value{static_cast<int64_t>(s->size())};
+  if (const auto* l = std::get_if<std::shared_ptr<const List>>(&a[0].v)) {
+    return Value{static_cast<int64_t>((*l)->items.size())};
+  }
+  if (const auto* o = std::get_if<std::shared_ptr<const Object>>(&a[0].v);
+      o && (*o)->kind != Object::Kind::kStruct && (*o)->kind != Object::Kind::kSample) {
+    return Value{static_cast<int64_t>((*o)->fields.size())};
+  }
+  return make_error(ErrorCode::kInvalidArgument, "len of type " + a[0].type_name());
+}
+
+Result<Value> index_func(const std::vector<Value>& a, const CallContext&) {
+  Value v = a[0];
+  for (size_t i = 1; i < a.size(); ++i) {
+    if (const auto* o = std::get_if<std::shared_ptr<const Object>>(&v.v);
+        o && ((*o)->kind == Object::Kind::kStringMap || (*o)->kind == Object::Kind::kInterfaceMap)) {
+      const auto* key = std::get_if<std::string>(&a[i].v);
+      if (key == nullptr) {
+        return make_error(ErrorCode::kInvalidArgument, "value has type " + a[i].type_name() + "; should be string");
+      }
+      auto it = (*o)->fields.find(*key);
+      v = it != (*o)->fields.end()                 ? it->second
+          : (*o)->kind == Object::Kind::kStringMap ? Value{std::string()}
+                                                   : Value{};
+    } else if (const auto* l = std::get_if<std::shared_ptr<const List>>(&v.v)) {
+      const auto* n = std::get_if<int64_t>(&a[i].v);
+      if (n == nullptr)
+        return make_error(ErrorCode::kInvalidArgument, "cannot index slice/array with type " + a[i].type_name());
+      if (*n < 0 || static_cast<size_t>(*n) >= (*l)->items.size()) {
+        return make_error(ErrorCode::kInvalidArgument, "index out of range: " + std::to_string(*n));
+      }
+      v = (*l)->items[static_cast<size_t>(*n)];
+    } else {
+      return make_error(ErrorCode::kInvalidArgument, "can't index item of type " + v.type_name());
+    }
+  }
+  return v;
+}
+
+Result<Value> print_func(const std::vector<Value>& a, const CallContext&) { return Value{sprint(a, false)}; }
+
+Result<Value> println_func(const std::vector<Value>& a, const CallContext&) { return Value{sprint(a, true)}; }
+
+Result<Value> printf_func(const std::vector<Value>& a, const CallContext&) {
+  auto format = as_string(a[0]);
+  if (!format) return format.take_error();
+  return Value{go_sprintf(*format, std::vector<Value>(a.begin() + 1, a.end()))};
+}
+
+Result<Value> ne_func(const std::vector<Value>& a, const CallContext& c) {
+  auto r = eq(a, c);
+  if (!r) return r.take_error();
+  return Value{!std::get<bool>(r->v)};
+}
+
+Result<Value> html_func(const std::vector<Value>& a, const CallContext&) {
+  return Value{html_escape(sprint(a, false))};
+}
+
+Result<Value> js_func(const std::vector<Value>& a, const CallContext&) { return Value{js_escape(sprint(a, false))}; }
+
+Result<Value> urlquery_func(const std::vector<Value>& a, const CallContext&) {
+  return Value{query_escape(sprint(a, false))};
+}
+
+Result<Value> query_func(const std::vector<Value>& a, const CallContext& c) {
+  auto q = as_string(a[0]);
+  if (!q) return q.take_error();
+  if (!c.query) return make_error(ErrorCode::kInvalidArgument, "no query function in this context");
+  return c.query(*q);
+}
+
+Result<Value> first_func(const std::vector<Value>& a, const CallContext&) {
+  auto l = as_list(a[0]);
+  if (!l) return l.take_error();
+  if ((*l)->items.empty()) return make_error(ErrorCode::kInvalidArgument, "first() called on vector with no elements");
+  return (*l)->items.front();
+}
+
+Result<Value> label_func(const std::vector<Value>& a, const CallContext&) {
+  auto name = as_string(a[0]);
+  if (!name) return name.take_error();
+  auto sample = as_sample(a[1]);
+  if (!sample) return sample.take_error();
+  const Object& labels = *std::get<std::shared_ptr<const Object>>((*sample)->fields.at("Labels").v);
+  auto it = labels.fields.find(*name);
+  return it != labels.fields.end() ? it->second : Value{std::string()};
+}
+
+Result<Value> value_func(const std::vector<Value>& a, const CallContext&) {
+  auto sample = as_sample(a[0]);
+  if (!sample) return sample.take_error();
+  return (*sample)->fields.at("Value");
+}
+
+Result<Value> strvalue_func(const std::vector<Value>& a, const CallContext&) {
+  auto sample = as_sample(a[0]);
+  if (!sample) return sample.take_error();
+  const Object& labels = *std::get<std::shared_ptr<const Object>>((*sample)->fields.at("Labels").v);
+  auto it = labels.fields.find("__value__");
+  return it != labels.fields.end() ? it->second : Value{std::string()};
+}
+
+Result<Value> args_func(const std::vector<Value>& a, const CallContext&) { return make_args_map(a); }
+
+Result<Value> sort_by_label_func(const std::vector<Value>& a, const CallContext&) {
+  auto name = as_string(a[0]);
+  if (!name) return name.take_error();
+  auto l = as_list(a[1]);
+  if (!l) return l.take_error();
+  auto sorted = std::make_shared<List>(**l);
+  auto label = [&](const Value& v) {
+    const Object& sample = *std::get<std::shared_ptr<const Object>>(v.v);
+    const Object& labels = *std::get<std::shared_ptr<const Object>>(sample.fields.at("Labels").v);
+    auto it = labels.fields.find(*name);
+    return it != labels.fields.end() ? std::get<std::string>(it->second.v) : std::string();
+  };
+  std::stable_sort(sorted->items.begin(), sorted->items.end(),
+                   [&](const Value& x, const Value& y) { return label(x) < label(y); });
+  return Value{std::shared_ptr<const List>(std::move(sorted))};
+}
+
+Result<Value> humanize_timestamp_func(const std::vector<Value>& a, const CallContext&) {
+  auto v = to_float(a[0]);
+  if (!v) return v.take_error();
+  auto s = humanize_timestamp(*v);
+  if (!s) return s.take_error();
+  return Value{*std::move(s)};
+}
+
+std::string to_upper(std::string_view s) { return map_case(s, true); }
+
+std::string to_lower(std::string_view s) { return map_case(s, false); }
+
+Result<Value> safe_html_func(const std::vector<Value>& a, const CallContext&) {
+  auto s = as_string(a[0]);
+  if (!s) return s.take_error();
+  return Value{Html{*s}};
+}
+
+Result<Value> match_func(const std::vector<Value>& a, const CallContext&) {
+  auto pattern = as_string(a[0]);
+  if (!pattern) return pattern.take_error();
+  auto text = as_string(a[1]);
+  if (!text) return text.take_error();
+  const re2::RE2 re(*pattern, go_regexp_options());
+  if (!re.ok()) return regexp_error(re, *pattern);
+  return Value{re2::RE2::PartialMatch(*text, re)};
+}
+
+Result<Value> re_replace_all_func(const std::vector<Value>& a, const CallContext&) {
+  std::string strs[3];
+  for (int i = 0; i < 3; ++i) {
+    auto s = as_string(a[i]);
+    if (!s) return s.take_error();
+    strs[i] = *std::move(s);
+  }
+  const re2::RE2 re(strs[0], go_regexp_options());
+  if (!re.ok()) {
+    Error e = regexp_error(re, strs[0]);
+    // Go quotes the pattern with backquotes when it can.
+    const bool backquote = std::none_of(strs[0].begin(), strs[0].end(), [](char c) {
+      return c == '`' || (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == '\x7f';
+    });
+    e.message = "regexp: Compile(" + (backquote ? "`" + strs[0] + "`" : go_quote(strs[0])) + "): " + e.message;
+    return e;
+  }
+  // Go's ReplaceAllString: every leftmost non-overlapping match,
+  // $1/${name} expanded; an empty match right after a match is skipped.
+  const std::string_view text = strs[2];
+  std::string out;
+  std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  std::vector<std::string_view> groups(pieces.size());
+  size_t pos = 0;
+  size_t last_match_end = std::string_view::npos;
+  while (pos <= text.size()) {
+    if (!re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), re2::RE2::UNANCHORED, pieces.data(),
+                  static_cast<int>(pieces.size()))) {
+      break;
+    }
+    for (size_t g = 0; g < pieces.size(); ++g) {
+      groups[g] = pieces[g].data() ? std::string_view(pieces[g].data(), pieces[g].size()) : std::string_view();
+    }
+    const size_t start = static_cast<size_t>(groups[0].data() - text.data());
+    const size_t end = start + groups[0].size();
+    if (groups[0].empty() && start == last_match_end) {
+      if (start >= text.size()) break;
+      out += text[start];
+      pos = start + 1;
+      continue;
+    }
+    out.append(text.substr(pos, start - pos));
+    out += expand_regex_template(re, strs[1], groups);
+    last_match_end = end;
+    if (end == start) {
+      if (start < text.size()) out += text[start];
+      pos = start + 1;
+    } else {
+      pos = end;
+    }
+  }
+  if (pos < text.size()) out.append(text.substr(pos));
+  return Value{out};
+}
+
+std::string strip_port(std::string_view hp) {
+  std::string host, port;
+  return split_host_port(hp, host, port) ? host : std::string(hp);
+}
+
+std::string strip_domain(std::string_view hp) {
+  std::string host, port;
+  if (!split_host_port(hp, host, port)) host = std::string(hp), port.clear();
+  if (is_ip(host)) return std::string(hp);
+  host = host.substr(0, host.find('.'));
+  if (port.empty()) return host;
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + port : host + ":" + port;
+}
+
+Result<Value> parse_duration_func(const std::vector<Value>& a, const CallContext&) {
+  auto text = as_string(a[0]);
+  if (!text) return text.take_error();
+  auto d = parse_duration(*text);
+  if (!d) return d.take_error();
+  return Value{static_cast<double>(*d) / 1000};
+}
+
+Result<Value> external_url_func(const std::vector<Value>& a, const CallContext& c) { return Value{c.external_url}; }
+
+Result<Value> path_prefix_func(const std::vector<Value>& a, const CallContext& c) {
+  const size_t scheme = c.external_url.find("://");
+  const size_t slash = c.external_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return Value{slash == std::string::npos ? std::string() : c.external_url.substr(slash)};
+}
+
+std::string graph_link(std::string_view e) { return "/graph?g0.expr=" + query_escape(e) + "&g0.tab=0"; }
+
+std::string table_link(std::string_view e) { return "/graph?g0.expr=" + query_escape(e) + "&g0.tab=1"; }
+
+// Go's reflection checks a call's argument count against the function's
+// signature: `fixed` parameters, then any number when it is variadic.
+Builtin fixed(size_t n, Function f) { return Builtin{std::move(f), n, false}; }
+Builtin at_least(size_t n, Function f) { return Builtin{std::move(f), n, true}; }
+
+// Every function with its Go signature's arity (text/template's funcs.go,
+// Prometheus's template.go); the executor checks the count.
+const std::unordered_map<std::string_view, Builtin>& functions() {
+  static const auto* table = new std::unordered_map<std::string_view, Builtin>{
+      // Go's builtins. and/or are evaluated lazily by the executor.
+      {"and", at_least(1, nullptr)},
+      {"or", at_least(1, nullptr)},
+      {"not", fixed(1, not_func)},
+      {"len", fixed(1, len_func)},
+      {"index", at_least(1, index_func)},
+      {"print", at_least(0, print_func)},
+      {"println", at_least(0, println_func)},
+      {"printf", at_least(1, printf_func)},
+      {"eq", at_least(1, eq)},
+      {"ne", fixed(2, ne_func)},
+      {"lt", fixed(2, comparison([](int c) { return c == -1; }))},
+      {"le", fixed(2, comparison([](int c) { return c == -1 || c == 0; }))},
+      {"gt", fixed(2, comparison([](int c) { return c == 1; }))},
+      {"ge", fixed(2, comparison([](int c) { return c == 1 || c == 0; }))},
+      {"html", at_least(0, html_func)},
+      {"js", at_least(0, js_func)},
+      {"urlquery", at_least(0, urlquery_func)},
       // Prometheus's.
-      {"query",
-       [](const std::vector<Value>& a, const CallContext& c) -> Result<Value> {
-         if (Status s = want_args("query", a, 1); !s) return s.take_error();
-         auto q = as_string(a[0]);
-         if (!q) return q.take_error();
-         if (!c.query) return make_error(ErrorCode::kInvalidArgument, "no query function in this context");
-         return c.query(*q);
-       }},
-      {"first",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("first", a, 1); !s) return s.take_error();
-         auto l = as_list(a[0]);
-         if (!l) return l.take_error();
-         if ((*l)->items.empty()) return make_error(ErrorCode::kInvalidArgument, "first() called on vector with no elements");
-         return (*l)->items.front();
-       }},
-      {"label",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("label", a, 2); !s) return s.take_error();
-         auto name = as_string(a[0]);
-         if (!name) return name.take_error();
-         auto sample = as_sample(a[1]);
-         if (!sample) return sample.take_error();
-         const Object& labels = *std::get<std::shared_ptr<const Object>>((*sample)->fields.at("Labels").v);
-         auto it = labels.fields.find(*name);
-         return it != labels.fields.end() ? it->second : Value{std::string()};
-       }},
-      {"value",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("value", a, 1); !s) return s.take_error();
-         auto sample = as_sample(a[0]);
-         if (!sample) return sample.take_error();
-         return (*sample)->fields.at("Value");
-       }},
-      {"strvalue",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("strvalue", a, 1); !s) return s.take_error();
-         auto sample = as_sample(a[0]);
-         if (!sample) return sample.take_error();
-         const Object& labels = *std::get<std::shared_ptr<const Object>>((*sample)->fields.at("Labels").v);
-         auto it = labels.fields.find("__value__");
-         return it != labels.fields.end() ? it->second : Value{std::string()};
-       }},
-      {"args", [](const std::vector<Value>& a, const CallContext&) -> Result<Value> { return make_args_map(a); }},
-      {"sortByLabel",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("sortByLabel", a, 2); !s) return s.take_error();
-         auto name = as_string(a[0]);
-         if (!name) return name.take_error();
-         auto l = as_list(a[1]);
-         if (!l) return l.take_error();
-         auto sorted = std::make_shared<List>(**l);
-         auto label = [&](const Value& v) {
-           const Object& sample = *std::get<std::shared_ptr<const Object>>(v.v);
-           const Object& labels = *std::get<std::shared_ptr<const Object>>(sample.fields.at("Labels").v);
-           auto it = labels.fields.find(*name);
-           return it != labels.fields.end() ? std::get<std::string>(it->second.v) : std::string();
-         };
-         std::stable_sort(sorted->items.begin(), sorted->items.end(),
-                          [&](const Value& x, const Value& y) { return label(x) < label(y); });
-         return Value{std::shared_ptr<const List>(std::move(sorted))};
-       }},
-      {"humanize", humanizer(humanize)},
-      {"humanize1024", humanizer(humanize1024)},
-      {"humanizeDuration", humanizer(humanize_duration)},
-      {"humanizePercentage", humanizer([](double v) { return sprintf_g4(v * 100, "%"); })},
-      {"humanizeTimestamp",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("humanizeTimestamp", a, 1); !s) return s.take_error();
-         auto v = to_float(a[0]);
-         if (!v) return v.take_error();
-         auto s = humanize_timestamp(*v);
-         if (!s) return s.take_error();
-         return Value{*std::move(s)};
-       }},
-      {"toUpper", string_fn("toUpper", [](std::string_view s) { return map_case(s, true); })},
-      {"toLower", string_fn("toLower", [](std::string_view s) { return map_case(s, false); })},
-      {"title", string_fn("title", title)},
-      {"safeHtml",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("safeHtml", a, 1); !s) return s.take_error();
-         auto s = as_string(a[0]);
-         if (!s) return s.take_error();
-         return Value{Html{*s}};
-       }},
-      {"match",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("match", a, 2); !s) return s.take_error();
-         auto pattern = as_string(a[0]);
-         if (!pattern) return pattern.take_error();
-         auto text = as_string(a[1]);
-         if (!text) return text.take_error();
-         const re2::RE2 re(*pattern, go_regexp_options());
-         if (!re.ok()) return regexp_error(re, *pattern);
-         return Value{re2::RE2::PartialMatch(*text, re)};
-       }},
-      {"reReplaceAll",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("reReplaceAll", a, 3); !s) return s.take_error();
-         std::string strs[3];
-         for (int i = 0; i < 3; ++i) {
-           auto s = as_string(a[i]);
-           if (!s) return s.take_error();
-           strs[i] = *std::move(s);
-         }
-         const re2::RE2 re(strs[0], go_regexp_options());
-         if (!re.ok()) {
-           Error e = regexp_error(re, strs[0]);
-           // Go quotes the pattern with backquotes when it can.
-           const bool backquote = std::none_of(strs[0].begin(), strs[0].end(), [](char c) {
-             return c == '`' || (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == '\x7f';
-           });
-           e.message = "regexp: Compile(" + (backquote ? "`" + strs[0] + "`" : go_quote(strs[0])) + "): " + e.message;
-           return e;
-         }
-         // Go's ReplaceAllString: every leftmost non-overlapping match,
-         // $1/${name} expanded; an empty match right after a match is skipped.
-         const std::string_view text = strs[2];
-         std::string out;
-         std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
-         std::vector<std::string_view> groups(pieces.size());
-         size_t pos = 0;
-         size_t last_match_end = std::string_view::npos;
-         while (pos <= text.size()) {
-           if (!re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), re2::RE2::UNANCHORED, pieces.data(),
-                         static_cast<int>(pieces.size()))) {
-             break;
-           }
-           for (size_t g = 0; g < pieces.size(); ++g) {
-             groups[g] = pieces[g].data() ? std::string_view(pieces[g].data(), pieces[g].size()) : std::string_view();
-           }
-           const size_t start = static_cast<size_t>(groups[0].data() - text.data());
-           const size_t end = start + groups[0].size();
-           if (groups[0].empty() && start == last_match_end) {
-             if (start >= text.size()) break;
-             out += text[start];
-             pos = start + 1;
-             continue;
-           }
-           out.append(text.substr(pos, start - pos));
-           out += expand_regex_template(re, strs[1], groups);
-           last_match_end = end;
-           if (end == start) {
-             if (start < text.size()) out += text[start];
-             pos = start + 1;
-           } else {
-             pos = end;
-           }
-         }
-         if (pos < text.size()) out.append(text.substr(pos));
-         return Value{out};
-       }},
-      {"stripPort", string_fn("stripPort", [](std::string_view hp) {
-         std::string host, port;
-         return split_host_port(hp, host, port) ? host : std::string(hp);
-       })},
-      {"stripDomain", string_fn("stripDomain", [](std::string_view hp) {
-         std::string host, port;
-         if (!split_host_port(hp, host, port)) host = std::string(hp), port.clear();
-         if (is_ip(host)) return std::string(hp);
-         host = host.substr(0, host.find('.'));
-         if (port.empty()) return host;
-         return host.find(':') != std::string::npos ? "[" + host + "]:" + port : host + ":" + port;
-       })},
-      {"parseDuration",
-       [](const std::vector<Value>& a, const CallContext&) -> Result<Value> {
-         if (Status s = want_args("parseDuration", a, 1); !s) return s.take_error();
-         auto text = as_string(a[0]);
-         if (!text) return text.take_error();
-         auto d = parse_duration(*text);
-         if (!d) return d.take_error();
-         return Value{static_cast<double>(*d) / 1000};
-       }},
-      {"externalURL",
-       [](const std::vector<Value>& a, const CallContext& c) -> Result<Value> {
-         if (Status s = want_args("externalURL", a, 0); !s) return s.take_error();
-         return Value{c.external_url};
-       }},
-      {"pathPrefix",
-       [](const std::vector<Value>& a, const CallContext& c) -> Result<Value> {
-         if (Status s = want_args("pathPrefix", a, 0); !s) return s.take_error();
-         const size_t scheme = c.external_url.find("://");
-         const size_t slash = c.external_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-         return Value{slash == std::string::npos ? std::string() : c.external_url.substr(slash)};
-       }},
-      {"graphLink", string_fn("graphLink", [](std::string_view e) { return "/graph?g0.expr=" + query_escape(e) + "&g0.tab=0"; })},
-      {"tableLink", string_fn("tableLink", [](std::string_view e) { return "/graph?g0.expr=" + query_escape(e) + "&g0.tab=1"; })},
+      {"query", fixed(1, query_func)},
+      {"first", fixed(1, first_func)},
+      {"label", fixed(2, label_func)},
+      {"value", fixed(1, value_func)},
+      {"strvalue", fixed(1, strvalue_func)},
+      {"args", at_least(0, args_func)},
+      {"sortByLabel", fixed(2, sort_by_label_func)},
+      {"humanize", fixed(1, humanizer(humanize))},
+      {"humanize1024", fixed(1, humanizer(humanize1024))},
+      {"humanizeDuration", fixed(1, humanizer(humanize_duration))},
+      {"humanizePercentage", fixed(1, humanizer([](double v) { return sprintf_g4(v * 100, "%"); }))},
+      {"humanizeTimestamp", fixed(1, humanize_timestamp_func)},
+      {"toUpper", fixed(1, string_fn(to_upper))},
+      {"toLower", fixed(1, string_fn(to_lower))},
+      {"title", fixed(1, string_fn(title))},
+      {"safeHtml", fixed(1, safe_html_func)},
+      {"match", fixed(2, match_func)},
+      {"reReplaceAll", fixed(3, re_replace_all_func)},
+      {"stripPort", fixed(1, string_fn(strip_port))},
+      {"stripDomain", fixed(1, string_fn(strip_domain))},
+      {"parseDuration", fixed(1, parse_duration_func)},
+      {"externalURL", fixed(0, external_url_func)},
+      {"pathPrefix", fixed(0, path_prefix_func)},
+      {"graphLink", fixed(1, string_fn(graph_link))},
+      {"tableLink", fixed(1, string_fn(table_link))},
   };
   return *table;
 }
 
 }  // namespace
 
-const Function* find_function(std::string_view name) {
-  static const Function kLazy = [](const std::vector<Value>&, const CallContext&) -> Result<Value> { return Value{}; };
+const Builtin* find_function(std::string_view name) {
   const auto& table = functions();
   auto it = table.find(name);
-  if (it == table.end()) return nullptr;
-  return it->second ? &it->second : &kLazy;  // and/or: the executor evaluates them
+  return it == table.end() ? nullptr : &it->second;
 }
 
 }  // namespace cogwatch::tmpl::internal

@@ -103,13 +103,24 @@ struct CallContext {
 };
 
 // A function's result, or the error Go would report ("error calling
-// humanize: ..." is added by the caller).
+// humanize: ..." is added by the caller). Called only with an argument
+// count its Builtin accepts.
 using Function = std::function<Result<Value>(const std::vector<Value>& args, const CallContext& ctx)>;
+
+// A function a template may call, with the arity of its Go signature:
+// `fixed` parameters, and any number after them when `variadic`. The
+// executor checks a call's count against it before evaluating any argument,
+// as Go does ("wrong number of args for humanize: want 1 got 0").
+struct Builtin {
+  Function fn;  // empty for and/or, which the executor evaluates itself (lazily)
+  size_t fixed = 0;
+  bool variadic = false;
+};
 
 // The functions a template may call: Go's builtins (and, or, not, len,
 // index, print, printf, println, eq, ne, lt, le, gt, ge, html, js,
 // urlquery) and Prometheus's. nullptr for an unknown name.
-const Function* find_function(std::string_view name);
+const Builtin* find_function(std::string_view name);
 
 // fmt.Sprint's rendering of one value (%v).
 std::string format_value(const Value& v);

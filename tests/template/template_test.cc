@@ -110,6 +110,103 @@ TEST(Template, CheckAlertTemplateReportsParseErrorsOnly) {
             "template: __alert_A:1: unexpected <define> in command");
 }
 
+// The execution error of `text` run directly (no alert prefix: columns are
+// plain offsets).
+std::string exec_error(std::string_view text) {
+  auto t = Template::parse("t", text);
+  EXPECT_TRUE(t.ok()) << text;
+  if (!t.ok()) return t.error().message;
+  auto out = t->execute(alert_data(0), context());
+  return out.ok() ? "no error, output: " + *out : out.error().message;
+}
+
+// Go checks a call's argument count against the function's signature and
+// names the function called, at its name ("at <humanizeDuration>", not the
+// whole command): text/template's evalCall. Every function of the table, one
+// argument too many (or, for a variadic one, too few), says so in Go's words.
+TEST(Template, ArityErrorsNameTheFunctionCalled) {
+  struct Signature {
+    const char* name;
+    size_t fixed;
+    bool variadic;
+  };
+  const Signature signatures[] = {
+      {"and", 1, true},
+      {"or", 1, true},
+      {"not", 1, false},
+      {"len", 1, false},
+      {"index", 1, true},
+      {"printf", 1, true},
+      {"eq", 1, true},
+      {"ne", 2, false},
+      {"lt", 2, false},
+      {"le", 2, false},
+      {"gt", 2, false},
+      {"ge", 2, false},
+      {"query", 1, false},
+      {"first", 1, false},
+      {"label", 2, false},
+      {"value", 1, false},
+      {"strvalue", 1, false},
+      {"sortByLabel", 2, false},
+      {"humanize", 1, false},
+      {"humanize1024", 1, false},
+      {"humanizeDuration", 1, false},
+      {"humanizePercentage", 1, false},
+      {"humanizeTimestamp", 1, false},
+      {"toUpper", 1, false},
+      {"toLower", 1, false},
+      {"title", 1, false},
+      {"safeHtml", 1, false},
+      {"match", 2, false},
+      {"reReplaceAll", 3, false},
+      {"stripPort", 1, false},
+      {"stripDomain", 1, false},
+      {"parseDuration", 1, false},
+      {"externalURL", 0, false},
+      {"pathPrefix", 0, false},
+      {"graphLink", 1, false},
+      {"tableLink", 1, false},
+  };
+  for (const Signature& s : signatures) {
+    // Non-variadic: one too many. Variadic: one too few (all need >= 1).
+    const size_t given = s.variadic ? s.fixed - 1 : s.fixed + 1;
+    std::string text = std::string("{{ ") + s.name;
+    for (size_t i = 0; i < given; ++i) text += " 1";
+    text += " }}";
+    const std::string want = "template: t:1:3: executing \"t\" at <" + std::string(s.name) +
+                             ">: wrong number of args for " + s.name + ": want " + (s.variadic ? "at least " : "") +
+                             std::to_string(s.fixed) + " got " + std::to_string(given);
+    EXPECT_EQ(exec_error(text), want) << text;
+  }
+  // The functions of any arity take none, or many.
+  for (const char* name : {"print", "println", "html", "js", "urlquery", "args"}) {
+    EXPECT_TRUE(exec_error(std::string("{{ ") + name + " }}{{ " + name + " 1 2 3 }}").starts_with("no error")) << name;
+  }
+}
+
+TEST(Template, ArityCountsThePipedValueAndComesBeforeTheArguments) {
+  // The piped value is an argument: want 1 got 2.
+  EXPECT_EQ(exec_error("{{ 1 | humanizeDuration 2 }}"),
+            "template: t:1:7: executing \"t\" at <humanizeDuration>: wrong number of args for humanizeDuration: "
+            "want 1 got 2");
+  EXPECT_EQ(exec_error("{{ 1 | humanizePercentage }}"), "no error, output: 100%");
+  // The count is checked before any argument is evaluated: the bad field
+  // access in the first argument is never reached.
+  EXPECT_EQ(exec_error("{{ humanize .Labels.job.x 2 }}"),
+            "template: t:1:3: executing \"t\" at <humanize>: wrong number of args for humanize: want 1 got 2");
+  // A variadic function's "got" counts the explicit arguments only.
+  EXPECT_EQ(exec_error("{{ eq }}"),
+            "template: t:1:3: executing \"t\" at <eq>: wrong number of args for eq: want at least 1 got 0");
+  // eq with one argument passes the count and fails in the function.
+  EXPECT_EQ(exec_error("{{ eq 1 }}"),
+            "template: t:1:3: executing \"t\" at <eq 1>: error calling eq: missing argument for comparison");
+  // In an alert: the message Prometheus puts in the text.
+  EXPECT_EQ(expand_alert_template("__alert_T", "{{ humanizePercentage }}", alert_data(0), context()),
+            "<error expanding template: error executing template __alert_T: template: __alert_T:1:115: executing "
+            "\"__alert_T\" at <humanizePercentage>: wrong number of args for humanizePercentage: want 1 got 0>");
+}
+
 TEST(Template, EndlessTemplateRecursionStops) {
   const std::string out = expand_alert_template(
       "t", R"({{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" 1 }})", alert_data(1), context());
