@@ -151,6 +151,43 @@ TEST_F(ScrapeLoopTest, SampleLimitCountsAfterRelabellingAndFailsTheScrape) {
   EXPECT_TRUE(samples("c").empty());
 }
 
+// The limit counts what is left after metric relabelling, wherever in the
+// body the dropped samples are: first, or between the kept ones. Counting
+// before relabelling would fail both scrapes (4 and 5 samples, limit 2).
+TEST_F(ScrapeLoopTest, SampleLimitIgnoresDroppedSamplesBeforeAndBetweenKeptOnes) {
+  ScrapeLoopOptions o = options();
+  o.sample_limit = 2;
+  o.metric_relabel_configs.push_back(
+      *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "go_.*"}));
+  ScrapeLoop loop(head_, o);
+  auto first = loop.append(15'000, 10, std::string_view("go_x 1\ngo_y 1\na 1\nb 1\n"), kText);
+  EXPECT_TRUE(first.up) << first.error;
+  EXPECT_EQ(first.samples_scraped, 4u);
+  EXPECT_EQ(first.samples_post_relabel, 2u);
+  auto interleaved = loop.append(30'000, 10, std::string_view("go_x 2\na 2\ngo_y 2\ngo_z 2\nb 2\n"), kText);
+  EXPECT_TRUE(interleaved.up) << interleaved.error;
+  EXPECT_EQ(interleaved.samples_post_relabel, 2u);
+  EXPECT_EQ(samples("b"), (std::vector<std::pair<Timestamp, double>>{{15'000, 1}, {30'000, 2}}));
+  EXPECT_TRUE(samples("go_z").empty());
+  // One kept sample more than the limit, behind the dropped ones, fails.
+  auto over = loop.append(45'000, 10, std::string_view("go_x 3\ngo_y 3\na 3\nb 3\nc 3\n"), kText);
+  EXPECT_FALSE(over.up);
+  EXPECT_EQ(over.error, "sample limit exceeded");
+}
+
+// A scrape older than the last one (the clock stepped back): the store
+// refuses its sample and its report series, and the loop counts them all;
+// the vanished-looking series gets no marker in the past.
+TEST_F(ScrapeLoopTest, SamplesTheStoreRefusesAreCountedReportSeriesIncluded) {
+  ScrapeLoop loop(head_, options());
+  EXPECT_EQ(loop.append(30'000, 10, std::string_view("a 1\n"), kText).rejected, 0u);
+  auto back = loop.append(15'000, 10, std::string_view("a 2\n"), kText);
+  EXPECT_TRUE(back.up);
+  EXPECT_EQ(back.rejected, 6u);  // a, and up and the four other report series
+  EXPECT_EQ(samples("a"), (std::vector<std::pair<Timestamp, double>>{{30'000, 1}}));
+  EXPECT_EQ(samples("up"), (std::vector<std::pair<Timestamp, double>>{{30'000, 1}}));
+}
+
 TEST_F(ScrapeLoopTest, HonorLabelsAndTimestamps) {
   ScrapeLoopOptions o = options();
   o.honor_timestamps = true;
