@@ -315,9 +315,10 @@ struct ScrapeFetcher::Impl : std::enable_shared_from_this<Impl> {
     if (ec) co_return make_error(ErrorCode::kUnavailable, ec.message());
     if (tls) {
       const std::string& name = request.tls.server_name.empty() ? request.host : request.tls.server_name;
+      // SNI takes host names only: the parsed address is not needed, only
+      // whether the name parses as one.
       boost::system::error_code not_ip;
       (void)asio::ip::make_address(name, not_ip);
-      // SNI takes host names only.
       if (not_ip) SSL_set_tlsext_host_name(tls->native_handle(), name.c_str());
       if (!request.tls.insecure_skip_verify) tls->set_verify_callback(asio::ssl::host_name_verification(name));
       co_await tls->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));

@@ -167,7 +167,7 @@ Result<std::string> humanize_timestamp(double v) {
 }
 
 // Go's regexp error wording for RE2's errors.
-Error regexp_error(const re2::RE2& re, std::string_view pattern) {
+Error regexp_error(const re2::RE2& re) {
   std::string what;
   switch (re.error_code()) {
     case re2::RE2::ErrorMissingParen: what = "missing closing )"; break;
@@ -183,7 +183,6 @@ Error regexp_error(const re2::RE2& re, std::string_view pattern) {
     case re2::RE2::ErrorTrailingBackslash: what = "trailing backslash at end of expression"; break;
     default: what = re.error(); break;
   }
-  (void)pattern;
   return make_error(ErrorCode::kInvalidArgument, "error parsing regexp: " + what + ": `" + re.error_arg() + "`");
 }
 
@@ -547,7 +546,7 @@ Result<Value> match_func(const std::vector<Value>& a, const CallContext&) {
   auto text = as_string(a[1]);
   if (!text) return text.take_error();
   const re2::RE2 re(*pattern, go_regexp_options());
-  if (!re.ok()) return regexp_error(re, *pattern);
+  if (!re.ok()) return regexp_error(re);
   return Value{re2::RE2::PartialMatch(*text, re)};
 }
 
@@ -560,7 +559,7 @@ Result<Value> re_replace_all_func(const std::vector<Value>& a, const CallContext
   }
   const re2::RE2 re(strs[0], go_regexp_options());
   if (!re.ok()) {
-    Error e = regexp_error(re, strs[0]);
+    Error e = regexp_error(re);
     // Go quotes the pattern with backquotes when it can.
     const bool backquote = std::none_of(strs[0].begin(), strs[0].end(), [](char c) {
       return c == '`' || (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == '\x7f';

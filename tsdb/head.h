@@ -5,7 +5,7 @@
 //
 //   Head head(HeadOptions{.retention_time = 15 * kDay});
 //   auto app = head.appender();
-//   (void)app->append(Labels{{"__name__", "up"}, {"job", "cog"}}, t, 1);
+//   if (auto r = app->append(Labels{{"__name__", "up"}, {"job", "cog"}}, t, 1); !r) log(r.error().message);
 //   app->commit();
 //   auto series = head.select({*LabelMatcher::make(MatchType::kEqual,
 //                                  "job", "cog")}, t - 5 * kMinute, t);
