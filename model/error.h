@@ -4,7 +4,7 @@
 // HTTP request) are values, never exceptions across a public header. An
 // Error carries a code, a message worded for the user, and optionally the
 // byte range in the input it is about; line:col is computed only when the
-// error is printed (see model/position.h once the parser exists).
+// error is printed (parser/parser.h's line_col() for PromQL).
 //
 //   Result<SeriesRef> r = app.append(labels, t, v);
 //   if (!r) log(r.error().message);
