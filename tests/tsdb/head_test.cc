@@ -115,6 +115,23 @@ TEST(Head, ConcurrentBatchesResolveOrderAtCommit) {
   EXPECT_EQ(read_all(select_up(head).at(0)), (std::vector<std::pair<Timestamp, double>>{{2000, 2}}));
 }
 
+// Two batches with the same sample: the second finds it stored at commit,
+// which is neither an append nor a duplicate.
+TEST(Head, TheSameSampleFromTwoBatchesIsStoredOnceAndNotCounted) {
+  Head head;
+  auto a = head.appender();
+  auto b = head.appender();
+  ASSERT_TRUE(a->append(kUp, 1000, 1).ok());
+  ASSERT_TRUE(b->append(kUp, 1000, 1).ok());
+  EXPECT_EQ(b->commit().appended, 1u);
+  CommitResult r = a->commit();
+  EXPECT_EQ(r.appended, 0u);
+  EXPECT_EQ(r.duplicates, 0u);
+  EXPECT_EQ(r.out_of_order, 0u);
+  EXPECT_EQ(head.stats().duplicate_samples, 0u);
+  EXPECT_EQ(read_all(select_up(head).at(0)), (std::vector<std::pair<Timestamp, double>>{{1000, 1}}));
+}
+
 TEST(Head, AppendByRef) {
   Head head;
   auto app = head.appender();
@@ -152,8 +169,19 @@ TEST(Head, StaleMarkersAndNaNsAreStoredBitExact) {
   EXPECT_FALSE(is_stale_nan(samples[0].second));
   EXPECT_TRUE(std::isnan(samples[0].second));
   EXPECT_TRUE(is_stale_nan(samples[1].second));
-  // A stale marker repeated is the same sample, not a duplicate.
+  // Samples are compared bit for bit, as Prometheus does: the same NaN or
+  // stale marker again at the newest timestamp is the same sample (not a
+  // duplicate, though NaN != NaN), while the other NaN there is a duplicate.
   EXPECT_TRUE(append_one(head, kUp, 3, 1).ok());
+  ASSERT_TRUE(append_one(head, kUp, 4, stale_nan()).ok());
+  EXPECT_TRUE(append_one(head, kUp, 4, stale_nan()).ok());
+  ASSERT_TRUE(append_one(head, kUp, 5, normal_nan()).ok());
+  EXPECT_TRUE(append_one(head, kUp, 5, normal_nan()).ok());
+  auto other_nan = append_one(head, kUp, 5, stale_nan());
+  ASSERT_FALSE(other_nan.ok());
+  EXPECT_EQ(other_nan.error().code, ErrorCode::kDuplicateSample);
+  EXPECT_EQ(head.stats().duplicate_samples, 1u);
+  EXPECT_EQ(read_all(select_up(head).at(0)).size(), 5u);
 }
 
 TEST(Head, ChunksAreCutBySampleCount) {
@@ -182,6 +210,15 @@ TEST(Head, ChunksAreCutAtTheTimeWindow) {
   EXPECT_EQ(sets[0].chunks[0]->max_time(), 9999);
   EXPECT_EQ(sets[0].chunks[1]->min_time(), 10000);
   EXPECT_EQ(sets[0].chunks[2]->min_time(), 25000);
+  // Before 1970 the windows are floored too: [-10s, 0) and [0, 10s).
+  Head before_1970(opts);
+  auto early = before_1970.appender();
+  for (Timestamp t : {-5000, -1, 0, 9999}) ASSERT_TRUE(early->append(kUp, t, 1).ok());
+  early->commit();
+  auto early_sets = select_up(before_1970);
+  ASSERT_EQ(early_sets[0].chunks.size(), 2u);
+  EXPECT_EQ(early_sets[0].chunks[0]->max_time(), -1);
+  EXPECT_EQ(early_sets[0].chunks[1]->min_time(), 0);
 }
 
 TEST(Head, ChunksAreCutBySize) {
@@ -216,6 +253,10 @@ TEST(Head, SelectRespectsTheTimeRange) {
   EXPECT_LT(sets[0].chunks.size(), 3u);
   EXPECT_TRUE(select_up(head, 3000, 4000).empty());
   EXPECT_TRUE(select_up(head, 5, 4).empty());
+  // A range starting exactly at the newest sample still has it.
+  auto edge = select_up(head, 2990, 4000);
+  ASSERT_EQ(edge.size(), 1u);
+  EXPECT_EQ(read_all(edge[0]), (std::vector<std::pair<Timestamp, double>>{{2990, 299}}));
 }
 
 TEST(SeriesIterator, SeekAcrossChunks) {

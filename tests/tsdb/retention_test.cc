@@ -91,6 +91,28 @@ TEST(Retention, BySizeDropsOldestChunksUntilUnderTheLimit) {
   }
 }
 
+// A store exactly at retention_bytes is within the limit: nothing goes.
+TEST(Retention, BySizeKeepsEverythingAtExactlyTheLimit) {
+  HeadOptions opts;
+  opts.retention_time = 0;
+  opts.chunk_limits.time_window = kHour;
+  Head probe(opts);
+  fill(probe, 10 * 60);
+  const uint64_t full = probe.memory().chunk_bytes;
+
+  opts.retention_bytes = full;
+  Head at_limit(opts);
+  fill(at_limit, 10 * 60);
+  ASSERT_EQ(at_limit.memory().chunk_bytes, full);
+  EXPECT_EQ(at_limit.apply_retention().chunks_dropped, 0u);
+  EXPECT_EQ(at_limit.memory().chunk_bytes, full);
+
+  opts.retention_bytes = full - 1;
+  Head over(opts);
+  fill(over, 10 * 60);
+  EXPECT_GT(over.apply_retention().chunks_dropped, 0u);
+}
+
 TEST(Retention, ZeroRetentionKeepsEverything) {
   HeadOptions opts;
   opts.retention_time = 0;
