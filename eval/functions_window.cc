@@ -243,8 +243,9 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
       if (first) series.points.push_back({ev.step_time(i), *first});
     }
     if (!series.points.empty() && (impl.f == Function::kRate || impl.f == Function::kIncrease)) {
+      // Only for a named series (not, say, a subquery of arithmetic).
       const std::string_view name = labels.metric_name();
-      if (!name.ends_with("_total") && !name.ends_with("_sum") && !name.ends_with("_count") &&
+      if (!name.empty() && !name.ends_with("_total") && !name.ends_with("_sum") && !name.ends_with("_count") &&
           !name.ends_with("_bucket")) {
         ev.annotate(Annotation::Level::kInfo,
                     "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"" +
