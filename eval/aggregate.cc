@@ -206,7 +206,7 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
                              const Groups& groups, const NodeValue& param) {
   const bool topk = agg.op == AggregateOp::kTopk, bottomk = agg.op == AggregateOp::kBottomk;
   const bool count_values = agg.op == AggregateOp::kCountValues;
-  StepCollector by_labels;                      // topk, bottomk, count_values
+  StepCollector by_labels;                  // topk, bottomk, count_values
   StepMatrix by_group(groups.keys.size());  // the others
   for (size_t g = 0; g < groups.keys.size(); ++g) by_group[g] = {groups.keys[g], {}, groups.drop_name[g]};
 

@@ -100,7 +100,7 @@ Labels matching_key(const Labels& labels, const parser::VectorMatching& m) {
 // Each series' matching key, numbered: series of either side with the same
 // key have the same number (Prometheus's signature ordinals).
 struct Signatures {
-  std::vector<Labels> keys;  // by number
+  std::vector<Labels> keys;      // by number
   std::vector<size_t> lhs, rhs;  // per series: the number of its key
 };
 
@@ -203,8 +203,8 @@ Labels result_labels(const Labels& many, const Labels& one, const parser::Binary
   // The pair in text order, as Prometheus, so the message is stable.
   std::string x = a.to_string(), y = b.to_string();
   if (x > y) std::swap(x, y);
-  throw_error("found duplicate series for the match group " + key.to_string() + " on the " +
-              (left ? "left" : "right") + " hand-side of the operation: [" + x + ", " + y +
+  throw_error("found duplicate series for the match group " + key.to_string() + " on the " + (left ? "left" : "right") +
+              " hand-side of the operation: [" + x + ", " + y +
               "];many-to-many matching not allowed: matching labels must be unique on one side");
 }
 
@@ -224,8 +224,8 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const Ste
   // mark of its input; arithmetic removed the name already.
   const bool drop_name = b.return_bool;
   StepCursor many_at(many), one_at(one);
-  std::vector<size_t> partner(sig.keys.size(), kNone);  // key -> "one" series at this step
-  std::vector<char> matched(sig.keys.size(), 0);        // one-to-one: key already used
+  std::vector<size_t> partner(sig.keys.size(), kNone);          // key -> "one" series at this step
+  std::vector<char> matched(sig.keys.size(), 0);                // one-to-one: key already used
   std::vector<std::vector<uint64_t>> results(sig.keys.size());  // many-to-one: result labels per key
   // Result labels depend only on the pair: kept per "many" series for its
   // last partner.

@@ -32,7 +32,9 @@ NodeValue eval_histogram_quantile(Evaluator& ev, const parser::Call& call, const
       double bound;
       if (!parse_bucket_bound(le, bound)) {
         std::string message = "bucket label \"le\" is missing or has a malformed value of \"" + std::string(le) + "\"";
-        if (!s.labels.metric_name().empty()) message += " for metric name \"" + std::string(s.labels.metric_name()) + "\"";
+        if (!s.labels.metric_name().empty()) {
+          message += " for metric name \"" + std::string(s.labels.metric_name()) + "\"";
+        }
         ev.annotate(Annotation::Level::kWarning, std::move(message), buckets_arg.span);
         continue;
       }

@@ -235,8 +235,9 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
       lo = std::upper_bound(lo, samples.end(), t - in.range, [](Timestamp x, const Point& p) { return x < p.t; });
       auto hi = std::upper_bound(lo, samples.end(), t, [](Timestamp x, const Point& p) { return x < p.t; });
       if (lo == hi) continue;
-      WindowContext c{Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0,
-                      ev.step_time(i), scalar_arg2 ? (*scalar_arg2)[i] : 0};
+      WindowContext c{
+          Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0, ev.step_time(i),
+          scalar_arg2 ? (*scalar_arg2)[i] : 0};
       // Prometheus checks the quantile only where a window has samples.
       if (quantile) ev.warn_invalid_quantiles({c.arg}, call.args[0]->span);
       first = impl.per_window(c);

@@ -21,8 +21,8 @@ using CallHandler = NodeValue (*)(Evaluator& ev, const parser::Call& call, const
 
 // What a range-vector function sees at one step.
 struct WindowContext {
-  Window w;                 // the samples in (t - range, t], non-empty
-  Timestamp t;              // the window's end (evaluation time - offset)
+  Window w;     // the samples in (t - range, t], non-empty
+  Timestamp t;  // the window's end (evaluation time - offset)
   Duration range;
   double arg = 0;           // a scalar parameter (quantile, predict_linear's t, smoothing factor)
   Timestamp eval_time = 0;  // the step's time, before @ and offset

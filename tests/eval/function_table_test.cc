@@ -25,11 +25,20 @@ std::string call_of(Function f) {
   for (size_t i = 0; i < info.num_args; ++i) {
     if (i > 0) q += ", ";
     switch (info.arg_types[i]) {
-      case ValueType::kScalar: q += "0.5"; break;
-      case ValueType::kVector: q += "up"; break;
-      case ValueType::kMatrix: q += "up[5m]"; break;
-      case ValueType::kString: q += "\"x\""; break;
-      default: break;
+      case ValueType::kScalar:
+        q += "0.5";
+        break;
+      case ValueType::kVector:
+        q += "up";
+        break;
+      case ValueType::kMatrix:
+        q += "up[5m]";
+        break;
+      case ValueType::kString:
+        q += "\"x\"";
+        break;
+      default:
+        break;
     }
   }
   return q + ")";
