@@ -37,10 +37,29 @@ Labels group_labels(const parser::AggregateExpr& agg, const Labels& labels) {
 struct Groups {
   std::vector<Labels> keys;       // per group, in order of first appearance
   std::vector<size_t> of_series;  // per input series: its group
-  // Per group: whether its result drops __name__. Prometheus sets the flag
-  // at each step from the members present (any of them dropping), so the
-  // last step the group is present at decides.
-  std::vector<bool> drop_name;
+};
+
+// Whether each group's result drops __name__. Prometheus sets the flag at
+// each step from the members present then (any of them dropping), so the
+// last step the group is present at decides. Feed it every input series.
+class GroupDropNames {
+ public:
+  explicit GroupDropNames(size_t groups) : last_(groups, kMinTimestamp), drop_(groups, false) {}
+  void add(size_t group, const StepSeries& s) {
+    if (s.points.empty()) return;
+    const Timestamp t = s.points.back().t;
+    if (t > last_[group]) {
+      last_[group] = t;
+      drop_[group] = s.drop_name;
+    } else if (t == last_[group] && s.drop_name) {
+      drop_[group] = true;
+    }
+  }
+  bool operator[](size_t group) const { return drop_[group]; }
+
+ private:
+  std::vector<Timestamp> last_;  // per group: the last step seen
+  std::vector<bool> drop_;       // per group: the flag at that step
 };
 
 Groups group_series(const parser::AggregateExpr& agg, const StepMatrix& in) {
@@ -52,19 +71,6 @@ Groups group_series(const parser::AggregateExpr& agg, const StepMatrix& in) {
     auto [it, inserted] = index.try_emplace(key, g.keys.size());
     if (inserted) g.keys.push_back(std::move(key));
     g.of_series[s] = it->second;
-  }
-  std::vector<Timestamp> last(g.keys.size(), kMinTimestamp);
-  g.drop_name.assign(g.keys.size(), false);
-  for (size_t s = 0; s < in.size(); ++s) {
-    if (in[s].points.empty()) continue;
-    const size_t group = g.of_series[s];
-    const Timestamp t = in[s].points.back().t;
-    if (t > last[group]) {
-      last[group] = t;
-      g.drop_name[group] = in[s].drop_name;
-    } else if (t == last[group] && in[s].drop_name) {
-      g.drop_name[group] = true;
-    }
   }
   return g;
 }
@@ -131,14 +137,16 @@ std::optional<StepMatrix> one_pass_aggregate(const Evaluator& ev, AggregateOp op
   constexpr size_t kMaxAccumulators = 2'000'000;  // ~200 MB at most
   if (groups.keys.size() * steps > kMaxAccumulators) return std::nullopt;
   std::vector<Accumulator> acc(groups.keys.size() * steps);
+  GroupDropNames drop_name(groups.keys.size());
   for (size_t s = 0; s < in.size(); ++s) {
     Accumulator* row = &acc[groups.of_series[s] * steps];
     for (const Point& p : in[s].points) row[ev.step_index(p.t)].add(op, p.v);
+    drop_name.add(groups.of_series[s], in[s]);
   }
   StepMatrix out;
   std::vector<double> unused;
   for (size_t g = 0; g < groups.keys.size(); ++g) {
-    StepSeries series{groups.keys[g], {}, groups.drop_name[g]};
+    StepSeries series{groups.keys[g], {}, drop_name[g]};
     for (size_t i = 0; i < steps; ++i) {
       const Accumulator& a = acc[g * steps + i];
       if (a.count > 0) series.points.push_back({ev.step_time(i), a.result(op, 0, unused)});
@@ -208,7 +216,9 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
   const bool count_values = agg.op == AggregateOp::kCountValues;
   StepCollector by_labels;                  // topk, bottomk, count_values
   StepMatrix by_group(groups.keys.size());  // the others
-  for (size_t g = 0; g < groups.keys.size(); ++g) by_group[g] = {groups.keys[g], {}, groups.drop_name[g]};
+  GroupDropNames drop_name(groups.keys.size());
+  for (size_t s = 0; s < in.size(); ++s) drop_name.add(groups.of_series[s], in[s]);
+  for (size_t g = 0; g < groups.keys.size(); ++g) by_group[g] = {groups.keys[g], {}, drop_name[g]};
 
   std::vector<size_t> cursor(in.size(), 0);
   std::vector<std::vector<size_t>> members(groups.keys.size());  // series present at this step, per group
