@@ -1,5 +1,10 @@
 // Aggregation operators: sum, avg, count, min, max, group, stddev, stdvar,
 // topk, bottomk, quantile, count_values; by and without.
+//
+// Groups are formed while __name__ is still on the series that will lose
+// it (Prometheus 3's delayed name removal): `by (__name__)` keeps each name
+// apart, and a group's result drops the name if any of its members at that
+// step would have.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,61 +20,64 @@ namespace {
 using parser::AggregateOp;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The labels that identify a sample's group.
-Labels group_labels(const parser::AggregateExpr& agg, const Labels& labels, bool drop_name) {
+// The labels that identify a series' group. `without` always removes the
+// name; `by` keeps only the listed labels, the name too if listed.
+Labels group_labels(const parser::AggregateExpr& agg, const Labels& labels) {
   LabelsBuilder b(labels);
   if (agg.without) {
     b.del(kMetricNameLabel);
     for (const std::string& name : agg.grouping) b.del(name);
   } else {
     b.keep_only(agg.grouping);
-    if (drop_name) b.del(kMetricNameLabel);
   }
   return b.build();
 }
 
-struct Group {
-  Labels labels;
-  std::vector<size_t> members;  // indexes into the step's input
+// The group of each input series, worked out once per series.
+struct Groups {
+  std::vector<Labels> keys;       // per group, in order of first appearance
+  std::vector<size_t> of_series;  // per input series: its group
 };
 
-double reduce(AggregateOp op, const std::vector<double>& values, double param) {
-  switch (op) {
-    case AggregateOp::kSum: {
-      KahanSum sum;
-      for (double v : values) sum.add(v);
-      return sum.value();
+// Whether each group's result drops __name__. Prometheus sets the flag at
+// each step from the members present then (any of them dropping), so the
+// last step the group is present at decides. Feed it every input series.
+class GroupDropNames {
+ public:
+  explicit GroupDropNames(size_t groups) : last_(groups, kMinTimestamp), drop_(groups, false) {}
+  void add(size_t group, const StepSeries& s) {
+    if (s.points.empty()) return;
+    const Timestamp t = s.points.back().t;
+    if (t > last_[group]) {
+      last_[group] = t;
+      drop_[group] = s.drop_name;
+    } else if (t == last_[group] && s.drop_name) {
+      drop_[group] = true;
     }
-    case AggregateOp::kAvg: return mean(values);
-    case AggregateOp::kCount: return static_cast<double>(values.size());
-    case AggregateOp::kGroup: return 1;
-    case AggregateOp::kMin: {
-      double m = values[0];
-      for (double v : values) {
-        if (v < m || std::isnan(m)) m = v;
-      }
-      return m;
-    }
-    case AggregateOp::kMax: {
-      double m = values[0];
-      for (double v : values) {
-        if (v > m || std::isnan(m)) m = v;
-      }
-      return m;
-    }
-    case AggregateOp::kStdvar: return variance(values);
-    case AggregateOp::kStddev: return std::sqrt(variance(values));
-    case AggregateOp::kQuantile: {
-      std::vector<double> copy = values;
-      return quantile(param, copy);
-    }
-    default: return kNaN;
   }
+  bool operator[](size_t group) const { return drop_[group]; }
+
+ private:
+  std::vector<Timestamp> last_;  // per group: the last step seen
+  std::vector<bool> drop_;       // per group: the flag at that step
+};
+
+Groups group_series(const parser::AggregateExpr& agg, const StepMatrix& in) {
+  Groups g;
+  g.of_series.resize(in.size());
+  LabelsMap<size_t> index;
+  for (size_t s = 0; s < in.size(); ++s) {
+    Labels key = group_labels(agg, in[s].labels);
+    auto [it, inserted] = index.try_emplace(key, g.keys.size());
+    if (inserted) g.keys.push_back(std::move(key));
+    g.of_series[s] = it->second;
+  }
+  return g;
 }
 
-// Running state of one group at one step for the aggregations that can be
-// computed in one pass: sum, count, min, max, group, avg (Prometheus's
-// Kahan sum switching to an incremental mean), stddev, stdvar (Welford).
+// Running state of one group at one step: sum, count, min, max, group, avg
+// (Prometheus's Kahan sum switching to an incremental mean), stddev, stdvar
+// (Welford).
 struct Accumulator {
   double count = 0;
   KahanSum sum;
@@ -81,6 +89,7 @@ struct Accumulator {
     ++count;
     switch (op) {
       case AggregateOp::kSum: sum.add(v); break;
+      // A NaN is replaced by any later value and stays only when all are NaN.
       case AggregateOp::kMin:
         if (count == 1 || v < extreme || std::isnan(extreme)) extreme = v;
         break;
@@ -93,7 +102,7 @@ struct Accumulator {
     }
   }
 
-  double result(AggregateOp op) const {
+  double result(AggregateOp op, double param, std::vector<double>& values) const {
     switch (op) {
       case AggregateOp::kSum: return sum.value();
       case AggregateOp::kCount: return count;
@@ -102,6 +111,7 @@ struct Accumulator {
       case AggregateOp::kAvg: return mean.value();
       case AggregateOp::kStdvar: return variance.value();
       case AggregateOp::kStddev: return std::sqrt(variance.value());
+      case AggregateOp::kQuantile: return quantile(param, values);
       default: return kNaN;
     }
   }
@@ -117,148 +127,187 @@ bool is_one_pass(AggregateOp op) {
   }
 }
 
-}  // namespace
-
-// The common aggregations in one pass over the input's points: each input
-// series is assigned its group once, then every point feeds the
-// accumulator of its group and step.
-// Returns nothing when groups x steps would take too much memory; the
-// caller then aggregates step by step.
-static std::optional<NodeValue> one_pass_aggregate(const Evaluator& ev, const parser::AggregateExpr& agg,
-                                                   const StepMatrix& in) {
-  std::vector<Labels> group_keys;
-  std::vector<size_t> series_group(in.size());
-  boost::unordered_flat_map<uint64_t, std::vector<size_t>> by_hash;
-  for (size_t s = 0; s < in.size(); ++s) {
-    Labels key = group_labels(agg, in[s].labels, in[s].drop_name);
-    std::vector<size_t>& idx = by_hash[key.hash()];
-    size_t g = SIZE_MAX;
-    for (size_t k : idx) {
-      if (group_keys[k] == key) g = k;
-    }
-    if (g == SIZE_MAX) {
-      g = group_keys.size();
-      idx.push_back(g);
-      group_keys.push_back(std::move(key));
-    }
-    series_group[s] = g;
-  }
+// The common aggregations in one pass over the input's points: every point
+// feeds the accumulator of its series' group and its step. Returns nothing
+// when groups x steps would take too much memory; the caller then
+// aggregates step by step.
+std::optional<StepMatrix> one_pass_aggregate(const Evaluator& ev, AggregateOp op, const StepMatrix& in,
+                                             const Groups& groups) {
   const size_t steps = ev.num_steps();
   constexpr size_t kMaxAccumulators = 2'000'000;  // ~200 MB at most
-  if (group_keys.size() * steps > kMaxAccumulators) return std::nullopt;
-  std::vector<Accumulator> acc(group_keys.size() * steps);
+  if (groups.keys.size() * steps > kMaxAccumulators) return std::nullopt;
+  std::vector<Accumulator> acc(groups.keys.size() * steps);
+  GroupDropNames drop_name(groups.keys.size());
   for (size_t s = 0; s < in.size(); ++s) {
-    Accumulator* row = &acc[series_group[s] * steps];
-    for (const Point& p : in[s].points) {
-      row[static_cast<size_t>((p.t - ev.start()) / ev.step())].add(agg.op, p.v);
-    }
+    Accumulator* row = &acc[groups.of_series[s] * steps];
+    for (const Point& p : in[s].points) row[ev.step_index(p.t)].add(op, p.v);
+    drop_name.add(groups.of_series[s], in[s]);
   }
-  NodeValue out;
-  out.type = parser::ValueType::kVector;
-  for (size_t g = 0; g < group_keys.size(); ++g) {
-    StepSeries series{group_keys[g], {}, false};
+  StepMatrix out;
+  std::vector<double> unused;
+  for (size_t g = 0; g < groups.keys.size(); ++g) {
+    StepSeries series{groups.keys[g], {}, drop_name[g]};
     for (size_t i = 0; i < steps; ++i) {
       const Accumulator& a = acc[g * steps + i];
-      if (a.count > 0) series.points.push_back({ev.step_time(i), a.result(agg.op)});
+      if (a.count > 0) series.points.push_back({ev.step_time(i), a.result(op, 0, unused)});
     }
-    if (!series.points.empty()) out.matrix.push_back(std::move(series));
+    if (!series.points.empty()) out.push_back(std::move(series));
   }
   return out;
 }
 
-NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
-  NodeValue in = eval(*agg.expr);
-  if (is_one_pass(agg.op)) {
-    if (auto v = one_pass_aggregate(*this, agg, in.matrix)) return *std::move(v);
+// count_values: the group of a sample whose value became the label
+// `label`. As Prometheus, the label is set first: `by` keeps it, `without`
+// may remove it again.
+Labels count_values_key(const parser::AggregateExpr& agg, const Labels& labels, const std::string& label,
+                        const std::string& value) {
+  LabelsBuilder b(labels);
+  b.set(label, value);
+  if (agg.without) {
+    b.del(kMetricNameLabel);
+    for (const std::string& name : agg.grouping) b.del(name);
+  } else {
+    std::vector<std::string> keep = agg.grouping;
+    keep.push_back(label);
+    b.keep_only(keep);
   }
-  NodeValue param = agg.param ? eval(*agg.param) : NodeValue{};
-  if (agg.op == AggregateOp::kQuantile) warn_invalid_quantiles(param.scalars, agg.param->span);
+  return b.build();
+}
+
+// topk and bottomk's k, checked over all steps as Prometheus does before
+// aggregating. False when every k is below 1 (no result at all).
+bool check_k(const std::vector<double>& ks) {
+  double max = -std::numeric_limits<double>::max(), min = std::numeric_limits<double>::max();
+  bool any_nan = false;
+  for (double k : ks) {
+    max = go_max(max, k);
+    min = go_min(min, k);
+    any_nan = any_nan || std::isnan(k);
+  }
+  if (max < 1) return false;
+  if (any_nan) throw_error("Parameter value is NaN");
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (min <= -kTwo63) throw_error("Scalar value " + format_float(min) + " underflows int64");
+  if (max >= kTwo63) throw_error("Scalar value " + format_float(max) + " overflows int64");
+  return true;
+}
+
+// quantile's parameter, checked over all steps as Prometheus does: a
+// warning for a NaN, for the largest value above 1 and the smallest below 0.
+void warn_invalid_quantile_param(Evaluator& ev, const std::vector<double>& qs, Span span) {
+  double max = -std::numeric_limits<double>::max(), min = std::numeric_limits<double>::max();
+  bool any_nan = false;
+  for (double q : qs) {
+    max = go_max(max, q);
+    min = go_min(min, q);
+    any_nan = any_nan || std::isnan(q);
+  }
+  if (any_nan) ev.warn_invalid_quantiles({kNaN}, span);
+  if (max > 1) ev.warn_invalid_quantiles({max}, span);
+  if (min < 0) ev.warn_invalid_quantiles({min}, span);
+}
+
+// The aggregations that need all of a group's values at a step (topk,
+// bottomk, quantile, count_values), and the others when one pass would
+// take too much memory.
+StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, const StepMatrix& in,
+                             const Groups& groups, const NodeValue& param) {
+  const bool topk = agg.op == AggregateOp::kTopk, bottomk = agg.op == AggregateOp::kBottomk;
+  const bool count_values = agg.op == AggregateOp::kCountValues;
+  StepCollector by_labels;                  // topk, bottomk, count_values
+  StepMatrix by_group(groups.keys.size());  // the others
+  GroupDropNames drop_name(groups.keys.size());
+  for (size_t s = 0; s < in.size(); ++s) drop_name.add(groups.of_series[s], in[s]);
+  for (size_t g = 0; g < groups.keys.size(); ++g) by_group[g] = {groups.keys[g], {}, drop_name[g]};
+
+  std::vector<size_t> cursor(in.size(), 0);
+  std::vector<std::vector<size_t>> members(groups.keys.size());  // series present at this step, per group
+  std::vector<double> values;
+  LabelsMap<double> counts;
+  for (size_t i = 0; i < ev.num_steps(); ++i) {
+    const Timestamp ts = ev.step_time(i);
+    for (auto& m : members) m.clear();
+    for (size_t s = 0; s < in.size(); ++s) {
+      if (cursor[s] < in[s].points.size() && in[s].points[cursor[s]].t == ts) {
+        members[groups.of_series[s]].push_back(s);
+        ++cursor[s];
+      }
+    }
+    auto value = [&](size_t s) { return in[s].points[cursor[s] - 1].v; };
+    const double p = param.type == parser::ValueType::kScalar ? param.scalars[i] : 0;
+    size_t produced = 0;
+    if (topk || bottomk) {
+      if (p < 1) continue;
+      const size_t k = static_cast<size_t>(p);
+      for (std::vector<size_t>& m : members) {
+        std::stable_sort(m.begin(), m.end(), [&](size_t a, size_t b) {
+          const double x = value(a), y = value(b);
+          if (std::isnan(x)) return false;  // NaN sorts last either way
+          if (std::isnan(y)) return true;
+          return topk ? x > y : x < y;
+        });
+        for (size_t n = 0; n < m.size() && n < k; ++n, ++produced) {
+          by_labels.add(in[m[n]].labels, ts, value(m[n]), in[m[n]].drop_name);
+        }
+      }
+    } else if (count_values) {
+      counts.clear();
+      for (const std::vector<size_t>& m : members) {
+        for (size_t s : m) counts[count_values_key(agg, in[s].labels, param.str, format_float_plain(value(s)))] += 1;
+      }
+      for (const auto& [labels, count] : counts) by_labels.add(labels, ts, count, false);
+      produced = counts.size();
+    } else {
+      for (size_t g = 0; g < members.size(); ++g) {
+        if (members[g].empty()) continue;
+        Accumulator a;
+        values.clear();
+        for (size_t s : members[g]) {
+          a.add(agg.op, value(s));
+          values.push_back(value(s));
+        }
+        by_group[g].points.push_back({ts, a.result(agg.op, p, values)});
+        ++produced;
+      }
+    }
+    ev.add_samples(produced);
+  }
+  if (topk || bottomk || count_values) return by_labels.take();
+  std::erase_if(by_group, [](const StepSeries& s) { return s.points.empty(); });
+  return by_group;
+}
+
+}  // namespace
+
+NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   if (agg.op == AggregateOp::kLimitk || agg.op == AggregateOp::kLimitRatio) {
     throw_error(std::string(parser::aggregate_op_string(agg.op)) + " is not implemented yet");
   }
+  NodeValue param;
+  if (agg.param) {
+    // Prometheus evaluates the whole aggregation once when its input does
+    // not depend on the step, the parameter with it.
+    const bool was = in_invariant_param_;
+    in_invariant_param_ = was || (start_ != end_ && step_invariant(*agg.expr));
+    param = eval(*agg.param);
+    in_invariant_param_ = was;
+  }
+  if (agg.op == AggregateOp::kCountValues && !is_valid_label_name(param.str)) {
+    throw_error("invalid label name " + go_quote(param.str));
+  }
+  if (agg.op == AggregateOp::kQuantile) warn_invalid_quantile_param(*this, param.scalars, agg.param->span);
+  NodeValue in = eval(*agg.expr);
   NodeValue out;
   out.type = parser::ValueType::kVector;
-  // Group keys depend only on a series' labels: compute each once.
-  boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, Labels>>> key_cache;
-  auto key_of = [&](const StepSample& s) -> const Labels& {
-    auto& entries = key_cache[s.labels.hash() ^ static_cast<uint64_t>(s.drop_name)];
-    for (const auto& [labels, key] : entries) {
-      if (labels == s.labels) return key;
+  if ((agg.op == AggregateOp::kTopk || agg.op == AggregateOp::kBottomk) && !check_k(param.scalars)) return out;
+  const Groups groups = group_series(agg, in.matrix);
+  if (is_one_pass(agg.op)) {
+    if (auto m = one_pass_aggregate(*this, agg.op, in.matrix, groups)) {
+      out.matrix = *std::move(m);
+      return out;
     }
-    entries.emplace_back(s.labels, group_labels(agg, s.labels, s.drop_name));
-    return entries.back().second;
-  };
-
-  std::vector<const StepMatrix*> args = {&in.matrix};
-  out.matrix = step_vectors(args, [&](size_t i, Timestamp, std::vector<StepVector>& inputs, StepVector& result) {
-    const StepVector& v = inputs[0];
-    std::vector<Group> groups;
-    boost::unordered_flat_map<uint64_t, std::vector<size_t>> by_hash;
-    for (size_t k = 0; k < v.size(); ++k) {
-      const Labels& key = key_of(v[k]);
-      std::vector<size_t>& idx = by_hash[key.hash()];
-      Group* g = nullptr;
-      for (size_t gi : idx) {
-        if (groups[gi].labels == key) g = &groups[gi];
-      }
-      if (g == nullptr) {
-        idx.push_back(groups.size());
-        groups.push_back({key, {}});
-        g = &groups.back();
-      }
-      g->members.push_back(k);
-    }
-    const double p = agg.param && param.type == parser::ValueType::kScalar ? param.scalars[i] : 0;
-
-    switch (agg.op) {
-      case AggregateOp::kTopk:
-      case AggregateOp::kBottomk: {
-        if (std::isnan(p)) throw_error("Parameter value is NaN");
-        if (p < 1) return;
-        const size_t k = p >= 9.2e18 ? SIZE_MAX : static_cast<size_t>(p);
-        const bool top = agg.op == AggregateOp::kTopk;
-        for (Group& g : groups) {
-          std::stable_sort(g.members.begin(), g.members.end(), [&](size_t a, size_t b) {
-            const double x = v[a].v, y = v[b].v;
-            if (std::isnan(x)) return false;  // NaN sorts last either way
-            if (std::isnan(y)) return true;
-            return top ? x > y : x < y;
-          });
-          for (size_t m = 0; m < g.members.size() && m < k; ++m) result.push_back(v[g.members[m]]);
-        }
-        return;
-      }
-      case AggregateOp::kCountValues: {
-        const std::string& label = param.str;
-        if (label.empty()) throw_error("invalid label name \"\"");
-        for (const Group& g : groups) {
-          std::vector<std::pair<std::string, double>> counts;
-          for (size_t m : g.members) {
-            const std::string value = format_float_plain(v[m].v);
-            auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == value; });
-            if (it == counts.end()) {
-              counts.emplace_back(value, 1);
-            } else {
-              ++it->second;
-            }
-          }
-          for (const auto& [value, count] : counts) {
-            result.push_back({LabelsBuilder(g.labels).set(label, value).build(), count, false});
-          }
-        }
-        return;
-      }
-      default: {
-        std::vector<double> values;
-        for (const Group& g : groups) {
-          values.clear();
-          for (size_t m : g.members) values.push_back(v[m].v);
-          result.push_back({g.labels, reduce(agg.op, values, p), false});
-        }
-        return;
-      }
-    }
-  });
+  }
+  out.matrix = aggregate_by_step(*this, agg, in.matrix, groups, param);
   return out;
 }
 

@@ -1,6 +1,10 @@
-// Binary operators: arithmetic, comparisons (filtering or with bool) and
-// set operators, between scalars and vectors, with one-to-one and
-// many-to-one/one-to-many vector matching.
+// Binary operators, by operand kind: scalar-scalar, vector-scalar, and
+// between vectors the set operators (and, or, unless) and arithmetic and
+// comparisons with one-to-one or group_left/group_right matching.
+//
+// Vector matching works as Prometheus's rangeEval with signatures: each
+// series' matching key is computed once and numbered; the steps then match
+// by those numbers.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,6 +16,8 @@ namespace {
 
 using parser::BinaryOp;
 using parser::Cardinality;
+
+constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
 struct ElemResult {
   double value;
@@ -37,7 +43,46 @@ ElemResult apply(BinaryOp op, double l, double r) {
   }
 }
 
-bool drops_name(BinaryOp op, bool return_bool) { return return_bool || !parser::is_comparison(op); }
+NodeValue scalar_scalar(const parser::BinaryExpr& b, const NodeValue& lhs, const NodeValue& rhs) {
+  NodeValue out;
+  out.type = parser::ValueType::kScalar;
+  out.scalars.resize(lhs.scalars.size());
+  for (size_t i = 0; i < lhs.scalars.size(); ++i) {
+    const ElemResult r = apply(b.op, lhs.scalars[i], rhs.scalars[i]);
+    out.scalars[i] = parser::is_comparison(b.op) ? (r.keep ? 1.0 : 0.0) : r.value;
+  }
+  return out;
+}
+
+// The vector's labels; a filtering comparison keeps the vector's value
+// even when the scalar is on the left. Arithmetic and bool drop the name
+// (delayed).
+NodeValue vector_scalar(const Evaluator& ev, const parser::BinaryExpr& b, NodeValue vec,
+                        const std::vector<double>& scalars, bool scalar_on_left) {
+  const bool comparison = parser::is_comparison(b.op);
+  for (StepSeries& s : vec.matrix) {
+    std::vector<Point> kept;
+    kept.reserve(s.points.size());
+    for (const Point& p : s.points) {
+      const double sv = scalars[ev.step_index(p.t)];
+      ElemResult r = scalar_on_left ? apply(b.op, sv, p.v) : apply(b.op, p.v, sv);
+      if (comparison) {
+        if (b.return_bool) {
+          r.value = r.keep ? 1 : 0;
+        } else if (!r.keep) {
+          continue;
+        } else {
+          r.value = p.v;
+        }
+      }
+      kept.push_back({p.t, r.value});
+    }
+    s.points = std::move(kept);
+    s.drop_name = s.drop_name || !comparison || b.return_bool;
+  }
+  std::erase_if(vec.matrix, [](const StepSeries& s) { return s.points.empty(); });
+  return vec;
+}
 
 // The key samples are matched by: the on() labels, or all labels but the
 // ignoring() ones and the metric name.
@@ -52,42 +97,96 @@ Labels matching_key(const Labels& labels, const parser::VectorMatching& m) {
   return b.build();
 }
 
-// Matching keys depend only on a series' labels: computed once per series,
-// not once per step.
-class KeyCache {
- public:
-  explicit KeyCache(const parser::VectorMatching& m) : m_(m) {}
-  // A copy (one reference count): entries may move as the cache grows.
-  Labels key(const Labels& labels) {
-    auto& entries = cache_[labels.hash()];
-    for (const auto& [l, k] : entries) {
-      if (l == labels) return k;
+// Each series' matching key, numbered: series of either side with the same
+// key have the same number (Prometheus's signature ordinals).
+struct Signatures {
+  std::vector<Labels> keys;      // by number
+  std::vector<size_t> lhs, rhs;  // per series: the number of its key
+};
+
+Signatures signatures(const StepMatrix& lhs, const StepMatrix& rhs, const parser::VectorMatching& m) {
+  Signatures sig;
+  LabelsMap<size_t> numbers;
+  auto number = [&](const StepMatrix& side, std::vector<size_t>& out) {
+    out.reserve(side.size());
+    for (const StepSeries& s : side) {
+      Labels key = matching_key(s.labels, m);
+      auto [it, inserted] = numbers.try_emplace(key, sig.keys.size());
+      if (inserted) sig.keys.push_back(std::move(key));
+      out.push_back(it->second);
     }
-    entries.emplace_back(labels, matching_key(labels, m_));
-    return entries.back().second;
-  }
+  };
+  number(lhs, sig.lhs);
+  number(rhs, sig.rhs);
+  return sig;
+}
 
- private:
-  const parser::VectorMatching& m_;
-  boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, Labels>>> cache_;
-};
-
-// A set of matching keys, for and/or/unless.
-class KeySet {
+// Walks a side's series step by step: the series with a point at each step.
+class StepCursor {
  public:
-  void insert(Labels key) { by_hash_[key.hash()].push_back(std::move(key)); }
-  bool contains(const Labels& key) const {
-    auto it = by_hash_.find(key.hash());
-    if (it == by_hash_.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(), [&](const Labels& k) { return k == key; });
+  explicit StepCursor(const StepMatrix& m) : m_(m), next_(m.size(), 0) {}
+  // The series present at ts, in order; each one's value is value(s).
+  // REQUIRES: ts increases from call to call.
+  const std::vector<size_t>& at(Timestamp ts) {
+    present_.clear();
+    for (size_t s = 0; s < m_.size(); ++s) {
+      if (next_[s] < m_[s].points.size() && m_[s].points[next_[s]].t == ts) {
+        present_.push_back(s);
+        ++next_[s];
+      }
+    }
+    return present_;
   }
+  double value(size_t s) const { return m_[s].points[next_[s] - 1].v; }
 
  private:
-  boost::unordered_flat_map<uint64_t, std::vector<Labels>> by_hash_;
+  const StepMatrix& m_;
+  std::vector<size_t> next_;
+  std::vector<size_t> present_;
 };
 
-Labels result_labels(const Labels& lhs, const Labels& rhs, const parser::BinaryExpr& b) {
-  LabelsBuilder lb(lhs);
+// and, or, unless: the samples of one side, kept by whether the other side
+// has the same matching key at the step.
+StepMatrix set_operation(Evaluator& ev, const parser::BinaryExpr& b, const StepMatrix& lhs, const StepMatrix& rhs) {
+  const Signatures sig = signatures(lhs, rhs, b.matching);
+  StepCursor left(lhs), right(rhs);
+  std::vector<char> in_other(sig.keys.size(), 0);
+  StepCollector out;
+  for (size_t i = 0; i < ev.num_steps(); ++i) {
+    const Timestamp ts = ev.step_time(i);
+    const std::vector<size_t>& l = left.at(ts);
+    const std::vector<size_t>& r = right.at(ts);
+    // The side whose keys decide, and the side whose samples are filtered.
+    const bool is_or = b.op == BinaryOp::kOr;
+    for (size_t s : is_or ? l : r) in_other[is_or ? sig.lhs[s] : sig.rhs[s]] = 1;
+    size_t produced = 0;
+    for (size_t s : l) {
+      if (is_or || (in_other[sig.lhs[s]] != 0) == (b.op == BinaryOp::kAnd)) {
+        out.add(lhs[s].labels, ts, left.value(s), lhs[s].drop_name);
+        ++produced;
+      }
+    }
+    if (is_or) {  // and what of the right the left lacks
+      for (size_t s : r) {
+        if (in_other[sig.rhs[s]] == 0) {
+          out.add(rhs[s].labels, ts, right.value(s), rhs[s].drop_name);
+          ++produced;
+        }
+      }
+    }
+    for (size_t s : is_or ? l : r) in_other[is_or ? sig.lhs[s] : sig.rhs[s]] = 0;
+    ev.add_samples(produced);
+  }
+  return out.take();
+}
+
+// The labels of a matched pair: the "many" side's labels without the name
+// for arithmetic (removed at once, as Prometheus's resultMetric does), only
+// the on() labels or without the ignoring() ones for one-to-one matching,
+// plus group_left/group_right's extra labels from the "one" side.
+Labels result_labels(const Labels& many, const Labels& one, const parser::BinaryExpr& b) {
+  LabelsBuilder lb(many);
+  if (!parser::is_comparison(b.op)) lb.del(kMetricNameLabel);
   const parser::VectorMatching& m = b.matching;
   if (m.card == Cardinality::kOneToOne) {
     if (m.on) {
@@ -96,8 +195,94 @@ Labels result_labels(const Labels& lhs, const Labels& rhs, const parser::BinaryE
       for (const std::string& name : m.labels) lb.del(name);
     }
   }
-  for (const std::string& name : m.include) lb.set(name, rhs.get(name));
+  for (const std::string& name : m.include) lb.set(name, one.get(name));
   return lb.build();
+}
+
+[[noreturn]] void duplicate_on_one_side(const Labels& key, const Labels& a, const Labels& b, bool left) {
+  // The pair in text order, as Prometheus, so the message is stable.
+  std::string x = a.to_string(), y = b.to_string();
+  if (x > y) std::swap(x, y);
+  throw_error("found duplicate series for the match group " + key.to_string() + " on the " + (left ? "left" : "right") +
+              " hand-side of the operation: [" + x + ", " + y +
+              "];many-to-many matching not allowed: matching labels must be unique on one side");
+}
+
+// Arithmetic and comparisons between vectors: each sample of the "many"
+// side (the left unless group_right) with the sample of the "one" side
+// that has its matching key.
+StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const StepMatrix& lhs, const StepMatrix& rhs) {
+  const parser::VectorMatching& m = b.matching;
+  const bool one_to_many = m.card == Cardinality::kOneToMany;
+  const StepMatrix& many = one_to_many ? rhs : lhs;
+  const StepMatrix& one = one_to_many ? lhs : rhs;
+  const Signatures sig = signatures(lhs, rhs, m);
+  const std::vector<size_t>& many_sig = one_to_many ? sig.rhs : sig.lhs;
+  const std::vector<size_t>& one_sig = one_to_many ? sig.lhs : sig.rhs;
+  // A comparison with bool drops the name at the end; a filtering one keeps
+  // the labels, name included, and (as Prometheus) does not carry the drop
+  // mark of its input; arithmetic removed the name already.
+  const bool drop_name = b.return_bool;
+  StepCursor many_at(many), one_at(one);
+  std::vector<size_t> partner(sig.keys.size(), kNone);        // key -> "one" series at this step
+  std::vector<char> matched(sig.keys.size(), 0);              // one-to-one: key already used
+  std::vector<std::vector<Labels>> results(sig.keys.size());  // many-to-one: result labels per key
+  // Result labels depend only on the pair: kept per "many" series for its
+  // last partner.
+  std::vector<size_t> labels_for(many.size(), kNone);
+  std::vector<Labels> labels_of(many.size());
+  StepCollector out;
+  for (size_t i = 0; i < ev.num_steps(); ++i) {
+    const Timestamp ts = ev.step_time(i);
+    const std::vector<size_t>& many_present = many_at.at(ts);
+    const std::vector<size_t>& one_present = one_at.at(ts);
+    if (many_present.empty() || one_present.empty()) continue;
+    for (size_t s : one_present) {
+      size_t& p = partner[one_sig[s]];
+      if (p != kNone) duplicate_on_one_side(sig.keys[one_sig[s]], one[s].labels, one[p].labels, one_to_many);
+      p = s;
+    }
+    size_t produced = 0;
+    for (size_t s : many_present) {
+      const size_t key = many_sig[s];
+      const size_t o = partner[key];
+      if (o == kNone) continue;
+      double lv = many_at.value(s), rv = one_at.value(o);
+      if (one_to_many) std::swap(lv, rv);
+      ElemResult res = apply(b.op, lv, rv);
+      if (labels_for[s] != o) {
+        labels_of[s] = result_labels(many[s].labels, one[o].labels, b);
+        labels_for[s] = o;
+      }
+      // Matching errors count even for pairs a comparison filters out.
+      if (m.card == Cardinality::kOneToOne) {
+        if (matched[key] != 0) {
+          throw_error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+        }
+        matched[key] = 1;
+      } else {
+        std::vector<Labels>& seen = results[key];
+        if (std::find(seen.begin(), seen.end(), labels_of[s]) != seen.end()) {
+          throw_error("multiple matches for labels: grouping labels must ensure unique matches");
+        }
+        seen.push_back(labels_of[s]);
+      }
+      if (b.return_bool) {
+        res.value = res.keep ? 1 : 0;
+      } else if (!res.keep) {
+        continue;
+      }
+      out.add(labels_of[s], ts, res.value, drop_name);
+      ++produced;
+    }
+    for (size_t s : one_present) partner[one_sig[s]] = kNone;
+    for (size_t s : many_present) {
+      matched[many_sig[s]] = 0;
+      results[many_sig[s]].clear();
+    }
+    ev.add_samples(produced);
+  }
+  return out.take();
 }
 
 }  // namespace
@@ -105,145 +290,14 @@ Labels result_labels(const Labels& lhs, const Labels& rhs, const parser::BinaryE
 NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
   NodeValue lhs = eval(*b.lhs);
   NodeValue rhs = eval(*b.rhs);
-  NodeValue out;
   const bool ls = lhs.type == parser::ValueType::kScalar, rs = rhs.type == parser::ValueType::kScalar;
-
-  if (ls && rs) {
-    out.type = parser::ValueType::kScalar;
-    out.scalars.resize(num_steps_);
-    for (size_t i = 0; i < num_steps_; ++i) {
-      const ElemResult r = apply(b.op, lhs.scalars[i], rhs.scalars[i]);
-      out.scalars[i] = parser::is_comparison(b.op) ? (r.keep ? 1.0 : 0.0) : r.value;
-    }
-    return out;
-  }
-
+  if (ls && rs) return scalar_scalar(b, lhs, rhs);
+  if (ls) return vector_scalar(*this, b, std::move(rhs), lhs.scalars, /*scalar_on_left=*/true);
+  if (rs) return vector_scalar(*this, b, std::move(lhs), rhs.scalars, /*scalar_on_left=*/false);
+  NodeValue out;
   out.type = parser::ValueType::kVector;
-  if (ls || rs) {
-    // Vector and scalar: the vector's labels, the vector's value when a
-    // comparison filters.
-    NodeValue& vec = ls ? rhs : lhs;
-    const std::vector<double>& scalars = ls ? lhs.scalars : rhs.scalars;
-    for (StepSeries& s : vec.matrix) {
-      std::vector<Point> kept;
-      for (const Point& p : s.points) {
-        const double sv = scalars[static_cast<size_t>((p.t - start_) / step_)];
-        ElemResult r = ls ? apply(b.op, sv, p.v) : apply(b.op, p.v, sv);
-        if (parser::is_comparison(b.op)) {
-          if (b.return_bool) {
-            r.value = r.keep ? 1 : 0;
-          } else if (!r.keep) {
-            continue;
-          } else {
-            r.value = p.v;
-          }
-        }
-        kept.push_back({p.t, r.value});
-      }
-      s.points = std::move(kept);
-      s.drop_name = s.drop_name || drops_name(b.op, b.return_bool);
-    }
-    std::erase_if(vec.matrix, [](const StepSeries& s) { return s.points.empty(); });
-    out.matrix = std::move(vec.matrix);
-    return out;
-  }
-
-  std::vector<const StepMatrix*> args = {&lhs.matrix, &rhs.matrix};
-  KeyCache keys(b.matching);
-  out.matrix = step_vectors(args, [&](size_t, Timestamp, std::vector<StepVector>& in, StepVector& result) {
-    StepVector& l = in[0];
-    StepVector& r = in[1];
-    const parser::VectorMatching& m = b.matching;
-    if (parser::is_set_operator(b.op)) {
-      KeySet rhs_keys;
-      for (const StepSample& s : r) rhs_keys.insert(keys.key(s.labels));
-      switch (b.op) {
-        case BinaryOp::kAnd:
-          for (StepSample& s : l) {
-            if (rhs_keys.contains(keys.key(s.labels))) result.push_back(s);
-          }
-          return;
-        case BinaryOp::kUnless:
-          for (StepSample& s : l) {
-            if (!rhs_keys.contains(keys.key(s.labels))) result.push_back(s);
-          }
-          return;
-        default: {  // or: all of the left, and what of the right the left lacks
-          KeySet lhs_keys;
-          for (StepSample& s : l) {
-            lhs_keys.insert(keys.key(s.labels));
-            result.push_back(s);
-          }
-          for (StepSample& s : r) {
-            if (!lhs_keys.contains(keys.key(s.labels))) result.push_back(s);
-          }
-          return;
-        }
-      }
-    }
-
-    const bool one_to_many = m.card == Cardinality::kOneToMany;
-    StepVector& many = one_to_many ? r : l;
-    StepVector& one = one_to_many ? l : r;
-    if (many.empty() || one.empty()) return;
-    // The "one" side by matching key; a key seen twice there is an error.
-    boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, size_t>>> one_side;
-    for (size_t k = 0; k < one.size(); ++k) {
-      const Labels key = keys.key(one[k].labels);
-      auto& bucket = one_side[key.hash()];
-      for (const auto& [other_key, other] : bucket) {
-        if (other_key == key) {
-          // The pair in sorted order, so the message is stable.
-          const Labels& a = one[k].labels < one[other].labels ? one[k].labels : one[other].labels;
-          const Labels& b2 = one[k].labels < one[other].labels ? one[other].labels : one[k].labels;
-          throw_error("found duplicate series for the match group " + key.to_string() + " on the " +
-                      (one_to_many ? "left" : "right") + " hand-side of the operation: [" + a.to_string() + ", " +
-                      b2.to_string() + "];many-to-many matching not allowed: matching labels must be unique on one side");
-        }
-      }
-      bucket.emplace_back(key, k);
-    }
-    boost::unordered_flat_map<uint64_t, std::vector<std::pair<Labels, std::vector<uint64_t>>>> matched;
-    for (StepSample& s : many) {
-      const Labels key = keys.key(s.labels);
-      const StepSample* partner = nullptr;
-      for (const auto& [k, idx] : one_side[key.hash()]) {
-        if (k == key) partner = &one[idx];
-      }
-      if (partner == nullptr) continue;
-      double lv = s.v, rv = partner->v;
-      if (one_to_many) std::swap(lv, rv);
-      ElemResult res = apply(b.op, lv, rv);
-      // Matching errors count even for pairs a comparison filters out.
-      Labels labels = result_labels(s.labels, partner->labels, b);
-      auto& seen = matched[key.hash()];
-      std::vector<uint64_t>* inserted = nullptr;
-      for (auto& [k, sigs] : seen) {
-        if (k == key) inserted = &sigs;
-      }
-      if (m.card == Cardinality::kOneToOne) {
-        if (inserted != nullptr) {
-          throw_error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-        }
-        seen.emplace_back(key, std::vector<uint64_t>{});
-      } else {
-        if (inserted == nullptr) {
-          seen.emplace_back(key, std::vector<uint64_t>{});
-          inserted = &seen.back().second;
-        }
-        if (std::find(inserted->begin(), inserted->end(), labels.hash()) != inserted->end()) {
-          throw_error("multiple matches for labels: grouping labels must ensure unique matches");
-        }
-        inserted->push_back(labels.hash());
-      }
-      if (b.return_bool) {
-        res.value = res.keep ? 1 : 0;
-      } else if (!res.keep) {
-        continue;
-      }
-      result.push_back({std::move(labels), res.value, s.drop_name || drops_name(b.op, b.return_bool)});
-    }
-  });
+  out.matrix = parser::is_set_operator(b.op) ? set_operation(*this, b, lhs.matrix, rhs.matrix)
+                                             : vector_matching(*this, b, lhs.matrix, rhs.matrix);
   return out;
 }
 

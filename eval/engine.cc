@@ -1,7 +1,6 @@
 #include "eval/engine.h"
 
 #include <algorithm>
-#include <iterator>
 #include <cctype>
 #include <cmath>
 #include <string>
@@ -20,38 +19,6 @@ const parser::Expr& unwrap(const parser::Expr& e) {
   const parser::Expr* x = &e;
   while (const auto* p = x->as<parser::ParenExpr>()) x = p->expr.get();
   return *x;
-}
-
-// Removes __name__ where evaluation marked it to go (Prometheus 3's delayed
-// name removal). Series that become equal are merged; if two of them have
-// a sample at the same step, the result is invalid.
-void drop_names(StepMatrix& m) {
-  bool dropped = false;
-  for (internal::StepSeries& s : m) {
-    if (s.drop_name && s.labels.has(kMetricNameLabel)) {
-      s.labels = LabelsBuilder(s.labels).del(kMetricNameLabel).build();
-      dropped = true;
-    }
-    s.drop_name = false;
-  }
-  if (!dropped) return;
-  std::stable_sort(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.labels < b.labels; });
-  StepMatrix merged;
-  for (internal::StepSeries& s : m) {
-    if (merged.empty() || !(merged.back().labels == s.labels)) {
-      merged.push_back(std::move(s));
-      continue;
-    }
-    std::vector<Point> points;
-    auto& into = merged.back().points;
-    std::merge(into.begin(), into.end(), s.points.begin(), s.points.end(), std::back_inserter(points),
-               [](const Point& a, const Point& b) { return a.t < b.t; });
-    for (size_t i = 1; i < points.size(); ++i) {
-      if (points[i].t == points[i - 1].t) internal::throw_error("vector cannot contain metrics with the same labelset");
-    }
-    into = std::move(points);
-  }
-  m = std::move(merged);
 }
 
 // Natural order, as the natsort package Prometheus uses: runs of digits
@@ -133,14 +100,22 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations
   try {
     internal::Evaluator ev(querier_, options_, t, t, 1, annotations);
     const parser::ValueType type = parser::type_of(expr);
-    if (type == parser::ValueType::kMatrix) return Value(ev.eval_range_vector(expr));
+    if (type == parser::ValueType::kMatrix) {
+      StepMatrix m = ev.eval_range_vector(expr);
+      internal::remove_dropped_names(m);
+      Matrix out;
+      out.reserve(m.size());
+      for (internal::StepSeries& s : m) out.push_back({std::move(s.labels), std::move(s.points)});
+      std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+      return Value(std::move(out));
+    }
     NodeValue v = ev.eval(expr);
     switch (v.type) {
       case parser::ValueType::kScalar: return Value(Scalar{t, v.scalars[0]});
       case parser::ValueType::kString: return Value(String{t, v.str});
       default: break;
     }
-    drop_names(v.matrix);
+    internal::remove_dropped_names(v.matrix);
     Vector out;
     out.reserve(v.matrix.size());
     for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), t, s.points[0].v});
@@ -176,7 +151,7 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
       out.push_back(std::move(s));
       return Value(std::move(out));
     }
-    drop_names(v.matrix);
+    internal::remove_dropped_names(v.matrix);
     for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), std::move(s.points)});
     std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
     return Value(std::move(out));

@@ -2,12 +2,72 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
+#include "eval/internal/functions.h"
 #include "model/value.h"
 
 namespace cogwatch::eval::internal {
 
 void throw_error(std::string message, ErrorCode code) { throw EvalError{code, std::move(message)}; }
+
+void merge_same_labelsets(StepMatrix& m) {
+  if (m.size() <= 1) return;
+  LabelsMap<size_t> first;  // labels -> index in merged
+  first.reserve(m.size());
+  StepMatrix merged;
+  merged.reserve(m.size());
+  for (StepSeries& s : m) {
+    auto [it, inserted] = first.try_emplace(s.labels, merged.size());
+    if (inserted) {
+      merged.push_back(std::move(s));
+      continue;
+    }
+    std::vector<Point>& into = merged[it->second].points;
+    std::vector<Point> points;
+    points.reserve(into.size() + s.points.size());
+    std::merge(into.begin(), into.end(), s.points.begin(), s.points.end(), std::back_inserter(points),
+               [](const Point& a, const Point& b) { return a.t < b.t; });
+    for (size_t i = 1; i < points.size(); ++i) {
+      if (points[i].t == points[i - 1].t) throw_error(std::string(kDuplicateLabelsetError));
+    }
+    into = std::move(points);
+  }
+  m = std::move(merged);
+}
+
+void remove_dropped_names(StepMatrix& m) {
+  bool dropped = false;
+  for (StepSeries& s : m) {
+    if (s.drop_name && s.labels.has(kMetricNameLabel)) {
+      s.labels = LabelsBuilder(s.labels).del(kMetricNameLabel).build();
+      dropped = true;
+    }
+    s.drop_name = false;
+  }
+  if (dropped) merge_same_labelsets(m);
+}
+
+bool step_invariant(const parser::Expr& e) {
+  using namespace parser;
+  if (e.as<NumberLiteral>() != nullptr || e.as<StringLiteral>() != nullptr) return true;
+  if (const auto* vs = e.as<VectorSelector>()) return vs->at.has_value();
+  if (const auto* ms = e.as<MatrixSelector>()) return step_invariant(*ms->selector);
+  if (const auto* sq = e.as<SubqueryExpr>()) return sq->at.has_value();
+  if (const auto* p = e.as<ParenExpr>()) return step_invariant(*p->expr);
+  if (const auto* u = e.as<UnaryExpr>()) return step_invariant(*u->expr);
+  if (const auto* b = e.as<BinaryExpr>()) return step_invariant(*b->lhs) && step_invariant(*b->rhs);
+  // Only the aggregated expression counts, not the parameter (as upstream).
+  if (const auto* a = e.as<AggregateExpr>()) return step_invariant(*a->expr);
+  if (const auto* c = e.as<Call>()) {
+    const bool args_invariant =
+        std::all_of(c->args.begin(), c->args.end(), [](const ExprPtr& a) { return step_invariant(*a); });
+    if (!function_impl(c->func).reads_eval_time) return args_invariant;
+    // timestamp(selector @ t) is invariant, timestamp(abs(selector @ t)) is not.
+    return c->func == Function::kTimestamp && args_invariant && c->args[0]->as<VectorSelector>() != nullptr;
+  }
+  return false;
+}
 
 Timestamp effective_time(Timestamp ts, const std::optional<parser::AtModifier>& at, Duration offset, Timestamp start,
                          Timestamp end) {
@@ -44,6 +104,14 @@ void Evaluator::annotate(Annotation::Level level, std::string message, Span span
   if (std::find(annotations_->begin(), annotations_->end(), a) == annotations_->end()) annotations_->push_back(a);
 }
 
+void Evaluator::warn_invalid_quantiles(const std::vector<double>& qs, Span span) {
+  for (double q : qs) {
+    if (std::isnan(q) || q < 0 || q > 1) {
+      annotate(Annotation::Level::kWarning, "quantile value should be between 0 and 1, got " + format_float(q), span);
+    }
+  }
+}
+
 void Evaluator::add_samples(uint64_t n) {
   samples_in_memory_ += n;
   if (samples_in_memory_ > options_.max_samples) {
@@ -67,7 +135,7 @@ NodeValue Evaluator::eval(const parser::Expr& e) {
   }
   if (const auto* p = e.as<ParenExpr>()) return eval(*p->expr);
   if (const auto* vs = e.as<VectorSelector>()) return eval_selector(*vs);
-  if (const auto* c = e.as<Call>()) return eval_call(*c);
+  if (const auto* c = e.as<Call>()) return eval_call(e, *c);
   if (const auto* a = e.as<AggregateExpr>()) return eval_aggregate(*a);
   if (const auto* b = e.as<BinaryExpr>()) return eval_binary(*b);
   if (const auto* u = e.as<UnaryExpr>()) return eval_unary(*u);
@@ -133,19 +201,18 @@ NodeValue Evaluator::eval_unary(const parser::UnaryExpr& u) {
   return v;
 }
 
-Matrix Evaluator::eval_range_vector(const parser::Expr& e) {
+StepMatrix Evaluator::eval_range_vector(const parser::Expr& e) {
   // Only used for an instant query (one step) of foo[5m] or a subquery.
-  Matrix out;
+  StepMatrix out;
   RangeInput in = range_input(*this, e);
   const Timestamp t = effective_time(start_, in.at, in.offset, start_, end_);
-  in.for_each_series([&](const Labels& labels, bool, std::span<const Point> samples) {
-    Series series{labels, {}};
+  in.for_each_series([&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
+    StepSeries series{labels, {}, drop_name};
     for (const Point& p : samples) {
       if (p.t > t - in.range && p.t <= t) series.points.push_back(p);
     }
     if (!series.points.empty()) out.push_back(std::move(series));
   });
-  std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
   return out;
 }
 

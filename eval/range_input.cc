@@ -36,9 +36,10 @@ RangeInput subquery_input(Evaluator& ev, const parser::SubqueryExpr& sq) {
     lo = std::min(lo, t);
     hi = std::max(hi, t);
   }
-  // The inner steps are multiples of the subquery step, as in Prometheus.
+  // The inner steps are the multiples of the subquery step after the
+  // window's open start (lo - range), as Prometheus's subqueryTimeRange.
   Timestamp inner_start = step * ((lo - sq.range) / step);
-  if (inner_start < lo - sq.range) inner_start += step;
+  if (inner_start <= lo - sq.range) inner_start += step;
   if (inner_start > hi) return in;
   Evaluator inner(ev.querier(), ev.options(), inner_start, hi, step, ev.annotations());
   NodeValue v = inner.eval(*sq.expr);

@@ -1,6 +1,6 @@
 // The PromQL function table: one enum, one row per function with its
-// signature. eval/ implements them in the same order (a static_assert keeps
-// the two in step).
+// signature. eval/function_table.cc implements them in the same order; a
+// static_assert there keeps the two in step.
 //
 // Signatures follow Prometheus (promql/parser/functions.go): arg_types are
 // the parameter types. With variadic == 0 exactly num_args arguments are

@@ -15,6 +15,8 @@
 
 #include "eval/engine.h"
 #include "eval/value.h"
+#include "model/labels_map.h"
+#include "model/value.h"
 #include "parser/ast.h"
 #include "tsdb/querier.h"
 
@@ -26,11 +28,16 @@ struct EvalError {
 };
 [[noreturn]] void throw_error(std::string message, ErrorCode code = ErrorCode::kInvalidArgument);
 
+// The error of two samples with the same labels at one step.
+inline constexpr std::string_view kDuplicateLabelsetError = "vector cannot contain metrics with the same labelset";
+
 // One series over the steps of a query.
 struct StepSeries {
   Labels labels;
   std::vector<Point> points;  // at step timestamps, ascending
-  bool drop_name = false;     // __name__ goes at the end (delayed removal)
+  // __name__ goes at the end (Prometheus 3's delayed name removal): until
+  // then the name still takes part in grouping and matching.
+  bool drop_name = false;
 };
 using StepMatrix = std::vector<StepSeries>;
 
@@ -53,6 +60,45 @@ struct NodeValue {
 // Samples of one series in time order, for range-vector functions.
 using Window = std::span<const Point>;
 
+// Collects samples, step by step, into one series per distinct label set.
+// A series keeps the drop_name of its first sample (as Prometheus's
+// rangeEval does).
+class StepCollector {
+ public:
+  // Appends (t, v) to the series `labels`. Errors (kDuplicateLabelsetError)
+  // when that series already has a sample at t. REQUIRES: t never decreases.
+  void add(Labels labels, Timestamp t, double v, bool drop_name) {
+    auto [it, inserted] = index_.try_emplace(labels, rows_.size());
+    if (inserted) {
+      rows_.push_back({std::move(labels), {}, drop_name});
+    } else if (std::vector<Point>& p = rows_[it->second].points; !p.empty() && p.back().t == t) {
+      throw_error(std::string(kDuplicateLabelsetError));
+    }
+    rows_[it->second].points.push_back({t, v});
+  }
+  StepMatrix take() { return std::move(rows_); }
+
+ private:
+  LabelsMap<size_t> index_;  // labels -> row
+  StepMatrix rows_;
+};
+
+// Merges series with equal labels into one, as Prometheus's
+// mergeSeriesWithSameLabelset: after relabelling (label_replace,
+// label_join) and after names are removed at the end. The first series of
+// each label set keeps its place and its drop_name. Errors
+// (kDuplicateLabelsetError) when two of them have a sample at one time.
+void merge_same_labelsets(StepMatrix& m);
+
+// Removes __name__ from the series marked drop_name, then merges those that
+// became equal (Prometheus's cleanupMetricLabels at the end of a query).
+void remove_dropped_names(StepMatrix& m);
+
+// Whether Prometheus evaluates e once for the whole query (engine.go's
+// preprocessExprHelper: selectors and subqueries with @, and what depends
+// only on them and on literals, go in a StepInvariantExpr).
+bool step_invariant(const parser::Expr& e);
+
 class Evaluator {
  public:
   Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
@@ -60,16 +106,30 @@ class Evaluator {
 
   // Records a warning or note once (no-op when the caller did not ask).
   void annotate(Annotation::Level level, std::string message, Span span);
+  // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
+  void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
 
   NodeValue eval(const parser::Expr& e);
-  // For an instant query of a range-vector expression: the raw samples.
-  Matrix eval_range_vector(const parser::Expr& e);
+  // For an instant query of a range-vector expression: the raw samples of
+  // each series, with drop_name from a subquery's inner expression.
+  StepMatrix eval_range_vector(const parser::Expr& e);
+  // The selector with each value replaced by its sample's timestamp, for
+  // timestamp(selector).
+  NodeValue eval_selector_timestamps(const parser::VectorSelector& vs) { return eval_selector(vs, true); }
 
   size_t num_steps() const { return num_steps_; }
   Timestamp start() const { return start_; }
   Timestamp end() const { return end_; }
   Duration step() const { return step_; }
   Timestamp step_time(size_t i) const { return start_ + static_cast<Timestamp>(i) * step_; }
+  // The step of a point of this evaluation. REQUIRES: t is a step time.
+  size_t step_index(Timestamp t) const { return static_cast<size_t>((t - start_) / step_); }
+  // Whether evaluation spans more than one instant the way Prometheus's
+  // evaluator sees it (its start and end differ), outside subtrees it
+  // evaluates once (see step_invariant()).
+  bool spans_instants(const parser::Expr& e) const {
+    return start_ != end_ && !in_invariant_param_ && !step_invariant(e);
+  }
 
   // Steps one or more vector arguments together: for each step, calls
   // fn(step, time, inputs, out) with the arguments' samples at that step
@@ -78,29 +138,19 @@ class Evaluator {
   template <typename Fn>
   StepMatrix step_vectors(const std::vector<const StepMatrix*>& args, Fn&& fn);
 
+  // Counts n more samples held; errors past max_samples.
+  void add_samples(uint64_t n);
+
   const tsdb::Querier& querier() const { return querier_; }
   const EngineOptions& options() const { return options_; }
   Annotations* annotations() const { return annotations_; }
 
  private:
   NodeValue eval_selector(const parser::VectorSelector& vs, bool sample_timestamps = false);
-  // The selector with each value replaced by its sample's timestamp, for
-  // timestamp(selector).
-  NodeValue eval_selector_timestamps(const parser::VectorSelector& vs) { return eval_selector(vs, true); }
-  NodeValue label_replace(const parser::Call& call);
-  NodeValue label_join(const parser::Call& call);
-  NodeValue histogram_quantile(const parser::Call& call);
-  NodeValue absent(const NodeValue& present, const parser::Expr& arg);
-  // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
-  void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
-  // Merges series that relabelling made equal; errors on overlapping steps.
-  NodeValue merge_equal_series(NodeValue v);
-  NodeValue eval_call(const parser::Call& call);
+  NodeValue eval_call(const parser::Expr& e, const parser::Call& call);
   NodeValue eval_aggregate(const parser::AggregateExpr& agg);
   NodeValue eval_binary(const parser::BinaryExpr& b);
   NodeValue eval_unary(const parser::UnaryExpr& u);
-
-  void add_samples(uint64_t n);
 
   const tsdb::Querier& querier_;
   const EngineOptions& options_;
@@ -109,6 +159,10 @@ class Evaluator {
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
   Annotations* annotations_;
+  // Evaluating the parameter of an aggregation whose input Prometheus
+  // evaluates once: it evaluates the parameter with it (engine.go wraps the
+  // whole aggregation).
+  bool in_invariant_param_ = false;
 };
 
 // A range vector's series, each with all its samples over the query (the
@@ -139,13 +193,7 @@ RangeInput range_input(Evaluator& ev, const parser::Expr& e);
 Timestamp effective_time(Timestamp ts, const std::optional<parser::AtModifier>& at, Duration offset, Timestamp start,
                          Timestamp end);
 
-}  // namespace cogwatch::eval::internal
-
 // ---- template definitions ----
-
-#include <boost/unordered/unordered_flat_map.hpp>
-
-namespace cogwatch::eval::internal {
 
 template <typename Fn>
 StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, Fn&& fn) {
@@ -153,8 +201,7 @@ StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, F
   for (size_t a = 0; a < args.size(); ++a) cursors[a].assign(args[a]->size(), 0);
   std::vector<StepVector> inputs(args.size());
   StepVector out;
-  StepMatrix result;
-  boost::unordered_flat_map<uint64_t, std::vector<size_t>> by_hash;
+  StepCollector result;
   for (size_t i = 0; i < num_steps_; ++i) {
     const Timestamp ts = step_time(i);
     for (size_t a = 0; a < args.size(); ++a) {
@@ -170,24 +217,10 @@ StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, F
     }
     out.clear();
     fn(i, ts, inputs, out);
-    for (StepSample& s : out) {
-      std::vector<size_t>& candidates = by_hash[s.labels.hash()];
-      StepSeries* target = nullptr;
-      for (size_t idx : candidates) {
-        if (result[idx].labels == s.labels) target = &result[idx];
-      }
-      if (target == nullptr) {
-        candidates.push_back(result.size());
-        result.push_back({std::move(s.labels), {}, s.drop_name});
-        target = &result.back();
-      } else if (!target->points.empty() && target->points.back().t == ts) {
-        throw_error("vector cannot contain metrics with the same labelset");
-      }
-      target->points.push_back({ts, s.v});
-    }
+    for (StepSample& s : out) result.add(std::move(s.labels), ts, s.v, s.drop_name);
     add_samples(out.size());
   }
-  return result;
+  return result.take();
 }
 
 template <typename Fn>
@@ -197,7 +230,7 @@ void RangeInput::for_each_series(Fn&& fn) const {
     buffer.clear();
     tsdb::SeriesIterator it = d.iterator();
     while (it.next()) {
-      if (std::bit_cast<uint64_t>(it.v()) != 0x7ff0000000000002ULL) buffer.push_back({it.t(), it.v()});
+      if (!is_stale_nan(it.v())) buffer.push_back({it.t(), it.v()});
     }
     if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
     if (!buffer.empty()) fn(d.labels, false, std::span<const Point>(buffer));
@@ -206,6 +239,5 @@ void RangeInput::for_each_series(Fn&& fn) const {
     if (!s.samples.empty()) fn(s.labels, s.drop_name, std::span<const Point>(s.samples));
   }
 }
-
 
 }  // namespace cogwatch::eval::internal

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,25 @@
 #include "eval/value.h"
 
 namespace cogwatch::eval::internal {
+
+// Go's math.Max: +Inf when either is +Inf, else NaN when either is NaN
+// (std::max drops a NaN in its second argument), and +0 over -0.
+inline double go_max(double x, double y) {
+  if (std::isinf(x) && x > 0) return x;
+  if (std::isinf(y) && y > 0) return y;
+  if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+  if (x == 0 && x == y) return std::signbit(x) ? y : x;
+  return x > y ? x : y;
+}
+// Go's math.Min: -Inf when either is -Inf, else NaN when either is NaN, and
+// -0 over +0.
+inline double go_min(double x, double y) {
+  if (std::isinf(x) && x < 0) return x;
+  if (std::isinf(y) && y < 0) return y;
+  if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+  if (x == 0 && x == y) return std::signbit(x) ? x : y;
+  return x < y ? x : y;
+}
 
 // Adds inc to a Kahan-Babuska (Neumaier) compensated sum, as Prometheus's
 // kahanSumInc; the sum's value is sum + c (c is reset at infinities).

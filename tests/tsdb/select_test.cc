@@ -105,6 +105,75 @@ TEST_F(SelectTest, RandomCombinationsMatchBruteForce) {
 
 TEST_F(SelectTest, EmptyMatcherListSelectsNothing) { EXPECT_TRUE(selected({}).empty()); }
 
+// Seeks and selects at the edges of a chunk: samples every 10 ms, 120 to a
+// chunk, so the first chunk ends exactly at 1190.
+class ChunkEdgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto app = head_.appender();
+    for (int i = 0; i < 360; ++i) ASSERT_TRUE(app->append(kSeries, i * 10, i).ok());
+    app->commit();
+  }
+  SeriesIterator iterator(Timestamp mint, Timestamp maxt) {
+    sets_ = head_.select({matcher(MatchType::kEqual, "__name__", "edge")}, mint, maxt);
+    EXPECT_EQ(sets_.size(), 1u);
+    return sets_[0].iterator();
+  }
+  // The first sample at or after t, by seek() on a fresh iterator.
+  std::pair<Timestamp, double> seek(Timestamp t) {
+    SeriesIterator it = iterator(kMinTimestamp, kMaxTimestamp);
+    EXPECT_TRUE(it.seek(t)) << t;
+    return {it.t(), it.v()};
+  }
+
+  const Labels kSeries{{"__name__", "edge"}};
+  Head head_;
+  std::vector<SeriesData> sets_;
+};
+
+TEST_F(ChunkEdgeTest, TheFirstChunkEndsWhereTheTestAssumes) {
+  SeriesIterator it = iterator(kMinTimestamp, kMaxTimestamp);
+  ASSERT_GE(sets_[0].chunks.size(), 3u);
+  EXPECT_EQ(sets_[0].chunks[0]->max_time(), 1190);
+  EXPECT_EQ(sets_[0].chunks[1]->max_time(), 2390);
+}
+
+TEST_F(ChunkEdgeTest, SeekToAChunksExactMaxTimeFindsItsLastSample) {
+  EXPECT_EQ(seek(1190), std::make_pair(Timestamp{1190}, 119.0));
+  EXPECT_EQ(seek(1189), std::make_pair(Timestamp{1190}, 119.0));
+  EXPECT_EQ(seek(1191), std::make_pair(Timestamp{1200}, 120.0));  // the next chunk's first
+  EXPECT_EQ(seek(2390), std::make_pair(Timestamp{2390}, 239.0));
+  EXPECT_EQ(seek(2391), std::make_pair(Timestamp{2400}, 240.0));
+}
+
+TEST_F(ChunkEdgeTest, SeekFromInsideAChunkToItsMaxTime) {
+  SeriesIterator it = iterator(kMinTimestamp, kMaxTimestamp);
+  ASSERT_TRUE(it.seek(500));
+  EXPECT_EQ(it.t(), 500);
+  ASSERT_TRUE(it.seek(1190));
+  EXPECT_EQ(it.t(), 1190);
+  ASSERT_TRUE(it.next());
+  EXPECT_EQ(it.t(), 1200);
+  ASSERT_TRUE(it.seek(2390));
+  EXPECT_EQ(it.t(), 2390);
+  EXPECT_EQ(it.v(), 239);
+}
+
+TEST_F(ChunkEdgeTest, SelectStartingAtAChunksMaxTime) {
+  // The first next() seeks to mint: a range starting on the last sample of
+  // a chunk must still return it.
+  for (Timestamp mint : {Timestamp{1189}, Timestamp{1190}, Timestamp{1191}}) {
+    SeriesIterator it = iterator(mint, 1300);
+    ASSERT_TRUE(it.next()) << mint;
+    EXPECT_EQ(it.t(), mint <= 1190 ? 1190 : 1200) << mint;
+  }
+  // And one ending there stops at it.
+  SeriesIterator it = iterator(1180, 1190);
+  std::vector<Timestamp> got;
+  while (it.next()) got.push_back(it.t());
+  EXPECT_EQ(got, (std::vector<Timestamp>{1180, 1190}));
+}
+
 TEST_F(SelectTest, ResultsAreSortedByLabels) {
   auto got = selected({matcher(MatchType::kRegexMatch, "__name__", ".+")});
   EXPECT_EQ(got.size(), all_.size());
