@@ -24,6 +24,7 @@ constexpr Duration kLength = 20 * kMinute;
 struct Timeline {
   std::map<std::string, Timestamp> pending;  // alert name -> first seen pending
   std::map<std::string, Timestamp> firing;   // alert name -> first seen firing
+  std::map<std::string, Duration> hold;      // alert name -> its rule's `for`
   std::map<std::string, std::string> description;
 };
 
@@ -34,6 +35,9 @@ Timeline replay(Scenario scenario) {
   files.push_back(rules::parse_rule_file(kCogAlertRules, kCogAlertRulesFile,
                                          {.check_template = tmpl::check_alert_template}));
   Timeline t;
+  for (const rules::GroupSpec& g : files.front().groups) {
+    for (const rules::RuleSpec& r : g.rules) t.hold[r.name] = r.for_duration;
+  }
   if (Status s = manager.load(std::move(files), kStart); !s) {
     t.description["load"] = s.error().message;
     return t;
@@ -46,6 +50,8 @@ Timeline replay(Scenario scenario) {
   Timestamp next_rules = kStart;
   for (Timestamp now = kStart; now <= kStart + kLength; now += 15 * kSecond) {
     const std::string body = sim.body(now);
+    // The scrape's own outcome (up, sample counts) is not what the replay
+    // checks; an unusable body would show as alerts not firing.
     (void)loop.append(now, 5, std::string_view(body), scrape::ExpositionFormat::kPrometheusText);
     if (now < next_rules) continue;
     next_rules = manager.run_due(now);
@@ -90,6 +96,16 @@ int run_alert_replay(std::ostream& out) {
       fmt::print(out, "  UNEXPECTED: scenario {} should fire {}\n", scenario_name(scenario),
                  expected ? expected : "nothing");
       ok = false;
+    }
+    // Each alert fires exactly its `for` after it went pending (the
+    // evaluation interval divides every `for` here): not earlier, not later.
+    for (const auto& [name, fired] : t.firing) {
+      const Duration held = fired - t.pending.at(name);
+      if (held != t.hold.at(name)) {
+        fmt::print(out, "  UNEXPECTED: scenario {}: {} fired {} after going pending; its for is {}\n",
+                   scenario_name(scenario), name, format_duration(held), format_duration(t.hold.at(name)));
+        ok = false;
+      }
     }
   }
   return ok ? 0 : 1;
