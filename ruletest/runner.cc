@@ -163,7 +163,7 @@ class GroupRun {
     size_t next_alert = 0;
     const Duration step = file_.evaluation_interval;
     for (Timestamp ts = 0; ts <= max_eval; ts += step) {
-      load_until(tg_.start + ts);
+      if (Status s = load_until(tg_.start + ts); !s) return {s.error().message};
       std::vector<std::string> eval_errors;
       for (auto& g : groups_) {
         g->eval(tg_.start + ts, head_, head_);
@@ -193,25 +193,38 @@ class GroupRun {
 
  private:
   Status parse_input() {
+    std::map<Labels, size_t> index;
     for (const InputSeries& s : tg_.input) {
       auto d = parser::parse_series_description(s.series + " " + s.values);
       if (!d) return make_error(d.error().code, d.error().message);
+      // A series given twice: the later definition replaces the earlier,
+      // as in promtool's loader (one sample list per label set).
+      if (auto [it, fresh] = index.try_emplace(d->labels, input_.size()); !fresh) {
+        input_[it->second] = *std::move(d);
+        continue;
+      }
       input_.push_back(*std::move(d));
       cursor_.push_back(0);
     }
     return {};
   }
 
-  // Input samples up to ts go in before rules run at ts (promtool's lazy loading).
-  void load_until(Timestamp ts) {
+  // Input samples up to ts go in before rules run at ts (promtool's lazy
+  // loading). Each series' samples come in time order, once: an append
+  // that fails anyway fails the test group rather than test less data.
+  Status load_until(Timestamp ts) {
     auto app = head_.appender();
     for (size_t i = 0; i < input_.size(); ++i) {
       const parser::SeriesDescription& d = input_[i];
       for (size_t& k = cursor_[i]; k < d.values.size() && tg_.start + static_cast<Timestamp>(k) * interval_ <= ts; ++k) {
-        if (d.values[k]) (void)app->append(d.labels, tg_.start + static_cast<Timestamp>(k) * interval_, *d.values[k]);
+        if (!d.values[k]) continue;
+        if (auto r = app->append(d.labels, tg_.start + static_cast<Timestamp>(k) * interval_, *d.values[k]); !r) {
+          return make_error(r.error().code, "loading input series " + d.labels.to_string() + ": " + r.error().message);
+        }
       }
     }
     app->commit();
+    return {};
   }
 
   void check_alerts(const AlertTest& t, Timestamp evaluated_at, std::vector<std::string>& errors) {
