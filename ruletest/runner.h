@@ -17,13 +17,15 @@
 // or "  FAILED:" and each failure on stderr. Exit code 0 if every file
 // passed, 1 otherwise; also 1 (beyond promtool) when --run matched no test
 // group, when --fail-under finds no rule loaded, and when the --junit file
-// cannot be opened (checked before anything runs) or written. Added to promtool's lines, each recognisable by its
-// prefix: "  PASS  name" / "  FAIL  name" per test group, "  N passed, M
-// failed" per file, "Total: ..." at the end, and under a failed alert test
-// "        why: ..." lines (pending since when and until when, which labels
-// or annotations differ, an empty expression, an unknown alert name), and
-// under a failed expression test which series are missing, extra or
-// different, and which samples sit exactly on a window's start
+// cannot be opened (checked before anything runs) or written.
+//
+// Added to promtool's lines, each recognisable by its prefix: "  PASS
+// name" / "  FAIL  name" per test group, "  N passed, M failed" per file,
+// "Total: ..." at the end, and under a failed alert test "        why: ..."
+// lines (pending since when and until when, which labels or annotations
+// differ, an empty expression, an unknown alert name), and under a failed
+// expression test which series are missing, extra or different, and which
+// samples sit exactly on a window's start
 // (ruletest/window_edges.h).
 //
 // Thread-safety: no shared state.
