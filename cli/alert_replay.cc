@@ -58,8 +58,8 @@ Timeline replay(Scenario scenario) {
     const scrape::ScrapeReport r =
         loop.append(now, 5, std::string_view(body), scrape::ExpositionFormat::kPrometheusText);
     if (!r.up || r.rejected != 0 || r.duplicates != 0) {
-      t.error = "the scrape at " + offset(now) + " failed: " +
-                (r.up ? std::to_string(r.rejected + r.duplicates) + " samples refused" : r.error);
+      t.error = "the scrape at " + offset(now) +
+                " failed: " + (r.up ? std::to_string(r.rejected + r.duplicates) + " samples refused" : r.error);
       return t;
     }
     if (now < next_rules) continue;

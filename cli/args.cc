@@ -8,7 +8,8 @@ namespace {
 
 std::vector<const CLI::App*> subcommands(const CLI::App& app) {
   auto subs = app.get_subcommands([](const CLI::App*) { return true; });
-  std::sort(subs.begin(), subs.end(), [](const CLI::App* a, const CLI::App* b) { return a->get_name() < b->get_name(); });
+  std::sort(subs.begin(), subs.end(),
+            [](const CLI::App* a, const CLI::App* b) { return a->get_name() < b->get_name(); });
   return subs;
 }
 
@@ -27,7 +28,8 @@ void collect_commands(const CLI::App& app, const std::string& prefix, std::vecto
     out.push_back(prefix);
     return;
   }
-  for (const CLI::App* sub : subs) collect_commands(*sub, prefix.empty() ? sub->get_name() : prefix + " " + sub->get_name(), out);
+  for (const CLI::App* sub : subs)
+    collect_commands(*sub, prefix.empty() ? sub->get_name() : prefix + " " + sub->get_name(), out);
 }
 
 Error unknown_command(const CLI::App& root, const CLI::App& at, const std::string& word) {
@@ -76,9 +78,9 @@ Result<std::vector<std::string>> prepare_args(const CLI::App& root, const std::v
       const std::string name = word.substr(0, eq);
       const CLI::Option* option = at->get_option_no_throw(name);
       if (option == nullptr || option->get_positional()) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "unknown long flag '" + name + "' (not a flag of \"" + command_path(*at) +
-                              "\"; an argument that starts with '--' goes after --)");
+        return make_error(ErrorCode::kInvalidArgument, "unknown long flag '" + name + "' (not a flag of \"" +
+                                                           command_path(*at) +
+                                                           "\"; an argument that starts with '--' goes after --)");
       }
       if (eq == std::string::npos && takes_value(*option) && i + 1 < args.size()) {
         flags.push_back(name + "=" + args[++i]);  // the value, even if it starts with '-'
@@ -102,9 +104,8 @@ Result<std::vector<std::string>> prepare_args(const CLI::App& root, const std::v
     arguments.push_back(word);  // including -foo, -Inf, -1, -rules.yml
   }
   if (!subcommands(*at).empty() && !arguments.empty()) return unknown_command(root, *at, arguments.front());
-  const bool help = std::find_if(flags.begin(), flags.end(), [](const std::string& f) {
-                      return f == "-h" || f == "--help";
-                    }) != flags.end();
+  const bool help = std::find_if(flags.begin(), flags.end(),
+                                 [](const std::string& f) { return f == "-h" || f == "--help"; }) != flags.end();
   if (at != &root && !subcommands(*at).empty() && !help) {
     std::vector<std::string> below;
     collect_commands(*at, command_path(*at).substr(root.get_name().size() + 1), below);
@@ -121,9 +122,9 @@ Result<std::vector<std::string>> prepare_args(const CLI::App& root, const std::v
     names += (names.empty() ? "" : ", ") + o->get_name();
   }
   if (subcommands(*at).empty() && arguments.size() > capacity) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "unexpected argument '" + arguments[capacity] + "' (\"" + command_path(*at) + "\" takes " +
-                          (capacity == 0 ? std::string("none") : names) + ")");
+    return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + arguments[capacity] + "' (\"" +
+                                                       command_path(*at) + "\" takes " +
+                                                       (capacity == 0 ? std::string("none") : names) + ")");
   }
   std::vector<std::string> out = path;
   out.insert(out.end(), flags.begin(), flags.end());

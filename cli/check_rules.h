@@ -24,7 +24,7 @@
 namespace cogwatch::cli {
 
 struct CheckRulesOptions {
-  std::vector<std::string> files;      // none: standard input
+  std::vector<std::string> files;                             // none: standard input
   std::optional<rules::LintSet> lint = rules::LintSet::kAll;  // --lint; nullopt for --lint=none
   bool strict = false;                 // --strict (also --lint-fatal): warnings fail
   bool ignore_unknown_fields = false;  // as promtool's flag

@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
 
   QueryOptions query;
   CLI::App* q = app.add_subcommand("query", "Evaluate PromQL over files of timestamped samples; print API JSON");
-  one_value_each(q->add_option("--data", query.data_files, "Prometheus text or OpenMetrics file with timestamps; may be repeated"))
+  one_value_each(
+      q->add_option("--data", query.data_files, "Prometheus text or OpenMetrics file with timestamps; may be repeated"))
       ->required();
   q->add_option("--time", query.time, "Instant query time: unix seconds or RFC 3339 (default: newest sample)");
   q->add_option("--start", query.start, "Range query start");
@@ -215,7 +216,8 @@ int main(int argc, char** argv) {
       for (const std::string& r : run_regexes) joined += (joined.empty() ? "" : "|") + r;
       for (const std::string& r : run_regexes) {
         const re2::RE2 re(r, re2::RE2::Quiet);
-        if (!re.ok()) return usage_error("cogwatch test rules", "--run '" + r + "': invalid regular expression: " + re.error());
+        if (!re.ok())
+          return usage_error("cogwatch test rules", "--run '" + r + "': invalid regular expression: " + re.error());
       }
       rule_test_options.run = joined;
     }
@@ -232,7 +234,8 @@ int main(int argc, char** argv) {
     auto opts = storage.head_options();
     if (!opts) return usage_error("cogwatch selfcheck", opts.error().message);
     selfcheck.storage = *opts;
-    if (auto fits = check_selfcheck_fits(selfcheck, available_memory()); !fits) return usage_error("cogwatch selfcheck", fits.error().message);
+    if (auto fits = check_selfcheck_fits(selfcheck, available_memory()); !fits)
+      return usage_error("cogwatch selfcheck", fits.error().message);
     return run_selfcheck(selfcheck, std::cout);
   }
   return kExitOk;

@@ -114,7 +114,8 @@ Result<Timestamp> load(const std::vector<std::string>& files, tsdb::Head& head, 
       if (++count <= kListedDuplicates) {
         err << "cogwatch query: warning: " << place(all[i]) << ": " << s.labels.to_string() << " at " << *s.timestamp
             << (identical ? " repeats " : " has value " + format_float(s.value) + ", but ") << place(all[kept])
-            << (identical ? " (same value): dropped" : " has " + format_float(first.value) + ": dropped, kept the first")
+            << (identical ? " (same value): dropped"
+                          : " has " + format_float(first.value) + ": dropped, kept the first")
             << "\n";
       }
       continue;

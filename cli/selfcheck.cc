@@ -1,5 +1,8 @@
 #include "cli/selfcheck.h"
 
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -8,9 +11,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <fmt/ostream.h>
 
 #include "cli/alert_replay.h"
 #include "model/labels.h"

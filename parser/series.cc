@@ -131,8 +131,8 @@ Result<Labels> parse_metric(std::string_view text) {
       }
     } else if (c == '"' || c == '\'' || c == '`') {
       quote = c;
-    } else if (i + 1 < text.size() && ((c == '!' && (text[i + 1] == '=' || text[i + 1] == '~')) ||
-                                       (c == '=' && text[i + 1] == '~'))) {
+    } else if (i + 1 < text.size() &&
+               ((c == '!' && (text[i + 1] == '=' || text[i + 1] == '~')) || (c == '=' && text[i + 1] == '~'))) {
       op = i;
     }
   }

@@ -3,9 +3,9 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -22,10 +22,10 @@
 #include "parser/series.h"
 #include "rules/group.h"
 #include "rules/rule_file.h"
-#include "template/template.h"
 #include "ruletest/coverage.h"
 #include "ruletest/test_file.h"
 #include "ruletest/window_edges.h"
+#include "template/template.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::ruletest {

@@ -102,8 +102,7 @@ TEST(Args, CommandsAreListedAndFound) {
 TEST(Args, InputFilesMustExistAndNotBeDirectories) {
   const std::string readme = std::string(COGWATCH_SOURCE_DIR) + "/README.md";
   EXPECT_TRUE(check_input_files({readme}).ok());
-  EXPECT_EQ(check_input_files({readme, "/nonexistent.yml"}).error().message,
-            "path '/nonexistent.yml' does not exist");
+  EXPECT_EQ(check_input_files({readme, "/nonexistent.yml"}).error().message, "path '/nonexistent.yml' does not exist");
   EXPECT_EQ(check_input_files({"/tmp"}).error().message, "'/tmp' is a directory");
 }
 

@@ -22,9 +22,10 @@ TEST(Selfcheck, RefusesWhatDoesNotFitAndSaysHowMuch) {
   const Status s = check_selfcheck_fits(huge, 16 * kGiB);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kResourceExhausted);
-  EXPECT_EQ(s.error().message,
-            "--targets 100000 --hours 720 needs about 2.6 TiB of memory (1400000 series, 241920000000 samples at ~12 "
-            "B each), more than the 16.0 GiB available (MemAvailable in /proc/meminfo); use fewer --targets or --hours");
+  EXPECT_EQ(
+      s.error().message,
+      "--targets 100000 --hours 720 needs about 2.6 TiB of memory (1400000 series, 241920000000 samples at ~12 "
+      "B each), more than the 16.0 GiB available (MemAvailable in /proc/meminfo); use fewer --targets or --hours");
   const SelfcheckOptions demo{.targets = 50, .hours = 2, .storage = {}};
   EXPECT_TRUE(check_selfcheck_fits(demo, 16 * kGiB).ok());
   // Exactly what is available fits; a byte less does not.

@@ -131,19 +131,22 @@ constexpr const char* kDuplicates = R"(groups:
 )";
 
 TEST(Lint, DuplicateRulesAcrossGroupsWithGroupLabels) {
-  EXPECT_EQ(lint(kDuplicates, LintSet::kDuplicateRules),
-            (std::vector<std::string>{
-                R"(r.yml:14: group "b", rule 1, "x": duplicate rule: rule 1 of group "a" also records "x" with the same labels; their samples collide)",
-                R"(r.yml:17: group "b", rule 2, "Down": duplicate rule: rule 2 of group "a" is also alert "Down" with the same labels; their ALERTS series collide)",
-            }));
+  EXPECT_EQ(
+      lint(kDuplicates, LintSet::kDuplicateRules),
+      (std::vector<std::string>{
+          R"(r.yml:14: group "b", rule 1, "x": duplicate rule: rule 1 of group "a" also records "x" with the same labels; their samples collide)",
+          R"(r.yml:17: group "b", rule 2, "Down": duplicate rule: rule 2 of group "a" is also alert "Down" with the same labels; their ALERTS series collide)",
+      }));
 }
 
 TEST(Lint, AllAddsCogwatchsLintsToTheDuplicates) {
   const auto all = lint(kDuplicates, LintSet::kAll);
   EXPECT_EQ(all.size(), 5u);  // the two duplicates, two alerts without for, rate() of a gauge
-  EXPECT_NE(std::find(all.begin(), all.end(),
-                      R"(r.yml:6: group "a", rule 1, "x": rate() of cog_input_data_entropy, whose name says it is a gauge (_entropy without _total): rate and increase treat every drop as a counter reset; use deriv() or delta())"),
-            all.end());
+  EXPECT_NE(
+      std::find(
+          all.begin(), all.end(),
+          R"(r.yml:6: group "a", rule 1, "x": rate() of cog_input_data_entropy, whose name says it is a gauge (_entropy without _total): rate and increase treat every drop as a counter reset; use deriv() or delta())"),
+      all.end());
 }
 
 }  // namespace

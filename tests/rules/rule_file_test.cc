@@ -116,9 +116,10 @@ TEST(RuleFile, EveryPrometheusRuleDocumentOfAStreamIsRead) {
 TEST(RuleFile, ABrokenRuleInALaterDocumentFailsAtItsPlace) {
   std::string text = kTwoObjects;
   text.replace(text.find("sum(up)"), 7, "sum(up");
-  EXPECT_EQ(parse_rule_file(text, "k8s.yml").errors,
-            std::vector<std::string>{"k8s.yml:19:13: group \"b\", rule 1, \"y\": could not parse expression: 1:7: parse "
-                                     "error: unexpected end of input in call, expected \",\" or \")\""});
+  EXPECT_EQ(
+      parse_rule_file(text, "k8s.yml").errors,
+      std::vector<std::string>{"k8s.yml:19:13: group \"b\", rule 1, \"y\": could not parse expression: 1:7: parse "
+                               "error: unexpected end of input in call, expected \",\" or \")\""});
   text = kTwoObjects;
   text.replace(text.find("name: b\n    rules"), 7, "name: a");
   EXPECT_EQ(parse_rule_file(text, "k8s.yml").errors,
@@ -135,8 +136,9 @@ TEST(RuleFile, SeveralPlainDocumentsOrOtherKindsAreErrors) {
   std::string mixed = kTwoObjects;
   mixed.insert(0, "groups: []\n---\n");
   EXPECT_EQ(parse_rule_file(mixed, "m.yml").errors.size(), 2u);
-  EXPECT_EQ(parse_rule_file("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "cm.yml").errors,
-            std::vector<std::string>{"cm.yml:1:1: a Kubernetes ConfigMap, not a PrometheusRule: it holds no rule groups"});
+  EXPECT_EQ(
+      parse_rule_file("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "cm.yml").errors,
+      std::vector<std::string>{"cm.yml:1:1: a Kubernetes ConfigMap, not a PrometheusRule: it holds no rule groups"});
 }
 
 TEST(RuleFile, ADirectoryIsNotAnEmptyFile) {
