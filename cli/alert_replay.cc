@@ -24,8 +24,12 @@ constexpr Duration kLength = 20 * kMinute;
 struct Timeline {
   std::map<std::string, Timestamp> pending;  // alert name -> first seen pending
   std::map<std::string, Timestamp> firing;   // alert name -> first seen firing
+  std::map<std::string, Duration> hold;      // alert name -> its rule's `for`
   std::map<std::string, std::string> description;
+  std::string error;  // the replay could not run: the rules or a scrape failed
 };
+
+std::string offset(Timestamp t) { return format_duration(t - kStart); }
 
 Timeline replay(Scenario scenario) {
   tsdb::Head head;
@@ -34,8 +38,11 @@ Timeline replay(Scenario scenario) {
   files.push_back(rules::parse_rule_file(kCogAlertRules, kCogAlertRulesFile,
                                          {.check_template = tmpl::check_alert_template}));
   Timeline t;
+  for (const rules::GroupSpec& g : files.front().groups) {
+    for (const rules::RuleSpec& r : g.rules) t.hold[r.name] = r.for_duration;
+  }
   if (Status s = manager.load(std::move(files), kStart); !s) {
-    t.description["load"] = s.error().message;
+    t.error = "cannot load the built-in rules: " + s.error().message;
     return t;
   }
   const CogSimulator sim({.scenario = scenario});
@@ -46,7 +53,15 @@ Timeline replay(Scenario scenario) {
   Timestamp next_rules = kStart;
   for (Timestamp now = kStart; now <= kStart + kLength; now += 15 * kSecond) {
     const std::string body = sim.body(now);
-    (void)loop.append(now, 5, std::string_view(body), scrape::ExpositionFormat::kPrometheusText);
+    // Every sample of every body must be stored, or the timeline would be
+    // about less data than the simulator served.
+    const scrape::ScrapeReport r =
+        loop.append(now, 5, std::string_view(body), scrape::ExpositionFormat::kPrometheusText);
+    if (!r.up || r.rejected != 0 || r.duplicates != 0) {
+      t.error = "the scrape at " + offset(now) +
+                " failed: " + (r.up ? std::to_string(r.rejected + r.duplicates) + " samples refused" : r.error);
+      return t;
+    }
     if (now < next_rules) continue;
     next_rules = manager.run_due(now);
     for (const rules::Alert& a : manager.alerts()) {
@@ -58,8 +73,6 @@ Timeline replay(Scenario scenario) {
   }
   return t;
 }
-
-std::string offset(Timestamp t) { return format_duration(t - kStart); }
 
 }  // namespace
 
@@ -73,8 +86,8 @@ int run_alert_replay(std::ostream& out) {
   bool ok = true;
   for (const auto& [scenario, expected] : cases) {
     const Timeline t = replay(scenario);
-    if (t.description.contains("load")) {
-      fmt::print(out, "  cannot load the built-in rules: {}\n", t.description.at("load"));
+    if (!t.error.empty()) {
+      fmt::print(out, "  scenario {}: {}\n", scenario_name(scenario), t.error);
       return 1;
     }
     if (t.pending.empty()) fmt::print(out, "  scenario {}: no alert\n", scenario_name(scenario));
@@ -90,6 +103,16 @@ int run_alert_replay(std::ostream& out) {
       fmt::print(out, "  UNEXPECTED: scenario {} should fire {}\n", scenario_name(scenario),
                  expected ? expected : "nothing");
       ok = false;
+    }
+    // Each alert fires exactly its `for` after it went pending (the
+    // evaluation interval divides every `for` here): not earlier, not later.
+    for (const auto& [name, fired] : t.firing) {
+      const Duration held = fired - t.pending.at(name);
+      if (held != t.hold.at(name)) {
+        fmt::print(out, "  UNEXPECTED: scenario {}: {} fired {} after going pending; its for is {}\n",
+                   scenario_name(scenario), name, format_duration(held), format_duration(t.hold.at(name)));
+        ok = false;
+      }
     }
   }
   return ok ? 0 : 1;

@@ -1,43 +1,62 @@
 #include "cli/check_rules.h"
 
+#include <istream>
+#include <iterator>
 #include <ostream>
 
-#include "rules/lint.h"
+#include "cli/exit_codes.h"
 #include "rules/rule_file.h"
 #include "template/template.h"
 
 namespace cogwatch::cli {
+namespace {
 
-int run_check_rules(const CheckRulesOptions& options, std::ostream& out, std::ostream& err) {
+// Prints one file's verdict and warnings; returns {failed, warned}.
+std::pair<bool, bool> report(const rules::RuleFile& file, const std::string& shown_as, const CheckRulesOptions& options,
+                             std::ostream& out, std::ostream& err) {
+  out << "Checking " << shown_as << "\n";
+  if (!file.ok()) {
+    out.flush();
+    err << "  FAILED:\n";
+    for (const std::string& e : file.errors) err << e << "\n";
+    err.flush();
+    out << "\n";
+    return {true, false};
+  }
+  out << "  SUCCESS: " << file.rule_count() << " rules found\n";
+  bool warned = false;
+  if (options.lint) {
+    for (const rules::LintWarning& w : rules::lint_rules(file, *options.lint)) {
+      out << "  WARNING: " << w.text() << "\n";
+      warned = true;
+    }
+  }
+  out << "\n";
+  return {false, warned};
+}
+
+}  // namespace
+
+int run_check_rules(const CheckRulesOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
   rules::RuleFileOptions parse_options;
   parse_options.check_template = tmpl::check_alert_template;
   parse_options.ignore_unknown_fields = options.ignore_unknown_fields;
   bool failed = false;
   bool warned = false;
-  for (const std::string& path : options.files) {
-    out << "Checking " << path << "\n";
-    const rules::RuleFile file = rules::load_rule_file(path, parse_options);
-    if (!file.ok()) {
-      out.flush();
-      err << "  FAILED:\n";
-      for (const std::string& e : file.errors) err << e << "\n";
-      err.flush();
-      failed = true;
-      out << "\n";
-      continue;
-    }
-    out << "  SUCCESS: " << file.rule_count() << " rules found\n";
-    if (options.lint) {
-      for (const rules::LintWarning& w : rules::lint_rules(file)) {
-        out << "  WARNING: " << w.text() << "\n";
-        warned = true;
-      }
-    }
-    out << "\n";
+  auto add = [&](std::pair<bool, bool> verdict) {
+    failed = failed || verdict.first;
+    warned = warned || verdict.second;
+  };
+  if (options.files.empty()) {
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    add(report(rules::parse_rule_file(text, "standard input", parse_options), "standard input", options, out, err));
   }
-  if (failed) return 1;
-  if (warned && options.strict) return 3;
-  return 0;
+  for (const std::string& path : options.files) {
+    add(report(rules::load_rule_file(path, parse_options), path, options, out, err));
+  }
+  if (failed) return kExitFailed;
+  if (warned && options.strict) return kExitLint;
+  return kExitOk;
 }
 
 }  // namespace cogwatch::cli

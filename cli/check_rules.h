@@ -1,5 +1,7 @@
-// `cogwatch check rules FILE...`: promtool check rules' verdicts and
-// layout, then cogwatch's lint warnings.
+// `cogwatch check rules [FILE...]`: promtool check rules' verdicts and
+// layout, then cogwatch's lint warnings. Without files, the rules are read
+// from standard input ("Checking standard input"), as Prometheus 3's
+// promtool does.
 //
 //   Checking rules.yml
 //     SUCCESS: 3 rules found
@@ -7,22 +9,27 @@
 //
 // A file with errors prints "  FAILED:" and every error (file:line:col:
 // message) on stderr. Exit codes as promtool's: 0, 1 if any file has
-// errors, 3 for warnings with --strict (promtool's lint exit code).
+// errors, 3 for warnings with --strict (promtool's lint exit code). The
+// caller has checked that the files exist and are not directories
+// (cli/args.h's check_input_files).
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "rules/lint.h"
 
 namespace cogwatch::cli {
 
 struct CheckRulesOptions {
-  std::vector<std::string> files;
-  bool lint = true;                    // --lint=none turns the warnings off
+  std::vector<std::string> files;                             // none: standard input
+  std::optional<rules::LintSet> lint = rules::LintSet::kAll;  // --lint; nullopt for --lint=none
   bool strict = false;                 // --strict (also --lint-fatal): warnings fail
   bool ignore_unknown_fields = false;  // as promtool's flag
 };
 
-int run_check_rules(const CheckRulesOptions& options, std::ostream& out, std::ostream& err);
+int run_check_rules(const CheckRulesOptions& options, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace cogwatch::cli

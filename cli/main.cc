@@ -1,12 +1,17 @@
 // cogwatch: one binary for scraping, storing, querying and alerting.
-// Subcommands are added as the modules behind them land.
+// Subcommands are added as the modules behind them land. The command line
+// is read by cli/args.h first (arguments that start with '-', unknown
+// commands), then by CLI11; exit codes are cli/exit_codes.h's.
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <re2/re2.h>
 
+#include "cli/args.h"
 #include "cli/check_rules.h"
 #include "cli/cog_sim_server.h"
+#include "cli/exit_codes.h"
 #include "cli/query.h"
 #include "cli/selfcheck.h"
 #include "cli/storage_flags.h"
@@ -14,17 +19,77 @@
 #include "cli/version.h"
 #include "ruletest/runner.h"
 
+namespace {
+
+using namespace cogwatch::cli;
+
+constexpr const char* kFooter = R"(Exit codes: 0 success; 1 a check or test failed, or an input could not be used
+(a missing file, a directory, a parse error, an output that cannot be written); 2 usage error (unknown
+command or flag, missing or invalid argument); 3 check rules --strict found lint problems.
+An argument that starts with '-' (the expression -foo, the file -rules.yml) is taken as an argument
+unless it is a flag of the command; after -- every word is an argument.
+`cogwatch help COMMAND...` shows a command's help.)";
+
+int usage_error(const std::string& command, const std::string& message) {
+  std::cerr << command << ": error: " << message << ", try --help\n";
+  return kExitUsage;
+}
+
+int input_error(const std::string& command, const cogwatch::Error& e) {
+  std::cerr << command << ": error: " << e.message << "\n";
+  return kExitFailed;
+}
+
+// A repeatable flag takes one value each time (--data a --data b), as
+// kingpin's: a vector option would otherwise take the following words too,
+// and eat the -- before the arguments (cli/args.h).
+CLI::Option* one_value_each(CLI::Option* option) {
+  return option->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+// The deepest command CLI11 selected.
+const CLI::App& selected(const CLI::App& app) {
+  const auto subs = app.get_subcommands();
+  return subs.empty() ? app : selected(*subs.front());
+}
+
+// --lint: promtool's comma-separated values all, duplicate-rules, none.
+bool parse_lint(const std::string& value, CheckRulesOptions& options) {
+  options.lint = std::nullopt;
+  size_t start = 0;
+  while (start <= value.size()) {
+    const size_t comma = std::min(value.find(',', start), value.size());
+    const std::string item = value.substr(start, comma - start);
+    if (item == "all") {
+      options.lint = cogwatch::rules::LintSet::kAll;
+    } else if (item == "duplicate-rules") {
+      if (options.lint != cogwatch::rules::LintSet::kAll) options.lint = cogwatch::rules::LintSet::kDuplicateRules;
+    } else if (item != "none") {
+      return false;
+    }
+    start = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"cogwatch: a lightweight Prometheus-compatible alerting engine for ML model services"};
   app.name("cogwatch");
-  app.set_version_flag("--version", std::string("cogwatch ") + cogwatch::cli::kVersion);
+  app.set_version_flag("--version", std::string("cogwatch ") + kVersion);
   app.require_subcommand(1);
+  app.footer(kFooter);
 
-  cogwatch::cli::SelfcheckOptions selfcheck;
+  CLI::App* help = app.add_subcommand("help", "Show help for a command: cogwatch help test rules");
+  std::vector<std::string> help_topic;
+  help->add_option("command", help_topic, "The command");
+
+  SelfcheckOptions selfcheck;
   CLI::App* sc = app.add_subcommand("selfcheck", "Store synthetic Cog metrics, read them back and verify them");
   sc->add_option("--targets", selfcheck.targets, "Simulated Cog predictors")->check(CLI::Range(1, 100000));
   sc->add_option("--hours", selfcheck.hours, "Hours of 15s samples")->check(CLI::Range(1, 24 * 30));
-  cogwatch::cli::StorageFlags storage;
+  StorageFlags storage;
   storage.add_to(*sc);
 
   CLI::App* test = app.add_subcommand("test", "Run test files");
@@ -32,17 +97,20 @@ int main(int argc, char** argv) {
   CLI::App* test_promql = test->add_subcommand("promql", "Run PromQL test scripts (Prometheus's promqltest language)");
   std::vector<std::string> promql_files;
   bool show_skipped = false;
-  test_promql->add_option("files", promql_files, "Test scripts")->required()->check(CLI::ExistingFile);
+  test_promql->add_option("files", promql_files, "Test scripts")->required();
   test_promql->add_flag("--show-skipped", show_skipped, "List each skipped case with its reason");
 
   CLI::App* check = app.add_subcommand("check", "Check files for errors, as promtool check does");
   check->require_subcommand(1);
-  cogwatch::cli::CheckRulesOptions check_rules;
-  CLI::App* check_rules_cmd = check->add_subcommand("rules", "Check rule files: promtool's verdicts, then lint warnings");
-  check_rules_cmd->add_option("files", check_rules.files, "Rule files")->required();
+  CheckRulesOptions check_rules;
+  CLI::App* check_rules_cmd = check->add_subcommand(
+      "rules", "Check rule files (standard input without files): promtool's verdicts, then lint warnings");
+  check_rules_cmd->add_option("files", check_rules.files, "Rule files; none: read standard input");
   std::string lint = "all";
-  check_rules_cmd->add_option("--lint", lint, "Lint warnings: all or none")
-      ->check(CLI::IsMember({"all", "none", "duplicate-rules"}))
+  check_rules_cmd
+      ->add_option("--lint", lint,
+                   "Lint checks, comma-separated: all (cogwatch's and promtool's), duplicate-rules (promtool's "
+                   "only) or none")
       ->capture_default_str();
   check_rules_cmd->add_flag("--strict,--lint-fatal", check_rules.strict, "Exit 3 when there are lint warnings");
   check_rules_cmd->add_flag("--ignore-unknown-fields", check_rules.ignore_unknown_fields,
@@ -51,15 +119,20 @@ int main(int argc, char** argv) {
   CLI::App* test_rules = test->add_subcommand("rules", "Run rule unit tests (promtool test rules files)");
   std::vector<std::string> rule_test_files;
   cogwatch::ruletest::RuleTestOptions rule_test_options;
-  std::string run_regex;
+  std::vector<std::string> run_regexes;
   test_rules->add_option("files", rule_test_files, "Test files")->required();
-  test_rules->add_option("--run", run_regex, "Only test groups whose name matches this regular expression");
+  one_value_each(test_rules->add_option(
+      "--run", run_regexes,
+      "Only test groups whose name matches this regular expression (RE2, unanchored); may be repeated. Matching no "
+      "test group fails the run"));
   test_rules->add_flag("--ignore-unknown-fields", rule_test_options.ignore_unknown_fields,
                        "Ignore unknown fields in the rule files");
   test_rules->add_flag("--coverage", rule_test_options.coverage,
                        "After the run, list every rule with how many test cases exercised it");
   double fail_under = -1;
-  test_rules->add_option("--fail-under", fail_under, "Fail when less than this percentage of rules is exercised")
+  test_rules
+      ->add_option("--fail-under", fail_under,
+                   "Fail when less than this percentage of rules is exercised, or when no rule was loaded")
       ->check(CLI::Range(0.0, 100.0));
   bool diff_flag = false;
   test_rules->add_flag("--diff", diff_flag,
@@ -67,59 +140,103 @@ int main(int argc, char** argv) {
   std::string junit_file;
   test_rules->add_option("--junit", junit_file, "Write a JUnit XML report to this file (as promtool)");
 
-  cogwatch::cli::QueryOptions query;
+  QueryOptions query;
   CLI::App* q = app.add_subcommand("query", "Evaluate PromQL over files of timestamped samples; print API JSON");
-  q->add_option("--data", query.data_files, "Prometheus text or OpenMetrics file with timestamps")
-      ->required()
-      ->check(CLI::ExistingFile);
+  one_value_each(
+      q->add_option("--data", query.data_files, "Prometheus text or OpenMetrics file with timestamps; may be repeated"))
+      ->required();
   q->add_option("--time", query.time, "Instant query time: unix seconds or RFC 3339 (default: newest sample)");
   q->add_option("--start", query.start, "Range query start");
   q->add_option("--end", query.end, "Range query end");
   q->add_option("--step", query.step, "Range query step: duration or seconds");
-  q->add_option("expr", query.expr, "PromQL expression")->required();
+  q->add_option("expr", query.expr, "PromQL expression (may start with '-')")->required();
 
-  cogwatch::cli::CogSimServerOptions cog_sim;
+  CogSimServerOptions cog_sim;
   std::string scenario = "normal", sim_duration = "0";
   CLI::App* sim = app.add_subcommand("cog-sim", "Serve the /metrics of a simulated Cog predictor");
   sim->add_option("--listen", cog_sim.listen, "host:port to serve on (port 0: any free port)")->capture_default_str();
   sim->add_option("--scenario", scenario, "normal, errors, cpu, drift or throughput")->capture_default_str();
-  sim->add_option("--series", cog_sim.sim.extra_series, "Extra padding series for load tests")->check(CLI::Range(0, 10'000'000));
+  sim->add_option("--series", cog_sim.sim.extra_series, "Extra padding series for load tests")
+      ->check(CLI::Range(0, 10'000'000));
   sim->add_flag("--once", cog_sim.once, "Print one /metrics body to stdout and exit (e.g. | promtool check metrics)");
   sim->add_option("--duration", sim_duration, "Stop after this long (e.g. 30s); 0 runs until interrupted")
       ->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
-  if (sim->parsed()) {
-    auto s = cogwatch::cli::parse_scenario(scenario);
-    auto d = cogwatch::parse_duration(sim_duration);
-    if (!s || !d) {
-      std::cerr << "cogwatch cog-sim: " << (!s ? "unknown scenario \"" + scenario + "\"" : d.error().message) << "\n";
-      return 2;
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty()) {  // as promtool: the help, and success
+    std::cout << app.help();
+    return kExitOk;
+  }
+  auto prepared = prepare_args(app, words);
+  if (!prepared) return usage_error("cogwatch", prepared.error().message);
+  try {
+    std::vector<std::string> reversed(prepared->rbegin(), prepared->rend());  // CLI11 pops from the back
+    app.parse(reversed);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(command_path(selected(app)), e.what());
+  }
+
+  if (help->parsed()) {
+    const CLI::App* topic = find_command(app, help_topic);
+    if (topic == nullptr) {
+      std::string name;
+      for (const std::string& w : help_topic) name += (name.empty() ? "" : " ") + w;
+      return usage_error("cogwatch help", "unknown command \"" + name + "\" (commands: " + command_list(app) + ")");
     }
+    // The formatter, not App::help(): that would show the parsed `help` command's own help.
+    std::cout << topic->get_formatter()->make_help(topic, command_path(*topic), CLI::AppFormatMode::Normal);
+    return kExitOk;
+  }
+  if (sim->parsed()) {
+    auto s = parse_scenario(scenario);
+    auto d = cogwatch::parse_duration(sim_duration);
+    if (!s) return usage_error("cogwatch cog-sim", "--scenario: unknown scenario \"" + scenario + "\"");
+    if (!d) return usage_error("cogwatch cog-sim", "--duration: " + d.error().message);
     cog_sim.sim.scenario = *s;
     cog_sim.duration = *d;
-    return cogwatch::cli::run_cog_sim(cog_sim, std::cout, std::cerr);
+    return run_cog_sim(cog_sim, std::cout, std::cerr);
   }
   if (check_rules_cmd->parsed()) {
-    check_rules.lint = lint != "none";
-    return cogwatch::cli::run_check_rules(check_rules, std::cout, std::cerr);
+    if (!parse_lint(lint, check_rules)) {
+      return usage_error("cogwatch check rules",
+                         "--lint: unknown lint option in \"" + lint + "\" (all, duplicate-rules, none)");
+    }
+    if (auto s = check_input_files(check_rules.files); !s) return input_error("cogwatch check rules", s.error());
+    return run_check_rules(check_rules, std::cin, std::cout, std::cerr);
   }
-  if (q->parsed()) return cogwatch::cli::run_query(query, std::cout, std::cerr);
+  if (q->parsed()) {
+    if (auto s = check_input_files(query.data_files); !s) return input_error("cogwatch query", s.error());
+    return run_query(query, std::cout, std::cerr);
+  }
   if (test_rules->parsed()) {
-    if (!run_regex.empty()) rule_test_options.run = run_regex;
+    if (!run_regexes.empty()) {
+      std::string joined;  // as promtool: several --run match any of them
+      for (const std::string& r : run_regexes) joined += (joined.empty() ? "" : "|") + r;
+      for (const std::string& r : run_regexes) {
+        const re2::RE2 re(r, re2::RE2::Quiet);
+        if (!re.ok())
+          return usage_error("cogwatch test rules", "--run '" + r + "': invalid regular expression: " + re.error());
+      }
+      rule_test_options.run = joined;
+    }
     if (!junit_file.empty()) rule_test_options.junit = junit_file;
     if (fail_under >= 0) rule_test_options.fail_under = fail_under;
+    if (auto s = check_input_files(rule_test_files); !s) return input_error("cogwatch test rules", s.error());
     return cogwatch::ruletest::run_rule_tests(rule_test_files, rule_test_options, std::cout, std::cerr);
   }
-  if (test_promql->parsed()) return cogwatch::cli::run_test_promql(promql_files, show_skipped, std::cout);
+  if (test_promql->parsed()) {
+    if (auto s = check_input_files(promql_files); !s) return input_error("cogwatch test promql", s.error());
+    return run_test_promql(promql_files, show_skipped, std::cout);
+  }
   if (sc->parsed()) {
     auto opts = storage.head_options();
-    if (!opts) {
-      std::cerr << "cogwatch: " << opts.error().message << "\n";
-      return 2;
-    }
+    if (!opts) return usage_error("cogwatch selfcheck", opts.error().message);
     selfcheck.storage = *opts;
-    return cogwatch::cli::run_selfcheck(selfcheck, std::cout);
+    if (auto fits = check_selfcheck_fits(selfcheck, available_memory()); !fits)
+      return usage_error("cogwatch selfcheck", fits.error().message);
+    return run_selfcheck(selfcheck, std::cout);
   }
-  return 0;
+  return kExitOk;
 }

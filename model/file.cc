@@ -2,16 +2,23 @@
 
 #include <glob.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace cogwatch {
 
 Result<std::string> read_file(const std::string& path) {
+  // A directory opens as a stream that reads nothing: without this check it
+  // would read as an empty file (and `check rules DIR` pass with 0 rules).
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return make_error(ErrorCode::kInvalidArgument, path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorCode::kNotFound, path + ": cannot read file");
   std::ostringstream buf;
   buf << in.rdbuf();
+  if (in.bad()) return make_error(ErrorCode::kNotFound, path + ": cannot read file");
   return std::move(buf).str();
 }
 

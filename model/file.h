@@ -9,7 +9,8 @@
 
 namespace cogwatch {
 
-// The file's bytes. Errors: kNotFound, "<path>: cannot read file".
+// The file's bytes. Errors: kNotFound, "<path>: cannot read file";
+// kInvalidArgument, "<path>: is a directory".
 Result<std::string> read_file(const std::string& path);
 
 // The paths a glob pattern matches, sorted (none is not an error); a

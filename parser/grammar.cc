@@ -640,7 +640,18 @@ class Builder {
   ExprPtr function_call(const Node& n) {
     const Node name = n.children().front();
     auto f = find_function(name.string_view());
-    if (!f) fail(name, "unknown function with name \"" + std::string(name.string_view()) + "\"");
+    if (!f) {
+      // Prometheus's message, and for a function Prometheus 3 renamed, its
+      // new name (rules written for 2.x meet this first).
+      static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
+          {"holt_winters", "double_exponential_smoothing"},
+      };
+      std::string hint;
+      for (const auto& [old_name, new_name] : kRenamed) {
+        if (name.string_view() == old_name) hint = " (renamed " + std::string(new_name) + " in Prometheus 3)";
+      }
+      fail(name, "unknown function with name \"" + std::string(name.string_view()) + "\"" + hint);
+    }
     return make(Call{*f, call_args(n.children().back())}, span_of(n));
   }
 

@@ -28,4 +28,13 @@ Result<SeriesDescription> parse_series_description(std::string_view text);
 // Parses only the values part.
 Result<std::vector<std::optional<double>>> parse_series_values(std::string_view text);
 
+// Parses a metric as Prometheus's ParseMetric does (the labels of a series
+// description, promtool's exp_samples labels): `name`, `name{l="v", ...}`,
+// `{l="v", ...}` (with `__name__="name"` or Prometheus 3's quoted
+// `{"name"}` and `{"utf-8.label"="v"}`), and `{}` or nothing for the empty
+// label set (what an aggregation, vector() or absent() returns). Errors:
+// kParse with the span, worded as Prometheus's (`unexpected <op:!=> in
+// label set, expected "="`).
+Result<Labels> parse_metric(std::string_view text);
+
 }  // namespace cogwatch::parser

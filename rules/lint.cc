@@ -78,20 +78,31 @@ std::optional<LabelSet> known_labels(const Expr& e) {
 
 class Linter {
  public:
-  Linter(const RuleFile& file, std::vector<LintWarning>& out) : file_(file), out_(out) {}
+  Linter(const RuleFile& file, LintSet set, std::vector<LintWarning>& out) : file_(file), set_(set), out_(out) {}
 
   void run() {
+    // promtool's duplicate-rules: the same rule name with the same labels
+    // (the group's merged with the rule's, the rule's winning), file-wide.
+    std::map<std::pair<std::string, Labels>, std::pair<const GroupSpec*, int>> first;
     for (const GroupSpec& g : file_.groups) {
-      std::map<std::pair<std::string, Labels>, int> recorded;
       for (size_t i = 0; i < g.rules.size(); ++i) {
         const RuleSpec& r = g.rules[i];
         group_ = &g;
         index_ = static_cast<int>(i) + 1;
         rule_ = &r;
-        if (r.kind == RuleKind::kRecording && ++recorded[{r.name, r.labels}] == 2) {
-          warn(r.position.line, "duplicate rule: another recording rule of this group records \"" + r.name +
-                                    "\" with the same labels; their samples collide");
+        LabelsBuilder merged(g.labels);
+        for (const Label l : r.labels) merged.set(l.name, l.value);
+        const auto [it, fresh] = first.try_emplace({r.name, merged.build()}, &g, index_);
+        if (!fresh) {
+          const std::string other =
+              "rule " + std::to_string(it->second.second) + " of group \"" + it->second.first->name + "\"";
+          warn(r.position.line, r.kind == RuleKind::kRecording
+                                    ? "duplicate rule: " + other + " also records \"" + r.name +
+                                          "\" with the same labels; their samples collide"
+                                    : "duplicate rule: " + other + " is also alert \"" + r.name +
+                                          "\" with the same labels; their ALERTS series collide");
         }
+        if (set_ != LintSet::kAll) continue;
         if (r.kind == RuleKind::kAlerting) alert_checks(r);
         if (r.expr) walk(*r.expr);
       }
@@ -204,6 +215,7 @@ class Linter {
   }
 
   const RuleFile& file_;
+  const LintSet set_;
   std::vector<LintWarning>& out_;
   const GroupSpec* group_ = nullptr;
   int index_ = 0;
@@ -217,9 +229,9 @@ std::string LintWarning::text() const {
          rule_name + "\": " + message;
 }
 
-std::vector<LintWarning> lint_rules(const RuleFile& file) {
+std::vector<LintWarning> lint_rules(const RuleFile& file, LintSet set) {
   std::vector<LintWarning> out;
-  Linter(file, out).run();
+  Linter(file, set, out).run();
   return out;
 }
 

@@ -16,8 +16,9 @@
 //   - histogram_quantile over an aggregation that drops `le`;
 //   - a regex matcher that is a plain string (=~"cog": use =);
 //   - an alert label whose value uses $value (a new alert series per value);
-//   - recording rules that repeat another's name and labels (promtool's
-//     duplicate-rules lint).
+//   - rules that repeat another rule's name and labels anywhere in the file
+//     (the group's labels included): promtool's duplicate-rules lint, the
+//     only one `--lint=duplicate-rules` runs.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -42,6 +43,11 @@ struct LintWarning {
   std::string text() const;
 };
 
-std::vector<LintWarning> lint_rules(const RuleFile& file);
+// Which lints run, as promtool's --lint values: kDuplicateRules is
+// promtool's one lint, kAll adds cogwatch's (--lint=none runs nothing and
+// needs no call).
+enum class LintSet : uint8_t { kAll, kDuplicateRules };
+
+std::vector<LintWarning> lint_rules(const RuleFile& file, LintSet set = LintSet::kAll);
 
 }  // namespace cogwatch::rules

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "model/file.h"
@@ -33,39 +34,76 @@ class Reader {
 
   std::vector<std::string> take_errors() { return std::move(errors_); }
 
-  // The file's groups: top-level `groups`, or a PrometheusRule's spec.groups.
-  std::vector<GroupSpec> file(const YAML::Node& root) {
-    if (!root || root.IsNull()) return {};
-    if (!root.IsMap()) {
-      error(root, "a rule file must be a mapping with \"groups\"");
+  // The file's groups: top-level `groups`, or every document's
+  // spec.groups in a stream of PrometheusRule objects (kustomize and helm
+  // write them `---` separated).
+  std::vector<GroupSpec> file(const std::vector<YAML::Node>& stream) {
+    std::vector<YAML::Node> documents;
+    for (const YAML::Node& d : stream) {
+      if (d && !d.IsNull()) documents.push_back(d);
+    }
+    std::vector<GroupSpec> groups;
+    for (size_t i = 0; i < documents.size(); ++i) {
+      const YAML::Node& root = documents[i];
+      const std::string which = documents.size() > 1 ? "document " + std::to_string(i + 1) + ": " : "";
+      if (!root.IsMap()) {
+        error(root, which + "a rule file must be a mapping with \"groups\"");
+        continue;
+      }
+      const std::string kind = kind_of(root);
+      if (kind != "PrometheusRule" && root["apiVersion"] && !kind.empty()) {
+        error(root, which + "a Kubernetes " + kind + ", not a PrometheusRule: it holds no rule groups");
+        continue;
+      }
+      if (i > 0 && (kind != "PrometheusRule" || !is_prometheus_rule(documents[0]))) {
+        // Checking it would pass rules that Prometheus never loads.
+        error(root, which +
+                        "Prometheus reads only the first YAML document of a rule file in its own format and would "
+                        "ignore this one; several documents are read only when all are PrometheusRule objects");
+        continue;
+      }
+      std::vector<GroupSpec> more = kind == "PrometheusRule" ? prometheus_rule(root, which) : plain(root);
+      std::move(more.begin(), more.end(), std::back_inserter(groups));
+    }
+    return groups;
+  }
+
+ private:
+  static std::string kind_of(const YAML::Node& root) {
+    return root.IsMap() && root["kind"] && root["kind"].IsScalar() ? root["kind"].Scalar() : "";
+  }
+  static bool is_prometheus_rule(const YAML::Node& root) { return kind_of(root) == "PrometheusRule"; }
+
+  std::vector<GroupSpec> plain(const YAML::Node& root) {
+    check_keys(root, "rule file", {"groups"});
+    return group_list(root["groups"]);
+  }
+
+  // The object's other fields (apiVersion, metadata) are Kubernetes'.
+  std::vector<GroupSpec> prometheus_rule(const YAML::Node& root, const std::string& which) {
+    const YAML::Node spec = root["spec"];
+    if (!spec || !spec.IsMap()) {
+      error(root, which + "PrometheusRule without a spec");
       return {};
     }
-    const bool k8s = root["kind"] && root["kind"].IsScalar() && root["kind"].Scalar() == "PrometheusRule";
-    if (k8s) {
-      // The object's other fields (apiVersion, metadata) are Kubernetes'.
-      const YAML::Node spec = root["spec"];
-      if (!spec || !spec.IsMap()) {
-        error(root, "PrometheusRule without a spec");
-        return {};
-      }
-      check_keys(spec, "PrometheusRule spec", {"groups"});
-    } else {
-      check_keys(root, "rule file", {"groups"});
-    }
-    // Bound once: assigning a missing (invalid) yaml-cpp node to a Node throws.
-    const YAML::Node groups_node = k8s ? root["spec"]["groups"] : root["groups"];
+    check_keys(spec, "PrometheusRule spec", {"groups"});
+    return group_list(spec["groups"]);
+  }
+
+  std::vector<GroupSpec> group_list(const YAML::Node& groups_node) {
     std::vector<GroupSpec> groups;
     if (!groups_node || groups_node.IsNull()) return groups;
     if (!groups_node.IsSequence()) {
       error(groups_node, "groups must be a list");
       return groups;
     }
-    std::set<std::string> names;
     for (const YAML::Node& g : groups_node) {
       GroupSpec group = this->group(g);
+      // Unique in the whole file, across documents: the rule manager knows
+      // a group by its file and name.
       if (group.name.empty()) {
         error(g, "Groupname must not be empty");
-      } else if (!names.insert(group.name).second) {
+      } else if (!group_names_.insert(group.name).second) {
         error(g, "groupname: \"" + group.name + "\" is repeated in the same file");
       }
       groups.push_back(std::move(group));
@@ -73,7 +111,6 @@ class Reader {
     return groups;
   }
 
- private:
   // Reports unknown and repeated keys; true when the node is a mapping.
   bool check_keys(const YAML::Node& map, const std::string& context, std::initializer_list<std::string_view> known) {
     if (!map.IsMap()) {
@@ -246,6 +283,7 @@ class Reader {
   std::string path_;
   const RuleFileOptions& options_;
   std::vector<std::string> errors_;
+  std::set<std::string> group_names_;
 };
 
 }  // namespace
@@ -261,7 +299,7 @@ RuleFile parse_rule_file(std::string_view text, const std::string& path, const R
   out.path = path;
   Reader reader(path, options);
   try {
-    out.groups = reader.file(YAML::Load(std::string(text)));
+    out.groups = reader.file(YAML::LoadAll(std::string(text)));
   } catch (const YAML::Exception& e) {
     reader.error(FilePosition{static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)},
                  e.msg);

@@ -23,7 +23,12 @@
 //
 // A Kubernetes PrometheusRule object (apiVersion monitoring.coreos.com/v1,
 // kind PrometheusRule, groups under spec) is read the same way, so files
-// kept for the Prometheus Operator need no `yq .spec` first.
+// kept for the Prometheus Operator need no `yq .spec` first; so is a stream
+// of them (`---` separated, as kustomize and helm write them): every
+// document's groups, in order, with errors at their file:line:col and group
+// names unique in the whole file. Several documents in Prometheus's own
+// format are an error (Prometheus reads only the first and ignores the
+// others), and so is a Kubernetes object of another kind.
 //
 // What is checked, with Prometheus's wording: unknown and repeated keys,
 // empty and repeated group names, record and alert both or neither set,

@@ -99,10 +99,11 @@ size_t TestCoverage::exercised() const {
 }
 
 double TestCoverage::percent() const {
-  return entries_.empty() ? 100.0 : 100.0 * static_cast<double>(exercised()) / static_cast<double>(entries_.size());
+  return entries_.empty() ? 0.0 : 100.0 * static_cast<double>(exercised()) / static_cast<double>(entries_.size());
 }
 
 std::string TestCoverage::report() const {
+  if (entries_.empty()) return "Coverage: no rules were loaded\n";
   char head[128];
   std::snprintf(head, sizeof head, "Coverage: %zu of %zu rules exercised (%.1f%%)\n", exercised(), entries_.size(),
                 percent());

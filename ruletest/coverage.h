@@ -37,8 +37,9 @@ class TestCoverage {
 
   size_t rules() const { return entries_.size(); }
   size_t exercised() const;
-  double percent() const;  // 100 when there are no rules
-  // "Coverage: 5 of 6 rules exercised (83.3%)" and one line per rule.
+  double percent() const;  // 0 when there are no rules: nothing was exercised
+  // "Coverage: 5 of 6 rules exercised (83.3%)" and one line per rule, or
+  // "Coverage: no rules were loaded" when there are none.
   std::string report() const;
 
  private:

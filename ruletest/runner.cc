@@ -3,9 +3,11 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -20,9 +22,10 @@
 #include "parser/series.h"
 #include "rules/group.h"
 #include "rules/rule_file.h"
-#include "template/template.h"
 #include "ruletest/coverage.h"
 #include "ruletest/test_file.h"
+#include "ruletest/window_edges.h"
+#include "template/template.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::ruletest {
@@ -160,7 +163,7 @@ class GroupRun {
     size_t next_alert = 0;
     const Duration step = file_.evaluation_interval;
     for (Timestamp ts = 0; ts <= max_eval; ts += step) {
-      load_until(tg_.start + ts);
+      if (Status s = load_until(tg_.start + ts); !s) return {s.error().message};
       std::vector<std::string> eval_errors;
       for (auto& g : groups_) {
         g->eval(tg_.start + ts, head_, head_);
@@ -190,25 +193,38 @@ class GroupRun {
 
  private:
   Status parse_input() {
+    std::map<Labels, size_t> index;
     for (const InputSeries& s : tg_.input) {
       auto d = parser::parse_series_description(s.series + " " + s.values);
       if (!d) return make_error(d.error().code, d.error().message);
+      // A series given twice: the later definition replaces the earlier,
+      // as in promtool's loader (one sample list per label set).
+      if (auto [it, fresh] = index.try_emplace(d->labels, input_.size()); !fresh) {
+        input_[it->second] = *std::move(d);
+        continue;
+      }
       input_.push_back(*std::move(d));
       cursor_.push_back(0);
     }
     return {};
   }
 
-  // Input samples up to ts go in before rules run at ts (promtool's lazy loading).
-  void load_until(Timestamp ts) {
+  // Input samples up to ts go in before rules run at ts (promtool's lazy
+  // loading). Each series' samples come in time order, once: an append
+  // that fails anyway fails the test group rather than test less data.
+  Status load_until(Timestamp ts) {
     auto app = head_.appender();
     for (size_t i = 0; i < input_.size(); ++i) {
       const parser::SeriesDescription& d = input_[i];
       for (size_t& k = cursor_[i]; k < d.values.size() && tg_.start + static_cast<Timestamp>(k) * interval_ <= ts; ++k) {
-        if (d.values[k]) (void)app->append(d.labels, tg_.start + static_cast<Timestamp>(k) * interval_, *d.values[k]);
+        if (!d.values[k]) continue;
+        if (auto r = app->append(d.labels, tg_.start + static_cast<Timestamp>(k) * interval_, *d.values[k]); !r) {
+          return make_error(r.error().code, "loading input series " + d.labels.to_string() + ": " + r.error().message);
+        }
       }
     }
     app->commit();
+    return {};
   }
 
   void check_alerts(const AlertTest& t, Timestamp evaluated_at, std::vector<std::string>& errors) {
@@ -359,19 +375,15 @@ class GroupRun {
     for (const eval::Sample& s : *got_vector) got.push_back({s.labels, s.v});
     std::vector<SampleView> want;
     for (const ExpectedSample& e : t.samples) {
-      Labels labels;
-      if (!e.labels.empty()) {
-        auto matchers = parser::parse_selector(e.labels);
-        if (!matchers) {
-          errors.push_back(where + ", err: labels " + go_quote(e.labels) + ": " +
-                           parser::format_error(e.labels, matchers.error()));
-          return;
-        }
-        LabelsBuilder b;
-        for (const LabelMatcher& m : *matchers) b.set(m.name(), m.value());
-        labels = b.build();
+      // The metric notation, as promtool's ParseMetric: '{}' is the empty
+      // label set of an aggregation, vector() or absent().
+      auto labels = parser::parse_metric(e.labels);
+      if (!labels) {
+        errors.push_back(where + ", err: labels " + go_quote(e.labels) + ": " +
+                         parser::format_error(e.labels, labels.error()));
+        return;  // as promtool: the next case
       }
-      want.push_back({labels, e.value});
+      want.push_back({*std::move(labels), e.value});
     }
     auto by_labels = [](const SampleView& a, const SampleView& b) { return a.labels < b.labels; };
     std::sort(got.begin(), got.end(), by_labels);
@@ -382,7 +394,22 @@ class GroupRun {
     }
     if (equal) return;
     errors.push_back(where + ",\n        exp: " + samples_string(want) + "\n        got: " + samples_string(got) +
-                     sample_differences(want, got));
+                     sample_differences(want, got) + window_edge_hints(**expr, tg_.start + t.eval_time));
+  }
+
+  // Beyond promtool: samples exactly at the start of a selector's window,
+  // which Prometheus 3 leaves out and promtool 2.x counted; the likeliest
+  // reason a case written against promtool 2.x fails.
+  std::string window_edge_hints(const parser::Expr& expr, Timestamp at) const {
+    std::string out;
+    for (const WindowEdge& e : window_edges(expr, at, head_, engine_options_)) {
+      out += "\n        why: " + e.series.to_string() + " has a sample at exactly " +
+             format_duration(e.sample_at - tg_.start) + ", the start of the " + format_duration(e.range) +
+             (e.lookback ? " lookback of " : " window of ") + e.selector + " at " +
+             format_duration(e.evaluated_at - tg_.start) +
+             ": Prometheus 3 (and cogwatch) leave it out, windows being open at the start; promtool 2.x counted it";
+    }
+    return out;
   }
 
   // Beyond promtool: which series are missing or extra, and which values
@@ -398,7 +425,10 @@ class GroupRun {
       } else {
         if (!same_value(want[i].value, got[j].value, file_.fuzzy_compare)) {
           out += "\n        why: " + got[j].labels.to_string() + " is " + format_float(got[j].value) + ", expected " +
-                 format_float(want[i].value);
+                 format_float(want[i].value) +
+                 (std::isnan(got[j].value) && std::isnan(want[i].value)
+                      ? ": NaN equals nothing, not even NaN (promtool compares with ==)"
+                      : "");
         }
         ++i;
         ++j;
@@ -464,7 +494,7 @@ FileOutcome run_file(const std::string& path, const RuleTestOptions& options, Te
   for (const rules::RuleFile& rf : rule_files) coverage.add_rule_file(rf);
 
   std::optional<re2::RE2> run;
-  if (options.run) run.emplace(*options.run);
+  if (options.run) run.emplace(*options.run, re2::RE2::Quiet);  // valid (RuleTestOptions); Quiet: no RE2 log lines
   for (size_t i = 0; i < file.tests.size(); ++i) {
     const TestGroup& tg = file.tests[i];
     if (run && !re2::RE2::PartialMatch(tg.name, *run)) continue;
@@ -533,6 +563,16 @@ std::string local_time_now() {
 
 int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions& options, std::ostream& out,
                    std::ostream& err) {
+  // Opened first, as promtool's --junit: a report that cannot be written
+  // fails the run before any test does.
+  std::ofstream report;
+  if (options.junit) {
+    report.open(*options.junit, std::ios::out | std::ios::trunc);
+    if (!report) {
+      err << "failed to write JUnit XML: cannot open " << *options.junit << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+  }
   bool failed = false;
   size_t total_passed = 0, total_failed = 0;
   std::string junit = "<testsuites>";
@@ -569,17 +609,37 @@ int run_rule_tests(const std::vector<std::string>& files, const RuleTestOptions&
   }
   out << "Total: " << total_passed << " passed, " << total_failed << " failed in " << files.size()
       << (files.size() == 1 ? " file" : " files") << "\n";
-  if (options.coverage || options.fail_under) out << "\n" << coverage.report();
-  if (options.fail_under && coverage.percent() < *options.fail_under) {
-    char line[128];
-    std::snprintf(line, sizeof line, "coverage %.1f%% is below --fail-under=%g%%\n", coverage.percent(), *options.fail_under);
-    err << line;
+  out.flush();
+  // Beyond promtool, which passes a run that ran nothing: a filter that
+  // selects no test group is a mistake (a renamed group, a typo), not a
+  // green run.
+  if (options.run && total_passed + total_failed == 0) {
+    err << "--run '" << *options.run << "' matched no test group in " << files.size()
+        << (files.size() == 1 ? " file" : " files") << "\n";
     failed = true;
   }
+  if (options.coverage || options.fail_under) out << "\n" << coverage.report();
+  if (options.fail_under) {
+    char line[160];
+    if (coverage.rules() == 0) {
+      std::snprintf(line, sizeof line, "--fail-under=%g%%: no rule was loaded, so none was exercised\n",
+                    *options.fail_under);
+      err << line;
+      failed = true;
+    } else if (coverage.percent() < *options.fail_under) {
+      std::snprintf(line, sizeof line, "coverage %.1f%% is below --fail-under=%g%%\n", coverage.percent(),
+                    *options.fail_under);
+      err << line;
+      failed = true;
+    }
+  }
   if (options.junit) {
-    std::ofstream report(*options.junit);
     report << junit << "</testsuites>";
-    if (!report) err << "failed to write JUnit XML: cannot write " << *options.junit << "\n";
+    report.close();
+    if (!report) {
+      err << "failed to write JUnit XML: cannot write " << *options.junit << "\n";
+      failed = true;
+    }
   }
   return failed ? 1 : 0;
 }

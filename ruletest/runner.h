@@ -15,11 +15,18 @@
 //
 // Output, as promtool's: "Unit Testing:  FILE", then "  SUCCESS" on stdout,
 // or "  FAILED:" and each failure on stderr. Exit code 0 if every file
-// passed, 1 otherwise. Added to promtool's lines, each recognisable by its
-// prefix: "  PASS  name" / "  FAIL  name" per test group, "  N passed, M
-// failed" per file, "Total: ..." at the end, and under a failed alert test
-// "        why: ..." lines (pending since when and until when, which labels
-// or annotations differ, an empty expression, an unknown alert name).
+// passed, 1 otherwise; also 1 (beyond promtool) when --run matched no test
+// group, when --fail-under finds no rule loaded, and when the --junit file
+// cannot be opened (checked before anything runs) or written.
+//
+// Added to promtool's lines, each recognisable by its prefix: "  PASS
+// name" / "  FAIL  name" per test group, "  N passed, M failed" per file,
+// "Total: ..." at the end, and under a failed alert test "        why: ..."
+// lines (pending since when and until when, which labels or annotations
+// differ, an empty expression, an unknown alert name), and under a failed
+// expression test which series are missing, extra or different, and which
+// samples sit exactly on a window's start
+// (ruletest/window_edges.h).
 //
 // Thread-safety: no shared state.
 #pragma once
@@ -32,7 +39,9 @@
 namespace cogwatch::ruletest {
 
 struct RuleTestOptions {
-  std::optional<std::string> run;      // --run: only test groups whose name matches (RE2, unanchored)
+  std::optional<std::string> run;      // --run: only test groups whose name matches (RE2, unanchored;
+                                       // promtool's several --run joined with |). REQUIRES: a valid
+                                       // RE2 pattern (the CLI refuses others as a usage error)
   bool ignore_unknown_fields = false;  // in the rule files
   std::optional<std::string> junit;    // --junit: write promtool's JUnit XML report there
   bool coverage = false;               // --coverage: list each rule with how the tests exercised it

@@ -1,5 +1,5 @@
 // promtool's rule unit-test files, read: the model `cogwatch test rules`
-// runs (rules/unit_test.h), and the strict reader.
+// runs (ruletest/runner.h), and the strict reader.
 //
 //   auto file = read_test_file("tests.yml");  // file:line:col errors
 //
@@ -39,7 +39,7 @@ struct AlertTest {
 };
 
 struct ExpectedSample {
-  std::string labels;  // PromQL metric notation
+  std::string labels;  // the metric notation, read by parser::parse_metric: '{}' or '' is no labels
   double value = 0;
 };
 

@@ -7,11 +7,11 @@
 namespace cogwatch::rules {
 namespace {
 
-std::vector<std::string> lint(const char* yml) {
+std::vector<std::string> lint(const char* yml, LintSet set = LintSet::kAll) {
   const RuleFile f = parse_rule_file(yml, "r.yml");
   EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.errors.front());
   std::vector<std::string> out;
-  for (const LintWarning& w : lint_rules(f)) out.push_back(w.text());
+  for (const LintWarning& w : lint_rules(f, set)) out.push_back(w.text());
   return out;
 }
 
@@ -65,7 +65,7 @@ TEST(Lint, EachMistakeOnce) {
       R"(r.yml:17: group "g", rule 6, "plain_regex": regex matcher job=~"cog" is a plain string: write job="cog" (regexes are anchored, so it means the same, and = is cheaper))",
       R"(r.yml:19: group "g", rule 7, "on_missing": on(instance) of "/" names instance, which the left side does not keep (it is aggregated by (job)), so nothing can match)",
       R"(r.yml:19: group "g", rule 7, "on_missing": on(instance) of "/" names instance, which the right side does not keep (it is aggregated by (job)), so nothing can match)",
-      R"(r.yml:20: group "g", rule 8, "gauge_rate": duplicate rule: another recording rule of this group records "gauge_rate" with the same labels; their samples collide)",
+      R"(r.yml:20: group "g", rule 8, "gauge_rate": duplicate rule: rule 3 of group "g" also records "gauge_rate" with the same labels; their samples collide)",
       R"(r.yml:21: group "g", rule 8, "gauge_rate": increase() of cog_input_data_entropy, whose name says it is a gauge (_entropy without _total): rate and increase treat every drop as a counter reset; use deriv() or delta())",
       R"(r.yml:21: group "g", rule 8, "gauge_rate": rate() of container_memory_usage_bytes, whose name says it is a gauge (_bytes without _total): rate and increase treat every drop as a counter reset; use deriv() or delta())",
   };
@@ -101,6 +101,52 @@ TEST(Lint, CorrectRulesAreLeftAlone) {
   - record: unknown_sides
     expr: a / b
 )").empty());
+}
+
+// promtool's duplicate-rules lint: the same name and labels (the group's
+// merged with the rule's) anywhere in the file, alerts included; and with
+// LintSet::kDuplicateRules (--lint=duplicate-rules) nothing else.
+constexpr const char* kDuplicates = R"(groups:
+- name: a
+  labels: {team: ml}
+  rules:
+  - record: x
+    expr: rate(cog_input_data_entropy[5m])
+  - alert: Down
+    expr: up == 0
+  - record: y
+    expr: up
+    labels: {team: ml}
+- name: b
+  rules:
+  - record: x
+    expr: up
+    labels: {team: ml}
+  - alert: Down
+    expr: up == 0
+    labels: {team: ml}
+  - record: y
+    expr: up
+    labels: {team: infra}
+)";
+
+TEST(Lint, DuplicateRulesAcrossGroupsWithGroupLabels) {
+  EXPECT_EQ(
+      lint(kDuplicates, LintSet::kDuplicateRules),
+      (std::vector<std::string>{
+          R"(r.yml:14: group "b", rule 1, "x": duplicate rule: rule 1 of group "a" also records "x" with the same labels; their samples collide)",
+          R"(r.yml:17: group "b", rule 2, "Down": duplicate rule: rule 2 of group "a" is also alert "Down" with the same labels; their ALERTS series collide)",
+      }));
+}
+
+TEST(Lint, AllAddsCogwatchsLintsToTheDuplicates) {
+  const auto all = lint(kDuplicates, LintSet::kAll);
+  EXPECT_EQ(all.size(), 5u);  // the two duplicates, two alerts without for, rate() of a gauge
+  EXPECT_NE(
+      std::find(
+          all.begin(), all.end(),
+          R"(r.yml:6: group "a", rule 1, "x": rate() of cog_input_data_entropy, whose name says it is a gauge (_entropy without _total): rate and increase treat every drop as a counter reset; use deriv() or delta())"),
+      all.end());
 }
 
 }  // namespace

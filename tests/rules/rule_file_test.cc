@@ -81,6 +81,71 @@ spec:
   EXPECT_EQ(f.groups[0].rules[0].name, "Up");
 }
 
+// kustomize and helm write PrometheusRule objects `---` separated: every
+// document is read, and a broken rule in the second fails at its place.
+constexpr const char* kTwoObjects = R"(apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: a}
+spec:
+  groups:
+  - name: a
+    rules:
+    - record: x
+      expr: up
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: b}
+spec:
+  groups:
+  - name: b
+    rules:
+    - record: y
+      expr: sum(up)
+---
+)";
+
+TEST(RuleFile, EveryPrometheusRuleDocumentOfAStreamIsRead) {
+  const RuleFile f = parse_rule_file(std::string("---\n") + kTwoObjects, "k8s.yml");
+  ASSERT_TRUE(f.ok()) << f.errors.front();
+  ASSERT_EQ(f.groups.size(), 2u);
+  EXPECT_EQ(f.groups[1].name, "b");
+  EXPECT_EQ(f.groups[1].rules[0].name, "y");
+}
+
+TEST(RuleFile, ABrokenRuleInALaterDocumentFailsAtItsPlace) {
+  std::string text = kTwoObjects;
+  text.replace(text.find("sum(up)"), 7, "sum(up");
+  EXPECT_EQ(
+      parse_rule_file(text, "k8s.yml").errors,
+      std::vector<std::string>{"k8s.yml:19:13: group \"b\", rule 1, \"y\": could not parse expression: 1:7: parse "
+                               "error: unexpected end of input in call, expected \",\" or \")\""});
+  text = kTwoObjects;
+  text.replace(text.find("name: b\n    rules"), 7, "name: a");
+  EXPECT_EQ(parse_rule_file(text, "k8s.yml").errors,
+            std::vector<std::string>{"k8s.yml:16:5: groupname: \"a\" is repeated in the same file"});
+}
+
+TEST(RuleFile, SeveralPlainDocumentsOrOtherKindsAreErrors) {
+  // Prometheus reads only the first document of a rule file in its own
+  // format: the second would pass unchecked and never load.
+  EXPECT_EQ(parse_rule_file("groups: []\n---\ngroups:\n- name: b\n", "m.yml").errors,
+            std::vector<std::string>{
+                "m.yml:3:1: document 2: Prometheus reads only the first YAML document of a rule file in its own format "
+                "and would ignore this one; several documents are read only when all are PrometheusRule objects"});
+  std::string mixed = kTwoObjects;
+  mixed.insert(0, "groups: []\n---\n");
+  EXPECT_EQ(parse_rule_file(mixed, "m.yml").errors.size(), 2u);
+  EXPECT_EQ(
+      parse_rule_file("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "cm.yml").errors,
+      std::vector<std::string>{"cm.yml:1:1: a Kubernetes ConfigMap, not a PrometheusRule: it holds no rule groups"});
+}
+
+TEST(RuleFile, ADirectoryIsNotAnEmptyFile) {
+  const std::string dir = std::string(COGWATCH_SOURCE_DIR) + "/tests/rules";
+  EXPECT_EQ(load_rule_file(dir).errors, std::vector<std::string>{dir + ": is a directory"});
+}
+
 TEST(RuleFile, EveryErrorOfAFileWithItsPlace) {
   const RuleFile f = parse_rule_file(R"(groups:
 - name: a
