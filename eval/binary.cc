@@ -224,9 +224,9 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const Ste
   // mark of its input; arithmetic removed the name already.
   const bool drop_name = b.return_bool;
   StepCursor many_at(many), one_at(one);
-  std::vector<size_t> partner(sig.keys.size(), kNone);        // key -> "one" series at this step
-  std::vector<char> matched(sig.keys.size(), 0);              // one-to-one: key already used
-  std::vector<std::vector<Labels>> results(sig.keys.size());  // many-to-one: result labels per key
+  std::vector<size_t> partner(sig.keys.size(), kNone);  // key -> "one" series at this step
+  std::vector<char> matched(sig.keys.size(), 0);        // one-to-one: key already used
+  std::vector<LabelsSet> results(sig.keys.size());      // many-to-one: result labels per key
   // Result labels depend only on the pair: kept per "many" series for its
   // last partner.
   std::vector<size_t> labels_for(many.size(), kNone);
@@ -261,11 +261,9 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const Ste
         }
         matched[key] = 1;
       } else {
-        std::vector<Labels>& seen = results[key];
-        if (std::find(seen.begin(), seen.end(), labels_of[s]) != seen.end()) {
+        if (!results[key].insert(labels_of[s]).second) {
           throw_error("multiple matches for labels: grouping labels must ensure unique matches");
         }
-        seen.push_back(labels_of[s]);
       }
       if (b.return_bool) {
         res.value = res.keep ? 1 : 0;
