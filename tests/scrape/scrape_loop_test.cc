@@ -2,6 +2,7 @@
 #include "scrape/scrape_loop.h"
 
 #include <cmath>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,21 @@ TEST_F(ScrapeLoopTest, StateCarriesOverAReloadThatKeepsTheStoredSeriesTheSame) {
   ScrapeLoopOptions other_target = options();
   other_target.target = Labels{{"__address__", "b:2"}, {"instance", "b:2"}, {"job", "cog"}};
   EXPECT_FALSE(ScrapeLoop(head_, other_target).can_take_state_from(fresh));
+  // Each of the others too.
+  const std::function<void(ScrapeLoopOptions&)> changes[] = {
+      [](ScrapeLoopOptions& o) { o.honor_timestamps = false; },
+      [](ScrapeLoopOptions& o) { o.label_name_length_limit = 10; },
+      [](ScrapeLoopOptions& o) { o.label_value_length_limit = 10; },
+      [](ScrapeLoopOptions& o) {
+        o.metric_relabel_configs.push_back(
+            *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "b"}));
+      },
+  };
+  for (size_t i = 0; i < std::size(changes); ++i) {
+    ScrapeLoopOptions changed = options();
+    changes[i](changed);
+    EXPECT_FALSE(ScrapeLoop(head_, changed).can_take_state_from(fresh)) << "change " << i;
+  }
 }
 
 TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {
@@ -198,6 +214,10 @@ TEST_F(ScrapeLoopTest, HonorLabelsAndTimestamps) {
   EXPECT_EQ(got[0].labels.get("job"), "cog");
   EXPECT_EQ(got[0].labels.get("exported_job"), "inner");
   EXPECT_EQ(samples("x").front().first, 5000);  // the sample's own time
+  // A series with its own timestamps is not tracked for staleness (as in
+  // Prometheus): gone from the next body, it gets no marker.
+  (void)loop.append(30'000, 10, std::string_view("y 1\n"), kText);
+  EXPECT_EQ(samples("x"), (std::vector<std::pair<Timestamp, double>>{{5000, 1}}));
 }
 
 TEST_F(ScrapeLoopTest, RepeatedSeriesKeepTheFirstAndLimitsFail) {
