@@ -10,7 +10,9 @@
 // and ALERTS_FOR_STATE. A series a rule wrote at its previous evaluation
 // and not at this one gets a stale marker, as in Prometheus; a failed
 // evaluation writes nothing and marks nothing. Samples the store rejects
-// (out of order, duplicates) are counted, not fatal.
+// (out of order, duplicates) are counted in GroupStats, not fatal; a stale
+// marker it refuses is not (the series was written on by someone else:
+// see tsdb/stale_markers.h).
 //
 // Thread-safety: eval() from one thread at a time; the status accessors
 // from the same thread (the manager copies them under its lock).

@@ -58,9 +58,12 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
   // line whose text is a key need not be validated again.
   MapSeriesLookup<Cache> lookup(cache_);
   ExpositionParser p(body, format);
+  uint64_t to_store = 0;  // what sample_limit counts: the samples handed to the store
+  bool over_limit = false;
   while (p.next(&lookup)) {
     ++report.samples_scraped;
     auto it = p.series_known() ? lookup.found() : cache_.find(p.series());
+    bool repeated = false;  // the series was already in this body
     if (it == cache_.end()) {
       auto parsed = p.labels();
       if (!parsed) return parsed.take_error();
@@ -71,22 +74,30 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
       if (relabelled) {
         if (Status s = check_limits(*relabelled); !s) return s;
         entry.labels = *std::move(relabelled);
-        ++report.series_added;
       }
       it = cache_.emplace(std::string(p.series()), std::move(entry)).first;
-    } else if (it->second.last_scrape == scrape_count_) {
-      ++report.duplicates;  // the same series twice in one body: keep the first
-      continue;
+    } else {
+      repeated = it->second.last_scrape == scrape_count_;
     }
     CacheEntry& e = it->second;
     e.last_scrape = scrape_count_;
     if (e.dropped) continue;
+    // Prometheus's "added": every sample relabelling kept, repeats and the
+    // ones the store or the limit refuses included.
     ++report.samples_post_relabel;
-    if (options_.sample_limit > 0 && report.samples_post_relabel > options_.sample_limit) {
-      return make_error(ErrorCode::kResourceExhausted, "sample limit exceeded");
-    }
     const bool own_time = options_.honor_timestamps && p.timestamp().has_value();
+    if (repeated && !own_time) {
+      ++report.duplicates;  // twice at the scrape time: the first is kept
+      continue;
+    }
+    // Past the limit the body is still read, so the report counts all of
+    // it, but nothing more is stored; the scrape fails at the end.
+    if (options_.sample_limit > 0 && ++to_store > options_.sample_limit) {
+      over_limit = true;
+      continue;
+    }
     const Timestamp ts = own_time ? *p.timestamp() : t;
+    const bool first_store = e.ref == 0;
     Result<tsdb::SeriesRef> r = e.ref != 0 ? app.append(e.ref, ts, p.value()) : app.append(e.labels, ts, p.value());
     if (!r && r.error().code == ErrorCode::kNotFound) r = app.append(e.labels, ts, p.value());  // collected
     if (!r) {
@@ -94,10 +105,13 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
       continue;
     }
     e.ref = *r;
+    // A series is "added" when first stored since it entered the cache.
+    if (first_store) ++report.series_added;
     // Series with their own timestamps are not tracked for staleness.
     if (!own_time) seen.push_back(e.labels);
   }
   if (!p.status()) return p.status().error();
+  if (over_limit) return make_error(ErrorCode::kResourceExhausted, "sample limit exceeded");
   return {};
 }
 
@@ -141,9 +155,10 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
     }
   }
   if (!status) {
-    // Nothing of the body is stored: report the failure and end every
-    // series of the last scrape, in a batch of their own.
-    report = ScrapeReport{};
+    // Nothing of the body is stored: report the failure, with the counts of
+    // what was read before it (as Prometheus), and end every series of the
+    // last scrape, in a batch of their own.
+    report.up = false;
     report.error = status.error().message;
     auto app = store_.appender();
     tsdb::append_stale_markers(*app, previous_, {}, start);
@@ -151,9 +166,15 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
     app->commit();
     previous_.clear();
   }
-  // Forget series not seen for a while, as Prometheus's cache does.
-  if (scrape_count_ % 10 == 0) {
-    boost::unordered::erase_if(cache_, [&](const auto& kv) { return scrape_count_ - kv.second.last_scrape > 10; });
+  // As Prometheus's scrapeCache.iterDone: a successful scrape of a
+  // non-empty body forgets the series it lacked (so one that comes back is
+  // added again); otherwise the cache is flushed only when it has more than
+  // doubled (plus 1000) since that, so failing scrapes with changing
+  // labels cannot grow it without bound.
+  const bool full_scrape = status && !body->empty();
+  if (full_scrape || cache_.size() > 2 * cache_size_after_success_ + 1000) {
+    if (full_scrape) cache_size_after_success_ = cache_.size();
+    boost::unordered::erase_if(cache_, [&](const auto& kv) { return kv.second.last_scrape != scrape_count_; });
   }
   return report;
 }
@@ -170,6 +191,7 @@ void ScrapeLoop::take_state_from(ScrapeLoop& old) {
   cache_ = std::move(old.cache_);
   previous_ = std::move(old.previous_);
   scrape_count_ = old.scrape_count_;
+  cache_size_after_success_ = old.cache_size_after_success_;
   last_scrape_time_ = old.last_scrape_time_;
   old.cache_.clear();
   old.previous_.clear();

@@ -13,7 +13,13 @@
 // - up, scrape_duration_seconds, scrape_samples_scraped,
 //   scrape_samples_post_metric_relabeling, scrape_series_added.
 // A failed fetch, a malformed body, or an exceeded limit stores none of the
-// body's samples, sets up to 0, and marks all previous series stale.
+// body's samples, sets up to 0, and marks all previous series stale; the
+// counts still say what was read (the whole body when the sample limit is
+// exceeded), as Prometheus reports them.
+//
+// The scrape cache forgets, after each successful scrape of a non-empty
+// body, the series that body lacked (Prometheus's iterDone), so a series
+// that returns counts in scrape_series_added again.
 //
 // Thread-safety: one thread at a time (one loop per target).
 #pragma once
@@ -49,12 +55,12 @@ struct ScrapeLoopOptions {
 
 struct ScrapeReport {
   bool up = false;
-  std::string error;                 // why the scrape failed ("line 40: ...")
-  uint64_t samples_scraped = 0;      // lines with a sample in the body
-  uint64_t samples_post_relabel = 0;
-  uint64_t series_added = 0;         // series new to the cache
-  uint64_t duplicates = 0;           // a series repeated in one body (first kept)
-  uint64_t rejected = 0;             // samples and report series refused by the store (out of order, ...)
+  std::string error;                  // why the scrape failed ("line 40: ...")
+  uint64_t samples_scraped = 0;       // lines with a sample in the body
+  uint64_t samples_post_relabel = 0;  // lines metric relabelling kept (repeats and refused ones too)
+  uint64_t series_added = 0;          // series stored for the first time since they entered the cache
+  uint64_t duplicates = 0;            // a series repeated in one body without its own timestamp (first kept)
+  uint64_t rejected = 0;              // samples and report series refused by the store (out of order, ...)
 };
 
 class ScrapeLoop {
@@ -117,6 +123,7 @@ class ScrapeLoop {
   const Labels target_public_;
   Cache cache_;
   uint64_t scrape_count_ = 0;
+  size_t cache_size_after_success_ = 0;  // before the last flush: Prometheus's successfulCount
   Timestamp last_scrape_time_ = 0;
   std::vector<Labels> previous_;  // series of the last successful scrape (for staleness)
 };

@@ -1,5 +1,6 @@
 // The functions templates call: Go's builtins and Prometheus's, with the
 // argument checks and error texts Go's reflection gives.
+#include <arpa/inet.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -208,14 +209,11 @@ bool split_host_port(std::string_view hp, std::string& host, std::string& port) 
   return true;
 }
 
+// Go's net.ParseIP() != nil: dotted IPv4 (each part <= 255, no leading
+// zeros) or IPv6 without a zone — what inet_pton accepts.
 bool is_ip(const std::string& s) {
-  if (s.find(':') != std::string::npos) return true;  // IPv6 (SplitHostPort removed the brackets)
-  int dots = 0;
-  for (char c : s) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return dots == 3;
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
 std::string sprint(const std::vector<Value>& args, bool ln) {

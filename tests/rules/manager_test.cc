@@ -75,6 +75,30 @@ TEST_F(RuleManagerTest, EvaluatesOnItsSlotsAndCountsMissedOnes) {
   EXPECT_EQ(g.stats.last_evaluation, first + 120 * kSecond);
 }
 
+// A reload that keeps a group's interval keeps its schedule: a slot that
+// passed while reloading is still due. A new interval starts a new one.
+TEST_F(RuleManagerTest, AReloadKeepsTheScheduleUnlessTheIntervalChanges) {
+  write("cog.yml", kRules);
+  RuleManager m(head_, head_, {});
+  const Timestamp now = 1'000'000;
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, now).ok());
+  const Timestamp first = m.run_due(now);
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, first + 65 * kSecond).ok());
+  EXPECT_EQ(m.groups()[0].next_evaluation, first);
+  EXPECT_EQ(m.run_due(first + 65 * kSecond), first + 90 * kSecond);
+  EXPECT_EQ(m.groups()[0].stats.evaluations, 1u);
+  EXPECT_EQ(m.groups()[0].stats.last_evaluation, first + 60 * kSecond);
+  EXPECT_EQ(m.groups()[0].stats.missed_iterations, 2u);
+
+  std::string slower = kRules;
+  slower.replace(slower.find("30s"), 3, "1m");
+  write("cog.yml", slower);
+  const Timestamp reload = first + 100 * kSecond;
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, reload).ok());
+  EXPECT_GT(m.groups()[0].next_evaluation, reload);
+  EXPECT_LE(m.groups()[0].next_evaluation, reload + kMinute);
+}
+
 TEST_F(RuleManagerTest, ABadReloadKeepsTheRunningRulesAndNamesEveryError) {
   write("cog.yml", kRules);
   RuleManager m(head_, head_, {});

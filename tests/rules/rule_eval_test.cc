@@ -163,6 +163,20 @@ TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
   EXPECT_EQ(a.active_at, 0);
 }
 
+// ALERTS_FOR_STATE holds active_at in whole seconds (Prometheus's
+// ActiveAt.Unix()), though evaluation times carry milliseconds.
+TEST_F(RuleEvalTest, AlertsForStateIsInWholeSeconds) {
+  load(R"(x 2 2)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
+  const eval::Engine engine(head_);
+  auto out = rule.eval(engine, 61'750, 0, 0, {});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[1].labels.metric_name(), "ALERTS_FOR_STATE");
+  EXPECT_EQ((*out)[1].v, 61);
+  EXPECT_EQ(rule.active_alerts().begin()->second.active_at, 61'750);
+}
+
 TEST_F(RuleEvalTest, QueryOffsetShiftsTheQueryAndTheSampleTimes) {
   load(R"(x 2 0)");
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
@@ -193,6 +207,7 @@ TEST_F(RuleEvalTest, LimitAndDuplicateLabelsetsFail) {
   EXPECT_EQ(out.error().message, "vector contains metrics with the same labelset after applying rule labels");
   RecordingRule limited(spec(RuleKind::kRecording, "y", "x"), {});
   EXPECT_EQ(limited.eval(engine, 0, 0, 1).error().message, "exceeded limit of 1 with 2 series");
+  EXPECT_TRUE(limited.eval(engine, 0, 0, 2).ok());  // exactly at the limit is within it
   RecordingRule text(spec(RuleKind::kRecording, "y", "\"a string\""), {});
   EXPECT_EQ(text.eval(engine, 0, 0, 0).error().message, "rule result is not a vector or scalar");
 }
@@ -301,6 +316,31 @@ TEST_F(RuleEvalTest, ReloadKeepsAlertStateOfTheSameRule) {
   EXPECT_EQ(alerts.begin()->second.active_at, 0);
   fresh.eval(2 * kMinute, head_, head_);
   EXPECT_EQ(alerts.begin()->second.state, AlertState::kFiring);  // 2m after active_at 0
+  // Other labels make it another rule (Prometheus's CopyState key is the
+  // name and the labels): it starts without state.
+  GroupSpec relabelled = cog_group();
+  relabelled.rules[1].labels = Labels{{"severity", "page"}};
+  Group other(relabelled, "cog.yml", {}, tiny_expander);
+  other.copy_state_from(fresh);
+  EXPECT_TRUE(std::get<AlertingRule>(other.rules()[1].rule).active_alerts().empty());
+}
+
+// With a query_offset, a series a rule stopped producing is marked stale at
+// the offset time, where its samples were written.
+TEST_F(RuleEvalTest, StaleMarkersOfAGroupWithAQueryOffsetSitAtTheOffsetTime) {
+  load(R"(x 1 1)");  // minutes 0 and 1; gone from the lookback after 6m
+  GroupSpec g;
+  g.name = "g";
+  g.query_offset = kMinute;
+  g.rules = {spec(RuleKind::kRecording, "y", "x")};
+  Group group(g, "f.yml", {}, tiny_expander);
+  group.eval(kMinute, head_, head_);
+  group.eval(8 * kMinute, head_, head_);
+  auto y = read_named(head_, "y");
+  ASSERT_EQ(y.size(), 2u);
+  EXPECT_EQ(y[0], (std::pair<Timestamp, double>{0, 1}));
+  EXPECT_EQ(y[1].first, 7 * kMinute);
+  EXPECT_TRUE(is_stale_nan(y[1].second));
 }
 
 TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime) {
@@ -346,6 +386,13 @@ TEST(GroupSchedule, EvalTimestampIsAStableSlotOfTheInterval) {
   EXPECT_GT(slot, now - 30 * kSecond);
   EXPECT_EQ(g.eval_timestamp(now + 30 * kSecond), slot + 30 * kSecond);
   EXPECT_EQ(g.eval_timestamp(slot), slot);
+  // Before 1970 too, the slot is the latest at or before now.
+  for (Timestamp early : {Timestamp{-1}, Timestamp{-12'345}, Timestamp{-30 * kSecond}, Timestamp{-95'001}}) {
+    const Timestamp s = g.eval_timestamp(early);
+    EXPECT_LE(s, early) << early;
+    EXPECT_GT(s, early - 30 * kSecond) << early;
+    EXPECT_EQ(s + 30 * kSecond, g.eval_timestamp(early + 30 * kSecond)) << early;
+  }
   // Another group gets another offset.
   GroupSpec other = spec;
   other.name = "other";

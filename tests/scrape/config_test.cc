@@ -45,6 +45,8 @@ scrape_configs:
   EXPECT_EQ(cog.scrape_interval, 15 * kSecond);
   EXPECT_EQ(cog.scrape_timeout, 10 * kSecond);
   EXPECT_EQ(cog.metrics_path, "/metrics");
+  EXPECT_TRUE(cog.honor_timestamps);  // Prometheus's default
+  EXPECT_FALSE(cog.honor_labels);
   ASSERT_EQ(cog.static_configs.size(), 1u);
   EXPECT_EQ(cog.static_configs[0].targets.size(), 2u);
   EXPECT_EQ(cog.static_configs[0].labels.get("env"), "prod");

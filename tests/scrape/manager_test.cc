@@ -38,6 +38,14 @@ TEST(ScrapeOffsetTest, StableAndInsideTheInterval) {
       EXPECT_EQ((now + wait) % interval, static_cast<Timestamp>(hash % interval) % interval);
     }
   }
+  // Prometheus's offset is in (0, interval]: a slot that falls on now waits
+  // a whole interval rather than scraping at once.
+  const Timestamp on_grid = 113'333'334 * interval;
+  EXPECT_EQ(scrape_offset(0, interval, on_grid), interval);
+  EXPECT_EQ(scrape_offset(interval, interval, on_grid), interval);
+  EXPECT_EQ(scrape_offset(1, interval, on_grid), 1);
+  EXPECT_EQ(scrape_offset(0, interval, on_grid + 1), interval - 1);
+  EXPECT_EQ(scrape_offset(5, interval, on_grid + 5), interval);
 }
 
 class ManagerTest : public ::testing::Test {
@@ -152,12 +160,21 @@ TEST_F(ManagerTest, ScrapeTimesComeFromTheInjectedClock) {
   EXPECT_EQ(up[0].first, a[0].first);
   EXPECT_EQ(manager.targets()[0].last_scrape, a[0].first);
   // Ten minutes later by the clock (a few ms of real time): the next scrape
-  // is stored at that time exactly, far from its slot.
+  // is stored at that time exactly, far from its slot, and the 6000 slots
+  // missed are skipped, not scraped in a burst.
+  int requests = 0;
+  handler_ = [&requests](const server::HttpRequest&) {
+    ++requests;
+    return server::HttpResponse{.body = "a 1\nb 2\n"};
+  };
   clock.advance(10 * kMinute);
   ASSERT_TRUE(run_until([&] { return values("a").size() >= 2; }));
   a = tsdb::testing::read_named(head_, "a");
   EXPECT_EQ(a[1], (std::pair<Timestamp, double>{t0 + 10 * kMinute, 1}));
   EXPECT_EQ(tsdb::testing::read_named(head_, "b").back().first, t0 + 10 * kMinute);
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));  // the clock stands: slots come at most every 100 ms
+  EXPECT_LE(requests, 4);
   // Stopping marks the series stale at the clock's time.
   clock.advance(kMinute);
   manager.stop();

@@ -2,6 +2,7 @@
 #include "scrape/scrape_loop.h"
 
 #include <cmath>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,21 @@ TEST_F(ScrapeLoopTest, StateCarriesOverAReloadThatKeepsTheStoredSeriesTheSame) {
   ScrapeLoopOptions other_target = options();
   other_target.target = Labels{{"__address__", "b:2"}, {"instance", "b:2"}, {"job", "cog"}};
   EXPECT_FALSE(ScrapeLoop(head_, other_target).can_take_state_from(fresh));
+  // Each of the others too.
+  const std::function<void(ScrapeLoopOptions&)> changes[] = {
+      [](ScrapeLoopOptions& o) { o.honor_timestamps = false; },
+      [](ScrapeLoopOptions& o) { o.label_name_length_limit = 10; },
+      [](ScrapeLoopOptions& o) { o.label_value_length_limit = 10; },
+      [](ScrapeLoopOptions& o) {
+        o.metric_relabel_configs.push_back(
+            *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "b"}));
+      },
+  };
+  for (size_t i = 0; i < std::size(changes); ++i) {
+    ScrapeLoopOptions changed = options();
+    changes[i](changed);
+    EXPECT_FALSE(ScrapeLoop(head_, changed).can_take_state_from(fresh)) << "change " << i;
+  }
 }
 
 TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {
@@ -188,6 +204,66 @@ TEST_F(ScrapeLoopTest, SamplesTheStoreRefusesAreCountedReportSeriesIncluded) {
   EXPECT_EQ(samples("up"), (std::vector<std::pair<Timestamp, double>>{{30'000, 1}}));
 }
 
+// Prometheus's scrape cache: a successful scrape of a non-empty body
+// forgets the series it lacked, so one that comes back is counted in
+// scrape_series_added again; an empty body or a failure flushes nothing.
+TEST_F(ScrapeLoopTest, TheCacheForgetsWhatASuccessfulScrapeLacked) {
+  ScrapeLoop loop(head_, options());
+  EXPECT_EQ(loop.append(15'000, 1, std::string_view("a 1\nb 1\n"), kText).series_added, 2u);
+  EXPECT_EQ(loop.append(30'000, 1, std::string_view("a 2\n"), kText).series_added, 0u);
+  EXPECT_EQ(loop.cached_series(), 1u);
+  EXPECT_EQ(loop.append(45'000, 1, std::string_view("a 3\nb 3\n"), kText).series_added, 1u);
+  EXPECT_EQ(samples("scrape_series_added").back(), (std::pair<Timestamp, double>{45'000, 1}));
+  (void)loop.append(60'000, 1, std::string_view(""), kText);
+  (void)loop.append(75'000, 1, Result<std::string_view>(make_error(ErrorCode::kTimeout, "timeout")), kText);
+  EXPECT_EQ(loop.cached_series(), 2u);
+}
+
+// A series twice in one body at the scrape time: the first is stored, both
+// count after relabelling (Prometheus reports "the exact number of series
+// exposed"); with their own timestamps both are samples.
+TEST_F(ScrapeLoopTest, RepeatedSeriesCountAfterRelabellingAndOwnTimestampsAreStored) {
+  ScrapeLoop loop(head_, options());
+  auto r = loop.append(15'000, 1, std::string_view("a 1\na 2\nb 1\n"), kText);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(r.samples_scraped, 3u);
+  EXPECT_EQ(r.samples_post_relabel, 3u);
+  EXPECT_EQ(r.series_added, 2u);
+  EXPECT_EQ(samples("a"), (std::vector<std::pair<Timestamp, double>>{{15'000, 1}}));
+  auto own = loop.append(30'000, 1, std::string_view("x 1 1000\nx 2 2000\n"), kText);
+  EXPECT_EQ(own.duplicates, 0u);
+  EXPECT_EQ(own.series_added, 1u);
+  EXPECT_EQ(samples("x"), (std::vector<std::pair<Timestamp, double>>{{1000, 1}, {2000, 2}}));
+}
+
+// A failed scrape still reports what it read: over the sample limit the
+// whole body is counted (Prometheus keeps parsing), up to a parse error the
+// lines before it. Series stored before the failure count as added.
+TEST_F(ScrapeLoopTest, AFailedScrapeReportsWhatItRead) {
+  ScrapeLoopOptions o = options();
+  o.sample_limit = 2;
+  ScrapeLoop loop(head_, o);
+  auto over = loop.append(15'000, 1, std::string_view("a 1\nb 1\nc 1\nd 1\na 1\n"), kText);
+  EXPECT_FALSE(over.up);
+  EXPECT_EQ(over.error, "sample limit exceeded");
+  EXPECT_EQ(over.samples_scraped, 5u);
+  EXPECT_EQ(over.samples_post_relabel, 5u);
+  EXPECT_EQ(over.series_added, 2u);
+  EXPECT_EQ(samples("scrape_samples_scraped"), (std::vector<std::pair<Timestamp, double>>{{15'000, 5}}));
+  EXPECT_EQ(samples("scrape_samples_post_metric_relabeling"), (std::vector<std::pair<Timestamp, double>>{{15'000, 5}}));
+  EXPECT_EQ(samples("scrape_series_added"), (std::vector<std::pair<Timestamp, double>>{{15'000, 2}}));
+  EXPECT_TRUE(samples("a").empty());
+  auto malformed = loop.append(30'000, 1, std::string_view("a 1\nb 1\nc{x=} 1\n"), kText);
+  EXPECT_FALSE(malformed.up);
+  EXPECT_EQ(malformed.samples_scraped, 2u);
+  EXPECT_EQ(samples("scrape_samples_scraped").back(), (std::pair<Timestamp, double>{30'000, 2}));
+  // The series the failed scrapes stored are known; c, refused by the
+  // limit, is added when it is first stored.
+  auto ok = loop.append(45'000, 1, std::string_view("a 1\nc 1\n"), kText);
+  EXPECT_TRUE(ok.up);
+  EXPECT_EQ(ok.series_added, 1u);
+}
+
 TEST_F(ScrapeLoopTest, HonorLabelsAndTimestamps) {
   ScrapeLoopOptions o = options();
   o.honor_timestamps = true;
@@ -198,6 +274,10 @@ TEST_F(ScrapeLoopTest, HonorLabelsAndTimestamps) {
   EXPECT_EQ(got[0].labels.get("job"), "cog");
   EXPECT_EQ(got[0].labels.get("exported_job"), "inner");
   EXPECT_EQ(samples("x").front().first, 5000);  // the sample's own time
+  // A series with its own timestamps is not tracked for staleness (as in
+  // Prometheus): gone from the next body, it gets no marker.
+  (void)loop.append(30'000, 10, std::string_view("y 1\n"), kText);
+  EXPECT_EQ(samples("x"), (std::vector<std::pair<Timestamp, double>>{{5000, 1}}));
 }
 
 TEST_F(ScrapeLoopTest, RepeatedSeriesKeepTheFirstAndLimitsFail) {

@@ -66,5 +66,19 @@ TEST(Target, SampleLabelsHonourOrExportClashes) {
                     {"job", "cog"}}));
 }
 
+// Clashes are renamed shortest name first (Prometheus's
+// resolveConflictingExposedLabels): the sample's `a` takes
+// exported_exported_a before its `exported_a` looks for a free name.
+TEST(Target, ExportedClashesAreResolvedShortestNameFirst) {
+  const Labels target{{"a", "t1"}, {"exported_a", "t2"}};
+  const Labels sample{{"__name__", "m"}, {"a", "s1"}, {"exported_a", "s2"}};
+  EXPECT_EQ(merge_target_labels(sample, target, /*honor_labels=*/false),
+            (Labels{{"__name__", "m"},
+                    {"a", "t1"},
+                    {"exported_a", "t2"},
+                    {"exported_exported_a", "s1"},
+                    {"exported_exported_exported_a", "s2"}}));
+}
+
 }  // namespace
 }  // namespace cogwatch::scrape

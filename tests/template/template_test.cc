@@ -86,6 +86,21 @@ TEST(Template, TitleUpperCasesEachWord) {
             "Hello World-Foo It's 1st_x");
 }
 
+// Edges of Prometheus's functions that Go's library decides:
+// strconv.ParseFloat takes "inf" and "infinity" in any case with a sign;
+// net.JoinHostPort brackets a host with a colon.
+TEST(Template, FunctionEdgesGoDecides) {
+  auto expand = [](std::string_view text) { return expand_alert_template("t", text, alert_data(0), context()); };
+  EXPECT_EQ(expand(R"({{ "Infinity" | humanize }} {{ "-inf" | humanize }} {{ "+INFINITY" | humanize1024 }})"),
+            "+Inf -Inf +Inf");
+  EXPECT_EQ(expand(R"({{ "[foo:bar.example.com]:9090" | stripDomain }})"), "[foo:bar]:9090");
+  EXPECT_EQ(expand(R"({{ "[::1]:9090" | stripDomain }} {{ "cog-1.example.com" | stripDomain }})"),
+            "[::1]:9090 cog-1");
+  // Only real IP addresses are left whole (net.ParseIP).
+  EXPECT_EQ(expand(R"({{ "10.0.0.1:80" | stripDomain }} {{ "999.1.1.1:80" | stripDomain }})"), "10.0.0.1:80 999:80");
+  EXPECT_EQ(expand(R"({{ "::ffff:10.0.0.1" | stripDomain }} {{ "1.2.3" | stripDomain }})"), "::ffff:10.0.0.1 1");
+}
+
 TEST(Template, MultiLineErrorsCountLinesAndColumns) {
   auto t = Template::parse("t", "line one\n{{ if true }}\n  {{ nope }}\n{{ end }}");
   ASSERT_FALSE(t.ok());
