@@ -13,6 +13,7 @@
 
 #include "bench/cog_workload.h"
 #include "cli/cog_sim.h"
+#include "model/clock.h"
 #include "model/value.h"
 #include "scrape/exposition.h"
 #include "scrape/http_fetch.h"
@@ -111,9 +112,7 @@ void BM_ScrapeEndToEnd(benchmark::State& state) {
   const cli::CogSimulator sim({.extra_series = kSeries - base_series});
   boost::asio::io_context server_io;
   auto server = server::HttpServer::start(server_io, {.port = 0}, [&](const server::HttpRequest&) {
-    const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
-    return server::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim.body(now)};
+    return server::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim.body(system_clock().now())};
   });
   if (!server.ok()) return state.SkipWithError(server.error().message.c_str());
   std::thread server_thread([&] { server_io.run(); });

@@ -184,10 +184,18 @@ class Runner {
         defs.push_back(*std::move(desc));
       }
     }
+    // A sample the store refuses (out of order or a duplicate with another
+    // value, after an earlier load) fails the load, as in Prometheus's
+    // promqltest, rather than silently testing other data than written.
     auto app = head_->appender();
     for (const auto& d : defs) {
       for (size_t k = 0; k < d.values.size(); ++k) {
-        if (d.values[k]) (void)app->append(d.labels, static_cast<Timestamp>(k) * *interval, *d.values[k]);
+        if (!d.values[k]) continue;
+        const Timestamp t = static_cast<Timestamp>(k) * *interval;
+        if (auto ref = app->append(d.labels, t, *d.values[k]); !ref) {
+          fail_line(lineno, "error in load command: " + d.labels.to_string() + " at " + std::to_string(t) +
+                                "ms: " + ref.error().message);
+        }
       }
     }
     app->commit();
