@@ -21,10 +21,7 @@ namespace {
 constexpr Timestamp kStart = 1'700'000'000'000;
 constexpr Duration kLength = 20 * kMinute;
 
-struct Timeline {
-  std::map<std::string, Timestamp> pending;  // alert name -> first seen pending
-  std::map<std::string, Timestamp> firing;   // alert name -> first seen firing
-  std::map<std::string, Duration> hold;      // alert name -> its rule's `for`
+struct Timeline : AlertTimeline {
   std::map<std::string, std::string> description;
   std::string error;  // the replay could not run: the rules or a scrape failed
 };
@@ -76,6 +73,26 @@ Timeline replay(Scenario scenario) {
 
 }  // namespace
 
+std::vector<std::string> timeline_problems(const AlertTimeline& t, const char* expected) {
+  std::vector<std::string> problems;
+  const bool as_expected =
+      expected == nullptr ? t.firing.empty() : t.firing.size() == 1 && t.firing.contains(expected);
+  if (!as_expected) problems.push_back(std::string("should fire ") + (expected ? expected : "nothing"));
+  for (const auto& [name, fired] : t.firing) {
+    const auto pending = t.pending.find(name);
+    const auto hold = t.hold.find(name);
+    if (pending == t.pending.end() || hold == t.hold.end()) {
+      problems.push_back(name + " fired without a rule or without going pending");
+      continue;
+    }
+    if (const Duration held = fired - pending->second; held != hold->second) {
+      problems.push_back(name + " fired " + format_duration(held) + " after going pending; its for is " +
+                         format_duration(hold->second));
+    }
+  }
+  return problems;
+}
+
 int run_alert_replay(std::ostream& out) {
   const std::pair<Scenario, const char*> cases[] = {{Scenario::kNormal, nullptr},
                                                     {Scenario::kErrors, "PredictionErrorRate"},
@@ -97,22 +114,9 @@ int run_alert_replay(std::ostream& out) {
                  fired != t.firing.end() ? ", firing at " + offset(fired->second) : ", never firing");
       if (!t.description.at(name).empty()) fmt::print(out, "    {}\n", t.description.at(name));
     }
-    const bool as_expected = expected == nullptr ? t.firing.empty()
-                                                 : t.firing.size() == 1 && t.firing.contains(expected);
-    if (!as_expected) {
-      fmt::print(out, "  UNEXPECTED: scenario {} should fire {}\n", scenario_name(scenario),
-                 expected ? expected : "nothing");
+    for (const std::string& problem : timeline_problems(t, expected)) {
+      fmt::print(out, "  UNEXPECTED: scenario {}: {}\n", scenario_name(scenario), problem);
       ok = false;
-    }
-    // Each alert fires exactly its `for` after it went pending (the
-    // evaluation interval divides every `for` here): not earlier, not later.
-    for (const auto& [name, fired] : t.firing) {
-      const Duration held = fired - t.pending.at(name);
-      if (held != t.hold.at(name)) {
-        fmt::print(out, "  UNEXPECTED: scenario {}: {} fired {} after going pending; its for is {}\n",
-                   scenario_name(scenario), name, format_duration(held), format_duration(t.hold.at(name)));
-        ok = false;
-      }
     }
   }
   return ok ? 0 : 1;

@@ -64,7 +64,7 @@ class EdgeFinder {
         // one on the edge matters only when no later one is there.
         if (lookback && it.next()) continue;
         if (!seen_.insert({series.labels, start, text}).second) continue;
-        edges_.push_back({series.labels, start, t, text, range, lookback});
+        edges_.push_back({series.labels, start, at(s.at, t), text, range, lookback});
       }
     }
   }

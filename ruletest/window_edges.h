@@ -30,7 +30,7 @@ namespace cogwatch::ruletest {
 struct WindowEdge {
   Labels series;           // the series with the sample
   Timestamp sample_at;     // the sample's time: the window's start
-  Timestamp evaluated_at;  // the (sub)query step whose window starts there
+  Timestamp evaluated_at;  // when the selector is evaluated (the step, or its @), before offset
   std::string selector;    // as written: `foo[5m]`, or `foo` for a lookback
   Duration range;          // the window's length
   bool lookback;           // an instant selector's lookback, not a range
