@@ -4,7 +4,6 @@
 #include <fmt/ostream.h>
 
 #include <bit>
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <ostream>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "cli/alert_replay.h"
+#include "model/clock.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/time.h"
@@ -21,12 +21,6 @@
 
 namespace cogwatch::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // The series one Cog predictor exposes (a subset of the real set).
 std::vector<Labels> cog_series(int target) {
@@ -117,7 +111,7 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
   std::uniform_int_distribution<int> jitter(-3, 3);  // scrape timing noise, ms
   std::vector<std::vector<Timestamp>> times(series.size());
   for (std::vector<Timestamp>& t : times) t.reserve(static_cast<size_t>(steps));  // as estimated: no growth slack
-  const auto append_start = Clock::now();
+  const Stopwatch append_watch;
   uint64_t appended = 0;
   for (int step = 0; step < steps; ++step) {
     auto app = head.appender();
@@ -131,7 +125,7 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
     }
     appended += app->commit().appended;
   }
-  const double append_secs = seconds_since(append_start);
+  const double append_secs = append_watch.elapsed_seconds();
 
   // An out-of-order sample must be rejected and leave the series intact.
   {
@@ -143,7 +137,7 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
     }
   }
 
-  const auto read_start = Clock::now();
+  const Stopwatch read_watch;
   auto name = LabelMatcher::make(MatchType::kRegexMatch, "__name__", ".+");
   auto job = LabelMatcher::make(MatchType::kEqual, "job", "cog");
   std::vector<tsdb::SeriesData> selected = head.select({*name, *job}, kMinTimestamp, kMaxTimestamp);
@@ -178,7 +172,7 @@ int run_selfcheck(const SelfcheckOptions& options, std::ostream& out) {
       return 1;
     }
   }
-  const double read_secs = seconds_since(read_start);
+  const double read_secs = read_watch.elapsed_seconds();
 
   const tsdb::MemoryStats mem = head.memory();
   const tsdb::HeadStats stats = head.stats();

@@ -63,6 +63,11 @@ class Stopwatch {
   Duration elapsed() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
   }
+  // Seconds since construction, with the clock's full resolution (for rates
+  // of fast work, where whole milliseconds are too coarse).
+  double elapsed_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
 
  private:
   std::chrono::steady_clock::time_point start_;
