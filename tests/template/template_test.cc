@@ -373,6 +373,13 @@ TEST(Template, ToDurationAndToTimePrintAsGo) {
             "y true false true");
 }
 
+// url.QueryEscape of a string (urlquery, Go's builtin, prints any
+// arguments first).
+TEST(Template, UrlQueryEscapeIsGoQueryEscape) {
+  EXPECT_EQ(run("{{ urlQueryEscape \"a b&c/\u00e9?x=1+2~_.-\" }}"), "a+b%26c%2F%C3%A9%3Fx%3D1%2B2~_.-");
+  EXPECT_EQ(run("{{ urlQueryEscape 1 }}"), "18: executing \"t\" at <1>: expected string; found 1");
+}
+
 TEST(Template, NowIsTheEvaluationTimeInSeconds) {
   EXPECT_EQ(run("{{ now }}", 0), "0");
   EXPECT_EQ(run("{{ now }}", 1500), "1.5");
@@ -407,6 +414,9 @@ TEST(Template, TimeAndDurationMethods) {
       run("{{ (toTime 100).Sub (toTime 40) }} {{ (toTime 1).Before (toTime 2) }} {{ (toTime 1).After (toTime 2) }} "
           "{{ (toTime 1).Equal (toTime 1).UTC }} {{ (toTime 3).Compare (toTime 2) }} {{ (toTime 1).Add 1500000000 }}"),
       "1m0s true false true 1 1970-01-01 00:00:02.5 +0000 UTC");
+  // Nanoseconds carry into seconds, both ways.
+  EXPECT_EQ(run("{{ (toTime 1.5).Add 600000000 }}|{{ (toTime 1.5).Add -600000000 }}|{{ (toTime 1.5).Add -2500000000 }}"),
+            "1970-01-01 00:00:02.1 +0000 UTC|1970-01-01 00:00:00.9 +0000 UTC|1969-12-31 23:59:59 +0000 UTC");
   const std::string d = "{{ $d := toDuration 5400.5 }}";
   EXPECT_EQ(run(d + "{{ $d.Seconds }} {{ $d.Minutes }} {{ $d.Hours }} {{ $d.Milliseconds }} {{ $d.Microseconds }} "
                     "{{ $d.Nanoseconds }}"),
@@ -522,6 +532,9 @@ TEST(Template, HumanizeTimestampKeepsMilliseconds) {
   EXPECT_EQ(run("{{ humanizeTimestamp 1.0000001 }}|{{ humanizeTimestamp 1435065584.1289 }}|"
                 "{{ humanizeTimestamp -0.0015 }}"),
             "1970-01-01 00:00:01 +0000 UTC|2015-06-23 13:19:44.128 +0000 UTC|1969-12-31 23:59:59.999 +0000 UTC");
+  // v * 1e9 == 2^63 passes Go's check (> float64(MaxInt64), which is 2^63)
+  // and converts to MinInt64 on amd64.
+  EXPECT_EQ(run("{{ humanizeTimestamp 9223372036.854776 }}"), "1677-09-21 00:12:43.146 +0000 UTC");
 }
 
 // model.ParseDurationAllowNegative: Prometheus's units in order, a leading
@@ -547,6 +560,7 @@ TEST(Template, ParseDurationAsPrometheus) {
   EXPECT_EQ(parse("99999999999999999999s"),
             error("99999999999999999999s", "not a valid duration string: \"99999999999999999999s\""));
   EXPECT_EQ(parse("300y"), error("300y", "duration out of range"));
+  EXPECT_EQ(parse("600y"), error("600y", "duration out of range"));  // v * unit would wrap uint64
   EXPECT_EQ(parse("-300y"), error("-300y", "duration out of range"));
   EXPECT_EQ(parse("290y3000w"), error("290y3000w", "duration out of range"));
 }
