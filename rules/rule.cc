@@ -93,9 +93,10 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
   // The alerts the result asks for, by their final labels.
   std::map<Labels, Alert> current;
   const std::string template_name = "__alert_" + name_;
-  // Templates' `query` runs at the evaluation time, as Prometheus's does.
+  // Templates' `query` and `now` see the evaluation time, as Prometheus's do.
   tmpl::TemplateContext template_context;
   template_context.external_url = context.external_url;
+  template_context.eval_time = ts;
   template_context.query = [&engine, ts](std::string_view q) -> Result<std::vector<tmpl::TemplateQuerySample>> {
     auto expr = parser::parse_expr(q);
     if (!expr) return make_error(expr.error().code, parser::format_error(q, expr.error()));

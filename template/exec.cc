@@ -2,6 +2,7 @@
 // pipelines, fields, variables and their scopes, control structures, and
 // errors that name the place and the command ("executing \"x\" at <...>").
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include "template/internal/ast.h"
@@ -191,96 +192,248 @@ class Executor {
     return s;
   }
 
+  // Go's s.at(node): the node errors are reported at is the last one
+  // text/template started evaluating, which may be inside an argument.
+  void at(Pos pos, const std::string& text) {
+    at_pos_ = pos;
+    at_text_ = text;
+  }
+  void at(const Operand& o) { at(o.pos, o.text); }
+  [[noreturn]] void fail_here(std::string message) { fail(at_pos_, at_text_, std::move(message)); }
+
   Value command(const Command& c, const Value& dot, const Value* final) {
     const Operand& first = c.args.front();
-    if (first.kind == Operand::Kind::kFunction) return call(c, dot, final);
-    if (c.args.size() > 1 || final != nullptr) {
-      if (first.kind == Operand::Kind::kField && c.args.size() > 1) {
-        fail(first.pos, first.text, first.fields.back() + " is not a method but has arguments");
+    const std::span<const Operand> args(c.args.begin() + 1, c.args.end());
+    if (first.kind == Operand::Kind::kFunction) return call_function(c, dot, final);
+    if (!first.fields.empty()) {
+      // .X.Y, $x.Y, (pipe).Y: the last field takes the arguments (a method).
+      Value receiver = chain_base(first, dot);
+      for (size_t i = 0; i + 1 < first.fields.size(); ++i) {
+        receiver = field(receiver, first.fields[i], first, {}, nullptr, dot);
       }
-      fail(first.pos, first.text, "can't give argument to non-function " + first.text);
+      return field(receiver, first.fields.back(), first, args, final, dot);
     }
-    if (first.kind == Operand::Kind::kNil) fail(first.pos, first.text, "nil is not a command");
+    at(first);
+    if (!args.empty() || final != nullptr) fail_here("can't give argument to non-function " + first.text);
+    if (first.kind == Operand::Kind::kNil) fail_here("nil is not a command");
     return operand(first, dot);
   }
 
+  // The value a field chain starts from.
+  Value chain_base(const Operand& o, const Value& dot) {
+    at(o);
+    switch (o.kind) {
+      case Operand::Kind::kVariable:
+        return variable(o);
+      case Operand::Kind::kPipe:
+        return parenthesized(o, dot);
+      default:
+        return dot;  // .X
+    }
+  }
+
+  // A parenthesized pipeline: its variables end with it.
+  Value parenthesized(const Operand& o, const Value& dot) {
+    const size_t mark = vars_.size();
+    Value v = pipeline(*o.pipe, dot);
+    vars_.resize(mark);
+    return v;
+  }
+
+  // An operand's value, before any conversion to a parameter's type.
   Value operand(const Operand& o, const Value& dot) {
-    Value base;
+    if (o.kind == Operand::Kind::kFunction) return call_function(Command{o.pos, {o}}, dot, nullptr);
+    if (!o.fields.empty()) {
+      Value receiver = chain_base(o, dot);
+      for (const std::string& name : o.fields) receiver = field(receiver, name, o, {}, nullptr, dot);
+      return receiver;
+    }
+    at(o);
     switch (o.kind) {
       case Operand::Kind::kDot:
-      case Operand::Kind::kField: base = dot; break;
-      case Operand::Kind::kVariable: base = variable(o); break;
-      case Operand::Kind::kPipe: {
-        const size_t mark = vars_.size();
-        base = pipeline(*o.pipe, dot);
-        vars_.resize(mark);
-        break;
-      }
-      case Operand::Kind::kFunction: {
-        Command c{o.pos, {o}};
-        c.args[0].fields.clear();
-        base = call(c, dot, nullptr);
-        break;
-      }
+        return dot;
+      case Operand::Kind::kVariable:
+        return variable(o);
+      case Operand::Kind::kPipe:
+        return parenthesized(o, dot);
       case Operand::Kind::kNil: return Value{};
       default: return o.constant;
     }
-    for (const std::string& field : o.fields) base = field_of(base, field, o);
-    return base;
   }
 
-  Value field_of(const Value& v, const std::string& field, const Operand& o) {
-    const auto* obj = std::get_if<std::shared_ptr<const Object>>(&v.v);
+  // Go's evalField: a method of the receiver (given the arguments), a map
+  // key or a struct field; `node` is the operand the chain belongs to.
+  Value field(const Value& receiver, const std::string& name, const Operand& node, std::span<const Operand> args,
+              const Value* final, const Value& dot) {
+    if (const Builtin* method = find_method(receiver, name)) {
+      return invoke(*method, name, args, final, dot, &receiver, node.pos, node.text);
+    }
+    const bool has_args = !args.empty() || final != nullptr;
+    const auto* obj = std::get_if<std::shared_ptr<const Object>>(&receiver.v);
     if (obj == nullptr) {
-      if (v.is_nil()) fail(o.pos, o.text, "nil pointer evaluating interface {}." + field);
-      fail(o.pos, o.text, "can't evaluate field " + field + " in type " + v.type_name());
+      if (receiver.is_nil()) fail_here("nil pointer evaluating interface {}." + name);
+      fail_here("can't evaluate field " + name + " in type " + receiver.type_name());
     }
     const Object& object = **obj;
-    if (auto it = object.fields.find(field); it != object.fields.end()) return it->second;
-    switch (object.kind) {
-      case Object::Kind::kStringMap: return Value{std::string()};
-      case Object::Kind::kInterfaceMap: return Value{};
-      default: fail(o.pos, o.text, "can't evaluate field " + field + " in type " + object.type_name);
+    const auto it = object.fields.find(name);
+    if (object.kind == Object::Kind::kStringMap || object.kind == Object::Kind::kInterfaceMap) {
+      if (has_args) fail_here(name + " is not a method but has arguments");
+      if (it != object.fields.end()) return it->second;
+      return object.kind == Object::Kind::kStringMap ? Value{std::string()} : Value{};
+    }
+    if (it == object.fields.end()) fail_here("can't evaluate field " + name + " in type " + object.type_name);
+    if (has_args) fail_here(name + " has arguments but cannot be invoked as function");
+    return it->second;
+  }
+
+  Value call_function(const Command& c, const Value& dot, const Value* final) {
+    const Operand& fn = c.args.front();
+    at(fn);
+    const Builtin& builtin = *find_function(fn.name);  // the parser accepted only known names
+    return invoke(builtin, fn.name, std::span<const Operand>(c.args.begin() + 1, c.args.end()), final, dot, nullptr,
+                  c.pos, command_text(c));
+  }
+
+  static std::string param_type(Param p) {
+    switch (p) {
+      case Param::kAny:
+        return "interface {}";
+      case Param::kString:
+        return "string";
+      case Param::kSample:
+        return "*template.sample";
+      case Param::kQueryResult:
+        return "template.queryResult";
+      case Param::kTime:
+        return "time.Time";
+      case Param::kDuration:
+        return "time.Duration";
+    }
+    return "";
+  }
+
+  // Types an untyped nil converts to (interfaces, pointers, slices).
+  static bool can_be_nil(Param p) { return p == Param::kAny || p == Param::kSample || p == Param::kQueryResult; }
+
+  // Go's validateType: a computed value must be of the parameter's type;
+  // a pointer to it is followed.
+  Value validate(const Value& v, Param p) {
+    if (v.is_nil()) {
+      if (can_be_nil(p)) return Value{};
+      fail_here("invalid value; expected " + param_type(p));
+    }
+    switch (p) {
+      case Param::kAny:
+        return v;
+      case Param::kString:
+        if (std::holds_alternative<std::string>(v.v)) return v;
+        break;
+      case Param::kSample:
+        if (const auto* o = std::get_if<std::shared_ptr<const Object>>(&v.v);
+            o && (*o)->kind == Object::Kind::kSample) {
+          return v;
+        }
+        break;
+      case Param::kQueryResult:
+        if (std::holds_alternative<std::shared_ptr<const List>>(v.v)) return v;
+        break;
+      case Param::kTime:
+        if (std::holds_alternative<GoTime>(v.v)) return v;
+        if (const auto* t = std::get_if<TimePtr>(&v.v)) return Value{**t};
+        break;
+      case Param::kDuration:
+        if (std::holds_alternative<GoDuration>(v.v)) return v;
+        if (const auto* d = std::get_if<DurationPtr>(&v.v)) return Value{**d};
+        break;
+    }
+    fail_here("wrong type for value; expected " + param_type(p) + "; got " + v.type_name());
+  }
+
+  // Go's evalArg: constants take the parameter's kind, computed values are
+  // validated.
+  Value argument(const Operand& o, Param p, const Value& dot) {
+    at(o);
+    switch (o.kind) {
+      case Operand::Kind::kNil:
+        if (can_be_nil(p)) return Value{};
+        fail_here("cannot assign nil to " + param_type(p));
+      case Operand::Kind::kBool:
+      case Operand::Kind::kNumber:
+      case Operand::Kind::kString:
+        break;
+      default:
+        return validate(operand(o, dot), p);
+    }
+    switch (p) {
+      case Param::kAny:
+        return o.constant;
+      case Param::kString:
+        if (o.kind == Operand::Kind::kString) return o.constant;
+        fail_here("expected string; found " + o.text);
+      case Param::kDuration: {
+        // An integer constant; Go's parser also makes an integral float
+        // such as 1e9 an integer.
+        if (o.kind == Operand::Kind::kNumber && o.number_is_int) {
+          return Value{GoDuration{std::get<int64_t>(o.constant.v)}};
+        }
+        const auto* d = std::get_if<double>(&o.constant.v);
+        if (o.kind == Operand::Kind::kNumber && d != nullptr && *d >= -9223372036854775808.0 &&
+            *d < 9223372036854775808.0 && static_cast<double>(static_cast<int64_t>(*d)) == *d) {
+          return Value{GoDuration{static_cast<int64_t>(*d)}};
+        }
+        fail_here("expected integer; found " + o.text);
+      }
+      default:
+        fail_here("can't handle " + o.text + " for arg of type " + param_type(p));
     }
   }
 
-  Value call(const Command& c, const Value& dot, const Value* final) {
-    const Operand& fn = c.args.front();
-    const Builtin& builtin = *find_function(fn.name);  // the parser accepted only known names
-    // Go checks the count against the signature before evaluating any
-    // argument, and reports it at the function's name. The pipeline's value
-    // counts as an argument; "want at least" reports the explicit ones.
-    const size_t explicit_args = c.args.size() - 1;
-    const size_t n = explicit_args + (final != nullptr ? 1 : 0);
-    if (builtin.variadic && n < builtin.fixed) {
-      fail(fn.pos, fn.text,
-           "wrong number of args for " + fn.name + ": want at least " + std::to_string(builtin.fixed) + " got " +
-               std::to_string(explicit_args));
+  // Go's evalCall: the count against the signature (before any argument is
+  // evaluated, reported at the function's name), each argument converted
+  // to its parameter, the pipeline's value last; a failure of the call is
+  // reported at `node` ("error calling humanize: ...").
+  Value invoke(const Builtin& builtin, const std::string& name, std::span<const Operand> args, const Value* final,
+               const Value& dot, const Value* receiver, Pos node_pos, const std::string& node_text) {
+    const size_t n = args.size() + (final != nullptr ? 1 : 0);
+    const size_t fixed = builtin.fixed();
+    if (builtin.variadic && n < fixed) {
+      fail_here("wrong number of args for " + name + ": want at least " + std::to_string(fixed) + " got " +
+                std::to_string(args.size()));
     }
-    if (!builtin.variadic && n != builtin.fixed) {
-      fail(fn.pos, fn.text,
-           "wrong number of args for " + fn.name + ": want " + std::to_string(builtin.fixed) + " got " +
-               std::to_string(n));
+    if (!builtin.variadic && n != fixed) {
+      fail_here("wrong number of args for " + name + ": want " + std::to_string(fixed) + " got " + std::to_string(n));
     }
+    auto param = [&](size_t i) { return i < fixed ? builtin.params[i] : builtin.params.back(); };
     // and / or evaluate their arguments lazily and return one of them.
-    if (!builtin.fn) {
+    if (!builtin.fn && name != "call") {
       Value v;
-      for (size_t i = 1; i <= n; ++i) {
-        v = i < c.args.size() ? operand(c.args[i], dot) : *final;
-        if (v.truthy() != (fn.name == "and")) break;
+      for (const Operand& o : args) {
+        v = argument(o, Param::kAny, dot);
+        if (v.truthy() == (name == "or")) return v;
       }
-      return v;
+      return final != nullptr ? *final : v;
     }
-    std::vector<Value> args;
-    for (size_t i = 1; i < c.args.size(); ++i) args.push_back(operand(c.args[i], dot));
-    if (final != nullptr) args.push_back(*final);
-    auto r = builtin.fn(args, ctx_);
-    // Go reports an argument of the wrong type ("wrong type for value ...",
-    // worded by wrong_type in funcs.cc) as it is, and wraps what the
-    // function itself returned.
-    if (!r) fail(c.pos, command_text(c), r.error().message.starts_with("wrong ")
-                                             ? r.error().message
-                                             : "error calling " + fn.name + ": " + r.error().message);
+    std::vector<Value> argv;
+    if (receiver != nullptr) argv.push_back(*receiver);
+    for (size_t i = 0; i < args.size(); ++i) argv.push_back(argument(args[i], param(i), dot));
+    if (final != nullptr) argv.push_back(validate(*final, param(n - 1)));
+    if (!builtin.fn) {
+      // call: templates here hold no function values.
+      const Value& callee = argv.front();
+      std::string callee_name;
+      if (!args.empty()) {
+        callee_name = args.front().text;
+      } else {  // reflect.Value.String() of the piped value
+        const auto* s = std::get_if<std::string>(&callee.v);
+        callee_name = s != nullptr ? *s : "<" + callee.type_name() + " Value>";
+      }
+      fail(node_pos, node_text,
+           "error calling call: " + (callee.is_nil()
+                                         ? std::string("call of nil")
+                                         : "non-function " + callee_name + " of type " + callee.type_name()));
+    }
+    auto r = builtin.fn(argv, ctx_);
+    if (!r) fail(node_pos, node_text, "error calling " + name + ": " + r.error().message);
     return *std::move(r);
   }
 
@@ -293,6 +446,8 @@ class Executor {
   std::string_view text_;
   std::string out_;
   std::vector<std::pair<std::string, Value>> vars_;
+  Pos at_pos_ = 0;
+  std::string at_text_;
 };
 
 }  // namespace
@@ -319,6 +474,7 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
 
   internal::CallContext ctx;
   ctx.external_url = context.external_url;
+  ctx.eval_time_ms = context.eval_time;
   if (context.query) {
     ctx.query = [&context](std::string_view q) -> Result<internal::Value> {
       auto samples = context.query(q);

@@ -20,6 +20,10 @@ std::string Value::type_name() const {
     std::string operator()(const Html&) const { return "template.HTML"; }
     std::string operator()(const std::shared_ptr<const Object>& o) const { return o->type_name; }
     std::string operator()(const std::shared_ptr<const List>&) const { return "template.queryResult"; }
+    std::string operator()(const GoTime&) const { return "time.Time"; }
+    std::string operator()(const GoDuration&) const { return "time.Duration"; }
+    std::string operator()(const TimePtr&) const { return "*time.Time"; }
+    std::string operator()(const DurationPtr&) const { return "*time.Duration"; }
   };
   return std::visit(Visitor{}, v);
 }
@@ -36,6 +40,10 @@ bool Value::truthy() const {
       return o->kind == Object::Kind::kStruct || o->kind == Object::Kind::kSample || !o->fields.empty();
     }
     bool operator()(const std::shared_ptr<const List>& l) const { return !l->items.empty(); }
+    bool operator()(const GoTime&) const { return true; }  // a struct
+    bool operator()(const GoDuration& d) const { return d.ns != 0; }
+    bool operator()(const TimePtr&) const { return true; }  // a non-nil pointer
+    bool operator()(const DurationPtr&) const { return true; }
   };
   return std::visit(Visitor{}, v);
 }
@@ -70,6 +78,11 @@ std::string format_value(const Value& value) {
       for (size_t i = 0; i < l->items.size(); ++i) s += (i ? " &" : "&") + format_value(l->items[i]);
       return s + "]";
     }
+    // Their String methods (a pointer's method set includes them).
+    std::string operator()(const GoTime& t) const { return go_time_string(t); }
+    std::string operator()(const GoDuration& d) const { return go_duration_string(d.ns); }
+    std::string operator()(const TimePtr& t) const { return go_time_string(*t); }
+    std::string operator()(const DurationPtr& d) const { return go_duration_string(d->ns); }
   };
   return std::visit(Visitor{}, value.v);
 }
@@ -239,6 +252,24 @@ std::string format_arg(const Value& v, const Spec& spec) {
     return bad_verb(spec, v);
   }
   if (v.is_nil()) return verb == 'v' ? pad("<nil>", spec) : bad_verb(spec, v);
+  if (const auto* d = std::get_if<GoDuration>(&v.v)) {
+    // fmt calls String() for the string verbs and prints the int64 for
+    // the integer ones.
+    if (std::string_view("vsqxX").find(verb) != std::string_view::npos) {
+      return format_string_verb(go_duration_string(d->ns), spec);
+    }
+    if (std::string_view("dobc").find(verb) != std::string_view::npos) return format_int_verb(d->ns, spec);
+    return bad_verb(spec, v);
+  }
+  if (std::holds_alternative<GoTime>(v.v) || std::holds_alternative<TimePtr>(v.v) ||
+      std::holds_alternative<DurationPtr>(v.v)) {
+    // Stringers: the string verbs print String(). (Go prints a pointer's
+    // address for %d, which has no equivalent here.)
+    if (std::string_view("vsqxX").find(verb) != std::string_view::npos) {
+      return format_string_verb(format_value(v), spec);
+    }
+    return bad_verb(spec, v);
+  }
   return pad(format_value(v), spec);  // maps, structs, lists: %v and %s alike
 }
 

@@ -11,12 +11,20 @@
 // numbers, true, false, nil); parentheses; if / else if / else, range
 // (with $i, $v :=), with, break, continue, end, define, template, block.
 //
-// Functions: Go's and, or, not, len, index, print, printf, println, eq, ne,
-// lt, le, gt, ge, html, js, urlquery; Prometheus's query, first, label,
-// value, strvalue, args, sortByLabel, humanize, humanize1024,
-// humanizeDuration, humanizePercentage, humanizeTimestamp, toUpper,
-// toLower, title, match, reReplaceAll, safeHtml, stripPort, stripDomain,
-// parseDuration, externalURL, pathPrefix, graphLink, tableLink.
+// Functions: Go's and, call, or, not, len, index, slice, print, printf,
+// println, eq, ne, lt, le, gt, ge, html, js, urlquery; Prometheus 3's
+// query, first, label, value, strvalue, args, sortByLabel, humanize,
+// humanize1024, humanizeDuration, humanizePercentage, humanizeTimestamp,
+// toTime, toDuration, now, toUpper, toLower, title, match, reReplaceAll,
+// safeHtml, stripPort, stripDomain, parseDuration, urlQueryEscape,
+// externalURL, pathPrefix, graphLink, tableLink. Each argument is converted
+// to the Go parameter's type as text/template does. toTime's *time.Time and
+// toDuration's *time.Duration print as Go prints them and have the methods
+// that need no time zone: Time's String, Format, Add, Sub, Before, After,
+// Equal, Compare, UTC, Unix, UnixMilli, UnixMicro, UnixNano, Year, YearDay,
+// Day, Hour, Minute, Second, Nanosecond; Duration's String, Seconds,
+// Minutes, Hours, Milliseconds, Microseconds, Nanoseconds, Abs, Round,
+// Truncate.
 //
 // Errors are Go's, word for word where it matters to users:
 //   parse:   template: __alert_X:1: function "humanise" not defined
@@ -64,6 +72,7 @@ using TemplateQueryFunc = std::function<Result<std::vector<TemplateQuerySample>>
 struct TemplateContext {
   TemplateQueryFunc query;   // empty: `query` fails
   std::string external_url;  // for externalURL, pathPrefix, $externalURL
+  Timestamp eval_time = 0;   // the evaluation time, for `now`
 };
 
 class Template {

@@ -1,6 +1,6 @@
-// The inside of the template engine (rules/template.h): values as Go's
+// The inside of the template engine (template/template.h): values as Go's
 // reflection sees them, the parse tree, and the function table. Shared by
-// template_parse.cc, template_exec.cc and template_funcs.cc only.
+// the engine's .cc files only.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -37,9 +38,27 @@ struct List {  // Prometheus's queryResult: []*sample
   std::vector<Value> items;
 };
 
+// time.Time, always in UTC (toTime's results and what their methods give):
+// seconds since the Unix epoch and nanoseconds in [0, 1e9).
+struct GoTime {
+  int64_t unix_sec = 0;
+  int32_t nsec = 0;
+};
+
+// time.Duration: nanoseconds.
+struct GoDuration {
+  int64_t ns = 0;
+};
+
+// *time.Time and *time.Duration, as toTime and toDuration return them: Go
+// prints them as the value they point to, but they are not the value
+// (humanize refuses *time.Duration; eq compares the pointers).
+using TimePtr = std::shared_ptr<const GoTime>;
+using DurationPtr = std::shared_ptr<const GoDuration>;
+
 struct Value {
   std::variant<std::monostate, bool, int64_t, double, std::string, Html, std::shared_ptr<const Object>,
-               std::shared_ptr<const List>>
+               std::shared_ptr<const List>, GoTime, GoDuration, TimePtr, DurationPtr>
       v;
 
   bool is_nil() const { return std::holds_alternative<std::monostate>(v); }
@@ -96,31 +115,68 @@ struct Node {
 // Templates named by {{define}} and {{block}}.
 using Defines = std::map<std::string, std::shared_ptr<const NodeList>, std::less<>>;
 
-// What functions may do besides computing: run a PromQL query.
+// What functions may do besides computing: run a PromQL query, read the
+// external URL and the evaluation time (`now`).
 struct CallContext {
   std::function<Result<Value>(std::string_view query)> query;
   std::string external_url;
+  int64_t eval_time_ms = 0;
 };
 
 // A function's result, or the error Go would report ("error calling
 // humanize: ..." is added by the caller). Called only with an argument
-// count its Builtin accepts.
+// count its Builtin accepts, each argument converted to its Param.
 using Function = std::function<Result<Value>(const std::vector<Value>& args, const CallContext& ctx)>;
 
-// A function a template may call, with the arity of its Go signature:
-// `fixed` parameters, and any number after them when `variadic`. The
-// executor checks a call's count against it before evaluating any argument,
-// as Go does ("wrong number of args for humanize: want 1 got 0").
-struct Builtin {
-  Function fn;  // empty for and/or, which the executor evaluates itself (lazily)
-  size_t fixed = 0;
-  bool variadic = false;
+// The Go type of a parameter, which decides how text/template converts an
+// argument before the call (its evalArg and validateType): a constant must
+// be of the parameter's kind ("expected string; found 1"), a computed value
+// of its type ("wrong type for value; expected string; got int"; a pointer
+// is followed once), and nil is accepted where Go accepts it.
+enum class Param : uint8_t {
+  kAny,          // interface{} and reflect.Value: anything, as it is
+  kString,       // string
+  kSample,       // *template.sample (nil allowed)
+  kQueryResult,  // template.queryResult (nil is empty)
+  kTime,         // time.Time (*time.Time followed)
+  kDuration,     // time.Duration (*time.Duration followed; integer constants)
 };
 
-// The functions a template may call: Go's builtins (and, or, not, len,
-// index, print, printf, println, eq, ne, lt, le, gt, ge, html, js,
-// urlquery) and Prometheus's. nullptr for an unknown name.
+// A function or method a template may call, with its Go signature's
+// parameters: `params`, the last of which is the element type of the ...
+// part when `variadic`. The executor checks a call's count against it
+// before evaluating any argument, as Go does ("wrong number of args for
+// humanize: want 1 got 0"), then converts each argument to its parameter.
+struct Builtin {
+  Function fn;  // empty for and, or (lazy) and call: the executor's own
+  std::vector<Param> params;
+  bool variadic = false;
+
+  // Parameters before the ... part.
+  size_t fixed() const { return params.size() - (variadic ? 1 : 0); }
+};
+
+// The functions a template may call: Go's builtins (and, call, or, not,
+// len, index, slice, print, printf, println, eq, ne, lt, le, gt, ge, html,
+// js, urlquery) and Prometheus's. nullptr for an unknown name.
 const Builtin* find_function(std::string_view name);
+
+// Prometheus's functions (prometheus_funcs.cc), which find_function also
+// finds.
+const std::unordered_map<std::string_view, Builtin>& prometheus_functions();
+
+// The method `name` of a time.Time or time.Duration receiver (or a pointer
+// to one), called with the receiver as it is as args[0], before the
+// parameters; nullptr when the receiver has no such method.
+const Builtin* find_method(const Value& receiver, std::string_view name);
+
+// Go's float64 -> int64 conversion as amd64 does it (Prometheus's release
+// builds): truncation, and INT64_MIN for NaN and values out of range.
+int64_t go_float_to_int64(double v);
+// time.Time.String() of a UTC time: "2006-01-02 15:04:05.999999999 +0000 UTC".
+std::string go_time_string(const GoTime& t);
+// time.Duration.String(): "1h2m3.5s", "0s", "-1.5s", "1.5µs".
+std::string go_duration_string(int64_t ns);
 
 // fmt.Sprint's rendering of one value (%v).
 std::string format_value(const Value& v);

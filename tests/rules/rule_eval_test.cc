@@ -362,6 +362,19 @@ TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime)
   EXPECT_EQ(rule.active_alerts().begin()->second.annotations.get("requests"), "20");
 }
 
+TEST_F(RuleEvalTest, NowInTemplatesIsTheEvaluationTimeNotTheQueryTime) {
+  load(R"(x 2 2 2)");
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, {},
+                         Labels{{"now", "{{ now }}"}, {"clock", "{{ (now | toTime).Format \"15:04:05.000\" }}"}}),
+                    {});  // the default expander
+  const eval::Engine engine(head_);
+  // At 90.5 s with a 1m query offset: the query runs at 30.5 s, templates see 90.5 s.
+  ASSERT_TRUE(rule.eval(engine, 90'500, kMinute, 0, {}).ok());
+  const Labels& a = rule.active_alerts().begin()->second.annotations;
+  EXPECT_EQ(a.get("now"), "90.5");
+  EXPECT_EQ(a.get("clock"), "00:01:30.500");
+}
+
 // Measured with Prometheus 2.42 (Debian): a group "cog_alerts" in
 // /tmp/cogwatch-offset/rules.yml with a 10s interval recorded its samples
 // at ...382.309, ...392.309, ... seconds: its slots sit 2309 ms into each
