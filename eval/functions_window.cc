@@ -216,9 +216,11 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
   RangeInput in = range_input(ev, *range_arg);
   NodeValue out;
   out.type = parser::ValueType::kVector;
-  // With @ the result does not depend on the step: Prometheus evaluates it
-  // once, at the query start, and repeats it.
-  const bool invariant = in.at.has_value() && constant(scalar_arg) && constant(scalar_arg2);
+  // With @ the window does not depend on the step: Prometheus evaluates the
+  // call once, at the query start, and repeats it, unless the function also
+  // reads the step's time (predict_linear predicts from there).
+  const bool invariant =
+      in.at.has_value() && !impl.reads_eval_time && constant(scalar_arg) && constant(scalar_arg2);
   in.for_each_series([&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
     StepSeries series{labels, {}, impl.keeps_name ? drop_name : true};
     std::optional<double> first;
