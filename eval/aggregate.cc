@@ -295,8 +295,10 @@ NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   if (agg.op == AggregateOp::kCountValues && !is_valid_label_name(param.str)) {
     throw_error("invalid label name " + go_quote(param.str));
   }
-  if (agg.op == AggregateOp::kQuantile) warn_invalid_quantile_param(*this, param.scalars, agg.param->span);
   NodeValue in = eval(*agg.expr);
+  if (agg.op == AggregateOp::kQuantile) {
+    warn_invalid_quantile_param(*this, param.scalars, parser::strip_parens(*agg.param).span);
+  }
   NodeValue out;
   out.type = parser::ValueType::kVector;
   if ((agg.op == AggregateOp::kTopk || agg.op == AggregateOp::kBottomk) && !check_k(param.scalars)) return out;

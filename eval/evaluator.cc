@@ -100,8 +100,12 @@ Evaluator::Evaluator(const tsdb::Querier& querier, const EngineOptions& options,
 
 void Evaluator::annotate(Annotation::Level level, std::string message, Span span) {
   if (annotations_ == nullptr) return;
-  Annotation a{level, std::move(message), span};
-  if (std::find(annotations_->begin(), annotations_->end(), a) == annotations_->end()) annotations_->push_back(a);
+  auto same_text = [&](const Annotation& a) { return a.level == level && a.message == message; };
+  if (auto it = std::find_if(annotations_->begin(), annotations_->end(), same_text); it != annotations_->end()) {
+    it->span = span;
+  } else {
+    annotations_->push_back({level, std::move(message), span});
+  }
 }
 
 void Evaluator::warn_invalid_quantiles(const std::vector<double>& qs, Span span) {

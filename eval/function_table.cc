@@ -67,8 +67,7 @@ NodeValue eval_sort(Evaluator& ev, const parser::Call& call, const FunctionImpl&
 // matcher (of any kind) is left out, so the outcome follows matcher order:
 // {job="a", job=~"b"} gives no job, {job=~"b", job="a"} gives job="a".
 Labels absent_labels(const parser::Expr& arg) {
-  const parser::Expr* e = &arg;
-  while (const auto* p = e->as<parser::ParenExpr>()) e = p->expr.get();
+  const parser::Expr* e = &parser::strip_parens(arg);
   const parser::VectorSelector* vs = e->as<parser::VectorSelector>();
   if (const auto* ms = e->as<parser::MatrixSelector>()) vs = ms->selector->as<parser::VectorSelector>();
   if (vs == nullptr) return {};
@@ -241,13 +240,13 @@ NodeValue Evaluator::eval_call(const parser::Expr& e, const parser::Call& call) 
     throw_error("function \"" + std::string(parser::function_info(call.func).name) +
                 "\" is experimental and not evaluated by cogwatch");
   }
-  // Warned even when the argument selects nothing, as Prometheus does
-  // before it evaluates the call.
+  NodeValue result = impl.eval(*this, call, impl);
+  // Warned even when the argument selects nothing, as Prometheus does.
   if (impl.orders_result && spans_instants(e)) {
     annotate(Annotation::Level::kWarning,
              "sort is ineffective for range queries since results are always ordered by labels", e.span);
   }
-  return impl.eval(*this, call, impl);
+  return result;
 }
 
 }  // namespace cogwatch::eval::internal

@@ -16,10 +16,10 @@ namespace cogwatch::eval::internal {
 NodeValue eval_histogram_quantile(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl) {
   const bool fraction = impl.f == parser::Function::kHistogramFraction;
   const NodeValue q = ev.eval(*call.args[0]);
-  if (!fraction) ev.warn_invalid_quantiles(q.scalars, call.args[0]->span);
   const NodeValue upper = fraction ? ev.eval(*call.args[1]) : NodeValue{};
-  const parser::Expr& buckets_arg = *call.args[fraction ? 2 : 1];
+  const parser::Expr& buckets_arg = parser::strip_parens(*call.args[fraction ? 2 : 1]);
   const NodeValue v = ev.eval(buckets_arg);
+  if (!fraction) ev.warn_invalid_quantiles(q.scalars, parser::strip_parens(*call.args[0]).span);
   NodeValue out;
   out.type = parser::ValueType::kVector;
   LabelsMap<size_t> index;  // group labels -> histogram

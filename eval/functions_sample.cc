@@ -116,9 +116,8 @@ NodeValue eval_round(Evaluator& ev, const parser::Call& call, const FunctionImpl
 // timestamp(v): of a selector, each sample's own time; of anything else,
 // the evaluation time.
 NodeValue eval_timestamp(Evaluator& ev, const parser::Call& call, const FunctionImpl&) {
-  const parser::Expr* arg = call.args[0].get();
-  while (const auto* p = arg->as<parser::ParenExpr>()) arg = p->expr.get();
-  if (const auto* vs = arg->as<parser::VectorSelector>()) return dropping_names(ev.eval_selector_timestamps(*vs));
+  if (const auto* vs = parser::strip_parens(*call.args[0]).as<parser::VectorSelector>())
+    return dropping_names(ev.eval_selector_timestamps(*vs));
   NodeValue v = ev.eval(*call.args[0]);
   for (StepSeries& s : v.matrix) {
     for (Point& p : s.points) p.v = static_cast<double>(p.t) / 1000;

@@ -214,6 +214,11 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
   const std::vector<double>* scalar_arg2 = arg2.scalars.empty() ? nullptr : &arg2.scalars;
 
   RangeInput in = range_input(ev, *range_arg);
+  // Where rate/increase's note points: the range argument, but the query's
+  // start for a subquery, as Prometheus (its evaluator swaps the subquery for
+  // a matrix selector that has no position).
+  const parser::Expr& range_expr = parser::strip_parens(*range_arg);
+  const Span note_span = range_expr.as<parser::SubqueryExpr>() != nullptr ? Span{} : range_expr.span;
   NodeValue out;
   out.type = parser::ValueType::kVector;
   // With @ the window does not depend on the step: Prometheus evaluates the
@@ -241,7 +246,7 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
           Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0, ev.step_time(i),
           scalar_arg2 ? (*scalar_arg2)[i] : 0};
       // Prometheus checks the quantile only where a window has samples.
-      if (quantile) ev.warn_invalid_quantiles({c.arg}, call.args[0]->span);
+      if (quantile) ev.warn_invalid_quantiles({c.arg}, parser::strip_parens(*call.args[0]).span);
       first = impl.per_window(c);
       if (first) series.points.push_back({ev.step_time(i), *first});
     }
@@ -253,7 +258,7 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
         ev.annotate(Annotation::Level::kInfo,
                     "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"" +
                         std::string(name) + "\"",
-                    range_arg->span);
+                    note_span);
       }
     }
     if (!series.points.empty()) out.matrix.push_back(std::move(series));

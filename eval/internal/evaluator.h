@@ -104,7 +104,10 @@ class Evaluator {
   Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
             Duration step, Annotations* annotations = nullptr);
 
-  // Records a warning or note once (no-op when the caller did not ask).
+  // Records a warning or note (no-op when the caller did not ask). One per
+  // text, as Prometheus's annotations map: a text reported again moves to the
+  // later position. Nodes report their own annotations after their
+  // operands', which is the order Prometheus merges them in.
   void annotate(Annotation::Level level, std::string message, Span span);
   // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
   void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
