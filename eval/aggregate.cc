@@ -285,12 +285,10 @@ NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   }
   NodeValue param;
   if (agg.param) {
-    // Prometheus evaluates the whole aggregation once when its input does
-    // not depend on the step, the parameter with it.
-    const bool was = in_invariant_param_;
-    in_invariant_param_ = was || (start_ != end_ && step_invariant(*agg.expr));
-    param = eval(*agg.param);
-    in_invariant_param_ = was;
+    // Prometheus evaluates an aggregation whose input does not depend on the
+    // step once, parameter included: topk(scalar(k), x @ t) takes k at the
+    // first step for every step.
+    param = start_ != end_ && step_invariant(*agg.expr) ? eval_at_start(*agg.param) : eval(*agg.param);
   }
   if (agg.op == AggregateOp::kCountValues && !is_valid_label_name(param.str)) {
     throw_error("invalid label name " + go_quote(param.str));

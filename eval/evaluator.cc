@@ -146,6 +146,13 @@ NodeValue Evaluator::eval(const parser::Expr& e) {
   throw_error("range vectors can only be evaluated by functions or as the whole instant query");
 }
 
+NodeValue Evaluator::eval_at_start(const parser::Expr& e) {
+  Evaluator once(querier_, options_, start_, start_, step_, annotations_);
+  NodeValue v = once.eval(e);
+  if (v.type == parser::ValueType::kScalar) v.scalars.assign(num_steps_, v.scalars.front());
+  return v;
+}
+
 NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample_timestamps) {
   NodeValue out;
   out.type = parser::ValueType::kVector;

@@ -113,6 +113,10 @@ class Evaluator {
   void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
 
   NodeValue eval(const parser::Expr& e);
+  // A scalar or string expression evaluated at the first step only, its
+  // value repeated at every step, as Prometheus evaluates a step-invariant
+  // subtree (engine.go's StepInvariantExpr). REQUIRES: e is not a vector.
+  NodeValue eval_at_start(const parser::Expr& e);
   // For an instant query of a range-vector expression: the raw samples of
   // each series, with drop_name from a subquery's inner expression.
   StepMatrix eval_range_vector(const parser::Expr& e);
@@ -130,9 +134,7 @@ class Evaluator {
   // Whether evaluation spans more than one instant the way Prometheus's
   // evaluator sees it (its start and end differ), outside subtrees it
   // evaluates once (see step_invariant()).
-  bool spans_instants(const parser::Expr& e) const {
-    return start_ != end_ && !in_invariant_param_ && !step_invariant(e);
-  }
+  bool spans_instants(const parser::Expr& e) const { return start_ != end_ && !step_invariant(e); }
 
   // Steps one or more vector arguments together: for each step, calls
   // fn(step, time, inputs, out) with the arguments' samples at that step
@@ -162,10 +164,6 @@ class Evaluator {
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
   Annotations* annotations_;
-  // Evaluating the parameter of an aggregation whose input Prometheus
-  // evaluates once: it evaluates the parameter with it (engine.go wraps the
-  // whole aggregation).
-  bool in_invariant_param_ = false;
 };
 
 // A range vector's series, each with all its samples over the query (the
