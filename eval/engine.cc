@@ -1,7 +1,6 @@
 #include "eval/engine.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <string>
 
@@ -14,75 +13,6 @@ namespace {
 using internal::EvalError;
 using internal::NodeValue;
 using internal::StepMatrix;
-
-const parser::Expr& unwrap(const parser::Expr& e) {
-  const parser::Expr* x = &e;
-  while (const auto* p = x->as<parser::ParenExpr>()) x = p->expr.get();
-  return *x;
-}
-
-// Natural order, as the natsort package Prometheus uses: runs of digits
-// compare as numbers, the rest as text.
-bool natural_less(std::string_view a, std::string_view b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    const bool da = std::isdigit(static_cast<unsigned char>(a[i])), db = std::isdigit(static_cast<unsigned char>(b[j]));
-    size_t ie = i, je = j;
-    while (ie < a.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(a[ie]))) == da) ++ie;
-    while (je < b.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(b[je]))) == db) ++je;
-    std::string_view ca = a.substr(i, ie - i), cb = b.substr(j, je - j);
-    if (da && db) {
-      std::string_view na = ca, nb = cb;
-      while (na.size() > 1 && na.front() == '0') na.remove_prefix(1);
-      while (nb.size() > 1 && nb.front() == '0') nb.remove_prefix(1);
-      if (na.size() != nb.size()) return na.size() < nb.size();
-      if (na != nb) return na < nb;
-    } else if (ca != cb) {
-      return ca < cb;
-    }
-    i = ie;
-    j = je;
-  }
-  return a.size() - i < b.size() - j;
-}
-
-// sort(), sort_desc(), sort_by_label() order an instant query's result.
-void apply_sort(const parser::Expr& e, Vector& v) {
-  const auto* call = unwrap(e).as<parser::Call>();
-  if (call == nullptr) return;
-  auto nan_last = [](double a, double b, bool desc) {
-    if (std::isnan(a)) return false;
-    if (std::isnan(b)) return true;
-    return desc ? a > b : a < b;
-  };
-  switch (call->func) {
-    case parser::Function::kSort:
-      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, false); });
-      break;
-    case parser::Function::kSortDesc:
-      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, true); });
-      break;
-    case parser::Function::kSortByLabel:
-    case parser::Function::kSortByLabelDesc: {
-      std::vector<std::string> names;
-      for (size_t i = 1; i < call->args.size(); ++i) {
-        if (const auto* s = unwrap(*call->args[i]).as<parser::StringLiteral>()) names.push_back(s->value);
-      }
-      const bool desc = call->func == parser::Function::kSortByLabelDesc;
-      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) {
-        for (const std::string& name : names) {
-          const std::string_view x = a.labels.get(name), y = b.labels.get(name);
-          if (x == y) continue;
-          return desc ? natural_less(y, x) : natural_less(x, y);
-        }
-        return desc ? b.labels < a.labels : a.labels < b.labels;  // a stable tie-break
-      });
-      break;
-    }
-    default:
-      break;
-  }
-}
 
 Error to_error(const EvalError& e) { return make_error(e.code, e.message); }
 
@@ -119,7 +49,6 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations
     Vector out;
     out.reserve(v.matrix.size());
     for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), t, s.points[0].v});
-    apply_sort(expr, out);
     return Value(std::move(out));
   } catch (const EvalError& e) {
     return to_error(e);

@@ -58,10 +58,6 @@ NodeValue eval_scalar(Evaluator& ev, const parser::Call& call, const FunctionImp
   return out;
 }
 
-// sort, sort_desc, sort_by_label, sort_by_label_desc: the order is applied
-// to an instant query's result by Engine; here they pass their input on.
-NodeValue eval_sort(Evaluator& ev, const parser::Call& call, const FunctionImpl&) { return ev.eval(*call.args[0]); }
-
 // Labels for absent(): the equality matchers of a selector argument, as
 // Prometheus's createLabelsForAbsentFunction. A label named again by a later
 // matcher (of any kind) is left out, so the outcome follows matcher order:

@@ -45,8 +45,8 @@ struct FunctionImpl {
   // (Prometheus's AtModifierUnsafeFunctions): never evaluated once for all
   // steps.
   bool reads_eval_time = false;
-  // Orders an instant query's result (sort and friends); ineffective, and
-  // warned about, in a range query.
+  // Orders a one-step evaluation's result (sort and friends); ineffective,
+  // and warned about, over more steps.
   bool orders_result = false;
 };
 
@@ -66,6 +66,8 @@ NodeValue eval_date_part(Evaluator& ev, const parser::Call& call, const Function
 NodeValue eval_clamp(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 NodeValue eval_round(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 NodeValue eval_timestamp(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
+// functions_sort.cc: sort, sort_desc, sort_by_label, sort_by_label_desc.
+NodeValue eval_sort(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 // functions_labels.cc
 NodeValue eval_label_replace(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 NodeValue eval_label_join(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
