@@ -111,7 +111,9 @@ std::optional<double> window_ts_of_min(const WindowContext& c);
 double sample_sgn(double v);
 double sample_deg(double v);
 double sample_rad(double v);
-// Date parts of a value of Unix seconds, in UTC (Go's time package).
+// Date parts of a value of Unix seconds, in UTC, as Prometheus's
+// time.Unix(int64(v), 0): Go's calendar, and amd64's int64 conversion (NaN,
+// ±Inf and values beyond int64 fall on 292277026596-12-04 15:30 UTC).
 double sample_day_of_month(double v);
 double sample_day_of_week(double v);
 double sample_day_of_year(double v);
