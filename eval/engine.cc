@@ -1,7 +1,6 @@
 #include "eval/engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "eval/internal/evaluator.h"
@@ -15,6 +14,17 @@ using internal::NodeValue;
 using internal::StepMatrix;
 
 Error to_error(const EvalError& e) { return make_error(e.code, e.message); }
+
+// A matrix result: names removed where marked, series ordered by labels (as
+// Prometheus sorts a matrix result).
+Matrix to_result_matrix(StepMatrix m) {
+  internal::remove_dropped_names(m);
+  Matrix out;
+  out.reserve(m.size());
+  for (internal::StepSeries& s : m) out.push_back({std::move(s.labels), std::move(s.points)});
+  std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  return out;
+}
 
 }  // namespace
 
@@ -30,15 +40,7 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations
   try {
     internal::Evaluator ev(querier_, options_, t, t, 1, annotations);
     const parser::ValueType type = parser::type_of(expr);
-    if (type == parser::ValueType::kMatrix) {
-      StepMatrix m = ev.eval_range_vector(expr);
-      internal::remove_dropped_names(m);
-      Matrix out;
-      out.reserve(m.size());
-      for (internal::StepSeries& s : m) out.push_back({std::move(s.labels), std::move(s.points)});
-      std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
-      return Value(std::move(out));
-    }
+    if (type == parser::ValueType::kMatrix) return Value(to_result_matrix(ev.eval_range_vector(expr)));
     NodeValue v = ev.eval(expr);
     switch (v.type) {
       case parser::ValueType::kScalar: return Value(Scalar{t, v.scalars[0]});
@@ -73,17 +75,12 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
   try {
     internal::Evaluator ev(querier_, options_, start, end, step, annotations);
     NodeValue v = ev.eval(expr);
-    Matrix out;
     if (v.type == parser::ValueType::kScalar) {
       Series s;
       for (size_t i = 0; i < ev.num_steps(); ++i) s.points.push_back({ev.step_time(i), v.scalars[i]});
-      out.push_back(std::move(s));
-      return Value(std::move(out));
+      return Value(Matrix{std::move(s)});
     }
-    internal::remove_dropped_names(v.matrix);
-    for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), std::move(s.points)});
-    std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
-    return Value(std::move(out));
+    return Value(to_result_matrix(std::move(v.matrix)));
   } catch (const EvalError& e) {
     return to_error(e);
   }

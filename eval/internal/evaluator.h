@@ -7,7 +7,6 @@
 // Result values by Engine.
 #pragma once
 
-#include <bit>
 #include <optional>
 #include <span>
 #include <string>
