@@ -38,7 +38,8 @@ std::string format_annotation(std::string_view query, const Annotation& a) {
 
 Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations* annotations) const {
   try {
-    internal::Evaluator ev(querier_, options_, t, t, 1, annotations);
+    internal::AnnotationSink sink(annotations);
+    internal::Evaluator ev(querier_, options_, t, t, 1, sink);
     const parser::ValueType type = parser::type_of(expr);
     if (type == parser::ValueType::kMatrix) return Value(to_result_matrix(ev.eval_range_vector(expr)));
     NodeValue v = ev.eval(expr);
@@ -73,7 +74,8 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
                       "resolution (?step=XX)");
   }
   try {
-    internal::Evaluator ev(querier_, options_, start, end, step, annotations);
+    internal::AnnotationSink sink(annotations);
+    internal::Evaluator ev(querier_, options_, start, end, step, sink);
     NodeValue v = ev.eval(expr);
     if (v.type == parser::ValueType::kScalar) {
       Series s;

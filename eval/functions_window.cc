@@ -256,8 +256,7 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
       if (!name.empty() && !name.ends_with("_total") && !name.ends_with("_sum") && !name.ends_with("_count") &&
           !name.ends_with("_bucket")) {
         ev.annotate(Annotation::Level::kInfo,
-                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"" +
-                        std::string(name) + "\"",
+                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " + go_quote(name),
                     note_span);
       }
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "eval/engine.h"
+#include "eval/internal/math.h"
 #include "eval/value.h"
 #include "model/labels_map.h"
 #include "model/value.h"
@@ -98,16 +99,47 @@ void remove_dropped_names(StepMatrix& m);
 // only on them and on literals, go in a StepInvariantExpr).
 bool step_invariant(const parser::Expr& e);
 
+// The warnings and notes of one query, shared by all its evaluators
+// (subqueries, parts evaluated once), kept as Prometheus's annotations map
+// keeps them. Not thread-safe: one per query.
+class AnnotationSink {
+ public:
+  // Into *out; with nullptr (the caller did not ask) nothing is kept.
+  explicit AnnotationSink(Annotations* out) : out_(out) {}
+
+  // One per text: a text reported again moves to the later position. Nodes
+  // report their own annotations after their operands', which is the order
+  // Prometheus merges them in.
+  void add(Annotation::Level level, std::string message, Span span);
+
+  // histogram_quantile's note that it made a histogram's counts monotonic:
+  // one per metric name, merged over series and steps as Prometheus's
+  // histogramQuantileForcedMonotonicityErr (the buckets fixed, the largest
+  // fix, how many samples and when; the first position stays). t is the
+  // step's time.
+  void add_forced_monotonicity(std::string_view metric_name, Span span, Timestamp t, const MonotonicityFix& fix);
+
+ private:
+  struct MergedFix {
+    std::string text;  // the note before its details
+    size_t index;      // in *out_
+    Timestamp first, last;
+    MonotonicityFix fix;
+    int64_t samples;
+  };
+  Annotations* out_;
+  std::vector<MergedFix> fixes_;
+};
+
 class Evaluator {
  public:
-  Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
-            Duration step, Annotations* annotations = nullptr);
+  Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end, Duration step,
+            AnnotationSink& annotations);
 
-  // Records a warning or note (no-op when the caller did not ask). One per
-  // text, as Prometheus's annotations map: a text reported again moves to the
-  // later position. Nodes report their own annotations after their
-  // operands', which is the order Prometheus merges them in.
-  void annotate(Annotation::Level level, std::string message, Span span);
+  // Records a warning or note (see AnnotationSink::add).
+  void annotate(Annotation::Level level, std::string message, Span span) {
+    annotations_.add(level, std::move(message), span);
+  }
   // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
   void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
 
@@ -147,7 +179,7 @@ class Evaluator {
 
   const tsdb::Querier& querier() const { return querier_; }
   const EngineOptions& options() const { return options_; }
-  Annotations* annotations() const { return annotations_; }
+  AnnotationSink& annotations() const { return annotations_; }
 
  private:
   NodeValue eval_selector(const parser::VectorSelector& vs, bool sample_timestamps = false);
@@ -162,7 +194,7 @@ class Evaluator {
   Duration step_;
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
-  Annotations* annotations_;
+  AnnotationSink& annotations_;
 };
 
 // A range vector's series, each with all its samples over the query (the
