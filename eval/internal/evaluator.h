@@ -31,7 +31,8 @@ struct EvalError {
 // The error of two samples with the same labels at one step.
 inline constexpr std::string_view kDuplicateLabelsetError = "vector cannot contain metrics with the same labelset";
 
-// One series over the steps of a query.
+// One series over the steps of a query. A node's matrix holds no series
+// without points (each node drops those it empties).
 struct StepSeries {
   Labels labels;
   std::vector<Point> points;  // at step timestamps, ascending
