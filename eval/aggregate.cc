@@ -174,37 +174,42 @@ Labels count_values_key(const parser::AggregateExpr& agg, const Labels& labels, 
   return b.build();
 }
 
-// topk and bottomk's k, checked over all steps as Prometheus does before
-// aggregating. False when every k is below 1 (no result at all).
-bool check_k(const std::vector<double>& ks) {
-  double max = -std::numeric_limits<double>::max(), min = std::numeric_limits<double>::max();
+// A parameter over all steps, as Prometheus checks it before aggregating
+// (its fParams): the smallest and largest value by Go's math.Min and
+// math.Max (a NaN makes both NaN), and whether any is NaN.
+struct ParamRange {
+  double min = std::numeric_limits<double>::max();
+  double max = -std::numeric_limits<double>::max();
   bool any_nan = false;
-  for (double k : ks) {
-    max = go_max(max, k);
-    min = go_min(min, k);
-    any_nan = any_nan || std::isnan(k);
+};
+ParamRange param_range(const std::vector<double>& values) {
+  ParamRange r;
+  for (double v : values) {
+    r.max = go_max(r.max, v);
+    r.min = go_min(r.min, v);
+    r.any_nan = r.any_nan || std::isnan(v);
   }
-  if (max < 1) return false;
-  if (any_nan) throw_error("Parameter value is NaN");
+  return r;
+}
+
+// topk and bottomk's k. False when every k is below 1 (no result at all).
+bool check_k(const std::vector<double>& ks) {
+  const ParamRange k = param_range(ks);
+  if (k.max < 1) return false;
+  if (k.any_nan) throw_error("Parameter value is NaN");
   constexpr double kTwo63 = 9223372036854775808.0;
-  if (min <= -kTwo63) throw_error("Scalar value " + format_float(min) + " underflows int64");
-  if (max >= kTwo63) throw_error("Scalar value " + format_float(max) + " overflows int64");
+  if (k.min <= -kTwo63) throw_error("Scalar value " + format_float(k.min) + " underflows int64");
+  if (k.max >= kTwo63) throw_error("Scalar value " + format_float(k.max) + " overflows int64");
   return true;
 }
 
-// quantile's parameter, checked over all steps as Prometheus does: a
-// warning for a NaN, for the largest value above 1 and the smallest below 0.
+// quantile's parameter: a warning for a NaN, for the largest value above 1
+// and for the smallest below 0.
 void warn_invalid_quantile_param(Evaluator& ev, const std::vector<double>& qs, Span span) {
-  double max = -std::numeric_limits<double>::max(), min = std::numeric_limits<double>::max();
-  bool any_nan = false;
-  for (double q : qs) {
-    max = go_max(max, q);
-    min = go_min(min, q);
-    any_nan = any_nan || std::isnan(q);
-  }
-  if (any_nan) ev.warn_invalid_quantiles({kNaN}, span);
-  if (max > 1) ev.warn_invalid_quantiles({max}, span);
-  if (min < 0) ev.warn_invalid_quantiles({min}, span);
+  const ParamRange q = param_range(qs);
+  if (q.any_nan) ev.warn_invalid_quantiles({kNaN}, span);
+  if (q.max > 1) ev.warn_invalid_quantiles({q.max}, span);
+  if (q.min < 0) ev.warn_invalid_quantiles({q.min}, span);
 }
 
 // The aggregations that need all of a group's values at a step (topk,
@@ -285,18 +290,18 @@ NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   }
   NodeValue param;
   if (agg.param) {
-    // Prometheus evaluates the whole aggregation once when its input does
-    // not depend on the step, the parameter with it.
-    const bool was = in_invariant_param_;
-    in_invariant_param_ = was || (start_ != end_ && step_invariant(*agg.expr));
-    param = eval(*agg.param);
-    in_invariant_param_ = was;
+    // Prometheus evaluates an aggregation whose input does not depend on the
+    // step once, parameter included: topk(scalar(k), x @ t) takes k at the
+    // first step for every step.
+    param = start_ != end_ && step_invariant(*agg.expr) ? eval_at_start(*agg.param) : eval(*agg.param);
   }
   if (agg.op == AggregateOp::kCountValues && !is_valid_label_name(param.str)) {
     throw_error("invalid label name " + go_quote(param.str));
   }
-  if (agg.op == AggregateOp::kQuantile) warn_invalid_quantile_param(*this, param.scalars, agg.param->span);
   NodeValue in = eval(*agg.expr);
+  if (agg.op == AggregateOp::kQuantile) {
+    warn_invalid_quantile_param(*this, param.scalars, parser::strip_parens(*agg.param).span);
+  }
   NodeValue out;
   out.type = parser::ValueType::kVector;
   if ((agg.op == AggregateOp::kTopk || agg.op == AggregateOp::kBottomk) && !check_k(param.scalars)) return out;

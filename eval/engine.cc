@@ -1,8 +1,6 @@
 #include "eval/engine.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cmath>
 #include <string>
 
 #include "eval/internal/evaluator.h"
@@ -15,76 +13,18 @@ using internal::EvalError;
 using internal::NodeValue;
 using internal::StepMatrix;
 
-const parser::Expr& unwrap(const parser::Expr& e) {
-  const parser::Expr* x = &e;
-  while (const auto* p = x->as<parser::ParenExpr>()) x = p->expr.get();
-  return *x;
-}
-
-// Natural order, as the natsort package Prometheus uses: runs of digits
-// compare as numbers, the rest as text.
-bool natural_less(std::string_view a, std::string_view b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    const bool da = std::isdigit(static_cast<unsigned char>(a[i])), db = std::isdigit(static_cast<unsigned char>(b[j]));
-    size_t ie = i, je = j;
-    while (ie < a.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(a[ie]))) == da) ++ie;
-    while (je < b.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(b[je]))) == db) ++je;
-    std::string_view ca = a.substr(i, ie - i), cb = b.substr(j, je - j);
-    if (da && db) {
-      std::string_view na = ca, nb = cb;
-      while (na.size() > 1 && na.front() == '0') na.remove_prefix(1);
-      while (nb.size() > 1 && nb.front() == '0') nb.remove_prefix(1);
-      if (na.size() != nb.size()) return na.size() < nb.size();
-      if (na != nb) return na < nb;
-    } else if (ca != cb) {
-      return ca < cb;
-    }
-    i = ie;
-    j = je;
-  }
-  return a.size() - i < b.size() - j;
-}
-
-// sort(), sort_desc(), sort_by_label() order an instant query's result.
-void apply_sort(const parser::Expr& e, Vector& v) {
-  const auto* call = unwrap(e).as<parser::Call>();
-  if (call == nullptr) return;
-  auto nan_last = [](double a, double b, bool desc) {
-    if (std::isnan(a)) return false;
-    if (std::isnan(b)) return true;
-    return desc ? a > b : a < b;
-  };
-  switch (call->func) {
-    case parser::Function::kSort:
-      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, false); });
-      break;
-    case parser::Function::kSortDesc:
-      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) { return nan_last(a.v, b.v, true); });
-      break;
-    case parser::Function::kSortByLabel:
-    case parser::Function::kSortByLabelDesc: {
-      std::vector<std::string> names;
-      for (size_t i = 1; i < call->args.size(); ++i) {
-        if (const auto* s = unwrap(*call->args[i]).as<parser::StringLiteral>()) names.push_back(s->value);
-      }
-      const bool desc = call->func == parser::Function::kSortByLabelDesc;
-      std::stable_sort(v.begin(), v.end(), [&](const Sample& a, const Sample& b) {
-        for (const std::string& name : names) {
-          const std::string_view x = a.labels.get(name), y = b.labels.get(name);
-          if (x == y) continue;
-          return desc ? natural_less(y, x) : natural_less(x, y);
-        }
-        return desc ? b.labels < a.labels : a.labels < b.labels;  // a stable tie-break
-      });
-      break;
-    }
-    default:
-      break;
-  }
-}
-
 Error to_error(const EvalError& e) { return make_error(e.code, e.message); }
+
+// A matrix result: names removed where marked, series ordered by labels (as
+// Prometheus sorts a matrix result).
+Matrix to_result_matrix(StepMatrix m) {
+  internal::remove_dropped_names(m);
+  Matrix out;
+  out.reserve(m.size());
+  for (internal::StepSeries& s : m) out.push_back({std::move(s.labels), std::move(s.points)});
+  std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  return out;
+}
 
 }  // namespace
 
@@ -98,17 +38,10 @@ std::string format_annotation(std::string_view query, const Annotation& a) {
 
 Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations* annotations) const {
   try {
-    internal::Evaluator ev(querier_, options_, t, t, 1, annotations);
+    internal::AnnotationSink sink(annotations);
+    internal::Evaluator ev(querier_, options_, t, t, 1, sink);
     const parser::ValueType type = parser::type_of(expr);
-    if (type == parser::ValueType::kMatrix) {
-      StepMatrix m = ev.eval_range_vector(expr);
-      internal::remove_dropped_names(m);
-      Matrix out;
-      out.reserve(m.size());
-      for (internal::StepSeries& s : m) out.push_back({std::move(s.labels), std::move(s.points)});
-      std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
-      return Value(std::move(out));
-    }
+    if (type == parser::ValueType::kMatrix) return Value(to_result_matrix(ev.eval_range_vector(expr)));
     NodeValue v = ev.eval(expr);
     switch (v.type) {
       case parser::ValueType::kScalar: return Value(Scalar{t, v.scalars[0]});
@@ -119,7 +52,6 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations
     Vector out;
     out.reserve(v.matrix.size());
     for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), t, s.points[0].v});
-    apply_sort(expr, out);
     return Value(std::move(out));
   } catch (const EvalError& e) {
     return to_error(e);
@@ -142,19 +74,15 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
                       "resolution (?step=XX)");
   }
   try {
-    internal::Evaluator ev(querier_, options_, start, end, step, annotations);
+    internal::AnnotationSink sink(annotations);
+    internal::Evaluator ev(querier_, options_, start, end, step, sink);
     NodeValue v = ev.eval(expr);
-    Matrix out;
     if (v.type == parser::ValueType::kScalar) {
       Series s;
       for (size_t i = 0; i < ev.num_steps(); ++i) s.points.push_back({ev.step_time(i), v.scalars[i]});
-      out.push_back(std::move(s));
-      return Value(std::move(out));
+      return Value(Matrix{std::move(s)});
     }
-    internal::remove_dropped_names(v.matrix);
-    for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), std::move(s.points)});
-    std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
-    return Value(std::move(out));
+    return Value(to_result_matrix(std::move(v.matrix)));
   } catch (const EvalError& e) {
     return to_error(e);
   }

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iterator>
 
 #include "eval/internal/functions.h"
+#include "eval/internal/go_time.h"
 #include "model/value.h"
 
 namespace cogwatch::eval::internal {
@@ -81,8 +83,55 @@ Timestamp effective_time(Timestamp ts, const std::optional<parser::AtModifier>& 
   return ts - offset;
 }
 
+void AnnotationSink::add(Annotation::Level level, std::string message, Span span) {
+  if (out_ == nullptr) return;
+  auto same_text = [&](const Annotation& a) { return a.level == level && a.message == message; };
+  if (auto it = std::find_if(out_->begin(), out_->end(), same_text); it != out_->end()) {
+    it->span = span;
+  } else {
+    out_->push_back({level, std::move(message), span});
+  }
+}
+
+namespace {
+
+// Go's %.2g.
+std::string go_percent_2g(double v) {
+  if (std::isnan(v) || std::isinf(v)) return format_float(v);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", v);
+  return buf;
+}
+
+}  // namespace
+
+void AnnotationSink::add_forced_monotonicity(std::string_view metric_name, Span span, Timestamp t,
+                                             const MonotonicityFix& fix) {
+  if (out_ == nullptr) return;
+  std::string text =
+      "input to histogram_quantile needed to be fixed for monotonicity (see "
+      "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
+  if (!metric_name.empty()) text += " for metric name " + go_quote(metric_name);
+  auto it = std::find_if(fixes_.begin(), fixes_.end(), [&](const MergedFix& m) { return m.text == text; });
+  if (it == fixes_.end()) {
+    out_->push_back({Annotation::Level::kInfo, {}, span});
+    it = fixes_.insert(fixes_.end(), {std::move(text), out_->size() - 1, t, t, fix, 0});
+  } else {
+    it->first = std::min(it->first, t);
+    it->last = std::max(it->last, t);
+    it->fix.min_bucket = std::min(it->fix.min_bucket, fix.min_bucket);
+    it->fix.max_bucket = std::max(it->fix.max_bucket, fix.max_bucket);
+    it->fix.max_diff = std::max(it->fix.max_diff, fix.max_diff);
+  }
+  ++it->samples;
+  (*out_)[it->index].message = it->text + ", from buckets " + format_float(it->fix.min_bucket) + " to " +
+                               format_float(it->fix.max_bucket) + ", with a max diff of " +
+                               go_percent_2g(it->fix.max_diff) + ", over " + std::to_string(it->samples) +
+                               " samples from " + go_rfc3339(it->first / 1000) + " to " + go_rfc3339(it->last / 1000);
+}
+
 Evaluator::Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
-                     Duration step, Annotations* annotations)
+                     Duration step, AnnotationSink& annotations)
     : querier_(querier),
       options_(options),
       start_(start),
@@ -96,12 +145,6 @@ Evaluator::Evaluator(const tsdb::Querier& querier, const EngineOptions& options,
     throw_error("query processing would load too many samples into memory in query execution",
                 ErrorCode::kResourceExhausted);
   }
-}
-
-void Evaluator::annotate(Annotation::Level level, std::string message, Span span) {
-  if (annotations_ == nullptr) return;
-  Annotation a{level, std::move(message), span};
-  if (std::find(annotations_->begin(), annotations_->end(), a) == annotations_->end()) annotations_->push_back(a);
 }
 
 void Evaluator::warn_invalid_quantiles(const std::vector<double>& qs, Span span) {
@@ -140,6 +183,13 @@ NodeValue Evaluator::eval(const parser::Expr& e) {
   if (const auto* b = e.as<BinaryExpr>()) return eval_binary(*b);
   if (const auto* u = e.as<UnaryExpr>()) return eval_unary(*u);
   throw_error("range vectors can only be evaluated by functions or as the whole instant query");
+}
+
+NodeValue Evaluator::eval_at_start(const parser::Expr& e) {
+  Evaluator once(querier_, options_, start_, start_, step_, annotations_);
+  NodeValue v = once.eval(e);
+  if (v.type == parser::ValueType::kScalar) v.scalars.assign(num_steps_, v.scalars.front());
+  return v;
 }
 
 NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample_timestamps) {

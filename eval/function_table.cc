@@ -58,24 +58,25 @@ NodeValue eval_scalar(Evaluator& ev, const parser::Call& call, const FunctionImp
   return out;
 }
 
-// sort, sort_desc, sort_by_label, sort_by_label_desc: the order is applied
-// to an instant query's result by Engine; here they pass their input on.
-NodeValue eval_sort(Evaluator& ev, const parser::Call& call, const FunctionImpl&) { return ev.eval(*call.args[0]); }
-
-// Labels for absent(): the equality matchers of a selector argument.
+// Labels for absent(): the equality matchers of a selector argument, as
+// Prometheus's createLabelsForAbsentFunction. A label named again by a later
+// matcher (of any kind) is left out, so the outcome follows matcher order:
+// {job="a", job=~"b"} gives no job, {job=~"b", job="a"} gives job="a".
 Labels absent_labels(const parser::Expr& arg) {
-  const parser::Expr* e = &arg;
-  while (const auto* p = e->as<parser::ParenExpr>()) e = p->expr.get();
+  const parser::Expr* e = &parser::strip_parens(arg);
   const parser::VectorSelector* vs = e->as<parser::VectorSelector>();
   if (const auto* ms = e->as<parser::MatrixSelector>()) vs = ms->selector->as<parser::VectorSelector>();
   if (vs == nullptr) return {};
-  // A label named by several matchers has no single value: leave it out.
   LabelsBuilder b;
+  std::vector<std::string_view> set_once;
   for (const LabelMatcher& m : vs->matchers) {
-    if (m.name() == kMetricNameLabel || m.type() != MatchType::kEqual) continue;
-    const auto named = std::count_if(vs->matchers.begin(), vs->matchers.end(),
-                                     [&](const LabelMatcher& o) { return o.name() == m.name(); });
-    if (named == 1) b.set(m.name(), m.value());
+    if (m.name() == kMetricNameLabel) continue;
+    if (m.type() == MatchType::kEqual && std::find(set_once.begin(), set_once.end(), m.name()) == set_once.end()) {
+      b.set(m.name(), m.value());
+      set_once.push_back(m.name());
+    } else {
+      b.del(m.name());
+    }
   }
   return b.build();
 }
@@ -235,13 +236,13 @@ NodeValue Evaluator::eval_call(const parser::Expr& e, const parser::Call& call) 
     throw_error("function \"" + std::string(parser::function_info(call.func).name) +
                 "\" is experimental and not evaluated by cogwatch");
   }
-  // Warned even when the argument selects nothing, as Prometheus does
-  // before it evaluates the call.
+  NodeValue result = impl.eval(*this, call, impl);
+  // Warned even when the argument selects nothing, as Prometheus does.
   if (impl.orders_result && spans_instants(e)) {
     annotate(Annotation::Level::kWarning,
              "sort is ineffective for range queries since results are always ordered by labels", e.span);
   }
-  return impl.eval(*this, call, impl);
+  return result;
 }
 
 }  // namespace cogwatch::eval::internal

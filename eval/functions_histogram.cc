@@ -16,10 +16,10 @@ namespace cogwatch::eval::internal {
 NodeValue eval_histogram_quantile(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl) {
   const bool fraction = impl.f == parser::Function::kHistogramFraction;
   const NodeValue q = ev.eval(*call.args[0]);
-  if (!fraction) ev.warn_invalid_quantiles(q.scalars, call.args[0]->span);
   const NodeValue upper = fraction ? ev.eval(*call.args[1]) : NodeValue{};
-  const parser::Expr& buckets_arg = *call.args[fraction ? 2 : 1];
+  const parser::Expr& buckets_arg = parser::strip_parens(*call.args[fraction ? 2 : 1]);
   const NodeValue v = ev.eval(buckets_arg);
+  if (!fraction) ev.warn_invalid_quantiles(q.scalars, parser::strip_parens(*call.args[0]).span);
   NodeValue out;
   out.type = parser::ValueType::kVector;
   LabelsMap<size_t> index;  // group labels -> histogram
@@ -31,10 +31,8 @@ NodeValue eval_histogram_quantile(Evaluator& ev, const parser::Call& call, const
       const std::string_view le = s.labels.get("le");
       double bound;
       if (!parse_bucket_bound(le, bound)) {
-        std::string message = "bucket label \"le\" is missing or has a malformed value of \"" + std::string(le) + "\"";
-        if (!s.labels.metric_name().empty()) {
-          message += " for metric name \"" + std::string(s.labels.metric_name()) + "\"";
-        }
+        std::string message = "bucket label \"le\" is missing or has a malformed value of " + go_quote(le);
+        if (!s.labels.metric_name().empty()) message += " for metric name " + go_quote(s.labels.metric_name());
         ev.annotate(Annotation::Level::kWarning, std::move(message), buckets_arg.span);
         continue;
       }
@@ -44,15 +42,11 @@ NodeValue eval_histogram_quantile(Evaluator& ev, const parser::Call& call, const
       histograms[it->second].second.push_back({bound, s.v});
     }
     for (auto& [labels, buckets] : histograms) {
-      bool forced = false;
+      MonotonicityFix fix;
       const double value = fraction ? bucket_fraction(q.scalars[i], upper.scalars[i], buckets)
-                                    : bucket_quantile(q.scalars[i], buckets, &forced);
-      if (forced) {
-        std::string message =
-            "input to histogram_quantile needed to be fixed for monotonicity (see "
-            "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
-        if (!labels.metric_name().empty()) message += " for metric name \"" + std::string(labels.metric_name()) + "\"";
-        ev.annotate(Annotation::Level::kInfo, std::move(message), buckets_arg.span);
+                                    : bucket_quantile(q.scalars[i], buckets, &fix);
+      if (fix.forced) {
+        ev.annotations().add_forced_monotonicity(labels.metric_name(), buckets_arg.span, ev.step_time(i), fix);
       }
       result.push_back({labels, value, true});
     }

@@ -1,26 +1,20 @@
 // Functions of each sample's value: element-wise math, clamp, round, date
 // parts and timestamp(). All of them drop the metric name (delayed).
 #include <cmath>
-#include <ctime>
 #include <limits>
 #include <numbers>
 
 #include "eval/internal/functions.h"
+#include "eval/internal/go_time.h"
 #include "eval/internal/math.h"
 
 namespace cogwatch::eval::internal {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Go's time package on a value of Unix seconds, in UTC.
-std::tm utc_time(double seconds) {
-  const auto t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return tm;
-}
+// Prometheus's date functions read time.Unix(int64(v), 0).UTC().
+GoDate date_of(double seconds) { return go_utc(go_int64(seconds)); }
 
 // Marks every series of v for name removal.
 NodeValue dropping_names(NodeValue v) {
@@ -34,20 +28,17 @@ double sample_sgn(double v) { return v > 0 ? 1 : v < 0 ? -1 : v; }
 double sample_deg(double v) { return v * 180 / std::numbers::pi; }
 double sample_rad(double v) { return v * std::numbers::pi / 180; }
 
-double sample_day_of_month(double v) { return utc_time(v).tm_mday; }
-double sample_day_of_week(double v) { return utc_time(v).tm_wday; }
-double sample_day_of_year(double v) { return utc_time(v).tm_yday + 1; }
+double sample_day_of_month(double v) { return date_of(v).day; }
+double sample_day_of_week(double v) { return date_of(v).weekday; }
+double sample_day_of_year(double v) { return date_of(v).yday + 1; }
 double sample_days_in_month(double v) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const std::tm tm = utc_time(v);
-  const int year = tm.tm_year + 1900;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return tm.tm_mon == 1 && leap ? 29 : kDays[tm.tm_mon];
+  const GoDate g = date_of(v);
+  return days_in_month(g.year, g.month);
 }
-double sample_hour(double v) { return utc_time(v).tm_hour; }
-double sample_minute(double v) { return utc_time(v).tm_min; }
-double sample_month(double v) { return utc_time(v).tm_mon + 1; }
-double sample_year(double v) { return utc_time(v).tm_year + 1900; }
+double sample_hour(double v) { return date_of(v).hour; }
+double sample_minute(double v) { return date_of(v).minute; }
+double sample_month(double v) { return date_of(v).month; }
+double sample_year(double v) { return static_cast<double>(date_of(v).year); }
 
 NodeValue eval_per_sample(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl) {
   NodeValue v = ev.eval(*call.args[0]);
@@ -68,11 +59,7 @@ NodeValue eval_date_part(Evaluator& ev, const parser::Call& call, const Function
     out.matrix.push_back(std::move(series));
     return out;
   }
-  NodeValue v = ev.eval(*call.args[0]);
-  for (StepSeries& s : v.matrix) {
-    for (Point& p : s.points) p.v = std::isfinite(p.v) ? impl.per_sample(p.v) : kNaN;
-  }
-  return dropping_names(std::move(v));
+  return eval_per_sample(ev, call, impl);
 }
 
 // clamp(v, min, max), clamp_min(v, min), clamp_max(v, max): Go's
@@ -116,9 +103,8 @@ NodeValue eval_round(Evaluator& ev, const parser::Call& call, const FunctionImpl
 // timestamp(v): of a selector, each sample's own time; of anything else,
 // the evaluation time.
 NodeValue eval_timestamp(Evaluator& ev, const parser::Call& call, const FunctionImpl&) {
-  const parser::Expr* arg = call.args[0].get();
-  while (const auto* p = arg->as<parser::ParenExpr>()) arg = p->expr.get();
-  if (const auto* vs = arg->as<parser::VectorSelector>()) return dropping_names(ev.eval_selector_timestamps(*vs));
+  if (const auto* vs = parser::strip_parens(*call.args[0]).as<parser::VectorSelector>())
+    return dropping_names(ev.eval_selector_timestamps(*vs));
   NodeValue v = ev.eval(*call.args[0]);
   for (StepSeries& s : v.matrix) {
     for (Point& p : s.points) p.v = static_cast<double>(p.t) / 1000;

@@ -214,11 +214,18 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
   const std::vector<double>* scalar_arg2 = arg2.scalars.empty() ? nullptr : &arg2.scalars;
 
   RangeInput in = range_input(ev, *range_arg);
+  // Where rate/increase's note points: the range argument, but the query's
+  // start for a subquery, as Prometheus (its evaluator swaps the subquery for
+  // a matrix selector that has no position).
+  const parser::Expr& range_expr = parser::strip_parens(*range_arg);
+  const Span note_span = range_expr.as<parser::SubqueryExpr>() != nullptr ? Span{} : range_expr.span;
   NodeValue out;
   out.type = parser::ValueType::kVector;
-  // With @ the result does not depend on the step: Prometheus evaluates it
-  // once, at the query start, and repeats it.
-  const bool invariant = in.at.has_value() && constant(scalar_arg) && constant(scalar_arg2);
+  // With @ the window does not depend on the step: Prometheus evaluates the
+  // call once, at the query start, and repeats it, unless the function also
+  // reads the step's time (predict_linear predicts from there).
+  const bool invariant =
+      in.at.has_value() && !impl.reads_eval_time && constant(scalar_arg) && constant(scalar_arg2);
   in.for_each_series([&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
     StepSeries series{labels, {}, impl.keeps_name ? drop_name : true};
     std::optional<double> first;
@@ -239,7 +246,7 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
           Window(&*lo, static_cast<size_t>(hi - lo)), t, in.range, scalar_arg ? (*scalar_arg)[i] : 0, ev.step_time(i),
           scalar_arg2 ? (*scalar_arg2)[i] : 0};
       // Prometheus checks the quantile only where a window has samples.
-      if (quantile) ev.warn_invalid_quantiles({c.arg}, call.args[0]->span);
+      if (quantile) ev.warn_invalid_quantiles({c.arg}, parser::strip_parens(*call.args[0]).span);
       first = impl.per_window(c);
       if (first) series.points.push_back({ev.step_time(i), *first});
     }
@@ -249,9 +256,8 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
       if (!name.empty() && !name.ends_with("_total") && !name.ends_with("_sum") && !name.ends_with("_count") &&
           !name.ends_with("_bucket")) {
         ev.annotate(Annotation::Level::kInfo,
-                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"" +
-                        std::string(name) + "\"",
-                    range_arg->span);
+                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " + go_quote(name),
+                    note_span);
       }
     }
     if (!series.points.empty()) out.matrix.push_back(std::move(series));

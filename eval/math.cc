@@ -121,7 +121,7 @@ namespace {
 // Sorts, merges equal bounds and removes decreases (Prometheus's
 // coalesceBuckets and ensureMonotonicAndIgnoreSmallDeltas). False when the
 // buckets lack a +Inf bucket.
-bool normalise_buckets(std::vector<Bucket>& buckets, bool* forced_monotonic = nullptr) {
+bool normalise_buckets(std::vector<Bucket>& buckets, MonotonicityFix* fix = nullptr) {
   std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
   if (buckets.empty() || !std::isinf(buckets.back().upper_bound) || buckets.back().upper_bound < 0) return false;
   std::vector<Bucket> merged;
@@ -144,7 +144,12 @@ bool normalise_buckets(std::vector<Bucket>& buckets, bool* forced_monotonic = nu
     }
     if (curr < prev) {
       buckets[i].count = prev;
-      if (forced_monotonic != nullptr) *forced_monotonic = true;
+      if (fix != nullptr) {
+        fix->forced = true;
+        fix->min_bucket = std::min(fix->min_bucket, buckets[i].upper_bound);
+        fix->max_bucket = std::max(fix->max_bucket, buckets[i].upper_bound);
+        fix->max_diff = std::max(fix->max_diff, prev - curr);
+      }
       continue;
     }
     prev = curr;
@@ -154,11 +159,11 @@ bool normalise_buckets(std::vector<Bucket>& buckets, bool* forced_monotonic = nu
 
 }  // namespace
 
-double bucket_quantile(double q, std::vector<Bucket>& buckets, bool* forced_monotonic) {
+double bucket_quantile(double q, std::vector<Bucket>& buckets, MonotonicityFix* fix) {
   if (std::isnan(q)) return kNaN;
   if (q < 0) return -kInf;
   if (q > 1) return kInf;
-  if (!normalise_buckets(buckets, forced_monotonic)) return kNaN;
+  if (!normalise_buckets(buckets, fix)) return kNaN;
   if (buckets.size() < 2) return kNaN;
   const double observations = buckets.back().count;
   if (observations == 0) return kNaN;

@@ -1,6 +1,7 @@
 // Range vectors: the samples a matrix selector or a subquery provides, for
 // every step's window (t - range, t].
-#include <cmath>
+#include <algorithm>
+#include <utility>
 
 #include "eval/internal/evaluator.h"
 #include "model/value.h"
@@ -8,18 +9,24 @@
 namespace cogwatch::eval::internal {
 namespace {
 
+// The earliest and the latest window end over the steps (after @ and offset).
+std::pair<Timestamp, Timestamp> window_ends(const Evaluator& ev, const RangeInput& in) {
+  Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
+  for (size_t i = 0; i < ev.num_steps(); ++i) {
+    const Timestamp t = effective_time(ev.step_time(i), in.at, in.offset, ev.start(), ev.end());
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  return {lo, hi};
+}
+
 RangeInput selector_input(Evaluator& ev, const parser::MatrixSelector& ms) {
   const auto& vs = std::get<parser::VectorSelector>(ms.selector->node);
   RangeInput in;
   in.range = ms.range;
   in.offset = vs.offset;
   in.at = vs.at;
-  Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
-  for (size_t i = 0; i < ev.num_steps(); ++i) {
-    const Timestamp t = effective_time(ev.step_time(i), vs.at, vs.offset, ev.start(), ev.end());
-    lo = std::min(lo, t);
-    hi = std::max(hi, t);
-  }
+  const auto [lo, hi] = window_ends(ev, in);
   in.selected = ev.querier().select(vs.matchers, lo - ms.range + 1, hi, tsdb::SeriesOrder::kUnsorted);
   return in;
 }
@@ -30,12 +37,7 @@ RangeInput subquery_input(Evaluator& ev, const parser::SubqueryExpr& sq) {
   in.offset = sq.offset;
   in.at = sq.at;
   const Duration step = sq.step > 0 ? sq.step : ev.options().default_subquery_step;
-  Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
-  for (size_t i = 0; i < ev.num_steps(); ++i) {
-    const Timestamp t = effective_time(ev.step_time(i), sq.at, sq.offset, ev.start(), ev.end());
-    lo = std::min(lo, t);
-    hi = std::max(hi, t);
-  }
+  const auto [lo, hi] = window_ends(ev, in);
   // The inner steps are the multiples of the subquery step after the
   // window's open start (lo - range), as Prometheus's subqueryTimeRange.
   Timestamp inner_start = step * ((lo - sq.range) / step);

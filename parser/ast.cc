@@ -95,6 +95,12 @@ ValueType type_of(const Expr& e) {
   return std::visit(Visitor{}, e.node);
 }
 
+const Expr& strip_parens(const Expr& e) {
+  const Expr* x = &e;
+  while (const auto* p = x->as<ParenExpr>()) x = p->expr.get();
+  return *x;
+}
+
 std::vector<const Expr*> children(const Expr& e) {
   struct Visitor {
     std::vector<const Expr*> out;

@@ -159,6 +159,11 @@ struct Expr {
 // The type of an expression that passed type checking.
 ValueType type_of(const Expr& e);
 
+// e without the parentheses around it: ((x)) is x. (Prometheus's engine
+// unwraps the arguments of calls and aggregations before evaluating them, so
+// annotations about an argument point inside its parentheses.)
+const Expr& strip_parens(const Expr& e);
+
 // The direct sub-expressions of e, in source order.
 std::vector<const Expr*> children(const Expr& e);
 // The height of the tree (1 for a leaf), computed without recursion.

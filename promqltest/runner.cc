@@ -72,6 +72,7 @@ struct Case {
   struct AnnotationExpectation {
     bool any = false;   // expect warn / expect info
     bool none = false;  // expect no_warn / expect no_info
+    bool bare = false;  // an expect line without msg/regex: any annotation of the level is expected
     std::vector<std::string> messages;
     std::vector<std::string> regexes;
   };
@@ -274,8 +275,13 @@ class Runner {
       } else {
         a.any = true;
         const std::string rest = trim(text.substr(4));
-        if (rest.starts_with("msg:")) a.messages.push_back(trim(rest.substr(4)));
-        if (rest.starts_with("regex:")) a.regexes.push_back(trim(rest.substr(6)));
+        if (rest.starts_with("msg:")) {
+          a.messages.push_back(trim(rest.substr(4)));
+        } else if (rest.starts_with("regex:")) {
+          a.regexes.push_back(trim(rest.substr(6)));
+        } else {
+          a.bare = true;
+        }
       }
     } else if (text.starts_with("string")) {
       std::string s = trim(text.substr(6));
@@ -403,6 +409,18 @@ class Runner {
         const RE2 re(r);
         if (std::none_of(texts.begin(), texts.end(), [&](const std::string& t) { return RE2::PartialMatch(t, re); })) {
           failure(c, std::string(word) + " matching /" + r + "/", all.empty() ? std::string("none") : all);
+          return false;
+        }
+      }
+      // As upstream: once a level's annotations are listed, each one must be
+      // listed (a bare `expect warn` accepts any).
+      if ((exp.messages.empty() && exp.regexes.empty()) || exp.bare) continue;
+      for (const std::string& t : texts) {
+        const bool listed = std::find(exp.messages.begin(), exp.messages.end(), t) != exp.messages.end() ||
+                            std::any_of(exp.regexes.begin(), exp.regexes.end(),
+                                        [&](const std::string& r) { return RE2::PartialMatch(t, RE2(r)); });
+        if (!listed) {
+          failure(c, std::string("only the listed ") + word + " annotations", "also \"" + t + "\"");
           return false;
         }
       }

@@ -7,13 +7,13 @@
 // Result values by Engine.
 #pragma once
 
-#include <bit>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "eval/engine.h"
+#include "eval/internal/math.h"
 #include "eval/value.h"
 #include "model/labels_map.h"
 #include "model/value.h"
@@ -31,7 +31,8 @@ struct EvalError {
 // The error of two samples with the same labels at one step.
 inline constexpr std::string_view kDuplicateLabelsetError = "vector cannot contain metrics with the same labelset";
 
-// One series over the steps of a query.
+// One series over the steps of a query. A node's matrix holds no series
+// without points (each node drops those it empties).
 struct StepSeries {
   Labels labels;
   std::vector<Point> points;  // at step timestamps, ascending
@@ -99,17 +100,55 @@ void remove_dropped_names(StepMatrix& m);
 // only on them and on literals, go in a StepInvariantExpr).
 bool step_invariant(const parser::Expr& e);
 
+// The warnings and notes of one query, shared by all its evaluators
+// (subqueries, parts evaluated once), kept as Prometheus's annotations map
+// keeps them. Not thread-safe: one per query.
+class AnnotationSink {
+ public:
+  // Into *out; with nullptr (the caller did not ask) nothing is kept.
+  explicit AnnotationSink(Annotations* out) : out_(out) {}
+
+  // One per text: a text reported again moves to the later position. Nodes
+  // report their own annotations after their operands', which is the order
+  // Prometheus merges them in.
+  void add(Annotation::Level level, std::string message, Span span);
+
+  // histogram_quantile's note that it made a histogram's counts monotonic:
+  // one per metric name, merged over series and steps as Prometheus's
+  // histogramQuantileForcedMonotonicityErr (the buckets fixed, the largest
+  // fix, how many samples and when; the first position stays). t is the
+  // step's time.
+  void add_forced_monotonicity(std::string_view metric_name, Span span, Timestamp t, const MonotonicityFix& fix);
+
+ private:
+  struct MergedFix {
+    std::string text;  // the note before its details
+    size_t index;      // in *out_
+    Timestamp first, last;
+    MonotonicityFix fix;
+    int64_t samples;
+  };
+  Annotations* out_;
+  std::vector<MergedFix> fixes_;
+};
+
 class Evaluator {
  public:
-  Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
-            Duration step, Annotations* annotations = nullptr);
+  Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end, Duration step,
+            AnnotationSink& annotations);
 
-  // Records a warning or note once (no-op when the caller did not ask).
-  void annotate(Annotation::Level level, std::string message, Span span);
+  // Records a warning or note (see AnnotationSink::add).
+  void annotate(Annotation::Level level, std::string message, Span span) {
+    annotations_.add(level, std::move(message), span);
+  }
   // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
   void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
 
   NodeValue eval(const parser::Expr& e);
+  // A scalar or string expression evaluated at the first step only, its
+  // value repeated at every step, as Prometheus evaluates a step-invariant
+  // subtree (engine.go's StepInvariantExpr). REQUIRES: e is not a vector.
+  NodeValue eval_at_start(const parser::Expr& e);
   // For an instant query of a range-vector expression: the raw samples of
   // each series, with drop_name from a subquery's inner expression.
   StepMatrix eval_range_vector(const parser::Expr& e);
@@ -127,9 +166,7 @@ class Evaluator {
   // Whether evaluation spans more than one instant the way Prometheus's
   // evaluator sees it (its start and end differ), outside subtrees it
   // evaluates once (see step_invariant()).
-  bool spans_instants(const parser::Expr& e) const {
-    return start_ != end_ && !in_invariant_param_ && !step_invariant(e);
-  }
+  bool spans_instants(const parser::Expr& e) const { return start_ != end_ && !step_invariant(e); }
 
   // Steps one or more vector arguments together: for each step, calls
   // fn(step, time, inputs, out) with the arguments' samples at that step
@@ -143,7 +180,7 @@ class Evaluator {
 
   const tsdb::Querier& querier() const { return querier_; }
   const EngineOptions& options() const { return options_; }
-  Annotations* annotations() const { return annotations_; }
+  AnnotationSink& annotations() const { return annotations_; }
 
  private:
   NodeValue eval_selector(const parser::VectorSelector& vs, bool sample_timestamps = false);
@@ -158,11 +195,7 @@ class Evaluator {
   Duration step_;
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
-  Annotations* annotations_;
-  // Evaluating the parameter of an aggregation whose input Prometheus
-  // evaluates once: it evaluates the parameter with it (engine.go wraps the
-  // whole aggregation).
-  bool in_invariant_param_ = false;
+  AnnotationSink& annotations_;
 };
 
 // A range vector's series, each with all its samples over the query (the

@@ -45,8 +45,8 @@ struct FunctionImpl {
   // (Prometheus's AtModifierUnsafeFunctions): never evaluated once for all
   // steps.
   bool reads_eval_time = false;
-  // Orders an instant query's result (sort and friends); ineffective, and
-  // warned about, in a range query.
+  // Orders a one-step evaluation's result (sort and friends); ineffective,
+  // and warned about, over more steps.
   bool orders_result = false;
 };
 
@@ -66,6 +66,8 @@ NodeValue eval_date_part(Evaluator& ev, const parser::Call& call, const Function
 NodeValue eval_clamp(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 NodeValue eval_round(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 NodeValue eval_timestamp(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
+// functions_sort.cc: sort, sort_desc, sort_by_label, sort_by_label_desc.
+NodeValue eval_sort(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 // functions_labels.cc
 NodeValue eval_label_replace(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 NodeValue eval_label_join(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
@@ -109,7 +111,9 @@ std::optional<double> window_ts_of_min(const WindowContext& c);
 double sample_sgn(double v);
 double sample_deg(double v);
 double sample_rad(double v);
-// Date parts of a value of Unix seconds, in UTC (Go's time package).
+// Date parts of a value of Unix seconds, in UTC, as Prometheus's
+// time.Unix(int64(v), 0): Go's calendar, and amd64's int64 conversion (NaN,
+// ±Inf and values beyond int64 fall on 292277026596-12-04 15:30 UTC).
 double sample_day_of_month(double v);
 double sample_day_of_week(double v);
 double sample_day_of_year(double v);

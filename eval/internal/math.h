@@ -108,11 +108,19 @@ struct Bucket {
 };
 // Parses an "le" value; false when it is not a float.
 bool parse_bucket_bound(std::string_view le, double& out);
+// What making a classic histogram's counts monotonic changed (Prometheus's
+// ensureMonotonicAndIgnoreSmallDeltas): whether a bucket's count fell below
+// its predecessor's and was raised to it, the lowest and highest bound of
+// such a bucket, and the largest raise.
+struct MonotonicityFix {
+  bool forced = false;
+  double min_bucket = std::numeric_limits<double>::infinity();
+  double max_bucket = -std::numeric_limits<double>::infinity();
+  double max_diff = 0;
+};
 // Prometheus's classic BucketQuantile, with coalescing of equal bounds and
-// the monotonicity fix. Reorders buckets.
-// Sets *forced_monotonic when counts had to be fixed (Prometheus's
-// NonMonotonicBucketsInfo).
-double bucket_quantile(double q, std::vector<Bucket>& buckets, bool* forced_monotonic = nullptr);
+// the monotonicity fix, which it reports in *fix. Reorders buckets.
+double bucket_quantile(double q, std::vector<Bucket>& buckets, MonotonicityFix* fix = nullptr);
 // The share of observations between lower and upper, interpolating
 // linearly inside finite buckets. A bucket reaching to ±Inf counts whole
 // when the range reaches that infinity too, else not at all. The first
