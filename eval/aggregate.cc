@@ -286,7 +286,8 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
 
 NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   if (agg.op == AggregateOp::kLimitk || agg.op == AggregateOp::kLimitRatio) {
-    throw_error(std::string(parser::aggregate_op_string(agg.op)) + " is not implemented yet");
+    throw_error("aggregation \"" + std::string(parser::aggregate_op_string(agg.op)) +
+                "\" is experimental and not evaluated by cogwatch");
   }
   NodeValue param;
   if (agg.param) {

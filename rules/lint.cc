@@ -20,17 +20,11 @@ std::string join(const LabelSet& labels) {
   return s;
 }
 
-const Expr& unparen(const Expr& e) {
-  const Expr* x = &e;
-  while (const auto* p = x->as<parser::ParenExpr>()) x = p->expr.get();
-  return *x;
-}
-
 // The label names every sample of e carries at most, when the expression
 // fixes them (an aggregation with `by`, or what passes one through);
 // nothing when they depend on the data.
 std::optional<LabelSet> known_labels(const Expr& e) {
-  const Expr& x = unparen(e);
+  const Expr& x = parser::strip_parens(e);
   if (const auto* a = x.as<parser::AggregateExpr>()) {
     using Op = parser::AggregateOp;
     if (a->without || a->op == Op::kTopk || a->op == Op::kBottomk || a->op == Op::kLimitk ||
@@ -39,7 +33,7 @@ std::optional<LabelSet> known_labels(const Expr& e) {
     }
     LabelSet s(a->grouping.begin(), a->grouping.end());
     if (a->op == Op::kCountValues) {
-      if (const auto* label = a->param ? unparen(*a->param).as<parser::StringLiteral>() : nullptr) s.insert(label->value);
+      if (const auto* label = a->param ? parser::strip_parens(*a->param).as<parser::StringLiteral>() : nullptr) s.insert(label->value);
     }
     return s;
   }
@@ -181,7 +175,7 @@ class Linter {
   void call(const parser::Call& c) {
     using F = parser::Function;
     if (c.func == F::kRate || c.func == F::kIrate || c.func == F::kIncrease) {
-      const auto* m = unparen(*c.args[0]).as<parser::MatrixSelector>();
+      const auto* m = parser::strip_parens(*c.args[0]).as<parser::MatrixSelector>();
       const auto* s = m ? m->selector->as<parser::VectorSelector>() : nullptr;
       if (s == nullptr || s->name.empty() || s->name.ends_with("_total")) return;
       for (const char* suffix : {"_bytes", "_entropy", "_ratio", "_score", "_percent", "_celsius"}) {
@@ -194,7 +188,7 @@ class Linter {
       }
     }
     if (c.func == F::kHistogramQuantile && c.args.size() == 2) {
-      const auto* a = unparen(*c.args[1]).as<parser::AggregateExpr>();
+      const auto* a = parser::strip_parens(*c.args[1]).as<parser::AggregateExpr>();
       if (a == nullptr) return;
       const bool has_le = std::find(a->grouping.begin(), a->grouping.end(), "le") != a->grouping.end();
       if (a->without ? has_le : !has_le) {
