@@ -1,7 +1,11 @@
 // Type checking after parsing, as Prometheus's checkAST: the same checks in
 // the same order (the first error is the one reported), each at the
-// position Prometheus gives it.
+// position Prometheus gives it. The walk keeps its own stack, so a tree of
+// any depth is checked before parse_expr refuses it for its depth, as
+// Prometheus reports its first error whatever the depth.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "model/labels.h"
 #include "parser/ast.h"
@@ -32,73 +36,131 @@ const char* internal_type_name(ValueType t) {
   return "none";
 }
 
+Error wrong_type(const Expr& e, ValueType want, ValueType got, const std::string& context) {
+  return error_at(
+      e, std::string("expected type ") + value_type_name(want) + " in " + context + ", got " + value_type_name(got));
+}
+
+// A post-order walk with an explicit stack. Each step of a node either
+// descends into a child (whose type is then on `types_`) or checks and
+// finishes the node, leaving its type.
 class Checker {
  public:
-  // The type of e after checking e and its children.
-  Result<ValueType> check(const Expr& e) {
-    Status s = std::visit([&](const auto& node) { return check_node(e, node); }, e.node);
-    if (!s) return s.take_error();
-    return type_of(e);
-  }
-
- private:
-  // checkAST of `e`, then its type against `want` (expectType).
-  Status expect(const Expr& e, ValueType want, const std::string& context) {
-    auto got = check(e);
-    if (!got) return got.take_error();
-    if (*got == want) return {};
-    return error_at(
-        e, std::string("expected type ") + value_type_name(want) + " in " + context + ", got " + value_type_name(*got));
-  }
-  Status check_child(const Expr& e) {
-    auto t = check(e);
-    if (!t) return t.take_error();
+  Status run(const Expr& root) {
+    frames_.clear();
+    types_.clear();
+    frames_.push_back({&root, 0});
+    while (!frames_.empty()) {
+      const Frame f = frames_.back();
+      Status s = std::visit([&](const auto& node) { return step(*f.e, node, f.phase); }, f.e->node);
+      if (!s) return s;
+    }
     return {};
   }
 
-  Status check_node(const Expr&, const NumberLiteral&) { return {}; }
-  Status check_node(const Expr&, const StringLiteral&) { return {}; }
-  Status check_node(const Expr&, const MatrixSelector& m) { return check_child(*m.selector); }
-  Status check_node(const Expr&, const ParenExpr& p) { return check_child(*p.expr); }
+ private:
+  struct Frame {
+    const Expr* e;
+    size_t phase;  // how many steps of the node are done
+  };
+  std::vector<Frame> frames_;
+  std::vector<ValueType> types_;
 
-  Status check_node(const Expr& e, const VectorSelector& vs) {
+  Status descend(const Expr& child) {
+    ++frames_.back().phase;
+    frames_.push_back({&child, 0});
+    return {};
+  }
+  Status finish(ValueType type) {
+    frames_.pop_back();
+    types_.push_back(type);
+    return {};
+  }
+  ValueType child_type() {
+    const ValueType t = types_.back();
+    types_.pop_back();
+    return t;
+  }
+
+  Status step(const Expr&, const NumberLiteral&, size_t) { return finish(ValueType::kScalar); }
+  Status step(const Expr&, const StringLiteral&, size_t) { return finish(ValueType::kString); }
+
+  Status step(const Expr& e, const VectorSelector& vs, size_t) {
     if (!vs.name.empty()) {
-      // The first matcher is the name written outside the braces.
+      // The first matcher is the name written outside the braces; a name is
+      // a non-empty matcher.
       for (size_t i = 1; i < vs.matchers.size(); ++i) {
         if (vs.matchers[i].name() == kMetricNameLabel) {
           return error_at(
               e, "metric name must not be set twice: " + go_quote(vs.name) + " or " + go_quote(vs.matchers[i].value()));
         }
       }
-      return {};  // a name is a non-empty matcher
+      return finish(ValueType::kVector);
     }
     for (const LabelMatcher& m : vs.matchers) {
-      if (!m.matches_empty()) return {};
+      if (!m.matches_empty()) return finish(ValueType::kVector);
     }
     return error_at(e, "vector selector must contain at least one non-empty matcher");
   }
 
-  Status check_node(const Expr& e, const AggregateExpr& a) {
-    if (Status s = expect(*a.expr, ValueType::kVector, "aggregation expression"); !s) return s;
-    if (a.param) {
-      const ValueType want = a.op == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar;
-      if (Status s = expect(*a.param, want, "aggregation parameter"); !s) return s;
-    }
-    (void)e;
-    return {};
+  Status step(const Expr&, const MatrixSelector& m, size_t phase) {
+    if (phase == 0) return descend(*m.selector);
+    child_type();
+    return finish(ValueType::kMatrix);
   }
 
-  Status check_node(const Expr& e, const BinaryExpr& b) {
-    auto lt = check(*b.lhs);
-    if (!lt) return lt.take_error();
-    auto rt = check(*b.rhs);
-    if (!rt) return rt.take_error();
+  Status step(const Expr&, const ParenExpr& p, size_t phase) {
+    if (phase == 0) return descend(*p.expr);
+    return finish(child_type());
+  }
+
+  Status step(const Expr& e, const UnaryExpr& u, size_t phase) {
+    if (phase == 0) return descend(*u.expr);
+    const ValueType t = child_type();
+    if (t != ValueType::kScalar && t != ValueType::kVector) {
+      return error_at(e, std::string("unary expression only allowed on expressions of type scalar or instant "
+                                     "vector, got \"") +
+                             value_type_name(t) + "\"");
+    }
+    return finish(t);
+  }
+
+  Status step(const Expr& e, const SubqueryExpr& s, size_t phase) {
+    if (phase == 0) return descend(*s.expr);
+    const ValueType t = child_type();
+    if (t != ValueType::kVector) {
+      return error_at(
+          e, std::string("subquery is only allowed on instant vector, got ") + internal_type_name(t) + " instead");
+    }
+    return finish(ValueType::kMatrix);
+  }
+
+  // The expression, then the parameter (Prometheus's expectType order).
+  Status step(const Expr&, const AggregateExpr& a, size_t phase) {
+    if (phase == 0) return descend(*a.expr);
+    if (phase == 1) {
+      if (const ValueType t = child_type(); t != ValueType::kVector) {
+        return wrong_type(*a.expr, ValueType::kVector, t, "aggregation expression");
+      }
+      if (a.param) return descend(*a.param);
+      return finish(ValueType::kVector);
+    }
+    const ValueType want = a.op == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar;
+    if (const ValueType t = child_type(); t != want) return wrong_type(*a.param, want, t, "aggregation parameter");
+    return finish(ValueType::kVector);
+  }
+
+  Status step(const Expr& e, const BinaryExpr& b, size_t phase) {
+    if (phase == 0) return descend(*b.lhs);
+    if (phase == 1) return descend(*b.rhs);
+    const ValueType rt = child_type();
+    const ValueType lt = child_type();
     const std::string op = binary_op_string(b.op);
     // Errors about the operator are reported at it (Prometheus's opRange).
     if (b.return_bool && !is_comparison(b.op)) {
       return error_at(b.op_pos, "bool modifier can only be used on comparison operators");
     }
-    if (is_comparison(b.op) && !b.return_bool && *lt == ValueType::kScalar && *rt == ValueType::kScalar) {
+    if (is_comparison(b.op) && !b.return_bool && lt == ValueType::kScalar && rt == ValueType::kScalar) {
       return error_at(b.op_pos, "comparisons between scalars must use BOOL modifier");
     }
     if (b.matching.on) {
@@ -109,13 +171,13 @@ class Checker {
         }
       }
     }
-    if (*lt != ValueType::kScalar && *lt != ValueType::kVector) {
+    if (lt != ValueType::kScalar && lt != ValueType::kVector) {
       return error_at(*b.lhs, "binary expression must contain only scalar and instant vector types");
     }
-    if (*rt != ValueType::kScalar && *rt != ValueType::kVector) {
+    if (rt != ValueType::kScalar && rt != ValueType::kVector) {
       return error_at(*b.rhs, "binary expression must contain only scalar and instant vector types");
     }
-    const bool both_vectors = *lt == ValueType::kVector && *rt == ValueType::kVector;
+    const bool both_vectors = lt == ValueType::kVector && rt == ValueType::kVector;
     if (!both_vectors && !b.matching.labels.empty()) {
       return error_at(e, "vector matching only allowed between instant vectors");
     }
@@ -123,74 +185,52 @@ class Checker {
         (b.matching.card == Cardinality::kOneToMany || b.matching.card == Cardinality::kManyToOne)) {
       return error_at(e, "no grouping allowed for \"" + op + "\" operation");
     }
-    if ((*lt == ValueType::kScalar || *rt == ValueType::kScalar) && is_set_operator(b.op)) {
+    if ((lt == ValueType::kScalar || rt == ValueType::kScalar) && is_set_operator(b.op)) {
       return error_at(e, "set operator \"" + op + "\" not allowed in binary scalar expression");
     }
-    return {};
+    return finish(lt == ValueType::kScalar && rt == ValueType::kScalar ? ValueType::kScalar : ValueType::kVector);
   }
 
-  Status check_node(const Expr& e, const Call& c) {
-    // The number of arguments first, then each argument.
+  // The number of arguments first, then each argument and its type.
+  Status step(const Expr& e, const Call& c, size_t phase) {
     const FunctionInfo& f = function_info(c.func);
     const std::string name(f.name);
     const int nargs = f.num_args;
     const int given = static_cast<int>(c.args.size());
-    if (f.variadic == 0) {
-      if (nargs != given) {
-        return error_at(e, "expected " + std::to_string(nargs) + " argument(s) in call to \"" + name + "\", got " +
-                               std::to_string(given));
+    if (phase == 0) {
+      if (f.variadic == 0) {
+        if (nargs != given) {
+          return error_at(e, "expected " + std::to_string(nargs) + " argument(s) in call to \"" + name + "\", got " +
+                                 std::to_string(given));
+        }
+      } else {
+        const int min = nargs - 1;
+        if (given < min) {
+          return error_at(e, "expected at least " + std::to_string(min) + " argument(s) in call to \"" + name +
+                                 "\", got " + std::to_string(given));
+        }
+        if (f.variadic > 0 && given > min + f.variadic) {
+          return error_at(e, "expected at most " + std::to_string(min + f.variadic) + " argument(s) in call to \"" +
+                                 name + "\", got " + std::to_string(given));
+        }
       }
-    } else {
-      const int min = nargs - 1;
-      if (given < min) {
-        return error_at(e, "expected at least " + std::to_string(min) + " argument(s) in call to \"" + name +
-                               "\", got " + std::to_string(given));
-      }
-      if (f.variadic > 0 && given > min + f.variadic) {
-        return error_at(e, "expected at most " + std::to_string(min + f.variadic) + " argument(s) in call to \"" +
-                               name + "\", got " + std::to_string(given));
+    } else {  // argument phase - 1 is checked
+      const size_t i = phase - 1;
+      const ValueType want = f.arg_types[std::min(i, static_cast<size_t>(nargs - 1))];
+      if (const ValueType t = child_type(); t != want) {
+        return wrong_type(*c.args[i], want, t, "call to function \"" + name + "\"");
       }
     }
-    for (int i = 0; i < given; ++i) {
-      const int slot = std::min(i, nargs - 1);
-      if (Status s = expect(*c.args[static_cast<size_t>(i)], f.arg_types[static_cast<size_t>(slot)],
-                            "call to function \"" + name + "\"");
-          !s) {
-        return s;
-      }
-    }
-    return {};
-  }
-
-  Status check_node(const Expr& e, const UnaryExpr& u) {
-    auto t = check(*u.expr);
-    if (!t) return t.take_error();
-    if (*t != ValueType::kScalar && *t != ValueType::kVector) {
-      return error_at(e, std::string("unary expression only allowed on expressions of type scalar or instant "
-                                     "vector, got \"") +
-                             value_type_name(*t) + "\"");
-    }
-    return {};
-  }
-
-  Status check_node(const Expr& e, const SubqueryExpr& s) {
-    auto t = check(*s.expr);
-    if (!t) return t.take_error();
-    if (*t != ValueType::kVector) {
-      return error_at(
-          e, std::string("subquery is only allowed on instant vector, got ") + internal_type_name(*t) + " instead");
-    }
-    return {};
+    if (phase < c.args.size()) return descend(*c.args[phase]);
+    return finish(f.return_type);
   }
 };
 
 }  // namespace
 
 Status check_ast(const Expr& e) {
-  Checker checker;
-  auto r = checker.check(e);
-  if (!r) return r.take_error();
-  return {};
+  thread_local Checker checker;  // reused: its stacks allocate nothing once warm
+  return checker.run(e);
 }
 
 }  // namespace cogwatch::parser

@@ -630,11 +630,11 @@ Result<ExprPtr> parse_expr(std::string_view input) {
   if (!root) return root.take_error();
   auto e = internal::build_expr(root->children().front());
   if (!e) return e;
+  if (Status s = check_ast(**e); !s) return s.take_error();  // before the depth limit, as Prometheus has none
   if (max_depth(**e) > kMaxDepth) {
     return make_error(ErrorCode::kParse,
                       "expression nests too deeply (more than " + std::to_string(kMaxDepth) + " levels)", (*e)->span);
   }
-  if (Status s = check_ast(**e); !s) return s.take_error();
   return e;
 }
 
