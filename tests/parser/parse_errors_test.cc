@@ -690,6 +690,20 @@ TEST(ParseErrors, AroundEachConstruct) {
       {"foo[5m][10m:1m]"sv, "1:1: parse error: subquery is only allowed on instant vector, got matrix instead"sv},
       {"topk(\"a\", foo)"sv, "1:6: parse error: expected type scalar in aggregation parameter, got string"sv},
       {"a > on(x) group_left(x) b"sv, "1:3: parse error: label \"x\" must not occur in ON and GROUP clause at once"sv},
+      {"abs(\"a\", 1)"sv, "1:1: parse error: expected 1 argument(s) in call to \"abs\", got 2"sv},
+      {"rate(foo) + {}"sv,
+       "1:6: parse error: expected type range vector in call to function \"rate\", got instant vec"
+       "tor"sv},
+      {"topk(foo, bar[5m])"sv,
+       "1:11: parse error: expected type instant vector in aggregation expression, got range vecto"
+       "r"sv},
+      {"topk(\"a\", bar[5m])"sv,
+       "1:11: parse error: expected type instant vector in aggregation expression, got range vecto"
+       "r"sv},
+      {"sum(foo[5m]) by (\"\")"sv, "1:18: parse error: invalid label name for grouping: \"\""sv},
+      {"foo{a=\"b\"}[0m] + nosuch(x)"sv, "1:12: parse error: duration must be greater than 0"sv},
+      {"rate(foo[5m]) + on(\"\") bar"sv, "1:20: parse error: invalid label name for grouping: \"\""sv},
+      {"nosuch(x) + on(\"\") bar"sv, "1:1: parse error: unknown function with name \"nosuch\""sv},
       {"\000"sv, "1:1: parse error: unexpected character: '\\x00'"sv},
       {"foo\000"sv, "1:4: parse error: unexpected character: '\\x00'"sv},
   };
@@ -839,6 +853,8 @@ TEST(ParseErrors, KnownDifferences) {
       {"up{job=~\"\\\\\"}"sv, "1:4: parse error: invalid regular expression \"\\\": trailing \\"sv},
       // Prometheus 3 says 2:2: parse error: error parsing regexp: missing closing ): `(`
       {"foo{a=\"b\"\n,c=~\"(\"}"sv, "2:2: parse error: invalid regular expression \"(\": missing ): ("sv},
+      // Prometheus 3 says 1:12: parse error: error parsing regexp: missing closing ): `(`
+      {"nosuch(foo{a=~\"(\"})"sv, "1:12: parse error: invalid regular expression \"(\": missing ): ("sv},
       // Prometheus 3 says 2:1: parse error: error parsing regexp: missing closing ): `(`
       {"up{job=\"a\",\ninstance=~\"(\"}"sv, "2:1: parse error: invalid regular expression \"(\": missing ): ("sv},
       // cogwatch does not implement info(), experimental in Prometheus 3:
