@@ -127,6 +127,7 @@ struct BinaryExpr {
   ExprPtr rhs;
   bool return_bool = false;
   VectorMatching matching;  // meaningful when both sides are vectors
+  uint32_t op_pos = 0;      // byte offset of the operator, where errors about it are reported
 };
 struct AggregateExpr {
   AggregateOp op = AggregateOp::kSum;

@@ -1,235 +1,411 @@
-// The PromQL grammar (PEGTL) and the step from its parse tree to the AST.
-// This is the only translation unit that includes PEGTL.
+// The PromQL grammar (PEGTL): the only translation unit that includes PEGTL.
 //
 // The grammar recognises an expression as a flat sequence
 //   operand (binary_op modifiers operand)*
 // where an operand is signs, a primary and postfix modifiers ([range],
 // [range:step], offset, @). Operator precedence and associativity are then
-// applied by build_binary() from one table (ast.h: precedence()), not by
-// nested rules. Errors are raised by must<> at the point of commitment, with
-// messages from the one table error_messages<>.
+// applied by builder.cc from one table (ast.h: precedence()), not by nested
+// rules.
+//
+// Errors are Prometheus 3's. The grammar accepts what Prometheus's lexer
+// and parser accept, and fails at the token where Prometheus's parser
+// fails (must<> at each point of commitment). The message is then
+//   - the lexical error Prometheus's lexer meets first, if it meets one at
+//     or before that token (internal/lexer.h), else
+//   - "unexpected <token>" worded as Prometheus words tokens, followed by
+//     the error_message<> of the rule that failed: Prometheus's " in
+//     <context>, expected <what>" of the yacc error production that catches
+//     the token there; "" where none does, and then " in aggregation" if an
+//     aggregation is open (its production catches everything inside it).
+#include <string_view>
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze.hpp>
 
-#include <charconv>
-#include <optional>
-#include <type_traits>
-#include <cmath>
-#include <limits>
-
+#include "parser/internal/builder.h"
 #include "parser/internal/grammar_check.h"
-#include "model/unquote.h"
+#include "parser/internal/lexer.h"
+#include "parser/internal/parse_tree.h"
 #include "parser/parser.h"
+#include "parser/series.h"
 
 namespace cogwatch::parser {
 namespace grammar {
 
 namespace pegtl = tao::pegtl;
-using pegtl::any;
+using internal::NodeKind;
 using pegtl::at;
 using pegtl::digit;
 using pegtl::eof;
-using pegtl::eolf;
 using pegtl::not_at;
 using pegtl::not_one;
 using pegtl::one;
 using pegtl::opt;
 using pegtl::plus;
+using pegtl::range;
 using pegtl::ranges;
+using pegtl::rep;
 using pegtl::seq;
 using pegtl::sor;
 using pegtl::star;
 using pegtl::string;
-using pegtl::until;
 using pegtl::xdigit;
 template <typename... R>
 using must = pegtl::must<R...>;
 
 // Tries Rule only when Guard matches here. Each attempt of a rule the parse
-// tree keeps allocates a node, so cheap (unselected) lookaheads keep
-// failing alternatives from costing allocations.
+// tree keeps records an entry, so cheap (unselected) lookaheads keep
+// failing alternatives from costing anything. A kept rule's failure removes
+// its entries, but a rule that is not kept leaves those of kept rules that
+// matched inside it: guards and soft-failing sequences hold no kept rule.
 template <typename Guard, typename Rule>
 struct guarded : seq<at<Guard>, Rule> {};
 
-// ---- Whitespace and comments ----
-struct comment : seq<one<'#'>, until<eolf>> {};
-struct blank : sor<one<' ', '\t', '\n', '\r', '\f', '\v'>, comment> {};
-struct ws : star<blank> {};
+// ---- Whitespace and comments: the lexer's four spaces; a comment ends at \r or \n ----
+struct comment : seq<one<'#'>, star<not_one<'\n', '\r'>>> {};
+struct space : one<' ', '\t', '\n', '\r'> {};
+struct ws : star<sor<space, comment>> {};
+struct spaces : star<space> {};  // right after '[' and inside duration expressions, where the lexer takes no comment
 
-// ---- Names ----
+// ---- Names and keywords ----
 struct ident_first : sor<ranges<'a', 'z', 'A', 'Z'>, one<'_'>> {};
 struct ident_rest : sor<ranges<'a', 'z', 'A', 'Z', '0', '9'>, one<'_'>> {};
 struct metric_rest : sor<ident_rest, one<':'>> {};
 struct identifier : seq<ident_first, star<ident_rest>> {};
 struct metric_identifier : seq<sor<ident_first, one<':'>>, star<metric_rest>> {};
-// Keywords are case-insensitive and must not run on into a name.
+// The lexer reads a word [a-zA-Z0-9_:]* and looks it up case-insensitively.
 template <typename Word>
 struct keyword : seq<Word, not_at<metric_rest>> {};
-// word_* are for lookaheads; the kw_* the parse tree keeps derive from them.
-struct word_by : keyword<TAO_PEGTL_ISTRING("by")> {};
-struct word_without : keyword<TAO_PEGTL_ISTRING("without")> {};
-struct word_on : keyword<TAO_PEGTL_ISTRING("on")> {};
-struct word_ignoring : keyword<TAO_PEGTL_ISTRING("ignoring")> {};
-struct word_group_left : keyword<TAO_PEGTL_ISTRING("group_left")> {};
-struct word_group_right : keyword<TAO_PEGTL_ISTRING("group_right")> {};
-struct word_offset : keyword<TAO_PEGTL_ISTRING("offset")> {};
-struct kw_bool : keyword<TAO_PEGTL_ISTRING("bool")> {};
-struct kw_by : word_by {};
-struct kw_without : word_without {};
-struct kw_on : word_on {};
-struct kw_ignoring : word_ignoring {};
-struct kw_group_left : word_group_left {};
-struct kw_group_right : word_group_right {};
-struct kw_offset : word_offset {};
-struct kw_start : keyword<TAO_PEGTL_ISTRING("start")> {};
-struct kw_end : keyword<TAO_PEGTL_ISTRING("end")> {};
+template <typename... Words>
+struct any_keyword : sor<keyword<Words>...> {};
+using w_offset = TAO_PEGTL_ISTRING("offset");
+using w_smoothed = TAO_PEGTL_ISTRING("smoothed");
+using w_anchored = TAO_PEGTL_ISTRING("anchored");
+using w_by = TAO_PEGTL_ISTRING("by");
+using w_without = TAO_PEGTL_ISTRING("without");
+using w_on = TAO_PEGTL_ISTRING("on");
+using w_ignoring = TAO_PEGTL_ISTRING("ignoring");
+using w_group_left = TAO_PEGTL_ISTRING("group_left");
+using w_group_right = TAO_PEGTL_ISTRING("group_right");
+using w_fill = TAO_PEGTL_ISTRING("fill");
+using w_fill_left = TAO_PEGTL_ISTRING("fill_left");
+using w_fill_right = TAO_PEGTL_ISTRING("fill_right");
+using w_bool = TAO_PEGTL_ISTRING("bool");
+using w_start = TAO_PEGTL_ISTRING("start");
+using w_end = TAO_PEGTL_ISTRING("end");
+using w_step = TAO_PEGTL_ISTRING("step");
+using w_range = TAO_PEGTL_ISTRING("range");
+using w_min_of = TAO_PEGTL_ISTRING("min_of");
+using w_max_of = TAO_PEGTL_ISTRING("max_of");
+using w_inf = TAO_PEGTL_ISTRING("inf");
+using w_nan = TAO_PEGTL_ISTRING("nan");
+// A whole word (the lexer's [a-zA-Z0-9_:]*) that is, ignoring case, one of
+// Set::words (lower case): one rule instead of a keyword<> per word.
+constexpr bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
+}
+template <typename Set>
+struct word_of {
+  using rule_t = word_of;
+  using subs_t = pegtl::empty_list;
+  static constexpr uint32_t kFirstLetters = [] {
+    uint32_t mask = 0;
+    for (const std::string_view w : Set::words) mask |= 1U << (w[0] - 'a');
+    return mask;
+  }();
+  template <typename ParseInput>
+  static bool match(ParseInput& in) {
+    const char* p = in.current();
+    const size_t avail = static_cast<size_t>(in.end() - p);
+    const char first = avail == 0 ? 0 : p[0] >= 'A' && p[0] <= 'Z' ? static_cast<char>(p[0] | 0x20) : p[0];
+    if (first < 'a' || first > 'z' || ((kFirstLetters >> (first - 'a')) & 1U) == 0) return false;  // the usual case
+    for (const std::string_view w : Set::words) {
+      size_t i = 0;
+      while (i < w.size() && i < avail && (p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20 : p[i]) == w[i]) ++i;
+      if (i == w.size() && (i == avail || !is_word_char(p[i]))) {
+        in.bump(i);
+        return true;
+      }
+    }
+    return false;
+  }
+};
+struct agg_word
+    : any_keyword<TAO_PEGTL_ISTRING("sum"), TAO_PEGTL_ISTRING("avg"), TAO_PEGTL_ISTRING("count"),
+                  TAO_PEGTL_ISTRING("min"), TAO_PEGTL_ISTRING("max"), TAO_PEGTL_ISTRING("group"),
+                  TAO_PEGTL_ISTRING("stddev"), TAO_PEGTL_ISTRING("stdvar"), TAO_PEGTL_ISTRING("topk"),
+                  TAO_PEGTL_ISTRING("bottomk"), TAO_PEGTL_ISTRING("quantile"), TAO_PEGTL_ISTRING("count_values"),
+                  TAO_PEGTL_ISTRING("limitk"), TAO_PEGTL_ISTRING("limit_ratio")> {};
+// Keyword tokens that are not in Prometheus's metric_identifier (nor numbers).
+struct not_metric_words {
+  static constexpr std::string_view words[] = {"on",   "ignoring", "group_left", "group_right",
+                                               "bool", "atan2",    "inf",        "nan"};
+};
+struct not_metric_word : word_of<not_metric_words> {};
+// Keyword tokens that cannot name a function (start, end, step, range, min_of and max_of can: unknown ones).
+struct not_function_words {
+  static constexpr std::string_view words[] = {
+      "and",      "or",         "unless",      "atan2", "offset",    "smoothed",   "anchored", "by",  "without", "on",
+      "ignoring", "group_left", "group_right", "fill",  "fill_left", "fill_right", "bool",     "inf", "nan"};
+};
+struct not_function_word : word_of<not_function_words> {};
+struct set_operator_words {
+  static constexpr std::string_view words[] = {"and", "or", "unless", "atan2"};
+};
+struct not_grouping_words {
+  static constexpr std::string_view words[] = {"without", "inf", "nan"};
+};
+// fill, fill_left and fill_right are keywords only before '('.
+template <typename Word>
+struct fill_word : seq<keyword<Word>, at<star<space>, one<'('>>> {};
+struct kw_bool : keyword<w_bool> {};
+struct kw_by : keyword<w_by> {};
+struct kw_without : keyword<w_without> {};
+struct kw_on : keyword<w_on> {};
+struct kw_ignoring : keyword<w_ignoring> {};
+struct kw_group_left : keyword<w_group_left> {};
+struct kw_group_right : keyword<w_group_right> {};
+struct kw_offset : keyword<w_offset> {};
+struct kw_smoothed : keyword<w_smoothed> {};
+struct kw_anchored : keyword<w_anchored> {};
+struct kw_start : keyword<w_start> {};
+struct kw_end : keyword<w_end> {};
 
 // ---- Literals ----
-struct duration_unit : sor<string<'m', 's'>, one<'s', 'm', 'h', 'd', 'w', 'y'>> {};
-struct duration_lit : seq<plus<plus<digit>, duration_unit>, not_at<ident_rest>> {};
-struct hex_lit : seq<one<'0'>, one<'x', 'X'>, plus<xdigit>, not_at<ident_rest>> {};
-struct exponent : seq<one<'e', 'E'>, opt<one<'+', '-'>>, plus<digit>> {};
-struct decimal_lit
-    : seq<sor<seq<plus<digit>, opt<one<'.'>, star<digit>>>, seq<one<'.'>, plus<digit>>>, opt<exponent>,
-          not_at<ident_rest>> {};
-struct inf_nan_lit : seq<sor<TAO_PEGTL_ISTRING("inf"), TAO_PEGTL_ISTRING("nan")>, not_at<metric_rest>> {};
-// A number, or a duration standing for its seconds (Prometheus 3).
-struct number_lit : sor<duration_lit, hex_lit, decimal_lit, inf_nan_lit> {};
+// A number or duration token exactly as far as Prometheus's lexer reads one
+// (lexNumberOrDuration, shared with lexer.cc): "5mm" is no token at all.
+struct number_token {
+  using rule_t = number_token;
+  using subs_t = pegtl::empty_list;
+  template <typename ParseInput>
+  static bool match(ParseInput& in) {
+    const std::string_view rest(in.current(), static_cast<size_t>(in.end() - in.current()));
+    const bool digit_first =
+        !rest.empty() && (std::isdigit(static_cast<unsigned char>(rest[0])) ||
+                          (rest[0] == '.' && rest.size() > 1 && std::isdigit(static_cast<unsigned char>(rest[1]))));
+    bool is_duration = false;
+    const size_t n = digit_first ? internal::scan_number_or_duration(rest, is_duration) : 0;
+    if (n == 0) return false;
+    in.bump(n);
+    return true;
+  }
+};
+struct inf_nan : any_keyword<w_inf, w_nan> {};
+struct number_lit : sor<number_token, inf_nan> {};
 
-struct escaped : seq<one<'\\'>, any> {};
+// Strings: Go's escapes (code point ranges are the builder's), valid UTF-8
+// (U+FFFD is what Go decodes invalid bytes to, so the lexer rejects it too).
+struct octal_escape : seq<range<'0', '3'>, range<'0', '7'>, range<'0', '7'>> {};
+struct hex_escape : sor<seq<one<'x'>, rep<2, xdigit>>, seq<one<'u'>, rep<4, xdigit>>, seq<one<'U'>, rep<8, xdigit>>> {};
+template <char Quote>
+struct escape : seq<one<'\\'>, sor<one<'a', 'b', 'f', 'n', 'r', 't', 'v', '\\', Quote>, octal_escape, hex_escape>> {};
+template <char Quote>
+struct quoted_char : sor<escape<Quote>, pegtl::utf8::not_one<Quote, '\\', '\n', 0xFFFD>> {};
 struct dq_close : one<'"'> {};
 struct sq_close : one<'\''> {};
 struct bq_close : one<'`'> {};
-struct dq_string : seq<one<'"'>, star<sor<escaped, not_one<'"', '\\', '\n'>>>, must<dq_close>> {};
-struct sq_string : seq<one<'\''>, star<sor<escaped, not_one<'\'', '\\', '\n'>>>, must<sq_close>> {};
-struct bq_string : seq<one<'`'>, star<not_one<'`'>>, must<bq_close>> {};
+struct dq_string : seq<one<'"'>, star<quoted_char<'"'>>, must<dq_close>> {};
+struct sq_string : seq<one<'\''>, star<quoted_char<'\''>>, must<sq_close>> {};
+struct bq_string : seq<one<'`'>, star<pegtl::utf8::not_one<'`', 0xFFFD>>, must<bq_close>> {};
 struct string_lit : sor<dq_string, sq_string, bq_string> {};
 
 struct expr;
 
-// ---- Vector selectors ----
+// ---- Vector selectors: name{matchers} ----
 struct match_op : sor<string<'=', '~'>, string<'!', '='>, string<'!', '~'>, one<'='>> {};
-struct matcher_name : sor<string_lit, identifier> {};
+struct matcher_op : match_op {};
 struct matcher_value : string_lit {};
-struct label_matcher : seq<matcher_name, opt<ws, match_op, ws, must<matcher_value>>> {};
+struct label_name : identifier {};
+struct quoted_label_name : string_lit {};
+struct label_matcher : sor<seq<quoted_label_name, opt<ws, match_op, ws, must<matcher_value>>>,
+                           seq<label_name, ws, must<matcher_op>, ws, must<matcher_value>>> {};
+struct matcher_or_close : sor<label_matcher, at<one<'}'>>> {};
+struct matcher_sep : seq<one<','>, ws, must<matcher_or_close>> {};
 struct matchers_close : one<'}'> {};
-struct label_matchers
-    : seq<one<'{'>, ws, opt<label_matcher, star<ws, one<','>, ws, label_matcher>, ws, opt<one<','>, ws>>,
-          must<matchers_close>> {};
-struct metric_name : metric_identifier {};
+struct label_matchers : seq<one<'{'>, ws, must<matcher_or_close>, ws, star<matcher_sep, ws>, must<matchers_close>> {};
+struct metric_name : seq<not_at<not_metric_word>, metric_identifier> {};
 struct vector_selector
     : sor<seq<metric_name, opt<ws, guarded<one<'{'>, label_matchers>>>, guarded<one<'{'>, label_matchers>> {};
 
 // ---- Grouping lists: by (...), on (...), group_left (...) ----
-struct grouping_label : sor<string_lit, metric_identifier> {};
+struct grouping_label : sor<string_lit, seq<not_at<word_of<not_grouping_words>>, metric_identifier>> {};
+struct grouping_label_or_close : sor<grouping_label, at<one<')'>>> {};
+struct grouping_sep : seq<one<','>, ws, must<grouping_label_or_close>> {};
 struct grouping_close : one<')'> {};
 struct grouping_list
-    : seq<one<'('>, ws, opt<grouping_label, star<ws, one<','>, ws, grouping_label>, ws, opt<one<','>, ws>>,
-          must<grouping_close>> {};
+    : seq<one<'('>, ws, must<grouping_label_or_close>, ws, star<grouping_sep, ws>, must<grouping_close>> {};
 struct required_grouping : seq<grouping_list> {};
 
 // ---- Calls and aggregations ----
 struct call_close : one<')'> {};
-struct call_args : seq<expr, star<ws, one<','>, ws, expr>> {};
+struct call_arg : seq<expr> {};
+// Prometheus reads `f(a,)` and `f(a,,b)`, then reports the comma.
+struct trailing_comma : seq<one<','>, ws, sor<one<','>, one<')'>>> {};
+struct no_empty_arg : not_at<trailing_comma> {};
+struct call_args : seq<expr, star<ws, must<no_empty_arg>, one<','>, ws, must<call_arg>>> {};
 struct call_body : seq<one<'('>, ws, opt<call_args, ws>, must<call_close>> {};
-struct function_name : identifier {};
+struct function_name : seq<not_at<not_function_word>, identifier> {};
 struct function_call : seq<function_name, ws, call_body> {};
-struct agg_word
-    : sor<keyword<TAO_PEGTL_ISTRING("sum")>, keyword<TAO_PEGTL_ISTRING("avg")>, keyword<TAO_PEGTL_ISTRING("count")>,
-          keyword<TAO_PEGTL_ISTRING("min")>, keyword<TAO_PEGTL_ISTRING("max")>, keyword<TAO_PEGTL_ISTRING("group")>,
-          keyword<TAO_PEGTL_ISTRING("stddev")>, keyword<TAO_PEGTL_ISTRING("stdvar")>,
-          keyword<TAO_PEGTL_ISTRING("topk")>, keyword<TAO_PEGTL_ISTRING("bottomk")>,
-          keyword<TAO_PEGTL_ISTRING("quantile")>, keyword<TAO_PEGTL_ISTRING("count_values")>,
-          keyword<TAO_PEGTL_ISTRING("limitk")>, keyword<TAO_PEGTL_ISTRING("limit_ratio")>> {};
 struct agg_op : agg_word {};
 struct agg_grouping : seq<sor<kw_by, kw_without>, ws, must<required_grouping>> {};
 struct agg_body : call_body {};
 struct required_agg_body : seq<agg_body> {};
-struct aggregate
-    : seq<agg_op, ws,
-          sor<seq<agg_grouping, ws, must<required_agg_body>>,
-              seq<guarded<one<'('>, agg_body>, opt<ws, guarded<sor<word_by, word_without>, agg_grouping>>>>> {};
+struct aggregate : seq<agg_op, ws,
+                       sor<seq<agg_grouping, ws, must<required_agg_body>>,
+                           seq<agg_body, opt<ws, guarded<any_keyword<w_by, w_without>, agg_grouping>>>>> {};
 
 // ---- Parentheses ----
 struct paren_close : one<')'> {};
 struct required_expr : seq<expr> {};
 struct paren_expr : seq<one<'('>, ws, must<required_expr>, ws, must<paren_close>> {};
 
+// ---- Duration expressions ([5m+1m], offset step()): Prometheus's experimental promql-duration-expr ----
+// Recognised so that what follows them parses as in Prometheus; the builder
+// then reports "experimental duration expression is not enabled" where
+// Prometheus does. Ctx gives the message of every must<> inside, that of
+// the yacc error production that catches errors there.
+struct range_ctx {
+  static constexpr const char* message =
+      " in subquery or range selector, expected number, duration, step(), or range()";
+};
+struct step_ctx {
+  static constexpr const char* message = " in subquery selector, expected number, duration, step(), range(), or \"]\"";
+};
+struct offset_ctx {
+  static constexpr const char* message = " in offset, expected number, duration, step(), or range()";
+};
+template <typename Ctx, typename Rule>
+struct in_ctx : Rule {};
+template <typename Ctx, typename Rule>
+using need = must<in_ctx<Ctx, Rule>>;
+struct dur_sign : one<'+', '-'> {};
+struct dur_op : one<'+', '-', '*', '/', '%', '^'> {};
+template <typename Ctx>
+struct dur_expr;
+template <typename Ctx>
+struct dur_paren : seq<one<'('>, spaces, need<Ctx, dur_expr<Ctx>>, ws, need<Ctx, one<')'>>> {};
+template <typename Ctx>
+struct dur_call : seq<any_keyword<w_step, w_range>, ws, need<Ctx, one<'('>>, ws, need<Ctx, one<')'>>> {};
+template <typename Ctx>
+struct dur_min_max : seq<any_keyword<w_min_of, w_max_of>, ws, need<Ctx, one<'('>>, spaces, need<Ctx, dur_expr<Ctx>>, ws,
+                         need<Ctx, one<','>>, spaces, need<Ctx, dur_expr<Ctx>>, ws, need<Ctx, one<')'>>> {};
+template <typename Ctx>
+struct dur_primary : sor<number_token, dur_call<Ctx>, dur_min_max<Ctx>, dur_paren<Ctx>> {};
+template <typename Ctx>
+struct dur_operand : seq<star<dur_sign, spaces>, need<Ctx, dur_primary<Ctx>>> {};
+template <typename Ctx>
+struct dur_expr : seq<dur_operand<Ctx>, star<ws, dur_op, spaces, dur_operand<Ctx>>> {};
+// After offset, binary operators apply to the expression with the offset, so
+// only signs and a primary belong to it (Prometheus's offset_duration_expr).
+struct offset_primary : sor<number_lit, dur_call<offset_ctx>, dur_min_max<offset_ctx>, dur_paren<offset_ctx>> {};
+struct offset_value : seq<star<dur_sign, ws>, need<offset_ctx, offset_primary>> {};
+
 // ---- Postfix modifiers ----
-struct range_value : number_lit {};
-struct subquery_step : number_lit {};
+using subquery_step = dur_expr<step_ctx>;
+struct step_or_close : sor<at<one<']'>>, subquery_step> {};
 struct subquery_close : one<']'> {};
-struct subquery_tail : seq<one<':'>, ws, opt<subquery_step, ws>, must<subquery_close>> {};
+struct subquery_tail : seq<one<':'>, ws, must<step_or_close>, ws, must<subquery_close>> {};
 struct range_end : sor<one<']'>, subquery_tail> {};
-struct range_postfix : seq<one<'['>, ws, must<range_value>, ws, must<range_end>> {};
-struct offset_minus : one<'-'> {};
-struct offset_value : seq<opt<offset_minus, ws>, number_lit> {};
-struct offset_postfix : seq<kw_offset, ws, must<offset_value>> {};
+struct range_postfix : seq<one<'['>, spaces, need<range_ctx, dur_expr<range_ctx>>, ws, must<range_end>> {};
+struct offset_postfix : seq<kw_offset, ws, need<offset_ctx, offset_value>> {};
 struct at_sign : one<'+', '-'> {};
-struct at_value
-    : sor<seq<kw_start, ws, one<'('>, ws, one<')'>>, seq<kw_end, ws, one<'('>, ws, one<')'>>,
-          seq<opt<at_sign, ws>, number_lit>> {};
+struct at_open : one<'('> {};
+struct at_close : one<')'> {};
+struct at_number : number_lit {};
+struct at_value : sor<seq<sor<kw_start, kw_end>, ws, must<at_open>, ws, must<at_close>>,
+                      seq<at_sign, ws, must<at_number>>, number_lit> {};
 struct at_postfix : seq<one<'@'>, ws, must<at_value>> {};
-struct postfix
-    : sor<guarded<one<'['>, range_postfix>, guarded<word_offset, offset_postfix>, guarded<one<'@'>, at_postfix>> {};
+struct postfix : sor<guarded<one<'['>, range_postfix>, guarded<keyword<w_offset>, offset_postfix>,
+                     guarded<one<'@'>, at_postfix>, kw_smoothed, kw_anchored> {};
 
 // ---- Operands and binary expressions ----
 struct unary_op : one<'+', '-'> {};
-struct primary
-    : sor<guarded<one<'('>, paren_expr>, guarded<seq<agg_word, ws, sor<one<'('>, word_by, word_without>>, aggregate>,
-          guarded<seq<identifier, ws, one<'('>>, function_call>,
-          guarded<sor<digit, one<'.', 'i', 'I', 'n', 'N'>>, number_lit>, guarded<one<'"', '\'', '`'>, string_lit>,
-          vector_selector> {};
+struct primary : sor<guarded<one<'('>, paren_expr>,
+                     guarded<seq<agg_word, ws, sor<one<'('>, keyword<w_by>, keyword<w_without>>>, aggregate>,
+                     guarded<seq<at<identifier, ws, one<'('>>, not_at<not_function_word>>, function_call>,
+                     guarded<sor<digit, one<'.', 'i', 'I', 'n', 'N'>>, number_lit>,
+                     guarded<one<'"', '\'', '`'>, string_lit>, vector_selector> {};
 struct operand_body : seq<primary, star<ws, postfix>> {};
 struct required_operand_body : seq<operand_body> {};
 struct operand : sor<seq<plus<unary_op, ws>, must<required_operand_body>>, operand_body> {};
-struct binary_word
-    : sor<string<'=', '='>, string<'!', '='>, string<'>', '='>, string<'<', '='>, one<'>'>, one<'<'>, one<'+'>,
-          one<'-'>, one<'*'>, one<'/'>, one<'%'>, one<'^'>, keyword<TAO_PEGTL_ISTRING("and")>,
-          keyword<TAO_PEGTL_ISTRING("or")>, keyword<TAO_PEGTL_ISTRING("unless")>,
-          keyword<TAO_PEGTL_ISTRING("atan2")>> {};
+struct binary_word : sor<string<'=', '='>, string<'!', '='>, string<'>', '='>, string<'<', '='>, one<'>'>, one<'<'>,
+                         one<'+'>, one<'-'>, one<'*'>, one<'/'>, one<'%'>, one<'^'>, word_of<set_operator_words>> {};
 struct binary_op : binary_word {};
 struct on_ignoring : seq<sor<kw_on, kw_ignoring>, ws, must<required_grouping>> {};
 struct group_side : seq<sor<kw_group_left, kw_group_right>, opt<ws, grouping_list>> {};
+struct fill_paren_close : one<')'> {};
+struct fill_number : number_lit {};
+struct fill_value : seq<one<'('>, ws, opt<unary_op, ws>, must<fill_number>, ws, must<fill_paren_close>> {};
+struct required_fill_value : seq<fill_value> {};
+template <typename Word>
+struct fill_modifier : seq<fill_word<Word>, ws, must<required_fill_value>> {};
+struct fill_modifiers
+    : sor<fill_modifier<w_fill>, seq<fill_modifier<w_fill_left>, opt<ws, fill_modifier<w_fill_right>>>,
+          seq<fill_modifier<w_fill_right>, opt<ws, fill_modifier<w_fill_left>>>> {};
 struct binary_rhs : seq<operand> {};
-struct binary_tail
-    : seq<binary_op, ws, opt<guarded<TAO_PEGTL_ISTRING("bool"), kw_bool>, ws>,
-          opt<guarded<sor<word_on, word_ignoring>, on_ignoring>, ws,
-              opt<guarded<sor<word_group_left, word_group_right>, group_side>, ws>>,
-          must<binary_rhs>> {};
+struct binary_tail : seq<binary_op, ws, opt<kw_bool, ws>,
+                         opt<guarded<any_keyword<w_on, w_ignoring>, on_ignoring>, ws,
+                             opt<guarded<any_keyword<w_group_left, w_group_right>, group_side>, ws>>,
+                         opt<fill_modifiers, ws>, must<binary_rhs>> {};
 struct expr : seq<operand, star<ws, guarded<binary_word, binary_tail>>> {};
 
 struct query : seq<ws, must<required_expr>, ws, must<eof>> {};
-struct required_selector : seq<vector_selector> {};
-struct selector_query : seq<ws, must<required_selector>, ws, must<eof>> {};
+
+// ---- A metric (Prometheus's ParseMetric): name{label="value", ...} ----
+struct set_value : string_lit {};
+struct set_eq : seq<one<'='>, not_at<one<'~'>>> {};
+struct required_set_eq : set_eq {};
+struct label_set_item : sor<seq<quoted_label_name, opt<ws, set_eq, ws, must<set_value>>>,
+                            seq<label_name, ws, must<required_set_eq>, ws, must<set_value>>> {};
+struct set_item_or_close : sor<label_set_item, at<one<'}'>>> {};
+struct set_sep : seq<one<','>, ws, must<set_item_or_close>> {};
+struct set_close : one<'}'> {};
+struct label_set : seq<one<'{'>, ws, must<set_item_or_close>, ws, star<set_sep, ws>, must<set_close>> {};
+struct metric : sor<seq<metric_name, opt<ws, guarded<one<'{'>, label_set>>>, guarded<one<'{'>, label_set>, seq<>> {};
+struct metric_query : seq<ws, metric, ws, must<eof>> {};
 
 // ---- Error messages, at the point of commitment ----
-// A leading '!' means "the whole message"; otherwise the text follows
-// "unexpected <token>". must_if raises whenever a rule with a message
-// fails, so these rules appear only inside must<>; the required_* wrappers
-// give rules used elsewhere too a must-only name.
+// What follows "unexpected <token>" when Rule, required by must<>, fails
+// (see the top of this file); a leading '!' means "the whole message".
+// must_if raises whenever a rule with a message fails, so these rules
+// appear only inside must<>.
 template <typename Rule>
 inline constexpr const char* error_message = nullptr;
-template <> inline constexpr const char* error_message<dq_close> = "!unterminated quoted string";
-template <> inline constexpr const char* error_message<sq_close> = "!unterminated quoted string";
-template <> inline constexpr const char* error_message<bq_close> = "!unterminated raw string";
-template <> inline constexpr const char* error_message<matcher_value> = " in label matching, expected string";
-template <> inline constexpr const char* error_message<matchers_close> = " in label matching, expected \",\" or \"}\"";
-template <> inline constexpr const char* error_message<required_grouping> = " in grouping opts, expected \"(\"";
-template <> inline constexpr const char* error_message<grouping_close> = " in grouping opts, expected \",\" or \")\"";
-template <> inline constexpr const char* error_message<call_close> = " in call, expected \",\" or \")\"";
-template <> inline constexpr const char* error_message<required_agg_body> = " in aggregation, expected \"(\"";
-template <> inline constexpr const char* error_message<paren_close> = " in parentheses, expected \")\"";
-template <> inline constexpr const char* error_message<range_value> = " in subquery or range, expected number or duration";
-template <> inline constexpr const char* error_message<range_end> = " in subquery or range, expected \":\" or \"]\"";
-template <> inline constexpr const char* error_message<subquery_close> = " in subquery, expected \"]\"";
-template <> inline constexpr const char* error_message<offset_value> = " in offset, expected number or duration";
-template <> inline constexpr const char* error_message<at_value> = " in @, expected timestamp, start() or end()";
-template <> inline constexpr const char* error_message<required_operand_body> = ", expected an expression after the sign";
-template <> inline constexpr const char* error_message<binary_rhs> = ", expected an expression after the operator";
-template <> inline constexpr const char* error_message<required_expr> = ", expected an expression";
-template <> inline constexpr const char* error_message<required_selector> = ", expected a series selector";
-template <> inline constexpr const char* error_message<eof> = "";
+// clang-format off
+template <> constexpr const char* error_message<dq_close> = "";  // the lexer words string errors
+template <> constexpr const char* error_message<sq_close> = "";
+template <> constexpr const char* error_message<bq_close> = "";
+template <> constexpr const char* error_message<matcher_or_close> = " in label matching, expected identifier or \"}\"";
+template <> constexpr const char* error_message<matcher_op> = " in label matching, expected label matching operator";
+template <> constexpr const char* error_message<matcher_value> = " in label matching, expected string";
+template <> constexpr const char* error_message<matchers_close> = " in label matching, expected \",\" or \"}\"";
+template <> constexpr const char* error_message<required_grouping> = " in grouping opts, expected \"(\"";
+template <> constexpr const char* error_message<grouping_label_or_close> = " in grouping opts, expected label";
+template <> constexpr const char* error_message<grouping_close> = " in grouping opts, expected \",\" or \")\"";
+template <> constexpr const char* error_message<no_empty_arg> = "!trailing commas not allowed in function call args";
+template <> constexpr const char* error_message<call_arg> = "";
+template <> constexpr const char* error_message<call_close> = "";
+template <> constexpr const char* error_message<required_agg_body> = "";
+template <> constexpr const char* error_message<required_expr> = "";
+template <> constexpr const char* error_message<paren_close> = "";
+template <typename Ctx, typename Rule> constexpr const char* error_message<in_ctx<Ctx, Rule>> = Ctx::message;
+template <> constexpr const char* error_message<step_or_close> = step_ctx::message;
+template <> constexpr const char* error_message<range_end> = " in subquery or range, expected \":\" or \"]\"";
+template <> constexpr const char* error_message<subquery_close> = " in subquery selector, expected \"]\"";
+template <> constexpr const char* error_message<at_value> = " in @, expected timestamp";
+template <> constexpr const char* error_message<at_open> = " in @, expected timestamp";
+template <> constexpr const char* error_message<at_close> = " in @, expected timestamp";
+template <> constexpr const char* error_message<at_number> = " in @, expected timestamp";
+template <> constexpr const char* error_message<required_operand_body> = "";
+template <> constexpr const char* error_message<required_fill_value> = "";
+template <> constexpr const char* error_message<fill_number> = "";
+template <> constexpr const char* error_message<fill_paren_close> = "";
+template <> constexpr const char* error_message<binary_rhs> = "";
+template <> constexpr const char* error_message<eof> = "";
+template <> constexpr const char* error_message<set_item_or_close> = " in label set, expected identifier or \"}\"";
+template <> constexpr const char* error_message<required_set_eq> = " in label set, expected \"=\"";
+template <> constexpr const char* error_message<set_value> = " in label set, expected string";
+template <> constexpr const char* error_message<set_close> = " in label set, expected \",\" or \"}\"";
+// clang-format on
 
 struct errors {
   template <typename Rule>
@@ -238,617 +414,140 @@ struct errors {
 template <typename Rule>
 using control = pegtl::must_if<errors>::control<Rule>;
 
-// The rules the builder looks at; all others leave no trace in the tree.
-template <typename Rule, typename... Rules>
-inline constexpr bool one_of = (std::is_same_v<Rule, Rules> || ...);
+// ---- The rules the builder reads, and their kinds; others leave no trace ----
 template <typename Rule>
-inline constexpr bool kept =
-    one_of<Rule, number_lit, string_lit, metric_name, matcher_name, match_op, matcher_value, label_matcher,
-           label_matchers, vector_selector, grouping_label, grouping_list, function_name, function_call, call_body,
-           agg_op, agg_grouping, kw_by, kw_without, aggregate, agg_body, paren_expr, range_value, subquery_step,
-           subquery_tail, range_postfix, offset_minus, offset_postfix, at_sign, at_postfix, kw_start, kw_end,
-           unary_op, operand, binary_op, kw_bool, on_ignoring, kw_on, kw_ignoring, group_side, kw_group_left,
-           kw_group_right, binary_tail, expr>;
+inline constexpr NodeKind kind_of = NodeKind::kNone;
+// clang-format off
+template <> constexpr NodeKind kind_of<expr> = NodeKind::kExpr;
+template <> constexpr NodeKind kind_of<operand> = NodeKind::kOperand;
+template <> constexpr NodeKind kind_of<unary_op> = NodeKind::kUnaryOp;
+template <> constexpr NodeKind kind_of<binary_tail> = NodeKind::kBinaryTail;
+template <> constexpr NodeKind kind_of<binary_op> = NodeKind::kBinaryOp;
+template <> constexpr NodeKind kind_of<kw_bool> = NodeKind::kBool;
+template <> constexpr NodeKind kind_of<on_ignoring> = NodeKind::kOnIgnoring;
+template <> constexpr NodeKind kind_of<kw_on> = NodeKind::kOn;
+template <> constexpr NodeKind kind_of<kw_ignoring> = NodeKind::kIgnoring;
+template <> constexpr NodeKind kind_of<group_side> = NodeKind::kGroupSide;
+template <> constexpr NodeKind kind_of<kw_group_left> = NodeKind::kGroupLeft;
+template <> constexpr NodeKind kind_of<kw_group_right> = NodeKind::kGroupRight;
+template <> constexpr NodeKind kind_of<fill_modifiers> = NodeKind::kFillModifier;
+template <> constexpr NodeKind kind_of<inf_nan> = NodeKind::kNumber;
+template <> constexpr NodeKind kind_of<number_token> = NodeKind::kNumber;
+template <> constexpr NodeKind kind_of<string_lit> = NodeKind::kString;
+template <> constexpr NodeKind kind_of<vector_selector> = NodeKind::kVectorSelector;
+template <> constexpr NodeKind kind_of<metric_name> = NodeKind::kMetricName;
+template <> constexpr NodeKind kind_of<label_matchers> = NodeKind::kLabelMatchers;
+template <> constexpr NodeKind kind_of<label_matcher> = NodeKind::kLabelMatcher;
+template <> constexpr NodeKind kind_of<label_name> = NodeKind::kLabelName;
+template <> constexpr NodeKind kind_of<quoted_label_name> = NodeKind::kQuotedLabelName;
+template <> constexpr NodeKind kind_of<match_op> = NodeKind::kMatchOp;
+template <> constexpr NodeKind kind_of<matcher_op> = NodeKind::kMatchOp;
+template <> constexpr NodeKind kind_of<set_eq> = NodeKind::kMatchOp;
+template <> constexpr NodeKind kind_of<required_set_eq> = NodeKind::kMatchOp;
+template <> constexpr NodeKind kind_of<matcher_value> = NodeKind::kMatcherValue;
+template <> constexpr NodeKind kind_of<set_value> = NodeKind::kMatcherValue;
+template <> constexpr NodeKind kind_of<grouping_list> = NodeKind::kGroupingList;
+template <> constexpr NodeKind kind_of<grouping_label> = NodeKind::kGroupingLabel;
+template <> constexpr NodeKind kind_of<function_call> = NodeKind::kFunctionCall;
+template <> constexpr NodeKind kind_of<function_name> = NodeKind::kFunctionName;
+template <> constexpr NodeKind kind_of<call_body> = NodeKind::kCallBody;
+template <> constexpr NodeKind kind_of<aggregate> = NodeKind::kAggregate;
+template <> constexpr NodeKind kind_of<agg_op> = NodeKind::kAggOp;
+template <> constexpr NodeKind kind_of<agg_grouping> = NodeKind::kAggGrouping;
+template <> constexpr NodeKind kind_of<kw_by> = NodeKind::kBy;
+template <> constexpr NodeKind kind_of<kw_without> = NodeKind::kWithout;
+template <> constexpr NodeKind kind_of<agg_body> = NodeKind::kAggBody;
+template <> constexpr NodeKind kind_of<paren_expr> = NodeKind::kParenExpr;
+template <> constexpr NodeKind kind_of<range_postfix> = NodeKind::kRangePostfix;
+template <> constexpr NodeKind kind_of<subquery_tail> = NodeKind::kSubqueryTail;
+template <> constexpr NodeKind kind_of<offset_postfix> = NodeKind::kOffsetPostfix;
+template <> constexpr NodeKind kind_of<at_postfix> = NodeKind::kAtPostfix;
+template <> constexpr NodeKind kind_of<at_sign> = NodeKind::kAtSign;
+template <> constexpr NodeKind kind_of<kw_start> = NodeKind::kStart;
+template <> constexpr NodeKind kind_of<kw_end> = NodeKind::kEnd;
+template <> constexpr NodeKind kind_of<kw_smoothed> = NodeKind::kSmoothed;
+template <> constexpr NodeKind kind_of<kw_anchored> = NodeKind::kAnchored;
+template <typename Ctx> constexpr NodeKind kind_of<dur_expr<Ctx>> = NodeKind::kDurationExpr;
+template <typename Ctx, typename Rule> constexpr NodeKind kind_of<in_ctx<Ctx, Rule>> = kind_of<Rule>;
+template <> constexpr NodeKind kind_of<offset_value> = NodeKind::kDurationOperand;
+template <typename Ctx> constexpr NodeKind kind_of<dur_operand<Ctx>> = NodeKind::kDurationOperand;
+template <> constexpr NodeKind kind_of<dur_sign> = NodeKind::kDurationSign;
+template <> constexpr NodeKind kind_of<dur_op> = NodeKind::kDurationOp;
+template <typename Ctx> constexpr NodeKind kind_of<dur_paren<Ctx>> = NodeKind::kDurationParen;
+template <typename Ctx> constexpr NodeKind kind_of<dur_call<Ctx>> = NodeKind::kDurationCall;
+template <typename Ctx> constexpr NodeKind kind_of<dur_min_max<Ctx>> = NodeKind::kDurationMinMax;
+template <> constexpr NodeKind kind_of<metric> = NodeKind::kMetric;
+template <> constexpr NodeKind kind_of<label_set_item> = NodeKind::kLabelSetItem;
+// clang-format on
 
 }  // namespace grammar
+}  // namespace cogwatch::parser
 
+namespace tao::pegtl {
+// number_token and word_of<> are custom rules: for analyze<>, they consume
+// input and have no sub-rules.
+template <typename Name>
+struct analyze_traits<Name, cogwatch::parser::grammar::number_token> : analyze_any_traits<> {};
+template <typename Name, typename Set>
+struct analyze_traits<Name, cogwatch::parser::grammar::word_of<Set>> : analyze_any_traits<> {};
+}  // namespace tao::pegtl
+
+namespace cogwatch::parser {
 namespace {
 
-// The parse tree, flat: kept rules in pre-order, each knowing where its
-// subtree ends. One vector, reused, instead of a heap node per rule tried.
-template <typename Rule>
-inline constexpr char kRuleTag = 0;
+using internal::FlatTree;
+using internal::Node;
+using internal::NodeKind;
 
-struct FlatTree {
-  struct Entry {
-    const void* rule;  // &kRuleTag<Rule>
-    uint32_t begin;    // byte range in the input
-    uint32_t end;
-    uint32_t after;    // index just past this entry's subtree
-  };
-  std::vector<Entry> nodes;
-  std::vector<uint32_t> open;  // entries whose rule is still matching
-
-  void start(const void* rule, uint32_t begin) {
-    open.push_back(static_cast<uint32_t>(nodes.size()));
-    nodes.push_back({rule, begin, begin, 0});
-  }
-  void success(uint32_t end) {
-    const uint32_t i = open.back();
-    open.pop_back();
-    nodes[i].end = end;
-    nodes[i].after = static_cast<uint32_t>(nodes.size());
-  }
-  void failure() {
-    nodes.resize(open.back());
-    open.pop_back();
-  }
-};
-
-// A view of one entry with the interface the builder uses.
-class Node {
- public:
-  class Children;
-  Node(const FlatTree* tree, std::string_view input, uint32_t index) : tree_(tree), input_(input), index_(index) {}
-
-  template <typename Rule>
-  bool is_type() const {
-    return entry().rule == &kRuleTag<Rule>;
-  }
-  std::string_view string_view() const { return input_.substr(entry().begin, entry().end - entry().begin); }
-  uint32_t begin() const { return entry().begin; }
-  uint32_t end() const { return entry().end; }
-  Children children() const;
-
- private:
-  const FlatTree::Entry& entry() const { return tree_->nodes[index_]; }
-  const FlatTree* tree_;
-  std::string_view input_;
-  uint32_t index_;
-};
-
-class Node::Children {
- public:
-  class Iterator {
-   public:
-    Iterator(const Node& parent, uint32_t i) : parent_(parent), i_(i) {}
-    Node operator*() const { return Node(parent_.tree_, parent_.input_, i_); }
-    Iterator& operator++() {
-      i_ = parent_.tree_->nodes[i_].after;
-      return *this;
-    }
-    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
-
-   private:
-    const Node& parent_;
-    uint32_t i_;
-  };
-  explicit Children(const Node& parent) : parent_(parent) {}
-  Iterator begin() const { return Iterator(parent_, parent_.index_ + 1); }
-  Iterator end() const { return Iterator(parent_, parent_.entry().after); }
-  bool empty() const { return parent_.index_ + 1 == parent_.entry().after; }
-  size_t size() const {
-    size_t n = 0;
-    for (auto it = begin(); it != end(); ++it) ++n;
-    return n;
-  }
-  Node operator[](size_t k) const {
-    auto it = begin();
-    while (k-- > 0) ++it;
-    return *it;
-  }
-  Node front() const { return *begin(); }
-  Node back() const {
-    uint32_t last = parent_.index_ + 1;
-    for (uint32_t i = last; i != parent_.entry().after; i = parent_.tree_->nodes[i].after) last = i;
-    return Node(parent_.tree_, parent_.input_, last);
-  }
-
- private:
-  const Node& parent_;
-};
-
-Node::Children Node::children() const { return Children(*this); }
-
-// PEGTL control: records kept rules in the FlatTree, and raises the
-// grammar's error messages.
+// PEGTL control: records the rules the builder reads in the FlatTree, and
+// raises the grammar's error messages.
 template <typename Rule>
 struct tree_control : grammar::control<Rule> {
+  static constexpr NodeKind kKind = grammar::kind_of<Rule>;
   template <typename ParseInput, typename... States>
   static void start(const ParseInput& in, FlatTree& tree, States&&...) {
-    if constexpr (grammar::kept<Rule>) tree.start(&kRuleTag<Rule>, static_cast<uint32_t>(in.current() - in.begin()));
+    if constexpr (kKind != NodeKind::kNone) tree.start(kKind, static_cast<uint32_t>(in.current() - in.begin()));
   }
   template <typename ParseInput, typename... States>
   static void success(const ParseInput& in, FlatTree& tree, States&&...) {
-    if constexpr (grammar::kept<Rule>) tree.success(static_cast<uint32_t>(in.current() - in.begin()));
+    if constexpr (kKind != NodeKind::kNone) tree.success(static_cast<uint32_t>(in.current() - in.begin()));
   }
   template <typename ParseInput, typename... States>
   static void failure(const ParseInput& in, FlatTree& tree, States&&... st) {
-    if constexpr (grammar::kept<Rule>) tree.failure();
+    if constexpr (kKind != NodeKind::kNone) tree.failure();
     grammar::control<Rule>::failure(in, tree, st...);
   }
 };
-
-Span span_of(const Node& n) { return Span{n.begin(), n.end()}; }
-
-// Thrown inside the builder, caught at parse_expr(); never crosses the
-// module boundary.
-struct BuildError {
-  std::string message;
-  Span span;
-};
-
-[[noreturn]] void fail(const Node& n, std::string message) { throw BuildError{std::move(message), span_of(n)}; }
-
-ExprPtr make(Expr::Node node, Span span) {
-  auto e = std::make_unique<Expr>();
-  e->node = std::move(node);
-  e->span = span;
-  return e;
-}
-
-std::string unquote_or_fail(const Node& n) {
-  auto s = unquote(n.string_view());
-  if (!s) fail(n, s.error().message);
-  return *std::move(s);
-}
-
-// A number literal's value; durations are seconds.
-double number_value(const Node& n) {
-  const std::string_view text = n.string_view();
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    uint64_t v = 0;
-    auto [ptr, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), v, 16);
-    if (ec != std::errc() || ptr != text.data() + text.size()) fail(n, "number out of range: " + std::string(text));
-    return static_cast<double>(v);
-  }
-  if (std::isalpha(static_cast<unsigned char>(text.front()))) {  // inf or nan, any case
-    return std::tolower(static_cast<unsigned char>(text.front())) == 'i' ? std::numeric_limits<double>::infinity()
-                                                                       : std::numeric_limits<double>::quiet_NaN();
-  }
-  if (std::string_view("smhdwy").find(text.back()) != std::string_view::npos) {  // a duration
-    auto d = parse_duration(text);
-    if (!d) fail(n, d.error().message);
-    return static_cast<double>(*d) / 1000.0;
-  }
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec == std::errc::result_out_of_range) fail(n, "number out of range: " + std::string(text));
-  if (ec != std::errc() || ptr != text.data() + text.size()) fail(n, "bad number: " + std::string(text));
-  return v;
-}
-
-// Seconds (as a PromQL literal) to a Duration in ms, truncating toward zero
-// as Prometheus's time.Duration(v*1000)*time.Millisecond does.
-Duration to_duration(const Node& n, double seconds) {
-  const double ms = seconds * 1000.0;
-  if (!(std::fabs(ms) < 9.2e18)) fail(n, "duration out of range");
-  return static_cast<Duration>(ms);
-}
-
-// A number literal used as a duration ([5m], offset 1h, [30m:1m]): exact
-// milliseconds for a duration literal, seconds times 1000 for a number.
-Duration duration_value(const Node& n) {
-  const std::string_view text = n.string_view();
-  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  if (!hex && std::isdigit(static_cast<unsigned char>(text.front())) &&
-      std::string_view("smhdwy").find(text.back()) != std::string_view::npos) {
-    auto d = parse_duration(text);
-    if (!d) fail(n, d.error().message);
-    return *d;
-  }
-  return to_duration(n, number_value(n));
-}
-
-class Builder {
- public:
-  explicit Builder(std::string_view input) : input_(input) {}
-
-  ExprPtr expr(const Node& n) {
-    DepthGuard guard(*this, n);
-    // Children: operand, then binary_tail...
-    std::vector<ExprPtr> operands;
-    std::vector<std::vector<bool>> signs;  // per operand, outermost first; true = '-'
-    std::vector<std::vector<Span>> sign_spans;
-    std::vector<Node> tails;
-    for (const Node& c : n.children()) {
-      Node op_node = c;
-      if (c.is_type<grammar::binary_tail>()) {
-        tails.push_back(c);
-        op_node = c.children().back();  // its operand
-      }
-      signs.emplace_back();
-      sign_spans.emplace_back();
-      operands.push_back(operand(op_node, signs.back(), sign_spans.back()));
-      if (signs.back().size() > static_cast<size_t>(kMaxNesting)) fail(op_node, "too many signs in a row");
-    }
-    return build_binary(operands, signs, sign_spans, tails);
-  }
-
-  ExprPtr selector_only(const Node& n) { return vector_selector(n); }
-
- private:
-  struct DepthGuard {
-    DepthGuard(Builder& b, const Node& n) : b_(b) {
-      if (++b_.depth_ > kMaxNesting) fail(n, "expression nests too deeply (more than " + std::to_string(kMaxNesting) + " levels)");
-    }
-    ~DepthGuard() { --b_.depth_; }
-    Builder& b_;
-  };
-
-  struct BinaryInfo {
-    BinaryOp op;
-    bool return_bool = false;
-    VectorMatching matching;
-  };
-
-  static BinaryOp binary_op(const Node& n) {
-    std::string s(n.string_view());
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    static const std::pair<const char*, BinaryOp> kOps[] = {
-        {"or", BinaryOp::kOr},   {"and", BinaryOp::kAnd}, {"unless", BinaryOp::kUnless}, {"==", BinaryOp::kEql},
-        {"!=", BinaryOp::kNeq},  {">", BinaryOp::kGtr},   {"<", BinaryOp::kLss},         {">=", BinaryOp::kGte},
-        {"<=", BinaryOp::kLte},  {"+", BinaryOp::kAdd},   {"-", BinaryOp::kSub},         {"*", BinaryOp::kMul},
-        {"/", BinaryOp::kDiv},   {"%", BinaryOp::kMod},   {"atan2", BinaryOp::kAtan2},   {"^", BinaryOp::kPow},
-    };
-    for (const auto& [text, op] : kOps) {
-      if (s == text) return op;
-    }
-    fail(n, "unknown operator " + s);
-  }
-
-  std::vector<std::string> grouping_labels(const Node& list) {
-    std::vector<std::string> out;
-    for (const Node& c : list.children()) {
-      if (!c.is_type<grammar::grouping_label>()) continue;
-      const std::string_view text = c.string_view();
-      std::string name = text.front() == '"' || text.front() == '\'' || text.front() == '`'
-                             ? unquote_or_fail(c)
-                             : std::string(text);
-      if (name.empty()) fail(c, "invalid label name for grouping: \"\"");
-      out.push_back(std::move(name));
-    }
-    return out;
-  }
-
-  BinaryInfo binary_info(const Node& tail) {
-    BinaryInfo info;
-    for (const Node& c : tail.children()) {
-      if (c.is_type<grammar::binary_op>()) {
-        info.op = binary_op(c);
-      } else if (c.is_type<grammar::kw_bool>()) {
-        info.return_bool = true;
-      } else if (c.is_type<grammar::on_ignoring>()) {
-        info.matching.explicit_matching = true;
-        info.matching.on = c.children().front().is_type<grammar::kw_on>();
-        info.matching.labels = grouping_labels(c.children().back());
-      } else if (c.is_type<grammar::group_side>()) {
-        info.matching.card = c.children().front().is_type<grammar::kw_group_left>() ? Cardinality::kManyToOne
-                                                                                     : Cardinality::kOneToMany;
-        if (c.children().size() > 1) info.matching.include = grouping_labels(c.children().back());
-      }
-    }
-    if (is_set_operator(info.op) && info.matching.card == Cardinality::kOneToOne) {
-      info.matching.card = Cardinality::kManyToMany;
-    }
-    return info;
-  }
-
-  ExprPtr apply_signs(ExprPtr e, const std::vector<bool>& signs, const std::vector<Span>& spans) {
-    // Innermost sign last in the list: apply from the end.
-    for (size_t i = signs.size(); i-- > 0;) {
-      const Span span{spans[i].begin, e->span.end};
-      if (auto* num = std::get_if<NumberLiteral>(&e->node)) {
-        // -1 is a literal, as in Prometheus.
-        if (signs[i]) num->value = -num->value;
-        e->span = span;
-        continue;
-      }
-      e = make(UnaryExpr{signs[i], std::move(e)}, span);
-    }
-    return e;
-  }
-
-  // Applies precedence and associativity to operand (op operand)*.
-  // Signs bind looser than ^ and tighter than everything else, as in
-  // Prometheus: -a^b is -(a^b), -a*b is (-a)*b.
-  ExprPtr build_binary(std::vector<ExprPtr>& operands, std::vector<std::vector<bool>>& signs,
-                       std::vector<std::vector<Span>>& sign_spans, const std::vector<Node>& tails) {
-    std::vector<BinaryInfo> ops;
-    for (const Node& t : tails) ops.push_back(binary_info(t));
-
-    // 1. Fold each maximal run of ^ (right-associative) with its signs.
-    std::vector<ExprPtr> atoms;
-    std::vector<BinaryInfo> atom_ops;
-    size_t i = 0;
-    while (i < operands.size()) {
-      size_t j = i;
-      while (j < ops.size() && ops[j].op == BinaryOp::kPow) ++j;
-      ExprPtr chain = apply_signs(std::move(operands[j]), signs[j], sign_spans[j]);
-      for (size_t k = j; k-- > i;) {
-        Span span{operands[k]->span.begin, chain->span.end};
-        chain = make(BinaryExpr{BinaryOp::kPow, std::move(operands[k]), std::move(chain), ops[k].return_bool,
-                                std::move(ops[k].matching)},
-                     span);
-        chain = apply_signs(std::move(chain), signs[k], sign_spans[k]);
-      }
-      atoms.push_back(std::move(chain));
-      if (j < ops.size()) atom_ops.push_back(std::move(ops[j]));
-      i = j + 1;
-    }
-
-    // 2. Left-associative levels with an operator stack (shunting-yard).
-    std::vector<ExprPtr> out;
-    std::vector<BinaryInfo> stack;
-    auto reduce = [&] {
-      BinaryInfo info = std::move(stack.back());
-      stack.pop_back();
-      ExprPtr rhs = std::move(out.back());
-      out.pop_back();
-      ExprPtr lhs = std::move(out.back());
-      out.pop_back();
-      Span span{lhs->span.begin, rhs->span.end};
-      out.push_back(make(BinaryExpr{info.op, std::move(lhs), std::move(rhs), info.return_bool, std::move(info.matching)},
-                         span));
-    };
-    out.push_back(std::move(atoms[0]));
-    for (size_t k = 0; k < atom_ops.size(); ++k) {
-      while (!stack.empty() && precedence(stack.back().op) >= precedence(atom_ops[k].op)) reduce();
-      stack.push_back(std::move(atom_ops[k]));
-      out.push_back(std::move(atoms[k + 1]));
-    }
-    while (!stack.empty()) reduce();
-    return std::move(out.back());
-  }
-
-  ExprPtr operand(const Node& n, std::vector<bool>& signs, std::vector<Span>& sign_spans) {
-    ExprPtr e;
-    for (const Node& c : n.children()) {
-      if (c.is_type<grammar::unary_op>()) {
-        signs.push_back(c.string_view() == "-");
-        sign_spans.push_back(span_of(c));
-      } else if (!e) {
-        e = primary(c);
-      } else {
-        e = postfix(std::move(e), c);
-      }
-    }
-    return e;
-  }
-
-  ExprPtr primary(const Node& n) {
-    if (n.is_type<grammar::number_lit>()) return make(NumberLiteral{number_value(n)}, span_of(n));
-    if (n.is_type<grammar::string_lit>()) return make(StringLiteral{unquote_or_fail(n)}, span_of(n));
-    if (n.is_type<grammar::vector_selector>()) return vector_selector(n);
-    if (n.is_type<grammar::paren_expr>()) {
-      DepthGuard guard(*this, n);
-      return make(ParenExpr{expr(n.children().front())}, span_of(n));
-    }
-    if (n.is_type<grammar::function_call>()) return function_call(n);
-    if (n.is_type<grammar::aggregate>()) return aggregate(n);
-    fail(n, "unexpected parse tree node");
-  }
-
-  std::vector<ExprPtr> call_args(const Node& body) {
-    std::vector<ExprPtr> args;
-    for (const Node& c : body.children()) {
-      if (c.is_type<grammar::expr>()) args.push_back(expr(c));
-    }
-    return args;
-  }
-
-  ExprPtr function_call(const Node& n) {
-    const Node name = n.children().front();
-    auto f = find_function(name.string_view());
-    if (!f) {
-      // Prometheus's message, and for a function Prometheus 3 renamed, its
-      // new name (rules written for 2.x meet this first).
-      static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
-          {"holt_winters", "double_exponential_smoothing"},
-      };
-      std::string hint;
-      for (const auto& [old_name, new_name] : kRenamed) {
-        if (name.string_view() == old_name) hint = " (renamed " + std::string(new_name) + " in Prometheus 3)";
-      }
-      fail(name, "unknown function with name \"" + std::string(name.string_view()) + "\"" + hint);
-    }
-    return make(Call{*f, call_args(n.children().back())}, span_of(n));
-  }
-
-  ExprPtr aggregate(const Node& n) {
-    AggregateExpr agg;
-    std::string op(n.children().front().string_view());
-    for (char& c : op) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    static const std::pair<const char*, AggregateOp> kOps[] = {
-        {"sum", AggregateOp::kSum},       {"avg", AggregateOp::kAvg},         {"count", AggregateOp::kCount},
-        {"min", AggregateOp::kMin},       {"max", AggregateOp::kMax},         {"group", AggregateOp::kGroup},
-        {"stddev", AggregateOp::kStddev}, {"stdvar", AggregateOp::kStdvar},   {"topk", AggregateOp::kTopk},
-        {"bottomk", AggregateOp::kBottomk}, {"quantile", AggregateOp::kQuantile},
-        {"count_values", AggregateOp::kCountValues}, {"limitk", AggregateOp::kLimitk},
-        {"limit_ratio", AggregateOp::kLimitRatio},
-    };
-    for (const auto& [text, value] : kOps) {
-      if (op == text) agg.op = value;
-    }
-    std::vector<ExprPtr> args;
-    for (const Node& c : n.children()) {
-      if (c.is_type<grammar::agg_grouping>()) {
-        agg.without = c.children().front().is_type<grammar::kw_without>();
-        agg.grouping = grouping_labels(c.children().back());
-        agg.grouping_given = true;
-      } else if (c.is_type<grammar::agg_body>()) {
-        args = call_args(c);
-      }
-    }
-    const size_t want = aggregate_has_param(agg.op) ? 2 : 1;
-    if (args.size() != want) {
-      fail(n, "wrong number of arguments for aggregate expression provided, expected " + std::to_string(want) +
-                  ", got " + std::to_string(args.size()));
-    }
-    agg.expr = std::move(args.back());
-    if (want == 2) agg.param = std::move(args.front());
-    return make(std::move(agg), span_of(n));
-  }
-
-  ExprPtr vector_selector(const Node& n) {
-    VectorSelector vs;
-    std::optional<Node> name_node;
-    for (const Node& c : n.children()) {
-      if (c.is_type<grammar::metric_name>()) {
-        name_node = c;
-        vs.name = std::string(c.string_view());
-      } else if (c.is_type<grammar::label_matchers>()) {
-        for (const Node& m : c.children()) {
-          if (m.is_type<grammar::label_matcher>()) vs.matchers.push_back(label_matcher(m));
-        }
-      }
-    }
-    if (name_node) {
-      for (const LabelMatcher& m : vs.matchers) {
-        if (m.name() == kMetricNameLabel) {
-          fail(n, "metric name must not be set twice: \"" + vs.name + "\" or \"" + m.value() + "\"");
-        }
-      }
-      auto m = LabelMatcher::make(MatchType::kEqual, kMetricNameLabel, vs.name);
-      vs.matchers.insert(vs.matchers.begin(), *std::move(m));
-    }
-    const bool any_non_empty =
-        std::any_of(vs.matchers.begin(), vs.matchers.end(), [](const LabelMatcher& m) { return !m.matches_empty(); });
-    if (!any_non_empty) fail(n, "vector selector must contain at least one non-empty matcher");
-    return make(std::move(vs), span_of(n));
-  }
-
-  LabelMatcher label_matcher(const Node& n) {
-    const Node name_node = n.children().front();
-    const std::string_view raw = name_node.string_view();
-    const bool quoted = raw.front() == '"' || raw.front() == '\'' || raw.front() == '`';
-    std::string name = quoted ? unquote_or_fail(name_node) : std::string(raw);
-    if (n.children().size() == 1) {
-      // {"metric.name"}: a quoted name alone is the metric name (Prometheus 3).
-      if (!quoted) fail(name_node, "unexpected identifier \"" + name + "\" in label matching, expected label matching operator");
-      auto m = LabelMatcher::make(MatchType::kEqual, kMetricNameLabel, name);
-      return *std::move(m);
-    }
-    const std::string_view op = n.children()[1].string_view();
-    const MatchType type = op == "=" ? MatchType::kEqual
-                           : op == "!=" ? MatchType::kNotEqual
-                           : op == "=~" ? MatchType::kRegexMatch
-                                        : MatchType::kRegexNoMatch;
-    if (name.empty()) fail(name_node, "invalid label name \"\"");
-    std::string value = unquote_or_fail(n.children()[2]);
-    auto m = LabelMatcher::make(type, name, value);
-    if (!m) fail(n.children()[2], m.error().message);
-    return *std::move(m);
-  }
-
-  std::optional<AtModifier>& at_of(Expr& e) {
-    if (auto* vs = std::get_if<VectorSelector>(&e.node)) return vs->at;
-    if (auto* ms = std::get_if<MatrixSelector>(&e.node)) return std::get<VectorSelector>(ms->selector->node).at;
-    return std::get<SubqueryExpr>(e.node).at;
-  }
-  Duration& offset_of(Expr& e) {
-    if (auto* vs = std::get_if<VectorSelector>(&e.node)) return vs->offset;
-    if (auto* ms = std::get_if<MatrixSelector>(&e.node)) return std::get<VectorSelector>(ms->selector->node).offset;
-    return std::get<SubqueryExpr>(e.node).offset;
-  }
-  static bool takes_modifiers(const Expr& e) {
-    return e.as<VectorSelector>() || e.as<MatrixSelector>() || e.as<SubqueryExpr>();
-  }
-
-  ExprPtr postfix(ExprPtr e, const Node& n) {
-    const Span span{e->span.begin, n.end()};
-    if (n.is_type<grammar::range_postfix>()) {
-      const Node range = n.children().front();
-      const Duration r = duration_value(range);
-      if (n.children().size() > 1 && n.children()[1].is_type<grammar::subquery_tail>()) {
-        DepthGuard guard(*this, n);
-        SubqueryExpr sq;
-        sq.range = r;
-        const Node tail = n.children()[1];
-        if (!tail.children().empty()) sq.step = duration_value(tail.children().front());
-        sq.expr = std::move(e);
-        return make(std::move(sq), span);
-      }
-      const auto* vs = e->as<VectorSelector>();
-      if (vs == nullptr) fail(n, "ranges only allowed for vector selectors");
-      if (vs->offset != 0) fail(n, "no offset modifiers allowed before range");
-      if (vs->at) fail(n, "no @ modifiers allowed before range");
-      return make(MatrixSelector{std::move(e), r}, span);
-    }
-    if (n.is_type<grammar::offset_postfix>()) {
-      if (!takes_modifiers(*e)) {
-        fail(n, "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery");
-      }
-      if (offset_of(*e) != 0) fail(n, "offset may not be set multiple times");
-      bool negative = false;
-      Duration d = 0;
-      for (const Node& c : n.children()) {
-        if (c.is_type<grammar::offset_minus>()) negative = true;
-        if (c.is_type<grammar::number_lit>()) d = duration_value(c);
-      }
-      offset_of(*e) = negative ? -d : d;
-      e->span = span;
-      return e;
-    }
-    // at_postfix
-    if (!takes_modifiers(*e)) {
-      fail(n, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery");
-    }
-    if (at_of(*e)) fail(n, "@ <timestamp> may not be set multiple times");
-    AtModifier at;
-    bool negative = false;
-    for (const Node& c : n.children()) {
-      if (c.is_type<grammar::kw_start>()) at.kind = AtModifier::Kind::kStart;
-      if (c.is_type<grammar::kw_end>()) at.kind = AtModifier::Kind::kEnd;
-      if (c.is_type<grammar::at_sign>()) negative = c.string_view() == "-";
-      if (c.is_type<grammar::number_lit>()) {
-        double ts = number_value(c);
-        if (negative) ts = -ts;
-        if (!std::isfinite(ts) || ts >= 9.2e15 || ts <= -9.2e15) {
-          fail(n, "timestamp out of bounds for @ modifier: " + std::to_string(ts));
-        }
-        at.timestamp = static_cast<Timestamp>(std::llround(ts * 1000.0));
-      }
-    }
-    at_of(*e) = at;
-    e->span = span;
-    return e;
-  }
-
-  std::string_view input_;
-  int depth_ = 0;
-};
-
-// Describes the text at byte `pos` for an "unexpected ..." message.
-std::string describe_token(std::string_view input, size_t pos) {
-  if (pos >= input.size()) return "end of input";
-  const unsigned char c = static_cast<unsigned char>(input[pos]);
-  auto is_name = [](unsigned char ch) { return std::isalnum(ch) || ch == '_' || ch == ':'; };
-  if (std::isalpha(c) || c == '_') {
-    size_t end = pos;
-    while (end < input.size() && is_name(static_cast<unsigned char>(input[end]))) ++end;
-    return "identifier \"" + std::string(input.substr(pos, end - pos)) + "\"";
-  }
-  if (std::isdigit(c)) {
-    size_t end = pos;
-    while (end < input.size() && (std::isalnum(static_cast<unsigned char>(input[end])) || input[end] == '.')) ++end;
-    return "number \"" + std::string(input.substr(pos, end - pos)) + "\"";
-  }
-  if (c == '\n') return "newline";
-  if (c < 0x20 || c >= 0x7f) return "character " + go_quote(input.substr(pos, 1));
-  return "\"" + std::string(1, static_cast<char>(c)) + "\"";
-}
 
 // Whether the input holds nothing but blanks and comments.
 bool only_blank(std::string_view input) {
   for (size_t i = 0; i < input.size(); ++i) {
     if (input[i] == '#') {
-      while (i < input.size() && input[i] != '\n') ++i;
-    } else if (!std::isspace(static_cast<unsigned char>(input[i]))) {
+      while (i < input.size() && input[i] != '\n' && input[i] != '\r') ++i;
+    } else if (input[i] != ' ' && input[i] != '\t' && input[i] != '\n' && input[i] != '\r') {
       return false;
     }
   }
   return true;
+}
+
+// Prometheus's message for a syntax error found at byte `pos`, where the
+// rule with message `what` failed (see the top of the file).
+Error syntax_error(std::string_view input, const FlatTree& tree, size_t pos, std::string_view what) {
+  const internal::Unexpected u = internal::unexpected_at(input, static_cast<uint32_t>(pos));
+  std::string text;
+  uint32_t at = u.at;
+  if (u.lexical_error) {
+    text = u.text;
+  } else if (!what.empty() && what.front() == '!') {
+    text = std::string(what.substr(1));
+    at = static_cast<uint32_t>(pos);
+  } else {
+    text = "unexpected " + u.text + std::string(what);
+    if (what.empty() && tree.is_open(NodeKind::kAggregate)) text += " in aggregation";
+  }
+  return make_error(ErrorCode::kParse, std::move(text),
+                    Span{at, static_cast<uint32_t>(std::min<size_t>(at + 1, input.size()))});
 }
 
 // Rejects inputs whose brackets nest deeper than kMaxNesting before PEGTL
@@ -867,80 +566,82 @@ Status check_nesting(std::string_view input) {
       continue;
     }
     switch (c) {
-      case '"': case '\'': case '`': quote = c; break;
-      case '#': while (i < input.size() && input[i] != '\n') ++i; break;
-      case '(': case '[': case '{':
+      case '"':
+      case '\'':
+      case '`':
+        quote = c;
+        break;
+      case '#':
+        while (i < input.size() && input[i] != '\n') ++i;
+        break;
+      case '(':
+      case '[':
+      case '{':
         if (++depth > kMaxNesting) {
           return make_error(ErrorCode::kParse,
                             "expression nests too deeply (more than " + std::to_string(kMaxNesting) + " levels)",
                             Span{static_cast<uint32_t>(i), static_cast<uint32_t>(i + 1)});
         }
         break;
-      case ')': case ']': case '}': --depth; break;
-      default: break;
+      case ')':
+      case ']':
+      case '}':
+        --depth;
+        break;
+      default:
+        break;
     }
   }
   return {};
 }
 
-template <typename Rule, typename Build>
-Result<ExprPtr> run(std::string_view input, Build build) {
+// Parses `input` with Rule into the thread's reused tree and returns the
+// root's first child, or Prometheus's syntax error.
+template <typename Rule>
+Result<Node> parse_tree(std::string_view input, FlatTree& tree) {
   namespace pegtl = tao::pegtl;
   if (Status s = check_nesting(input); !s) return s.take_error();
+  tree.clear();
+  tree.start(NodeKind::kRoot, 0);
   try {
     pegtl::memory_input in(input.data(), input.size(), "");
-    thread_local FlatTree tree;  // reused: parsing allocates nothing once warm
-    tree.nodes.clear();
-    tree.open.clear();
-    tree.start(nullptr, 0);  // the root
     pegtl::parse<Rule, pegtl::nothing, tree_control>(in, tree);
-    tree.success(static_cast<uint32_t>(input.size()));
-    const Node root(&tree, input, 0);
-    if (root.children().empty()) return make_error(ErrorCode::kParse, "no expression found in input", Span{0, 0});
-    Builder b(input);
-    ExprPtr e = build(b, root.children().front());
-    if (max_depth(*e) > kMaxDepth) {
-      return make_error(ErrorCode::kParse,
-                        "expression nests too deeply (more than " + std::to_string(kMaxDepth) + " levels)", e->span);
-    }
-    return e;
   } catch (const pegtl::parse_error& e) {
     const size_t pos = e.positions().empty() ? 0 : e.positions().front().byte;
-    std::string_view msg = e.message();
-    std::string text;
-    if (!msg.empty() && msg.front() == '!') {
-      text = std::string(msg.substr(1));
-    } else if (only_blank(input)) {
-      text = "no expression found in input";
-    } else {
-      text = "unexpected " + describe_token(input, pos) + std::string(msg);
-    }
-    return make_error(ErrorCode::kParse, std::move(text),
-                      Span{static_cast<uint32_t>(pos), static_cast<uint32_t>(std::min(pos + 1, input.size()))});
-  } catch (const BuildError& e) {
-    return make_error(ErrorCode::kParse, e.message, e.span);
+    if (only_blank(input)) return make_error(ErrorCode::kParse, "no expression found in input", Span{0, 0});
+    return syntax_error(input, tree, pos, e.message());
   }
+  tree.success(static_cast<uint32_t>(input.size()));
+  return Node(&tree, input, 0);
 }
+
+thread_local FlatTree tls_tree;  // reused: parsing allocates nothing once warm
 
 }  // namespace
 
 Status check_ast(const Expr& e);  // check.cc
 
 std::size_t internal::grammar_issues() {
-  return tao::pegtl::analyze<grammar::query>(false) + tao::pegtl::analyze<grammar::selector_query>(false);
+  return tao::pegtl::analyze<grammar::query>(false) + tao::pegtl::analyze<grammar::metric_query>(false);
 }
 
 Result<ExprPtr> parse_expr(std::string_view input) {
-  auto e = run<grammar::query>(input, [](Builder& b, const Node& n) { return b.expr(n); });
+  auto root = parse_tree<grammar::query>(input, tls_tree);
+  if (!root) return root.take_error();
+  auto e = internal::build_expr(root->children().front());
   if (!e) return e;
-  if (Status s = check_ast(**e); !s) return s.take_error();
+  if (Status s = check_ast(**e); !s) return s.take_error();  // before the depth limit, as Prometheus has none
+  if (max_depth(**e) > kMaxDepth) {
+    return make_error(ErrorCode::kParse,
+                      "expression nests too deeply (more than " + std::to_string(kMaxDepth) + " levels)", (*e)->span);
+  }
   return e;
 }
 
-Result<std::vector<LabelMatcher>> parse_selector(std::string_view input) {
-  auto e = run<grammar::selector_query>(input, [](Builder& b, const Node& n) { return b.selector_only(n); });
-  if (!e) return e.take_error();
-  return std::get<VectorSelector>((*e)->node).matchers;
+Result<Labels> parse_metric(std::string_view text) {
+  auto root = parse_tree<grammar::metric_query>(text, tls_tree);
+  if (!root) return root.take_error();
+  return internal::build_metric(root->children().front());
 }
 
 }  // namespace cogwatch::parser

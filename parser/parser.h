@@ -4,13 +4,18 @@
 //   if (!e) std::cerr << format_error(query, e.error()) << "\n";
 //   // -> 1:6: parse error: ...
 //
-// Errors are kParse with a message worded like Prometheus's ("unexpected
-// end of input", "expected type range vector in call to function \"rate\",
-// got instant vector") and the byte span they are about; format_error()
-// adds the line:col prefix. Any input, however malformed or deeply nested,
-// yields a value or an error, never a crash.
+// Errors are kParse with Prometheus 3's message and position for the same
+// input ("unexpected end of input inside braces", "unexpected identifier
+// \"bar\" in aggregation", "expected type range vector in call to function
+// \"rate\", got instant vector"): the first error Prometheus's parser would
+// report, from its lexer, its grammar, its grammar actions or its type
+// check (tests/parser/parse_errors_test.cc lists the few exceptions), with
+// the byte span it is about; format_error() adds the line:col prefix. The
+// language is Prometheus 3's with its default feature flags, except that
+// experimental functions are enabled. Any input, however malformed or
+// deeply nested, yields a value or an error, never a crash.
 //
-// Thread-safety: free functions without shared state.
+// Thread-safety: free functions; each thread reuses its own parse buffer.
 #pragma once
 
 #include <cstdint>
@@ -31,19 +36,15 @@ inline constexpr int kMaxDepth = 1024;
 // Parses and type-checks a PromQL expression.
 Result<ExprPtr> parse_expr(std::string_view input);
 
-// Parses a series selector such as `up{job="cog"}` (the match[] parameter of
-// the HTTP API, a promtool input series): the matchers, including the
-// __name__ one when the metric name is given.
-Result<std::vector<LabelMatcher>> parse_selector(std::string_view input);
-
 struct LineCol {
   uint32_t line = 1;    // 1-based
   uint32_t column = 1;  // 1-based, in bytes, as Prometheus counts
 };
 LineCol line_col(std::string_view input, uint32_t byte_offset);
 
-// "1:15: parse error: unexpected end of input" for a parse error; other
-// errors are returned as their message.
+// "1:15: parse error: unexpected end of input" for a parse error ("unknown
+// position: parse error: ..." for an empty input, as Prometheus says);
+// other errors are returned as their message.
 std::string format_error(std::string_view input, const Error& error);
 
 }  // namespace cogwatch::parser

@@ -20,6 +20,7 @@ LineCol line_col(std::string_view input, uint32_t byte_offset) {
 
 std::string format_error(std::string_view input, const Error& error) {
   if (error.code != ErrorCode::kParse) return error.message;
+  if (input.empty()) return "unknown position: parse error: " + error.message;  // as Prometheus's StartPosInput
   const LineCol lc = line_col(input, error.span.begin);
   return std::to_string(lc.line) + ":" + std::to_string(lc.column) + ": parse error: " + error.message;
 }

@@ -107,47 +107,6 @@ Result<std::vector<std::optional<double>>> parse_series_values(std::string_view 
   return out;
 }
 
-Result<Labels> parse_metric(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t");
-  const size_t last = text.find_last_not_of(" \t");
-  if (first == std::string_view::npos) return Labels{};
-  std::string_view trimmed = text.substr(first, last - first + 1);
-  if (trimmed.front() == '{' && trimmed.back() == '}' &&
-      trimmed.substr(1, trimmed.size() - 2).find_first_not_of(" \t") == std::string_view::npos) {
-    return Labels{};
-  }
-  // A metric's labels are pairs: the first matcher operator other than =
-  // outside a string is the error Prometheus reports, unless the text
-  // fails to parse before it.
-  std::optional<size_t> op;
-  char quote = 0;
-  for (size_t i = 0; i < text.size() && !op; ++i) {
-    const char c = text[i];
-    if (quote != 0) {
-      if (c == '\\' && quote != '`') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-    } else if (c == '"' || c == '\'' || c == '`') {
-      quote = c;
-    } else if (i + 1 < text.size() &&
-               ((c == '!' && (text[i + 1] == '=' || text[i + 1] == '~')) || (c == '=' && text[i + 1] == '~'))) {
-      op = i;
-    }
-  }
-  auto matchers = parse_selector(text);
-  if (!matchers && (!op || matchers.error().span.begin < *op)) return matchers.take_error();
-  if (op) {
-    return make_error(ErrorCode::kParse,
-                      "unexpected <op:" + std::string(text.substr(*op, 2)) + "> in label set, expected \"=\"",
-                      Span{static_cast<uint32_t>(*op), static_cast<uint32_t>(*op + 2)});
-  }
-  LabelsBuilder b;
-  for (const LabelMatcher& m : *matchers) b.set(m.name(), m.value());
-  return b.build();
-}
-
 Result<SeriesDescription> parse_series_description(std::string_view text) {
   // The labels end at the closing brace, or at the first blank without one.
   size_t end = 0;

@@ -32,9 +32,10 @@ Result<std::vector<std::optional<double>>> parse_series_values(std::string_view 
 // description, promtool's exp_samples labels): `name`, `name{l="v", ...}`,
 // `{l="v", ...}` (with `__name__="name"` or Prometheus 3's quoted
 // `{"name"}` and `{"utf-8.label"="v"}`), and `{}` or nothing for the empty
-// label set (what an aggregation, vector() or absent() returns). Errors:
-// kParse with the span, worded as Prometheus's (`unexpected <op:!=> in
-// label set, expected "="`).
+// label set (what an aggregation, vector() or absent() returns). A label
+// with an empty value is no label: `{a=""}` is `{}`. Errors: kParse with
+// Prometheus's message and span (`unexpected <op:!=> in label set, expected
+// "="`). Implemented with the PromQL grammar (grammar.cc).
 Result<Labels> parse_metric(std::string_view text);
 
 }  // namespace cogwatch::parser

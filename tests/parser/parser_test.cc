@@ -6,6 +6,7 @@
 
 #include "parser/internal/grammar_check.h"
 #include "parser/printer.h"
+#include "parser/series.h"
 
 namespace cogwatch::parser {
 namespace {
@@ -194,92 +195,13 @@ TEST(Parser, SpansCoverTheirSource) {
   EXPECT_EQ(q.substr(b.lhs->span.begin, b.lhs->span.end - b.lhs->span.begin), "sum(rate(foo[5m]))");
 }
 
-TEST(Parser, ParseSelector) {
-  auto m = parse_selector(R"(up{job="cog"})");
+TEST(Parser, ParseMetric) {
+  auto m = parse_metric(R"(up{job="cog"})");
   ASSERT_TRUE(m.ok());
-  ASSERT_EQ(m->size(), 2u);
-  EXPECT_EQ((*m)[1].to_string(), R"(job="cog")");
-  EXPECT_FALSE(parse_selector("up + 1").ok());
-  EXPECT_FALSE(parse_selector("rate(x[5m])").ok());
+  EXPECT_EQ(m->to_string(), R"({__name__="up", job="cog"})");
 }
 
-struct ErrorCase {
-  const char* input;
-  const char* error;  // the full formatted message
-};
-
-TEST(Parser, SyntaxErrorsSayWhereAndWhat) {
-  const ErrorCase cases[] = {
-      {"", "1:1: parse error: no expression found in input"},
-      {"   # only a comment", "1:20: parse error: no expression found in input"},
-      {"1 +", "1:4: parse error: unexpected end of input, expected an expression after the operator"},
-      {"foo{a=}", "1:7: parse error: unexpected \"}\" in label matching, expected string"},
-      {"foo{a=\"b\" c=\"d\"}", "1:11: parse error: unexpected identifier \"c\" in label matching, expected \",\" or \"}\""},
-      {"foo{a}", "1:5: parse error: unexpected identifier \"a\" in label matching, expected label matching operator"},
-      {"sum(foo", "1:8: parse error: unexpected end of input in call, expected \",\" or \")\""},
-      {"(1 + 2", "1:7: parse error: unexpected end of input in parentheses, expected \")\""},
-      {"foo[5m", "1:7: parse error: unexpected end of input in subquery or range, expected \":\" or \"]\""},
-      {"foo[]", "1:5: parse error: unexpected \"]\" in subquery or range, expected number or duration"},
-      {"foo offset", "1:11: parse error: unexpected end of input in offset, expected number or duration"},
-      {"foo @", "1:6: parse error: unexpected end of input in @, expected timestamp, start() or end()"},
-      {"\"abc", "1:5: parse error: unterminated quoted string"},
-      {"foo bar", "1:5: parse error: unexpected identifier \"bar\""},
-      {"1 = 1", "1:3: parse error: unexpected \"=\""},
-      {"sum by foo (x)", "1:8: parse error: unexpected identifier \"foo\" in grouping opts, expected \"(\""},
-      {"foo{a=\"b\"\n,c=~\"(\"}", "2:5: parse error: invalid regular expression \"(\": missing ): ("},
-      {"\"\\q\"", "1:1: parse error: unknown escape sequence \\q"},
-      {"5min", "1:1: parse error: unexpected number \"5min\", expected an expression"},
-      {"foo @ start", "1:7: parse error: unexpected identifier \"start\" in @, expected timestamp, start() or end()"},
-      {"nosuchfunc(x)", "1:1: parse error: unknown function with name \"nosuchfunc\""},
-      {"{}", "1:1: parse error: vector selector must contain at least one non-empty matcher"},
-      {R"({a=""})", "1:1: parse error: vector selector must contain at least one non-empty matcher"},
-      {R"(foo{__name__="bar"})", "1:1: parse error: metric name must not be set twice: \"foo\" or \"bar\""},
-      {"foo offset 5m [5m]", "1:15: parse error: no offset modifiers allowed before range"},
-      {"foo @ 1 [5m]", "1:9: parse error: no @ modifiers allowed before range"},
-      {"(foo)[5m]", "1:6: parse error: ranges only allowed for vector selectors"},
-      {"1 offset 5m", "1:3: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery"},
-      {"foo offset 1m offset 2m", "1:15: parse error: offset may not be set multiple times"},
-      {"foo @ 1 @ 2", "1:9: parse error: @ <timestamp> may not be set multiple times"},
-      {"foo @ Inf", "1:5: parse error: timestamp out of bounds for @ modifier: inf"},
-      {"sum(1, foo)", "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 1, got 2"},
-      {"topk(foo)", "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1"},
-  };
-  for (const auto& c : cases) {
-    auto e = parse_expr(c.input);
-    ASSERT_FALSE(e.ok()) << c.input;
-    EXPECT_EQ(e.error().code, ErrorCode::kParse);
-    EXPECT_EQ(format_error(c.input, e.error()), c.error) << "input: " << c.input;
-  }
-}
-
-TEST(Parser, TypeErrorsAsPrometheus) {
-  const ErrorCase cases[] = {
-      {"rate(foo)", "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector"},
-      {"abs(foo[5m])", "1:5: parse error: expected type instant vector in call to function \"abs\", got range vector"},
-      {"time(1)", "1:1: parse error: expected 0 argument(s) in call to \"time\", got 1"},
-      {"round()", "1:1: parse error: expected at least 1 argument(s) in call to \"round\", got 0"},
-      {"round(foo, 1, 2)", "1:1: parse error: expected at most 2 argument(s) in call to \"round\", got 3"},
-      {"label_join(foo, \"a\")", "1:1: parse error: expected at least 3 argument(s) in call to \"label_join\", got 2"},
-      {"1 > 2", "1:1: parse error: comparisons between scalars must use BOOL modifier"},
-      {"foo + bool bar", "1:1: parse error: bool modifier can only be used on comparison operators"},
-      {"foo and on(a) group_left bar", "1:1: parse error: no grouping allowed for \"and\" operation"},
-      {"1 and foo", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
-      {"1 + on(a) foo", "1:1: parse error: vector matching only allowed between instant vectors"},
-      {"foo[5m] + 1", "1:1: parse error: binary expression must contain only scalar and instant vector types"},
-      {"\"a\" + 1", "1:1: parse error: binary expression must contain only scalar and instant vector types"},
-      {"-foo[5m]", "1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got \"range vector\""},
-      {"foo[5m][10m:1m]", "1:1: parse error: subquery is only allowed on instant vector, got range vector instead"},
-      {"sum(foo[5m])", "1:5: parse error: expected type instant vector in aggregation expression, got range vector"},
-      {"topk(\"a\", foo)", "1:6: parse error: expected type scalar in aggregation parameter, got string"},
-      {"count_values(1, foo)", "1:14: parse error: expected type string in aggregation parameter, got scalar"},
-      {"a > on(x) group_left(x) b", "1:1: parse error: label \"x\" must not occur in ON and GROUP clause at once"},
-  };
-  for (const auto& c : cases) {
-    auto e = parse_expr(c.input);
-    ASSERT_FALSE(e.ok()) << c.input;
-    EXPECT_EQ(format_error(c.input, e.error()), c.error) << "input: " << c.input;
-  }
-}
+// Parse errors: parse_errors_test.cc.
 
 TEST(Parser, DeepNestingIsAnErrorNotACrash) {
   const std::string parens = std::string(100000, '(') + "1" + std::string(100000, ')');

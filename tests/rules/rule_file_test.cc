@@ -119,7 +119,7 @@ TEST(RuleFile, ABrokenRuleInALaterDocumentFailsAtItsPlace) {
   EXPECT_EQ(
       parse_rule_file(text, "k8s.yml").errors,
       std::vector<std::string>{"k8s.yml:19:13: group \"b\", rule 1, \"y\": could not parse expression: 1:7: parse "
-                               "error: unexpected end of input in call, expected \",\" or \")\""});
+                               "error: unclosed left parenthesis"});
   text = kTwoObjects;
   text.replace(text.find("name: b\n    rules"), 7, "name: a");
   EXPECT_EQ(parse_rule_file(text, "k8s.yml").errors,
@@ -177,7 +177,7 @@ TEST(RuleFile, EveryErrorOfAFileWithItsPlace) {
       R"(bad.yml:3:3: unknown field "intervall" in rule group)",
       R"(bad.yml:6:12: group "a", rule 1, "Y": only one of 'record' and 'alert' must be set)",
       R"(bad.yml:8:5: group "a", rule 2, "": one of 'record' or 'alert' must be set)",
-      R"x(bad.yml:10:11: group "a", rule 3, "r": could not parse expression: 1:16: parse error: unexpected end of input in call, expected "," or ")")x",
+      R"x(bad.yml:10:11: group "a", rule 3, "r": could not parse expression: 1:16: parse error: unclosed left parenthesis)x",
       R"(bad.yml:11:13: group "a", rule 4, "r{a="b"}": invalid field 'annotations' in recording rule)",
       R"(bad.yml:11:13: group "a", rule 4, "r{a="b"}": invalid field 'for' in recording rule)",
       R"(bad.yml:11:13: group "a", rule 4, "r{a="b"}": braces present in the recording rule name; should it be in expr?: r{a="b"})",
