@@ -123,39 +123,55 @@ class Executor {
     if (const auto* d = std::get_if<DurationPtr>(&v.v)) v = Value{**d};  // indirect
     const size_t mark = vars_.size();
     const Pipe& pipe = *n.pipe;
-    std::vector<std::pair<Value, Value>> elements;  // index or key, element
-    if (const auto* list = std::get_if<std::shared_ptr<const List>>(&v.v)) {
-      for (size_t i = 0; i < (*list)->items.size(); ++i) {
-        elements.emplace_back(Value{static_cast<int64_t>(i)}, (*list)->items[i]);
-      }
-    } else if (const auto* obj = std::get_if<std::shared_ptr<const Object>>(&v.v);
-               obj != nullptr && (*obj)->kind != Object::Kind::kStruct && (*obj)->kind != Object::Kind::kSample) {
-      for (const auto& [k, e] : (*obj)->fields) elements.emplace_back(Value{k}, e);  // sorted keys, as Go
-    } else if (std::holds_alternative<int64_t>(v.v) || std::holds_alternative<GoDuration>(v.v)) {
-      // Go 1.22's range over an integer: 0 .. n-1, of its type.
-      if (pipe.decl.size() > 1) fail_here("can't use " + format_value(v) + " to iterate over more than one variable");
-      const bool is_int = std::holds_alternative<int64_t>(v.v);
-      const int64_t count = is_int ? std::get<int64_t>(v.v) : std::get<GoDuration>(v.v).ns;
-      for (int64_t i = 0; i < count; ++i) elements.emplace_back(Value{}, is_int ? Value{i} : Value{GoDuration{i}});
-    } else if (!v.is_nil()) {
-      fail_here("range can't iterate over " + format_value(v));
-    }
-    for (const auto& [key, element] : elements) {
+    // One element: false after {{break}}.
+    auto iteration = [&](const Value& key, const Value& element) {
       if (!pipe.decl.empty()) {
         const bool two = pipe.decl.size() > 1;
         set_range_variable(pipe, two ? 1 : 0, element, mark);
         if (two) set_range_variable(pipe, 0, key, mark);
       }
+      bool more = true;
       try {
         walk(*n.list, element);
       } catch (const BreakSignal&) {
-        vars_.resize(mark);
-        break;
+        more = false;
       } catch (const ContinueSignal&) {
       }
       vars_.resize(mark);
+      return more;
+    };
+    bool ran = false;
+    if (const auto* list = std::get_if<std::shared_ptr<const List>>(&v.v)) {
+      const std::shared_ptr<const List> items = *list;  // v's variable may be reassigned
+      for (size_t i = 0; i < items->items.size(); ++i) {
+        ran = true;
+        if (!iteration(Value{static_cast<int64_t>(i)}, items->items[i])) break;
+      }
+    } else if (const auto* obj = std::get_if<std::shared_ptr<const Object>>(&v.v);
+               obj != nullptr && (*obj)->kind != Object::Kind::kStruct && (*obj)->kind != Object::Kind::kSample) {
+      const std::shared_ptr<const Object> map = *obj;
+      for (const auto& [k, e] : map->fields) {  // sorted keys, as Go
+        ran = true;
+        if (!iteration(Value{k}, e)) break;
+      }
+    } else if (std::holds_alternative<int64_t>(v.v) || std::holds_alternative<GoDuration>(v.v)) {
+      // Go 1.22's range over an integer: 0 .. n-1, of its type.
+      if (pipe.decl.size() > 1) fail_here("can't use " + format_value(v) + " to iterate over more than one variable");
+      const bool is_int = std::holds_alternative<int64_t>(v.v);
+      const int64_t count = is_int ? std::get<int64_t>(v.v) : std::get<GoDuration>(v.v).ns;
+      for (int64_t i = 0; i < count; ++i) {
+        // Go would run them all; an alert template that loops for hours
+        // would stall its rule group, so this stops it.
+        if (++integer_iterations_ > kMaxIntegerIterations) {
+          fail_here("range over integers: more than " + std::to_string(kMaxIntegerIterations) + " iterations");
+        }
+        ran = true;
+        if (!iteration(Value{}, is_int ? Value{i} : Value{GoDuration{i}})) break;
+      }
+    } else if (!v.is_nil()) {
+      fail_here("range can't iterate over " + format_value(v));
     }
-    if (elements.empty() && n.else_list) walk(*n.else_list, dot);
+    if (!ran && n.else_list) walk(*n.else_list, dot);
     vars_.resize(outer);
   }
 
@@ -489,6 +505,9 @@ class Executor {
   }
 
   static constexpr int kMaxTemplateDepth = 1000;
+  // Iterations of ranges over integers in one execution.
+  static constexpr int64_t kMaxIntegerIterations = 10'000'000;
+  int64_t integer_iterations_ = 0;
 
   const CallContext& ctx_;
   const Defines& defines_;
