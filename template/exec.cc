@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "template/internal/ast.h"
+#include "template/internal/unicode.h"
 #include "template/template.h"
 
 namespace cogwatch::tmpl {
@@ -83,13 +84,13 @@ class Executor {
   // {{template "name" pipeline}}: the named template with the pipeline's
   // value as dot and a variable scope of its own ($ only), as Go runs it.
   void call_template(const Node& n, const Value& dot) {
-    std::string context = "{{template " + go_quote(n.text);
+    std::string context = "{{template " + quote(n.text);
     if (n.pipe) {
       for (size_t i = 0; i < n.pipe->commands.size(); ++i) context += (i ? " | " : " ") + command_text(n.pipe->commands[i]);
     }
     context += "}}";
     auto it = defines_.find(n.text);
-    if (it == defines_.end()) fail(n.pos, context, "template " + go_quote(n.text) + " not defined");
+    if (it == defines_.end()) fail(n.pos, context, "template " + quote(n.text) + " not defined");
     // Go stops at 100000 nested calls; the C++ stack allows fewer.
     if (depth_ >= kMaxTemplateDepth) {
       fail(n.pos, context, "exceeded maximum template depth (" + std::to_string(kMaxTemplateDepth) + ")");
@@ -113,46 +114,79 @@ class Executor {
     vars_ = std::move(outer);
   }
 
+  // Go's walkRange: the pipeline's variables are declared (or assigned)
+  // with its value, which the else branch sees, then set for each element
+  // (one variable: the element; two: the index or key, then the element).
   void range(const Node& n, const Value& dot) {
+    const size_t outer = vars_.size();
+    Value v = pipeline(*n.pipe, dot);
+    if (const auto* d = std::get_if<DurationPtr>(&v.v)) v = Value{**d};  // indirect
     const size_t mark = vars_.size();
-    // The pipeline is evaluated without its declarations; they are set per
-    // element ($i, $e := or $e :=).
-    Pipe undeclared = *n.pipe;
-    undeclared.decl.clear();
-    const Value v = pipeline(undeclared, dot);
-    std::vector<std::pair<Value, Value>> elements;  // key/index, element
-    if (const auto* list = std::get_if<std::shared_ptr<const List>>(&v.v)) {
-      for (size_t i = 0; i < (*list)->items.size(); ++i) elements.emplace_back(Value{static_cast<int64_t>(i)}, (*list)->items[i]);
-    } else if (const auto* obj = std::get_if<std::shared_ptr<const Object>>(&v.v);
-               obj != nullptr && (*obj)->kind != Object::Kind::kStruct && (*obj)->kind != Object::Kind::kSample) {
-      for (const auto& [k, e] : (*obj)->fields) elements.emplace_back(Value{k}, e);  // sorted keys, as Go
-    } else if (!v.is_nil()) {
-      fail(n.pos, "range", "range can't iterate over " + format_value(v));
-    }
-    if (elements.empty()) {
-      if (n.else_list) walk(*n.else_list, dot);
-      vars_.resize(mark);
-      return;
-    }
-    for (const auto& [key, element] : elements) {
-      const size_t inner = vars_.size();
-      if (n.pipe->decl.size() == 1) set_variable(n.pipe->decl[0], element, n.pipe->is_assign);
-      if (n.pipe->decl.size() == 2) {
-        set_variable(n.pipe->decl[0], key, n.pipe->is_assign);
-        set_variable(n.pipe->decl[1], element, n.pipe->is_assign);
+    const Pipe& pipe = *n.pipe;
+    // One element: false after {{break}}.
+    auto iteration = [&](const Value& key, const Value& element) {
+      if (!pipe.decl.empty()) {
+        const bool two = pipe.decl.size() > 1;
+        set_range_variable(pipe, two ? 1 : 0, element, mark);
+        if (two) set_range_variable(pipe, 0, key, mark);
       }
+      bool more = true;
       try {
         walk(*n.list, element);
       } catch (const BreakSignal&) {
-        vars_.resize(inner);
-        break;
+        more = false;
       } catch (const ContinueSignal&) {
       }
-      vars_.resize(inner);
+      vars_.resize(mark);
+      return more;
+    };
+    bool ran = false;
+    if (const auto* list = std::get_if<std::shared_ptr<const List>>(&v.v)) {
+      const std::shared_ptr<const List> items = *list;  // v's variable may be reassigned
+      for (size_t i = 0; i < items->items.size(); ++i) {
+        ran = true;
+        if (!iteration(Value{static_cast<int64_t>(i)}, items->items[i])) break;
+      }
+    } else if (const auto* obj = std::get_if<std::shared_ptr<const Object>>(&v.v);
+               obj != nullptr && (*obj)->kind != Object::Kind::kStruct && (*obj)->kind != Object::Kind::kSample) {
+      const std::shared_ptr<const Object> map = *obj;
+      for (const auto& [k, e] : map->fields) {  // sorted keys, as Go
+        ran = true;
+        if (!iteration(Value{k}, e)) break;
+      }
+    } else if (std::holds_alternative<int64_t>(v.v) || std::holds_alternative<GoDuration>(v.v)) {
+      // Go 1.22's range over an integer: 0 .. n-1, of its type.
+      if (pipe.decl.size() > 1) fail_here("can't use " + format_value(v) + " to iterate over more than one variable");
+      const bool is_int = std::holds_alternative<int64_t>(v.v);
+      const int64_t count = is_int ? std::get<int64_t>(v.v) : std::get<GoDuration>(v.v).ns;
+      for (int64_t i = 0; i < count; ++i) {
+        // Go would run them all; an alert template that loops for hours
+        // would stall its rule group, so this stops it.
+        if (++integer_iterations_ > kMaxIntegerIterations) {
+          fail_here("range over integers: more than " + std::to_string(kMaxIntegerIterations) + " iterations");
+        }
+        ran = true;
+        if (!iteration(Value{}, is_int ? Value{i} : Value{GoDuration{i}})) break;
+      }
+    } else if (!v.is_nil()) {
+      fail_here("range can't iterate over " + format_value(v));
     }
-    vars_.resize(mark);
+    if (!ran && n.else_list) walk(*n.else_list, dot);
+    vars_.resize(outer);
   }
 
+  // Sets the range's i-th declared variable: the one its pipeline pushed
+  // (below mark), or for "=" the variable it names.
+  void set_range_variable(const Pipe& pipe, size_t i, const Value& v, size_t mark) {
+    if (pipe.is_assign) {
+      set_variable(pipe.decl[i], v, true);
+    } else {
+      vars_[mark - pipe.decl.size() + i].second = v;
+    }
+  }
+
+  // $x := v pushes $x; $x = v sets the innermost $x, which the parser
+  // does not check exists (Go's setVar reports it).
   void set_variable(const std::string& name, const Value& v, bool assign) {
     if (assign) {
       for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
@@ -161,6 +195,7 @@ class Executor {
           return;
         }
       }
+      fail_here("undefined variable: " + name);
     }
     vars_.emplace_back(name, v);
   }
@@ -178,6 +213,9 @@ class Executor {
     for (const Command& c : pipe.commands) {
       v = command(c, dot, have ? &v : nullptr);
       have = true;
+      // Go digs an interface{} down to the value inside; of a nil one
+      // nothing is left: no value.
+      v.boxed = false;
     }
     for (const std::string& name : pipe.decl) set_variable(name, v, pipe.is_assign);
     return v;
@@ -204,7 +242,7 @@ class Executor {
   Value command(const Command& c, const Value& dot, const Value* final) {
     const Operand& first = c.args.front();
     const std::span<const Operand> args(c.args.begin() + 1, c.args.end());
-    if (first.kind == Operand::Kind::kFunction) return call_function(c, dot, final);
+    if (first.kind == Operand::Kind::kFunction && first.fields.empty()) return call_function(c, dot, final);
     if (!first.fields.empty()) {
       // .X.Y, $x.Y, (pipe).Y: the last field takes the arguments (a method).
       Value receiver = chain_base(first, dot);
@@ -219,7 +257,8 @@ class Executor {
     return operand(first, dot);
   }
 
-  // The value a field chain starts from.
+  // The value a field chain starts from: a variable, a parenthesized
+  // pipeline, a function called without arguments (fn.X), or dot (.X).
   Value chain_base(const Operand& o, const Value& dot) {
     at(o);
     switch (o.kind) {
@@ -227,8 +266,15 @@ class Executor {
         return variable(o);
       case Operand::Kind::kPipe:
         return parenthesized(o, dot);
+      case Operand::Kind::kFunction: {
+        Operand fn = o;
+        fn.fields.clear();
+        fn.text = fn.name;
+        fn.pos = o.term_pos;
+        return call_function(Command{fn.pos, {fn}}, dot, nullptr);
+      }
       default:
-        return dot;  // .X
+        return dot;
     }
   }
 
@@ -242,7 +288,7 @@ class Executor {
 
   // An operand's value, before any conversion to a parameter's type.
   Value operand(const Operand& o, const Value& dot) {
-    if (o.kind == Operand::Kind::kFunction) return call_function(Command{o.pos, {o}}, dot, nullptr);
+    if (o.kind == Operand::Kind::kFunction && o.fields.empty()) return call_function(Command{o.pos, {o}}, dot, nullptr);
     if (!o.fields.empty()) {
       Value receiver = chain_base(o, dot);
       for (const std::string& name : o.fields) receiver = field(receiver, name, o, {}, nullptr, dot);
@@ -257,31 +303,54 @@ class Executor {
       case Operand::Kind::kPipe:
         return parenthesized(o, dot);
       case Operand::Kind::kNil: return Value{};
+      case Operand::Kind::kNumber:
+        return ideal_constant(o);
       default: return o.constant;
     }
+  }
+
+  // Go's idealConstant: a number where no type is asked for takes the
+  // type its syntax says: complex128, float64 (written with . e or p, not
+  // hex or a character), else int.
+  Value ideal_constant(const Operand& o) {
+    at(o);
+    const Number& n = o.number;
+    const bool hex_int = o.text.size() > 2 && o.text[0] == '0' && (o.text[1] == 'x' || o.text[1] == 'X') &&
+                         o.text.find_first_of("pP") == std::string::npos;
+    if (n.is_complex) return Value{GoComplex{n.real, n.imag}};
+    if (n.is_float && !hex_int && o.text[0] != '\'' && o.text.find_first_of(".eEpP") != std::string::npos) {
+      return Value{n.float_value};
+    }
+    if (n.is_int) return Value{n.int_value};
+    fail_here(o.text + " overflows int");
   }
 
   // Go's evalField: a method of the receiver (given the arguments), a map
   // key or a struct field; `node` is the operand the chain belongs to.
   Value field(const Value& receiver, const std::string& name, const Operand& node, std::span<const Operand> args,
               const Value* final, const Value& dot) {
+    // No value has no fields: missingkey=zero makes that no value too.
+    if (receiver.is_nil() && !receiver.boxed) return Value{};
     if (const Builtin* method = find_method(receiver, name)) {
       return invoke(*method, name, args, final, dot, &receiver, node.pos, node.text);
     }
     const bool has_args = !args.empty() || final != nullptr;
+    // The receiver's static type: interface {} for what an interface{} holds.
+    const std::string type = receiver.boxed ? "interface {}" : receiver.type_name();
     const auto* obj = std::get_if<std::shared_ptr<const Object>>(&receiver.v);
     if (obj == nullptr) {
-      if (receiver.is_nil()) fail_here("nil pointer evaluating interface {}." + name);
-      fail_here("can't evaluate field " + name + " in type " + receiver.type_name());
+      if (receiver.is_nil()) fail_here("nil pointer evaluating " + type + "." + name);
+      fail_here("can't evaluate field " + name + " in type " + type);
     }
     const Object& object = **obj;
     const auto it = object.fields.find(name);
     if (object.kind == Object::Kind::kStringMap || object.kind == Object::Kind::kInterfaceMap) {
       if (has_args) fail_here(name + " is not a method but has arguments");
       if (it != object.fields.end()) return it->second;
-      return object.kind == Object::Kind::kStringMap ? Value{std::string()} : Value{};
+      // The element type's zero value: "" or a nil interface{}.
+      return object.kind == Object::Kind::kStringMap ? Value{std::string()} : Value{{}, true};
     }
-    if (it == object.fields.end()) fail_here("can't evaluate field " + name + " in type " + object.type_name);
+    if (it == object.fields.end()) fail_here("can't evaluate field " + name + " in type " + type);
     if (has_args) fail_here(name + " has arguments but cannot be invoked as function");
     return it->second;
   }
@@ -317,8 +386,13 @@ class Executor {
 
   // Go's validateType: a computed value must be of the parameter's type;
   // a pointer to it is followed.
-  Value validate(const Value& v, Param p) {
+  Value validate(const Value& given, Param p) {
+    Value v = given;
+    v.boxed = false;  // what an interface{} holds is what is passed
     if (v.is_nil()) {
+      // A nil interface{} is a value of type interface {}; no value is not.
+      if (given.boxed && p != Param::kAny)
+        fail_here("wrong type for value; expected " + param_type(p) + "; got interface {}");
       if (can_be_nil(p)) return Value{};
       fail_here("invalid value; expected " + param_type(p));
     }
@@ -366,21 +440,14 @@ class Executor {
     }
     switch (p) {
       case Param::kAny:
-        return o.constant;
+        return o.kind == Operand::Kind::kNumber ? ideal_constant(o) : o.constant;
       case Param::kString:
         if (o.kind == Operand::Kind::kString) return o.constant;
         fail_here("expected string; found " + o.text);
       case Param::kDuration: {
-        // An integer constant; Go's parser also makes an integral float
-        // such as 1e9 an integer.
-        if (o.kind == Operand::Kind::kNumber && o.number_is_int) {
-          return Value{GoDuration{std::get<int64_t>(o.constant.v)}};
-        }
-        const auto* d = std::get_if<double>(&o.constant.v);
-        if (o.kind == Operand::Kind::kNumber && d != nullptr && *d >= -9223372036854775808.0 &&
-            *d < 9223372036854775808.0 && static_cast<double>(static_cast<int64_t>(*d)) == *d) {
-          return Value{GoDuration{static_cast<int64_t>(*d)}};
-        }
+        // An integer constant (Go's parser makes an integral float such
+        // as 1e9 one too).
+        if (o.kind == Operand::Kind::kNumber && o.number.is_int) return Value{GoDuration{o.number.int_value}};
         fail_here("expected integer; found " + o.text);
       }
       default:
@@ -438,6 +505,9 @@ class Executor {
   }
 
   static constexpr int kMaxTemplateDepth = 1000;
+  // Iterations of ranges over integers in one execution.
+  static constexpr int64_t kMaxIntegerIterations = 10'000'000;
+  int64_t integer_iterations_ = 0;
 
   const CallContext& ctx_;
   const Defines& defines_;
@@ -470,7 +540,7 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
   dot->fields["Labels"] = internal::string_map(data.labels);
   dot->fields["ExternalLabels"] = internal::string_map(data.external_labels);
   dot->fields["ExternalURL"] = internal::Value{data.external_url};
-  dot->fields["Value"] = internal::Value{data.value};
+  dot->fields["Value"] = internal::Value{data.value, true};  // Value interface{}
 
   internal::CallContext ctx;
   ctx.external_url = context.external_url;
@@ -485,7 +555,7 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
         sample->kind = internal::Object::Kind::kSample;
         sample->type_name = "*template.sample";
         sample->fields["Labels"] = internal::string_map(s.labels);
-        sample->fields["Value"] = internal::Value{s.value};
+        sample->fields["Value"] = internal::Value{s.value, true};  // Value interface{}
         list->items.push_back(internal::Value{std::shared_ptr<const internal::Object>(std::move(sample))});
       }
       return internal::Value{std::shared_ptr<const internal::List>(std::move(list))};

@@ -7,6 +7,7 @@
 #include "model/labels.h"
 #include "model/value.h"
 #include "template/internal/ast.h"
+#include "template/internal/unicode.h"
 
 namespace cogwatch::tmpl::internal {
 
@@ -24,6 +25,7 @@ std::string Value::type_name() const {
     std::string operator()(const GoDuration&) const { return "time.Duration"; }
     std::string operator()(const TimePtr&) const { return "*time.Time"; }
     std::string operator()(const DurationPtr&) const { return "*time.Duration"; }
+    std::string operator()(const GoComplex&) const { return "complex128"; }
   };
   return std::visit(Visitor{}, v);
 }
@@ -44,9 +46,12 @@ bool Value::truthy() const {
     bool operator()(const GoDuration& d) const { return d.ns != 0; }
     bool operator()(const TimePtr&) const { return true; }  // a non-nil pointer
     bool operator()(const DurationPtr&) const { return true; }
+    bool operator()(const GoComplex& c) const { return c.real != 0 || c.imag != 0; }
   };
   return std::visit(Visitor{}, v);
 }
+
+std::string format_complex(const GoComplex& c);
 
 namespace {
 
@@ -83,6 +88,7 @@ std::string format_value(const Value& value) {
     std::string operator()(const GoDuration& d) const { return go_duration_string(d.ns); }
     std::string operator()(const TimePtr& t) const { return go_time_string(*t); }
     std::string operator()(const DurationPtr& d) const { return go_duration_string(d->ns); }
+    std::string operator()(const GoComplex& c) const { return format_complex(c); }
   };
   return std::visit(Visitor{}, value.v);
 }
@@ -149,8 +155,10 @@ std::string format_float_verb(double d, const Spec& spec) {
   if ((verb == 'g' || verb == 'G') && spec.precision < 0) {
     s = format_float(d);  // shortest, as strconv's 'g' with precision -1
     if (verb == 'G') std::transform(s.begin(), s.end(), s.begin(), [](char c) { return c == 'e' ? 'E' : c; });
-    if (spec.plus && d >= 0) s = "+" + s;
-    else if (spec.space && d >= 0) s = " " + s;
+    if (spec.plus && !std::signbit(d))
+      s = "+" + s;
+    else if (spec.space && !std::signbit(d))
+      s = " " + s;
   } else {
     std::string f = "%";
     if (spec.plus) f += '+';
@@ -162,6 +170,14 @@ std::string format_float_verb(double d, const Spec& spec) {
     s.resize(static_cast<size_t>(std::snprintf(s.data(), s.size(), f.c_str(), d)));
   }
   return pad(s, spec, true);
+}
+
+// fmt's complex: "(real+imagi)", each part formatted with the verb, the
+// imaginary part always signed.
+std::string format_complex_verb(const GoComplex& c, const Spec& spec) {
+  Spec imag = spec;
+  imag.plus = true;
+  return "(" + format_float_verb(c.real, spec) + format_float_verb(c.imag, imag) + "i)";
 }
 
 std::string format_int_verb(int64_t i, const Spec& spec) {
@@ -206,7 +222,7 @@ std::string format_string_verb(std::string_view text, const Spec& spec) {
     }
     s.resize(i);
   }
-  if (spec.verb == 'q') s = go_quote(s);
+  if (spec.verb == 'q') s = quote(s);
   if (spec.verb == 'x' || spec.verb == 'X') {
     const char* alphabet = spec.verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
     std::string hex;
@@ -221,6 +237,10 @@ std::string format_string_verb(std::string_view text, const Spec& spec) {
 
 std::string format_arg(const Value& v, const Spec& spec) {
   const char verb = spec.verb;
+  if (const auto* c = std::get_if<GoComplex>(&v.v)) {
+    if (std::string_view("vgGeEfF").find(verb) != std::string_view::npos) return format_complex_verb(*c, spec);
+    return bad_verb(spec, v);
+  }
   if (const auto* d = std::get_if<double>(&v.v)) {
     if (std::string_view("vgGeEfF").find(verb) != std::string_view::npos) return format_float_verb(*d, spec);
     return bad_verb(spec, v);
@@ -231,7 +251,7 @@ std::string format_arg(const Value& v, const Spec& spec) {
       Spec as_char = spec;
       as_char.verb = 'c';
       as_char.width = -1;
-      std::string quoted = go_quote(format_int_verb(*i, as_char));
+      std::string quoted = quote(format_int_verb(*i, as_char));
       if (quoted == "\"'\"") quoted = "\"\\'\"";
       quoted.front() = '\'';
       quoted.back() = '\'';
@@ -274,6 +294,8 @@ std::string format_arg(const Value& v, const Spec& spec) {
 }
 
 }  // namespace
+
+std::string format_complex(const GoComplex& c) { return format_complex_verb(c, Spec{}); }
 
 std::string go_sprintf(std::string_view format, const std::vector<Value>& args) {
   std::string out;

@@ -26,11 +26,12 @@ std::string sprint(const std::vector<Value>& args, bool ln) {
 }
 
 // Go's basicKind for comparisons.
-enum class Kind : uint8_t { kBool, kInt, kFloat, kString, kInvalid };
+enum class Kind : uint8_t { kBool, kInt, kFloat, kComplex, kString, kInvalid };
 Kind kind_of(const Value& v) {
   if (std::holds_alternative<bool>(v.v)) return Kind::kBool;
   if (std::holds_alternative<int64_t>(v.v) || std::holds_alternative<GoDuration>(v.v)) return Kind::kInt;
   if (std::holds_alternative<double>(v.v)) return Kind::kFloat;
+  if (std::holds_alternative<GoComplex>(v.v)) return Kind::kComplex;
   if (std::holds_alternative<std::string>(v.v) || std::holds_alternative<Html>(v.v)) return Kind::kString;
   return Kind::kInvalid;
 }
@@ -46,7 +47,7 @@ std::string_view string_of(const Value& v) {
 // -1, 0, 1; errors as Go's lt/eq.
 Result<int> compare(const Value& a, const Value& b, bool ordered) {
   const Kind ka = kind_of(a), kb = kind_of(b);
-  if (ka == Kind::kInvalid || kb == Kind::kInvalid || (ordered && ka == Kind::kBool)) {
+  if (ka == Kind::kInvalid || kb == Kind::kInvalid || (ordered && (ka == Kind::kBool || ka == Kind::kComplex))) {
     return make_error(ErrorCode::kInvalidArgument, "invalid type for comparison");
   }
   if (ka != kb) return make_error(ErrorCode::kInvalidArgument, "incompatible types for comparison");
@@ -59,6 +60,11 @@ Result<int> compare(const Value& a, const Value& b, bool ordered) {
     case Kind::kFloat: {
       const double x = std::get<double>(a.v), y = std::get<double>(b.v);
       return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;  // NaN: unordered
+    }
+    case Kind::kComplex: {
+      const GoComplex& x = std::get<GoComplex>(a.v);
+      const GoComplex& y = std::get<GoComplex>(b.v);
+      return x.real == y.real && x.imag == y.imag ? 0 : 1;
     }
     case Kind::kString: {
       const int c = string_of(a).compare(string_of(b));
@@ -181,6 +187,8 @@ Result<Value> index_func(const std::vector<Value>& a, const CallContext&) {
   Value v = a[0];
   if (v.is_nil()) return make_error(ErrorCode::kInvalidArgument, "index of untyped nil");
   for (size_t i = 1; i < a.size(); ++i) {
+    // Only a nil interface{} from an earlier step can be nil here.
+    if (v.is_nil()) return make_error(ErrorCode::kInvalidArgument, "index of nil pointer");
     if (const auto* s = std::get_if<std::string>(&v.v)) {  // a byte (uint8)
       auto x = index_arg(a[i], s->size());
       if (!x) return x.take_error();
@@ -197,9 +205,10 @@ Result<Value> index_func(const std::vector<Value>& a, const CallContext&) {
         return make_error(ErrorCode::kInvalidArgument, "value has type " + a[i].type_name() + "; should be string");
       }
       auto it = (*o)->fields.find(*key);
+      // A missing key gives the element type's zero value: "" or a nil interface{}.
       v = it != (*o)->fields.end()                 ? it->second
           : (*o)->kind == Object::Kind::kStringMap ? Value{std::string()}
-                                                   : Value{};
+                                                   : Value{{}, true};
     } else if (const auto* l = std::get_if<std::shared_ptr<const List>>(&v.v)) {
       auto x = index_arg(a[i], (*l)->items.size());
       if (!x) return x.take_error();

@@ -20,6 +20,7 @@
 #include "model/url.h"
 #include "model/value.h"
 #include "template/internal/ast.h"
+#include "template/internal/unicode.h"
 
 namespace cogwatch::tmpl::internal {
 
@@ -129,7 +130,7 @@ bool is_go_float_literal(std::string_view s) {
 // strconv.ParseFloat(s, 64) with its errors.
 Result<double> parse_go_float(const std::string& s) {
   auto error = [&](std::string_view why) {
-    return fail("strconv.ParseFloat: parsing " + go_quote(s) + ": " + std::string(why));
+    return fail("strconv.ParseFloat: parsing " + quote(s) + ": " + std::string(why));
   };
   // "inf", "infinity" (signed) and "nan" (unsigned), in any case.
   if (!s.empty()) {
@@ -285,7 +286,7 @@ Result<Value> now_func(const Args&, const CallContext& c) {
 Result<int64_t> parse_go_duration(std::string_view s) {
   if (s == "0") return int64_t{0};
   if (s.empty()) return fail("empty duration string");
-  const std::string invalid = "not a valid duration string: " + go_quote(s);
+  const std::string invalid = "not a valid duration string: " + quote(s);
   struct Unit {
     std::string_view name;
     uint64_t ns;
@@ -317,7 +318,7 @@ Result<int64_t> parse_go_duration(std::string_view s) {
     const std::string_view unit = s.substr(0, i);
     s.remove_prefix(i);
     const auto it = std::find_if(kUnits.begin(), kUnits.end(), [&](const Unit& u) { return u.name == unit; });
-    if (it == kUnits.end()) return fail("unknown unit " + go_quote(unit) + " in duration " + go_quote(orig));
+    if (it == kUnits.end()) return fail("unknown unit " + quote(unit) + " in duration " + quote(orig));
     const auto pos = static_cast<size_t>(it - kUnits.begin());
     if (pos < next_unit) return fail(invalid);
     next_unit = pos + 1;
@@ -534,7 +535,7 @@ Result<Value> re_replace_all_func(const Args& a, const CallContext&) {
     const bool backquote = std::none_of(pattern.begin(), pattern.end(), [](char c) {
       return c == '`' || (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == '\x7f';
     });
-    e.message = "regexp: Compile(" + (backquote ? "`" + pattern + "`" : go_quote(pattern)) + "): " + e.message;
+    e.message = "regexp: Compile(" + (backquote ? "`" + pattern + "`" : quote(pattern)) + "): " + e.message;
     return e;
   }
   // Go's ReplaceAllString: every leftmost non-overlapping match,
@@ -659,7 +660,11 @@ Result<Value> args_func(const Args& a, const CallContext&) {
   auto o = std::make_shared<Object>();
   o->kind = Object::Kind::kInterfaceMap;
   o->type_name = "map[string]interface {}";
-  for (size_t i = 0; i < a.size(); ++i) o->fields["arg" + std::to_string(i)] = a[i];
+  for (size_t i = 0; i < a.size(); ++i) {
+    Value element = a[i];
+    element.boxed = true;  // the map's elements are interface{}
+    o->fields["arg" + std::to_string(i)] = std::move(element);
+  }
   return Value{std::shared_ptr<const Object>(std::move(o))};
 }
 

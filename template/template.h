@@ -5,11 +5,26 @@
 //   auto t = Template::parse("__alert_Drift", "entropy {{ $value | humanize }} on {{ $labels.instance }}");
 //   std::string s = expand_alert_template("__alert_Drift", text, data, ts, context);
 //
-// Language: text and {{actions}} with {{- and -}} trimming and {{/* comments
-// */}}; pipelines with |; variables ($x := ..., $x = ..., $); fields
-// (.Labels.instance, $labels.job); literals (strings "..." and `...`,
-// numbers, true, false, nil); parentheses; if / else if / else, range
-// (with $i, $v :=), with, break, continue, end, define, template, block.
+// Language (Go 1.25's): text and {{actions}} with {{- and -}} trimming and
+// {{/* comments */}}; pipelines with |; variables ($x := ..., $x = ..., $);
+// fields (.Labels.instance, $labels.job, fn.X, (pipeline).X); literals
+// (strings "..." and `...`, numbers in Go's syntax including characters
+// 'a' and complex 1+2i, true, false, nil); parentheses; if / else if /
+// else, range (with $i, $v :=; over maps, query results and integers),
+// with / else with, break, continue, end, define, template, block. The
+// text is read as UTF-8 runes as Go reads it: identifiers, variables and
+// fields are Unicode letters, digits and _ (Prometheus 3's UTF-8 label
+// names: $labels.größe), rune classes are Unicode 15.0.0's.
+// Values are what Go's reflection sees: a nil interface{} (a missing key
+// of args' map) is not "no value" (what a pipeline leaves of one, which
+// prints "<no value>").
+//
+// Limits Go does not have (C++ stacks are smaller, and a hung alert
+// template would stall its rule group): parentheses and control bodies
+// nest at most 1000 deep (Go: 10000 parentheses, "max expression depth
+// exceeded"; controls unbounded), {{template}} calls 1000 deep (Go:
+// 100000), and ranges over integers run at most 10^7 iterations in one
+// execution.
 //
 // Functions: Go's and, call, or, not, len, index, slice, print, printf,
 // println, eq, ne, lt, le, gt, ge, html, js, urlquery; Prometheus 3's
@@ -26,8 +41,9 @@
 // Minutes, Hours, Milliseconds, Microseconds, Nanoseconds, Abs, Round,
 // Truncate.
 //
-// Errors are Go's, word for word where it matters to users:
+// Errors are Go's, word for word:
 //   parse:   template: __alert_X:1: function "humanise" not defined
+//            template: __alert_X:1: unrecognized character in action: U+00A0
 //   execute: template: __alert_X:1:117: executing "__alert_X" at <humanize "x">:
 //            error calling humanize: strconv.ParseFloat: parsing "x": invalid syntax
 //

@@ -15,6 +15,7 @@
 
 #include "model/error.h"
 #include "model/labels.h"
+#include "template/internal/strconv.h"
 
 namespace cogwatch::tmpl::internal {
 
@@ -50,16 +51,29 @@ struct GoDuration {
   int64_t ns = 0;
 };
 
+// complex128, from complex constants such as 1+2i.
+struct GoComplex {
+  double real = 0, imag = 0;
+};
+
 // *time.Time and *time.Duration, as toTime and toDuration return them: Go
 // prints them as the value they point to, but they are not the value
 // (humanize refuses *time.Duration; eq compares the pointers).
 using TimePtr = std::shared_ptr<const GoTime>;
 using DurationPtr = std::shared_ptr<const GoDuration>;
 
+// A value as a reflect.Value holds it. monostate is nil: with `boxed` a
+// nil interface{} (a missing key of a map[string]interface{}, which Go
+// reports as "nil pointer evaluating interface {}.x"), without it no
+// value at all (what a pipeline leaves of a nil interface{}: it prints
+// "<no value>", and its fields are no value too). `boxed` also marks a
+// non-nil value whose static type is interface{} (an element of such a
+// map, the alert data's .Value), which field errors name that way.
 struct Value {
   std::variant<std::monostate, bool, int64_t, double, std::string, Html, std::shared_ptr<const Object>,
-               std::shared_ptr<const List>, GoTime, GoDuration, TimePtr, DurationPtr>
+               std::shared_ptr<const List>, GoTime, GoDuration, TimePtr, DurationPtr, GoComplex>
       v;
+  bool boxed = false;
 
   bool is_nil() const { return std::holds_alternative<std::monostate>(v); }
   // Go's %T, as error messages name types.
@@ -78,12 +92,13 @@ struct Pipe;
 struct Operand {
   enum class Kind : uint8_t { kDot, kNil, kBool, kNumber, kString, kVariable, kField, kFunction, kPipe };
   Kind kind = Kind::kDot;
-  Pos pos = 0;
-  std::string text;        // source text, for messages
-  std::string name;        // variable ($x), function or first field name
-  std::vector<std::string> fields;  // .a.b after a variable, dot or (pipe)
-  Value constant;          // kBool, kNumber, kString
-  bool number_is_int = false;
+  Pos pos = 0;                      // a chain's is its first field's, as Go places it
+  Pos term_pos = 0;                 // where the term before a chain's fields is (fn.X: fn)
+  std::string text;                 // Go's String() of the node, as error contexts quote it
+  std::string name;                 // variable ($x) or function name
+  std::vector<std::string> fields;  // .a.b after a variable, a field, a function or (pipe)
+  Value constant;                   // kBool, kString
+  Number number;                    // kNumber (character constants included)
   std::shared_ptr<Pipe> pipe;  // kPipe
 };
 
@@ -112,8 +127,18 @@ struct Node {
   std::shared_ptr<NodeList> else_list;  // may be null
 };
 
-// Templates named by {{define}} and {{block}}.
+// Templates named by {{define}} and {{block}}, and the template itself.
 using Defines = std::map<std::string, std::shared_ptr<const NodeList>, std::less<>>;
+
+// Go's parse.Parse as text/template's Parse runs it: the templates the text
+// defines, and the text's own under `name` (unless it is empty and a
+// {{define}} of that name is not). Errors: kParse, "template: NAME:LINE: what".
+Result<Defines> parse_templates(std::string_view name, std::string_view text);
+
+// Go's String() of a parse tree, as Go's parse tests compare it: text
+// nodes quoted (%q) when quote_text, as they are otherwise.
+std::string tree_string(const NodeList& nodes, bool quote_text);
+std::string pipe_string(const Pipe& pipe);
 
 // What functions may do besides computing: run a PromQL query, read the
 // external URL and the evaluation time (`now`).
