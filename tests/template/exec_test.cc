@@ -82,13 +82,13 @@ TEST(TemplateExec, RangeAsGo) {
   EXPECT_EQ(run("{{ range toDuration 0.000000003 }}{{ . }} {{ end }}"), "0s 1ns 2ns ");
   EXPECT_EQ(run("{{ range $i, $e := 3 }}{{ end }}"),
             "19: executing \"t\" at <3>: can't use 3 to iterate over more than one variable");
-  // Go runs any count; here a template's integer ranges stop after 10^7
+  // Go runs any count; here a template's integer ranges stop after 10^6
   // iterations in all, as a hung rule group would be worse.
-  EXPECT_EQ(run("{{ range 10000000 }}{{ end }}x"), "x");
-  EXPECT_EQ(run("{{ range 10000001 }}{{ end }}"),
-            "9: executing \"t\" at <10000001>: range over integers: more than 10000000 iterations");
-  EXPECT_EQ(run("{{ range 3 }}{{ range 5000000 }}{{ end }}{{ end }}"),
-            "22: executing \"t\" at <5000000>: range over integers: more than 10000000 iterations");
+  EXPECT_EQ(run("{{ range 1000000 }}{{ end }}x"), "x");
+  EXPECT_EQ(run("{{ range 1000001 }}{{ end }}"),
+            "9: executing \"t\" at <1000001>: range over integers: more than 1000000 iterations");
+  EXPECT_EQ(run("{{ range 3 }}{{ range 500000 }}{{ end }}{{ end }}"),
+            "22: executing \"t\" at <500000>: range over integers: more than 1000000 iterations");
   EXPECT_EQ(run("{{ range 1.5 }}{{ end }}"), "9: executing \"t\" at <1.5>: range can't iterate over 1.5");
   EXPECT_EQ(run("{{ $x = 1 }}"), "8: executing \"t\" at <1>: undefined variable: $x");
 }
