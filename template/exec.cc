@@ -506,7 +506,7 @@ class Executor {
 
   static constexpr int kMaxTemplateDepth = 1000;
   // Iterations of ranges over integers in one execution.
-  static constexpr int64_t kMaxIntegerIterations = 10'000'000;
+  static constexpr int64_t kMaxIntegerIterations = 1'000'000;
   int64_t integer_iterations_ = 0;
 
   const CallContext& ctx_;

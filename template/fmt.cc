@@ -62,7 +62,7 @@ std::string format_object(const Object& o) {
     if (!first) s += ' ';
     first = false;
     if (o.kind == Object::Kind::kStringMap || o.kind == Object::Kind::kInterfaceMap) s += k + ":";
-    s += format_value(v);
+    s += v.is_nil() ? "<nil>" : format_value(v);  // "<no value>" is the executor's, not fmt's
   }
   return s + (o.kind == Object::Kind::kStringMap || o.kind == Object::Kind::kInterfaceMap ? "]" : "}");
 }

@@ -23,7 +23,7 @@
 // template would stall its rule group): parentheses and control bodies
 // nest at most 1000 deep (Go: 10000 parentheses, "max expression depth
 // exceeded"; controls unbounded), {{template}} calls 1000 deep (Go:
-// 100000), and ranges over integers run at most 10^7 iterations in one
+// 100000), and ranges over integers run at most 10^6 iterations in one
 // execution.
 //
 // Functions: Go's and, call, or, not, len, index, slice, print, printf,

@@ -82,12 +82,13 @@ TEST(TemplateExec, RangeAsGo) {
   EXPECT_EQ(run("{{ range toDuration 0.000000003 }}{{ . }} {{ end }}"), "0s 1ns 2ns ");
   EXPECT_EQ(run("{{ range $i, $e := 3 }}{{ end }}"),
             "19: executing \"t\" at <3>: can't use 3 to iterate over more than one variable");
-  // Go runs any count; here a template's integer ranges stop after 10^7
+  // Go runs any count; here a template's integer ranges stop after 10^6
   // iterations in all, as a hung rule group would be worse.
-  EXPECT_EQ(run("{{ range 10000001 }}{{ end }}"),
-            "9: executing \"t\" at <10000001>: range over integers: more than 10000000 iterations");
-  EXPECT_EQ(run("{{ range 3 }}{{ range 5000000 }}{{ end }}{{ end }}"),
-            "22: executing \"t\" at <5000000>: range over integers: more than 10000000 iterations");
+  EXPECT_EQ(run("{{ range 1000000 }}{{ end }}x"), "x");
+  EXPECT_EQ(run("{{ range 1000001 }}{{ end }}"),
+            "9: executing \"t\" at <1000001>: range over integers: more than 1000000 iterations");
+  EXPECT_EQ(run("{{ range 3 }}{{ range 500000 }}{{ end }}{{ end }}"),
+            "22: executing \"t\" at <500000>: range over integers: more than 1000000 iterations");
   EXPECT_EQ(run("{{ range 1.5 }}{{ end }}"), "9: executing \"t\" at <1.5>: range can't iterate over 1.5");
   EXPECT_EQ(run("{{ $x = 1 }}"), "8: executing \"t\" at <1>: undefined variable: $x");
 }
@@ -106,6 +107,22 @@ TEST(TemplateExec, NumberConstantsAsGo) {
             "3: executing \"t\" at <18446744073709551615>: 18446744073709551615 overflows int");
   EXPECT_EQ(run("{{ humanize 18446744073709551615 }}"),
             "12: executing \"t\" at <18446744073709551615>: 18446744073709551615 overflows int");
+}
+
+// Literals as strconv.Unquote reads them: raw strings drop carriage
+// returns, "\'" and '\"' are no escapes, invalid UTF-8 in "..." becomes
+// U+FFFD (an escape \xff stays a byte).
+TEST(TemplateExec, LiteralsAsGo) {
+  EXPECT_EQ(run("{{ printf \"%q\" `a\r\nb` }}"), "\"a\\nb\"");
+  EXPECT_EQ(run("{{ printf \"%q\" \"\xff\\xff\" }}"), "\"\uFFFD\\xff\"");
+  EXPECT_EQ(run("{{ '\\\"' }}"), "template: t:1: invalid syntax");
+  EXPECT_EQ(run("{{ \"\\'\" }}"), "template: t:1: invalid syntax");
+  EXPECT_EQ(run("{{ '\\'' }}{{ \"\\\"\" }}"), "39\"");
+}
+
+// Inside maps and lists a nil prints as fmt prints it: <nil>.
+TEST(TemplateExec, NilInsideAValue) {
+  EXPECT_EQ(run("{{ args 1 nil }}|{{ printf \"%v\" (args nil) }}"), "map[arg0:1 arg1:<nil>]|map[arg0:<nil>]");
 }
 
 // fn.Field calls fn without arguments and takes the field of its result.

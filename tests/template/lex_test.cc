@@ -208,6 +208,9 @@ TEST(TemplateLexer, GoLexTests) {
       {"trimming spaces before and after",
        {"hello- {{- 3 -}} -world",
         {{T::kText, "hello-"}, kLeft, {T::kNumber, "3"}, kRight, {T::kText, "-world"}, kEOF}}},
+      // Not Go's: spaces before " -}}" are an item, less the marker's.
+      {"trim marker after spaces",
+       {"{{3   -}} x", {kLeft, {T::kNumber, "3"}, {T::kSpace, "  "}, kRight, {T::kText, "x"}, kEOF}}},
       {"trimming spaces before and after comment",
        {"hello- {{- /* hello */ -}} -world", {{T::kText, "hello-"}, {T::kText, "-world"}, kEOF}}},
       // errors
