@@ -13,6 +13,19 @@ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCOGWATCH_BUILD_TESTS=OFF -DCOGWATCH_BUILD_BENCH=OFF
 cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer
 
+# A target whose libraries lack coverage instrumentation still runs, but
+# blind: libFuzzer then loads only the few hundred counters of the target's
+# own file. Refuse that instead of reporting a fuzz pass that explored nothing.
+min_counters=2000
+for t in parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer; do
+  counters=$(cd build-fuzz && ./tests/fuzz/"$t" -runs=0 2>&1 |
+             sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -n 1)
+  if [ "${counters:-0}" -lt "$min_counters" ]; then
+    echo "fuzz.sh: $t has ${counters:-no} coverage counters (< $min_counters): the code under test is not instrumented" >&2
+    exit 1
+  fi
+done
+
 # run_fuzzer NAME SEED_DIR SECONDS
 run_fuzzer() {
   local corpus=build-fuzz/corpus/$1
