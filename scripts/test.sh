@@ -2,7 +2,8 @@
 # Installs dependencies, builds everything and runs every test:
 #   1. the Release build with all GoogleTest suites and CLI checks (ctest);
 #   2. the tsdb suites again under ThreadSanitizer;
-#   3. the PromQL parser fuzzer for a bounded time (clang, ASan + UBSan).
+#   3. the four fuzz targets (PromQL, exposition, templates, rule files) for a
+#      bounded time in total (clang, ASan + UBSan, libraries instrumented).
 # Build trees: build/ and build-tsan/. Exit code non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +23,5 @@ cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_tsdb_tests
 
-# Any input must give a tree or an error: fuzz the parser for a while.
+# Any input must give a result or an error: fuzz the parsers for a while.
 scripts/fuzz.sh "${COGWATCH_FUZZ_SECONDS:-30}"
