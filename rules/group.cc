@@ -36,7 +36,8 @@ const std::string& GroupRule::name() const {
   return std::visit([](const auto& r) -> const std::string& { return r.name(); }, rule);
 }
 
-Group::Group(const GroupSpec& spec, std::string file, const GroupOptions& options, const TemplateExpander& expander)
+Group::Group(const GroupSpec& spec, std::string file, const GroupOptions& options,
+             const TemplateCompiler& compile_template)
     : name_(spec.name),
       file_(std::move(file)),
       interval_(spec.interval > 0 ? spec.interval : options.evaluation_interval),
@@ -46,7 +47,7 @@ Group::Group(const GroupSpec& spec, std::string file, const GroupOptions& option
   rules_.reserve(spec.rules.size());
   for (const RuleSpec& r : spec.rules) {
     if (r.kind == RuleKind::kAlerting) {
-      rules_.push_back(GroupRule{AlertingRule(r, spec.labels, expander), {}, {}});
+      rules_.push_back(GroupRule{AlertingRule(r, spec.labels, compile_template), {}, {}});
     } else {
       rules_.push_back(GroupRule{RecordingRule(r, spec.labels), {}, {}});
     }

@@ -2,7 +2,7 @@
 // rule's output stored (and committed) before the next rule runs, so a
 // recording rule feeds the alerts after it — as Prometheus's rules/group.go.
 //
-//   Group g(spec, "rules.yml", options, expander);
+//   Group g(spec, "rules.yml", options);
 //   g.eval(ts, head, head, notify);   // querier, appender factory
 //   Timestamp next = g.eval_timestamp(now);  // the schedule's slot
 //
@@ -68,7 +68,7 @@ struct GroupStats {
 class Group {
  public:
   Group(const GroupSpec& spec, std::string file, const GroupOptions& options,
-        const TemplateExpander& expander = tmpl::expand_alert_template);
+        const TemplateCompiler& compile_template = compile_alert_template);
 
   // Evaluates every rule at ts, storing their output.
   void eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify = {});

@@ -75,15 +75,24 @@ Result<eval::Vector> RecordingRule::eval(const eval::Engine& engine, Timestamp t
   return result;
 }
 
-AlertingRule::AlertingRule(const RuleSpec& spec, const Labels& group_labels, TemplateExpander expander)
+TemplateExpansion compile_alert_template(std::string_view name, std::string_view text) {
+  return [t = tmpl::AlertTemplate(name, text)](const tmpl::TemplateData& data, const tmpl::TemplateContext& context) {
+    return t.expand(data, context);
+  };
+}
+
+AlertingRule::AlertingRule(const RuleSpec& spec, const Labels& group_labels, const TemplateCompiler& compile_template)
     : name_(spec.name),
       expr_text_(spec.expr_text),
       expr_(spec.expr),
       for_(spec.for_duration),
       keep_firing_for_(spec.keep_firing_for),
       labels_(merged_labels(group_labels, spec.labels)),
-      annotations_(spec.annotations),
-      expander_(std::move(expander)) {}
+      annotations_(spec.annotations) {
+  const std::string template_name = "__alert_" + name_;
+  for (const Label l : labels_) label_templates_.push_back(compile_template(template_name, l.value));
+  for (const Label a : annotations_) annotation_templates_.push_back(compile_template(template_name, a.value));
+}
 
 Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
                                         uint64_t limit, const AlertContext& context) {
@@ -92,7 +101,6 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
 
   // The alerts the result asks for, by their final labels.
   std::map<Labels, Alert> current;
-  const std::string template_name = "__alert_" + name_;
   // Templates' `query` and `now` see the evaluation time, as Prometheus's do.
   tmpl::TemplateContext template_context;
   template_context.external_url = context.external_url;
@@ -109,13 +117,14 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
   };
   for (const eval::Sample& s : *result) {
     const tmpl::TemplateData data{s.labels, s.v, context.external_labels, context.external_url};
-    auto expand = [&](std::string_view text) { return expander_(template_name, text, data, template_context); };
     LabelsBuilder lb(s.labels);
     lb.del(kMetricNameLabel);
-    for (const Label l : labels_) lb.set(l.name, expand(l.value));
+    size_t i = 0;
+    for (const Label l : labels_) lb.set(l.name, label_templates_[i++](data, template_context));
     lb.set(kAlertNameLabel, name_);
     LabelsBuilder ab;
-    for (const Label a : annotations_) ab.set(a.name, expand(a.value));
+    i = 0;
+    for (const Label a : annotations_) ab.set(a.name, annotation_templates_[i++](data, template_context));
     Alert alert;
     alert.labels = lb.build();
     alert.annotations = ab.build();

@@ -6,7 +6,7 @@
 //   // out: the expression's samples renamed to spec.name, with the rule's
 //   // labels; the caller (Group) stores them.
 //
-//   AlertingRule a(spec, group_labels, expander);
+//   AlertingRule a(spec, group_labels);
 //   Result<eval::Vector> series = a.eval(engine, ts, query_offset, limit, ctx);
 //   // series: ALERTS and ALERTS_FOR_STATE samples for pending and firing
 //   // alerts; a.active_alerts() the state machine's alerts.
@@ -25,8 +25,8 @@
 // More than `limit` pending+firing alerts (limit > 0) clears every alert
 // and fails the evaluation, as Prometheus does. Alert labels and
 // annotations are templates, expanded for each alert with its $labels and
-// $value (default expander: tmpl::expand_alert_template, whose `query` runs at
-// the evaluation time).
+// $value (parsed once, when the rule is built; `query` in them runs at the
+// evaluation time).
 //
 // Thread-safety: a rule is evaluated by one thread at a time (its group's);
 // active_alerts() is meant for that thread too — RuleManager copies it
@@ -114,12 +114,17 @@ struct Alert {
   Timestamp valid_until = 0;
 };
 
-// Expands one label or annotation template ("__alert_<name>" names it in
-// errors). It never fails: an error becomes the text Prometheus puts in
-// its place. The default is tmpl::expand_alert_template (template/template.h).
-using TemplateExpander = std::function<std::string(std::string_view name, std::string_view text,
-                                                   const tmpl::TemplateData& data,
-                                                   const tmpl::TemplateContext& context)>;
+// One label or annotation template of a rule, ready to expand for an
+// alert. It never fails: an error becomes the text Prometheus puts in its
+// place.
+using TemplateExpansion = std::function<std::string(const tmpl::TemplateData& data,
+                                                    const tmpl::TemplateContext& context)>;
+
+// Prepares a template once, when the rule is built ("__alert_<name>" names
+// it in errors). The default, compile_alert_template, parses it with
+// tmpl::AlertTemplate; tests substitute simpler ones.
+using TemplateCompiler = std::function<TemplateExpansion(std::string_view name, std::string_view text)>;
+TemplateExpansion compile_alert_template(std::string_view name, std::string_view text);
 
 struct AlertContext {
   Labels external_labels;
@@ -129,7 +134,7 @@ struct AlertContext {
 class AlertingRule {
  public:
   AlertingRule(const RuleSpec& spec, const Labels& group_labels,
-               TemplateExpander expander = tmpl::expand_alert_template);
+               const TemplateCompiler& compile_template = compile_alert_template);
 
   // One evaluation at ts: updates the alerts and returns the ALERTS and
   // ALERTS_FOR_STATE samples of the pending and firing ones (timestamps:
@@ -166,7 +171,9 @@ class AlertingRule {
   Duration keep_firing_for_ = 0;
   Labels labels_;
   Labels annotations_;
-  TemplateExpander expander_;
+  // labels_ and annotations_ as templates, in the same (sorted) order.
+  std::vector<TemplateExpansion> label_templates_;
+  std::vector<TemplateExpansion> annotation_templates_;
   std::map<Labels, Alert> active_;
 };
 

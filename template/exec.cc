@@ -576,16 +576,25 @@ constexpr std::string_view kAlertDefs =
     "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 }  // namespace
 
+AlertTemplate::AlertTemplate(std::string_view name, std::string_view text) : name_(name) {
+  auto t = Template::parse(name, std::string(kAlertDefs) + std::string(text));
+  if (t) {
+    parsed_ = *std::move(t);
+  } else {
+    parse_error_ = "<error expanding template: error parsing template " + name_ + ": " + t.error().message + ">";
+  }
+}
+
+std::string AlertTemplate::expand(const TemplateData& data, const TemplateContext& context) const {
+  if (!parsed_) return parse_error_;
+  auto out = parsed_->execute(data, context);
+  if (!out) return "<error expanding template: error executing template " + name_ + ": " + out.error().message + ">";
+  return *std::move(out);
+}
+
 std::string expand_alert_template(std::string_view name, std::string_view text, const TemplateData& data,
                                   const TemplateContext& context) {
-  const std::string full = std::string(kAlertDefs) + std::string(text);
-  auto t = Template::parse(name, full);
-  if (!t) return "<error expanding template: error parsing template " + std::string(name) + ": " + t.error().message + ">";
-  auto out = t->execute(data, context);
-  if (!out) {
-    return "<error expanding template: error executing template " + std::string(name) + ": " + out.error().message + ">";
-  }
-  return *std::move(out);
+  return AlertTemplate(name, text).expand(data, context);
 }
 
 std::optional<std::string> check_alert_template(std::string_view name, std::string_view text) {

@@ -3,7 +3,8 @@
 // the text Prometheus gives for the same template and data.
 //
 //   auto t = Template::parse("__alert_Drift", "entropy {{ $value | humanize }} on {{ $labels.instance }}");
-//   std::string s = expand_alert_template("__alert_Drift", text, data, ts, context);
+//   AlertTemplate a("__alert_Drift", "entropy {{ $value | humanize }} on {{ $labels.instance }}");
+//   std::string s = a.expand(data, context);  // for each alert, at each evaluation
 //
 // Language (Go 1.25's): text and {{actions}} with {{- and -}} trimming and
 // {{/* comments */}}; pipelines with |; variables ($x := ..., $x = ..., $);
@@ -110,10 +111,26 @@ class Template {
   std::shared_ptr<const std::map<std::string, Body, std::less<>>> defines_;
 };
 
-// Prometheus's expansion of an alert's label or annotation: the template
-// prefixed with {{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}
-// {{$externalURL := .ExternalURL}}{{$value := .Value}}, and any error put in
-// the text as "<error expanding template: ...>".
+// An alert's label or annotation template as Prometheus expands it: the
+// text prefixed with {{$labels := .Labels}}{{$externalLabels :=
+// .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}.
+// Parsed once (a rule expands its templates for every alert at every
+// evaluation; Prometheus parses them each time, with the same result), and
+// expansion never fails: a parse or execution error becomes the text
+// Prometheus puts in its place, "<error expanding template: ...>".
+class AlertTemplate {
+ public:
+  AlertTemplate(std::string_view name, std::string_view text);
+
+  std::string expand(const TemplateData& data, const TemplateContext& context) const;
+
+ private:
+  std::string name_;
+  std::optional<Template> parsed_;
+  std::string parse_error_;  // when parsed_ is empty
+};
+
+// AlertTemplate(name, text).expand(data, context), for one-off expansions.
 std::string expand_alert_template(std::string_view name, std::string_view text, const TemplateData& data,
                                   const TemplateContext& context);
 

@@ -18,8 +18,7 @@ namespace {
 // Expands "{{ $value }}" and "{{ $labels.<name> }}" only: enough to see
 // that the rule hands templates the right data. The real engine is tested
 // on its own.
-std::string tiny_expander(std::string_view, std::string_view text, const tmpl::TemplateData& data,
-                          const tmpl::TemplateContext&) {
+std::string tiny_expand(const std::string& text, const tmpl::TemplateData& data) {
   std::string out(text);
   if (auto p = out.find("{{ $value }}"); p != std::string::npos) out.replace(p, 12, format_float(data.value));
   if (auto p = out.find("{{ $labels."); p != std::string::npos) {
@@ -28,6 +27,12 @@ std::string tiny_expander(std::string_view, std::string_view text, const tmpl::T
     out.replace(p, end + 3 - p, std::string(data.labels.get(name)));
   }
   return out;
+}
+
+TemplateExpansion tiny_expander(std::string_view, std::string_view text) {
+  return [text = std::string(text)](const tmpl::TemplateData& data, const tmpl::TemplateContext&) {
+    return tiny_expand(text, data);
+  };
 }
 
 RuleSpec spec(RuleKind kind, const std::string& name, const std::string& expr, Duration for_duration = 0,
@@ -161,6 +166,28 @@ TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
   EXPECT_EQ(a.value, 3);
   EXPECT_EQ(a.annotations, (Labels{{"summary", "entropy 3"}}));
   EXPECT_EQ(a.active_at, 0);
+}
+
+// Templates are prepared when the rule is built, not at each evaluation
+// (parsing them is most of an alert's cost), and each keeps its own text.
+TEST_F(RuleEvalTest, TemplatesArePreparedOncePerRule) {
+  load(R"(x{instance="a"} 2 3 4)");
+  int compiled = 0;
+  auto counting = [&compiled](std::string_view name, std::string_view text) {
+    ++compiled;
+    EXPECT_EQ(name, "__alert_A");
+    return tiny_expander(name, text);
+  };
+  AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, Labels{{"where", "{{ $labels.instance }}"}},
+                         Labels{{"a", "A {{ $value }}"}, {"b", "B {{ $labels.instance }}"}}),
+                    Labels{{"team", "ml"}}, counting);
+  EXPECT_EQ(compiled, 4);  // two labels (one from the group), two annotations
+  const eval::Engine engine(head_);
+  for (int m = 0; m < 3; ++m) ASSERT_TRUE(rule.eval(engine, m * kMinute, 0, 0, {}).ok());
+  EXPECT_EQ(compiled, 4);
+  const Alert& a = rule.active_alerts().begin()->second;
+  EXPECT_EQ(a.labels, (Labels{{"alertname", "A"}, {"instance", "a"}, {"team", "ml"}, {"where", "a"}}));
+  EXPECT_EQ(a.annotations, (Labels{{"a", "A 4"}, {"b", "B a"}}));
 }
 
 // ALERTS_FOR_STATE holds active_at in whole seconds (Prometheus's

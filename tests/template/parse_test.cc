@@ -94,11 +94,17 @@ TEST(TemplateParser, GoNumberTests) {
     ASSERT_TRUE(n.ok()) << t.text << ": " << n.error().message;
     EXPECT_EQ(n->is_complex, t.is_complex) << t.text;
     EXPECT_EQ(n->is_int, t.is_int) << t.text;
-    if (t.is_int) EXPECT_EQ(n->int_value, t.int_value) << t.text;
+    if (t.is_int) {
+      EXPECT_EQ(n->int_value, t.int_value) << t.text;
+    }
     EXPECT_EQ(n->is_uint, t.is_uint) << t.text;
-    if (t.is_uint) EXPECT_EQ(n->uint_value, t.uint_value) << t.text;
+    if (t.is_uint) {
+      EXPECT_EQ(n->uint_value, t.uint_value) << t.text;
+    }
     EXPECT_EQ(n->is_float, t.is_float) << t.text;
-    if (t.is_float) EXPECT_EQ(n->float_value, t.float_value) << t.text;
+    if (t.is_float) {
+      EXPECT_EQ(n->float_value, t.float_value) << t.text;
+    }
     if (t.is_complex) {
       EXPECT_EQ(n->real, t.real) << t.text;
       EXPECT_EQ(n->imag, t.imag) << t.text;
