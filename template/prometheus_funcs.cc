@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cwctype>
@@ -20,6 +19,7 @@
 #include "model/url.h"
 #include "model/value.h"
 #include "template/internal/ast.h"
+#include "template/internal/strconv.h"
 #include "template/internal/unicode.h"
 
 namespace cogwatch::tmpl::internal {
@@ -52,110 +52,7 @@ const Object& labels_of(const Object& sample) {
   return *std::get<std::shared_ptr<const Object>>(sample.fields.at("Labels").v);
 }
 
-// ---- strconv.ParseFloat ----
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return static_cast<char>(c | ('x' - 'X')); }
-
-size_t common_prefix_ignore_case(std::string_view s, std::string_view prefix) {
-  size_t n = 0;
-  while (n < s.size() && n < prefix.size() && lower(s[n]) == prefix[n]) ++n;
-  return n;
-}
-
-// strconv's underscoreOK: underscores only between digits, or between a
-// base prefix and a digit.
-bool underscores_ok(std::string_view s) {
-  char saw = '^';
-  size_t i = 0;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  bool hex = false;
-  if (s.size() >= 2 && s[0] == '0' && (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
-    i = 2;
-    saw = '0';
-    hex = lower(s[1]) == 'x';
-  }
-  for (; i < s.size(); ++i) {
-    if (is_digit(s[i]) || (hex && lower(s[i]) >= 'a' && lower(s[i]) <= 'f')) {
-      saw = '0';
-    } else if (s[i] == '_') {
-      if (saw != '0') return false;
-      saw = '_';
-    } else {
-      if (saw == '_') return false;
-      saw = '!';
-    }
-  }
-  return saw != '_';
-}
-
-// Whether s is all of a Go float literal as strconv's readFloat reads it:
-// [sign] digits [. digits] [e [sign] digits], or [sign] 0x hex mantissa
-// with a mandatory p exponent; underscores as underscores_ok allows.
-bool is_go_float_literal(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  bool hex = false;
-  if (i + 2 < s.size() && s[i] == '0' && lower(s[i + 1]) == 'x') {
-    hex = true;
-    i += 2;
-  }
-  bool saw_dot = false, saw_digits = false, underscores = false;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '_') {
-      underscores = true;
-    } else if (c == '.') {
-      if (saw_dot) break;
-      saw_dot = true;
-    } else if (is_digit(c) || (hex && lower(c) >= 'a' && lower(c) <= 'f')) {
-      saw_digits = true;
-    } else {
-      break;
-    }
-  }
-  if (!saw_digits) return false;
-  if (i < s.size() && lower(s[i]) == (hex ? 'p' : 'e')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i >= s.size() || !is_digit(s[i])) return false;
-    for (; i < s.size() && (is_digit(s[i]) || s[i] == '_'); ++i) underscores = underscores || s[i] == '_';
-  } else if (hex) {
-    return false;
-  }
-  if (underscores && !underscores_ok(s.substr(0, i))) return false;
-  return i == s.size();
-}
-
-// strconv.ParseFloat(s, 64) with its errors.
-Result<double> parse_go_float(const std::string& s) {
-  auto error = [&](std::string_view why) {
-    return fail("strconv.ParseFloat: parsing " + quote(s) + ": " + std::string(why));
-  };
-  // "inf", "infinity" (signed) and "nan" (unsigned), in any case.
-  if (!s.empty()) {
-    const bool sign = s[0] == '+' || s[0] == '-';
-    const std::string_view rest = std::string_view(s).substr(sign ? 1 : 0);
-    if (!rest.empty() && lower(rest[0]) == 'i') {
-      size_t n = common_prefix_ignore_case(rest, "infinity");
-      if (n > 3 && n < 8) n = 3;
-      if (n == 3 || n == 8) {
-        if (n != rest.size()) return error("invalid syntax");
-        return s[0] == '-' ? -INFINITY : INFINITY;
-      }
-    } else if (!sign && lower(s[0]) == 'n' && common_prefix_ignore_case(s, "nan") == 3) {
-      if (s.size() != 3) return error("invalid syntax");
-      return NAN;
-    }
-  }
-  if (!is_go_float_literal(s)) return error("invalid syntax");
-  std::string digits = s;
-  std::erase(digits, '_');
-  errno = 0;
-  const double d = std::strtod(digits.c_str(), nullptr);  // correctly rounded, as Go
-  if (errno == ERANGE && std::isinf(d)) return error("value out of range");
-  return d;
-}
 
 // prometheus/common's ConvertToFloat: float64, string (ParseFloat), the
 // integer types and time.Duration (its seconds); any other type fails.

@@ -1,6 +1,7 @@
 // Go's strconv for template literals (internal/strconv.h).
 #include "template/internal/strconv.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -198,10 +199,10 @@ std::optional<int64_t> parse_int(std::string_view s) {
   return negative ? static_cast<int64_t>(0 - *u) : static_cast<int64_t>(*u);
 }
 
-// strconv.ParseFloat(s, 64): Go's float literal syntax (decimal, or hex
-// with a mandatory p exponent; underscores per underscoreOK), and no
-// overflow to infinity.
-std::optional<double> parse_float(std::string_view s) {
+// Whether s is all of a Go float literal as strconv's readFloat reads it:
+// [sign] digits [. digits] [e [sign] digits], or [sign] 0x hex mantissa
+// with a mandatory p exponent; underscores as underscoreOK allows.
+bool is_float_literal(std::string_view s) {
   size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
   bool hex = false;
@@ -223,24 +224,30 @@ std::optional<double> parse_float(std::string_view s) {
       break;
     }
   }
-  if (!saw_digits) return std::nullopt;
+  if (!saw_digits) return false;
   if (i < s.size() && lower(s[i]) == (hex ? 'p' : 'e')) {
     ++i;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i >= s.size() || !is_dec(s[i])) return std::nullopt;
+    if (i >= s.size() || !is_dec(s[i])) return false;
     for (; i < s.size() && (is_dec(s[i]) || s[i] == '_'); ++i) underscores = underscores || s[i] == '_';
   } else if (hex) {
-    return std::nullopt;
+    return false;
   }
-  if (i != s.size()) return std::nullopt;
-  if (underscores && !underscore_ok(s)) return std::nullopt;
-  std::string digits;
-  for (const char c : s) {
-    if (c != '_') digits += c;
-  }
-  const double f = std::strtod(digits.c_str(), nullptr);
-  if (std::isinf(f)) return std::nullopt;  // Go: ErrRange
-  return f;
+  return i == s.size() && (!underscores || underscore_ok(s));
+}
+
+// How many leading bytes of s match prefix (lower case) ignoring case.
+size_t common_prefix_ignore_case(std::string_view s, std::string_view prefix) {
+  size_t n = 0;
+  while (n < s.size() && n < prefix.size() && lower(s[n]) == prefix[n]) ++n;
+  return n;
+}
+
+// parse_go_float without its error text, for the number syntax.
+std::optional<double> parse_float(std::string_view s) {
+  auto f = parse_go_float(s);
+  if (!f) return std::nullopt;
+  return *f;
 }
 
 // Go's float64 -> uint64 conversion as amd64 does it.
@@ -302,6 +309,36 @@ std::optional<std::string> go_unquote(std::string_view in) {
   }
   if (!body.empty()) return std::nullopt;
   return out;
+}
+
+Result<double> parse_go_float(std::string_view s) {
+  auto error = [&](std::string_view why) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "strconv.ParseFloat: parsing " + quote(s) + ": " + std::string(why));
+  };
+  // "inf", "infinity" (signed) and "nan" (unsigned), in any case.
+  if (!s.empty()) {
+    const bool sign = s[0] == '+' || s[0] == '-';
+    const std::string_view rest = s.substr(sign ? 1 : 0);
+    if (!rest.empty() && lower(rest[0]) == 'i') {
+      size_t n = common_prefix_ignore_case(rest, "infinity");
+      if (n > 3 && n < 8) n = 3;
+      if (n == 3 || n == 8) {
+        if (n != rest.size()) return error("invalid syntax");
+        return s[0] == '-' ? -INFINITY : INFINITY;
+      }
+    } else if (!sign && lower(s[0]) == 'n' && common_prefix_ignore_case(s, "nan") == 3) {
+      if (s.size() != 3) return error("invalid syntax");
+      return NAN;
+    }
+  }
+  if (!is_float_literal(s)) return error("invalid syntax");
+  std::string digits(s);
+  std::erase(digits, '_');
+  errno = 0;
+  const double d = std::strtod(digits.c_str(), nullptr);  // correctly rounded, as Go
+  if (errno == ERANGE && std::isinf(d)) return error("value out of range");
+  return d;
 }
 
 Result<Number> parse_number(std::string_view text, NumberSyntax syntax) {

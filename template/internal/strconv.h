@@ -31,6 +31,13 @@ struct Number {
   double real = 0, imag = 0;  // is_complex
 };
 
+// strconv.ParseFloat(s, 64): Go's float literal syntax (decimal, or hex
+// with a mandatory p exponent; underscores per underscoreOK), inf,
+// infinity and nan in any case. Errors: kInvalidArgument,
+// "strconv.ParseFloat: parsing \"s\": invalid syntax" or "value out of
+// range" (overflow; underflow rounds as Go's does, without error).
+Result<double> parse_go_float(std::string_view s);
+
 enum class NumberSyntax : uint8_t { kNumber, kCharConstant, kComplex };
 
 // parse.newNumber: the item's text as a number; errors: kParse with the
