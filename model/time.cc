@@ -5,61 +5,130 @@
 #include <cmath>
 #include <ctime>
 
+#include "model/labels.h"
+
 namespace cogwatch {
 namespace {
 
 struct Unit {
   std::string_view suffix;
-  Duration ms;
+  uint64_t ns;
 };
 // In the order Prometheus requires them in a duration string.
-constexpr std::array<Unit, 7> kUnits = {{{"y", kYear},
-                                         {"w", kWeek},
-                                         {"d", kDay},
-                                         {"h", kHour},
-                                         {"m", kMinute},
-                                         {"s", kSecond},
-                                         {"ms", kMillisecond}}};
+constexpr uint64_t kNsPerMs = 1'000'000;
+constexpr std::array<Unit, 7> kUnits = {{{"y", kYear * kNsPerMs},
+                                         {"w", kWeek * kNsPerMs},
+                                         {"d", kDay * kNsPerMs},
+                                         {"h", kHour * kNsPerMs},
+                                         {"m", kMinute * kNsPerMs},
+                                         {"s", kSecond * kNsPerMs},
+                                         {"ms", kNsPerMs}}};
 
-Error bad_duration(std::string_view text, std::string_view why) {
-  return make_error(ErrorCode::kInvalidArgument,
-                    "not a valid duration string: \"" + std::string(text) + "\"" +
-                        (why.empty() ? "" : " (" + std::string(why) + ")"));
+// What model.ParseDuration found wrong, for either wording.
+enum class DurationProblem {
+  kNone,
+  kEmpty,
+  kExpectedNumber,
+  kAmountOverflow,  // more digits than uint64 holds (strconv.ParseUint's range error)
+  kMissingUnit,
+  kUnknownUnit,
+  kMisplacedUnit,
+  kOutOfRange,
+};
+
+struct DurationScan {
+  uint64_t ns = 0;
+  DurationProblem problem = DurationProblem::kNone;
+  std::string_view unit;  // kUnknownUnit, kMisplacedUnit
+};
+
+// model.ParseDuration's loop, once for both wordings.
+DurationScan scan_duration(std::string_view text) {
+  DurationScan out;
+  auto fail = [&out](DurationProblem p, std::string_view unit = {}) {
+    out.problem = p;
+    out.unit = unit;
+    return out;
+  };
+  if (text == "0") return out;
+  if (text.empty()) return fail(DurationProblem::kEmpty);
+  constexpr uint64_t kLimit = uint64_t{1} << 63;
+  size_t next_unit = 0;  // units must appear in kUnits order, each once
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') return fail(DurationProblem::kExpectedNumber);
+    uint64_t amount = 0;
+    bool overflow = false;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      overflow = overflow || __builtin_mul_overflow(amount, 10, &amount) ||
+                 __builtin_add_overflow(amount, static_cast<uint64_t>(text[i] - '0'), &amount);
+    }
+    if (overflow) return fail(DurationProblem::kAmountOverflow);
+    size_t unit_end = i;
+    while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
+    const std::string_view suffix = text.substr(i, unit_end - i);
+    if (suffix.empty()) return fail(DurationProblem::kMissingUnit);
+    size_t u = 0;
+    while (u < kUnits.size() && kUnits[u].suffix != suffix) ++u;
+    if (u == kUnits.size()) return fail(DurationProblem::kUnknownUnit, suffix);
+    if (u < next_unit) return fail(DurationProblem::kMisplacedUnit, suffix);
+    next_unit = u + 1;
+    if (amount > kLimit / kUnits[u].ns) return fail(DurationProblem::kOutOfRange);
+    out.ns += amount * kUnits[u].ns;
+    if (out.ns > kLimit - 1) return fail(DurationProblem::kOutOfRange);
+    i = unit_end;
+  }
+  return out;
 }
 
 }  // namespace
 
-Result<Duration> parse_duration(std::string_view text) {
-  if (text == "0") return Duration{0};
-  if (text.empty()) return bad_duration(text, "empty");
-  Duration total = 0;
-  size_t next_unit = 0;  // units must appear in kUnits order, each once
-  size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] < '0' || text[i] > '9') return bad_duration(text, "expected a number");
-    uint64_t amount = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      const auto digit = static_cast<uint64_t>(text[i] - '0');
-      if (amount > (static_cast<uint64_t>(kMaxTimestamp) - digit) / 10) return bad_duration(text, "too large");
-      amount = amount * 10 + digit;
-      ++i;
-    }
-    size_t unit_end = i;
-    while (unit_end < text.size() && (text[unit_end] < '0' || text[unit_end] > '9')) ++unit_end;
-    std::string_view suffix = text.substr(i, unit_end - i);
-    size_t u = next_unit;
-    while (u < kUnits.size() && kUnits[u].suffix != suffix) ++u;
-    if (u == kUnits.size()) {
-      return bad_duration(text, suffix.empty() ? "missing unit" : "unknown or misplaced unit \"" + std::string(suffix) + "\"");
-    }
-    const auto unit_ms = static_cast<uint64_t>(kUnits[u].ms);
-    const uint64_t room = static_cast<uint64_t>(kMaxTimestamp - total);
-    if (amount > room / unit_ms) return bad_duration(text, "too large");
-    total += static_cast<Duration>(amount * unit_ms);
-    next_unit = u + 1;
-    i = unit_end;
+Result<int64_t> parse_model_duration_ns(std::string_view text) {
+  const DurationScan scan = scan_duration(text);
+  auto fail = [](std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); };
+  switch (scan.problem) {
+    case DurationProblem::kNone:
+      return static_cast<int64_t>(scan.ns);
+    case DurationProblem::kEmpty:
+      return fail("empty duration string");
+    case DurationProblem::kUnknownUnit:
+      return fail("unknown unit " + go_quote(scan.unit) + " in duration " + go_quote(text));
+    case DurationProblem::kOutOfRange:
+      return fail("duration out of range");
+    case DurationProblem::kExpectedNumber:
+    case DurationProblem::kAmountOverflow:
+    case DurationProblem::kMissingUnit:
+    case DurationProblem::kMisplacedUnit:
+      break;
   }
-  return total;
+  return fail("not a valid duration string: " + go_quote(text));
+}
+
+Result<Duration> parse_duration(std::string_view text) {
+  const DurationScan scan = scan_duration(text);
+  std::string why;
+  switch (scan.problem) {
+    case DurationProblem::kNone:
+      return static_cast<Duration>(scan.ns / kNsPerMs);
+    case DurationProblem::kEmpty:
+      why = "empty";
+      break;
+    case DurationProblem::kExpectedNumber:
+      why = "expected a number";
+      break;
+    case DurationProblem::kMissingUnit:
+      why = "missing unit";
+      break;
+    case DurationProblem::kUnknownUnit:
+    case DurationProblem::kMisplacedUnit:
+      why = "unknown or misplaced unit \"" + std::string(scan.unit) + "\"";
+      break;
+    case DurationProblem::kAmountOverflow:
+    case DurationProblem::kOutOfRange:
+      why = "too large";
+      break;
+  }
+  return make_error(ErrorCode::kInvalidArgument, "not a valid duration string: \"" + std::string(text) + "\" (" + why + ")");
 }
 
 namespace {
@@ -163,9 +232,9 @@ std::string format_duration(Duration d) {
     ms = ~ms + 1;
   }
   for (const Unit& unit : kUnits) {
-    const auto mult = static_cast<uint64_t>(unit.ms);
+    const uint64_t mult = unit.ns / kNsPerMs;
     // Years and weeks only when exact: "90d" reads better than "12w6d".
-    const bool exact_only = unit.ms == kYear || unit.ms == kWeek;
+    const bool exact_only = mult == kYear || mult == kWeek;
     if (exact_only && ms % mult != 0) continue;
     if (const uint64_t v = ms / mult; v > 0) {
       out += std::to_string(v);

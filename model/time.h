@@ -29,10 +29,19 @@ inline constexpr Duration kDay = 24 * kHour;
 inline constexpr Duration kWeek = 7 * kDay;
 inline constexpr Duration kYear = 365 * kDay;
 
-// Parses a duration the way Prometheus's model.ParseDuration does: units in
-// the order y, w, d, h, m, s, ms, each at most once, integer amounts, e.g.
-// "1h30m", "15d", "500ms"; "0" is zero. Returns kInvalidArgument for anything
-// else (empty, "1.5h", "5m1h", negative, overflow).
+// prometheus/common's model.ParseDuration, in nanoseconds (Go's
+// time.Duration): integer amounts with units in the order y, w, d, h, m, s,
+// ms, each at most once ("1h30m", "15d", "500ms"); "0" is zero; at most
+// 2^63-1 ns (about 292 years). Errors: kInvalidArgument in Prometheus 3's
+// words ("empty duration string", "not a valid duration string: \"5m1h\"",
+// "unknown unit \"x\" in duration \"5x\"", "duration out of range"), as
+// PromQL and the template function parseDuration report them.
+Result<int64_t> parse_model_duration_ns(std::string_view text);
+
+// The same grammar in milliseconds, for configuration files and flags,
+// with errors that say what is wrong: "not a valid duration string: \"5x\"
+// (unknown or misplaced unit \"x\")" (promtool 2.42 prints the text
+// before the parenthesis).
 Result<Duration> parse_duration(std::string_view text);
 
 // Parses a time as the Prometheus HTTP API does: Unix seconds with an

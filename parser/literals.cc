@@ -112,51 +112,6 @@ NumError go_parse_float(std::string_view s, double& out) {
   return NumError::kNone;
 }
 
-// prometheus/common's model.ParseDuration, in milliseconds.
-Result<Duration> prometheus_duration(std::string_view s) {
-  auto invalid = [&] { return make_error(ErrorCode::kParse, "not a valid duration string: " + go_quote(s)); };
-  auto out_of_range = [] { return make_error(ErrorCode::kParse, "duration out of range"); };
-  if (s == "0") return Duration{0};
-  struct Unit {
-    std::string_view name;
-    uint64_t ns;
-  };
-  static constexpr Unit kUnits[] = {{"y", 365ULL * 24 * 3600 * 1'000'000'000},
-                                    {"w", 7ULL * 24 * 3600 * 1'000'000'000},
-                                    {"d", 24ULL * 3600 * 1'000'000'000},
-                                    {"h", 3600ULL * 1'000'000'000},
-                                    {"m", 60ULL * 1'000'000'000},
-                                    {"s", 1'000'000'000},
-                                    {"ms", 1'000'000}};
-  uint64_t total = 0;
-  size_t last_unit = 0;  // 1 + index of the last unit read
-  size_t i = 0;
-  while (i < s.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return invalid();
-    const size_t digits_begin = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data() + digits_begin, s.data() + i, v);
-    if (ec != std::errc()) return invalid();
-    const size_t unit_begin = i;
-    while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    const std::string_view unit = s.substr(unit_begin, i - unit_begin);
-    if (unit.empty()) return invalid();
-    size_t u = 0;
-    while (u < std::size(kUnits) && kUnits[u].name != unit) ++u;
-    if (u == std::size(kUnits)) {
-      return make_error(ErrorCode::kParse, "unknown unit " + go_quote(unit) + " in duration " + go_quote(s));
-    }
-    if (u + 1 <= last_unit) return invalid();  // units go from the biggest to the smallest
-    last_unit = u + 1;
-    constexpr uint64_t kLimit = 1ULL << 63;
-    if (v > kLimit / kUnits[u].ns) return out_of_range();
-    total += v * kUnits[u].ns;
-    if (total > kLimit - 1) return out_of_range();
-  }
-  return static_cast<Duration>(total / 1'000'000);
-}
-
 }  // namespace
 
 Result<LiteralValue> literal_value(std::string_view token) {
@@ -168,9 +123,10 @@ Result<LiteralValue> literal_value(std::string_view token) {
   }
   // A duration token ends in a unit; a number in a digit or '.' (or a hex digit).
   if (!is_hex_prefix(token) && std::string_view("smhdwy").find(token.back()) != std::string_view::npos) {
-    auto ms = prometheus_duration(token);
-    if (!ms) return ms.take_error();
-    return LiteralValue{static_cast<double>(*ms) / 1000.0, *ms};
+    auto ns = parse_model_duration_ns(token);
+    if (!ns) return make_error(ErrorCode::kParse, ns.error().message);
+    const Duration ms = *ns / 1'000'000;  // every unit is a whole number of ms
+    return LiteralValue{static_cast<double>(ms) / 1000.0, ms};
   }
   int64_t n = 0;
   if (go_parse_int(token, n) == NumError::kNone) return LiteralValue{static_cast<double>(n), std::nullopt};

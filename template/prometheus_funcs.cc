@@ -16,6 +16,7 @@
 
 #include "model/labels.h"
 #include "model/regex_template.h"
+#include "model/time.h"
 #include "model/url.h"
 #include "model/value.h"
 #include "template/internal/ast.h"
@@ -51,8 +52,6 @@ const std::vector<Value>& items_of(const Value& v) {
 const Object& labels_of(const Object& sample) {
   return *std::get<std::shared_ptr<const Object>>(sample.fields.at("Labels").v);
 }
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // prometheus/common's ConvertToFloat: float64, string (ParseFloat), the
 // integer types and time.Duration (its seconds); any other type fails.
@@ -179,57 +178,10 @@ Result<Value> now_func(const Args&, const CallContext& c) {
 
 // ---- model.ParseDurationAllowNegative ----
 
-// model.ParseDuration in nanoseconds (time.Duration), with its errors.
-Result<int64_t> parse_go_duration(std::string_view s) {
-  if (s == "0") return int64_t{0};
-  if (s.empty()) return fail("empty duration string");
-  const std::string invalid = "not a valid duration string: " + quote(s);
-  struct Unit {
-    std::string_view name;
-    uint64_t ns;
-  };
-  // In the order they must appear.
-  static constexpr std::array<Unit, 7> kUnits = {{{"y", 365 * 24 * 3600 * 1'000'000'000ULL},
-                                                  {"w", 7 * 24 * 3600 * 1'000'000'000ULL},
-                                                  {"d", 24 * 3600 * 1'000'000'000ULL},
-                                                  {"h", 3600 * 1'000'000'000ULL},
-                                                  {"m", 60 * 1'000'000'000ULL},
-                                                  {"s", 1'000'000'000ULL},
-                                                  {"ms", 1'000'000ULL}}};
-  const std::string_view orig = s;
-  uint64_t total = 0;
-  size_t next_unit = 0;
-  while (!s.empty()) {
-    if (!is_digit(s[0])) return fail(invalid);
-    size_t i = 0;
-    uint64_t v = 0;
-    bool overflow = false;
-    for (; i < s.size() && is_digit(s[i]); ++i) {
-      overflow = overflow || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, s[i] - '0', &v);
-    }
-    if (overflow) return fail(invalid);  // strconv.ParseUint's range error
-    s.remove_prefix(i);
-    i = 0;
-    while (i < s.size() && !is_digit(s[i])) ++i;
-    if (i == 0) return fail(invalid);
-    const std::string_view unit = s.substr(0, i);
-    s.remove_prefix(i);
-    const auto it = std::find_if(kUnits.begin(), kUnits.end(), [&](const Unit& u) { return u.name == unit; });
-    if (it == kUnits.end()) return fail("unknown unit " + quote(unit) + " in duration " + quote(orig));
-    const auto pos = static_cast<size_t>(it - kUnits.begin());
-    if (pos < next_unit) return fail(invalid);
-    next_unit = pos + 1;
-    if (v > (1ULL << 63) / it->ns) return fail("duration out of range");
-    total += v * it->ns;
-    if (total > static_cast<uint64_t>(INT64_MAX)) return fail("duration out of range");
-  }
-  return static_cast<int64_t>(total);
-}
-
 Result<Value> parse_duration_func(const Args& a, const CallContext&) {
   std::string_view text = str(a[0]);
   const bool negative = !text.empty() && text[0] == '-';
-  auto d = parse_go_duration(negative ? text.substr(1) : text);
+  auto d = parse_model_duration_ns(negative ? text.substr(1) : text);
   if (!d) return d.take_error();
   return Value{static_cast<double>(negative ? -*d : *d) / 1e9};
 }

@@ -40,6 +40,59 @@ TEST(ParseDuration, RejectsWithTheTextInTheMessage) {
   }
 }
 
+// Configuration durations are Go time.Durations in Prometheus: 292 years
+// fit, 293 do not. The reason is in parentheses.
+TEST(ParseDuration, SaysWhyAndStopsWhereGoDurationsStop) {
+  EXPECT_EQ(*parse_duration("292y"), 292 * kYear);
+  const struct {
+    const char* text;
+    const char* why;
+  } cases[] = {
+      {"", "empty"},
+      {"m5", "expected a number"},
+      {"5", "missing unit"},
+      {"5x", "unknown or misplaced unit \"x\""},
+      {"5m1h", "unknown or misplaced unit \"h\""},
+      {"293y", "too large"},
+      {"99999999999999999999s", "too large"},
+  };
+  for (const auto& c : cases) {
+    auto d = parse_duration(c.text);
+    ASSERT_FALSE(d.ok()) << c.text;
+    EXPECT_EQ(d.error().message, std::string("not a valid duration string: \"") + c.text + "\" (" + c.why + ")");
+  }
+}
+
+// PromQL and the template function parseDuration: Prometheus 3's
+// model.ParseDuration, in nanoseconds, with its own words.
+TEST(ParseModelDuration, NanosecondsAndPrometheusErrors) {
+  EXPECT_EQ(*parse_model_duration_ns("0"), 0);
+  EXPECT_EQ(*parse_model_duration_ns("1h2m10ms"), 3'720'010'000'000);
+  EXPECT_EQ(*parse_model_duration_ns("292y"), int64_t{292} * 365 * 24 * 3600 * 1'000'000'000);
+  EXPECT_EQ(*parse_model_duration_ns("106751d23h47m16s854ms"), int64_t{9'223'372'036'854'000'000});
+  const struct {
+    const char* text;
+    const char* error;
+  } cases[] = {
+      {"", "empty duration string"},
+      {"5", "not a valid duration string: \"5\""},
+      {"5m1h", "not a valid duration string: \"5m1h\""},
+      {"1h1h", "not a valid duration string: \"1h1h\""},
+      {"-5m", "not a valid duration string: \"-5m\""},
+      {"99999999999999999999s", "not a valid duration string: \"99999999999999999999s\""},
+      {"5x", "unknown unit \"x\" in duration \"5x\""},
+      {"1.5m", "unknown unit \".\" in duration \"1.5m\""},
+      {"293y", "duration out of range"},
+      {"106751d23h47m16s855ms", "duration out of range"},  // the sum passes 2^63-1 ns
+      {"292y50w", "duration out of range"},
+  };
+  for (const auto& c : cases) {
+    auto d = parse_model_duration_ns(c.text);
+    ASSERT_FALSE(d.ok()) << c.text;
+    EXPECT_EQ(d.error().message, c.error) << c.text;
+  }
+}
+
 TEST(FormatDuration, AsPrometheusPrintsIt) {
   EXPECT_EQ(format_duration(0), "0s");
   EXPECT_EQ(format_duration(1), "1ms");
