@@ -1,12 +1,12 @@
 #include "rules/rule_file.h"
 
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <iterator>
 #include <set>
 
 #include "model/file.h"
+#include "model/yaml.h"
 #include "parser/parser.h"
 
 namespace cogwatch::rules {
@@ -299,7 +299,7 @@ RuleFile parse_rule_file(std::string_view text, const std::string& path, const R
   out.path = path;
   Reader reader(path, options);
   try {
-    out.groups = reader.file(YAML::LoadAll(std::string(text)));
+    out.groups = reader.file(load_yaml_documents(text));
   } catch (const YAML::Exception& e) {
     reader.error(FilePosition{static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)},
                  e.msg);

@@ -1,6 +1,5 @@
 #include "ruletest/test_file.h"
 
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
@@ -9,6 +8,7 @@
 #include <stdexcept>
 
 #include "model/file.h"
+#include "model/yaml.h"
 
 namespace cogwatch::ruletest {
 namespace {
@@ -169,7 +169,7 @@ Result<TestFile> read_test_file(const std::string& path) {
   if (!text) return text.take_error();
   FileReader reader(path);
   try {
-    return reader.read(YAML::Load(*text));
+    return reader.read(load_yaml(*text));
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                                        std::to_string(e.mark.column + 1) + ": " + e.msg);

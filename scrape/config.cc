@@ -1,11 +1,11 @@
 #include "scrape/config.h"
 
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <set>
 
 #include "model/byte_size.h"
+#include "model/yaml.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -312,7 +312,7 @@ class Parser {
 
 Result<Config> parse_config(std::string_view text, const std::string& filename) {
   try {
-    const YAML::Node root = YAML::Load(std::string(text));
+    const YAML::Node root = load_yaml(text);
     return Parser(filename).config(root);
   } catch (const ConfigError& e) {
     return make_error(ErrorCode::kInvalidArgument, e.message);

@@ -1,8 +1,8 @@
 #include "scrape/file_sd.h"
 
-#include <yaml-cpp/yaml.h>
 
 #include "model/file.h"
+#include "model/yaml.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -26,7 +26,7 @@ Result<std::vector<Labels>> parse_file_sd(std::string_view content, const std::s
   std::vector<Labels> out;
   try {
     // JSON is YAML: one parser reads both, with positions.
-    const YAML::Node root = YAML::Load(std::string(content));
+    const YAML::Node root = load_yaml(content);
     if (!root || root.IsNull()) return out;
     if (!root.IsSequence()) fail(path, root, "expected a list of target groups");
     for (const auto& group : root) {

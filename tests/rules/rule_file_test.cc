@@ -126,6 +126,12 @@ TEST(RuleFile, ABrokenRuleInALaterDocumentFailsAtItsPlace) {
             std::vector<std::string>{"k8s.yml:16:5: groupname: \"a\" is repeated in the same file"});
 }
 
+// Found by the rule-file fuzzer: yaml-cpp's LoadAll never returned here.
+TEST(RuleFile, AFileNoDocumentCanStartInIsAnError) {
+  EXPECT_EQ(parse_rule_file(",roups:\n- name: g\n", "f.yml").errors,
+            std::vector<std::string>{"f.yml:1:1: did not find expected node content"});
+}
+
 TEST(RuleFile, SeveralPlainDocumentsOrOtherKindsAreErrors) {
   // Prometheus reads only the first document of a rule file in its own
   // format: the second would pass unchecked and never load.

@@ -73,6 +73,8 @@ TEST(Config, ErrorsPointAtTheirPlace) {
       {"scrape_configs:\n  - job_name: a\n    scrap_interval: 5s\n",
        "p.yml:3:5: unknown field \"scrap_interval\" in scrape config"},
       {"global:\n  scrape_interval: 5x\n", "p.yml:2:20: not a valid duration string: \"5x\" (unknown or misplaced unit \"x\")"},
+      // yaml-cpp alone reads this as an empty file: an empty config.
+      {",scrape_configs: []\n", "p.yml:1:1: did not find expected node content"},
       {"scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n    scrape_timeout: 10s\n",
        "p.yml:4:21: scrape timeout greater than scrape interval for scrape config with job name \"a\""},
       {"scrape_configs:\n  - job_name: a\n  - job_name: a\n",
