@@ -1,6 +1,7 @@
 #include "parser/printer.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "model/labels.h"
 #include "model/value.h"
@@ -62,6 +63,15 @@ std::string selector_body(const VectorSelector& vs) {
   return out + "}";
 }
 
+// The left side of `^` binds tighter than a unary sign, so "+Inf ^ x"
+// reads as +(Inf ^ x): +Inf (what `inf` parses to) is printed unsigned
+// there, so that the text parses back to the same tree.
+std::string pow_operand(const Expr& lhs, BinaryOp op) {
+  const auto* n = std::get_if<NumberLiteral>(&lhs.node);
+  if (op == BinaryOp::kPow && n != nullptr && n->value == std::numeric_limits<double>::infinity()) return "Inf";
+  return print(lhs);
+}
+
 struct Printer {
   std::string operator()(const NumberLiteral& n) const { return format_float(n.value); }
   std::string operator()(const StringLiteral& s) const { return go_quote(s.value); }
@@ -76,7 +86,7 @@ struct Printer {
   }
   std::string operator()(const UnaryExpr& u) const { return (u.negate ? "-" : "+") + print(*u.expr); }
   std::string operator()(const BinaryExpr& b) const {
-    std::string out = print(*b.lhs) + " " + binary_op_string(b.op);
+    std::string out = pow_operand(*b.lhs, b.op) + " " + binary_op_string(b.op);
     if (b.return_bool) out += " bool";
     const VectorMatching& m = b.matching;
     const bool grouped = m.card == Cardinality::kManyToOne || m.card == Cardinality::kOneToMany;

@@ -41,6 +41,12 @@ TEST(Parser, PrintsNormalisedExpressions) {
       {"+Inf", "+Inf"},
       {"-inf", "-Inf"},
       {"nan", "NaN"},
+      // ^ binds tighter than a sign: +Inf printed signed would read as +(Inf ^ x).
+      {"inf ^ x", "Inf ^ x"},
+      {"0 * inf ^ o", "0 * Inf ^ o"},  // found by the fuzzer
+      {"-inf ^ x", "-Inf ^ x"},
+      {"x ^ inf ^ 2", "x ^ Inf ^ 2"},
+      {"2 ^ inf", "2 ^ +Inf"},
       {"-1", "-1"},
       {"- - 1", "1"},
       {"1h", "3600"},
