@@ -2,7 +2,9 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "model/labels.h"
@@ -220,6 +222,26 @@ Result<Duration> parse_api_duration(std::string_view text) {
     return static_cast<Duration>(std::llround(secs * 1000));
   }
   return parse_duration(text);
+}
+
+std::string format_rfc3339(Timestamp t) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> tp{milliseconds{t}};
+  const sys_days day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{tp - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+  std::string out = buf;
+  if (int64_t ms = hms.subseconds().count(); ms != 0) {
+    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(ms));
+    std::string fraction = buf;
+    while (fraction.back() == '0') fraction.pop_back();
+    out += fraction;
+  }
+  return out + "Z";
 }
 
 std::string format_duration(Duration d) {

@@ -52,6 +52,12 @@ Result<Timestamp> parse_api_time(std::string_view text);
 // float seconds ("15", "0.5").
 Result<Duration> parse_api_duration(std::string_view text);
 
+// Formats as Go's JSON encoding writes a time.Time (time.RFC3339Nano, in
+// UTC): "2026-12-01T03:00:00.123Z", the fraction without trailing zeros,
+// none for whole seconds ("2026-12-01T03:00:00Z"). Alertmanager's payloads
+// and Prometheus's API print times so.
+std::string format_rfc3339(Timestamp t);
+
 // Formats as Prometheus's model.Duration.String(): "0s", "1h30m", "90d";
 // years and weeks only when they divide exactly. Negative durations get a
 // leading '-'.

@@ -114,6 +114,20 @@ TEST(FormatDuration, RoundTripsThroughParse) {
   }
 }
 
+// Go's JSON form of a time.Time, as Alertmanager 0.25 printed the same
+// instants in its webhook messages.
+TEST(FormatRfc3339, AsGoMarshalsTimes) {
+  EXPECT_EQ(format_rfc3339(1'796'094'000'123), "2026-12-01T03:00:00.123Z");
+  EXPECT_EQ(format_rfc3339(1'796'094'000'000), "2026-12-01T03:00:00Z");
+  EXPECT_EQ(format_rfc3339(1'796'094'000'100), "2026-12-01T03:00:00.1Z");  // trailing zeros dropped
+  EXPECT_EQ(format_rfc3339(1'796'094'000'020), "2026-12-01T03:00:00.02Z");
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339(951'782'400'000), "2000-02-29T00:00:00Z");
+  // What parse_api_time reads, format_rfc3339 writes back.
+  EXPECT_EQ(format_rfc3339(*parse_api_time("2023-11-14T23:13:20.5+01:00")), "2023-11-14T22:13:20.5Z");
+}
+
 TEST(ParseApiTime, UnixSecondsAndRfc3339) {
   EXPECT_EQ(*parse_api_time("1700000000"), 1'700'000'000'000);
   EXPECT_EQ(*parse_api_time("1700000000.123"), 1'700'000'000'123);
