@@ -5,6 +5,8 @@
 
 #include <xxhash.h>
 
+#include "model/utf8.h"
+
 namespace cogwatch {
 namespace {
 
@@ -252,17 +254,7 @@ bool is_legacy_metric_name(std::string_view name) {
 }
 
 bool is_valid_label_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size();) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > name.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(name[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
+  return !name.empty() && is_valid_utf8(name);
 }
 
 bool is_legacy_label_name(std::string_view name) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "model/utf8.h"
+
 namespace cogwatch::notify {
 namespace {
 
@@ -20,38 +22,12 @@ std::string_view type_string(AmMatchType t) {
   return "=";
 }
 
-// The length of the UTF-8 sequence at s[i], 0 if it is not one (Go's
-// utf8.DecodeRune: no surrogates, no overlong forms, at most U+10FFFF).
-size_t rune_length(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n = 0;
-  char32_t r = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 1, r = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 2, r = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 3, r = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n >= s.size()) return 0;  // truncated
-  for (size_t k = 1; k <= n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    r = (r << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && (r < 0x800 || (r >= 0xD800 && r <= 0xDFFF))) || (n == 3 && (r < 0x10000 || r > 0x10FFFF))) return 0;
-  return n + 1;
-}
-
 // What Go's `for _, r := range s` sees: each byte that does not start a
 // valid sequence becomes U+FFFD.
 std::string as_runes(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size();) {
-    if (const size_t n = rune_length(s, i); n > 0) {
+    if (const size_t n = utf8_rune_length(s, i); n > 0) {
       out.append(s.substr(i, n));
       i += n;
     } else {

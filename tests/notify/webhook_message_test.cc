@@ -1,0 +1,71 @@
+#include "notify/webhook_message.h"
+
+#include <gtest/gtest.h>
+
+#include "model/file.h"
+
+namespace cogwatch::notify {
+namespace {
+
+std::string golden(const std::string& name) {
+  auto text = read_file(std::string(COGWATCH_NOTIFY_TEST_DATA) + "/" + name);
+  EXPECT_TRUE(text.ok()) << name;
+  return text.ok() ? *text : "";
+}
+
+// The group Alertmanager 0.25 notified: receiver 'ops.team (prod)+' with
+// max_alerts: 2, three Drift alerts grouped by alertname (the third, job
+// cog2, truncated), annotations that need HTML-safe escaping.
+WebhookMessage drift_group() {
+  const Labels annotations{{"summary", "<b>entropy</b> & more"}, {"desc", "tab\there\u2028x"}};
+  WebhookMessage m;
+  m.receiver = "ops.team (prod)+";
+  m.group_key = R"({}:{alertname="Drift"})";
+  m.group_labels = Labels{{"alertname", "Drift"}};
+  m.alerts = {
+      {Labels{{"alertname", "Drift"}, {"instance", "a"}, {"job", "cog"}}, annotations, *parse_api_time("2026-12-01T03:00:00.5Z"),
+       false, 0, "http://g/graph?g0.expr=a%3E1&g0.tab=1"},
+      {Labels{{"alertname", "Drift"}, {"instance", "b"}, {"job", "cog"}},
+       Labels{{"summary", "<b>entropy</b> & more"}, {"desc", "other"}}, *parse_api_time("2026-12-01T03:00:01Z"), false, 0,
+       ""},
+  };
+  m.truncated_alerts = 1;
+  m.external_url = "http://am.example:9093/am";
+  return m;
+}
+
+TEST(WebhookMessage, ByteForByteAsAlertmanager) {
+  WebhookMessage m = drift_group();
+  EXPECT_EQ(webhook_message_json(m), golden("am025_truncated_firing.json"));
+  // Alert a resolved at 03:10: it shows resolved with its end; the message
+  // stays firing while another alert fires.
+  m.alerts[0].resolved = true;
+  m.alerts[0].ends_at = *parse_api_time("2026-12-01T03:10:00Z");
+  EXPECT_EQ(webhook_message_json(m), golden("am025_one_resolved.json"));
+}
+
+TEST(WebhookMessage, ResolvedWhenNoAlertFiresAndCommonsOverAllAlerts) {
+  WebhookMessage m = drift_group();
+  for (WebhookAlert& a : m.alerts) {
+    a.resolved = true;
+    a.ends_at = 1'796'094'600'000;
+  }
+  const std::string json = webhook_message_json(m);
+  EXPECT_NE(json.find(R"("status":"resolved","alerts")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("commonLabels":{"alertname":"Drift","job":"cog"})"), std::string::npos) << json;
+  m.alerts[1].labels = Labels{{"alertname", "Drift"}, {"instance", "b"}, {"job", "cog2"}};
+  EXPECT_NE(webhook_message_json(m).find(R"("commonLabels":{"alertname":"Drift"})"), std::string::npos);
+  m.alerts.clear();
+  EXPECT_NE(webhook_message_json(m).find(R"("alerts":[],"groupLabels")"), std::string::npos);
+}
+
+TEST(GoJsonString, EscapesAsGoEncodingJson) {
+  EXPECT_EQ(go_json_string("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(go_json_string("\n\r\t\b\f\x01\x1f"), R"("\n\r\t\u0008\u000c\u0001\u001f")");
+  EXPECT_EQ(go_json_string("<a href=x>&</a>"), R"("\u003ca href=x\u003e\u0026\u003c/a\u003e")");
+  EXPECT_EQ(go_json_string("\u2028\u2029é"), "\"\\u2028\\u2029é\"");
+  EXPECT_EQ(go_json_string("a\xff" "b\xc3"), R"("a\ufffdb\ufffd")");
+}
+
+}  // namespace
+}  // namespace cogwatch::notify
