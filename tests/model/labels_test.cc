@@ -131,5 +131,17 @@ TEST(SymbolTable, SweepFreesOnlyUnreferencedSymbols) {
   EXPECT_EQ(kept.view(), "kept");
 }
 
+// Prometheus 3: a label name is any non-empty valid UTF-8 (utf8.ValidString).
+TEST(LabelName, ValidIsNonEmptyUtf8AsGoDecodesIt) {
+  EXPECT_TRUE(is_valid_label_name("job"));
+  EXPECT_TRUE(is_valid_label_name("service.name größe"));
+  EXPECT_FALSE(is_valid_label_name(""));
+  EXPECT_FALSE(is_valid_label_name("a\xff"));
+  EXPECT_FALSE(is_valid_label_name("\xC0\xAF"));      // overlong
+  EXPECT_FALSE(is_valid_label_name("\xED\xA0\x80"));  // a surrogate
+  EXPECT_TRUE(is_legacy_label_name("job_1"));
+  EXPECT_FALSE(is_legacy_label_name("1job"));
+}
+
 }  // namespace
 }  // namespace cogwatch
