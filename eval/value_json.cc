@@ -9,9 +9,9 @@ void append_metric(std::string& out, const Labels& labels) {
   out += '{';
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ',';
-    append_json_string(out, labels[i].name);
+    append_go_json_string(out, labels[i].name);
     out += ':';
-    append_json_string(out, labels[i].value);
+    append_go_json_string(out, labels[i].value);
   }
   out += '}';
 }
@@ -41,58 +41,6 @@ void append_json_time(std::string& out, Timestamp t) {
   }
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '<': case '>': case '&':
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-          break;
-        default:
-          if (c < 0x20) {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // Multi-byte UTF-8: copied when valid, U+FFFD otherwise; U+2028 and
-    // U+2029 are escaped, as Go does.
-    const size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool valid = len != 0 && i + len <= s.size();
-    for (size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    if (!valid) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    const std::string_view seq = s.substr(i, len);
-    if (seq == "\xe2\x80\xa8") {
-      out += "\\u2028";
-    } else if (seq == "\xe2\x80\xa9") {
-      out += "\\u2029";
-    } else {
-      out += seq;
-    }
-    i += len;
-  }
-  out += '"';
-}
-
 std::string to_api_json(const Value& v) {
   std::string out;
   if (const auto* s = std::get_if<Scalar>(&v)) {
@@ -102,7 +50,7 @@ std::string to_api_json(const Value& v) {
     out = "{\"resultType\":\"string\",\"result\":[";
     append_json_time(out, str->t);
     out += ',';
-    append_json_string(out, str->v);
+    append_go_json_string(out, str->v);
     out += ']';
   } else if (const auto* vec = std::get_if<Vector>(&v)) {
     out = "{\"resultType\":\"vector\",\"result\":[";

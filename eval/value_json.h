@@ -12,13 +12,12 @@
 #include <string_view>
 
 #include "eval/value.h"
+#include "model/go_json.h"  // append_go_json_string, for the API's other fields
 
 namespace cogwatch::eval {
 
 std::string to_api_json(const Value& v);
 
-// Appends s as a JSON string literal, escaped as Go's encoding/json.
-void append_json_string(std::string& out, std::string_view s);
 // Appends a timestamp as Prometheus's jsonutil.MarshalTimestamp: 1700000000.123.
 void append_json_time(std::string& out, Timestamp t);
 

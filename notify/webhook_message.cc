@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "model/utf8.h"
+#include "model/go_json.h"
 #include "notify/label_set.h"
 
 namespace cogwatch::notify {
@@ -48,51 +48,6 @@ Labels common(const std::vector<WebhookAlert>& alerts, const Labels WebhookAlert
 constexpr std::string_view kGoZeroTime = "0001-01-01T00:00:00Z";
 
 }  // namespace
-
-std::string go_json_string(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '<':
-        case '>':
-        case '&':
-        default:
-          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    const size_t n = utf8_rune_length(s, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    const std::string_view rune = s.substr(i, n);
-    if (rune == "\xE2\x80\xA8") {
-      out += "\\u2028";
-    } else if (rune == "\xE2\x80\xA9") {
-      out += "\\u2029";
-    } else {
-      out += rune;
-    }
-    i += n;
-  }
-  return out + "\"";
-}
 
 std::string webhook_message_json(const WebhookMessage& m) {
   bool any_firing = false;

@@ -42,10 +42,4 @@ struct WebhookMessage {
 // and commonAnnotations are those every alert of the message shares.
 std::string webhook_message_json(const WebhookMessage& message);
 
-// Go's encoding/json string form (json.Marshal's default HTML-safe
-// escaping): quotes, \" \\ \n \r \t, \u00XX for other control bytes,
-// \u003c \u003e \u0026 for < > &, \u2028 \u2029, and \ufffd for bytes
-// that are not UTF-8.
-std::string go_json_string(std::string_view s);
-
 }  // namespace cogwatch::notify

@@ -93,7 +93,7 @@ TEST(ValueJson, MatchesPrometheusApi) {
   EXPECT_EQ(to_api_json(Scalar{1000, 0.25}), R"({"resultType":"scalar","result":[1,"0.25"]})");
   EXPECT_EQ(to_api_json(String{1000, "a\nb"}), R"({"resultType":"string","result":[1,"a\nb"]})");
   std::string s;
-  append_json_string(s, "\xff\xe2\x80\xa8\x01");
+  append_go_json_string(s, "\xff\xe2\x80\xa8\x01");
   EXPECT_EQ(s, R"("\ufffd\u2028\u0001")");
 }
 

@@ -59,13 +59,5 @@ TEST(WebhookMessage, ResolvedWhenNoAlertFiresAndCommonsOverAllAlerts) {
   EXPECT_NE(webhook_message_json(m).find(R"("alerts":[],"groupLabels")"), std::string::npos);
 }
 
-TEST(GoJsonString, EscapesAsGoEncodingJson) {
-  EXPECT_EQ(go_json_string("a\"b\\c"), R"("a\"b\\c")");
-  EXPECT_EQ(go_json_string("\n\r\t\b\f\x01\x1f"), R"("\n\r\t\u0008\u000c\u0001\u001f")");
-  EXPECT_EQ(go_json_string("<a href=x>&</a>"), R"("\u003ca href=x\u003e\u0026\u003c/a\u003e")");
-  EXPECT_EQ(go_json_string("\u2028\u2029é"), "\"\\u2028\\u2029é\"");
-  EXPECT_EQ(go_json_string("a\xff" "b\xc3"), R"("a\ufffdb\ufffd")");
-}
-
 }  // namespace
 }  // namespace cogwatch::notify
