@@ -17,8 +17,10 @@
 
 namespace cogwatch {
 
-// The first document, as Go's yaml.Unmarshal reads it (later documents are
-// not read). Throws YAML::Exception with the place of the error.
+// The first document, as Go's yaml.Unmarshal reads it: syntax errors in
+// later documents are ignored, but a stall anywhere in the stream is an
+// error (it may follow empty documents, which would otherwise read as an
+// empty file). Throws YAML::Exception with the place of the error.
 YAML::Node load_yaml(std::string_view text);
 
 // Every document of a `---` stream. Throws YAML::Exception with the place
