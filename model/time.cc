@@ -244,6 +244,14 @@ std::string format_rfc3339(Timestamp t) {
   return out + "Z";
 }
 
+std::string format_rfc3339_millis(Timestamp t) {
+  std::string out = format_rfc3339(t);
+  out.pop_back();  // the Z
+  const size_t dot = out.find('.');
+  if (dot == std::string::npos) return out + ".000Z";
+  return out + std::string(3 - (out.size() - dot - 1), '0') + "Z";
+}
+
 std::string format_duration(Duration d) {
   if (d == 0) return "0s";
   std::string out;

@@ -57,6 +57,10 @@ Result<Duration> parse_api_duration(std::string_view text);
 // none for whole seconds ("2026-12-01T03:00:00Z"). Alertmanager's payloads
 // and Prometheus's API print times so.
 std::string format_rfc3339(Timestamp t);
+// The same with exactly three decimals ("2026-12-01T03:00:00.000Z"), as
+// go-openapi's strfmt.DateTime writes times in Prometheus's POSTs to
+// Alertmanager.
+std::string format_rfc3339_millis(Timestamp t);
 
 // Formats as Prometheus's model.Duration.String(): "0s", "1h30m", "90d";
 // years and weeks only when they divide exactly. Negative durations get a

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "model/go_json.h"
+
 namespace cogwatch::notify {
 namespace {
 
@@ -33,6 +35,27 @@ std::string fingerprint_string(const Labels& labels) {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fingerprint(labels)));
   return buf;
 }
+
+namespace {
+
+template <typename Pairs>
+void append_pairs(std::string& out, const Pairs& pairs) {
+  out += '{';
+  bool first = true;
+  for (const auto& [name, value] : pairs) {
+    if (!first) out += ',';
+    first = false;
+    append_go_json_string(out, name);
+    out += ':';
+    append_go_json_string(out, value);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+void append_json_object(std::string& out, const Labels& labels) { append_pairs(out, labels); }
+void append_json_object(std::string& out, const Annotations& annotations) { append_pairs(out, annotations); }
 
 std::string label_set_string(const Labels& labels) {
   std::string out = "{";

@@ -5,10 +5,22 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/labels.h"
 
 namespace cogwatch::notify {
+
+// An alert's annotations as Prometheus and Alertmanager carry them: sorted
+// by name, unique, and unlike Labels keeping empty values (`empty: ''` is
+// sent as "empty":"").
+using Annotations = std::vector<std::pair<std::string, std::string>>;
+
+// Appends a label set or annotations as Go marshals a map[string]string:
+// {"a":"1","b":""}, keys sorted, strings as Go's encoding/json writes them.
+void append_json_object(std::string& out, const Labels& labels);
+void append_json_object(std::string& out, const Annotations& annotations);
 
 // model.LabelSet.Fingerprint(): FNV-1a 64 over the labels sorted by name,
 // each name and each value followed by the byte 0xff.

@@ -1,5 +1,6 @@
 #include "notify/webhook_message.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "model/go_json.h"
@@ -18,31 +19,40 @@ std::string quote_meta(std::string_view s) {
   return out;
 }
 
-// A KV as Go marshals a map[string]string: keys sorted (Labels are).
-std::string kv_json(const Labels& kv) {
-  std::string out = "{";
-  bool first = true;
-  for (const Label l : kv) {
-    if (!first) out += ',';
-    first = false;
-    out += go_json_string(l.name) + ":" + go_json_string(l.value);
-  }
-  return out + "}";
+// The value of name in sorted annotations, if present.
+const std::string* find(const Annotations& annotations, std::string_view name) {
+  const auto it = std::lower_bound(annotations.begin(), annotations.end(), name,
+                                   [](const auto& kv, std::string_view n) { return kv.first < n; });
+  return it != annotations.end() && it->first == name ? &it->second : nullptr;
 }
 
-// The labels (or annotations) every alert has with the same value.
-Labels common(const std::vector<WebhookAlert>& alerts, const Labels WebhookAlert::*field) {
+// The labels every alert has with the same value.
+Labels common_labels(const std::vector<WebhookAlert>& alerts) {
   if (alerts.empty()) return {};
   LabelsBuilder b;
-  for (const Label l : alerts.front().*field) {
+  for (const Label l : alerts.front().labels) {
     bool everywhere = true;
     for (size_t i = 1; i < alerts.size() && everywhere; ++i) {
-      const Labels& other = alerts[i].*field;
-      everywhere = other.has(l.name) && other.get(l.name) == l.value;
+      everywhere = alerts[i].labels.has(l.name) && alerts[i].labels.get(l.name) == l.value;
     }
     if (everywhere) b.set(l.name, l.value);
   }
   return b.build();
+}
+
+// The annotations every alert has with the same value (empty ones too).
+Annotations common_annotations(const std::vector<WebhookAlert>& alerts) {
+  Annotations out;
+  if (alerts.empty()) return out;
+  for (const auto& [name, value] : alerts.front().annotations) {
+    bool everywhere = true;
+    for (size_t i = 1; i < alerts.size() && everywhere; ++i) {
+      const std::string* v = find(alerts[i].annotations, name);
+      everywhere = v != nullptr && *v == value;
+    }
+    if (everywhere) out.emplace_back(name, value);
+  }
+  return out;
 }
 
 constexpr std::string_view kGoZeroTime = "0001-01-01T00:00:00Z";
@@ -59,16 +69,21 @@ std::string webhook_message_json(const WebhookMessage& m) {
     const WebhookAlert& a = m.alerts[i];
     if (i > 0) out += ',';
     out += "{\"status\":\"" + std::string(a.resolved ? "resolved" : "firing") + "\"";
-    out += ",\"labels\":" + kv_json(a.labels);
-    out += ",\"annotations\":" + kv_json(a.annotations);
+    out += ",\"labels\":";
+    append_json_object(out, a.labels);
+    out += ",\"annotations\":";
+    append_json_object(out, a.annotations);
     out += ",\"startsAt\":\"" + format_rfc3339(a.starts_at) + "\"";
     out += ",\"endsAt\":\"" + (a.resolved ? format_rfc3339(a.ends_at) : std::string(kGoZeroTime)) + "\"";
     out += ",\"generatorURL\":" + go_json_string(a.generator_url);
     out += ",\"fingerprint\":\"" + fingerprint_string(a.labels) + "\"}";
   }
-  out += "],\"groupLabels\":" + kv_json(m.group_labels);
-  out += ",\"commonLabels\":" + kv_json(common(m.alerts, &WebhookAlert::labels));
-  out += ",\"commonAnnotations\":" + kv_json(common(m.alerts, &WebhookAlert::annotations));
+  out += "],\"groupLabels\":";
+  append_json_object(out, m.group_labels);
+  out += ",\"commonLabels\":";
+  append_json_object(out, common_labels(m.alerts));
+  out += ",\"commonAnnotations\":";
+  append_json_object(out, common_annotations(m.alerts));
   out += ",\"externalURL\":" + go_json_string(m.external_url);
   out += ",\"version\":\"4\",\"groupKey\":" + go_json_string(m.group_key);
   out += ",\"truncatedAlerts\":" + std::to_string(m.truncated_alerts) + "}\n";

@@ -13,13 +13,14 @@
 
 #include "model/labels.h"
 #include "model/time.h"
+#include "notify/label_set.h"
 
 namespace cogwatch::notify {
 
 // One alert as the dispatcher sees it when the notification goes out.
 struct WebhookAlert {
   Labels labels;
-  Labels annotations;
+  Annotations annotations;
   Timestamp starts_at = 0;
   // Set and reached: the alert is resolved and shows it. Otherwise it is
   // firing and its endsAt prints as Go's zero time, 0001-01-01T00:00:00Z

@@ -124,6 +124,10 @@ TEST(FormatRfc3339, AsGoMarshalsTimes) {
   EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(format_rfc3339(951'782'400'000), "2000-02-29T00:00:00Z");
+  // go-openapi's strfmt.DateTime, in Prometheus's POSTs: always milliseconds.
+  EXPECT_EQ(format_rfc3339_millis(1'796'094'000'000), "2026-12-01T03:00:00.000Z");
+  EXPECT_EQ(format_rfc3339_millis(1'796'094'000'100), "2026-12-01T03:00:00.100Z");
+  EXPECT_EQ(format_rfc3339_millis(1'796'094'000'632), "2026-12-01T03:00:00.632Z");
   // What parse_api_time reads, format_rfc3339 writes back.
   EXPECT_EQ(format_rfc3339(*parse_api_time("2023-11-14T23:13:20.5+01:00")), "2023-11-14T22:13:20.5Z");
 }

@@ -17,7 +17,7 @@ std::string golden(const std::string& name) {
 // max_alerts: 2, three Drift alerts grouped by alertname (the third, job
 // cog2, truncated), annotations that need HTML-safe escaping.
 WebhookMessage drift_group() {
-  const Labels annotations{{"summary", "<b>entropy</b> & more"}, {"desc", "tab\there\u2028x"}};
+  const Annotations annotations{{"desc", "tab\there\u2028x"}, {"summary", "<b>entropy</b> & more"}};
   WebhookMessage m;
   m.receiver = "ops.team (prod)+";
   m.group_key = R"({}:{alertname="Drift"})";
@@ -26,7 +26,7 @@ WebhookMessage drift_group() {
       {Labels{{"alertname", "Drift"}, {"instance", "a"}, {"job", "cog"}}, annotations, *parse_api_time("2026-12-01T03:00:00.5Z"),
        false, 0, "http://g/graph?g0.expr=a%3E1&g0.tab=1"},
       {Labels{{"alertname", "Drift"}, {"instance", "b"}, {"job", "cog"}},
-       Labels{{"summary", "<b>entropy</b> & more"}, {"desc", "other"}}, *parse_api_time("2026-12-01T03:00:01Z"), false, 0,
+       Annotations{{"desc", "other"}, {"summary", "<b>entropy</b> & more"}}, *parse_api_time("2026-12-01T03:00:01Z"), false, 0,
        ""},
   };
   m.truncated_alerts = 1;
@@ -55,6 +55,10 @@ TEST(WebhookMessage, ResolvedWhenNoAlertFiresAndCommonsOverAllAlerts) {
   EXPECT_NE(json.find(R"("commonLabels":{"alertname":"Drift","job":"cog"})"), std::string::npos) << json;
   m.alerts[1].labels = Labels{{"alertname", "Drift"}, {"instance", "b"}, {"job", "cog2"}};
   EXPECT_NE(webhook_message_json(m).find(R"("commonLabels":{"alertname":"Drift"})"), std::string::npos);
+  // Empty annotations are kept, and shared like any other.
+  m.alerts[0].annotations = {{"empty", ""}, {"x", "1"}};
+  m.alerts[1].annotations = {{"empty", ""}, {"x", "2"}};
+  EXPECT_NE(webhook_message_json(m).find(R"("commonAnnotations":{"empty":""})"), std::string::npos);
   m.alerts.clear();
   EXPECT_NE(webhook_message_json(m).find(R"("alerts":[],"groupLabels")"), std::string::npos);
 }
