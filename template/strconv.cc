@@ -1,10 +1,10 @@
 // Go's strconv for template literals (internal/strconv.h).
 #include "template/internal/strconv.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
+#include "model/go_strconv.h"
 #include "template/internal/ast.h"
 #include "template/internal/unicode.h"
 
@@ -117,34 +117,6 @@ std::optional<UnquotedChar> unquote_char(std::string_view s, char quote) {
   return out;
 }
 
-// Go's underscoreOK: underscores only between digits, or between a base
-// prefix and a digit.
-bool underscore_ok(std::string_view s) {
-  char saw = '^';
-  size_t i = 0;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  bool hex = false;
-  if (s.size() >= 2 && s[0] == '0' && (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
-    i = 2;
-    saw = '0';
-    hex = lower(s[1]) == 'x';
-  }
-  for (; i < s.size(); ++i) {
-    if (is_dec(s[i]) || (hex && lower(s[i]) >= 'a' && lower(s[i]) <= 'f')) {
-      saw = '0';
-      continue;
-    }
-    if (s[i] == '_') {
-      if (saw != '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw == '_') return false;
-    saw = '!';
-  }
-  return saw != '_';
-}
-
 // strconv.ParseUint(s, 0, 64).
 std::optional<uint64_t> parse_uint(std::string_view s0) {
   std::string_view s = s0;
@@ -180,7 +152,7 @@ std::optional<uint64_t> parse_uint(std::string_view s0) {
     if (n > (UINT64_MAX - d) / base) return std::nullopt;  // out of range
     n = n * base + d;
   }
-  if (underscores && !underscore_ok(s0)) return std::nullopt;
+  if (underscores && !go_underscore_ok(s0)) return std::nullopt;
   return n;
 }
 
@@ -199,55 +171,11 @@ std::optional<int64_t> parse_int(std::string_view s) {
   return negative ? static_cast<int64_t>(0 - *u) : static_cast<int64_t>(*u);
 }
 
-// Whether s is all of a Go float literal as strconv's readFloat reads it:
-// [sign] digits [. digits] [e [sign] digits], or [sign] 0x hex mantissa
-// with a mandatory p exponent; underscores as underscoreOK allows.
-bool is_float_literal(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  bool hex = false;
-  if (i + 1 < s.size() && s[i] == '0' && lower(s[i + 1]) == 'x') {
-    hex = true;
-    i += 2;
-  }
-  bool underscores = false, saw_dot = false, saw_digits = false;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '_') {
-      underscores = true;
-    } else if (c == '.') {
-      if (saw_dot) break;
-      saw_dot = true;
-    } else if (is_dec(c) || (hex && lower(c) >= 'a' && lower(c) <= 'f')) {
-      saw_digits = true;
-    } else {
-      break;
-    }
-  }
-  if (!saw_digits) return false;
-  if (i < s.size() && lower(s[i]) == (hex ? 'p' : 'e')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i >= s.size() || !is_dec(s[i])) return false;
-    for (; i < s.size() && (is_dec(s[i]) || s[i] == '_'); ++i) underscores = underscores || s[i] == '_';
-  } else if (hex) {
-    return false;
-  }
-  return i == s.size() && (!underscores || underscore_ok(s));
-}
-
-// How many leading bytes of s match prefix (lower case) ignoring case.
-size_t common_prefix_ignore_case(std::string_view s, std::string_view prefix) {
-  size_t n = 0;
-  while (n < s.size() && n < prefix.size() && lower(s[n]) == prefix[n]) ++n;
-  return n;
-}
-
-// parse_go_float without its error text, for the number syntax.
+// strconv.ParseFloat without its error text, for the number syntax.
 std::optional<double> parse_float(std::string_view s) {
-  auto f = parse_go_float(s);
-  if (!f) return std::nullopt;
-  return *f;
+  double f = 0;
+  if (go_parse_float(s, f) != GoNumError::kNone) return std::nullopt;
+  return f;
 }
 
 // Go's float64 -> uint64 conversion as amd64 does it.
@@ -312,33 +240,11 @@ std::optional<std::string> go_unquote(std::string_view in) {
 }
 
 Result<double> parse_go_float(std::string_view s) {
-  auto error = [&](std::string_view why) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "strconv.ParseFloat: parsing " + quote(s) + ": " + std::string(why));
-  };
-  // "inf", "infinity" (signed) and "nan" (unsigned), in any case.
-  if (!s.empty()) {
-    const bool sign = s[0] == '+' || s[0] == '-';
-    const std::string_view rest = s.substr(sign ? 1 : 0);
-    if (!rest.empty() && lower(rest[0]) == 'i') {
-      size_t n = common_prefix_ignore_case(rest, "infinity");
-      if (n > 3 && n < 8) n = 3;
-      if (n == 3 || n == 8) {
-        if (n != rest.size()) return error("invalid syntax");
-        return s[0] == '-' ? -INFINITY : INFINITY;
-      }
-    } else if (!sign && lower(s[0]) == 'n' && common_prefix_ignore_case(s, "nan") == 3) {
-      if (s.size() != 3) return error("invalid syntax");
-      return NAN;
-    }
-  }
-  if (!is_float_literal(s)) return error("invalid syntax");
-  std::string digits(s);
-  std::erase(digits, '_');
-  errno = 0;
-  const double d = std::strtod(digits.c_str(), nullptr);  // correctly rounded, as Go
-  if (errno == ERANGE && std::isinf(d)) return error("value out of range");
-  return d;
+  double d = 0;
+  const GoNumError e = go_parse_float(s, d);
+  if (e == GoNumError::kNone) return d;
+  return make_error(ErrorCode::kInvalidArgument, "strconv.ParseFloat: parsing " + quote(s) + ": " +
+                                                     (e == GoNumError::kRange ? "value out of range" : "invalid syntax"));
 }
 
 Result<Number> parse_number(std::string_view text, NumberSyntax syntax) {
