@@ -1,104 +1,17 @@
 #include "scrape/config.h"
 
-
 #include <algorithm>
 #include <set>
 
 #include "model/byte_size.h"
-#include "model/yaml.h"
+#include "model/yaml_reader.h"
 
 namespace cogwatch::scrape {
 namespace {
 
-// Thrown inside the parser, caught at parse_config().
-struct ConfigError {
-  std::string message;
-};
-
-class Parser {
+class Parser : public YamlReader {
  public:
-  explicit Parser(std::string filename) : file_(std::move(filename)) {}
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
-    const YAML::Mark m = at.Mark();
-    throw ConfigError{file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + what};
-  }
-
-  // A mapping whose keys must all be known; reads fields by name.
-  class Fields {
-   public:
-    Fields(const Parser& p, const YAML::Node& node, std::string context, std::vector<std::string_view> known)
-        : p_(p), node_(node), context_(std::move(context)) {
-      if (!node.IsMap()) p.fail(node, context_ + " must be a mapping");
-      for (const auto& kv : node) {
-        const std::string key = kv.first.as<std::string>();
-        if (std::find(known.begin(), known.end(), key) == known.end()) {
-          p.fail(kv.first, "unknown field \"" + key + "\" in " + context_);
-        }
-      }
-    }
-    YAML::Node get(const char* key) const { return node_[key]; }
-    bool has(const char* key) const { return node_[key] && !node_[key].IsNull(); }
-
-    std::string string(const char* key, std::string fallback = "") const {
-      if (!has(key)) return fallback;
-      const YAML::Node n = node_[key];
-      if (!n.IsScalar()) p_.fail(n, std::string(key) + " must be a string");
-      return n.as<std::string>();
-    }
-    Duration duration(const char* key, Duration fallback) const {
-      if (!has(key)) return fallback;
-      const YAML::Node n = node_[key];
-      auto d = parse_duration(n.IsScalar() ? n.as<std::string>() : "");
-      if (!d) p_.fail(n, d.error().message);
-      return *d;
-    }
-    bool boolean(const char* key, bool fallback) const {
-      if (!has(key)) return fallback;
-      const YAML::Node n = node_[key];
-      bool v;
-      if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) p_.fail(n, std::string(key) + " must be true or false");
-      return v;
-    }
-    uint64_t count(const char* key) const {
-      if (!has(key)) return 0;
-      const YAML::Node n = node_[key];
-      uint64_t v;
-      if (!n.IsScalar() || !YAML::convert<uint64_t>::decode(n, v)) {
-        p_.fail(n, std::string(key) + " must be a non-negative integer");
-      }
-      return v;
-    }
-    std::vector<std::string> strings(const char* key) const {
-      std::vector<std::string> out;
-      if (!has(key)) return out;
-      const YAML::Node n = node_[key];
-      if (!n.IsSequence()) p_.fail(n, std::string(key) + " must be a list");
-      for (const auto& item : n) {
-        if (!item.IsScalar()) p_.fail(item, std::string(key) + " entries must be strings");
-        out.push_back(item.as<std::string>());
-      }
-      return out;
-    }
-
-   private:
-    const Parser& p_;
-    YAML::Node node_;
-    std::string context_;
-  };
-
-  Labels labels(const YAML::Node& n, const std::string& context) const {
-    if (!n || n.IsNull()) return {};
-    if (!n.IsMap()) fail(n, context + " must be a mapping of label names to values");
-    LabelsBuilder b;
-    for (const auto& kv : n) {
-      const std::string name = kv.first.as<std::string>();
-      if (name.empty()) fail(kv.first, "invalid label name \"\" in " + context);
-      if (!kv.second.IsScalar()) fail(kv.second, "label values must be strings");
-      b.set(name, kv.second.as<std::string>());
-    }
-    return b.build();
-  }
+  using YamlReader::YamlReader;
 
   GlobalConfig global(const YAML::Node& n) const {
     GlobalConfig g;
@@ -304,22 +217,14 @@ class Parser {
     return c;
   }
 
- private:
-  std::string file_;
 };
 
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, const std::string& filename) {
-  try {
-    const YAML::Node root = load_yaml(text);
+  return read_yaml_document(text, filename, [&](const YamlReader&, const YAML::Node& root) {
     return Parser(filename).config(root);
-  } catch (const ConfigError& e) {
-    return make_error(ErrorCode::kInvalidArgument, e.message);
-  } catch (const YAML::Exception& e) {
-    return make_error(ErrorCode::kInvalidArgument, filename + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                       std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
+  });
 }
 
 }  // namespace cogwatch::scrape
