@@ -23,6 +23,7 @@
 #include "model/error.h"
 #include "model/labels.h"
 #include "model/time.h"
+#include "net/http_config.h"
 #include "scrape/relabel.h"
 
 namespace cogwatch::scrape {
@@ -45,32 +46,11 @@ struct FileSdConfig {
   Duration refresh_interval = 5 * kMinute;
 };
 
-struct BasicAuth {
-  std::string username;
-  std::string password;
-  std::string password_file;
-};
-
-struct Authorization {
-  std::string type = "Bearer";
-  std::string credentials;
-  std::string credentials_file;
-};
-
-// tls_config: how https targets are verified, and the client certificate.
-// PEM either inline (ca, cert, key) or from files read when a target's
-// connection is set up.
-struct TlsConfig {
-  std::string ca, ca_file;
-  std::string cert, cert_file;
-  std::string key, key_file;
-  std::string server_name;  // expected in the certificate, and sent as SNI; default: the target's host
-  bool insecure_skip_verify = false;
-  std::string min_version;  // "TLS10", "TLS11", "TLS12", "TLS13"; empty: TLS12, as Prometheus
-  std::string max_version;  // empty: the highest the library has
-
-  bool operator==(const TlsConfig&) const = default;
-};
+// The HTTP client settings a scrape config shares with alerting and
+// notification configs (net/http_config.h).
+using net::Authorization;
+using net::BasicAuth;
+using net::TlsConfig;
 
 struct ScrapeConfig {
   std::string job_name;
