@@ -1,0 +1,92 @@
+// The built-in notifier's configuration: an alertmanager.yml document, as
+// Alertmanager 0.25 reads it (route tree, receivers with webhook_configs,
+// inhibit_rules, global.resolve_timeout), either a file of its own
+// (`--notify.config.file`) or the `notify:` section of cogwatch's config.
+//
+//   auto cfg = parse_notify_config(text, "alertmanager.yml");
+//   if (!cfg) log(cfg.error().message);  // "alertmanager.yml:12:7: ..."
+//   auto root = Route::build(cfg->route);  // notify/route.h
+//
+// What cogwatch cannot deliver (email_configs, slack_configs, ...;
+// mute_time_intervals, templates) is a load error at its line, never
+// silently ignored.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/error.h"
+#include "model/time.h"
+#include "net/http_config.h"
+#include "notify/matchers.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace cogwatch {
+class YamlReader;
+}
+
+namespace cogwatch::notify {
+
+struct WebhookConfig {
+  std::string url;       // one of url and url_file
+  std::string url_file;  // read at each delivery, as Alertmanager does
+  bool send_resolved = true;
+  uint64_t max_alerts = 0;  // 0: all
+  Duration timeout = 0;     // per attempt; 0: the default (kDefaultWebhookTimeout)
+  net::HttpClientConfig http_config;
+};
+
+// Per attempt, when a webhook sets none: a hung receiver costs this much.
+inline constexpr Duration kDefaultWebhookTimeout = 10 * kSecond;
+
+struct ReceiverConfig {
+  std::string name;
+  std::vector<WebhookConfig> webhook_configs;  // empty: a receiver that drops (as Alertmanager's)
+};
+
+// One node of `route:` as written; inheritance of unset fields happens when
+// the tree is built (notify/route.h).
+struct RouteConfig {
+  std::string receiver;  // "": inherited
+  std::optional<std::vector<std::string>> group_by;  // nullopt: inherited; ['...'] sets group_by_all
+  bool group_by_all = false;
+  AmMatchers matchers;  // match, match_re and matchers together
+  bool continue_matching = false;  // `continue`
+  std::optional<Duration> group_wait, group_interval, repeat_interval;
+  std::vector<RouteConfig> routes;
+};
+
+struct InhibitRuleConfig {
+  AmMatchers source_matchers;  // source_match, source_match_re and source_matchers together
+  AmMatchers target_matchers;
+  std::vector<std::string> equal;
+};
+
+struct NotifyConfig {
+  Duration resolve_timeout = 5 * kMinute;  // global.resolve_timeout
+  RouteConfig route;
+  std::vector<ReceiverConfig> receivers;
+  std::vector<InhibitRuleConfig> inhibit_rules;
+
+  // The receiver with this name, or nullptr.
+  const ReceiverConfig* receiver(std::string_view name) const;
+};
+
+// Parses an alertmanager.yml document. Errors: kInvalidArgument,
+// "<filename>:<line>:<col>: <what>" in Alertmanager's words where it has
+// them.
+Result<NotifyConfig> parse_notify_config(std::string_view text, const std::string& filename);
+
+// The same for a node inside another file (cogwatch.yml's `notify:`);
+// throws YamlReader::Error, for the enclosing file's reader to report.
+NotifyConfig read_notify_config(const YamlReader& reader, const YAML::Node& node);
+
+}  // namespace cogwatch::notify
