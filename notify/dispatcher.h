@@ -1,0 +1,128 @@
+// The built-in Alertmanager: the alerts held, the routing tree, grouping
+// and its timers, inhibition, silences and the notification log, as
+// Alertmanager 0.25's provider, dispatch and notify packages do it, so the
+// same alerts in give the same notifications out. Delivery itself is
+// behind `Integrations` (webhooks in the daemon, a recorder in tests).
+//
+//   Dispatcher d(config, webhooks, clock);
+//   d.put(alerts);                 // what Prometheus would POST to /api/v2/alerts
+//   d.run_due();                   // flushes the groups whose timer came
+//   arm_timer(d.next_wakeup());    // and again when the `wake` callback runs
+//
+// Timing, per aggregation group (one per route and set of group labels):
+// the first flush group_wait after the group was created (at once when an
+// alert's startsAt + group_wait has already passed and the group never
+// flushed), then every group_interval. A flush goes out to each of the
+// receiver's webhooks when, for that webhook's notification log entry,
+// there are new firing alerts, all alerts resolved after firing ones were
+// sent, new resolved alerts (send_resolved), or repeat_interval has passed.
+// Inhibited and silenced alerts are left out before that decision. A tick
+// that comes while the previous flush is still being delivered waits for
+// it, as Alertmanager's group goroutine does.
+//
+// Thread-safety: every method may be called from any thread (one lock);
+// Integrations::deliver is called without the lock held, and its `done`
+// may run on any thread, at once or later.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/clock.h"
+#include "model/error.h"
+#include "model/labels.h"
+#include "notify/alert.h"
+#include "notify/config.h"
+#include "notify/silences.h"
+
+namespace cogwatch::notify {
+
+// One notification to one webhook of a receiver.
+struct Notification {
+  std::string receiver;          // the route's receiver name
+  size_t integration = 0;        // index into the receiver's webhook_configs
+  WebhookConfig webhook;
+  std::string group_key;         // "{}/{team=\"ml\"}:{alertname=\"X\"}"
+  Labels group_labels;
+  std::vector<Alert> alerts;     // in notification order; resolved ones only with send_resolved;
+                                 // a firing alert's ends_at is kUnsetTime
+  Timestamp at = 0;              // the flush time: an alert with ends_at <= at is resolved
+  Timestamp deadline = 0;        // retries stop here
+};
+
+class Integrations {
+ public:
+  virtual ~Integrations() = default;
+  // Delivers, retrying as it sees fit until n.deadline; calls done exactly
+  // once with whether the receiver accepted it.
+  virtual void deliver(Notification n, std::function<void(bool delivered)> done) = 0;
+};
+
+// An alert as the API shows it (GET /api/v2/alerts).
+struct AlertView {
+  Alert alert;
+  std::vector<std::string> receivers;       // of the routes it matches
+  std::vector<std::string> silenced_by;     // silence IDs
+  std::vector<std::string> inhibited_by;    // fingerprints, 16 hex digits
+};
+
+// One aggregation group as GET /api/v2/alerts/groups shows it.
+struct GroupView {
+  Labels labels;
+  std::string receiver;
+  std::vector<AlertView> alerts;
+};
+
+struct DispatcherOptions {
+  const Clock* clock = nullptr;            // default: the system clock
+  Duration maintenance_interval = 30 * kSecond;  // empty groups dropped, resolved alerts collected
+  Duration alert_gc_interval = 30 * kMinute;     // Alertmanager's --alerts.gc-interval
+  Duration silence_retention = 120 * kHour;      // Alertmanager's --data.retention
+  std::function<void()> wake;              // a flush finished: next_wakeup() may be earlier
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(NotifyConfig config, Integrations& integrations, DispatcherOptions options = {});
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Receives alerts as Alertmanager's POST /api/v2/alerts does (times and
+  // merging by notify/alert.h) and routes them into their groups.
+  Status put(const std::vector<PostableAlert>& alerts);
+
+  // Flushes every group whose timer came; returns next_wakeup().
+  Timestamp run_due();
+  // When run_due() has work next (kMaxTimestamp: none).
+  Timestamp next_wakeup() const;
+
+  // A new configuration: groups restart (group_wait again) from the alerts
+  // held, as Alertmanager's reload does; the notification log and the
+  // silences stay.
+  void reload(NotifyConfig config);
+
+  // Silences (notify/silences.h), for the API.
+  Result<std::string> set_silence(Silence s);
+  Status expire_silence(const std::string& id);
+  std::optional<Silence> silence(const std::string& id) const;
+  std::vector<Silence> silences() const;
+
+  // The alerts held that have not resolved, with their status.
+  std::vector<AlertView> alerts() const;
+  std::vector<GroupView> groups() const;
+  // The configured receiver names.
+  std::vector<std::string> receivers() const;
+
+  struct State;  // the implementation's, shared with deliveries in flight
+
+ private:
+  std::shared_ptr<State> state_;
+  Integrations& integrations_;
+};
+
+}  // namespace cogwatch::notify
