@@ -375,6 +375,8 @@ std::vector<GroupView> Dispatcher::groups() const {
   return out;
 }
 
+Timestamp Dispatcher::now() const { return state_->clock->now(); }
+
 std::vector<std::string> Dispatcher::receivers() const {
   std::lock_guard lock(state_->mu);
   std::vector<std::string> out;

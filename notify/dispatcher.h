@@ -117,6 +117,8 @@ class Dispatcher {
   std::vector<GroupView> groups() const;
   // The configured receiver names.
   std::vector<std::string> receivers() const;
+  // The dispatcher's clock's time.
+  Timestamp now() const;
 
   struct State;  // the implementation's, shared with deliveries in flight
 
