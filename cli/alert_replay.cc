@@ -65,7 +65,7 @@ Timeline replay(Scenario scenario) {
       const std::string name(a.labels.get("alertname"));
       t.pending.try_emplace(name, a.active_at);
       if (a.state == rules::AlertState::kFiring) t.firing.try_emplace(name, *a.fired_at);
-      t.description[name] = std::string(a.annotations.get("description"));
+      t.description[name] = std::string(annotation_value(a.annotations, "description"));
     }
   }
   return t;

@@ -268,4 +268,16 @@ bool is_legacy_label_name(std::string_view name) {
   return true;
 }
 
+std::string_view annotation_value(const Annotations& annotations, std::string_view name) {
+  const auto it = std::lower_bound(annotations.begin(), annotations.end(), name,
+                                   [](const auto& kv, std::string_view n) { return kv.first < n; });
+  return it != annotations.end() && it->first == name ? std::string_view(it->second) : std::string_view();
+}
+
+Labels annotations_as_labels(const Annotations& annotations) {
+  LabelsBuilder b;
+  for (const auto& [name, value] : annotations) b.set(name, value);
+  return b.build();
+}
+
 }  // namespace cogwatch

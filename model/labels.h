@@ -170,6 +170,16 @@ Labels intern_labels(SymbolTable& table, const Labels& labels);
 std::string go_quote(std::string_view s);
 // True for names Prometheus accepts without quoting: [a-zA-Z_:][a-zA-Z0-9_:]*
 bool is_legacy_metric_name(std::string_view name);
+// The annotations of alerting rules and alerts: name/value pairs sorted by
+// name, unique, and unlike Labels keeping empty values (Prometheus sends a
+// rule's `empty: ''` to Alertmanager as "empty":"").
+using Annotations = std::vector<std::pair<std::string, std::string>>;
+
+// The value of an annotation, "" when absent (as Labels::get).
+std::string_view annotation_value(const Annotations& annotations, std::string_view name);
+// Labels with the non-empty annotations.
+Labels annotations_as_labels(const Annotations& annotations);
+
 // True for [a-zA-Z_][a-zA-Z0-9_]*
 bool is_legacy_label_name(std::string_view name);
 // Prometheus 3's rule for label names: any non-empty valid UTF-8.

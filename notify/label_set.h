@@ -12,10 +12,8 @@
 
 namespace cogwatch::notify {
 
-// An alert's annotations as Prometheus and Alertmanager carry them: sorted
-// by name, unique, and unlike Labels keeping empty values (`empty: ''` is
-// sent as "empty":"").
-using Annotations = std::vector<std::pair<std::string, std::string>>;
+// An alert's annotations (model/labels.h): empty values kept.
+using cogwatch::Annotations;
 
 // Appends a label set or annotations as Go marshals a map[string]string:
 // {"a":"1","b":""}, keys sorted, strings as Go's encoding/json writes them.

@@ -63,7 +63,7 @@ struct GroupStatus {
     bool alerting = false;
     std::string expr;
     Labels labels;
-    Labels annotations;
+    Annotations annotations;
     Duration for_duration = 0;
     Duration keep_firing_for = 0;
     RuleStatus status;

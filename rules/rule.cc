@@ -91,7 +91,7 @@ AlertingRule::AlertingRule(const RuleSpec& spec, const Labels& group_labels, con
       annotations_(spec.annotations) {
   const std::string template_name = "__alert_" + name_;
   for (const Label l : labels_) label_templates_.push_back(compile_template(template_name, l.value));
-  for (const Label a : annotations_) annotation_templates_.push_back(compile_template(template_name, a.value));
+  for (const auto& [name, text] : annotations_) annotation_templates_.push_back(compile_template(template_name, text));
 }
 
 Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
@@ -122,12 +122,13 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
     size_t i = 0;
     for (const Label l : labels_) lb.set(l.name, label_templates_[i++](data, template_context));
     lb.set(kAlertNameLabel, name_);
-    LabelsBuilder ab;
-    i = 0;
-    for (const Label a : annotations_) ab.set(a.name, annotation_templates_[i++](data, template_context));
     Alert alert;
+    alert.annotations.reserve(annotations_.size());
+    i = 0;
+    for (const auto& [name, text] : annotations_) {
+      alert.annotations.emplace_back(name, annotation_templates_[i++](data, template_context));
+    }
     alert.labels = lb.build();
-    alert.annotations = ab.build();
     alert.active_at = ts;
     alert.state = AlertState::kPending;
     alert.value = s.v;

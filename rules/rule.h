@@ -103,7 +103,7 @@ std::string_view state_name(AlertState s);  // "inactive", "pending", "firing"
 
 struct Alert {
   Labels labels;       // the series' labels without __name__, rule labels, alertname
-  Labels annotations;  // expanded
+  Annotations annotations;  // expanded; empty values kept, as Prometheus sends them
   double value = 0;    // of the latest evaluation that returned the series
   AlertState state = AlertState::kPending;
   Timestamp active_at = 0;
@@ -159,7 +159,7 @@ class AlertingRule {
   const parser::Expr& expr() const { return *expr_; }
   const std::string& expr_text() const { return expr_text_; }
   const Labels& labels() const { return labels_; }
-  const Labels& annotations() const { return annotations_; }
+  const Annotations& annotations() const { return annotations_; }
   Duration hold_duration() const { return for_; }
   Duration keep_firing_for() const { return keep_firing_for_; }
 
@@ -170,7 +170,7 @@ class AlertingRule {
   Duration for_ = 0;
   Duration keep_firing_for_ = 0;
   Labels labels_;
-  Labels annotations_;
+  Annotations annotations_;
   // labels_ and annotations_ as templates, in the same (sorted) order.
   std::vector<TemplateExpansion> label_templates_;
   std::vector<TemplateExpansion> annotation_templates_;

@@ -150,15 +150,16 @@ class Reader {
   }
 
   // A map of names to strings; each entry passed to check(name node,
-  // value node) for validation. Returns the entries as Labels (an empty
-  // value removes the entry, as Prometheus's label builder does).
+  // value node) for validation. Returns the entries sorted by name, empty
+  // values kept (annotations keep them; labels() drops them, as
+  // Prometheus's label builder does).
   template <typename Check>
-  Labels string_map(const YAML::Node& n, const char* what, Check&& check) {
-    LabelsBuilder b;
-    if (!n || n.IsNull()) return b.build();
+  Annotations string_map(const YAML::Node& n, const char* what, Check&& check) {
+    Annotations out;
+    if (!n || n.IsNull()) return out;
     if (!n.IsMap()) {
       error(n, std::string(what) + " must be a mapping of names to strings");
-      return b.build();
+      return out;
     }
     std::set<std::string> seen;
     for (const auto& kv : n) {
@@ -173,17 +174,18 @@ class Reader {
       }
       const std::string value = kv.second.IsNull() ? "" : kv.second.Scalar();
       check(kv.first, kv.second, name, value);
-      b.set(name, value);
+      out.emplace_back(name, value);
     }
-    return b.build();
+    std::sort(out.begin(), out.end());
+    return out;
   }
 
   Labels labels(const YAML::Node& n, const std::function<void(FilePosition, const std::string&)>& report) {
-    return string_map(n, "labels", [&](const YAML::Node& key, const YAML::Node& value, const std::string& name,
-                                        const std::string& v) {
+    return annotations_as_labels(string_map(n, "labels", [&](const YAML::Node& key, const YAML::Node& value,
+                                                             const std::string& name, const std::string& v) {
       if (!is_valid_label_name(name) || name == kMetricNameLabel) report(position_of(key), "invalid label name: " + name);
       if (!is_valid_label_value(v)) report(position_of(value), "invalid label value: " + v);
-    });
+    }));
   }
 
   GroupSpec group(const YAML::Node& g) {

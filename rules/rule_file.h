@@ -72,7 +72,7 @@ struct RuleSpec {
   Duration for_duration = 0;
   Duration keep_firing_for = 0;
   Labels labels;       // the rule's own labels; for alerts, values are templates
-  Labels annotations;  // alerting rules only; values are templates
+  Annotations annotations;  // alerting rules only; values are templates (empty ones kept)
   FilePosition position;       // of the rule's `record:`/`alert:` line
   FilePosition expr_position;  // of the expr value
 };

@@ -239,7 +239,7 @@ class GroupRun {
         rules.push_back(a);
         for (const auto& [labels, alert] : a->active_alerts()) {
           active.push_back(&alert);
-          if (alert.state == rules::AlertState::kFiring) got.push_back({alert.labels, alert.annotations});
+          if (alert.state == rules::AlertState::kFiring) got.push_back({alert.labels, annotations_as_labels(alert.annotations)});
         }
       }
     }
@@ -309,14 +309,15 @@ class GroupRun {
       } else if (same != nullptr && same->state == rules::AlertState::kInactive) {
         why(w.labels.to_string() + " had resolved at " + format_duration(same->resolved_at.value_or(start) - start));
       } else if (same != nullptr) {
-        for (const Label a : same->annotations) {
+        const Labels got_annotations = annotations_as_labels(same->annotations);
+        for (const Label a : got_annotations) {
           const std::string_view expected = w.annotations.get(a.name);
           if (expected != a.value) {
             why("annotation " + std::string(a.name) + " is " + go_quote(a.value) + ", expected " + go_quote(expected));
           }
         }
         for (const Label e : w.annotations) {
-          if (same->annotations.get(e.name).empty()) why("annotation " + std::string(e.name) + " is missing");
+          if (got_annotations.get(e.name).empty()) why("annotation " + std::string(e.name) + " is missing");
         }
       } else if (active.empty()) {
         why("the alert's expression returned nothing at " + format_duration(evaluated_at) + " (" +

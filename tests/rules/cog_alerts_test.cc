@@ -77,7 +77,7 @@ TEST(CogAlerts, ErrorBurstFiresPredictionErrorRateAfterTwoMinutes) {
   EXPECT_EQ(a.labels, (Labels{{"alertname", "PredictionErrorRate"}, {"severity", "critical"}}));
   char percent[32];
   std::snprintf(percent, sizeof percent, "%.4g%%", a.value * 100);
-  EXPECT_EQ(a.annotations.get("description"), std::string("error rate above 1% (current: ") + percent + ")");
+  EXPECT_EQ(annotation_value(a.annotations, "description"), std::string("error rate above 1% (current: ") + percent + ")");
   EXPECT_NEAR(a.value, 0.05, 0.002);
   // Pending from the first evaluation with two error samples, firing
   // exactly `for: 2m` later: firing late fails as firing early does.
@@ -92,7 +92,7 @@ TEST(CogAlerts, DriftFiresDataDriftDetectedAfterTenMinutes) {
   EXPECT_EQ(a.labels.get("instance"), "cog-1:5000");
   EXPECT_EQ(a.active_at - kStart, 0);
   EXPECT_EQ(o.first_fired.at("DataDriftDetected") - a.active_at, 10 * kMinute);
-  EXPECT_EQ(a.annotations.get("description"), "input entropy " + go_printf_2f(a.value) + " on cog-1:5000 (threshold 1.5)");
+  EXPECT_EQ(annotation_value(a.annotations, "description"), "input entropy " + go_printf_2f(a.value) + " on cog-1:5000 (threshold 1.5)");
   // Not yet after 9 minutes.
   EXPECT_TRUE(run(cli::Scenario::kDrift, 9 * kMinute).firing.empty());
 }

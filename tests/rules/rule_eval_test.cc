@@ -36,7 +36,7 @@ TemplateExpansion tiny_expander(std::string_view, std::string_view text) {
 }
 
 RuleSpec spec(RuleKind kind, const std::string& name, const std::string& expr, Duration for_duration = 0,
-              Duration keep_firing_for = 0, Labels labels = {}, Labels annotations = {}) {
+              Duration keep_firing_for = 0, Labels labels = {}, Annotations annotations = {}) {
   RuleSpec s;
   s.kind = kind;
   s.name = name;
@@ -145,7 +145,7 @@ TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
   load(R"(cog_input_data_entropy{instance="a", job="cog"} 2 3)");
   AlertingRule rule(spec(RuleKind::kAlerting, "Drift", "cog_input_data_entropy > 1.5", kMinute, 0,
                          Labels{{"severity", "warning"}, {"where", "{{ $labels.instance }}"}},
-                         Labels{{"summary", "entropy {{ $value }}"}}),
+                         Annotations{{"summary", "entropy {{ $value }}"}}),
                     Labels{{"team", "ml"}, {"severity", "info"}}, tiny_expander);
   const eval::Engine engine(head_);
   auto out = rule.eval(engine, 0, 0, 0, {});
@@ -179,7 +179,7 @@ TEST_F(RuleEvalTest, TemplatesArePreparedOncePerRule) {
     return tiny_expander(name, text);
   };
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, Labels{{"where", "{{ $labels.instance }}"}},
-                         Labels{{"a", "A {{ $value }}"}, {"b", "B {{ $labels.instance }}"}}),
+                         Annotations{{"a", "A {{ $value }}"}, {"b", "B {{ $labels.instance }}"}}),
                     Labels{{"team", "ml"}}, counting);
   EXPECT_EQ(compiled, 4);  // two labels (one from the group), two annotations
   const eval::Engine engine(head_);
@@ -374,30 +374,35 @@ TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime)
   load(R"(errors_ratio{job="cog"} 0.0234 0.5)");
   load(R"(requests{job="cog"} 10 20)");
   AlertingRule rule(spec(RuleKind::kAlerting, "PredictionErrorRate", "errors_ratio > 0.01", 0, 0, {},
-                         Labels{{"description", "error rate {{ $value | humanizePercentage }} on {{ $labels.job }}"},
-                                {"requests", "{{ query \"sum(requests)\" | first | value }}"},
-                                {"broken", "{{ humanize \"x\" }}"}}),
+                         Annotations{{"broken", "{{ humanize \"x\" }}"},
+                                     {"description", "error rate {{ $value | humanizePercentage }} on {{ $labels.job }}"},
+                                     {"empty", "{{ if false }}x{{ end }}"},
+                                     {"requests", "{{ query \"sum(requests)\" | first | value }}"}}),
                     {});  // the default expander
   const eval::Engine engine(head_);
   ASSERT_TRUE(rule.eval(engine, 0, 0, 0, {}).ok());
-  const Labels& a = rule.active_alerts().begin()->second.annotations;
+  const Annotations& expanded = rule.active_alerts().begin()->second.annotations;
+  // An annotation that expands to nothing is kept, as Prometheus sends it.
+  ASSERT_EQ(expanded.size(), 4u);
+  EXPECT_EQ(expanded[1], (std::pair<std::string, std::string>{"empty", ""}));
+  const Labels a = annotations_as_labels(expanded);
   EXPECT_EQ(a.get("description"), "error rate 2.34% on cog");
   EXPECT_EQ(a.get("requests"), "10");  // at the evaluation time, 0
   EXPECT_TRUE(a.get("broken").starts_with("<error expanding template: error executing template __alert_PredictionErrorRate:"))
       << a.get("broken");
   ASSERT_TRUE(rule.eval(engine, kMinute, 0, 0, {}).ok());
-  EXPECT_EQ(rule.active_alerts().begin()->second.annotations.get("requests"), "20");
+  EXPECT_EQ(annotation_value(rule.active_alerts().begin()->second.annotations, "requests"), "20");
 }
 
 TEST_F(RuleEvalTest, NowInTemplatesIsTheEvaluationTimeNotTheQueryTime) {
   load(R"(x 2 2 2)");
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, {},
-                         Labels{{"now", "{{ now }}"}, {"clock", "{{ (now | toTime).Format \"15:04:05.000\" }}"}}),
+                         Annotations{{"clock", "{{ (now | toTime).Format \"15:04:05.000\" }}"}, {"now", "{{ now }}"}}),
                     {});  // the default expander
   const eval::Engine engine(head_);
   // At 90.5 s with a 1m query offset: the query runs at 30.5 s, templates see 90.5 s.
   ASSERT_TRUE(rule.eval(engine, 90'500, kMinute, 0, {}).ok());
-  const Labels& a = rule.active_alerts().begin()->second.annotations;
+  const Labels a = annotations_as_labels(rule.active_alerts().begin()->second.annotations);
   EXPECT_EQ(a.get("now"), "90.5");
   EXPECT_EQ(a.get("clock"), "00:01:30.500");
 }

