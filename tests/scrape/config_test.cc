@@ -93,6 +93,9 @@ TEST(Config, ErrorsPointAtTheirPlace) {
        "p.yml:3:22: invalid size \"10 MB\": unknown unit \" MB\""},
       {"scrape_configs: [\n", "p.yml:2:1: end of sequence flow not found"},
       {"foo: 1\n", "p.yml:1:1: unknown field \"foo\" in the configuration"},
+      // Prometheus reads with yaml.v2's UnmarshalStrict: a repeated field is an error, not the first wins.
+      {"global:\n  scrape_interval: 15s\n  scrape_interval: 10s\n",
+       "p.yml:3:3: field \"scrape_interval\" already set in global"},
       {"scrape_configs:\n  - job_name: a\n    tls_config: {ca_fil: x}\n",
        "p.yml:3:18: unknown field \"ca_fil\" in tls_config"},
       {"scrape_configs:\n  - job_name: a\n    tls_config: {cert_file: c.pem}\n",
