@@ -26,11 +26,18 @@ YamlReader::Fields::Fields(const YamlReader& r, const YAML::Node& node, std::str
                            std::vector<std::string_view> known)
     : r_(r), node_(node), context_(std::move(context)) {
   if (!node.IsMap()) r.fail(node, context_ + " must be a mapping");
+  std::vector<std::string> seen;
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       r.fail(kv.first, "unknown field \"" + key + "\" in " + context_);
     }
+    // yaml.v2's UnmarshalStrict, which Prometheus and Alertmanager read
+    // with, refuses a repeated field; yaml-cpp would read the first.
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      r.fail(kv.first, "field \"" + key + "\" already set in " + context_);
+    }
+    seen.push_back(key);
   }
 }
 

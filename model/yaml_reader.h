@@ -48,8 +48,9 @@ class YamlReader {
   // A mapping of label names to values; empty for a missing or null node.
   Labels labels(const YAML::Node& n, const std::string& context) const;
 
-  // A mapping whose keys must all be known (an unknown one fails at its
-  // place); reads fields by name, with Prometheus's types and words.
+  // A mapping whose keys must all be known and appear once (an unknown or
+  // repeated one fails at its place); reads fields by name, with
+  // Prometheus's types and words.
   class Fields {
    public:
     Fields(const YamlReader& r, const YAML::Node& node, std::string context, std::vector<std::string_view> known);

@@ -1,5 +1,7 @@
 #include "net/http_config.h"
 
+#include <cctype>
+
 namespace cogwatch::net {
 namespace {
 
@@ -51,7 +53,17 @@ std::vector<std::string_view> with_http_client_fields(std::vector<std::string_vi
 
 HttpClientConfig read_http_client_config(const YamlReader& reader, const YamlReader::Fields& f) {
   HttpClientConfig c;
+  // prometheus/common's HTTPClientConfig.Validate: its checks, order and words.
+  const std::string bearer_token = f.string("bearer_token");
+  const std::string bearer_token_file = f.string("bearer_token_file");
+  const bool bearer = !bearer_token.empty() || !bearer_token_file.empty();
+  if (!bearer_token.empty() && !bearer_token_file.empty()) {
+    reader.fail(f.node(), "at most one of bearer_token & bearer_token_file must be configured");
+  }
   if (f.has("basic_auth")) {
+    if (bearer) {
+      reader.fail(f.node(), "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+    }
     YamlReader::Fields b(reader, f.get("basic_auth"), "basic_auth", {"username", "password", "password_file"});
     c.basic_auth = BasicAuth{b.string("username"), b.string("password"), b.string("password_file")};
     if (!c.basic_auth->password.empty() && !c.basic_auth->password_file.empty()) {
@@ -59,14 +71,23 @@ HttpClientConfig read_http_client_config(const YamlReader& reader, const YamlRea
     }
   }
   if (f.has("authorization")) {
-    YamlReader::Fields a(reader, f.get("authorization"), "authorization", {"type", "credentials", "credentials_file"});
-    c.authorization = Authorization{a.string("type", "Bearer"), a.string("credentials"), a.string("credentials_file")};
-  }
-  if (f.has("bearer_token") || f.has("bearer_token_file")) {
-    if (c.authorization || c.basic_auth) {
-      reader.fail(f.node(), "at most one of basic_auth, authorization and bearer_token(_file) must be configured");
+    const YAML::Node n = f.get("authorization");
+    YamlReader::Fields a(reader, n, "authorization", {"type", "credentials", "credentials_file"});
+    if (bearer) reader.fail(f.node(), "authorization is not compatible with bearer_token & bearer_token_file");
+    c.authorization = Authorization{a.string("type"), a.string("credentials"), a.string("credentials_file")};
+    if (!c.authorization->credentials.empty() && !c.authorization->credentials_file.empty()) {
+      reader.fail(n, "at most one of authorization credentials & credentials_file must be configured");
     }
-    c.authorization = Authorization{"Bearer", f.string("bearer_token"), f.string("bearer_token_file")};
+    std::string& type = c.authorization->type;
+    type.erase(0, type.find_first_not_of(" \t\n\r\v\f"));
+    type.erase(type.find_last_not_of(" \t\n\r\v\f") + 1);
+    if (type.empty()) type = "Bearer";
+    std::string lower = type;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower == "basic") reader.fail(n, "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+    if (c.basic_auth) reader.fail(f.node(), "at most one of basic_auth, oauth2 & authorization must be configured");
+  } else if (bearer) {
+    c.authorization = Authorization{"Bearer", bearer_token, bearer_token_file};
   }
   if (f.has("tls_config")) c.tls = read_tls_config(reader, f.get("tls_config"));
   c.follow_redirects = f.boolean("follow_redirects", true);

@@ -60,8 +60,11 @@ struct HttpClientConfig {
 std::vector<std::string_view> with_http_client_fields(std::vector<std::string_view> known);
 
 // Reads the HTTP client fields of a mapping (fails at the place of a bad
-// one, as YamlReader does): "at most one of basic_auth, authorization and
-// bearer_token(_file) must be configured", TLS file pairs, TLS versions.
+// one, as YamlReader does) with prometheus/common's checks and words
+// (HTTPClientConfig.Validate: "at most one of bearer_token &
+// bearer_token_file must be configured", "authorization is not compatible
+// with bearer_token & bearer_token_file", an authorization of type "basic",
+// ...), TLS file pairs, TLS versions.
 HttpClientConfig read_http_client_config(const YamlReader& reader, const YamlReader::Fields& fields);
 
 }  // namespace cogwatch::net

@@ -9,7 +9,8 @@
 //
 // What cogwatch cannot deliver (email_configs, slack_configs, ...;
 // mute_time_intervals, templates) is a load error at its line, never
-// silently ignored.
+// silently ignored. Two webhook fields come from later Alertmanagers
+// (url_file from 0.26, timeout from 0.28); 0.25 refuses them.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -36,12 +37,12 @@ class YamlReader;
 namespace cogwatch::notify {
 
 struct WebhookConfig {
-  std::string url;       // one of url and url_file
+  std::string url;       // one of url and url_file; an http(s) URL with a host
   std::string url_file;  // read at each delivery, as Alertmanager does
   bool send_resolved = true;
-  uint64_t max_alerts = 0;  // 0: all
-  Duration timeout = 0;     // per attempt; 0: the default (kDefaultWebhookTimeout)
-  net::HttpClientConfig http_config;
+  uint64_t max_alerts = 0;            // 0: all
+  Duration timeout = 0;               // per attempt; 0: the default (kDefaultWebhookTimeout)
+  net::HttpClientConfig http_config;  // global.http_config when the webhook sets none
 };
 
 // Per attempt, when a webhook sets none: a hung receiver costs this much.
@@ -56,16 +57,21 @@ struct ReceiverConfig {
 // the tree is built (notify/route.h).
 struct RouteConfig {
   std::string receiver;  // "": inherited
-  std::optional<std::vector<std::string>> group_by;  // nullopt: inherited; ['...'] sets group_by_all
+  // nullopt: inherited. As Alertmanager's NewRoute, a list without label
+  // names ([] or ['...']) inherits too; ['...'] sets group_by_all.
+  std::optional<std::vector<std::string>> group_by;
   bool group_by_all = false;
-  AmMatchers matchers;  // match, match_re and matchers together
+  // match (=), match_re (=~) and matchers together, in that order. A
+  // match_re value is kept as Alertmanager keeps it, anchored: {a: 'x|y'}
+  // is a=~"^(?:x|y)$", which is how route keys print it.
+  AmMatchers matchers;
   bool continue_matching = false;  // `continue`
   std::optional<Duration> group_wait, group_interval, repeat_interval;
   std::vector<RouteConfig> routes;
 };
 
 struct InhibitRuleConfig {
-  AmMatchers source_matchers;  // source_match, source_match_re and source_matchers together
+  AmMatchers source_matchers;  // source_match, source_match_re and source_matchers together, as a route's
   AmMatchers target_matchers;
   std::vector<std::string> equal;
 };
@@ -80,7 +86,10 @@ struct NotifyConfig {
   const ReceiverConfig* receiver(std::string_view name) const;
 };
 
-// Parses an alertmanager.yml document. Errors: kInvalidArgument,
+// Parses an alertmanager.yml document, as strictly as Alertmanager 0.25
+// (unknown or repeated fields are errors; the root route needs a receiver
+// and has no matchers and no continue; every route's receiver exists; an
+// empty document has no route). Errors: kInvalidArgument,
 // "<filename>:<line>:<col>: <what>" in Alertmanager's words where it has
 // them.
 Result<NotifyConfig> parse_notify_config(std::string_view text, const std::string& filename);

@@ -17,8 +17,9 @@ Route::Route(const RouteConfig& config, const Route* parent) : parent_(parent) {
     options_.group_by.erase(std::unique(options_.group_by.begin(), options_.group_by.end()), options_.group_by.end());
     options_.group_by_all = false;
   }
-  // As Alertmanager 0.25's NewRoute: an explicit group_by replaces the
-  // parent's, and '...' is its own flag, set but never cleared by a child.
+  // As Alertmanager 0.25's NewRoute: a group_by naming labels replaces the
+  // parent's and clears '...'; '...' is its own flag, which a child without
+  // labels of its own keeps (with the parent's list beside it, unused).
   if (config.group_by_all) options_.group_by_all = true;
   if (config.group_wait) options_.group_wait = *config.group_wait;
   if (config.group_interval) options_.group_interval = *config.group_interval;

@@ -14,8 +14,9 @@ packages=(
   libxxhash-dev libspdlog-dev libfmt-dev libssl-dev
   # tests and benchmarks; clang and its runtime for the libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  # real peers: promtool checks cog-sim's bodies and runs rule tests side by side
-  prometheus
+  # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;
+  # amtool checks alertmanager.yml reading and routing side by side
+  prometheus prometheus-alertmanager
 )
 
 missing=()
