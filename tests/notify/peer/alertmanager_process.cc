@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -132,14 +133,40 @@ Status AlertmanagerProcess::restart() {
 
 Status AlertmanagerProcess::reload(std::string config_yaml) {
   if (Status s = write_text(config_path_, config_yaml); !s) return s;
-  options_.config_yaml = std::move(config_yaml);
   Result<HttpReply> r = http_request("POST", url("/-/reload"), "", "", 10s);
-  if (!r) return r.take_error();
-  if (r->status != 200) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "Alertmanager refused the config (" + std::to_string(r->status) + "): " + r->body);
+  if (r && r->status == 200) {
+    options_.config_yaml = std::move(config_yaml);
+    return {};
   }
-  return {};
+  // Refused: the file goes back to the config Alertmanager still runs, so
+  // a restart() starts what was running.
+  (void)write_text(config_path_, options_.config_yaml);
+  if (!r) return r.take_error();
+  return make_error(ErrorCode::kInvalidArgument,
+                    "Alertmanager refused the config (" + std::to_string(r->status) + "): " + r->body);
+}
+
+Result<double> AlertmanagerProcess::metric(std::string_view series) const {
+  Result<HttpReply> r = http_request("GET", url("/metrics"), "", "", 5s);
+  if (!r) return r.take_error();
+  const std::string prefix = "\n" + std::string(series) + " ";
+  const std::string body = "\n" + r->body;
+  const size_t at = body.find(prefix);
+  if (r->status != 200 || at == std::string::npos) {
+    return make_error(ErrorCode::kNotFound, "no series " + std::string(series) + " in /metrics");
+  }
+  return std::strtod(body.c_str() + at + prefix.size(), nullptr);
+}
+
+bool AlertmanagerProcess::wait_for_metric(std::string_view series, double min,
+                                          std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    Result<double> value = metric(series);
+    if (value && *value >= min) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
 }
 
 std::string AlertmanagerProcess::log() const { return read_tail(log_path_); }

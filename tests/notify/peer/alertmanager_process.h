@@ -72,8 +72,21 @@ class AlertmanagerProcess {
   // and wait for /-/ready. Errors: as start().
   Status restart();
   // Rewrites the config and POSTs /-/reload. Errors: kInvalidArgument with
-  // Alertmanager's answer when it refuses the config.
+  // Alertmanager's answer when it refuses the config (which then stays
+  // the one in use, for restart() too).
   Status reload(std::string config_yaml);
+
+  // The value of one series of its /metrics, named as the text format
+  // prints it ("alertmanager_alerts{state=\"active\"}"). Errors:
+  // kNotFound when /metrics has no such series, the client's otherwise.
+  Result<double> metric(std::string_view series) const;
+  // Polls metric(series) until it is at least `min` or `timeout` passed;
+  // returns whether it got there. For what no API shows, e.g. that a
+  // webhook's answer has been taken in (a notification is written to the
+  // notification log right after
+  // alertmanager_notification_latency_seconds_count{integration="webhook"}
+  // counts it).
+  bool wait_for_metric(std::string_view series, double min, std::chrono::milliseconds timeout) const;
 
   // Everything it logged since the first start.
   std::string log() const;
