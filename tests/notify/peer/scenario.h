@@ -13,10 +13,16 @@
 //   for (const Notification& n : r->notifications) ... n.webhook, n.at, n.body ...
 //
 // Placeholders: in the config, ${webhook:NAME} is the URL of the recording
-// webhook NAME (one server per NAME: a hung one blocks only itself); in a
+// webhook NAME, http://127.0.0.1:PORT/NAME (one server per NAME: a hung
+// one blocks only itself); in a
 // post, ${now} is the wall-clock time of the post as Prometheus prints it
 // (three decimals), and ${now+DUR} / ${now-DUR} add or subtract a
 // Prometheus duration ("5m", "1500ms").
+//
+// Beware startsAt in the past: Alertmanager then flushes a new group as its
+// first alert arrives, possibly before the rest of the same POST
+// (ALERTMANAGER_BEHAVIOUR.md); keep such groups to one alert or read the
+// message of the next tick.
 //
 // Thread-safety: plain values and a blocking function.
 #pragma once
