@@ -15,7 +15,7 @@ packages=(
   # tests and benchmarks; clang and its runtime for the libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;
-  # amtool checks alertmanager.yml reading and routing side by side
+  # Alertmanager 0.25 and amtool: the reference the notifier is tested against
   prometheus prometheus-alertmanager
 )
 
@@ -36,7 +36,7 @@ if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
 echo "setup-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-# Packages with a daemon (prometheus) must not start it: tests start their
+# Packages with a daemon (prometheus, prometheus-alertmanager) must not start it: tests start their
 # own peers on 127.0.0.1. policy-rc.d 101 = "do not start services".
 policy=/usr/sbin/policy-rc.d
 if [[ ! -e $policy ]]; then
