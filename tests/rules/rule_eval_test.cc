@@ -157,14 +157,14 @@ TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
   EXPECT_EQ((*out)[0].v, 1);
   EXPECT_EQ((*out)[1].labels, LabelsBuilder(alert_labels).set("__name__", "ALERTS_FOR_STATE").build());
   EXPECT_EQ((*out)[1].v, 0);  // active_at in seconds
-  EXPECT_EQ(rule.active_alerts().at(alert_labels).annotations, (Labels{{"summary", "entropy 2"}}));
+  EXPECT_EQ(rule.active_alerts().at(alert_labels).annotations, (Annotations{{"summary", "entropy 2"}}));
   // The next evaluation updates value and annotations, not active_at.
   out = rule.eval(engine, kMinute, 0, 0, {});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ((*out)[0].labels.get("alertstate"), "firing");
   const Alert& a = rule.active_alerts().at(alert_labels);
   EXPECT_EQ(a.value, 3);
-  EXPECT_EQ(a.annotations, (Labels{{"summary", "entropy 3"}}));
+  EXPECT_EQ(a.annotations, (Annotations{{"summary", "entropy 3"}}));
   EXPECT_EQ(a.active_at, 0);
 }
 
@@ -187,7 +187,7 @@ TEST_F(RuleEvalTest, TemplatesArePreparedOncePerRule) {
   EXPECT_EQ(compiled, 4);
   const Alert& a = rule.active_alerts().begin()->second;
   EXPECT_EQ(a.labels, (Labels{{"alertname", "A"}, {"instance", "a"}, {"team", "ml"}, {"where", "a"}}));
-  EXPECT_EQ(a.annotations, (Labels{{"a", "A 4"}, {"b", "B a"}}));
+  EXPECT_EQ(a.annotations, (Annotations{{"a", "A 4"}, {"b", "B a"}}));
 }
 
 // ALERTS_FOR_STATE holds active_at in whole seconds (Prometheus's
