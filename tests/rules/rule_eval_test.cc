@@ -384,7 +384,7 @@ TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime)
   const Annotations& expanded = rule.active_alerts().begin()->second.annotations;
   // An annotation that expands to nothing is kept, as Prometheus sends it.
   ASSERT_EQ(expanded.size(), 4u);
-  EXPECT_EQ(expanded[1], (std::pair<std::string, std::string>{"empty", ""}));
+  EXPECT_EQ(expanded[2], (std::pair<std::string, std::string>{"empty", ""}));
   const Labels a = annotations_as_labels(expanded);
   EXPECT_EQ(a.get("description"), "error rate 2.34% on cog");
   EXPECT_EQ(a.get("requests"), "10");  // at the evaluation time, 0
