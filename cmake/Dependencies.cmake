@@ -14,7 +14,7 @@ if(NOT PkgConfig_FOUND)
 endif()
 find_package(Threads REQUIRED)
 
-# RE2: label matchers (model/), relabelling (scrape/).
+# RE2: label matchers (model/), relabelling (net/).
 pkg_check_modules(RE2 QUIET IMPORTED_TARGET re2)
 if(NOT RE2_FOUND)
   cogwatch_missing("RE2" "libre2-dev")

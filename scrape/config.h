@@ -24,7 +24,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "net/http_config.h"
-#include "scrape/relabel.h"
+#include "net/relabel.h"
 
 namespace cogwatch::scrape {
 
@@ -68,8 +68,8 @@ struct ScrapeConfig {
   uint64_t body_size_limit = 0;  // bytes, decompressed
   std::vector<StaticConfig> static_configs;
   std::vector<FileSdConfig> file_sd_configs;
-  std::vector<RelabelConfig> relabel_configs;
-  std::vector<RelabelConfig> metric_relabel_configs;
+  std::vector<net::RelabelConfig> relabel_configs;
+  std::vector<net::RelabelConfig> metric_relabel_configs;
   std::optional<BasicAuth> basic_auth;
   std::optional<Authorization> authorization;  // bearer_token(_file) end up here too
   TlsConfig tls;

@@ -51,7 +51,7 @@ scrape_configs:
   EXPECT_EQ(cog.static_configs[0].targets.size(), 2u);
   EXPECT_EQ(cog.static_configs[0].labels.get("env"), "prod");
   ASSERT_EQ(cog.metric_relabel_configs.size(), 1u);
-  EXPECT_EQ(cog.metric_relabel_configs[0].spec().action, RelabelAction::kDrop);
+  EXPECT_EQ(cog.metric_relabel_configs[0].spec().action, net::RelabelAction::kDrop);
   const ScrapeConfig& node = c->scrape_configs[1];
   EXPECT_EQ(node.scrape_interval, 5 * kSecond);
   EXPECT_EQ(node.scrape_timeout, 5 * kSecond);  // the global 10s, capped at the interval
