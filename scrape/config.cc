@@ -106,11 +106,7 @@ class Parser : public YamlReader {
     s.relabel_configs = net::read_relabel_configs(*this, f.get("relabel_configs"), "relabel config");
     s.metric_relabel_configs =
         net::read_relabel_configs(*this, f.get("metric_relabel_configs"), "metric relabel config");
-    net::HttpClientConfig http = net::read_http_client_config(*this, f);
-    s.basic_auth = std::move(http.basic_auth);
-    s.authorization = std::move(http.authorization);
-    s.tls = std::move(http.tls);
-    s.follow_redirects = http.follow_redirects;
+    s.http_config = net::read_http_client_config(*this, f);
     return s;
   }
 

@@ -55,7 +55,7 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-Status add_auth_header(const ScrapeConfig& config, ScrapeRequest& request) {
+Status add_auth_header(const net::HttpClientConfig& config, ScrapeRequest& request) {
   if (config.basic_auth) {
     std::string password = config.basic_auth->password;
     if (!config.basic_auth->password_file.empty()) {
@@ -110,7 +110,7 @@ int tls_version(const std::string& name) {
 
 // The client side of tls_config. Files are read here, when a fetcher first
 // connects to an https target.
-Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsConfig& c) {
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const net::TlsConfig& c) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, tls_version(c.min_version.empty() ? "TLS12" : c.min_version));
@@ -229,11 +229,11 @@ Result<ScrapeRequest> make_scrape_request(const ScrapeConfig& config, const Labe
       {"User-Agent", std::string("cogwatch/") + COGWATCH_VERSION},
       {"X-Prometheus-Scrape-Timeout-Seconds", timeout_header.str()},
   };
-  if (Status s = add_auth_header(config, request); !s) return s.take_error();
+  if (Status s = add_auth_header(config.http_config, request); !s) return s.take_error();
   request.timeout = config.scrape_timeout;
   request.body_size_limit = config.body_size_limit;
-  request.tls = config.tls;
-  request.follow_redirects = config.follow_redirects;
+  request.tls = config.http_config.tls;
+  request.follow_redirects = config.http_config.follow_redirects;
   return request;
 }
 
@@ -277,7 +277,7 @@ struct ScrapeFetcher::Impl : std::enable_shared_from_this<Impl> {
   beast::tcp_stream plain;             // the connection, when http
   std::unique_ptr<TlsStream> tls;      // the connection, when https
   std::shared_ptr<asio::ssl::context> tls_context;
-  TlsConfig tls_context_config;        // what tls_context was made from
+  net::TlsConfig tls_context_config;   // what tls_context was made from
   beast::flat_buffer buffer;
   bool connected = false;
   std::string connected_to;  // scheme://host:port of the open connection

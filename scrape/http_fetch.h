@@ -45,7 +45,7 @@ struct ScrapeRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   Duration timeout = 10 * kSecond;
   uint64_t body_size_limit = 0;  // decompressed bytes; 0: none
-  TlsConfig tls;                 // for https
+  net::TlsConfig tls;            // for https
   bool follow_redirects = true;
 
   std::string url() const;  // for errors and target status

@@ -97,15 +97,15 @@ TEST(ScrapeRequestTest, AddressForms) {
 TEST(ScrapeRequestTest, AuthHeaders) {
   ScrapeConfig c = config_with_timeout(kSecond);
   const Labels target({{"__address__", "cog:5000"}});
-  c.basic_auth = BasicAuth{.username = "user", .password = "pass"};
+  c.http_config.basic_auth = net::BasicAuth{.username = "user", .password = "pass"};
   EXPECT_EQ(header(*make_scrape_request(c, target), "Authorization"), "Basic dXNlcjpwYXNz");
-  c.basic_auth = BasicAuth{.username = "ab", .password = "c"};  // one padding byte
+  c.http_config.basic_auth = net::BasicAuth{.username = "ab", .password = "c"};  // one padding byte
   EXPECT_EQ(header(*make_scrape_request(c, target), "Authorization"), "Basic YWI6Yw==");
 
   const std::string file = testing::TempDir() + "/cogwatch_token";
   std::ofstream(file) << "  s3cret\n";
-  c.basic_auth.reset();
-  c.authorization = Authorization{.type = "Bearer", .credentials_file = file};
+  c.http_config.basic_auth.reset();
+  c.http_config.authorization = net::Authorization{.type = "Bearer", .credentials_file = file};
   EXPECT_EQ(header(*make_scrape_request(c, target), "Authorization"), "Bearer s3cret");
   std::remove(file.c_str());
   auto missing = make_scrape_request(c, target);

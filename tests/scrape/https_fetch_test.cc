@@ -135,13 +135,13 @@ class HttpsFetchTest : public ::testing::Test {
     }
   }
 
-  ScrapeRequest request(const TlsConfig& tls, const std::string& host = "127.0.0.1") {
+  ScrapeRequest request(const net::TlsConfig& tls, const std::string& host = "127.0.0.1") {
     ScrapeConfig c;
     c.job_name = "secure";
     c.scheme = "https";
     c.scrape_interval = 15 * kSecond;
     c.scrape_timeout = 5 * kSecond;
-    c.tls = tls;
+    c.http_config.tls = tls;
     return *make_scrape_request(c, Labels({{"__address__", host + ":" + std::to_string(port_)}}));
   }
   Result<ScrapeResponse> fetch(ScrapeFetcher& fetcher, ScrapeRequest r) {

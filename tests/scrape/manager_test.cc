@@ -272,7 +272,7 @@ TEST_F(ManagerTest, SecretFilesAreRelativeToTheConfigDirectory) {
     return server::HttpResponse{.body = "a 1\n"};
   };
   Config c = config();
-  c.scrape_configs[0].authorization = Authorization{.credentials_file = "token"};
+  c.scrape_configs[0].http_config.authorization = net::Authorization{.credentials_file = "token"};
   ScrapeManager manager(io_, head_);
   ASSERT_TRUE(manager.apply(c, dir).ok());
   ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));
