@@ -20,7 +20,7 @@
 
 #include "tests/scrape/fetch_until_done.h"
 
-#include "server/http_server.h"
+#include "net/http_server.h"
 
 namespace cogwatch::scrape {
 namespace {
@@ -129,8 +129,8 @@ TEST(GunzipTest, InflatesAndBoundsTheOutput) {
 // A server on its own thread, the fetcher on the test's io_context.
 class FetchTest : public ::testing::Test {
  protected:
-  void start(server::HttpHandler handler) {
-    auto s = server::HttpServer::start(server_io_, {.port = 0}, std::move(handler));
+  void start(net::HttpHandler handler) {
+    auto s = net::HttpServer::start(server_io_, {.port = 0}, std::move(handler));
     ASSERT_TRUE(s.ok()) << s.error().message;
     server_ = *std::move(s);
     port_ = server_->port();
@@ -151,16 +151,16 @@ class FetchTest : public ::testing::Test {
 
   asio::io_context io_;
   asio::io_context server_io_;
-  std::unique_ptr<server::HttpServer> server_;
+  std::unique_ptr<net::HttpServer> server_;
   std::thread thread_;
   uint16_t port_ = 0;
 };
 
 TEST_F(FetchTest, PlainAndGzipBodies) {
   std::string seen_accept;
-  start([&](const server::HttpRequest& r) {
+  start([&](const net::HttpRequest& r) {
     seen_accept = std::string(r.header("accept"));
-    server::HttpResponse res{.content_type = "text/plain; version=0.0.4", .body = "up 1\n"};
+    net::HttpResponse res{.content_type = "text/plain; version=0.0.4", .body = "up 1\n"};
     if (r.target == "/metrics" && r.header("accept-encoding") == "gzip") {
       res.body = gzip("cog_up 1\n");
       res.headers.emplace_back("Content-Encoding", "gzip");
@@ -176,7 +176,7 @@ TEST_F(FetchTest, PlainAndGzipBodies) {
 }
 
 TEST_F(FetchTest, StatusErrorsNameTheUrl) {
-  start([](const server::HttpRequest&) { return server::HttpResponse{.status = 503, .body = "down"}; });
+  start([](const net::HttpRequest&) { return net::HttpResponse{.status = 503, .body = "down"}; });
   ScrapeFetcher fetcher(io_);
   auto got = fetch(fetcher, request(kSecond));
   ASSERT_FALSE(got.ok());
@@ -187,8 +187,8 @@ TEST_F(FetchTest, StatusErrorsNameTheUrl) {
 
 TEST_F(FetchTest, BodySizeLimitAppliesToPlainAndDecompressedBodies) {
   const std::string big(5000, '#');
-  start([&](const server::HttpRequest& r) {
-    server::HttpResponse res{.body = big};
+  start([&](const net::HttpRequest& r) {
+    net::HttpResponse res{.body = big};
     if (r.target == "/metrics?gz=1") {
       res.body = gzip(big);
       res.headers.emplace_back("Content-Encoding", "gzip");
@@ -208,9 +208,9 @@ TEST_F(FetchTest, BodySizeLimitAppliesToPlainAndDecompressedBodies) {
 }
 
 TEST_F(FetchTest, SlowTargetTimesOut) {
-  start([](const server::HttpRequest&) {
+  start([](const net::HttpRequest&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
-    return server::HttpResponse{.body = "late 1\n"};
+    return net::HttpResponse{.body = "late 1\n"};
   });
   ScrapeFetcher fetcher(io_);
   auto got = fetch(fetcher, request(100 * kMillisecond));
@@ -315,12 +315,12 @@ TEST_F(FetchTest, ConnectionClosedByTheTargetIsReopened) {
 TEST_F(FetchTest, RedirectsAreFollowed) {
   std::vector<std::pair<std::string, std::string>> seen;  // target, Authorization
   std::mutex mu;
-  start([&](const server::HttpRequest& r) {
+  start([&](const net::HttpRequest& r) {
     {
       std::lock_guard lock(mu);
       seen.emplace_back(r.target, std::string(r.header("authorization")));
     }
-    server::HttpResponse res{.status = 302};
+    net::HttpResponse res{.status = 302};
     if (r.target == "/metrics") {
       res.headers.emplace_back("Location", "/a/moved?x=1");
     } else if (r.target == "/a/moved?x=1") {
