@@ -49,7 +49,7 @@ cogwatch_require_config(CLI11 "CLI11" "libcli11-dev")
 cogwatch_require_config(fmt "fmt" "libfmt-dev")
 cogwatch_require_config(spdlog "spdlog" "libspdlog-dev")
 
-# OpenSSL: MD5 for hashmod relabelling, TLS for https scrapes.
+# OpenSSL: MD5 for hashmod relabelling, base64 for Basic auth, TLS for the HTTP client.
 find_package(OpenSSL QUIET)
 if(NOT OpenSSL_FOUND)
   cogwatch_missing("OpenSSL" "libssl-dev")
