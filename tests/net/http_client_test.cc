@@ -9,13 +9,13 @@
 #include <boost/beast/http.hpp>
 
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "net/http_server.h"
 #include "tests/net/test_util.h"
 
 namespace cogwatch::net {
@@ -49,7 +49,7 @@ class HttpClientTest : public ::testing::Test {
  protected:
   // Serves `handler` on its own thread, recording what it saw.
   void start(HttpHandler handler) {
-    auto s = HttpServer::start(server_io_, {.port = 0}, [this, handler = std::move(handler)](const HttpRequest& r) {
+    server_.emplace([this, handler = std::move(handler)](const HttpRequest& r) {
       {
         std::lock_guard lock(mu_);
         seen_.push_back({r.method, r.target, std::string(r.header("content-type")),
@@ -57,18 +57,7 @@ class HttpClientTest : public ::testing::Test {
       }
       return handler(r);
     });
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    server_ = *std::move(s);
     port_ = server_->port();
-    thread_ = std::thread([this] { server_io_.run(); });
-  }
-  void TearDown() override {
-    if (server_)
-      asio::post(server_io_, [this] {
-        server_->stop();
-        server_io_.stop();
-      });
-    if (thread_.joinable()) thread_.join();
   }
   std::string url(const std::string& target) const { return "http://127.0.0.1:" + std::to_string(port_) + target; }
   HttpClientRequest request(const std::string& method, const std::string& target, Duration timeout = 2 * kSecond) {
@@ -86,12 +75,10 @@ class HttpClientTest : public ::testing::Test {
   }
 
   asio::io_context io_;
-  asio::io_context server_io_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
   uint16_t port_ = 0;
   std::mutex mu_;
   std::vector<Seen> seen_;
+  std::optional<testing::ServerThread> server_;  // last: stopped before what its handler uses
 };
 
 // A JSON body and its content type reach the server intact; its answer

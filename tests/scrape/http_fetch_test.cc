@@ -8,12 +8,11 @@
 
 #include <cstdio>
 #include <fstream>
-#include <thread>
+#include <optional>
 #include <utility>
 
 #include <gtest/gtest.h>
 
-#include "net/http_server.h"
 #include "tests/net/test_util.h"
 
 namespace cogwatch::scrape {
@@ -105,15 +104,8 @@ TEST(ScrapeRequestTest, HttpClientSettings) {
 class FetchTest : public ::testing::Test {
  protected:
   void start(net::HttpHandler handler) {
-    auto s = net::HttpServer::start(server_io_, {.port = 0}, std::move(handler));
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    server_ = *std::move(s);
+    server_.emplace(std::move(handler));
     port_ = server_->port();
-    thread_ = std::thread([this] { server_io_.run(); });
-  }
-  void TearDown() override {
-    if (server_) asio::post(server_io_, [this] { server_->stop(); server_io_.stop(); });
-    if (thread_.joinable()) thread_.join();
   }
   net::HttpClientRequest request(const std::string& path = "/metrics") {
     ScrapeConfig c = config_with_timeout(2 * kSecond);
@@ -126,9 +118,7 @@ class FetchTest : public ::testing::Test {
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
   asio::io_context io_;
-  asio::io_context server_io_;
-  std::unique_ptr<net::HttpServer> server_;
-  std::thread thread_;
+  std::optional<net::testing::ServerThread> server_;
   uint16_t port_ = 0;
 };
 
