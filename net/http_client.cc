@@ -229,7 +229,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
   // new one.
   asio::awaitable<Attempt> exchange(const HttpClientRequest& request, bool* reused) {
     const std::string endpoint = request.scheme + "://" + request.host + ":" + request.port;
-    *reused = connected && connected_to == endpoint && idle_connection_alive();
+    // A TLS connection made with other settings (a reloaded tls_config) is
+    // not reused.
+    *reused = connected && connected_to == endpoint && (!tls || tls_context_config == request.tls) &&
+              idle_connection_alive();
     if (!*reused) {
       if (connected) close();
       if (Status s = co_await connect(request); !s) {
