@@ -36,7 +36,7 @@ struct HttpClientRequest {
   std::string host;             // a name or an address; IPv6 without brackets
   std::string port;             // "80" or "443" when the URL has none
   std::string target = "/";     // path and query: "/metrics?module=x"
-  HttpHeaders headers;          // sent as given; Host comes from host and port
+  HttpHeaders headers;          // sent as given; Host, unless given, is host[:port] (no port when the scheme's)
   std::string body;
   std::string content_type;         // sent as Content-Type when not empty
   Duration timeout = 10 * kSecond;  // the whole exchange: connect, TLS, every redirect, the body

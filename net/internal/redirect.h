@@ -19,9 +19,10 @@ namespace cogwatch::net::internal {
 //   - otherwise `current` sent to Location, resolved against current's URL
 //     (RFC 3986, as Go's URL.Parse): 301, 302 and 303 turn any method but
 //     GET and HEAD into a GET without body (and without Content-Type, which
-//     described that body), 307 and 308 keep method and body; the
-//     Authorization header goes along only when the new host:port is
-//     `initial_host_port` (the first request's) or one of its subdomains.
+//     described that body; Go keeps the header), 307 and 308 keep method
+//     and body; the Authorization header goes along only when the new
+//     host:port is `initial_host_port` (the first request's) or one of its
+//     subdomains.
 // Errors (kInvalidArgument): "failed to parse Location header \"x\": ...",
 // a Location with another scheme than http or https.
 Result<std::optional<HttpClientRequest>> follow_redirect(const HttpClientRequest& current,

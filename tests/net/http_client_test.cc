@@ -118,7 +118,8 @@ TEST_F(HttpClientTest, PostsABodyWithItsContentType) {
 TEST_F(HttpClientTest, ErrorStatusesAreResponses) {
   start([](const HttpRequest& r) {
     if (r.target == "/bad") return HttpResponse{.status = 400, .body = "bad alert"};
-    return HttpResponse{.status = 503, .body = "down", .headers = {{"Retry-After", "5"}}};
+    return HttpResponse{
+        .status = 503, .body = "down", .headers = {{"Retry-After", "5"}, {"X-Host", std::string(r.header("host"))}}};
   });
   HttpClient client(io_);
   auto down = send(client, request("POST", "/down"));
@@ -126,6 +127,7 @@ TEST_F(HttpClientTest, ErrorStatusesAreResponses) {
   EXPECT_EQ(down->status, 503);
   EXPECT_EQ(down->reason, "Service Unavailable");
   EXPECT_EQ(down->header("Retry-After"), "5");
+  EXPECT_EQ(down->header("X-Host"), "127.0.0.1:" + std::to_string(port_));
   EXPECT_EQ(down->body, "down");
   auto bad = send(client, request("POST", "/bad"));
   ASSERT_TRUE(bad.ok()) << bad.error().message;
