@@ -15,10 +15,10 @@
 #include "cli/cog_sim.h"
 #include "model/clock.h"
 #include "model/value.h"
+#include "net/http_server.h"
 #include "scrape/exposition.h"
 #include "scrape/http_fetch.h"
 #include "scrape/scrape_loop.h"
-#include "server/http_server.h"
 #include "tsdb/head.h"
 
 namespace cogwatch::bench {
@@ -111,8 +111,8 @@ void BM_ScrapeEndToEnd(benchmark::State& state) {
   }();
   const cli::CogSimulator sim({.extra_series = kSeries - base_series});
   boost::asio::io_context server_io;
-  auto server = server::HttpServer::start(server_io, {.port = 0}, [&](const server::HttpRequest&) {
-    return server::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim.body(system_clock().now())};
+  auto server = net::HttpServer::start(server_io, {.port = 0}, [&](const net::HttpRequest&) {
+    return net::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim.body(system_clock().now())};
   });
   if (!server.ok()) return state.SkipWithError(server.error().message.c_str());
   std::thread server_thread([&] { server_io.run(); });

@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "model/clock.h"
-#include "server/http_server.h"
+#include "net/http_server.h"
 
 namespace cogwatch::cli {
 
@@ -33,13 +33,13 @@ int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostr
   }
   boost::asio::io_context io;
   const CogSimulator sim(options.sim);
-  auto server = server::HttpServer::start(
+  auto server = net::HttpServer::start(
       io, {.address = options.listen.substr(0, colon), .port = static_cast<uint16_t>(port)},
-      [&sim](const server::HttpRequest& req) {
+      [&sim](const net::HttpRequest& req) {
         if (req.target != "/metrics" && !req.target.starts_with("/metrics?")) {
-          return server::HttpResponse{.status = 404, .body = "not found; try /metrics\n"};
+          return net::HttpResponse{.status = 404, .body = "not found; try /metrics\n"};
         }
-        return server::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
+        return net::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
                                     .body = sim.body(system_clock().now())};
       });
   if (!server) {

@@ -14,7 +14,7 @@ if(NOT PkgConfig_FOUND)
 endif()
 find_package(Threads REQUIRED)
 
-# RE2: label matchers (model/), relabelling (scrape/).
+# RE2: label matchers (model/), relabelling (net/).
 pkg_check_modules(RE2 QUIET IMPORTED_TARGET re2)
 if(NOT RE2_FOUND)
   cogwatch_missing("RE2" "libre2-dev")
@@ -49,7 +49,7 @@ cogwatch_require_config(CLI11 "CLI11" "libcli11-dev")
 cogwatch_require_config(fmt "fmt" "libfmt-dev")
 cogwatch_require_config(spdlog "spdlog" "libspdlog-dev")
 
-# OpenSSL: MD5 for hashmod relabelling, TLS for https scrapes.
+# OpenSSL: MD5 for hashmod relabelling, base64 for Basic auth, TLS for the HTTP client.
 find_package(OpenSSL QUIET)
 if(NOT OpenSSL_FOUND)
   cogwatch_missing("OpenSSL" "libssl-dev")

@@ -10,8 +10,8 @@
 namespace cogwatch::notify {
 namespace {
 
-using server::HttpRequest;
-using server::HttpResponse;
+using net::HttpRequest;
+using net::HttpResponse;
 
 HttpResponse json_response(int status, std::string body) {
   return HttpResponse{.status = status, .content_type = "application/json", .body = std::move(body)};

@@ -23,7 +23,7 @@
 
 #include "model/time.h"
 #include "notify/dispatcher.h"
-#include "server/http_server.h"
+#include "net/http_message.h"
 
 namespace cogwatch::notify {
 
@@ -38,7 +38,7 @@ class AlertmanagerApi {
   AlertmanagerApi(Dispatcher& dispatcher, ApiInfo info) : dispatcher_(dispatcher), info_(std::move(info)) {}
 
   // The response for an /api/v2/ request; nullopt for any other path.
-  std::optional<server::HttpResponse> handle(const server::HttpRequest& request) const;
+  std::optional<net::HttpResponse> handle(const net::HttpRequest& request) const;
 
  private:
   Dispatcher& dispatcher_;

@@ -30,36 +30,6 @@ class Parser : public YamlReader {
     return g;
   }
 
-  std::vector<RelabelConfig> relabel_list(const YAML::Node& n, const std::string& context) const {
-    std::vector<RelabelConfig> out;
-    if (!n || n.IsNull()) return out;
-    if (!n.IsSequence()) fail(n, context + " must be a list");
-    for (const auto& item : n) {
-      Fields f(*this, item, context,
-               {"source_labels", "separator", "target_label", "regex", "modulus", "replacement", "action"});
-      RelabelSpec spec;
-      if (f.has("action")) {
-        auto a = parse_relabel_action(f.string("action"));
-        if (!a) fail(f.get("action"), "unknown relabel action \"" + f.string("action") + "\"");
-        spec.action = *a;
-      }
-      spec.source_labels = f.strings("source_labels");
-      spec.separator_set = f.has("separator");
-      spec.separator = f.string("separator", spec.separator);
-      spec.target_label_set = f.has("target_label");
-      spec.target_label = f.string("target_label");
-      spec.regex_set = f.has("regex");
-      spec.regex = f.string("regex", spec.regex);
-      spec.modulus = f.count("modulus");
-      spec.replacement_set = f.has("replacement");
-      spec.replacement = f.string("replacement", spec.replacement);
-      auto c = RelabelConfig::make(std::move(spec));
-      if (!c) fail(item, c.error().message);
-      out.push_back(*std::move(c));
-    }
-    return out;
-  }
-
   ScrapeConfig scrape(const YAML::Node& n, const GlobalConfig& g) const {
     Fields f(*this, n, "scrape config",
              net::with_http_client_fields({"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme",
@@ -133,13 +103,10 @@ class Parser : public YamlReader {
         s.file_sd_configs.push_back(std::move(c));
       }
     }
-    s.relabel_configs = relabel_list(f.get("relabel_configs"), "relabel config");
-    s.metric_relabel_configs = relabel_list(f.get("metric_relabel_configs"), "metric relabel config");
-    net::HttpClientConfig http = net::read_http_client_config(*this, f);
-    s.basic_auth = std::move(http.basic_auth);
-    s.authorization = std::move(http.authorization);
-    s.tls = std::move(http.tls);
-    s.follow_redirects = http.follow_redirects;
+    s.relabel_configs = net::read_relabel_configs(*this, f.get("relabel_configs"), "relabel config");
+    s.metric_relabel_configs =
+        net::read_relabel_configs(*this, f.get("metric_relabel_configs"), "metric relabel config");
+    s.http_config = net::read_http_client_config(*this, f);
     return s;
   }
 

@@ -24,7 +24,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "net/http_config.h"
-#include "scrape/relabel.h"
+#include "net/relabel.h"
 
 namespace cogwatch::scrape {
 
@@ -46,12 +46,6 @@ struct FileSdConfig {
   Duration refresh_interval = 5 * kMinute;
 };
 
-// The HTTP client settings a scrape config shares with alerting and
-// notification configs (net/http_config.h).
-using net::Authorization;
-using net::BasicAuth;
-using net::TlsConfig;
-
 struct ScrapeConfig {
   std::string job_name;
   Duration scrape_interval = 0;  // 0: from global
@@ -68,14 +62,11 @@ struct ScrapeConfig {
   uint64_t body_size_limit = 0;  // bytes, decompressed
   std::vector<StaticConfig> static_configs;
   std::vector<FileSdConfig> file_sd_configs;
-  std::vector<RelabelConfig> relabel_configs;
-  std::vector<RelabelConfig> metric_relabel_configs;
-  std::optional<BasicAuth> basic_auth;
-  std::optional<Authorization> authorization;  // bearer_token(_file) end up here too
-  TlsConfig tls;
-  bool follow_redirects = true;  // 3xx answers followed, up to 10 (Go's http client)
-  // enable_http2 is accepted and has no effect: targets are scraped over
-  // HTTP/1.1, which every HTTP/2 server also speaks.
+  std::vector<net::RelabelConfig> relabel_configs;
+  std::vector<net::RelabelConfig> metric_relabel_configs;
+  // Auth, TLS and redirects, written inline in the scrape config as in
+  // alerting and notification configs.
+  net::HttpClientConfig http_config;
 };
 
 struct Config {

@@ -47,11 +47,12 @@ void resolve_paths(Config& config, const std::string& dir) {
     if (!path.empty() && path.front() != '/') path = dir + "/" + path;
   };
   for (ScrapeConfig& sc : config.scrape_configs) {
-    if (sc.basic_auth) resolve(sc.basic_auth->password_file);
-    if (sc.authorization) resolve(sc.authorization->credentials_file);
-    resolve(sc.tls.ca_file);
-    resolve(sc.tls.cert_file);
-    resolve(sc.tls.key_file);
+    net::HttpClientConfig& http = sc.http_config;
+    if (http.basic_auth) resolve(http.basic_auth->password_file);
+    if (http.authorization) resolve(http.authorization->credentials_file);
+    resolve(http.tls.ca_file);
+    resolve(http.tls.cert_file);
+    resolve(http.tls.key_file);
   }
 }
 

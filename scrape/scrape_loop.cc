@@ -69,7 +69,7 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
       if (!parsed) return parsed.take_error();
       CacheEntry entry;
       auto relabelled =
-          relabel(merge_target_labels(*parsed, target_public_, options_.honor_labels), options_.metric_relabel_configs);
+          net::relabel(merge_target_labels(*parsed, target_public_, options_.honor_labels), options_.metric_relabel_configs);
       entry.dropped = !relabelled.has_value();
       if (relabelled) {
         if (Status s = check_limits(*relabelled); !s) return s;

@@ -36,7 +36,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "scrape/exposition.h"
-#include "scrape/relabel.h"
+#include "net/relabel.h"
 #include "tsdb/appender.h"
 
 namespace cogwatch::scrape {
@@ -49,7 +49,7 @@ struct ScrapeLoopOptions {
   uint64_t label_limit = 0;
   uint64_t label_name_length_limit = 0;
   uint64_t label_value_length_limit = 0;
-  std::vector<RelabelConfig> metric_relabel_configs;
+  std::vector<net::RelabelConfig> metric_relabel_configs;
   Duration interval = kMinute;
 };
 

@@ -18,7 +18,7 @@ Result<std::optional<Labels>> target_labels(const ScrapeConfig& config, const La
   for (const auto& [name, values] : config.params) {
     if (!values.empty()) set_default("__param_" + name, values.front());
   }
-  auto relabelled = relabel(b.build(), config.relabel_configs);
+  auto relabelled = net::relabel(b.build(), config.relabel_configs);
   if (!relabelled) return std::optional<Labels>();
   b.reset(*relabelled);
 

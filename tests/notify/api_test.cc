@@ -30,10 +30,10 @@ struct ApiFixture {
   Dispatcher dispatcher{config(), integrations, {.clock = &clock}};
   AlertmanagerApi api{dispatcher, {.config_text = "route: {}\n", .version = "0.1.0", .started_at = kNow}};
 
-  server::HttpResponse call(std::string method, std::string target, std::string body = "") {
+  net::HttpResponse call(std::string method, std::string target, std::string body = "") {
     auto r = api.handle({.method = std::move(method), .target = std::move(target), .body = std::move(body)});
     EXPECT_TRUE(r.has_value());
-    return r.value_or(server::HttpResponse{.status = 0});
+    return r.value_or(net::HttpResponse{.status = 0});
   }
   boost::json::value json(std::string method, std::string target, std::string body = "") {
     auto r = call(std::move(method), std::move(target), std::move(body));

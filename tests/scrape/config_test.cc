@@ -51,7 +51,7 @@ scrape_configs:
   EXPECT_EQ(cog.static_configs[0].targets.size(), 2u);
   EXPECT_EQ(cog.static_configs[0].labels.get("env"), "prod");
   ASSERT_EQ(cog.metric_relabel_configs.size(), 1u);
-  EXPECT_EQ(cog.metric_relabel_configs[0].spec().action, RelabelAction::kDrop);
+  EXPECT_EQ(cog.metric_relabel_configs[0].spec().action, net::RelabelAction::kDrop);
   const ScrapeConfig& node = c->scrape_configs[1];
   EXPECT_EQ(node.scrape_interval, 5 * kSecond);
   EXPECT_EQ(node.scrape_timeout, 5 * kSecond);  // the global 10s, capped at the interval
@@ -59,8 +59,8 @@ scrape_configs:
   EXPECT_TRUE(node.honor_labels);
   EXPECT_EQ(node.sample_limit, 1000u);
   EXPECT_EQ(node.body_size_limit, 10ull << 20);
-  ASSERT_TRUE(node.basic_auth.has_value());
-  EXPECT_EQ(node.basic_auth->password_file, "/secret");
+  ASSERT_TRUE(node.http_config.basic_auth.has_value());
+  EXPECT_EQ(node.http_config.basic_auth->password_file, "/secret");
   ASSERT_EQ(node.file_sd_configs.size(), 1u);
   EXPECT_EQ(node.file_sd_configs[0].refresh_interval, kMinute);
 }
@@ -146,15 +146,15 @@ TEST(Config, TlsAndRedirects) {
       "p.yml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   const ScrapeConfig& secure = c->scrape_configs[0];
-  EXPECT_FALSE(secure.follow_redirects);
-  EXPECT_EQ(secure.tls, (TlsConfig{.ca_file = "ca.pem",
-                                   .cert_file = "client.pem",
-                                   .key_file = "client.key",
-                                   .server_name = "cog.internal",
-                                   .insecure_skip_verify = true,
-                                   .min_version = "TLS13"}));
-  EXPECT_TRUE(c->scrape_configs[1].follow_redirects);
-  EXPECT_EQ(c->scrape_configs[1].tls, TlsConfig{});
+  EXPECT_FALSE(secure.http_config.follow_redirects);
+  EXPECT_EQ(secure.http_config.tls, (net::TlsConfig{.ca_file = "ca.pem",
+                                                    .cert_file = "client.pem",
+                                                    .key_file = "client.key",
+                                                    .server_name = "cog.internal",
+                                                    .insecure_skip_verify = true,
+                                                    .min_version = "TLS13"}));
+  EXPECT_TRUE(c->scrape_configs[1].http_config.follow_redirects);
+  EXPECT_EQ(c->scrape_configs[1].http_config.tls, net::TlsConfig{});
 }
 
 TEST(Config, EmptyFileIsTheDefaultConfig) {

@@ -18,7 +18,7 @@
 #include "cli/cog_sim.h"
 #include "model/clock.h"
 #include "model/value.h"
-#include "server/http_server.h"
+#include "net/http_server.h"
 #include "tests/tsdb/test_util.h"
 #include "tsdb/head.h"
 
@@ -51,11 +51,11 @@ TEST(ScrapeOffsetTest, StableAndInsideTheInterval) {
 class ManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = server::HttpServer::start(io_, {.port = 0}, [this](const server::HttpRequest& r) { return handler_(r); });
+    auto s = net::HttpServer::start(io_, {.port = 0}, [this](const net::HttpRequest& r) { return handler_(r); });
     ASSERT_TRUE(s.ok()) << s.error().message;
     server_ = *std::move(s);
-    handler_ = [this](const server::HttpRequest&) {
-      return server::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim_.body(wall_now())};
+    handler_ = [this](const net::HttpRequest&) {
+      return net::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim_.body(wall_now())};
     };
   }
   void TearDown() override {
@@ -93,7 +93,7 @@ class ManagerTest : public ::testing::Test {
   }
   // From now on the target serves the simulator's body without one family.
   void serve_without(std::string family) {
-    handler_ = [this, family](const server::HttpRequest&) {
+    handler_ = [this, family](const net::HttpRequest&) {
       const std::string body = sim_.body(wall_now());
       std::string kept;
       size_t pos = 0;
@@ -103,7 +103,7 @@ class ManagerTest : public ::testing::Test {
         if (line.find(family) == std::string_view::npos) kept.append(line) += '\n';
         pos = end + 1;
       }
-      return server::HttpResponse{.body = kept};
+      return net::HttpResponse{.body = kept};
     };
   }
 
@@ -115,8 +115,8 @@ class ManagerTest : public ::testing::Test {
   boost::asio::io_context io_;
   tsdb::Head head_;
   cli::CogSimulator sim_{{}};
-  std::function<server::HttpResponse(const server::HttpRequest&)> handler_;
-  std::unique_ptr<server::HttpServer> server_;
+  std::function<net::HttpResponse(const net::HttpRequest&)> handler_;
+  std::unique_ptr<net::HttpServer> server_;
 };
 
 TEST_F(ManagerTest, ScrapesTheSimulatedCogService) {
@@ -145,7 +145,7 @@ TEST_F(ManagerTest, ScrapesTheSimulatedCogService) {
 TEST_F(ManagerTest, ScrapeTimesComeFromTheInjectedClock) {
   const Timestamp t0 = 1'000'000'000'000;  // 2001-09-09
   ManualClock clock(t0);
-  handler_ = [](const server::HttpRequest&) { return server::HttpResponse{.body = "a 1\nb 2\n"}; };
+  handler_ = [](const net::HttpRequest&) { return net::HttpResponse{.body = "a 1\nb 2\n"}; };
   ScrapeManager manager(io_, head_, {.clock = &clock});
   ASSERT_TRUE(manager.apply(config(), "").ok());
   ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));
@@ -163,9 +163,9 @@ TEST_F(ManagerTest, ScrapeTimesComeFromTheInjectedClock) {
   // is stored at that time exactly, far from its slot, and the 6000 slots
   // missed are skipped, not scraped in a burst.
   int requests = 0;
-  handler_ = [&requests](const server::HttpRequest&) {
+  handler_ = [&requests](const net::HttpRequest&) {
     ++requests;
-    return server::HttpResponse{.body = "a 1\nb 2\n"};
+    return net::HttpResponse{.body = "a 1\nb 2\n"};
   };
   clock.advance(10 * kMinute);
   ASSERT_TRUE(run_until([&] { return values("a").size() >= 2; }));
@@ -193,7 +193,7 @@ TEST_F(ManagerTest, FailingTargetAndVanishedSeriesGoStale) {
   ASSERT_TRUE(run_until([&] { return last_is_stale("cog_input_data_entropy"); }));
   EXPECT_FALSE(last_is_stale("cog_predict_requests_total"));
   // The target fails: up 0, everything else stale, the error in its status.
-  handler_ = [](const server::HttpRequest&) { return server::HttpResponse{.status = 500, .body = "boom"}; };
+  handler_ = [](const net::HttpRequest&) { return net::HttpResponse{.status = 500, .body = "boom"}; };
   ASSERT_TRUE(run_until([&] { return values("up").back() == 0; }));
   EXPECT_TRUE(last_is_stale("cog_predict_requests_total"));
   auto targets = manager.targets();
@@ -267,12 +267,12 @@ TEST_F(ManagerTest, SecretFilesAreRelativeToTheConfigDirectory) {
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/token") << "s3cret\n";
   std::string seen;
-  handler_ = [&](const server::HttpRequest& r) {
+  handler_ = [&](const net::HttpRequest& r) {
     seen = std::string(r.header("authorization"));
-    return server::HttpResponse{.body = "a 1\n"};
+    return net::HttpResponse{.body = "a 1\n"};
   };
   Config c = config();
-  c.scrape_configs[0].authorization = Authorization{.credentials_file = "token"};
+  c.scrape_configs[0].http_config.authorization = net::Authorization{.credentials_file = "token"};
   ScrapeManager manager(io_, head_);
   ASSERT_TRUE(manager.apply(c, dir).ok());
   ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));

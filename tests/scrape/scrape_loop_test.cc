@@ -126,8 +126,8 @@ TEST_F(ScrapeLoopTest, StateCarriesOverAReloadThatKeepsTheStoredSeriesTheSame) {
       [](ScrapeLoopOptions& o) { o.label_name_length_limit = 10; },
       [](ScrapeLoopOptions& o) { o.label_value_length_limit = 10; },
       [](ScrapeLoopOptions& o) {
-        o.metric_relabel_configs.push_back(
-            *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "b"}));
+        o.metric_relabel_configs.push_back(*net::RelabelConfig::make(
+            {.action = net::RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "b"}));
       },
   };
   for (size_t i = 0; i < std::size(changes); ++i) {
@@ -153,8 +153,8 @@ TEST_F(ScrapeLoopTest, AMalformedBodyStoresNothingOfIt) {
 TEST_F(ScrapeLoopTest, SampleLimitCountsAfterRelabellingAndFailsTheScrape) {
   ScrapeLoopOptions o = options();
   o.sample_limit = 2;
-  o.metric_relabel_configs.push_back(
-      *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "go_.*"}));
+  o.metric_relabel_configs.push_back(*net::RelabelConfig::make(
+      {.action = net::RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "go_.*"}));
   ScrapeLoop loop(head_, o);
   auto ok = loop.append(15'000, 10, std::string_view("a 1\nb 1\ngo_x 1\ngo_y 1\n"), kText);
   EXPECT_TRUE(ok.up);
@@ -173,8 +173,8 @@ TEST_F(ScrapeLoopTest, SampleLimitCountsAfterRelabellingAndFailsTheScrape) {
 TEST_F(ScrapeLoopTest, SampleLimitIgnoresDroppedSamplesBeforeAndBetweenKeptOnes) {
   ScrapeLoopOptions o = options();
   o.sample_limit = 2;
-  o.metric_relabel_configs.push_back(
-      *RelabelConfig::make({.action = RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "go_.*"}));
+  o.metric_relabel_configs.push_back(*net::RelabelConfig::make(
+      {.action = net::RelabelAction::kDrop, .source_labels = {"__name__"}, .regex = "go_.*"}));
   ScrapeLoop loop(head_, o);
   auto first = loop.append(15'000, 10, std::string_view("go_x 1\ngo_y 1\na 1\nb 1\n"), kText);
   EXPECT_TRUE(first.up) << first.error;

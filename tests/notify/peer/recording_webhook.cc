@@ -5,7 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "server/http_server.h"
+#include "net/http_server.h"
 
 namespace cogwatch::notify::peer {
 
@@ -22,13 +22,13 @@ Result<std::unique_ptr<RecordingWebhook>> RecordingWebhook::start() {
   std::unique_ptr<RecordingWebhook> hook(new RecordingWebhook());
   RecordingWebhook* self = hook.get();
   auto server =
-      server::HttpServer::start(*hook->io_, {.address = "127.0.0.1", .port = 0}, [self](const server::HttpRequest& r) {
+      net::HttpServer::start(*hook->io_, {.address = "127.0.0.1", .port = 0}, [self](const net::HttpRequest& r) {
         const int status = self->record({.at = std::chrono::steady_clock::now(),
                                          .method = r.method,
                                          .target = r.target,
                                          .headers = r.headers,
                                          .body = r.body});
-        return server::HttpResponse{.status = status};
+        return net::HttpResponse{.status = status};
       });
   if (!server) return server.take_error();
   hook->server_ = *std::move(server);

@@ -30,7 +30,7 @@
 namespace boost::asio {
 class io_context;
 }
-namespace cogwatch::server {
+namespace cogwatch::net {
 class HttpServer;
 }
 
@@ -89,7 +89,7 @@ class RecordingWebhook {
   int record(RecordedRequest request);
 
   std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<server::HttpServer> server_;
+  std::unique_ptr<net::HttpServer> server_;
   std::thread thread_;
   uint16_t port_ = 0;
 

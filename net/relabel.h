@@ -1,10 +1,15 @@
-// Relabelling, as Prometheus's relabel_configs and metric_relabel_configs:
-// a list of steps, each reading source labels and rewriting the label set
-// or dropping it.
+// Relabelling, as Prometheus's relabel_configs, metric_relabel_configs and
+// alert_relabel_configs: a list of steps, each reading source labels and
+// rewriting the label set or dropping it. Scrape targets, scraped series and
+// outgoing alerts all go through it (and remote_write's write_relabel_configs
+// will).
 //
 //   auto step = RelabelConfig::make({.action = RelabelAction::kKeep,
 //                                    .source_labels = {"job"}, .regex = "cog.*"});
 //   std::optional<Labels> out = relabel(labels, steps);  // nullopt: dropped
+//
+//   // From YAML, inside a YamlReader parse (model/yaml_reader.h):
+//   cfg.alert_relabel_configs = read_relabel_configs(reader, f.get("alert_relabel_configs"), "alert relabel config");
 //
 // Defaults are Prometheus's: separator ";", regex "(.*)" (anchored at both
 // ends), replacement "$1", action replace.
@@ -21,12 +26,13 @@
 
 #include "model/error.h"
 #include "model/labels.h"
+#include "model/yaml_reader.h"
 
 namespace re2 {
 class RE2;
 }
 
-namespace cogwatch::scrape {
+namespace cogwatch::net {
 
 enum class RelabelAction : uint8_t {
   kReplace,
@@ -80,4 +86,12 @@ class RelabelConfig {
 // set (or nothing is left of it).
 std::optional<Labels> relabel(const Labels& labels, const std::vector<RelabelConfig>& steps);
 
-}  // namespace cogwatch::scrape
+// Reads a YAML list of relabel steps (`source_labels`, `separator`,
+// `target_label`, `regex`, `modulus`, `replacement`, `action`), validated by
+// RelabelConfig::make. An absent or null node is an empty list. Fails, as
+// YamlReader does, at the place of the bad step or field: "unknown relabel
+// action \"shuffle\"", "<context> must be a list", make()'s messages.
+std::vector<RelabelConfig> read_relabel_configs(const YamlReader& reader, const YAML::Node& node,
+                                                const std::string& context);
+
+}  // namespace cogwatch::net

@@ -1,10 +1,10 @@
 // Relabelling against Prometheus's documented behaviour (relabel_config in
 // docs/configuration/configuration.md and its relabel tests).
-#include "scrape/relabel.h"
+#include "net/relabel.h"
 
 #include <gtest/gtest.h>
 
-namespace cogwatch::scrape {
+namespace cogwatch::net {
 namespace {
 
 RelabelConfig step(RelabelSpec spec) {
@@ -109,5 +109,40 @@ TEST(Relabel, InvalidConfigsAreRejectedWithPrometheussWords) {
   EXPECT_FALSE(parse_relabel_action("Replace").has_value());
 }
 
+// The YAML form, as prometheus.yml writes relabel_configs and
+// alert_relabel_configs: defaults filled in, errors at the place.
+TEST(Relabel, ReadFromYaml) {
+  auto read = [](std::string_view yaml) {
+    return read_yaml_document(yaml, "p.yml", [](const YamlReader& r, const YAML::Node& root) {
+      return read_relabel_configs(r, root["steps"], "alert relabel config");
+    });
+  };
+  auto steps = read("steps:\n  - {source_labels: [a], target_label: d, regex: 'f(.*)'}\n  - action: labeldrop\n"
+                    "    regex: c\n");
+  ASSERT_TRUE(steps.ok()) << steps.error().message;
+  ASSERT_EQ(steps->size(), 2u);
+  EXPECT_EQ((*steps)[0].spec().replacement, "$1");
+  EXPECT_TRUE((*steps)[0].spec().regex_set);
+  EXPECT_EQ((*steps)[1].spec().action, RelabelAction::kLabelDrop);
+  EXPECT_EQ(relabel(kInput, *steps), (Labels{{"a", "foo"}, {"b", "bar"}, {"d", "oo"}}));
+  EXPECT_TRUE(read("other: 1\n")->empty());
+
+  const struct {
+    const char* yaml;
+    const char* error;
+  } bad[] = {
+      {"steps: {action: keep}\n", "p.yml:1:8: alert relabel config must be a list"},
+      {"steps:\n  - action: shuffle\n", "p.yml:2:13: unknown relabel action \"shuffle\""},
+      {"steps:\n  - {action: hashmod, target_label: x}\n",
+       "p.yml:2:5: relabel configuration for hashmod requires non-zero modulus"},
+      {"steps:\n  - {regexp: a}\n", "p.yml:2:6: unknown field \"regexp\" in alert relabel config"},
+  };
+  for (const auto& c : bad) {
+    auto got = read(c.yaml);
+    ASSERT_FALSE(got.ok()) << c.yaml;
+    EXPECT_EQ(got.error().message, c.error) << c.yaml;
+  }
+}
+
 }  // namespace
-}  // namespace cogwatch::scrape
+}  // namespace cogwatch::net

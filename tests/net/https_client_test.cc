@@ -1,7 +1,9 @@
-// Scraping https targets: certificates verified against ca_file or inline
-// PEM, server_name, insecure_skip_verify, client certificates, and the TLS
-// connection kept alive. The certificates are made by the test (OpenSSL),
-// the server runs on 127.0.0.1 for a bounded time.
+// net::HttpClient over TLS: certificates verified against ca_file or
+// inline PEM, server_name, insecure_skip_verify, client certificates, and
+// the TLS connection kept alive. The certificates are made by the test
+// (OpenSSL), the server runs on 127.0.0.1 for a bounded time.
+#include "net/http_client.h"
+
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -18,11 +20,9 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/scrape/fetch_until_done.h"
+#include "tests/net/test_util.h"
 
-#include "scrape/http_fetch.h"
-
-namespace cogwatch::scrape {
+namespace cogwatch::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -77,12 +77,12 @@ KeyPair make_self_signed() {
 }
 
 std::string write_temp(const std::string& name, const std::string& content) {
-  const std::string path = testing::TempDir() + "/cogwatch_https_" + name;
+  const std::string path = ::testing::TempDir() + "/cogwatch_https_" + name;
   std::ofstream(path) << content;
   return path;
 }
 
-class HttpsFetchTest : public ::testing::Test {
+class HttpsClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { pair_ = new KeyPair(make_self_signed()); }
   static void TearDownTestSuite() { delete pair_; }
@@ -135,17 +135,14 @@ class HttpsFetchTest : public ::testing::Test {
     }
   }
 
-  ScrapeRequest request(const TlsConfig& tls, const std::string& host = "127.0.0.1") {
-    ScrapeConfig c;
-    c.job_name = "secure";
-    c.scheme = "https";
-    c.scrape_interval = 15 * kSecond;
-    c.scrape_timeout = 5 * kSecond;
-    c.tls = tls;
-    return *make_scrape_request(c, Labels({{"__address__", host + ":" + std::to_string(port_)}}));
+  HttpClientRequest request(const TlsConfig& tls, const std::string& host = "127.0.0.1") {
+    auto r = make_http_request("GET", "https://" + host + ":" + std::to_string(port_) + "/metrics", {.tls = tls});
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    r->timeout = 5 * kSecond;
+    return *r;
   }
-  Result<ScrapeResponse> fetch(ScrapeFetcher& fetcher, ScrapeRequest r) {
-    return fetch_until_done(io_, fetcher, std::move(r));
+  Result<HttpClientResponse> fetch(HttpClient& client, HttpClientRequest r) {
+    return testing::run_until_done<HttpClientResponse>(io_, [&](auto done) { client.send(std::move(r), done); });
   }
 
   static KeyPair* pair_;
@@ -158,46 +155,46 @@ class HttpsFetchTest : public ::testing::Test {
   std::atomic<int> connections_ = 0;
 };
 
-KeyPair* HttpsFetchTest::pair_ = nullptr;
+KeyPair* HttpsClientTest::pair_ = nullptr;
 
-TEST_F(HttpsFetchTest, VerifiedWithCaFileAndKeptAlive) {
+TEST_F(HttpsClientTest, VerifiedWithCaFileAndKeptAlive) {
   start();
   const std::string ca = write_temp("ca.pem", pair_->cert_pem);
-  ScrapeFetcher fetcher(io_);
+  HttpClient client(io_);
   for (int i = 0; i < 3; ++i) {
-    auto got = fetch(fetcher, request({.ca_file = ca}));
+    auto got = fetch(client, request({.ca_file = ca}));
     ASSERT_TRUE(got.ok()) << got.error().message;
     EXPECT_EQ(got->body, "tls_up 1\n");
   }
   EXPECT_EQ(connections_, 1);
   // The certificate names localhost too: by name, and with server_name.
-  ScrapeFetcher by_name(io_);
+  HttpClient by_name(io_);
   auto named = fetch(by_name, request({.ca = pair_->cert_pem}, "localhost"));
   EXPECT_TRUE(named.ok()) << named.error().message;
-  ScrapeFetcher with_server_name(io_);
+  HttpClient with_server_name(io_);
   auto sni = fetch(with_server_name, request({.ca_file = ca, .server_name = "localhost"}));
   EXPECT_TRUE(sni.ok()) << sni.error().message;
 }
 
-TEST_F(HttpsFetchTest, CertificatesThatDoNotVerifyFailTheScrape) {
+TEST_F(HttpsClientTest, CertificatesThatDoNotVerifyFail) {
   start();
-  ScrapeFetcher system_cas(io_);
+  HttpClient system_cas(io_);
   auto unknown = fetch(system_cas, request({}));
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(unknown.error().message.find("certificate verify failed"), std::string::npos) << unknown.error().message;
   EXPECT_NE(unknown.error().message.find("Get \"https://127.0.0.1:"), std::string::npos) << unknown.error().message;
 
-  ScrapeFetcher wrong_name(io_);
+  HttpClient wrong_name(io_);
   auto mismatch = fetch(wrong_name, request({.ca = pair_->cert_pem, .server_name = "cog.example"}));
   ASSERT_FALSE(mismatch.ok());
   EXPECT_NE(mismatch.error().message.find("certificate verify failed"), std::string::npos) << mismatch.error().message;
 
-  ScrapeFetcher insecure(io_);
+  HttpClient insecure(io_);
   auto skipped = fetch(insecure, request({.insecure_skip_verify = true}));
   EXPECT_TRUE(skipped.ok()) << skipped.error().message;
 
-  ScrapeFetcher missing(io_);
+  HttpClient missing(io_);
   auto no_file = fetch(missing, request({.ca_file = "/nonexistent/ca.pem"}));
   ASSERT_FALSE(no_file.ok());
   EXPECT_EQ(no_file.error().code, ErrorCode::kInvalidArgument);
@@ -205,16 +202,16 @@ TEST_F(HttpsFetchTest, CertificatesThatDoNotVerifyFailTheScrape) {
       << no_file.error().message;
 }
 
-TEST_F(HttpsFetchTest, ClientCertificate) {
+TEST_F(HttpsClientTest, ClientCertificate) {
   start(/*require_client_cert=*/true);
-  ScrapeFetcher anonymous(io_);
+  HttpClient anonymous(io_);
   EXPECT_FALSE(fetch(anonymous, request({.ca = pair_->cert_pem})).ok());
   const std::string cert = write_temp("client.pem", pair_->cert_pem);
   const std::string key = write_temp("client.key", pair_->key_pem);
-  ScrapeFetcher identified(io_);
+  HttpClient identified(io_);
   auto got = fetch(identified, request({.ca = pair_->cert_pem, .cert_file = cert, .key_file = key}));
   EXPECT_TRUE(got.ok()) << got.error().message;
 }
 
 }  // namespace
-}  // namespace cogwatch::scrape
+}  // namespace cogwatch::net

@@ -1,14 +1,13 @@
-// The one translation unit of the server that includes Beast.
-#include "server/http_server.h"
+// Beast and Asio's coroutines are compiled here and in http_client.cc only.
+#include "net/http_server.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <strings.h>
 
 #include <chrono>
 
-namespace cogwatch::server {
+namespace cogwatch::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -76,13 +75,13 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
       request.target = std::string(req.target());
       for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
       request.body = req.body();
-      const HttpResponse r = self->handler_(request);
+      HttpResponse r = self->handler_(request);
       http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
       res.set(http::field::server, "cogwatch");
       res.set(http::field::content_type, r.content_type);
       for (const auto& [name, value] : r.headers) res.set(name, value);
       res.keep_alive(req.keep_alive());
-      res.body() = r.body;
+      res.body() = std::move(r.body);
       res.prepare_payload();
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !res.keep_alive()) break;
@@ -99,13 +98,6 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
 };
 
 }  // namespace
-
-std::string_view HttpRequest::header(std::string_view name) const {
-  for (const auto& [n, v] : headers) {
-    if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) return v;
-  }
-  return {};
-}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(boost::asio::io_context& io, HttpServerOptions options,
                                                       HttpHandler handler) {
@@ -124,4 +116,4 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(boost::asio::io_context& i
   return std::unique_ptr<HttpServer>(std::make_unique<Handle>(std::move(server)));
 }
 
-}  // namespace cogwatch::server
+}  // namespace cogwatch::net

@@ -1,4 +1,4 @@
-#include "scrape/relabel.h"
+#include "net/relabel.h"
 
 #include <openssl/evp.h>
 #include <re2/re2.h>
@@ -8,7 +8,7 @@
 
 #include "model/regex_template.h"
 
-namespace cogwatch::scrape {
+namespace cogwatch::net {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, RelabelAction>, 11> kActions = {{
@@ -172,4 +172,35 @@ std::optional<Labels> relabel(const Labels& labels, const std::vector<RelabelCon
   return out;
 }
 
-}  // namespace cogwatch::scrape
+std::vector<RelabelConfig> read_relabel_configs(const YamlReader& reader, const YAML::Node& n,
+                                                const std::string& context) {
+  std::vector<RelabelConfig> out;
+  if (!n || n.IsNull()) return out;
+  if (!n.IsSequence()) reader.fail(n, context + " must be a list");
+  for (const auto& item : n) {
+    YamlReader::Fields f(reader, item, context,
+                         {"source_labels", "separator", "target_label", "regex", "modulus", "replacement", "action"});
+    RelabelSpec spec;
+    if (f.has("action")) {
+      auto a = parse_relabel_action(f.string("action"));
+      if (!a) reader.fail(f.get("action"), "unknown relabel action \"" + f.string("action") + "\"");
+      spec.action = *a;
+    }
+    spec.source_labels = f.strings("source_labels");
+    spec.separator_set = f.has("separator");
+    spec.separator = f.string("separator", spec.separator);
+    spec.target_label_set = f.has("target_label");
+    spec.target_label = f.string("target_label");
+    spec.regex_set = f.has("regex");
+    spec.regex = f.string("regex", spec.regex);
+    spec.modulus = f.count("modulus");
+    spec.replacement_set = f.has("replacement");
+    spec.replacement = f.string("replacement", spec.replacement);
+    auto c = RelabelConfig::make(std::move(spec));
+    if (!c) reader.fail(item, c.error().message);
+    out.push_back(*std::move(c));
+  }
+  return out;
+}
+
+}  // namespace cogwatch::net

@@ -1,7 +1,8 @@
-// A small HTTP/1.1 server: a handler function from request to response,
-// and sessions that add what the network needs (a deadline per request, a
-// body size limit, keep-alive, shutdown). Serves the Prometheus HTTP API
-// later, and the simulated Cog service's /metrics now.
+// A small HTTP/1.1 server: a handler function from request to response
+// (net/http_message.h), and sessions that add what the network needs (a
+// deadline per request, a body size limit, keep-alive, shutdown). Serves
+// the simulated Cog service's /metrics now; the Prometheus HTTP API and
+// Alertmanager's /api/v2 later.
 //
 //   boost::asio::io_context io;
 //   auto server = HttpServer::start(io, {.port = 0}, [](const HttpRequest& r) {
@@ -14,39 +15,18 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "model/error.h"
 #include "model/time.h"
+#include "net/http_message.h"
 
 namespace boost::asio {
 class io_context;
 }
 
-namespace cogwatch::server {
-
-struct HttpRequest {
-  std::string method;  // "GET"
-  std::string target;  // "/metrics?x=1"
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-
-  // The first header with this name (case-insensitive), or "".
-  std::string_view header(std::string_view name) const;
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+namespace cogwatch::net {
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
@@ -69,4 +49,4 @@ class HttpServer {
   virtual void stop() = 0;
 };
 
-}  // namespace cogwatch::server
+}  // namespace cogwatch::net

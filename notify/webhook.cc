@@ -1,0 +1,159 @@
+#include "notify/webhook.h"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "model/file.h"
+#include "net/http_client.h"
+
+namespace cogwatch::notify {
+
+WebhookMessage webhook_message(const Notification& n, const std::string& external_url) {
+  WebhookMessage m{.receiver = n.receiver, .group_key = n.group_key, .group_labels = n.group_labels,
+                   .external_url = external_url};
+  const size_t keep = n.webhook.max_alerts == 0 ? n.alerts.size() : std::min<size_t>(n.alerts.size(), n.webhook.max_alerts);
+  m.truncated_alerts = n.alerts.size() - keep;
+  for (size_t i = 0; i < keep; ++i) {
+    const Alert& a = n.alerts[i];
+    const bool resolved = a.resolved_at(n.at);
+    m.alerts.push_back({.labels = a.labels, .annotations = a.annotations, .starts_at = a.starts_at,
+                        .resolved = resolved, .ends_at = resolved ? a.ends_at : 0, .generator_url = a.generator_url});
+  }
+  return m;
+}
+
+namespace {
+
+std::string trim(std::string s) {
+  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  return s;
+}
+
+}  // namespace
+
+struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
+  Impl(boost::asio::io_context& io_context, WebhookSenderOptions o)
+      : io(io_context), options(std::move(o)), clock(options.clock != nullptr ? options.clock : &system_clock()),
+        random(std::random_device{}()) {}
+
+  // One notification on its way, attempt after attempt.
+  struct Delivery {
+    Notification notification;
+    std::function<void(bool)> done;
+    std::string body;
+    int attempt = 0;
+    Duration backoff = 0;
+    std::unique_ptr<net::HttpClient> client;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+
+  void start(std::shared_ptr<Delivery> d) {
+    d->body = webhook_message_json(webhook_message(d->notification, options.external_url));
+    d->backoff = options.initial_backoff;
+    attempt(std::move(d));
+  }
+
+  void attempt(std::shared_ptr<Delivery> d) {
+    ++d->attempt;
+    const WebhookConfig& w = d->notification.webhook;
+    std::string url = w.url;
+    if (url.empty()) {
+      // url_file is read at each delivery, as Alertmanager does, so a
+      // rotated secret URL is picked up.
+      auto text = read_file(w.url_file);
+      if (!text) return finish(d, false, "cannot read url_file " + w.url_file + ": " + text.error().message, false);
+      url = trim(*text);
+    }
+    auto request = net::make_http_request("POST", url, w.http_config);
+    if (!request) return finish(d, false, request.error().message, false);
+    request->body = d->body;
+    request->content_type = "application/json";
+    const Duration left = d->notification.deadline - clock->now();
+    const Duration per_attempt = w.timeout > 0 ? w.timeout : kDefaultWebhookTimeout;
+    request->timeout = std::max<Duration>(1, std::min(per_attempt, left));
+    if (!d->client) d->client = std::make_unique<net::HttpClient>(io);
+    count([&](WebhookCounters& c) { ++c.requests; }, d->notification.receiver);
+    d->client->send(*std::move(request), [self = shared_from_this(), d](Result<net::HttpClientResponse> r) {
+      if (r && r->status / 100 == 2) return self->finish(d, true, "", false);
+      const bool retry = !r || r->status / 100 == 5;
+      std::string reason = r ? "unexpected status code " + std::to_string(r->status) : r.error().message;
+      self->count([](WebhookCounters& c) { ++c.requests_failed; }, d->notification.receiver);
+      if (!retry) return self->finish(d, false, reason, false);
+      self->retry_later(d, std::move(reason));
+    });
+  }
+
+  void retry_later(const std::shared_ptr<Delivery>& d, std::string reason) {
+    // Exponential backoff with +-50% jitter, as the backoff package
+    // Alertmanager uses; no attempt starts after the deadline.
+    std::uniform_real_distribution<double> jitter(0.5, 1.5);
+    const Duration wait = static_cast<Duration>(static_cast<double>(d->backoff) * jitter(random));
+    d->backoff = std::min<Duration>(options.max_backoff,
+                                    static_cast<Duration>(static_cast<double>(d->backoff) * options.backoff_multiplier));
+    if (clock->now() + wait >= d->notification.deadline) return finish(d, false, reason, true);
+    report(*d, DeliveryEvent::Kind::kRetrying, reason);
+    d->timer = std::make_unique<boost::asio::steady_timer>(io, std::chrono::milliseconds(wait));
+    d->timer->async_wait([self = shared_from_this(), d](const boost::system::error_code& ec) {
+      if (ec) return self->finish(d, false, "canceled", false);
+      self->attempt(d);
+    });
+  }
+
+  void finish(const std::shared_ptr<Delivery>& d, bool delivered, const std::string& reason, bool at_deadline) {
+    count([&](WebhookCounters& c) { ++(delivered ? c.notifications : c.notifications_failed); },
+          d->notification.receiver);
+    report(*d, delivered ? DeliveryEvent::Kind::kDelivered : DeliveryEvent::Kind::kFailed,
+           at_deadline ? reason + " (retries stopped at the deadline)" : reason);
+    auto done = std::move(d->done);
+    // The client goes with the delivery: its connection is closed, which a
+    // receiver that hung needs.
+    boost::asio::post(io, [d] {});
+    if (done) done(delivered);
+  }
+
+  void report(const Delivery& d, DeliveryEvent::Kind kind, const std::string& reason) const {
+    if (!options.on_event) return;
+    options.on_event({.kind = kind, .receiver = d.notification.receiver, .integration = d.notification.integration,
+                      .group_key = d.notification.group_key, .attempt = d.attempt,
+                      .alerts = d.notification.alerts.size(), .reason = reason});
+  }
+
+  template <typename F>
+  void count(F&& f, const std::string& receiver) {
+    std::lock_guard lock(mu);
+    f(counters[receiver]);
+  }
+
+  boost::asio::io_context& io;
+  WebhookSenderOptions options;
+  const Clock* clock;
+  std::mt19937_64 random;
+  mutable std::mutex mu;  // guards counters
+  std::map<std::string, WebhookCounters> counters;
+};
+
+WebhookSender::WebhookSender(boost::asio::io_context& io, WebhookSenderOptions options)
+    : impl_(std::make_shared<Impl>(io, std::move(options))) {}
+
+WebhookSender::~WebhookSender() = default;
+
+void WebhookSender::deliver(Notification n, std::function<void(bool)> done) {
+  auto d = std::make_shared<Impl::Delivery>();
+  d->notification = std::move(n);
+  d->done = std::move(done);
+  boost::asio::post(impl_->io, [impl = impl_, d] { impl->start(d); });
+}
+
+std::map<std::string, WebhookCounters> WebhookSender::counters() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->counters;
+}
+
+}  // namespace cogwatch::notify
