@@ -151,6 +151,13 @@ Dispatcher::Dispatcher(NotifyConfig config, Integrations& integrations, Dispatch
 Dispatcher::~Dispatcher() = default;
 
 Status Dispatcher::put(const std::vector<PostableAlert>& posted) {
+  Status status = put_locked(posted);
+  // New groups or an immediate flush may make the next work earlier.
+  if (state_->options.wake) state_->options.wake();
+  return status;
+}
+
+Status Dispatcher::put_locked(const std::vector<PostableAlert>& posted) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
   const Timestamp now = s.clock->now();
@@ -309,17 +316,20 @@ Timestamp Dispatcher::next_wakeup() const {
 }
 
 void Dispatcher::reload(NotifyConfig config) {
-  std::lock_guard lock(state_->mu);
-  State& s = *state_;
-  const Timestamp now = s.clock->now();
-  s.config = std::move(config);
-  s.groups.clear();  // in-flight flushes keep their own group alive
-  s.root = Route::build(s.config.route);
-  s.inhibitor = std::make_unique<Inhibitor>(s.config.inhibit_rules);
-  for (const auto& [fp, a] : s.alerts) {
-    s.inhibitor->observe(a);
-    for (const Route* r : s.root->match(a.labels)) s.route_alert(a, *r, now);
+  {
+    std::lock_guard lock(state_->mu);
+    State& s = *state_;
+    const Timestamp now = s.clock->now();
+    s.config = std::move(config);
+    s.groups.clear();  // a flush in flight keeps its group (and copies of the route's options)
+    s.root = Route::build(s.config.route);
+    s.inhibitor = std::make_unique<Inhibitor>(s.config.inhibit_rules);
+    for (const auto& [fp, a] : s.alerts) {
+      s.inhibitor->observe(a);
+      for (const Route* r : s.root->match(a.labels)) s.route_alert(a, *r, now);
+    }
   }
+  if (state_->options.wake) state_->options.wake();
 }
 
 Result<std::string> Dispatcher::set_silence(Silence silence) {

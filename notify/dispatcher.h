@@ -82,7 +82,7 @@ struct DispatcherOptions {
   Duration maintenance_interval = 30 * kSecond;  // empty groups dropped, resolved alerts collected
   Duration alert_gc_interval = 30 * kMinute;     // Alertmanager's --alerts.gc-interval
   Duration silence_retention = 120 * kHour;      // Alertmanager's --data.retention
-  std::function<void()> wake;              // a flush finished: next_wakeup() may be earlier
+  std::function<void()> wake;  // next_wakeup() may be earlier: alerts arrived, a flush finished, a reload
 };
 
 class Dispatcher {
@@ -123,6 +123,8 @@ class Dispatcher {
   struct State;  // the implementation's, shared with deliveries in flight
 
  private:
+  Status put_locked(const std::vector<PostableAlert>& alerts);
+
   std::shared_ptr<State> state_;
   Integrations& integrations_;
 };

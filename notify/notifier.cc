@@ -1,0 +1,66 @@
+#include "notify/notifier.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mutex>
+
+namespace cogwatch::notify {
+
+// Runs the dispatcher when its next work is due: one steady timer, re-armed
+// after each run and whenever something may have moved the next work
+// earlier (an alert arrived, a delivery finished).
+struct BuiltinNotifier::Timer : std::enable_shared_from_this<Timer> {
+  explicit Timer(boost::asio::io_context& io) : io(io), timer(io) {}
+
+  void arm() {
+    if (stopped || dispatcher == nullptr) return;
+    const Timestamp next = dispatcher->next_wakeup();
+    const Duration wait = std::max<Duration>(0, next - system_clock().now());
+    timer.expires_after(std::chrono::milliseconds(std::min<Duration>(wait, kHour)));
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopped) return;
+      self->dispatcher->run_due();
+      self->arm();
+    });
+  }
+
+  void wake() {
+    boost::asio::post(io, [self = shared_from_this()] { self->arm(); });
+  }
+
+  boost::asio::io_context& io;
+  boost::asio::steady_timer timer;
+  Dispatcher* dispatcher = nullptr;  // set once, on construction
+  bool stopped = false;              // on the io thread
+};
+
+BuiltinNotifier::BuiltinNotifier(boost::asio::io_context& io, NotifyConfig config, BuiltinNotifierOptions options)
+    : timer_(std::make_shared<Timer>(io)) {
+  webhooks_ = std::make_unique<WebhookSender>(
+      io, WebhookSenderOptions{.external_url = options.external_url, .on_event = std::move(options.on_event)});
+  std::weak_ptr<Timer> weak = timer_;
+  dispatcher_ = std::make_unique<Dispatcher>(std::move(config), *webhooks_, DispatcherOptions{.wake = [weak] {
+                                               if (auto t = weak.lock()) t->wake();
+                                             }});
+  timer_->dispatcher = dispatcher_.get();
+  api_ = std::make_unique<AlertmanagerApi>(
+      *dispatcher_, ApiInfo{.config_text = std::move(options.config_text), .version = std::move(options.version),
+                            .started_at = system_clock().now()});
+  timer_->wake();
+}
+
+BuiltinNotifier::~BuiltinNotifier() { stop(); }
+
+Status BuiltinNotifier::put(const std::vector<PostableAlert>& alerts) { return dispatcher_->put(alerts); }
+
+void BuiltinNotifier::reload(NotifyConfig config) { dispatcher_->reload(std::move(config)); }
+
+void BuiltinNotifier::stop() {
+  boost::asio::post(timer_->io, [t = timer_] {
+    t->stopped = true;
+    t->timer.cancel();
+  });
+}
+
+}  // namespace cogwatch::notify
