@@ -29,6 +29,9 @@ WebhookMessage webhook_message(const Notification& n, const std::string& externa
 
 namespace {
 
+// Idle kept-alive connections kept per webhook URL.
+constexpr size_t kIdleClientsPerUrl = 8;
+
 std::string trim(std::string s) {
   const auto not_space = [](unsigned char c) { return !std::isspace(c); };
   s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
@@ -50,7 +53,7 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
     std::string body;
     int attempt = 0;
     Duration backoff = 0;
-    std::unique_ptr<net::HttpClient> client;
+    std::shared_ptr<net::HttpClient> client;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
 
@@ -78,15 +81,35 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
     const Duration left = d->notification.deadline - clock->now();
     const Duration per_attempt = w.timeout > 0 ? w.timeout : kDefaultWebhookTimeout;
     request->timeout = std::max<Duration>(1, std::min(per_attempt, left));
-    if (!d->client) d->client = std::make_unique<net::HttpClient>(io);
+    if (!d->client) d->client = take_client(url);
     count([&](WebhookCounters& c) { ++c.requests; }, d->notification.receiver);
-    d->client->send(*std::move(request), [self = shared_from_this(), d](Result<net::HttpClientResponse> r) {
-      if (r && r->status / 100 == 2) return self->finish(d, true, "", false);
+    d->client->send(*std::move(request), [self = shared_from_this(), d, url](Result<net::HttpClientResponse> r) {
+      if (r && r->status / 100 == 2) {
+        self->return_client(url, std::move(d->client));
+        return self->finish(d, true, "", false);
+      }
       const bool retry = !r || r->status / 100 == 5;
       std::string reason = r ? "unexpected status code " + std::to_string(r->status) : r.error().message;
       self->count([](WebhookCounters& c) { ++c.requests_failed; }, d->notification.receiver);
       if (!retry) return self->finish(d, false, reason, false);
       self->retry_later(d, std::move(reason));
+    });
+  }
+
+  // Kept-alive connections per URL, so a receiver is not dialled anew for
+  // every notification; only clients whose last exchange succeeded return.
+  std::shared_ptr<net::HttpClient> take_client(const std::string& url) {
+    auto it = idle.find(url);
+    if (it == idle.end() || it->second.empty()) return std::make_shared<net::HttpClient>(io);
+    auto client = std::move(it->second.back());
+    it->second.pop_back();
+    return client;
+  }
+  void return_client(const std::string& url, std::shared_ptr<net::HttpClient> client) {
+    // Called inside the client's own callback: pooled once that returns.
+    boost::asio::post(io, [self = shared_from_this(), url, client = std::move(client)]() mutable {
+      auto& pool = self->idle[url];
+      if (pool.size() < kIdleClientsPerUrl) pool.push_back(std::move(client));
     });
   }
 
@@ -112,8 +135,9 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
     report(*d, delivered ? DeliveryEvent::Kind::kDelivered : DeliveryEvent::Kind::kFailed,
            at_deadline ? reason + " (retries stopped at the deadline)" : reason);
     auto done = std::move(d->done);
-    // The client goes with the delivery: its connection is closed, which a
-    // receiver that hung needs.
+    // A client not returned to the pool goes with the delivery, closing its
+    // connection (which a receiver that hung needs) once its callback is
+    // over.
     boost::asio::post(io, [d] {});
     if (done) done(delivered);
   }
@@ -137,6 +161,7 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
   std::mt19937_64 random;
   mutable std::mutex mu;  // guards counters
   std::map<std::string, WebhookCounters> counters;
+  std::map<std::string, std::vector<std::shared_ptr<net::HttpClient>>> idle;  // by URL; io thread only
 };
 
 WebhookSender::WebhookSender(boost::asio::io_context& io, WebhookSenderOptions options)
