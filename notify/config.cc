@@ -333,4 +333,12 @@ NotifyConfig read_notify_config(const YamlReader& reader, const YAML::Node& node
   return Parser(reader.filename()).config(node);
 }
 
+Result<std::optional<NotifyConfig>> parse_notify_section(std::string_view text, const std::string& filename) {
+  return read_yaml_document(text, filename, [&](const YamlReader& reader, const YAML::Node& root) {
+    std::optional<NotifyConfig> out;
+    if (root.IsMap() && root["notify"] && !root["notify"].IsNull()) out = read_notify_config(reader, root["notify"]);
+    return out;
+  });
+}
+
 }  // namespace cogwatch::notify

@@ -98,4 +98,8 @@ Result<NotifyConfig> parse_notify_config(std::string_view text, const std::strin
 // throws YamlReader::Error, for the enclosing file's reader to report.
 NotifyConfig read_notify_config(const YamlReader& reader, const YAML::Node& node);
 
+// The `notify:` section of a cogwatch config file (prometheus.yml plus
+// that section), nullopt when there is none. Errors point into that file.
+Result<std::optional<NotifyConfig>> parse_notify_section(std::string_view text, const std::string& filename);
+
 }  // namespace cogwatch::notify

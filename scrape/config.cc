@@ -115,7 +115,9 @@ class Parser : public YamlReader {
     if (!root || root.IsNull()) return c;
     Fields f(*this, root, "the configuration",
              {"global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read", "storage", "tracing",
-              "scrape_config_files", "otlp", "runtime"});
+              "scrape_config_files", "otlp", "runtime",
+              // cogwatch's own: the built-in notifier's alertmanager.yml (notify/config.h)
+              "notify"});
     c.global = global(f.get("global"));
     c.rule_files = f.strings("rule_files");
     if (f.has("scrape_configs")) {

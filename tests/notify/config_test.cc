@@ -473,11 +473,7 @@ TEST(NotifyConfig, ErrorsPointAtTheirPlace) {
 // cogwatch.yml's `notify:` section holds an alertmanager.yml document;
 // errors point into the enclosing file.
 TEST(NotifyConfig, ReadsASectionOfAnotherFile) {
-  auto read = [](const char* text) {
-    return read_yaml_document(text, "cogwatch.yml", [](const YamlReader& reader, const YAML::Node& root) {
-      return read_notify_config(reader, root["notify"]);
-    });
-  };
+  auto read = [](const char* text) { return parse_notify_section(text, "cogwatch.yml"); };
   auto c = read(R"(scrape_configs: []
 notify:
   route:
@@ -487,17 +483,25 @@ notify:
     webhook_configs: [{url: 'http://hook/'}]
 )");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->route.receiver, "ml");
-  EXPECT_EQ(c->receiver("ml")->webhook_configs[0].url, "http://hook/");
+  ASSERT_TRUE(c->has_value());
+  EXPECT_EQ((*c)->route.receiver, "ml");
+  EXPECT_EQ((*c)->receiver("ml")->webhook_configs[0].url, "http://hook/");
 
   auto bad = read(
       "scrape_configs: []\nnotify:\n  route:\n    receiver: ml\n  receivers:\n  - name: ml\n    email_configs: [{}]\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
             "cogwatch.yml:7:5: cogwatch cannot deliver email_configs: only webhook_configs are supported");
+  // No section (or an empty one): no built-in notifier.
+  auto none = read("scrape_configs: []\n");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
   auto empty = read("scrape_configs: []\nnotify:\n");
-  ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.error().message, "cogwatch.yml:3:1: no route provided in config");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->has_value());
+  auto no_route = read("scrape_configs: []\nnotify:\n  receivers: []\n");
+  ASSERT_FALSE(no_route.ok());
+  EXPECT_EQ(no_route.error().message, "cogwatch.yml:3:3: no routes provided");
 }
 
 // amtool check-config (Alertmanager 0.25's config.LoadFile) gives the same

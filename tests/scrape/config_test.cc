@@ -14,6 +14,9 @@ global:
 rule_files: [rules/*.yml]
 alerting:
   alertmanagers: [{static_configs: [{targets: ['127.0.0.1:9093']}]}]
+notify:  # cogwatch's built-in notifier, read by notify/config.h
+  route: {receiver: ml}
+  receivers: [{name: ml}]
 scrape_configs:
   - job_name: cog
     static_configs:
