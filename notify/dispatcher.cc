@@ -67,6 +67,7 @@ struct Dispatcher::State {
   std::map<std::pair<std::string, std::string>, LogEntry> log;  // (receiver/webhook/i, groupKey)
   Timestamp next_maintenance = 0;
   Timestamp next_alert_gc = 0;
+  DispatcherCounters counters;
 
   State(NotifyConfig c, DispatcherOptions o)
       : config(std::move(c)),
@@ -170,8 +171,10 @@ Status Dispatcher::put_locked(const std::vector<PostableAlert>& posted) {
                                                            : nullptr;
     if (invalid != nullptr) {
       errors += std::string(errors.empty() ? "" : "; ") + invalid;
+      ++s.counters.alerts_invalid;
       continue;
     }
+    ++(a.resolved_at(now) ? s.counters.alerts_received_resolved : s.counters.alerts_received_firing);
     auto held = s.alerts.find(a.fingerprint());
     if (held != s.alerts.end() && overlaps(held->second, a)) a = merge(held->second, a);
     s.alerts[a.fingerprint()] = a;
@@ -386,6 +389,13 @@ std::vector<GroupView> Dispatcher::groups() const {
 }
 
 Timestamp Dispatcher::now() const { return state_->clock->now(); }
+
+DispatcherCounters Dispatcher::counters() const {
+  std::lock_guard lock(state_->mu);
+  DispatcherCounters c = state_->counters;
+  c.aggregation_groups = state_->groups.size();
+  return c;
+}
 
 std::vector<std::string> Dispatcher::receivers() const {
   std::lock_guard lock(state_->mu);

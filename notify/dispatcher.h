@@ -77,6 +77,15 @@ struct GroupView {
   std::vector<AlertView> alerts;
 };
 
+// What the dispatcher received, for the daemon's self-metrics (as
+// Alertmanager's alertmanager_alerts_received_total and _invalid_total).
+struct DispatcherCounters {
+  uint64_t alerts_received_firing = 0;
+  uint64_t alerts_received_resolved = 0;
+  uint64_t alerts_invalid = 0;
+  uint64_t aggregation_groups = 0;  // a gauge: groups now
+};
+
 struct DispatcherOptions {
   const Clock* clock = nullptr;            // default: the system clock
   Duration maintenance_interval = 30 * kSecond;  // empty groups dropped, resolved alerts collected
@@ -119,6 +128,7 @@ class Dispatcher {
   std::vector<std::string> receivers() const;
   // The dispatcher's clock's time.
   Timestamp now() const;
+  DispatcherCounters counters() const;
 
   struct State;  // the implementation's, shared with deliveries in flight
 

@@ -301,6 +301,10 @@ TEST(Dispatcher, InvalidAlertsRejectedOthersKept) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message, "at least one label pair required");
   EXPECT_EQ(f.dispatcher.alerts().size(), 1u);
+  const DispatcherCounters c = f.dispatcher.counters();
+  EXPECT_EQ(c.alerts_invalid, 1u);
+  EXPECT_EQ(c.alerts_received_firing, 1u);
+  EXPECT_EQ(c.aggregation_groups, 1u);
 }
 
 }  // namespace
