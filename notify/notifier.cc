@@ -14,13 +14,16 @@ struct BuiltinNotifier::Timer : std::enable_shared_from_this<Timer> {
   explicit Timer(boost::asio::io_context& io) : io(io), timer(io) {}
 
   void arm() {
-    if (stopped || dispatcher == nullptr) return;
-    const Timestamp next = dispatcher->next_wakeup();
+    auto d = dispatcher.lock();
+    if (stopped || !d) return;
+    const Timestamp next = d->next_wakeup();
     const Duration wait = std::max<Duration>(0, next - system_clock().now());
     timer.expires_after(std::chrono::milliseconds(std::min<Duration>(wait, kHour)));
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped) return;
-      self->dispatcher->run_due();
+      // The notifier may be going away on another thread: hold the
+      // dispatcher for the run.
+      if (auto d = self->dispatcher.lock()) d->run_due();
       self->arm();
     });
   }
@@ -31,7 +34,7 @@ struct BuiltinNotifier::Timer : std::enable_shared_from_this<Timer> {
 
   boost::asio::io_context& io;
   boost::asio::steady_timer timer;
-  Dispatcher* dispatcher = nullptr;  // set once, on construction
+  std::weak_ptr<Dispatcher> dispatcher;  // set once, on construction
   bool stopped = false;              // on the io thread
 };
 
@@ -40,17 +43,22 @@ BuiltinNotifier::BuiltinNotifier(boost::asio::io_context& io, NotifyConfig confi
   webhooks_ = std::make_unique<WebhookSender>(
       io, WebhookSenderOptions{.external_url = options.external_url, .on_event = std::move(options.on_event)});
   std::weak_ptr<Timer> weak = timer_;
-  dispatcher_ = std::make_unique<Dispatcher>(std::move(config), *webhooks_, DispatcherOptions{.wake = [weak] {
+  dispatcher_ = std::make_shared<Dispatcher>(std::move(config), *webhooks_, DispatcherOptions{.wake = [weak] {
                                                if (auto t = weak.lock()) t->wake();
                                              }});
-  timer_->dispatcher = dispatcher_.get();
+  timer_->dispatcher = dispatcher_;
   api_ = std::make_unique<AlertmanagerApi>(
       *dispatcher_, ApiInfo{.config_text = std::move(options.config_text), .version = std::move(options.version),
                             .started_at = system_clock().now()});
   timer_->wake();
 }
 
-BuiltinNotifier::~BuiltinNotifier() { stop(); }
+BuiltinNotifier::~BuiltinNotifier() {
+  // On the io_context's thread or after it stopped (see the header): no
+  // handler runs concurrently.
+  timer_->stopped = true;
+  timer_->timer.cancel();
+}
 
 Status BuiltinNotifier::put(const std::vector<PostableAlert>& alerts) { return dispatcher_->put(alerts); }
 

@@ -8,8 +8,10 @@
 //   server handler: if (auto r = notifier.api().handle(request)) return *r;
 //   notifier.stop();                                // timers cancelled
 //
-// Thread-safety: put(), reload() and the API may be called from any
-// thread; the timers and deliveries run on the io_context's thread.
+// Thread-safety: put(), reload(), stop() and the API may be called from
+// any thread; the timers and deliveries run on the io_context's thread.
+// Destroy the notifier on that thread, or once the io_context has stopped
+// running (deliveries in flight hold on to what they need).
 #pragma once
 
 #include <memory>
@@ -57,7 +59,7 @@ class BuiltinNotifier {
  private:
   std::shared_ptr<Timer> timer_;
   std::unique_ptr<WebhookSender> webhooks_;
-  std::unique_ptr<Dispatcher> dispatcher_;
+  std::shared_ptr<Dispatcher> dispatcher_;  // shared with the timer's run in progress
   std::unique_ptr<AlertmanagerApi> api_;
 };
 
