@@ -244,13 +244,17 @@ std::optional<HttpResponse> AlertmanagerApi::handle(const HttpRequest& request) 
       if (!re) return error_response(400, "failed to parse receiver param: " + re.error().message);
       receiver = *std::move(re);
     }
+    // For /alerts the receiver parameter picks alerts by the receivers of
+    // their routes; for /alerts/groups it picks groups by their route's.
+    const bool by_alert_receivers = path == "/api/v2/alerts";
     const auto keep = [&](const AlertView& v) {
       const bool suppressed = !v.silenced_by.empty() || !v.inhibited_by.empty();
       if (!*active && !suppressed) return false;
       if (!*silenced && !v.silenced_by.empty()) return false;
       if (!*inhibited && !v.inhibited_by.empty()) return false;
-      if (receiver && std::none_of(v.receivers.begin(), v.receivers.end(),
-                                   [&](const std::string& r) { return receiver->matches(r); })) {
+      if (by_alert_receivers && receiver &&
+          std::none_of(v.receivers.begin(), v.receivers.end(),
+                       [&](const std::string& r) { return receiver->matches(r); })) {
         return false;
       }
       const Labels& l = v.alert.labels;
@@ -267,7 +271,9 @@ std::optional<HttpResponse> AlertmanagerApi::handle(const HttpRequest& request) 
         append_alert(out, v);
       }
     } else {
-      for (const GroupView& g : dispatcher_.groups()) {
+      std::function<bool(const std::string&)> keep_receiver;
+      if (receiver) keep_receiver = [&](const std::string& r) { return receiver->matches(r); };
+      for (const GroupView& g : dispatcher_.groups(keep_receiver)) {
         std::string alerts;
         for (const AlertView& v : g.alerts) {
           if (!keep(v)) continue;

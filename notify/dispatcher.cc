@@ -370,13 +370,14 @@ std::vector<AlertView> Dispatcher::alerts() const {
   return out;
 }
 
-std::vector<GroupView> Dispatcher::groups() const {
+std::vector<GroupView> Dispatcher::groups(const std::function<bool(const std::string&)>& keep_receiver) const {
   std::lock_guard lock(state_->mu);
   const State& s = *state_;
   const Timestamp now = s.clock->now();
   std::vector<GroupView> out;
   for (const auto& [id, g] : s.groups) {
     GroupView v{.labels = g->labels, .receiver = g->route->options().receiver};
+    if (keep_receiver && !keep_receiver(v.receiver)) continue;
     for (const auto& [fp, a] : g->alerts) {
       if (!a.resolved_at(now)) v.alerts.push_back(s.view(a, now));
     }
@@ -384,6 +385,21 @@ std::vector<GroupView> Dispatcher::groups() const {
     std::sort(v.alerts.begin(), v.alerts.end(),
               [](const AlertView& x, const AlertView& y) { return alert_before(x.alert, y.alert); });
     out.push_back(std::move(v));
+  }
+  // dispatch.AlertGroups' order: by labels (LabelSet.Before), then receiver.
+  std::sort(out.begin(), out.end(), [](const GroupView& x, const GroupView& y) {
+    if (x.labels != y.labels) return labels_before(x.labels, y.labels);
+    return x.receiver < y.receiver;
+  });
+  // An alert's receivers are those of the groups that hold it, sorted
+  // (with repeats), as Dispatcher.Groups collects them.
+  std::unordered_map<uint64_t, std::vector<std::string>> receivers;
+  for (const GroupView& g : out) {
+    for (const AlertView& v : g.alerts) receivers[v.alert.fingerprint()].push_back(g.receiver);
+  }
+  for (auto& [fp, names] : receivers) std::sort(names.begin(), names.end());
+  for (GroupView& g : out) {
+    for (AlertView& v : g.alerts) v.receivers = receivers[v.alert.fingerprint()];
   }
   return out;
 }

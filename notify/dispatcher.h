@@ -70,7 +70,8 @@ struct AlertView {
   std::vector<std::string> inhibited_by;    // fingerprints, 16 hex digits
 };
 
-// One aggregation group as GET /api/v2/alerts/groups shows it.
+// One aggregation group as GET /api/v2/alerts/groups shows it. The alerts'
+// receivers there are those of the groups holding the alert, sorted.
 struct GroupView {
   Labels labels;
   std::string receiver;
@@ -123,7 +124,10 @@ class Dispatcher {
 
   // The alerts held that have not resolved, with their status.
   std::vector<AlertView> alerts() const;
-  std::vector<GroupView> groups() const;
+  // The groups that hold unresolved alerts, of the routes whose receiver
+  // `keep_receiver` accepts (all without it), by labels (labels_before),
+  // then receiver, as Alertmanager's Dispatcher.Groups sorts them.
+  std::vector<GroupView> groups(const std::function<bool(const std::string&)>& keep_receiver = nullptr) const;
   // The configured receiver names.
   std::vector<std::string> receivers() const;
   // The dispatcher's clock's time.

@@ -1,5 +1,5 @@
 // Alertmanager's API v2 over the dispatcher, request by request (amtool
-// against it is in amtool_test.cc).
+// against it is in amtool_api_test.cc).
 #include "notify/api.h"
 
 #include <gtest/gtest.h>

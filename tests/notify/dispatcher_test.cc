@@ -307,5 +307,31 @@ TEST(Dispatcher, InvalidAlertsRejectedOthersKept) {
   EXPECT_EQ(c.aggregation_groups, 1u);
 }
 
+// GET /api/v2/alerts/groups shows groups as Dispatcher.Groups sorts them:
+// by their labels (LabelSet.Before), then by receiver; an alert's
+// receivers there are those of the groups holding it, sorted. (The
+// groups came in the map's order before, which the differential test
+// against Alertmanager showed.)
+TEST(Dispatcher, GroupsSortByLabelsThenReceiverWithSortedReceivers) {
+  NotifyConfig c = config();
+  c.receivers.push_back({.name = "aaa"});
+  c.route.routes = {RouteConfig{.receiver = "ops", .continue_matching = true},
+                    RouteConfig{.receiver = "aaa"}};
+  Fixture f(c);
+  f.put({firing(R"({alertname="Y"})", kStart, kStart + kHour), firing(R"({alertname="X", job="a"})", kStart, kStart + kHour),
+         firing(R"({alertname="W"})", kStart, kStart + kHour)});
+  std::vector<std::string> order;
+  for (const GroupView& g : f.dispatcher.groups()) {
+    order.push_back(std::string(g.labels.get("alertname")) + "/" + g.receiver);
+    ASSERT_EQ(g.alerts.size(), 1u);
+    EXPECT_EQ(g.alerts[0].receivers, (std::vector<std::string>{"aaa", "ops"}));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"W/aaa", "W/ops", "X/aaa", "X/ops", "Y/aaa", "Y/ops"}));
+  // Only the groups of the routes whose receiver is kept, and their receivers.
+  const auto ops = f.dispatcher.groups([](const std::string& r) { return r == "ops"; });
+  ASSERT_EQ(ops.size(), 3u);
+  EXPECT_EQ(ops[0].alerts[0].receivers, std::vector<std::string>{"ops"});
+}
+
 }  // namespace
 }  // namespace cogwatch::notify

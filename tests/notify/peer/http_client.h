@@ -1,8 +1,7 @@
 // A blocking HTTP/1.1 client for the peer tests: one request on its own
-// connection, loopback or any plain-http host given by address, with one
-// deadline over the whole exchange. Test-only: scrape/http_fetch.h's
-// fetcher speaks only GET, as a scrape does, and the notifier's client is
-// not written yet.
+// connection, with one deadline over the whole exchange; a thin wrapper
+// that runs net::HttpClient (net/http_client.h) on an io_context of its
+// own until it answers. Redirects are not followed.
 //
 //   auto r = http_request("POST", am.url() + "/api/v2/alerts", body);
 //   if (r && r->status == 200) ...
@@ -26,10 +25,11 @@ struct HttpReply {
   std::string body;
 };
 
-// `url` is "http://HOST:PORT/path?query" with HOST an IP address. The body
-// goes with Content-Type `content_type` when not empty. Errors:
-// kInvalidArgument for a URL of another form, kTimeout, kUnavailable
-// (connection refused or broken). Any status is a reply, not an error.
+// `url` is "http://HOST:PORT/path?query". The body goes with Content-Type
+// `content_type` when not empty. Errors (net::HttpClient's, worded as Go's
+// url.Error): kInvalidArgument for a URL that does not parse, kTimeout,
+// kUnavailable (connection refused or broken). Any status is a reply, not
+// an error.
 Result<HttpReply> http_request(std::string_view method, std::string_view url, std::string body = "",
                                std::string_view content_type = "application/json",
                                std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -127,9 +127,21 @@ std::string Recording::timeline() const {
   return out;
 }
 
-Result<Recording> record_alertmanager(const Scenario& scenario, AlertmanagerOptions options) {
-  // The webhooks outlive Alertmanager (declared first), so it never sees
-  // one vanish under a notification in flight.
+namespace {
+
+// What the recorder needs of the notifier under test, Alertmanager's or
+// cogwatch's: where its API is, how it stops, what it logged.
+struct Peer {
+  std::function<std::string(std::string_view path)> url;
+  std::function<void()> stop;
+  std::function<std::string()> log;
+};
+
+// Plays the scenario against the peer that `start` starts from the expanded
+// config: the webhooks first (they outlive the peer, so it never sees one
+// vanish under a notification in flight), then each batch POSTed to the
+// peer's /api/v2/alerts at its offset, then the rest of the duration.
+Result<Recording> play(const Scenario& scenario, const std::function<Result<Peer>(std::string config)>& start) {
   std::map<std::string, std::unique_ptr<RecordingWebhook>, std::less<>> hooks;
   for (const std::string& name : webhook_names(scenario.config)) {
     Result<std::unique_ptr<RecordingWebhook>> hook = RecordingWebhook::start();
@@ -144,36 +156,37 @@ Result<Recording> record_alertmanager(const Scenario& scenario, AlertmanagerOpti
     }
     it->second->set_plan(plan);
   }
-  options.config_yaml = expand_webhooks(
-      scenario.config, [&](std::string_view name) { return hooks.find(name)->second->url("/" + std::string(name)); });
-  Result<std::unique_ptr<AlertmanagerProcess>> am = AlertmanagerProcess::start(std::move(options));
-  if (!am) return am.take_error();
+  Result<Peer> peer = start(expand_webhooks(
+      scenario.config, [&](std::string_view name) { return hooks.find(name)->second->url("/" + std::string(name)); }));
+  if (!peer) return peer.take_error();
 
   Recording recording;
-  const auto start = std::chrono::steady_clock::now();
+  const auto start_steady = std::chrono::steady_clock::now();
   recording.start = system_clock().now();
   for (const AlertPost& post : scenario.posts) {
-    std::this_thread::sleep_until(start + post.at);
-    const Timestamp now = system_clock().now();
+    std::this_thread::sleep_until(start_steady + post.at);
+    // The post's scheduled time, not the clock's after the sleep: times in
+    // bodies are then the same offsets from the start in every recording.
+    const Timestamp now = recording.start + post.at.count();
     Result<std::string> body = expand_times(post.alerts, now);
     if (!body) return body.take_error();
-    Result<HttpReply> reply = http_request("POST", (*am)->url("/api/v2/alerts"), *body);
+    Result<HttpReply> reply = http_request("POST", peer->url("/api/v2/alerts"), *body);
     if (!reply || reply->status != 200) {
       const std::string why = reply ? std::to_string(reply->status) + " " + reply->body : reply.error().message;
       return make_error(ErrorCode::kUnavailable, "POST of the alerts at " + std::to_string(post.at.count()) +
-                                                     " ms failed: " + why + "\nAlertmanager's log:\n" + (*am)->log());
+                                                     " ms failed: " + why + "\nThe notifier's log:\n" + peer->log());
     }
     recording.posted.push_back(now);
   }
-  std::this_thread::sleep_until(start + scenario.duration);
-  (*am)->stop();
-  recording.alertmanager_log = (*am)->log();
+  std::this_thread::sleep_until(start_steady + scenario.duration);
+  peer->stop();
+  recording.alertmanager_log = peer->log();
 
   for (const auto& [name, hook] : hooks) {
     for (RecordedRequest& r : hook->requests()) {
       Notification n;
       n.webhook = name;
-      n.at = std::chrono::duration_cast<std::chrono::milliseconds>(r.at - start);
+      n.at = std::chrono::duration_cast<std::chrono::milliseconds>(r.at - start_steady);
       boost::system::error_code ec;
       n.body = boost::json::parse(r.body, ec);
       if (ec) n.body = nullptr;
@@ -184,6 +197,34 @@ Result<Recording> record_alertmanager(const Scenario& scenario, AlertmanagerOpti
   std::stable_sort(recording.notifications.begin(), recording.notifications.end(),
                    [](const Notification& a, const Notification& b) { return a.at < b.at; });
   return recording;
+}
+
+}  // namespace
+
+Result<Recording> record_alertmanager(const Scenario& scenario, AlertmanagerOptions options) {
+  std::shared_ptr<AlertmanagerProcess> am;
+  return play(scenario, [&](std::string config) -> Result<Peer> {
+    options.config_yaml = std::move(config);
+    Result<std::unique_ptr<AlertmanagerProcess>> started = AlertmanagerProcess::start(std::move(options));
+    if (!started) return started.take_error();
+    am = *std::move(started);
+    return Peer{.url = [am](std::string_view path) { return am->url(path); },
+                .stop = [am] { am->stop(); },
+                .log = [am] { return am->log(); }};
+  });
+}
+
+Result<Recording> record_cogwatch(const Scenario& scenario, CogwatchOptions options) {
+  std::shared_ptr<CogwatchServer> cw;
+  return play(scenario, [&](std::string config) -> Result<Peer> {
+    options.config_yaml = std::move(config);
+    Result<std::unique_ptr<CogwatchServer>> started = CogwatchServer::start(std::move(options));
+    if (!started) return started.take_error();
+    cw = *std::move(started);
+    return Peer{.url = [cw](std::string_view path) { return cw->url(path); },
+                .stop = [cw] { cw->stop(); },
+                .log = [cw] { return cw->log(); }};
+  });
 }
 
 }  // namespace cogwatch::notify::peer

@@ -15,8 +15,10 @@
 // Placeholders: in the config, ${webhook:NAME} is the URL of the recording
 // webhook NAME, http://127.0.0.1:PORT/NAME (one server per NAME: a hung
 // one blocks only itself); in a
-// post, ${now} is the wall-clock time of the post as Prometheus prints it
-// (three decimals), and ${now+DUR} / ${now-DUR} add or subtract a
+// post, ${now} is the wall-clock time the post is scheduled for (the
+// recording's start + its offset; it goes out as soon after as the machine
+// allows) as Prometheus prints it (three decimals), so that times in the
+// bodies of two recordings are the same offsets from their starts, and ${now+DUR} / ${now-DUR} add or subtract a
 // Prometheus duration ("5m", "1500ms").
 //
 // Beware startsAt in the past: Alertmanager then flushes a new group as its
@@ -38,6 +40,7 @@
 #include "model/error.h"
 #include "model/time.h"
 #include "tests/notify/peer/alertmanager_process.h"
+#include "tests/notify/peer/cogwatch_server.h"
 #include "tests/notify/peer/recording_webhook.h"
 
 namespace cogwatch::notify::peer {
@@ -71,9 +74,9 @@ std::string describe(const Notification& n);
 
 struct Recording {
   Timestamp start = 0;                      // wall clock (ms) at offset 0
-  std::vector<Timestamp> posted;            // wall clock of each post, its ${now}
+  std::vector<Timestamp> posted;            // each post's ${now}: start + its offset
   std::vector<Notification> notifications;  // in arrival order
-  std::string alertmanager_log;
+  std::string alertmanager_log;             // the notifier's log (Alertmanager's, or cogwatch's events)
 
   // The notifications one webhook received, in order.
   std::vector<Notification> to(std::string_view webhook) const;
@@ -84,11 +87,18 @@ struct Recording {
 
 // Runs a scenario against the real Alertmanager (started with `options`,
 // whose config_yaml is replaced by the expanded scenario config): starts
-// it and the webhooks, then posts each batch at its offset, then waits out
-// the duration. Errors: Alertmanager not starting, a post not answered
-// 200 (the message carries Alertmanager's answer and log), bad
-// placeholders.
+// it and the webhooks, then posts each batch to its /api/v2/alerts at its
+// offset, then waits out the duration. Errors: Alertmanager not starting,
+// a post not answered 200 (the message carries the answer and
+// Alertmanager's log), bad placeholders.
 Result<Recording> record_alertmanager(const Scenario& scenario, AlertmanagerOptions options = {});
+
+// The same against cogwatch's built-in Alertmanager (CogwatchServer: the
+// config through parse_notify_config, the alerts POSTed over HTTP to its
+// API v2 exactly as to Alertmanager), recorded in the same form; the
+// Recording's alertmanager_log holds cogwatch's delivery events. Errors:
+// the config refused, as above otherwise.
+Result<Recording> record_cogwatch(const Scenario& scenario, CogwatchOptions options = {});
 
 // The webhook NAMEs of ${webhook:NAME} in a config, sorted, unique.
 std::vector<std::string> webhook_names(std::string_view config);
