@@ -17,7 +17,11 @@ struct FileSdError {
 
 }  // namespace
 
-std::vector<StaticConfig> read_static_configs(const YamlReader& reader, const YAML::Node& list) {
+bool has_no_relabel_configs(const YamlReader::Fields& config) {
+  return !config.has("relabel_configs") || config.get("relabel_configs").size() == 0;
+}
+
+std::vector<StaticConfig> read_static_configs(const YamlReader& reader, const YAML::Node& list, bool check_addresses) {
   std::vector<StaticConfig> out;
   if (!list || list.IsNull()) return out;
   if (!list.IsSequence()) reader.fail(list, "static_configs must be a list");
@@ -27,7 +31,7 @@ std::vector<StaticConfig> read_static_configs(const YamlReader& reader, const YA
     c.targets = sc.strings("targets");
     for (size_t i = 0; i < c.targets.size(); ++i) {
       // Prometheus's CheckTargetAddress: users putting URLs in target groups.
-      if (c.targets[i].find('/') != std::string::npos) {
+      if (check_addresses && c.targets[i].find('/') != std::string::npos) {
         reader.fail(sc.get("targets")[i], "\"" + c.targets[i] + "\" is not a valid hostname");
       }
     }

@@ -44,9 +44,16 @@ struct FileSdConfig {
 
 // Reads a `static_configs` list (`targets`, `labels`). An absent or null
 // node is an empty list. Fails, as YamlReader does, at the bad place:
-// "static_configs must be a list", "\"http://x:1\" is not a valid
-// hostname" (a target with a '/'), unknown fields of a "static config".
-std::vector<StaticConfig> read_static_configs(const YamlReader& reader, const YAML::Node& node);
+// "static_configs must be a list", unknown fields of a "static config",
+// and, when check_addresses, "\"http://x:1\" is not a valid hostname" (a
+// target with a '/'). Prometheus checks addresses here only when the
+// config has no relabel_configs (which may still turn a URL into an
+// address); the caller checks the relabelled address in any case.
+std::vector<StaticConfig> read_static_configs(const YamlReader& reader, const YAML::Node& node, bool check_addresses);
+
+// Whether a config mapping's `relabel_configs` is absent or empty: then
+// its static targets' addresses are checked as they are read.
+bool has_no_relabel_configs(const YamlReader::Fields& config);
 
 // Reads a `file_sd_configs` list (`files`, `refresh_interval`). Fails at
 // the bad place: "file_sd_configs must be a list", "path \"x.txt\" is not

@@ -70,7 +70,7 @@ class Parser : public YamlReader {
       if (!size) fail(f.get("body_size_limit"), size.error().message);
       s.body_size_limit = *size;
     }
-    s.static_configs = net::read_static_configs(*this, f.get("static_configs"));
+    s.static_configs = net::read_static_configs(*this, f.get("static_configs"), net::has_no_relabel_configs(f));
     s.file_sd_configs = net::read_file_sd_configs(*this, f.get("file_sd_configs"));
     s.relabel_configs = net::read_relabel_configs(*this, f.get("relabel_configs"), "relabel config");
     s.metric_relabel_configs =
