@@ -220,8 +220,9 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
 
   mutable std::mutex mu;
   std::condition_variable idle;                 // an Alertmanager's loop went idle
-  std::shared_ptr<const AlertingConfig> config;  // guarded by mu; the last applied
-  std::string config_dir;                       // guarded by mu
+  std::shared_ptr<const AlertingConfig> config;   // guarded by mu; the last applied, paths resolved
+  std::shared_ptr<const AlertingConfig> applied;  // guarded by mu; the same as given, for refresh()
+  std::string config_dir;                        // guarded by mu
   std::vector<std::shared_ptr<Am>> ams;          // guarded by mu; discovery order
   std::map<std::string, AlertmanagerCounters> counters;  // guarded by mu
   std::optional<Timestamp> flush_deadline;      // guarded by mu
@@ -273,6 +274,7 @@ Status AlertmanagerClient::apply(const AlertingConfig& config, const std::string
   }
   impl_->ams = std::move(next);
   impl_->config = std::move(resolved);
+  impl_->applied = std::make_shared<const AlertingConfig>(config);
   impl_->config_dir = config_dir;
   impl_->idle.notify_all();
   return {};
@@ -283,11 +285,10 @@ Status AlertmanagerClient::refresh() {
   std::string dir;
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->config) return {};
-    config = impl_->config;
+    if (!impl_->applied) return {};
+    config = impl_->applied;
     dir = impl_->config_dir;
   }
-  // Paths were resolved already; resolving again changes nothing absolute.
   return apply(*config, dir);
 }
 

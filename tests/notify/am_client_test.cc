@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <filesystem>
+#include <fstream>
 #include <boost/asio/io_context.hpp>
 #include <mutex>
 #include <thread>
@@ -229,11 +231,16 @@ TEST_F(AmClientTest, RetriesStopAtTheResendDeadline) {
   client.send("x", {alert("A", clock.now())});
   ASSERT_TRUE(a->wait_for(3, 5s));
   clock.advance(kMinute);  // the rule engine sends the alert again now
-  ASSERT_TRUE(client.flush(clock.now() + 1));
+  // Polled on the steady clock: flush() waits on `clock`, which stands still.
+  const std::string url = a->url("/api/v2/alerts");
+  for (auto until = std::chrono::steady_clock::now() + 5s;
+       client.counters()[url].failed == 0 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(10ms);
+  }
   const size_t attempts = a->count();
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(a->count(), attempts);
-  const auto c = client.counters()[a->url("/api/v2/alerts")];
+  const auto c = client.counters()[url];
   EXPECT_EQ(c.failed, 1u);
   EXPECT_EQ(c.sent, 0u);
   auto e = events();
@@ -296,6 +303,40 @@ TEST_F(AmClientTest, ApplyKeepsQueuesOfAlertmanagersThatStay) {
   EXPECT_EQ(client.counters()[b->url("/api/v2/alerts")].sent, 1u);
   ASSERT_TRUE(client.apply(config({b.get()})).ok());
   EXPECT_EQ(client.alertmanagers(), std::vector<std::string>{b->url("/api/v2/alerts")});
+}
+
+TEST_F(AmClientTest, FileSdAndSecretFilesRelativeToTheConfigAndRefresh) {
+  auto a = hook(), b = hook();
+  const auto dir = std::filesystem::temp_directory_path() / "cogwatch_am_client_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ams.json") << "[{\"targets\": [\"127.0.0.1:" << a->port() << "\"]}]";
+  std::ofstream(dir / "am.pass") << "secret\n";
+  auto c = parse_alerting_config(R"(
+alerting:
+  alertmanagers:
+    - file_sd_configs: [{files: [ams.json]}]
+      basic_auth: {username: prom, password_file: am.pass}
+)",
+                                 "p.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  AlertmanagerClient client(io_, options());
+  ASSERT_TRUE(client.apply(*c, dir.string()).ok());
+  EXPECT_EQ(client.alertmanagers(), std::vector<std::string>{a->url("/api/v2/alerts")});
+  client.send("x", {alert("A", system_clock().now())});
+  ASSERT_TRUE(client.flush(in(5 * kSecond)));
+  ASSERT_EQ(a->count(), 1u);
+  EXPECT_EQ(a->requests()[0].header("Authorization"), "Basic cHJvbTpzZWNyZXQ=");  // prom:secret
+  std::ofstream(dir / "ams.json") << "[{\"targets\": [\"127.0.0.1:" << b->port() << "\"]}]";
+  ASSERT_TRUE(client.refresh().ok());
+  EXPECT_EQ(client.alertmanagers(), std::vector<std::string>{b->url("/api/v2/alerts")});
+  client.send("x", {alert("B", system_clock().now())});
+  ASSERT_TRUE(client.flush(in(5 * kSecond)));
+  EXPECT_EQ(b->count(), 1u);
+  EXPECT_EQ(b->requests()[0].header("Authorization"), "Basic cHJvbTpzZWNyZXQ=");
+  std::ofstream(dir / "ams.json") << "[{";
+  EXPECT_FALSE(client.refresh().ok());  // a file that does not parse changes nothing
+  EXPECT_EQ(client.alertmanagers(), std::vector<std::string>{b->url("/api/v2/alerts")});
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
