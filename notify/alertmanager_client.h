@@ -128,6 +128,8 @@ class AlertmanagerClient {
   // Waits until every queue is empty and no POST is in flight or waiting
   // to be retried, or until the clock reaches `deadline` (retries do not go
   // past it). Returns whether everything was sent or given up in time.
+  // The deadline is on `clock`: with a clock that stands still (a test's
+  // ManualClock) only an idle client ends the wait.
   bool flush(Timestamp deadline);
   // flush(deadline), then stops: what is left is given up (kFailed,
   // "shutting down"), later send()s are dropped.

@@ -1,8 +1,8 @@
 // A blocking HTTP/1.1 client for the peer tests: one request on its own
 // connection, loopback or any plain-http host given by address, with one
-// deadline over the whole exchange. Test-only: scrape/http_fetch.h's
-// fetcher speaks only GET, as a scrape does, and the notifier's client is
-// not written yet.
+// deadline over the whole exchange. Test-only, and independent of
+// net::HttpClient (which the code under test uses), so a fault there
+// cannot hide itself.
 //
 //   auto r = http_request("POST", am.url() + "/api/v2/alerts", body);
 //   if (r && r->status == 200) ...
