@@ -42,8 +42,6 @@ struct Queued {
   Timestamp enqueued = 0;
 };
 
-}  // namespace
-
 // One Alertmanager: its queue and its send loop.
 struct Am {
   std::string url;
@@ -65,6 +63,8 @@ struct Am {
 
   const AlertmanagerConfig& settings() const { return config->alertmanagers[index]; }
 };
+
+}  // namespace
 
 struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io_context, AlertmanagerClientOptions o)
