@@ -70,39 +70,8 @@ class Parser : public YamlReader {
       if (!size) fail(f.get("body_size_limit"), size.error().message);
       s.body_size_limit = *size;
     }
-    if (f.has("static_configs")) {
-      const YAML::Node list = f.get("static_configs");
-      if (!list.IsSequence()) fail(list, "static_configs must be a list");
-      for (const auto& item : list) {
-        Fields sc(*this, item, "static config", {"targets", "labels"});
-        StaticConfig c;
-        c.targets = sc.strings("targets");
-        for (size_t i = 0; i < c.targets.size(); ++i) {
-          if (c.targets[i].find('/') != std::string::npos) {
-            fail(sc.get("targets")[i], "\"" + c.targets[i] + "\" is not a valid hostname");
-          }
-        }
-        c.labels = labels(sc.get("labels"), "labels");
-        s.static_configs.push_back(std::move(c));
-      }
-    }
-    if (f.has("file_sd_configs")) {
-      const YAML::Node list = f.get("file_sd_configs");
-      if (!list.IsSequence()) fail(list, "file_sd_configs must be a list");
-      for (const auto& item : list) {
-        Fields fc(*this, item, "file_sd config", {"files", "refresh_interval"});
-        FileSdConfig c;
-        c.files = fc.strings("files");
-        for (size_t i = 0; i < c.files.size(); ++i) {
-          const std::string& path = c.files[i];
-          if (!(path.ends_with(".json") || path.ends_with(".yml") || path.ends_with(".yaml"))) {
-            fail(fc.get("files")[i], "path \"" + path + "\" is not valid for file discovery (.json, .yml or .yaml)");
-          }
-        }
-        c.refresh_interval = fc.duration("refresh_interval", c.refresh_interval);
-        s.file_sd_configs.push_back(std::move(c));
-      }
-    }
+    s.static_configs = net::read_static_configs(*this, f.get("static_configs"), net::has_no_relabel_configs(f));
+    s.file_sd_configs = net::read_file_sd_configs(*this, f.get("file_sd_configs"));
     s.relabel_configs = net::read_relabel_configs(*this, f.get("relabel_configs"), "relabel config");
     s.metric_relabel_configs =
         net::read_relabel_configs(*this, f.get("metric_relabel_configs"), "metric relabel config");

@@ -7,8 +7,10 @@
 //
 // Strict like Prometheus: unknown keys, bad durations, bad regexes, a
 // scrape_timeout longer than the scrape_interval, duplicate job names are
-// errors. Sections cogwatch does not implement yet (alerting, remote_write,
-// remote_read, storage, tracing) are accepted and ignored.
+// errors. `alerting` is accepted here and read by notify/'s
+// read_alerting_config (notify/alerting_config.h); sections cogwatch does
+// not implement yet (remote_write, remote_read, storage, tracing) are
+// accepted and ignored.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -23,6 +25,7 @@
 #include "model/error.h"
 #include "model/labels.h"
 #include "model/time.h"
+#include "net/discovery.h"
 #include "net/http_config.h"
 #include "net/relabel.h"
 
@@ -36,15 +39,9 @@ struct GlobalConfig {
   Labels external_labels;
 };
 
-struct StaticConfig {
-  std::vector<std::string> targets;  // host:port
-  Labels labels;
-};
-
-struct FileSdConfig {
-  std::vector<std::string> files;  // paths or globs, relative to the config file
-  Duration refresh_interval = 5 * kMinute;
-};
+// Discovery is net/'s, shared with the Alertmanagers of `alerting:`.
+using net::FileSdConfig;
+using net::StaticConfig;
 
 struct ScrapeConfig {
   std::string job_name;

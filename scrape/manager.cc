@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "scrape/file_sd.h"
+#include "net/discovery.h"
 #include "scrape/http_fetch.h"
 #include "scrape/scrape_loop.h"
 #include "scrape/target.h"
@@ -24,23 +24,12 @@ ExpositionFormat format_for(std::string_view content_type) {
 
 // Everything discovered for one scrape config, as target labels.
 Result<std::vector<Labels>> discover(const ScrapeConfig& config, const std::string& config_dir) {
-  std::vector<Labels> discovered;
-  for (const StaticConfig& group : config.static_configs) {
-    for (const std::string& address : group.targets) {
-      discovered.push_back(LabelsBuilder(group.labels).set("__address__", address).build());
-    }
-  }
-  for (const FileSdConfig& sd : config.file_sd_configs) {
-    auto groups = read_file_sd(sd.files, config_dir);
-    if (!groups) return groups.take_error();
-    discovered.insert(discovered.end(), groups->begin(), groups->end());
-  }
-  return discovered;
+  return net::discover_targets(config.static_configs, config.file_sd_configs, config_dir);
 }
 
 // Secret and certificate files named relative to the config file, as
 // Prometheus resolves them (its SetDirectory); file_sd globs are resolved
-// by read_file_sd.
+// by net::read_file_sd.
 void resolve_paths(Config& config, const std::string& dir) {
   if (dir.empty()) return;
   auto resolve = [&](std::string& path) {

@@ -160,6 +160,21 @@ TEST(Config, TlsAndRedirects) {
   EXPECT_EQ(c->scrape_configs[1].http_config.tls, net::TlsConfig{});
 }
 
+// Prometheus checks static target addresses when the config has no
+// relabel_configs: relabelling may still make an address of a URL (the
+// relabelled address is checked then, scrape/target.h).
+TEST(Config, UrlTargetsPassWithRelabelConfigs) {
+  auto c = parse_config(R"(
+scrape_configs:
+  - job_name: a
+    static_configs: [{targets: ['http://x:1']}]
+    relabel_configs: [{source_labels: [__address__], regex: 'http://(.*)', target_label: __address__}]
+)",
+                        "p.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->scrape_configs[0].static_configs[0].targets, std::vector<std::string>{"http://x:1"});
+}
+
 TEST(Config, EmptyFileIsTheDefaultConfig) {
   auto c = parse_config("", "p.yml");
   ASSERT_TRUE(c.ok());

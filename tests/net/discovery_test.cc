@@ -1,11 +1,11 @@
-#include "scrape/file_sd.h"
+#include "net/discovery.h"
 
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
-namespace cogwatch::scrape {
+namespace cogwatch::net {
 namespace {
 
 TEST(FileSd, JsonAndYamlTargetGroups) {
@@ -44,4 +44,4 @@ TEST(FileSd, ReadsGlobsRelativeToTheConfig) {
 }
 
 }  // namespace
-}  // namespace cogwatch::scrape
+}  // namespace cogwatch::net

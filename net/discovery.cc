@@ -1,10 +1,9 @@
-#include "scrape/file_sd.h"
-
+#include "net/discovery.h"
 
 #include "model/file.h"
 #include "model/yaml.h"
 
-namespace cogwatch::scrape {
+namespace cogwatch::net {
 namespace {
 
 struct FileSdError {
@@ -17,6 +16,50 @@ struct FileSdError {
 }
 
 }  // namespace
+
+bool has_no_relabel_configs(const YamlReader::Fields& config) {
+  return !config.has("relabel_configs") || config.get("relabel_configs").size() == 0;
+}
+
+std::vector<StaticConfig> read_static_configs(const YamlReader& reader, const YAML::Node& list, bool check_addresses) {
+  std::vector<StaticConfig> out;
+  if (!list || list.IsNull()) return out;
+  if (!list.IsSequence()) reader.fail(list, "static_configs must be a list");
+  for (const auto& item : list) {
+    YamlReader::Fields sc(reader, item, "static config", {"targets", "labels"});
+    StaticConfig c;
+    c.targets = sc.strings("targets");
+    for (size_t i = 0; i < c.targets.size(); ++i) {
+      // Prometheus's CheckTargetAddress: users putting URLs in target groups.
+      if (check_addresses && c.targets[i].find('/') != std::string::npos) {
+        reader.fail(sc.get("targets")[i], "\"" + c.targets[i] + "\" is not a valid hostname");
+      }
+    }
+    c.labels = reader.labels(sc.get("labels"), "labels");
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<FileSdConfig> read_file_sd_configs(const YamlReader& reader, const YAML::Node& list) {
+  std::vector<FileSdConfig> out;
+  if (!list || list.IsNull()) return out;
+  if (!list.IsSequence()) reader.fail(list, "file_sd_configs must be a list");
+  for (const auto& item : list) {
+    YamlReader::Fields fc(reader, item, "file_sd config", {"files", "refresh_interval"});
+    FileSdConfig c;
+    c.files = fc.strings("files");
+    for (size_t i = 0; i < c.files.size(); ++i) {
+      const std::string& path = c.files[i];
+      if (!(path.ends_with(".json") || path.ends_with(".yml") || path.ends_with(".yaml"))) {
+        reader.fail(fc.get("files")[i], "path \"" + path + "\" is not valid for file discovery (.json, .yml or .yaml)");
+      }
+    }
+    c.refresh_interval = fc.duration("refresh_interval", c.refresh_interval);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
 
 Result<std::vector<Labels>> parse_file_sd(std::string_view content, const std::string& path) {
   const bool yaml = path.ends_with(".yml") || path.ends_with(".yaml");
@@ -80,4 +123,21 @@ Result<std::vector<Labels>> read_file_sd(const std::vector<std::string>& globs, 
   return out;
 }
 
-}  // namespace cogwatch::scrape
+Result<std::vector<Labels>> discover_targets(const std::vector<StaticConfig>& static_configs,
+                                             const std::vector<FileSdConfig>& file_sd_configs,
+                                             const std::string& base_dir) {
+  std::vector<Labels> discovered;
+  for (const StaticConfig& group : static_configs) {
+    for (const std::string& address : group.targets) {
+      discovered.push_back(LabelsBuilder(group.labels).set("__address__", address).build());
+    }
+  }
+  for (const FileSdConfig& sd : file_sd_configs) {
+    auto groups = read_file_sd(sd.files, base_dir);
+    if (!groups) return groups.take_error();
+    discovered.insert(discovered.end(), groups->begin(), groups->end());
+  }
+  return discovered;
+}
+
+}  // namespace cogwatch::net
