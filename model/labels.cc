@@ -274,6 +274,19 @@ std::string_view annotation_value(const Annotations& annotations, std::string_vi
   return it != annotations.end() && it->first == name ? std::string_view(it->second) : std::string_view();
 }
 
+std::string annotations_string(const Annotations& annotations) {
+  std::string out = "{";
+  for (size_t i = 0; i < annotations.size(); ++i) {
+    const auto& [name, value] = annotations[i];
+    if (i > 0) out += ", ";
+    out += is_legacy_label_name(name) ? name : go_quote(name);
+    out += '=';
+    out += go_quote(value);
+  }
+  out += '}';
+  return out;
+}
+
 Labels annotations_as_labels(const Annotations& annotations) {
   LabelsBuilder b;
   for (const auto& [name, value] : annotations) b.set(name, value);

@@ -179,6 +179,9 @@ using Annotations = std::vector<std::pair<std::string, std::string>>;
 std::string_view annotation_value(const Annotations& annotations, std::string_view name);
 // Labels with the non-empty annotations.
 Labels annotations_as_labels(const Annotations& annotations);
+// As Labels::to_string() prints them, empty values included:
+// {empty="", summary="s"}.
+std::string annotations_string(const Annotations& annotations);
 
 // True for [a-zA-Z_][a-zA-Z0-9_]*
 bool is_legacy_label_name(std::string_view name);

@@ -76,7 +76,7 @@ std::string indent_lines(const std::string& text, const std::string& indent) {
 
 struct AlertView {
   Labels labels;
-  Labels annotations;
+  Annotations annotations;  // empty values kept, as promtool compares them
   friend auto operator<=>(const AlertView&, const AlertView&) = default;
   friend bool operator==(const AlertView&, const AlertView&) = default;
 };
@@ -87,7 +87,7 @@ std::string alerts_string(const std::vector<AlertView>& alerts) {
   for (size_t i = 0; i < alerts.size(); ++i) {
     s += i == 0 ? "\n" : ",\n";
     s += std::to_string(i) + ":" +
-         indent_lines("\nLabels:" + alerts[i].labels.to_string() + "\nAnnotations:" + alerts[i].annotations.to_string(),
+         indent_lines("\nLabels:" + alerts[i].labels.to_string() + "\nAnnotations:" + annotations_string(alerts[i].annotations),
                       "  ");
   }
   return s + "\n]";
@@ -239,7 +239,7 @@ class GroupRun {
         rules.push_back(a);
         for (const auto& [labels, alert] : a->active_alerts()) {
           active.push_back(&alert);
-          if (alert.state == rules::AlertState::kFiring) got.push_back({alert.labels, annotations_as_labels(alert.annotations)});
+          if (alert.state == rules::AlertState::kFiring) got.push_back({alert.labels, alert.annotations});
         }
       }
     }
@@ -276,7 +276,9 @@ class GroupRun {
       const AlertView& w = *wp;
       bool found = false;
       for (size_t i = 0; i < got.size() && !found; ++i) {
-        if (!used[i] && contains(got[i].labels, w.labels) && contains(got[i].annotations, w.annotations)) {
+        if (!used[i] && contains(got[i].labels, w.labels) &&
+            std::includes(got[i].annotations.begin(), got[i].annotations.end(), w.annotations.begin(),
+                          w.annotations.end())) {
           used[i] = found = true;
         }
       }
@@ -309,15 +311,18 @@ class GroupRun {
       } else if (same != nullptr && same->state == rules::AlertState::kInactive) {
         why(w.labels.to_string() + " had resolved at " + format_duration(same->resolved_at.value_or(start) - start));
       } else if (same != nullptr) {
-        const Labels got_annotations = annotations_as_labels(same->annotations);
-        for (const Label a : got_annotations) {
-          const std::string_view expected = w.annotations.get(a.name);
-          if (expected != a.value) {
-            why("annotation " + std::string(a.name) + " is " + go_quote(a.value) + ", expected " + go_quote(expected));
+        const auto has = [](const Annotations& as, const std::string& name) {
+          return std::any_of(as.begin(), as.end(), [&](const auto& kv) { return kv.first == name; });
+        };
+        for (const auto& [name, value] : same->annotations) {
+          if (!has(w.annotations, name)) {
+            why("annotation " + name + " is " + go_quote(value) + ", not expected");
+          } else if (const std::string_view expected = annotation_value(w.annotations, name); expected != value) {
+            why("annotation " + name + " is " + go_quote(value) + ", expected " + go_quote(expected));
           }
         }
-        for (const Label e : w.annotations) {
-          if (got_annotations.get(e.name).empty()) why("annotation " + std::string(e.name) + " is missing");
+        for (const auto& [name, value] : w.annotations) {
+          if (!has(same->annotations, name)) why("annotation " + name + " is missing");
         }
       } else if (active.empty()) {
         why("the alert's expression returned nothing at " + format_duration(evaluated_at) + " (" +

@@ -72,12 +72,16 @@ class FileReader {
     if (!d) fail(n, d.error().message);
     return *d;
   }
-  Labels string_map(const YAML::Node& n) const {
-    LabelsBuilder b;
-    if (!n || n.IsNull()) return b.build();
+  Labels string_map(const YAML::Node& n) const { return annotations_as_labels(annotation_map(n)); }
+
+  // A mapping of names to strings, empty values kept (labels.FromMap).
+  Annotations annotation_map(const YAML::Node& n) const {
+    Annotations out;
+    if (!n || n.IsNull()) return out;
     if (!n.IsMap()) fail(n, "expected a mapping of names to strings");
-    for (const auto& kv : n) b.set(kv.first.Scalar(), scalar(kv.second));
-    return b.build();
+    for (const auto& kv : n) out.emplace_back(kv.first.Scalar(), scalar(kv.second));
+    std::sort(out.begin(), out.end());
+    return out;
   }
 
   TestGroup group(const YAML::Node& n) const {
@@ -105,7 +109,7 @@ class FileReader {
       t.alertname = scalar(a["alertname"]);
       for (const YAML::Node& e : list(a["exp_alerts"], "exp_alerts")) {
         keys(e, "expected alert", {"exp_labels", "exp_annotations"});
-        t.alerts.push_back({string_map(e["exp_labels"]), string_map(e["exp_annotations"])});
+        t.alerts.push_back({string_map(e["exp_labels"]), annotation_map(e["exp_annotations"])});
       }
       g.alert_tests.push_back(std::move(t));
     }

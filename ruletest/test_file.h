@@ -28,7 +28,7 @@ struct InputSeries {
 
 struct ExpectedAlert {
   Labels labels;
-  Labels annotations;
+  Annotations annotations;  // empty values kept: promtool compares them too
 };
 
 struct AlertTest {

@@ -226,6 +226,10 @@ TEST_F(AmClientTest, RetriesStopAtTheResendDeadline) {
   auto o = options();
   o.clock = &clock;
   o.resend_delay = kMinute;
+  // Short waits whatever the load: retries go on (x2 each) while this
+  // thread waits to step the clock, and the next deadline check comes only
+  // when the pending wait is over.
+  o.max_backoff = 100;
   AlertmanagerClient client(io_, o);
   ASSERT_TRUE(client.apply(config({a.get()})).ok());
   client.send("x", {alert("A", clock.now())});
