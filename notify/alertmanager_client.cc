@@ -13,6 +13,7 @@
 #include <random>
 
 #include "net/http_client.h"
+#include "net/retry.h"
 #include "notify/outgoing_alerts.h"
 
 namespace cogwatch::notify {
@@ -57,7 +58,7 @@ struct Am {
   std::string body;
   Timestamp deadline = 0;
   int attempt = 0;
-  Duration backoff = 0;
+  net::Backoff backoff;
   std::unique_ptr<net::HttpClient> client;
   std::unique_ptr<asio::steady_timer> timer;
 
@@ -112,7 +113,8 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
       am->busy = true;
     }
     am->attempt = 0;
-    am->backoff = options.initial_backoff;
+    am->backoff = net::Backoff(
+        {.initial = options.initial_backoff, .multiplier = options.backoff_multiplier, .max = options.max_backoff});
     am->body = postable_alerts_json(am->batch);
     attempt(am);
   }
@@ -162,15 +164,11 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
       ++counters[am->url].errors;
       removed = am->removed;
     }
-    std::string reason = r ? "unexpected status code " + std::to_string(r->status) : r.error().message;
-    const bool retryable = !r || r->status / 100 == 5;
-    if (removed || !retryable) return give_up(am, std::move(reason));
-    // Exponential backoff with ±50% jitter; no attempt starts after the
-    // deadline, when the rule engine sends these alerts again.
-    std::uniform_real_distribution<double> jitter(0.5, 1.5);
-    const auto wait = static_cast<Duration>(static_cast<double>(am->backoff) * jitter(random));
-    am->backoff = std::min<Duration>(options.max_backoff,
-                                     static_cast<Duration>(static_cast<double>(am->backoff) * options.backoff_multiplier));
+    std::string reason = net::failure_reason(r);
+    if (removed || !net::retryable(r)) return give_up(am, std::move(reason));
+    // No attempt starts after the deadline, when the rule engine sends
+    // these alerts again.
+    const Duration wait = am->backoff.next(random);
     if (clock->now() + wait >= deadline_of(*am)) {
       return give_up(am, reason + " (retries stopped at the deadline)");
     }

@@ -10,6 +10,7 @@
 
 #include "model/file.h"
 #include "net/http_client.h"
+#include "net/retry.h"
 
 namespace cogwatch::notify {
 
@@ -52,14 +53,15 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
     std::function<void(bool)> done;
     std::string body;
     int attempt = 0;
-    Duration backoff = 0;
+    net::Backoff backoff;
     std::shared_ptr<net::HttpClient> client;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
 
   void start(std::shared_ptr<Delivery> d) {
     d->body = webhook_message_json(webhook_message(d->notification, options.external_url));
-    d->backoff = options.initial_backoff;
+    d->backoff = net::Backoff(
+        {.initial = options.initial_backoff, .multiplier = options.backoff_multiplier, .max = options.max_backoff});
     attempt(std::move(d));
   }
 
@@ -88,10 +90,9 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
         self->return_client(url, std::move(d->client));
         return self->finish(d, true, "", false);
       }
-      const bool retry = !r || r->status / 100 == 5;
-      std::string reason = r ? "unexpected status code " + std::to_string(r->status) : r.error().message;
+      std::string reason = net::failure_reason(r);
       self->count([](WebhookCounters& c) { ++c.requests_failed; }, d->notification.receiver);
-      if (!retry) return self->finish(d, false, reason, false);
+      if (!net::retryable(r)) return self->finish(d, false, reason, false);
       self->retry_later(d, std::move(reason));
     });
   }
@@ -114,12 +115,8 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void retry_later(const std::shared_ptr<Delivery>& d, std::string reason) {
-    // Exponential backoff with +-50% jitter, as the backoff package
-    // Alertmanager uses; no attempt starts after the deadline.
-    std::uniform_real_distribution<double> jitter(0.5, 1.5);
-    const Duration wait = static_cast<Duration>(static_cast<double>(d->backoff) * jitter(random));
-    d->backoff = std::min<Duration>(options.max_backoff,
-                                    static_cast<Duration>(static_cast<double>(d->backoff) * options.backoff_multiplier));
+    // No attempt starts after the deadline.
+    const Duration wait = d->backoff.next(random);
     if (clock->now() + wait >= d->notification.deadline) return finish(d, false, reason, true);
     report(*d, DeliveryEvent::Kind::kRetrying, reason);
     d->timer = std::make_unique<boost::asio::steady_timer>(io, std::chrono::milliseconds(wait));
