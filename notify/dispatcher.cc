@@ -124,9 +124,7 @@ struct Dispatcher::State {
     for (const Route* r : root->match(a.labels)) v.receivers.push_back(r->options().receiver);
     v.silenced_by = silences.muting(a.labels, now);
     if (auto fp = inhibitor->inhibited_by(a.labels, now)) {
-      char buf[17];
-      std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(*fp));
-      v.inhibited_by.push_back(buf);
+      v.inhibited_by.push_back(fingerprint_string(*fp));
     }
     return v;
   }
@@ -360,13 +358,16 @@ std::vector<AlertView> Dispatcher::alerts() const {
   std::lock_guard lock(state_->mu);
   const State& s = *state_;
   const Timestamp now = s.clock->now();
-  std::vector<AlertView> out;
+  // By fingerprint, as Alertmanager sorts them (by its 16 hex digits, the
+  // same order as the number the store is keyed by).
+  std::vector<std::pair<uint64_t, const Alert*>> held;
   for (const auto& [fp, a] : s.alerts) {
-    if (!a.resolved_at(now)) out.push_back(s.view(a, now));
+    if (!a.resolved_at(now)) held.emplace_back(fp, &a);
   }
-  std::sort(out.begin(), out.end(), [](const AlertView& x, const AlertView& y) {
-    return fingerprint_string(x.alert.labels) < fingerprint_string(y.alert.labels);
-  });
+  std::sort(held.begin(), held.end());
+  std::vector<AlertView> out;
+  out.reserve(held.size());
+  for (const auto& [fp, a] : held) out.push_back(s.view(*a, now));
   return out;
 }
 

@@ -30,11 +30,13 @@ uint64_t fingerprint(const Labels& labels) {
   return h;
 }
 
-std::string fingerprint_string(const Labels& labels) {
+std::string fingerprint_string(uint64_t fp) {
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fingerprint(labels)));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fp));
   return buf;
 }
+
+std::string fingerprint_string(const Labels& labels) { return fingerprint_string(fingerprint(labels)); }
 
 namespace {
 

@@ -27,6 +27,7 @@ uint64_t fingerprint(const Labels& labels);
 // The fingerprint as the webhook message prints it: 16 lowercase hex
 // digits ("5677cb6940f6217e").
 std::string fingerprint_string(const Labels& labels);
+std::string fingerprint_string(uint64_t fingerprint);
 
 // model.LabelSet.String(): {alertname="Err", q="a\"b"}, sorted by name,
 // values Go-quoted, ", " between labels; "{}" when empty.
