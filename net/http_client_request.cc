@@ -22,16 +22,6 @@ bool is_authorization(const std::pair<std::string, std::string>& field) {
   return strcasecmp(field.first.c_str(), "Authorization") == 0;
 }
 
-// Secret files hold one value; Prometheus trims surrounding whitespace.
-Result<std::string> read_secret_file(const std::string& path) {
-  auto content = read_file(path);
-  if (!content) return make_error(ErrorCode::kInvalidArgument, "cannot read secret file \"" + path + "\"");
-  const std::string& s = *content;
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return std::string();
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 std::string basic_auth(std::string_view username, std::string_view password) {
   const std::string plain = std::string(username) + ":" + std::string(password);
   std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a NUL too
@@ -97,6 +87,15 @@ bool same_or_subdomain(const std::string& dest, std::string_view initial) {
 }
 
 }  // namespace
+
+Result<std::string> read_secret_file(const std::string& path) {
+  auto content = read_file(path);
+  if (!content) return make_error(ErrorCode::kInvalidArgument, "cannot read secret file \"" + path + "\"");
+  const std::string& s = *content;
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::string();
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
 
 std::string HttpClientRequest::url() const {
   const bool v6 = host.find(':') != std::string::npos;

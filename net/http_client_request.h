@@ -76,4 +76,11 @@ struct HttpClientResponse {
 Result<HttpClientRequest> make_http_request(std::string_view method, std::string_view url,
                                             const HttpClientConfig& config);
 
+// A secret kept in a file (password_file, credentials_file, a webhook's
+// url_file): its content with surrounding whitespace trimmed, as
+// Prometheus and Alertmanager read them. Read at each use, so a rotated
+// secret is picked up. Errors (kInvalidArgument): "cannot read secret file
+// \"<path>\"".
+Result<std::string> read_secret_file(const std::string& path);
+
 }  // namespace cogwatch::net

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "model/file.h"
 #include "net/http_client.h"
+#include "net/http_client_request.h"
 #include "net/retry.h"
 
 namespace cogwatch::notify {
@@ -32,13 +32,6 @@ namespace {
 
 // Idle kept-alive connections kept per webhook URL.
 constexpr size_t kIdleClientsPerUrl = 8;
-
-std::string trim(std::string s) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
-}
 
 }  // namespace
 
@@ -72,9 +65,9 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
     if (url.empty()) {
       // url_file is read at each delivery, as Alertmanager does, so a
       // rotated secret URL is picked up.
-      auto text = read_file(w.url_file);
-      if (!text) return finish(d, false, "cannot read url_file " + w.url_file + ": " + text.error().message, false);
-      url = trim(*text);
+      auto secret = net::read_secret_file(w.url_file);
+      if (!secret) return finish(d, false, "url_file: " + secret.error().message, false);
+      url = *std::move(secret);
     }
     auto request = net::make_http_request("POST", url, w.http_config);
     if (!request) return finish(d, false, request.error().message, false);

@@ -7,6 +7,8 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -72,6 +74,37 @@ TEST(WebhookSender, PostsTheMessageAsJson) {
   EXPECT_NE(got[0].body.find(R"("truncatedAlerts":1)"), std::string::npos);
   EXPECT_NE(got[0].body.find(R"("status":"firing")"), std::string::npos);
   EXPECT_EQ(f.sender.counters()["ops"].notifications, 1u);
+}
+
+// url_file is read at each delivery, its whitespace trimmed, so a rotated
+// secret URL is picked up; an unreadable one fails the notification.
+TEST(WebhookSender, UrlFileIsReadAtEachDelivery) {
+  auto first = RecordingWebhook::start();
+  auto second = RecordingWebhook::start();
+  ASSERT_TRUE(first.ok() && second.ok());
+  const std::string path = ::testing::TempDir() + "/cogwatch_webhook_url";
+  const auto write = [&](const std::string& text) {
+    std::ofstream(path, std::ios::trunc) << text;
+  };
+  SenderFixture f;
+  Notification n = notification("");
+  n.webhook.url_file = path;
+  write("  " + (*first)->url("/a") + "\n");
+  EXPECT_EQ(f.deliver(n), true);
+  write((*second)->url("/b") + "\n");
+  EXPECT_EQ(f.deliver(n), true);
+  EXPECT_EQ((*first)->requests().size(), 1u);
+  ASSERT_EQ((*second)->requests().size(), 1u);
+  EXPECT_EQ((*second)->requests()[0].target, "/b");
+  std::remove(path.c_str());
+  std::string reason;
+  WebhookSender sender(f.io, {.on_event = [&](const DeliveryEvent& e) { reason = e.reason; }});
+  auto done = std::make_shared<std::promise<bool>>();
+  auto result = done->get_future();
+  sender.deliver(n, [done](bool ok) { done->set_value(ok); });
+  ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
+  EXPECT_FALSE(result.get());
+  EXPECT_EQ(reason, "url_file: cannot read secret file \"" + path + "\"");
 }
 
 TEST(WebhookSender, RetriesServerErrorsUntilAccepted) {
