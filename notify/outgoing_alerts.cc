@@ -2,14 +2,24 @@
 
 namespace cogwatch::notify {
 
-PostableAlert postable_alert(const std::string& expr, const rules::Alert& alert, std::string_view external_url) {
+namespace {
+
+// rules.SendAlerts's conversion, with the expression's link made once by
+// the caller.
+PostableAlert convert(const rules::Alert& alert, std::string generator) {
   return PostableAlert{
       .labels = alert.labels,
       .annotations = alert.annotations,
       .starts_at = alert.fired_at.value_or(alert.active_at),
       .ends_at = alert.resolved_at ? *alert.resolved_at : alert.valid_until,
-      .generator_url = generator_url(external_url, expr),
+      .generator_url = std::move(generator),
   };
+}
+
+}  // namespace
+
+PostableAlert postable_alert(const std::string& expr, const rules::Alert& alert, std::string_view external_url) {
+  return convert(alert, generator_url(external_url, expr));
 }
 
 std::vector<PostableAlert> postable_alerts(const std::string& expr, const std::vector<rules::Alert>& alerts,
@@ -17,11 +27,7 @@ std::vector<PostableAlert> postable_alerts(const std::string& expr, const std::v
   std::vector<PostableAlert> out;
   out.reserve(alerts.size());
   const std::string url = generator_url(external_url, expr);
-  for (const rules::Alert& a : alerts) {
-    PostableAlert p = postable_alert(expr, a, "");
-    p.generator_url = url;
-    out.push_back(std::move(p));
-  }
+  for (const rules::Alert& a : alerts) out.push_back(convert(a, url));
   return out;
 }
 
