@@ -129,18 +129,21 @@ std::string string_field(const boost::json::object& o, std::string_view key) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-Result<Labels> string_map(const boost::json::object& o, std::string_view key) {
-  LabelsBuilder b;
+// A JSON object of strings, as name/value pairs sorted by name, empty
+// values kept (annotations keep them; labels drop them).
+Result<Annotations> string_map(const boost::json::object& o, std::string_view key) {
+  Annotations out;
   const boost::json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return b.build();
+  if (v == nullptr || v->is_null()) return out;
   if (!v->is_object()) return make_error(ErrorCode::kInvalidArgument, std::string(key) + " must be an object");
   for (const auto& kv : v->as_object()) {
     if (!kv.value().is_string()) {
       return make_error(ErrorCode::kInvalidArgument, std::string(key) + "." + std::string(kv.key()) + " must be a string");
     }
-    b.set(kv.key(), std::string(kv.value().as_string()));
+    out.emplace_back(kv.key(), kv.value().as_string());
   }
-  return b.build();
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Result<std::vector<PostableAlert>> parse_postable_alerts(std::string_view body) {
@@ -156,14 +159,10 @@ Result<std::vector<PostableAlert>> parse_postable_alerts(std::string_view body) 
     if (!o.contains("labels")) return make_error(ErrorCode::kInvalidArgument, "labels in body is required");
     auto labels = string_map(o, "labels");
     if (!labels) return labels.error();
-    a.labels = *labels;
+    a.labels = annotations_as_labels(*labels);  // empty label values dropped, as the API does
     auto annotations = string_map(o, "annotations");
     if (!annotations) return annotations.error();
-    // Annotations keep empty values: read them as pairs, not Labels.
-    if (const auto* an = o.if_contains("annotations"); an != nullptr && an->is_object()) {
-      for (const auto& kv : an->as_object()) a.annotations.emplace_back(kv.key(), kv.value().as_string());
-      std::sort(a.annotations.begin(), a.annotations.end());
-    }
+    a.annotations = *std::move(annotations);
     auto starts = time_field(o, "startsAt");
     if (!starts) return starts.error();
     auto ends = time_field(o, "endsAt");
