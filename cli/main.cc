@@ -13,6 +13,7 @@
 #include "cli/cog_sim_server.h"
 #include "cli/exit_codes.h"
 #include "cli/query.h"
+#include "cli/run.h"
 #include "cli/selfcheck.h"
 #include "cli/storage_flags.h"
 #include "cli/test_promql.h"
@@ -162,6 +163,11 @@ int main(int argc, char** argv) {
   sim->add_option("--duration", sim_duration, "Stop after this long (e.g. 30s); 0 runs until interrupted")
       ->capture_default_str();
 
+  RunFlags run_flags;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run cogwatch: scrape, store, evaluate rules, notify, and serve the Prometheus HTTP API");
+  run_flags.add_to(*run);
+
   const std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty()) {  // as promtool: the help, and success
     std::cout << app.help();
@@ -189,6 +195,7 @@ int main(int argc, char** argv) {
     std::cout << topic->get_formatter()->make_help(topic, command_path(*topic), CLI::AppFormatMode::Normal);
     return kExitOk;
   }
+  if (run->parsed()) return run_daemon(run_flags, *run, std::cerr);
   if (sim->parsed()) {
     auto s = parse_scenario(scenario);
     auto d = cogwatch::parse_duration(sim_duration);

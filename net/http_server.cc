@@ -17,8 +17,10 @@ using tcp = asio::ip::tcp;
 
 class Server final : public HttpServer, public std::enable_shared_from_this<Server> {
  public:
+  // The acceptor lives on a strand: with several threads running the
+  // io_context, stop() must not close it while the accept loop uses it.
   Server(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
-      : io_(io), acceptor_(io), options_(std::move(options)), handler_(std::move(handler)) {}
+      : io_(io), acceptor_(asio::make_strand(io)), options_(std::move(options)), handler_(std::move(handler)) {}
 
   Status listen() {
     boost::system::error_code ec;
@@ -37,24 +39,30 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
     return {};
   }
 
-  void run() { asio::co_spawn(io_, accept_loop(shared_from_this()), asio::detached); }
+  void run() { asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()), asio::detached); }
 
   uint16_t port() const override { return port_; }
   void stop() override {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
+    asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ec;
+      self->acceptor_.close(ec);
+    });
   }
 
  private:
   static asio::awaitable<void> accept_loop(std::shared_ptr<Server> self) {
     while (self->acceptor_.is_open()) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await self->acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      // Each connection on its own strand: one coroutine, whichever thread
+      // runs it.
+      tcp::socket socket = co_await self->acceptor_.async_accept(asio::make_strand(self->io_),
+                                                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!self->acceptor_.is_open()) co_return;
         continue;  // a failed accept (e.g. too many files) does not stop the server
       }
-      asio::co_spawn(self->io_, session(self, beast::tcp_stream(std::move(socket))), asio::detached);
+      const auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(self, beast::tcp_stream(std::move(socket))), asio::detached);
     }
   }
 
@@ -67,6 +75,7 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
       stream.expires_after(timeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(self->options_.max_body_bytes);
+      parser.header_limit(self->options_.max_header_bytes);
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;  // closed, timed out, or malformed: drop the connection
       const http::request<http::string_body>& req = parser.get();

@@ -10,8 +10,10 @@
 //   });
 //   io.run();  // serves until server->stop() (or the io_context stops)
 //
-// Thread-safety: start() and stop() run on the io_context's thread (or
-// before it runs); the handler is called on that thread.
+// Thread-safety: the io_context may be run by several threads; each
+// connection is served on its own strand, so the handler may be called on
+// several threads at once (one request per connection at a time). stop()
+// may be called from any thread; it takes effect on the listener's strand.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +35,7 @@ struct HttpServerOptions {
   uint16_t port = 0;                      // 0: any free port (see port())
   Duration request_timeout = 30 * kSecond;  // to read a request and write its response
   uint64_t max_body_bytes = 1 << 20;
+  uint32_t max_header_bytes = 1 << 20;  // the request line and every header field, as Go's DefaultMaxHeaderBytes
 };
 
 class HttpServer {

@@ -270,13 +270,13 @@ class Parser : public YamlReader {
     if (!list || list.IsNull()) return out;
     if (!list.IsSequence()) fail(list, "receivers must be a list");
     for (const auto& n : list) {
-      std::vector<std::string_view> known = {"name", "webhook_configs"};
+      std::vector<std::string_view> known = {"name", "webhook_configs", "log_configs"};
       known.insert(known.end(), std::begin(kUndeliverable), std::end(kUndeliverable));
       Fields f(*this, n, "receiver", known);
       for (std::string_view kind : kUndeliverable) {
         if (!empty_list(f.get(std::string(kind).c_str()))) {
           fail(key_node(n, kind),
-               "cogwatch cannot deliver " + std::string(kind) + ": only webhook_configs are supported");
+               "cogwatch cannot deliver " + std::string(kind) + ": only webhook_configs and log_configs are supported");
         }
       }
       ReceiverConfig r;
@@ -288,6 +288,10 @@ class Parser : public YamlReader {
       }
       each_item(f, "webhook_configs",
                 [&](const YAML::Node& w) { r.webhook_configs.push_back(webhook(w, global_http)); });
+      each_item(f, "log_configs", [&](const YAML::Node& l) {
+        Fields lf(*this, l, "log config", {"send_resolved"});
+        r.log_configs.push_back(LogReceiverConfig{.send_resolved = lf.boolean("send_resolved", true)});
+      });
       out.push_back(std::move(r));
     }
     return out;

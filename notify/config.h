@@ -48,9 +48,19 @@ struct WebhookConfig {
 // Per attempt, when a webhook sets none: a hung receiver costs this much.
 inline constexpr Duration kDefaultWebhookTimeout = 10 * kSecond;
 
+// cogwatch's own receiver kind: each notification written to the daemon's
+// log, readably (`log_configs: [{send_resolved: true}]`). It is how the
+// embedded default configuration and the demo notify without a webhook;
+// Alertmanager has no such kind, so a file using it is cogwatch's only.
+struct LogReceiverConfig {
+  bool send_resolved = true;
+};
+
 struct ReceiverConfig {
   std::string name;
-  std::vector<WebhookConfig> webhook_configs;  // empty: a receiver that drops (as Alertmanager's)
+  std::vector<WebhookConfig> webhook_configs;  // integrations 0..n-1
+  std::vector<LogReceiverConfig> log_configs;  // integrations n.. after them
+  // No integration at all: a receiver that drops (as Alertmanager's).
 };
 
 // One node of `route:` as written; inheritance of unset fields happens when

@@ -248,18 +248,22 @@ Timestamp Dispatcher::run_due() {
       const ReceiverConfig* receiver = s.config.receiver(opts.receiver);
       const Timestamp deadline = now + std::max(opts.group_interval, kMinFlushTimeout);
       if (receiver != nullptr && !unmuted.empty()) {
-        for (size_t i = 0; i < receiver->webhook_configs.size(); ++i) {
-          const WebhookConfig& w = receiver->webhook_configs[i];
+        const size_t webhooks = receiver->webhook_configs.size();
+        for (size_t i = 0; i < webhooks + receiver->log_configs.size(); ++i) {
+          const bool to_log = i >= webhooks;
+          const bool send_resolved =
+              to_log ? receiver->log_configs[i - webhooks].send_resolved : receiver->webhook_configs[i].send_resolved;
           auto log_key = std::make_pair(s.log_receiver(opts.receiver, i), g.key);
           auto entry = s.log.find(log_key);
-          if (!needs_update(entry == s.log.end() ? nullptr : &entry->second, firing, resolved, w.send_resolved,
+          if (!needs_update(entry == s.log.end() ? nullptr : &entry->second, firing, resolved, send_resolved,
                             opts.repeat_interval, now)) {
             continue;
           }
-          Notification n{.receiver = opts.receiver, .integration = i, .webhook = w, .group_key = g.key,
+          Notification n{.receiver = opts.receiver, .integration = i, .to_log = to_log, .group_key = g.key,
                          .group_labels = g.labels, .at = now, .deadline = deadline};
+          if (!to_log) n.webhook = receiver->webhook_configs[i];
           for (const Alert& a : unmuted) {
-            if (w.send_resolved || !a.resolved_at(now)) n.alerts.push_back(a);
+            if (send_resolved || !a.resolved_at(now)) n.alerts.push_back(a);
           }
           LogEntry logged{.firing = firing, .resolved = resolved};
           if (n.alerts.empty()) {

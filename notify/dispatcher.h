@@ -41,10 +41,12 @@
 
 namespace cogwatch::notify {
 
-// One notification to one webhook of a receiver.
+// One notification to one integration of a receiver: a webhook, or the
+// log (a log_configs entry).
 struct Notification {
   std::string receiver;          // the route's receiver name
-  size_t integration = 0;        // index into the receiver's webhook_configs
+  size_t integration = 0;        // webhook_configs' index, then log_configs' after them
+  bool to_log = false;           // a log_configs entry; `webhook` is then unset
   WebhookConfig webhook;
   std::string group_key;         // "{}/{team=\"ml\"}:{alertname=\"X\"}"
   Labels group_labels;

@@ -38,12 +38,34 @@ struct BuiltinNotifier::Timer : std::enable_shared_from_this<Timer> {
   bool stopped = false;              // on the io thread
 };
 
+// Sends each notification to its integration: log_configs to the daemon's
+// log callback (delivered at once), webhooks to the sender.
+class BuiltinNotifier::Router final : public Integrations {
+ public:
+  Router(WebhookSender& webhooks, std::function<void(const Notification&)> log)
+      : webhooks_(webhooks), log_(std::move(log)) {}
+
+  void deliver(Notification n, std::function<void(bool delivered)> done) override {
+    if (!n.to_log) {
+      webhooks_.deliver(std::move(n), std::move(done));
+      return;
+    }
+    if (log_) log_(n);
+    done(true);
+  }
+
+ private:
+  WebhookSender& webhooks_;
+  std::function<void(const Notification&)> log_;
+};
+
 BuiltinNotifier::BuiltinNotifier(boost::asio::io_context& io, NotifyConfig config, BuiltinNotifierOptions options)
     : timer_(std::make_shared<Timer>(io)) {
   webhooks_ = std::make_unique<WebhookSender>(
       io, WebhookSenderOptions{.external_url = options.external_url, .on_event = std::move(options.on_event)});
+  router_ = std::make_unique<Router>(*webhooks_, std::move(options.log_notification));
   std::weak_ptr<Timer> weak = timer_;
-  dispatcher_ = std::make_shared<Dispatcher>(std::move(config), *webhooks_, DispatcherOptions{.wake = [weak] {
+  dispatcher_ = std::make_shared<Dispatcher>(std::move(config), *router_, DispatcherOptions{.wake = [weak] {
                                                if (auto t = weak.lock()) t->wake();
                                              }});
   timer_->dispatcher = dispatcher_;

@@ -36,6 +36,10 @@ struct BuiltinNotifierOptions {
   std::string config_text;   // served by GET /api/v2/status
   std::string version;
   std::function<void(const DeliveryEvent&)> on_event;
+  // Receives the notifications of log_configs receivers (the daemon writes
+  // them to its log); called on the io_context's thread. Without it they
+  // are dropped.
+  std::function<void(const Notification&)> log_notification;
 };
 
 class BuiltinNotifier {
@@ -55,10 +59,12 @@ class BuiltinNotifier {
   std::map<std::string, WebhookCounters> counters() const { return webhooks_->counters(); }
 
   struct Timer;
+  class Router;
 
  private:
   std::shared_ptr<Timer> timer_;
   std::unique_ptr<WebhookSender> webhooks_;
+  std::unique_ptr<Router> router_;  // log_configs to the log, the rest to webhooks_
   std::shared_ptr<Dispatcher> dispatcher_;  // shared with the timer's run in progress
   std::unique_ptr<AlertmanagerApi> api_;
 };

@@ -23,8 +23,11 @@ RuleManager::RuleManager(const tsdb::Querier& querier, tsdb::AppenderFactory& st
     : querier_(querier), store_(store), options_(std::move(options)) {
   if (options_.notify) {
     // External labels go on outgoing alerts, where the alert lacks them.
-    options_.notify = [notify = std::move(options_.notify), external = options_.defaults.external_labels](
-                          const std::string& expr, const std::vector<Alert>& alerts) {
+    // Called from run_due() with mu_ held, so the defaults cannot change
+    // under it.
+    options_.notify = [this, notify = std::move(options_.notify)](const std::string& expr,
+                                                                   const std::vector<Alert>& alerts) {
+      const Labels& external = options_.defaults.external_labels;
       if (external.empty()) return notify(expr, alerts);
       std::vector<Alert> labelled = alerts;
       for (Alert& a : labelled) {
@@ -64,6 +67,11 @@ Status RuleManager::load(const std::vector<std::string>& patterns, const std::st
   return load(std::move(files), now);
 }
 
+void RuleManager::set_defaults(GroupOptions defaults) {
+  std::lock_guard lock(mu_);
+  options_.defaults = std::move(defaults);
+}
+
 Status RuleManager::load(std::vector<RuleFile> files, Timestamp now) {
   std::vector<std::string> errors;
   std::vector<std::string> paths;
@@ -73,10 +81,15 @@ Status RuleManager::load(std::vector<RuleFile> files, Timestamp now) {
   }
   if (!errors.empty()) return make_error(ErrorCode::kInvalidArgument, join_lines(errors));
 
+  GroupOptions defaults;
+  {
+    std::lock_guard lock(mu_);
+    defaults = options_.defaults;
+  }
   std::vector<ScheduledGroup> fresh;
   for (const RuleFile& f : files) {
     for (const GroupSpec& spec : f.groups) {
-      GroupOptions o = options_.defaults;
+      const GroupOptions& o = defaults;
       ScheduledGroup g{std::make_unique<Group>(spec, f.path, o), 0};
       g.next = g.group->eval_timestamp(now) + g.group->interval();
       fresh.push_back(std::move(g));

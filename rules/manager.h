@@ -75,6 +75,8 @@ struct GroupStatus {
 class RuleManager {
  public:
   RuleManager(const tsdb::Querier& querier, tsdb::AppenderFactory& store, RuleManagerOptions options);
+  RuleManager(const RuleManager&) = delete;  // options_.notify refers to this
+  RuleManager& operator=(const RuleManager&) = delete;
 
   // Loads the rule files (globs, relative to base_dir), replacing the
   // current groups only if every file is valid. Errors: kInvalidArgument
@@ -83,6 +85,12 @@ class RuleManager {
   // The same for rule files already read (an embedded default, tests):
   // replaces the groups if no file has errors.
   Status load(std::vector<RuleFile> files, Timestamp now);
+
+  // Options for the groups of later load()s (a reload's new global
+  // section: evaluation interval, external labels, ...); the groups
+  // loaded already keep theirs until then. The external labels added to
+  // notifications change at once.
+  void set_defaults(GroupOptions defaults);
 
   // Evaluates the groups whose next slot is at or before now; returns the
   // earliest next slot of all groups (kMaxTimestamp when there are none).

@@ -320,13 +320,13 @@ const std::vector<ErrorCase>& error_cases() {
       {"route: {receiver: x}\nreceivers:\n- name: x\n- name: x\n",
        "am.yml:4:9: notification config name \"x\" is not unique"},
       {"route: {receiver: x}\nreceivers:\n- name: x\n  email_configs:\n  - to: ops@example.org\n",
-       "am.yml:4:3: cogwatch cannot deliver email_configs: only webhook_configs are supported", kCogwatchOnly},
+       "am.yml:4:3: cogwatch cannot deliver email_configs: only webhook_configs and log_configs are supported", kCogwatchOnly},
       {"route: {receiver: x}\nreceivers:\n- name: x\n  slack_configs: [{channel: '#ops'}]\n",
-       "am.yml:4:3: cogwatch cannot deliver slack_configs: only webhook_configs are supported", kCogwatchOnly},
+       "am.yml:4:3: cogwatch cannot deliver slack_configs: only webhook_configs and log_configs are supported", kCogwatchOnly},
       {"route: {receiver: x}\nreceivers:\n- name: x\n  pagerduty_configs: [{routing_key: k}]\n",
-       "am.yml:4:3: cogwatch cannot deliver pagerduty_configs: only webhook_configs are supported", kCogwatchOnly},
+       "am.yml:4:3: cogwatch cannot deliver pagerduty_configs: only webhook_configs and log_configs are supported", kCogwatchOnly},
       {"route: {receiver: x}\nreceivers:\n- name: x\n  msteams_configs: [{webhook_url: 'http://t/'}]\n",
-       "am.yml:4:3: cogwatch cannot deliver msteams_configs: only webhook_configs are supported", kCogwatchOnly},
+       "am.yml:4:3: cogwatch cannot deliver msteams_configs: only webhook_configs and log_configs are supported", kCogwatchOnly},
       {"route: {receiver: x}\nreceivers:\n- name: x\n  smoke_signal_configs: [{}]\n",
        "am.yml:4:3: unknown field \"smoke_signal_configs\" in receiver"},
       // Webhooks.
@@ -491,7 +491,7 @@ notify:
       "scrape_configs: []\nnotify:\n  route:\n    receiver: ml\n  receivers:\n  - name: ml\n    email_configs: [{}]\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
-            "cogwatch.yml:7:5: cogwatch cannot deliver email_configs: only webhook_configs are supported");
+            "cogwatch.yml:7:5: cogwatch cannot deliver email_configs: only webhook_configs and log_configs are supported");
   // No section (or an empty one): no built-in notifier.
   auto none = read("scrape_configs: []\n");
   ASSERT_TRUE(none.ok());

@@ -1,0 +1,683 @@
+#include "cli/daemon.h"
+
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "cli/daemon_config.h"
+#include "cli/embedded_rules.h"
+#include "cli/version.h"
+#include "model/clock.h"
+#include "model/value.h"
+#include "net/http_server.h"
+#include "notify/alertmanager_client.h"
+#include "notify/notifier.h"
+#include "notify/outgoing_alerts.h"
+#include "rules/manager.h"
+#include "scrape/manager.h"
+#include "server/metrics_text.h"
+#include "server/web.h"
+#include "template/template.h"
+
+namespace cogwatch::cli {
+namespace asio = boost::asio;
+
+namespace {
+
+// Runs fn on io's thread and returns its result, waiting for it; runs it
+// here when this already is that thread.
+template <typename Fn>
+auto run_on(asio::io_context& io, Fn fn) -> decltype(fn()) {
+  if (io.get_executor().running_in_this_thread()) return fn();
+  std::packaged_task<decltype(fn())()> task(std::move(fn));
+  auto result = task.get_future();
+  asio::post(io, [&task] { task(); });
+  return result.get();
+}
+
+// host:port of --web.listen-address; an empty host listens everywhere.
+Result<std::pair<std::string, uint16_t>> split_listen_address(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  auto bad = [&] {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--web.listen-address: expected host:port, got \"" + address + "\"");
+  };
+  if (colon == std::string::npos) return bad();
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(address.substr(colon + 1), &used);
+    if (used != address.size() - colon - 1) port = -1;
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) return bad();
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+std::string hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+// Where a config's notifications go when it has no `notify:` section: a
+// route whose receiver has no integration, so alerts are held (and shown
+// by /api/v2) but nothing is sent.
+notify::NotifyConfig silent_notify_config() {
+  notify::NotifyConfig c;
+  c.route.receiver = "none";
+  c.receivers.push_back(notify::ReceiverConfig{.name = "none"});
+  return c;
+}
+
+// A notification to a log_configs receiver, readably: what fires or
+// resolves, with its summary and description.
+std::string describe_alerts(const notify::Notification& n) {
+  std::string out;
+  for (const notify::Alert& a : n.alerts) {
+    if (!out.empty()) out += "; ";
+    out += a.resolved_at(n.at) ? "RESOLVED " : "FIRING ";
+    out += std::string(a.labels.get("alertname"));
+    const std::string_view summary = notify::annotation_value(a.annotations, "summary");
+    if (!summary.empty()) {
+      out += ": ";
+      out += summary;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string default_config_text(uint16_t self_port) {
+  return R"(# cogwatch's embedded default configuration: used when no --config.file is
+# given and ./cogwatch.yml does not exist.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+scrape_configs:
+  - job_name: cog
+    static_configs:
+      - targets: ['localhost:5000']
+  - job_name: cogwatch
+    static_configs:
+      - targets: ['localhost:)" +
+         std::to_string(self_port) + R"(']
+# The shipped Cog alert rules are built in (examples/rules/cog_alerts.yml).
+notify:
+  route:
+    receiver: log
+    group_by: [alertname, job]
+    group_wait: 10s
+    group_interval: 1m
+    repeat_interval: 4h
+  receivers:
+    - name: log
+      log_configs:
+        - send_resolved: true
+)";
+}
+
+struct Daemon::Impl {
+  explicit Impl(DaemonOptions o)
+      : options(std::move(o)), log(options.log), head(options.head), start_time(system_clock().now()) {}
+
+  DaemonOptions options;
+  std::shared_ptr<Logger> log;
+  tsdb::Head head;
+  const Timestamp start_time;
+
+  // Threads: io (scrapes, notifications, timers, signals), rules_io (rule
+  // evaluation), web_io (HTTP).
+  asio::io_context io;
+  asio::io_context rules_io;
+  asio::io_context web_io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work, rules_work, web_work;
+  std::vector<std::thread> threads;
+
+  std::string external_url;
+  uint16_t port = 0;
+
+  // The config in use, and what reload changes; guarded by config_mu.
+  mutable std::mutex config_mu;
+  DaemonConfig config;
+  bool builtin_notify = false;  // the config has a notify: section
+
+  std::mutex reload_mu;  // one reload at a time
+  std::atomic<bool> last_reload_ok{false};
+  std::atomic<Timestamp> last_reload_success{0};
+  std::atomic<uint64_t> reloads{0}, reload_failures{0};
+
+  std::unique_ptr<notify::AlertmanagerClient> am_client;
+  std::unique_ptr<notify::BuiltinNotifier> notifier;  // destroyed on the io thread
+  std::unique_ptr<rules::RuleManager> rules;           // evaluated on rules_io
+  std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
+  std::unique_ptr<server::Web> web;
+  std::unique_ptr<net::HttpServer> server;
+
+  std::unique_ptr<asio::steady_timer> rules_timer;      // on rules_io
+  std::unique_ptr<asio::steady_timer> retention_timer;  // on io
+  std::unique_ptr<asio::steady_timer> am_refresh_timer;  // on io
+  std::unique_ptr<asio::signal_set> signals;            // on io
+  bool rules_stopped = false;                           // on rules_io
+
+  std::atomic<bool> ready{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+  bool reload_requested = false;  // SIGHUP: wait() reloads
+  bool shut_down = false;
+
+  Result<DaemonConfig> load_config() const;
+  Status apply(DaemonConfig next, bool first);
+  void notify_alerts(const std::string& expr, const std::vector<rules::Alert>& alerts);
+  void log_notification(const notify::Notification& n);
+  void arm_rules(Timestamp next);
+  void arm_retention();
+  void arm_am_refresh();
+  void wait_for_signal();
+  std::string metrics_text();
+  void request_stop();
+  void shutdown();
+};
+
+Result<DaemonConfig> Daemon::Impl::load_config() const {
+  const std::string& path = options.config_file;
+  const bool exists = std::filesystem::exists(path);
+  if (!exists && !options.config_file_given) {
+    // No config: the embedded default, with the Cog rules built in.
+    auto cfg = parse_daemon_config(default_config_text(port), "<embedded default config>", "");
+    if (!cfg) return cfg;
+    rules::RuleFile rules_file = rules::parse_rule_file(kCogAlertRules, std::string("<embedded>/") + kCogAlertRulesFile,
+                                                        {.check_template = tmpl::check_alert_template});
+    if (!rules_file.errors.empty()) return make_error(ErrorCode::kInternal, rules_file.errors.front());
+    cfg->rule_files.push_back(std::move(rules_file));
+    return cfg;
+  }
+  return load_daemon_config(path);
+}
+
+void Daemon::Impl::notify_alerts(const std::string& expr, const std::vector<rules::Alert>& alerts) {
+  am_client->send(expr, alerts);
+  bool builtin;
+  Labels external;
+  std::vector<net::RelabelConfig> relabel;
+  {
+    std::lock_guard lock(config_mu);
+    builtin = builtin_notify;
+    if (builtin) {
+      external = config.scrape.global.external_labels;
+      relabel = config.alerting.alert_relabel_configs;
+    }
+  }
+  if (!builtin) return;
+  auto postable = notify::relabel_alerts(notify::postable_alerts(expr, alerts, external_url), external, relabel);
+  if (postable.empty()) return;
+  if (Status s = notifier->put(postable); !s) {
+    log->warn("notifier", "Built-in Alertmanager refused alerts", {{"err", s.error().message}});
+  }
+}
+
+void Daemon::Impl::log_notification(const notify::Notification& n) {
+  size_t firing = 0;
+  for (const notify::Alert& a : n.alerts) firing += a.resolved_at(n.at) ? 0 : 1;
+  log->info("notifier", "Notification", {{"receiver", n.receiver},
+                                         {"group", n.group_key},
+                                         {"firing", std::to_string(firing)},
+                                         {"resolved", std::to_string(n.alerts.size() - firing)},
+                                         {"alerts", describe_alerts(n)}});
+}
+
+// Applies a checked config: notify first (so alerts of the new rules have
+// somewhere to go), then rules, then scrapes. Runs on the caller's thread;
+// each part's work runs on its own thread.
+Status Daemon::Impl::apply(DaemonConfig next, bool first) {
+  const std::string& dir = next.dir;
+  if (Status s = am_client->apply(next.alerting, dir); !s) return s;
+  if (!first) {
+    // A scrape config the manager refuses (a file_sd file that does not
+    // parse) leaves the scrapes and, by re-applying, the Alertmanagers as
+    // they were.
+    Status scrape_status = run_on(io, [&] { return scrape->apply(next.scrape, dir); });
+    if (!scrape_status) {
+      std::lock_guard lock(config_mu);
+      (void)am_client->apply(config.alerting, config.dir);
+      return scrape_status;
+    }
+  }
+  {
+    std::lock_guard lock(config_mu);
+    builtin_notify = next.notify.has_value();
+  }
+  notifier->reload(next.notify ? *next.notify : silent_notify_config());
+
+  rules::GroupOptions defaults{.evaluation_interval = next.scrape.global.evaluation_interval,
+                               .query_offset = next.scrape.global.rule_query_offset,
+                               .external_labels = next.scrape.global.external_labels,
+                               .external_url = external_url,
+                               .resend_delay = options.resend_delay,
+                               .engine = options.engine};
+  std::vector<rules::RuleFile> rule_files = next.rule_files;
+  Status rules_status = run_on(rules_io, [&] {
+    rules->set_defaults(defaults);
+    Status s = rules->load(std::move(rule_files), system_clock().now());
+    if (s) arm_rules(rules->run_due(system_clock().now()));
+    return s;
+  });
+  if (!rules_status) return rules_status;  // checked before: only a bug gets here
+
+  if (first) {
+    if (Status s = run_on(io, [&] { return scrape->apply(next.scrape, dir); }); !s) return s;
+  }
+  std::lock_guard lock(config_mu);
+  config = std::move(next);
+  return {};
+}
+
+void Daemon::Impl::arm_rules(Timestamp next) {
+  if (rules_stopped) return;
+  const Duration wait = next == kMaxTimestamp ? kHour : std::max<Duration>(0, next - system_clock().now());
+  rules_timer->expires_after(std::chrono::milliseconds(std::min<Duration>(wait, kHour)));
+  rules_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || rules_stopped) return;
+    arm_rules(rules->run_due(system_clock().now()));
+  });
+}
+
+void Daemon::Impl::arm_retention() {
+  retention_timer->expires_after(std::chrono::minutes(1));
+  retention_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const tsdb::RetentionResult r = head.apply_retention();
+    if (r.chunks_dropped > 0 || r.series_removed > 0) {
+      log->debug("tsdb", "Retention", {{"chunks_dropped", std::to_string(r.chunks_dropped)},
+                                       {"series_removed", std::to_string(r.series_removed)}});
+    }
+    arm_retention();
+  });
+}
+
+void Daemon::Impl::arm_am_refresh() {
+  am_refresh_timer->expires_after(std::chrono::seconds(5));
+  am_refresh_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (Status s = am_client->refresh(); !s) {
+      log->error("notifier", "Alertmanager discovery failed", {{"err", s.error().message}});
+    }
+    arm_am_refresh();
+  });
+}
+
+void Daemon::Impl::wait_for_signal() {
+  signals->async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      // A reload waits on this thread's work: wait() runs it.
+      {
+        std::lock_guard lock(stop_mu);
+        reload_requested = true;
+      }
+      stop_cv.notify_all();
+      wait_for_signal();
+      return;
+    }
+    log->warn("main", signal == SIGTERM ? "Received SIGTERM, exiting gracefully..." : "Received SIGINT, exiting gracefully...");
+    request_stop();
+  });
+}
+
+void Daemon::Impl::request_stop() {
+  {
+    std::lock_guard lock(stop_mu);
+    stop_requested = true;
+  }
+  stop_cv.notify_all();
+}
+
+std::string Daemon::Impl::metrics_text() {
+  server::MetricsWriter w;
+  server::write_process_metrics(w, start_time);
+
+  w.family("cogwatch_build_info", "gauge", "A metric with a constant '1' value labeled by version.");
+  w.sample("cogwatch_build_info", {{"version", kVersion}}, 1);
+  w.family("cogwatch_ready", "gauge", "Whether cogwatch is ready to serve queries.");
+  w.sample("cogwatch_ready", {}, ready ? 1 : 0);
+  w.family("cogwatch_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
+  w.sample("cogwatch_config_last_reload_successful", {}, last_reload_ok ? 1 : 0);
+  w.family("cogwatch_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
+  w.sample("cogwatch_config_last_reload_success_timestamp_seconds", {}, static_cast<double>(last_reload_success) / 1000);
+
+  const tsdb::HeadStats hs = head.stats();
+  w.family("cogwatch_tsdb_head_series", "gauge", "Total number of series in the head block.");
+  w.sample("cogwatch_tsdb_head_series", {}, static_cast<double>(hs.series));
+  w.family("cogwatch_tsdb_head_series_created_total", "counter", "Total number of series created in the head.");
+  w.sample("cogwatch_tsdb_head_series_created_total", {}, static_cast<double>(hs.series_created));
+  w.family("cogwatch_tsdb_head_series_removed_total", "counter", "Total number of series removed in the head.");
+  w.sample("cogwatch_tsdb_head_series_removed_total", {}, static_cast<double>(hs.series_removed));
+  w.family("cogwatch_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.");
+  w.sample("cogwatch_tsdb_head_samples_appended_total", {}, static_cast<double>(hs.samples_appended));
+  w.family("cogwatch_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples rejected.");
+  w.sample("cogwatch_tsdb_out_of_order_samples_total", {}, static_cast<double>(hs.out_of_order_samples));
+  w.family("cogwatch_tsdb_duplicate_samples_total", "counter", "Total number of samples rejected for a duplicate timestamp with another value.");
+  w.sample("cogwatch_tsdb_duplicate_samples_total", {}, static_cast<double>(hs.duplicate_samples));
+  w.family("cogwatch_tsdb_retention_chunks_dropped_total", "counter", "Chunks dropped by time or size retention.");
+  w.sample("cogwatch_tsdb_retention_chunks_dropped_total", {}, static_cast<double>(hs.chunks_dropped));
+  if (hs.series > 0) {
+    w.family("cogwatch_tsdb_head_min_time_seconds", "gauge", "Oldest sample in the head.");
+    w.sample("cogwatch_tsdb_head_min_time_seconds", {}, static_cast<double>(hs.min_time) / 1000);
+    w.family("cogwatch_tsdb_head_max_time_seconds", "gauge", "Newest sample in the head.");
+    w.sample("cogwatch_tsdb_head_max_time_seconds", {}, static_cast<double>(hs.max_time) / 1000);
+  }
+  const tsdb::MemoryStats mem = head.memory();
+  w.family("cogwatch_tsdb_memory_bytes", "gauge", "Heap bytes the store holds, by part.");
+  w.sample("cogwatch_tsdb_memory_bytes", {{"part", "chunks"}}, static_cast<double>(mem.chunk_bytes));
+  w.sample("cogwatch_tsdb_memory_bytes", {{"part", "labels"}}, static_cast<double>(mem.label_bytes));
+  w.sample("cogwatch_tsdb_memory_bytes", {{"part", "index"}}, static_cast<double>(mem.index_bytes));
+  w.sample("cogwatch_tsdb_memory_bytes", {{"part", "series"}}, static_cast<double>(mem.series_bytes));
+
+  // Scrape pools.
+  const std::vector<scrape::TargetStatus> targets = run_on(io, [&] {
+    return scrape ? scrape->targets() : std::vector<scrape::TargetStatus>{};  // none once shutting down
+  });
+  std::map<std::string, std::pair<int, int>> pools;  // job -> targets, up
+  for (const auto& t : targets) {
+    auto& p = pools[t.job];
+    ++p.first;
+    if (t.health == scrape::TargetStatus::Health::kUp) ++p.second;
+  }
+  w.family("cogwatch_target_scrape_pool_targets", "gauge", "Current number of targets in this scrape pool.");
+  for (const auto& [job, n] : pools) {
+    w.sample("cogwatch_target_scrape_pool_targets", {{"scrape_job", job}}, n.first);
+  }
+  w.family("cogwatch_target_scrape_pool_targets_up", "gauge", "Targets of this scrape pool whose last scrape succeeded.");
+  for (const auto& [job, n] : pools) {
+    w.sample("cogwatch_target_scrape_pool_targets_up", {{"scrape_job", job}}, n.second);
+  }
+
+  // Rule groups, labelled as Prometheus's rule_group: "file;name".
+  const std::vector<rules::GroupStatus> groups = rules->groups();
+  auto each_group = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    w.family(name, type, help);
+    for (const auto& g : groups) {
+      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"rule_group", g.file + ";" + g.name}},
+               value(g));
+    }
+  };
+  each_group("cogwatch_rule_evaluations_total", "counter", "The total number of rule group evaluations.",
+             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.evaluations); });
+  each_group("cogwatch_rule_evaluation_failures_total", "counter", "The total number of rule evaluation failures.",
+             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.failed_rule_evaluations); });
+  each_group("cogwatch_rule_group_iterations_missed_total", "counter",
+             "The total number of rule group evaluations missed due to slow rule group evaluation.",
+             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.missed_iterations); });
+  each_group("cogwatch_rule_group_last_duration_seconds", "gauge",
+             "The duration of the last rule group evaluation.",
+             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.last_duration) / 1000; });
+  each_group("cogwatch_rule_group_interval_seconds", "gauge", "The interval of a rule group.",
+             [](const rules::GroupStatus& g) { return static_cast<double>(g.interval) / 1000; });
+  each_group("cogwatch_rule_group_rules", "gauge", "The number of rules.",
+             [](const rules::GroupStatus& g) { return static_cast<double>(g.rules.size()); });
+
+  // Notifications to Alertmanagers.
+  const auto am = am_client->counters();
+  auto each_am = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    w.family(name, type, help);
+    for (const auto& [url, c] : am) {
+      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"alertmanager", url}}, value(c));
+    }
+  };
+  each_am("cogwatch_notifications_sent_total", "counter", "Total number of alerts sent.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.sent); });
+  each_am("cogwatch_notifications_errors_total", "counter", "Total number of POSTs to Alertmanagers that failed.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.errors); });
+  each_am("cogwatch_notifications_retried_total", "counter", "POSTs to Alertmanagers that were retries.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.retried); });
+  each_am("cogwatch_notifications_failed_total", "counter", "Alerts given up on after their retries.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.failed); });
+  each_am("cogwatch_notifications_dropped_total", "counter", "Alerts dropped from a full queue.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.dropped); });
+  each_am("cogwatch_notifications_queue_length", "gauge", "The number of alert notifications in the queue.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.queue_length); });
+  each_am("cogwatch_notifications_queue_capacity", "gauge", "The capacity of the alert notifications queue.",
+          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.queue_capacity); });
+
+  // The built-in Alertmanager's webhooks, by receiver.
+  const auto hooks = notifier->counters();
+  auto each_hook = [&](std::string_view name, std::string_view help, auto value) {
+    w.family(name, "counter", help);
+    for (const auto& [receiver, c] : hooks) {
+      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"receiver", receiver}}, value(c));
+    }
+  };
+  each_hook("cogwatch_builtin_notifications_total", "Notifications delivered by the built-in Alertmanager.",
+            [](const notify::WebhookCounters& c) { return static_cast<double>(c.notifications); });
+  each_hook("cogwatch_builtin_notifications_failed_total", "Notifications the built-in Alertmanager gave up on.",
+            [](const notify::WebhookCounters& c) { return static_cast<double>(c.notifications_failed); });
+  each_hook("cogwatch_builtin_notification_requests_total", "Webhook requests made, retries included.",
+            [](const notify::WebhookCounters& c) { return static_cast<double>(c.requests); });
+  each_hook("cogwatch_builtin_notification_requests_failed_total", "Webhook requests that did not deliver.",
+            [](const notify::WebhookCounters& c) { return static_cast<double>(c.requests_failed); });
+  const notify::DispatcherCounters dc = notifier->dispatcher().counters();
+  w.family("cogwatch_builtin_alerts_received_total", "counter", "Alerts received by the built-in Alertmanager.");
+  w.sample("cogwatch_builtin_alerts_received_total", {{"status", "firing"}}, static_cast<double>(dc.alerts_received_firing));
+  w.sample("cogwatch_builtin_alerts_received_total", {{"status", "resolved"}}, static_cast<double>(dc.alerts_received_resolved));
+  w.family("cogwatch_builtin_aggregation_groups", "gauge", "Aggregation groups of the built-in Alertmanager.");
+  w.sample("cogwatch_builtin_aggregation_groups", {}, static_cast<double>(dc.aggregation_groups));
+  return w.text();
+}
+
+Daemon::Daemon(DaemonOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  if (!impl_->log) impl_->log = *Logger::create({});
+}
+
+Daemon::~Daemon() { shutdown(); }
+
+Status Daemon::start() {
+  Impl& d = *impl_;
+  auto listen = split_listen_address(d.options.listen_address);
+  if (!listen) return listen.error();
+
+  // The web server binds first: the embedded default scrapes cogwatch at
+  // the port it got, and a port in use fails before anything runs.
+  d.web = std::make_unique<server::Web>(server::WebOptions{
+      .enable_lifecycle = d.options.enable_lifecycle,
+      .reload = [this] { return reload(); },
+      .quit = [this] { request_stop(); },
+      .ready = [&d] { return d.ready.load(); },
+      .metrics = [&d] { return d.metrics_text(); },
+      .routes = {[&d](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+        bool builtin;
+        {
+          std::lock_guard lock(d.config_mu);
+          builtin = d.builtin_notify;
+        }
+        if (!builtin || !r.target.starts_with("/api/v2/")) return std::nullopt;
+        return d.notifier->api().handle(r);
+      }}});
+  auto server = net::HttpServer::start(d.web_io, {.address = listen->first, .port = listen->second},
+                                       [&d](const net::HttpRequest& r) { return d.web->handle(r); });
+  if (!server) return server.error();
+  d.server = std::move(*server);
+  d.port = d.server->port();
+  d.external_url = d.options.external_url.empty() ? "http://" + hostname() + ":" + std::to_string(d.port) + "/"
+                                                  : d.options.external_url;
+
+  auto cfg = d.load_config();
+  if (!cfg) return cfg.error();
+  if (cfg->path.empty()) {
+    d.log->info("main", "No configuration file: running the embedded default (scrape localhost:5000 and cogwatch "
+                        "itself, the Cog alert rules, notifications to the log)",
+                {{"missing_file", d.options.config_file}});
+  } else {
+    d.log->info("main", "Loaded configuration file", {{"filename", cfg->path}});
+  }
+  for (const std::string& w : cfg->warnings) d.log->warn("config", w);
+
+  d.am_client = std::make_unique<notify::AlertmanagerClient>(
+      d.io, notify::AlertmanagerClientOptions{
+                .external_url = d.external_url,
+                .external_labels = cfg->scrape.global.external_labels,
+                .queue_capacity = d.options.notification_queue_capacity,
+                .resend_delay = d.options.resend_delay,
+                .on_event = [&d](const notify::AlertmanagerEvent& e) {
+                  const char* what = e.kind == notify::AlertmanagerEvent::Kind::kRetrying ? "Retrying notification"
+                                     : e.kind == notify::AlertmanagerEvent::Kind::kDropped
+                                         ? "Alert notification queue full, dropping alerts"
+                                         : "Error sending alerts";
+                  d.log->warn("notifier", what, {{"alertmanager", e.alertmanager},
+                                                 {"count", std::to_string(e.alerts)},
+                                                 {"attempt", std::to_string(e.attempt)},
+                                                 {"err", e.reason}});
+                }});
+  d.notifier = std::make_unique<notify::BuiltinNotifier>(
+      d.io, silent_notify_config(),
+      notify::BuiltinNotifierOptions{
+          .external_url = d.external_url,
+          .config_text = cfg->text,
+          .version = kVersion,
+          .on_event = [&d](const notify::DeliveryEvent& e) {
+            if (e.kind == notify::DeliveryEvent::Kind::kDelivered) {
+              d.log->info("notifier", "Notify success", {{"receiver", e.receiver}, {"alerts", std::to_string(e.alerts)}});
+            } else {
+              d.log->warn("notifier",
+                          e.kind == notify::DeliveryEvent::Kind::kRetrying ? "Notify attempt failed, will retry later"
+                                                                          : "Notify for alerts failed",
+                          {{"receiver", e.receiver}, {"attempt", std::to_string(e.attempt)}, {"err", e.reason}});
+            }
+          },
+          .log_notification = [&d](const notify::Notification& n) { d.log_notification(n); }});
+  d.rules = std::make_unique<rules::RuleManager>(
+      d.head, d.head,
+      rules::RuleManagerOptions{.notify = [&d](const std::string& expr, const std::vector<rules::Alert>& alerts) {
+        d.notify_alerts(expr, alerts);
+      }});
+  d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, d.head);
+  d.rules_timer = std::make_unique<asio::steady_timer>(d.rules_io);
+  d.retention_timer = std::make_unique<asio::steady_timer>(d.io);
+  d.am_refresh_timer = std::make_unique<asio::steady_timer>(d.io);
+  d.signals = std::make_unique<asio::signal_set>(d.io, SIGINT, SIGTERM, SIGHUP);
+
+  d.io_work.emplace(d.io.get_executor());
+  d.rules_work.emplace(d.rules_io.get_executor());
+  d.web_work.emplace(d.web_io.get_executor());
+  d.threads.emplace_back([&d] { d.io.run(); });
+  d.threads.emplace_back([&d] { d.rules_io.run(); });
+  const size_t web_threads = std::clamp<size_t>(d.options.query_max_concurrency, 2, 4);
+  for (size_t i = 0; i < web_threads; ++i) d.threads.emplace_back([&d] { d.web_io.run(); });
+
+  if (Status s = d.apply(std::move(*cfg), true); !s) {
+    shutdown();
+    return s;
+  }
+  d.last_reload_ok = true;
+  d.last_reload_success = system_clock().now();
+  asio::post(d.io, [&d] {
+    d.arm_retention();
+    d.arm_am_refresh();
+    d.wait_for_signal();
+  });
+  d.ready = true;
+  d.log->info("web", "Server is ready to receive web requests.",
+              {{"address", d.options.listen_address}, {"port", std::to_string(d.port)}, {"external_url", d.external_url}});
+  return {};
+}
+
+Status Daemon::reload() {
+  Impl& d = *impl_;
+  std::lock_guard lock(d.reload_mu);
+  ++d.reloads;
+  auto cfg = d.load_config();
+  Status s = cfg ? Status{} : Status(cfg.error());
+  if (cfg) {
+    for (const std::string& w : cfg->warnings) d.log->warn("config", w);
+    const std::string path = cfg->path;
+    s = d.apply(std::move(*cfg), false);
+    if (s) d.log->info("main", "Completed loading of configuration file", {{"filename", path}});
+  }
+  if (!s) {
+    ++d.reload_failures;
+    d.last_reload_ok = false;
+    d.log->error("main", "Error reloading config; the running configuration stays",
+                 {{"filename", d.options.config_file}, {"err", s.error().message}});
+    return s;
+  }
+  d.last_reload_ok = true;
+  d.last_reload_success = system_clock().now();
+  return {};
+}
+
+void Daemon::wait() {
+  Impl& d = *impl_;
+  std::unique_lock lock(d.stop_mu);
+  while (true) {
+    d.stop_cv.wait(lock, [&] { return d.stop_requested || d.reload_requested; });
+    if (d.stop_requested) return;
+    d.reload_requested = false;
+    lock.unlock();
+    (void)reload();  // logged there
+    lock.lock();
+  }
+}
+
+void Daemon::request_stop() { impl_->request_stop(); }
+
+void Daemon::shutdown() {
+  Impl& d = *impl_;
+  if (d.shut_down) return;
+  d.shut_down = true;
+  d.request_stop();
+  d.ready = false;
+  const bool running = !d.threads.empty();
+  if (running) {
+    if (d.server) run_on(d.web_io, [&] { d.server->stop(); });
+    // Scrapes end first: nothing new is stored.
+    run_on(d.io, [&] {
+      d.scrape.reset();
+      if (d.signals) d.signals->cancel();
+      if (d.retention_timer) d.retention_timer->cancel();
+      if (d.am_refresh_timer) d.am_refresh_timer->cancel();
+    });
+    // The evaluation in progress finishes; no other starts.
+    run_on(d.rules_io, [&] {
+      d.rules_stopped = true;
+      d.rules_timer->cancel();
+    });
+    // What the last evaluations sent leaves, within the deadline.
+    if (d.am_client) d.am_client->shutdown(system_clock().now() + d.options.shutdown_flush_timeout);
+    run_on(d.io, [&] { d.notifier.reset(); });
+    d.io_work.reset();
+    d.rules_work.reset();
+    d.web_work.reset();
+    d.web_io.stop();
+    d.rules_io.stop();
+    d.io.stop();
+    for (std::thread& t : d.threads) t.join();
+    d.threads.clear();
+  }
+  d.server.reset();
+  d.scrape.reset();
+  d.notifier.reset();
+  d.am_client.reset();
+  d.log->info("main", "See you next time!");
+}
+
+uint16_t Daemon::port() const { return impl_->port; }
+
+tsdb::Head& Daemon::head() { return impl_->head; }
+
+}  // namespace cogwatch::cli

@@ -1,0 +1,99 @@
+// The running cogwatch (`cogwatch run`): the composition root that owns
+// every part of the process and orders its start, reloads and stop.
+//
+//   Daemon daemon(options);
+//   if (Status s = daemon.start(); !s) { log(s.error().message); return 1; }
+//   daemon.wait();      // SIGHUP reloads; SIGINT, SIGTERM or /-/quit end the wait
+//   daemon.shutdown();  // graceful: see below
+//
+// Parts and threads:
+//   storage   tsdb::Head (in memory; persistence is issue 13)
+//   notify    the built-in Alertmanager (config `notify:`) and the client
+//             of external Alertmanagers (`alerting:`), on the main io thread
+//   rules     the RuleManager, evaluated on its own thread so a slow rule
+//             never delays a scrape
+//   scrape    the ScrapeManager, on the main io thread
+//   web       the HTTP API, /metrics and lifecycle, on web threads, so a
+//             slow query never delays a scrape or a rule
+// start():    config -> storage -> notify -> rules -> scrape -> web, then ready.
+// reload():   the whole config is read and checked first (config file, rule
+//             files, notify section, Alertmanager discovery); a bad one
+//             changes nothing and returns every error. Then notify, rules
+//             and scrape take the new config, in that order.
+// shutdown(): web stops accepting, scrapes stop, the rule evaluation in
+//             progress finishes, Alertmanager queues are flushed until a
+//             deadline, then every thread is joined.
+//
+// Thread-safety: start(), wait() and shutdown() from the thread that owns
+// the Daemon; reload() from any thread (reloads are serialised).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/logger.h"
+#include "eval/engine.h"
+#include "model/error.h"
+#include "model/time.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::cli {
+
+struct DaemonOptions {
+  std::string config_file = "cogwatch.yml";  // --config.file
+  // The file was named on the command line: if it is missing that is an
+  // error. Otherwise a missing cogwatch.yml means the embedded default.
+  bool config_file_given = false;
+  std::string listen_address = "0.0.0.0:9095";  // --web.listen-address
+  std::string external_url;                     // --web.external-url; default http://<hostname>:<port>/
+  bool enable_lifecycle = false;                // --web.enable-lifecycle
+  tsdb::HeadOptions head;                       // --storage.tsdb.retention.*
+  eval::EngineOptions engine;                   // --query.lookback-delta, --query.max-samples
+  Duration query_timeout = 2 * kMinute;         // --query.timeout
+  size_t query_max_concurrency = 20;            // --query.max-concurrency
+  Duration resend_delay = kMinute;              // --rules.alert.resend-delay
+  size_t notification_queue_capacity = 10000;   // --alertmanager.notification-queue-capacity
+  Duration shutdown_flush_timeout = 5 * kSecond;  // how long notifications may take to leave at shutdown
+  // Every flag and its value, for /api/v1/status/flags.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::shared_ptr<Logger> log;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options);
+  ~Daemon();  // shutdown() if it was not called
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Loads the config and starts every part. Errors: the config's (all of
+  // them), a listen address that cannot be bound.
+  Status start();
+  // Re-reads the config file: all or nothing.
+  Status reload();
+  // Blocks until SIGINT, SIGTERM or /-/quit; SIGHUP reloads meanwhile.
+  void wait();
+  // Asks wait() to return (as /-/quit does).
+  void request_stop();
+  // Graceful stop (see above). Idempotent.
+  void shutdown();
+
+  // The port the web server listens on (after start()).
+  uint16_t port() const;
+  tsdb::Head& head();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The embedded default configuration: scrape a Cog predictor at
+// localhost:5000 and cogwatch itself on `self_port`, the shipped Cog rules,
+// notifications to the log. What `cogwatch run` uses without a config file.
+std::string default_config_text(uint16_t self_port);
+
+}  // namespace cogwatch::cli

@@ -1,0 +1,150 @@
+#include "cli/run.h"
+
+#include <ostream>
+
+#include "cli/exit_codes.h"
+#include "cli/version.h"
+#include "model/time.h"
+
+namespace cogwatch::cli {
+
+void RunFlags::add_to(CLI::App& app) {
+  app.add_option("--config.file", config_file,
+                 "cogwatch configuration file: prometheus.yml plus `notify:`. Without one (and without "
+                 "./cogwatch.yml) an embedded default runs")
+      ->capture_default_str();
+  app.add_option("--web.listen-address", listen_address, "Address to listen on for the API, UI and /metrics")
+      ->capture_default_str();
+  app.add_option("--web.external-url", external_url,
+                 "The URL under which cogwatch is reached (alerts' generatorURL); default http://<hostname>:<port>/");
+  app.add_flag("--web.enable-lifecycle", enable_lifecycle, "Enable shutdown and reload via HTTP request");
+  app.add_option("--web.config.file", web_config_file,
+                 "[EXPERIMENTAL] Path to a web configuration file (TLS, basic_auth_users), as Prometheus's");
+  app.add_option("--storage.tsdb.path", storage_path,
+                 "Base path for metrics storage (accepted; data lives in memory until persistence lands)")
+      ->capture_default_str();
+  storage.add_to(app);
+  app.add_option("--query.lookback-delta", lookback_delta,
+                 "The maximum lookback duration for retrieving metrics during expression evaluations")
+      ->capture_default_str();
+  app.add_option("--query.timeout", query_timeout, "Maximum time a query may take before being aborted")
+      ->capture_default_str();
+  app.add_option("--query.max-samples", query_max_samples,
+                 "Maximum number of samples a single query can load into memory")
+      ->capture_default_str();
+  app.add_option("--query.max-concurrency", query_max_concurrency, "Maximum number of queries executed concurrently")
+      ->capture_default_str();
+  app.add_option("--rules.alert.resend-delay", resend_delay,
+                 "Minimum amount of time to wait before resending an alert to Alertmanager")
+      ->capture_default_str();
+  app.add_option("--rules.alert.for-grace-period", for_grace_period,
+                 "Minimum duration between alert and restored 'for' state (accepted; alert state is restored "
+                 "once persistence lands)")
+      ->capture_default_str();
+  app.add_option("--alertmanager.notification-queue-capacity", notification_queue_capacity,
+                 "The capacity of the queue for pending Alertmanager notifications")
+      ->capture_default_str();
+  app.add_option("--log.level", log_level, "Only log messages with the given severity or above: debug, info, warn, "
+                                           "error")
+      ->capture_default_str();
+  app.add_option("--log.format", log_format, "Output format of log messages: logfmt, json")->capture_default_str();
+}
+
+namespace {
+
+Result<Duration> duration_flag(const char* name, const std::string& value, bool allow_zero) {
+  auto d = parse_duration(value);
+  if (!d) return make_error(ErrorCode::kInvalidArgument, std::string(name) + ": " + d.error().message);
+  if (*d < 0 || (!allow_zero && *d == 0)) {
+    return make_error(ErrorCode::kInvalidArgument, std::string(name) + ": must be positive, got \"" + value + "\"");
+  }
+  return *d;
+}
+
+Result<uint64_t> positive_flag(const char* name, int64_t value) {
+  if (value <= 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      std::string(name) + ": must be positive, got " + std::to_string(value));
+  }
+  return static_cast<uint64_t>(value);
+}
+
+}  // namespace
+
+Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
+  DaemonOptions o;
+  o.config_file = config_file;
+  o.config_file_given = app.count("--config.file") > 0;
+  o.listen_address = listen_address;
+  o.external_url = external_url;
+  o.enable_lifecycle = enable_lifecycle;
+  auto head = storage.head_options();
+  if (!head) return head.error();
+  o.head = *head;
+  auto lookback = duration_flag("--query.lookback-delta", lookback_delta, false);
+  if (!lookback) return lookback.error();
+  o.engine.lookback_delta = *lookback;
+  auto timeout = duration_flag("--query.timeout", query_timeout, false);
+  if (!timeout) return timeout.error();
+  o.query_timeout = *timeout;
+  auto samples = positive_flag("--query.max-samples", query_max_samples);
+  if (!samples) return samples.error();
+  o.engine.max_samples = *samples;
+  auto concurrency = positive_flag("--query.max-concurrency", query_max_concurrency);
+  if (!concurrency) return concurrency.error();
+  o.query_max_concurrency = *concurrency;
+  auto resend = duration_flag("--rules.alert.resend-delay", resend_delay, true);
+  if (!resend) return resend.error();
+  o.resend_delay = *resend;
+  if (auto grace = duration_flag("--rules.alert.for-grace-period", for_grace_period, true); !grace) {
+    return grace.error();
+  }
+  auto capacity = positive_flag("--alertmanager.notification-queue-capacity", notification_queue_capacity);
+  if (!capacity) return capacity.error();
+  o.notification_queue_capacity = *capacity;
+  if (!external_url.empty() && !external_url.starts_with("http://") && !external_url.starts_with("https://")) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--web.external-url: must be an http(s) URL, got \"" + external_url + "\"");
+  }
+  auto log = Logger::create({.level = log_level, .format = log_format});
+  if (!log) return log.error();
+  o.log = *log;
+  for (const CLI::Option* opt : app.get_options()) {
+    const std::string name = opt->get_name();
+    if (!name.starts_with("--") || name == "--help") continue;
+    std::string value = opt->as<std::string>();
+    if (opt->get_type_size() == 0) value = opt->count() > 0 ? "true" : "false";  // a boolean flag
+    o.flags.emplace_back(name.substr(2), value);
+  }
+  return o;
+}
+
+int run_daemon(const RunFlags& flags, const CLI::App& app, std::ostream& err) {
+  auto options = flags.daemon_options(app);
+  if (!options) {
+    err << "cogwatch run: error: " << options.error().message << ", try --help\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<Logger> log = options->log;
+  if (!flags.web_config_file.empty()) {
+    log->error("main", "--web.config.file is not supported yet (TLS and basic auth for the web server)",
+               {{"file", flags.web_config_file}});
+    return kExitFailed;
+  }
+  if (app.count("--storage.tsdb.path") > 0) {
+    log->warn("main", "Data lives in memory only: --storage.tsdb.path is accepted, but persistence is not "
+                      "implemented yet and nothing is written there",
+              {{"path", flags.storage_path}});
+  }
+  log->info("main", "Starting cogwatch", {{"version", kVersion}});
+  Daemon daemon(std::move(*options));
+  if (Status s = daemon.start(); !s) {
+    log->error("main", "Error starting cogwatch", {{"err", s.error().message}});
+    return kExitFailed;
+  }
+  daemon.wait();
+  daemon.shutdown();
+  return kExitOk;
+}
+
+}  // namespace cogwatch::cli

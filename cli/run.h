@@ -1,0 +1,52 @@
+// `cogwatch run`: the daemon's flags, named as Prometheus's where they mean
+// the same, and the process around cli/daemon.h (log, start, wait, stop).
+//
+//   RunFlags flags;
+//   flags.add_to(*run_command);
+//   ... CLI11 parses ...
+//   return run_daemon(flags, std::cerr);
+//
+// Bad flag values are usage errors naming the flag (exit code 2, as
+// kingpin's); a config that cannot be loaded or a port that cannot be
+// bound exit 1.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/daemon.h"
+#include "cli/storage_flags.h"
+#include "model/error.h"
+
+namespace cogwatch::cli {
+
+struct RunFlags {
+  std::string config_file = "cogwatch.yml";
+  std::string listen_address = "0.0.0.0:9095";
+  std::string external_url;
+  bool enable_lifecycle = false;
+  std::string web_config_file;
+  std::string storage_path = "data/";
+  StorageFlags storage;
+  std::string lookback_delta = "5m";
+  std::string query_timeout = "2m";
+  int64_t query_max_samples = 50'000'000;
+  int64_t query_max_concurrency = 20;
+  std::string resend_delay = "1m";
+  std::string for_grace_period = "10m";
+  int64_t notification_queue_capacity = 10000;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+
+  void add_to(CLI::App& app);
+  // The daemon's options, or the first bad flag's error naming it.
+  // `app` tells which flags were given.
+  Result<DaemonOptions> daemon_options(const CLI::App& app) const;
+};
+
+// Runs the daemon until SIGINT/SIGTERM//-/quit. Returns the exit code.
+int run_daemon(const RunFlags& flags, const CLI::App& app, std::ostream& err);
+
+}  // namespace cogwatch::cli

@@ -1,0 +1,201 @@
+// `cogwatch run` end to end, in process: a Daemon with a config on disk
+// scrapes a simulated Cog predictor in its errors scenario, evaluates the
+// error-rate alert, and the built-in Alertmanager delivers it to a
+// recording webhook; the HTTP side answers; a broken reload changes
+// nothing; shutdown is prompt. Every wait is bounded.
+#include "cli/daemon.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli/cog_sim.h"
+#include "model/clock.h"
+#include "net/http_server.h"
+#include "tests/notify/peer/http_client.h"
+#include "tests/notify/peer/process.h"
+#include "tests/notify/peer/recording_webhook.h"
+
+namespace cogwatch::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using notify::peer::http_request;
+
+// A simulated Cog predictor served on its own thread.
+class CogSimServer {
+ public:
+  explicit CogSimServer(Scenario scenario) : sim_({.scenario = scenario}), work_(io_.get_executor()) {
+    auto s = net::HttpServer::start(io_, {.port = 0}, [this](const net::HttpRequest&) {
+      return net::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim_.body(system_clock().now())};
+    });
+    EXPECT_TRUE(s) << s.error().message;
+    server_ = std::move(*s);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~CogSimServer() {
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+
+ private:
+  CogSimulator sim_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<net::HttpServer> server_;
+  std::thread thread_;
+};
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string config_text(const std::string& target, const std::string& hook_url) {
+  return "global:\n"
+         "  scrape_interval: 1s\n"
+         "  evaluation_interval: 1s\n"
+         "  external_labels: {site: edge-1}\n"
+         "scrape_configs:\n"
+         "  - job_name: cog\n"
+         "    static_configs: [{targets: ['" + target + "']}]\n"
+         "rule_files: [rules.yml]\n"
+         "notify:\n"
+         "  route: {receiver: hook, group_by: [alertname], group_wait: 1s, group_interval: 1s}\n"
+         "  receivers:\n"
+         "    - name: hook\n"
+         "      webhook_configs: [{url: '" + hook_url + "'}]\n";
+}
+
+constexpr char kRules[] = R"(groups:
+- name: cog
+  rules:
+  - alert: PredictionErrorRate
+    expr: sum(rate(cog_predict_errors_total[5s])) / sum(rate(cog_predict_requests_total[5s])) > 0.01
+    for: 2s
+    labels: {severity: critical}
+    annotations:
+      description: "error rate above 1% (current: {{ $value | humanizePercentage }})"
+)";
+
+// Polls `done` every 100 ms until it holds or `limit` passed.
+template <typename Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return done();
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = notify::peer::make_temp_dir("cogwatch-daemon-test");
+    ASSERT_TRUE(d);
+    dir_ = *d;
+  }
+  void TearDown() override { notify::peer::remove_tree(dir_); }
+
+  DaemonOptions options() {
+    DaemonOptions o;
+    o.config_file = dir_ + "/cogwatch.yml";
+    o.config_file_given = true;
+    o.listen_address = "127.0.0.1:0";
+    o.enable_lifecycle = true;
+    o.log = Logger::to_string_sink(log_, LogLevel::kDebug, false);
+    return o;
+  }
+  std::string url(const Daemon& d, const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(d.port()) + path;
+  }
+
+  std::string dir_;
+  std::shared_ptr<std::string> log_ = std::make_shared<std::string>();
+};
+
+TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
+  CogSimServer sim(Scenario::kErrors);
+  auto hook = notify::peer::RecordingWebhook::start();
+  ASSERT_TRUE(hook);
+  write_file(dir_ + "/cogwatch.yml", config_text(sim.address(), (*hook)->url("/alerts")));
+  write_file(dir_ + "/rules.yml", kRules);
+
+  Daemon daemon(options());
+  ASSERT_TRUE(daemon.start()) << *log_;
+  auto ready = http_request("GET", url(daemon, "/-/ready"));
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+
+  ASSERT_TRUE((*hook)->wait_for(1, 30s)) << *log_;
+  const auto got = (*hook)->requests();
+  const std::string& body = got.front().body;
+  EXPECT_NE(body.find(R"("status":"firing")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("alertname":"PredictionErrorRate")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("site":"edge-1")"), std::string::npos) << body;  // external labels on notifications
+  EXPECT_NE(body.find("error rate above 1% (current: 5%)"), std::string::npos) << body;
+
+  // Self-monitoring shows the scrape pool, the rule group and the delivery.
+  auto metrics = http_request("GET", url(daemon, "/metrics"));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("cogwatch_target_scrape_pool_targets_up{scrape_job=\"cog\"} 1\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("cogwatch_builtin_notifications_total{receiver=\"hook\"} "), std::string::npos);
+  EXPECT_NE(metrics->body.find("cogwatch_rule_group_rules{rule_group=\"" + dir_ + "/rules.yml;cog\"} 1\n"),
+            std::string::npos)
+      << metrics->body;
+
+  // A broken config is refused with its errors, and everything keeps running.
+  write_file(dir_ + "/cogwatch.yml", "global:\n  scrape_interval: 1x\n");
+  auto reload = http_request("POST", url(daemon, "/-/reload"));
+  ASSERT_TRUE(reload);
+  EXPECT_EQ(reload->status, 500);
+  EXPECT_NE(reload->body.find("cogwatch.yml:2:20"), std::string::npos) << reload->body;
+  const uint64_t before = daemon.head().stats().samples_appended;
+  EXPECT_TRUE(eventually([&] { return daemon.head().stats().samples_appended > before; }, 5s));
+
+  const auto start = std::chrono::steady_clock::now();
+  daemon.shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_FALSE(http_request("GET", url(daemon, "/-/healthy"), "", "", 500ms));  // no longer listening
+}
+
+TEST_F(DaemonTest, GoodReloadTakesNewRules) {
+  CogSimServer sim(Scenario::kNormal);
+  auto hook = notify::peer::RecordingWebhook::start();
+  ASSERT_TRUE(hook);
+  write_file(dir_ + "/cogwatch.yml", config_text(sim.address(), (*hook)->url("/alerts")));
+  write_file(dir_ + "/rules.yml", kRules);
+  Daemon daemon(options());
+  ASSERT_TRUE(daemon.start()) << *log_;
+  write_file(dir_ + "/rules.yml", "groups:\n- name: cog\n  rules:\n  - record: x\n    expr: vector(1)\n");
+  EXPECT_TRUE(daemon.reload()) << *log_;
+  auto metrics = http_request("GET", url(daemon, "/metrics"));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("cogwatch_config_last_reload_successful 1\n"), std::string::npos);
+}
+
+TEST_F(DaemonTest, MissingNamedConfigFailsToStart) {
+  Daemon daemon(options());
+  Status s = daemon.start();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("cogwatch.yml"), std::string::npos) << s.error().message;
+}
+
+TEST_F(DaemonTest, WithoutAConfigTheEmbeddedDefaultRunsAndSaysSo) {
+  DaemonOptions o = options();
+  o.config_file_given = false;  // ./cogwatch.yml in the temp dir does not exist
+  Daemon daemon(std::move(o));
+  ASSERT_TRUE(daemon.start()) << *log_;
+  EXPECT_NE(log_->find("embedded default"), std::string::npos) << *log_;
+  // It scrapes itself: its own series appear.
+  EXPECT_TRUE(eventually([&] { return daemon.head().stats().series > 10; }, 20s)) << *log_;
+}
+
+}  // namespace
+}  // namespace cogwatch::cli
