@@ -9,6 +9,10 @@
 namespace cogwatch::scrape {
 namespace {
 
+// Prometheus's top-level sections that cogwatch reads past, with a warning.
+constexpr std::string_view kIgnoredSections[] = {"remote_write",        "remote_read", "storage", "tracing",
+                                                 "scrape_config_files", "otlp",        "runtime"};
+
 class Parser : public YamlReader {
  public:
   using YamlReader::YamlReader;
@@ -87,6 +91,15 @@ class Parser : public YamlReader {
               "scrape_config_files", "otlp", "runtime",
               // cogwatch's own: the built-in notifier's alertmanager.yml (notify/config.h)
               "notify"});
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(std::begin(kIgnoredSections), std::end(kIgnoredSections), key) == std::end(kIgnoredSections)) {
+        continue;
+      }
+      const YAML::Mark m = kv.first.Mark();
+      c.warnings.push_back(filename() + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " +
+                           key + " is not implemented by cogwatch; the section is ignored");
+    }
     c.global = global(f.get("global"));
     c.rule_files = f.strings("rule_files");
     if (f.has("scrape_configs")) {

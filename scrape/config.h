@@ -8,9 +8,11 @@
 // Strict like Prometheus: unknown keys, bad durations, bad regexes, a
 // scrape_timeout longer than the scrape_interval, duplicate job names are
 // errors. `alerting` is accepted here and read by notify/'s
-// read_alerting_config (notify/alerting_config.h); sections cogwatch does
-// not implement yet (remote_write, remote_read, storage, tracing) are
-// accepted and ignored.
+// read_alerting_config (notify/alerting_config.h), `notify` by
+// notify/config.h; top-level sections of Prometheus that cogwatch does not
+// implement (remote_write, remote_read, storage, tracing,
+// scrape_config_files, otlp, runtime) are accepted and ignored, each with a
+// warning at its place in Config::warnings.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -70,6 +72,9 @@ struct Config {
   GlobalConfig global;
   std::vector<ScrapeConfig> scrape_configs;  // intervals and timeouts filled in from global
   std::vector<std::string> rule_files;
+  // What was read but is ignored, one line each: "<filename>:<line>:<col>:
+  // remote_write is not implemented by cogwatch; the section is ignored".
+  std::vector<std::string> warnings;
 };
 
 // Parses a whole configuration file. Errors: kInvalidArgument,

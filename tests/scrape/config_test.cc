@@ -5,6 +5,18 @@
 namespace cogwatch::scrape {
 namespace {
 
+TEST(Config, SectionsCogwatchDoesNotImplementAreWarnedAboutAndIgnored) {
+  auto c = parse_config("scrape_configs: []\nremote_read: [{url: 'http://x'}]\notlp: {}\n", "prometheus.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->warnings, (std::vector<std::string>{
+                             "prometheus.yml:2:1: remote_read is not implemented by cogwatch; the section is ignored",
+                             "prometheus.yml:3:1: otlp is not implemented by cogwatch; the section is ignored"}));
+  auto quiet = parse_config("scrape_configs: []\nalerting: {}\nnotify: {route: {receiver: a}, receivers: [{name: a}]}\n",
+                            "prometheus.yml");
+  ASSERT_TRUE(quiet.ok()) << quiet.error().message;
+  EXPECT_TRUE(quiet->warnings.empty());
+}
+
 TEST(Config, PrometheusYmlWithDefaults) {
   const char* yml = R"(
 global:
