@@ -93,7 +93,7 @@ std::string describe_alerts(const notify::Notification& n) {
     if (!out.empty()) out += "; ";
     out += a.resolved_at(n.at) ? "RESOLVED " : "FIRING ";
     out += std::string(a.labels.get("alertname"));
-    const std::string_view summary = notify::annotation_value(a.annotations, "summary");
+    const std::string_view summary = annotation_value(a.annotations, "summary");
     if (!summary.empty()) {
       out += ": ";
       out += summary;
@@ -514,8 +514,11 @@ Status Daemon::start() {
   if (!server) return server.error();
   d.server = std::move(*server);
   d.port = d.server->port();
-  d.external_url = d.options.external_url.empty() ? "http://" + hostname() + ":" + std::to_string(d.port) + "/"
+  // As Prometheus's computeExternalURL: http://<hostname>:<port> by
+  // default, a trailing slash trimmed (links append "/graph?...").
+  d.external_url = d.options.external_url.empty() ? "http://" + hostname() + ":" + std::to_string(d.port)
                                                   : d.options.external_url;
+  while (d.external_url.ends_with('/')) d.external_url.pop_back();
 
   auto cfg = d.load_config();
   if (!cfg) return cfg.error();

@@ -86,6 +86,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> help_topic;
   help->add_option("command", help_topic, "The command");
 
+  RunFlags run_flags;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run cogwatch: scrape, store, evaluate rules, notify, and serve the Prometheus HTTP API");
+  run_flags.add_to(*run);
+
   SelfcheckOptions selfcheck;
   CLI::App* sc = app.add_subcommand("selfcheck", "Store synthetic Cog metrics, read them back and verify them");
   sc->add_option("--targets", selfcheck.targets, "Simulated Cog predictors")->check(CLI::Range(1, 100000));
@@ -162,11 +167,6 @@ int main(int argc, char** argv) {
   sim->add_flag("--once", cog_sim.once, "Print one /metrics body to stdout and exit (e.g. | promtool check metrics)");
   sim->add_option("--duration", sim_duration, "Stop after this long (e.g. 30s); 0 runs until interrupted")
       ->capture_default_str();
-
-  RunFlags run_flags;
-  CLI::App* run = app.add_subcommand(
-      "run", "Run cogwatch: scrape, store, evaluate rules, notify, and serve the Prometheus HTTP API");
-  run_flags.add_to(*run);
 
   const std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty()) {  // as promtool: the help, and success

@@ -35,7 +35,7 @@ struct HttpServerOptions {
   uint16_t port = 0;                      // 0: any free port (see port())
   Duration request_timeout = 30 * kSecond;  // to read a request and write its response
   uint64_t max_body_bytes = 1 << 20;
-  uint32_t max_header_bytes = 1 << 20;  // the request line and every header field, as Go's DefaultMaxHeaderBytes
+  uint32_t max_header_bytes = 64 << 10;  // the request line and every header field
 };
 
 class HttpServer {

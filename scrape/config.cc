@@ -24,7 +24,9 @@ class Parser : public YamlReader {
              {"scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels", "query_log_file",
               "scrape_protocols", "rule_query_offset"});
     g.scrape_interval = f.duration("scrape_interval", g.scrape_interval);
-    g.scrape_timeout = f.duration("scrape_timeout", g.scrape_timeout);
+    // Without its own timeout, a global interval under the default 10s
+    // timeout is the timeout, as Prometheus's GlobalConfig defaults it.
+    g.scrape_timeout = f.duration("scrape_timeout", std::min(g.scrape_timeout, g.scrape_interval));
     g.evaluation_interval = f.duration("evaluation_interval", g.evaluation_interval);
     g.rule_query_offset = f.duration("rule_query_offset", g.rule_query_offset);
     g.external_labels = labels(f.get("external_labels"), "external_labels");

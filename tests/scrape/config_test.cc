@@ -80,6 +80,17 @@ scrape_configs:
   EXPECT_EQ(node.file_sd_configs[0].refresh_interval, kMinute);
 }
 
+TEST(ScrapeConfigTest, GlobalIntervalUnderTheDefaultTimeoutIsTheTimeout) {
+  // As Prometheus's GlobalConfig: without its own scrape_timeout, a 1s
+  // global interval gets a 1s timeout, not the default 10s and an error.
+  auto c = parse_config("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: a\n", "p.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->global.scrape_timeout, kSecond);
+  EXPECT_EQ(c->scrape_configs[0].scrape_timeout, kSecond);
+  EXPECT_EQ(parse_config("global:\n  scrape_interval: 1s\n  scrape_timeout: 2s\n", "p.yml").error().message,
+            "p.yml:3:19: global scrape timeout greater than scrape interval");
+}
+
 TEST(Config, ErrorsPointAtTheirPlace) {
   const struct {
     const char* yml;
