@@ -259,7 +259,11 @@ bool ExpositionParser::next(SeriesLookup* lookup) {
       continue;
     }
     if (r.peek() == '#') {
-      if (line == "# EOF") seen_eof_ = true;
+      if (line == "# EOF") {
+        seen_eof_ = true;
+      } else if (metadata_ != nullptr) {
+        read_metadata(line.substr(r.pos()));
+      }
       continue;  // # HELP, # TYPE, # UNIT and plain comments
     }
     const size_t series_start = r.pos();
@@ -307,6 +311,93 @@ bool ExpositionParser::next(SeriesLookup* lookup) {
     return fail(make_error(ErrorCode::kParse, "line " + std::to_string(where) + ": expected \"# EOF\" at the end"));
   }
   return false;
+}
+
+std::string_view metric_type_name(MetricType t) {
+  switch (t) {
+    case MetricType::kUnknown: return "unknown";
+    case MetricType::kCounter: return "counter";
+    case MetricType::kGauge: return "gauge";
+    case MetricType::kHistogram: return "histogram";
+    case MetricType::kGaugeHistogram: return "gaugehistogram";
+    case MetricType::kSummary: return "summary";
+    case MetricType::kInfo: return "info";
+    case MetricType::kStateset: return "stateset";
+  }
+  return "unknown";
+}
+
+std::optional<MetricType> parse_metric_type(std::string_view text, ExpositionFormat format) {
+  if (text == "counter") return MetricType::kCounter;
+  if (text == "gauge") return MetricType::kGauge;
+  if (text == "histogram") return MetricType::kHistogram;
+  if (text == "summary") return MetricType::kSummary;
+  if (format == ExpositionFormat::kPrometheusText) {
+    if (text == "untyped") return MetricType::kUnknown;
+    return std::nullopt;
+  }
+  if (text == "gaugehistogram") return MetricType::kGaugeHistogram;
+  if (text == "info") return MetricType::kInfo;
+  if (text == "stateset") return MetricType::kStateset;
+  if (text == "unknown") return MetricType::kUnknown;
+  return std::nullopt;
+}
+
+void unescape_help(std::string_view raw, ExpositionFormat format, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 1 < raw.size()) {
+      const char e = raw[i + 1];
+      if (e == '\\' || e == 'n' || (e == '"' && format == ExpositionFormat::kOpenMetrics)) {
+        out += e == 'n' ? '\n' : e;
+        ++i;
+        continue;
+      }
+    }
+    out += raw[i];
+  }
+}
+
+// `line` starts at its '#'.
+void ExpositionParser::read_metadata(std::string_view line) const {
+  LineReader r(line, line_);
+  r.consume('#');
+  if (!r.consume(' ') && !r.consume('\t')) return;
+  r.skip_blanks();
+  const std::string_view keyword = r.name();
+  enum { kHelp, kType, kUnit } kind;
+  if (keyword == "HELP") {
+    kind = kHelp;
+  } else if (keyword == "TYPE") {
+    kind = kType;
+  } else if (keyword == "UNIT" && format_ == ExpositionFormat::kOpenMetrics) {
+    kind = kUnit;
+  } else {
+    return;
+  }
+  if (r.peek() != ' ' && r.peek() != '\t') return;
+  r.skip_blanks();
+  std::string_view metric;
+  if (r.peek() == '"') {
+    const size_t start = r.pos();
+    if (!r.skip_quoted()) return;
+    metric = r.text(start + 1, r.pos() - 1);
+  } else {
+    metric = r.name();
+  }
+  if (metric.empty()) return;
+  std::string_view text = r.text(r.pos(), line.size());
+  if (!text.empty()) {
+    if (text.front() != ' ' && text.front() != '\t') return;  // "# HELP a-b": not a name
+    text.remove_prefix(1);
+  }
+  switch (kind) {
+    case kHelp: metadata_->on_help(metric, text); break;
+    case kUnit: metadata_->on_unit(metric, text); break;
+    case kType:
+      if (auto t = parse_metric_type(text, format_)) metadata_->on_type(metric, *t);
+      break;
+  }
 }
 
 Result<Labels> ExpositionParser::labels() const {

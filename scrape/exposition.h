@@ -7,8 +7,9 @@
 //
 // A body is all or nothing: the first malformed line makes the whole parse
 // fail with a message naming the line. Comments (# HELP, # TYPE, # UNIT)
-// are accepted and skipped; OpenMetrics exemplars are ignored; OpenMetrics
-// bodies must end with "# EOF".
+// are accepted (given to a MetadataSink when there is one) and never fail
+// a parse; OpenMetrics exemplars are ignored; OpenMetrics bodies must end
+// with "# EOF".
 //
 // Thread-safety: free functions without shared state.
 #pragma once
@@ -21,6 +22,7 @@
 #include "model/error.h"
 #include "model/labels.h"
 #include "model/time.h"
+#include "scrape/metadata.h"
 
 namespace cogwatch::scrape {
 
@@ -75,9 +77,40 @@ class MapSeriesLookup final : public SeriesLookup {
   typename Map::iterator found_;
 };
 
+// Receives the metadata lines a parse passes, as Prometheus's parsers read
+// them: "# HELP name text", "# TYPE name type" and, in OpenMetrics only,
+// "# UNIT name unit" (blanks after '#' and the keyword; the name bare or
+// quoted; the text is what follows the one separator after the name, so
+// "# HELP a  b" has the help " b"). A TYPE that is not one of the
+// format's types, and other comments, are skipped. The views last until
+// the parser's next call.
+class MetadataSink {
+ public:
+  // raw: still escaped (unescape_help undoes it).
+  virtual void on_help(std::string_view metric, std::string_view raw) = 0;
+  virtual void on_type(std::string_view metric, MetricType type) = 0;
+  virtual void on_unit(std::string_view metric, std::string_view unit) = 0;
+
+ protected:
+  ~MetadataSink() = default;
+};
+
+// A type as the format writes it: counter, gauge, histogram, summary and
+// "untyped" (kUnknown) in the text format; OpenMetrics' counter, gauge,
+// histogram, gaugehistogram, summary, info, stateset, unknown. nullopt
+// for anything else.
+std::optional<MetricType> parse_metric_type(std::string_view text, ExpositionFormat format);
+
+// Help text unescaped as Prometheus's parsers do: "\\" and "\n" (and
+// "\\\"" in OpenMetrics); other backslashes stay. Replaces out.
+void unescape_help(std::string_view raw, ExpositionFormat format, std::string& out);
+
 class ExpositionParser {
  public:
-  ExpositionParser(std::string_view body, ExpositionFormat format) : body_(body), format_(format) {}
+  // `metadata`, when given, receives the metadata lines (must outlive the
+  // parser); without it, comment lines cost one byte comparison.
+  ExpositionParser(std::string_view body, ExpositionFormat format, MetadataSink* metadata = nullptr)
+      : body_(body), format_(format), metadata_(metadata) {}
 
   // Moves to the next sample; false at the end or at the first error.
   // With `lookup`, a line whose series text lookup->known() is skipped
@@ -98,8 +131,11 @@ class ExpositionParser {
  private:
   bool fail(Error e);
 
+  void read_metadata(std::string_view line) const;
+
   std::string_view body_;
   ExpositionFormat format_;
+  MetadataSink* metadata_;
   size_t pos_ = 0;
   uint32_t line_ = 0;
   bool seen_eof_ = false;

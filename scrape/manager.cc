@@ -77,7 +77,8 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
                                        .interval = config.scrape_interval}) {
     status_.job = config.job_name;
     status_.labels = public_labels(target_);
-    status_.discovered_labels = std::move(discovered);
+    status_.discovered_labels = prerelabel_labels(config, discovered);
+    status_.metadata = loop_.metadata();
     status_.interval = config.scrape_interval;
     status_.timeout = config.scrape_timeout;
     auto request = make_scrape_request(config_, target_);
@@ -102,7 +103,9 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
   // A reload replaced this target's loop: keep the scrape cache and the
   // last scrape's series when they still apply.
   void take_state_from(TargetLoop& old) {
-    if (loop_.can_take_state_from(old.loop_)) loop_.take_state_from(old.loop_);
+    if (!loop_.can_take_state_from(old.loop_)) return;
+    loop_.take_state_from(old.loop_);
+    status_.metadata = loop_.metadata();
   }
 
  private:
@@ -141,6 +144,7 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
     status_.last_scrape = t;
     status_.last_scrape_duration = took;
     status_.last_samples = report.samples_scraped;
+    status_.metadata = loop_.metadata();
     arm();
   }
 
@@ -169,6 +173,9 @@ struct ScrapeManager::Impl {
   std::map<std::pair<std::string, Labels>, std::shared_ptr<TargetLoop>> loops;
   // What discovery saw last, per job, to restart only on a change.
   std::map<std::string, std::vector<Labels>> last_discovered;
+  // Targets relabelling dropped, per job (before relabelling), and counts.
+  std::map<std::string, std::vector<Labels>> dropped;
+  std::map<std::string, size_t> dropped_counts;
   bool polling = false;
 
   // Computes the wanted targets first; only when every job succeeds are
@@ -176,18 +183,31 @@ struct ScrapeManager::Impl {
   Status sync(bool restart_all) {
     std::map<std::pair<std::string, Labels>, std::pair<const ScrapeConfig*, Labels>> wanted;
     std::map<std::string, std::vector<Labels>> discovered_now;
+    std::map<std::string, std::vector<Labels>> dropped_now;
+    std::map<std::string, size_t> dropped_counts_now;
     for (const ScrapeConfig& sc : config.scrape_configs) {
       auto discovered = discover(sc, config_dir);
       if (!discovered) return make_error(discovered.error().code, sc.job_name + ": " + discovered.error().message);
+      size_t& dropped_count = dropped_counts_now[sc.job_name];
       for (const Labels& d : *discovered) {
         auto target = target_labels(sc, d);
         if (!target) return make_error(target.error().code, sc.job_name + ": " + target.error().message);
-        if (*target) wanted.try_emplace({sc.job_name, **target}, &sc, d);
+        if (*target) {
+          wanted.try_emplace({sc.job_name, **target}, &sc, d);
+          continue;
+        }
+        ++dropped_count;
+        std::vector<Labels>& kept = dropped_now[sc.job_name];
+        if (options.keep_dropped_targets == 0 || kept.size() < options.keep_dropped_targets) {
+          kept.push_back(prerelabel_labels(sc, d));
+        }
       }
       discovered_now[sc.job_name] = *std::move(discovered);
     }
     if (!restart_all && discovered_now == last_discovered) return {};
     last_discovered = std::move(discovered_now);
+    dropped = std::move(dropped_now);
+    dropped_counts = std::move(dropped_counts_now);
 
     for (auto it = loops.begin(); it != loops.end();) {
       if (!wanted.contains(it->first)) {
@@ -252,6 +272,16 @@ std::vector<TargetStatus> ScrapeManager::targets() const {
   for (const auto& [key, loop] : impl_->loops) out.push_back(loop->status());
   return out;
 }
+
+std::vector<DroppedTarget> ScrapeManager::dropped_targets() const {
+  std::vector<DroppedTarget> out;
+  for (const auto& [job, targets] : impl_->dropped) {
+    for (const Labels& d : targets) out.push_back({job, d});
+  }
+  return out;
+}
+
+std::map<std::string, size_t> ScrapeManager::dropped_target_counts() const { return impl_->dropped_counts; }
 
 void ScrapeManager::stop() {
   impl_->poll_timer.cancel();

@@ -38,6 +38,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "scrape/config.h"
+#include "scrape/metadata.h"
 #include "tsdb/appender.h"
 
 namespace boost::asio {
@@ -50,7 +51,7 @@ struct TargetStatus {
   std::string job;
   std::string scrape_url;
   Labels labels;             // public labels (what samples carry)
-  Labels discovered_labels;  // before relabelling
+  Labels discovered_labels;  // before relabelling (scrape/target.h's prerelabel_labels)
   enum class Health { kUnknown, kUp, kDown } health = Health::kUnknown;
   std::string last_error;
   Timestamp last_scrape = 0;  // ms since the epoch; 0 before the first scrape
@@ -58,6 +59,13 @@ struct TargetStatus {
   uint64_t last_samples = 0;  // samples scraped last time
   Duration interval = 0;
   Duration timeout = 0;
+  MetadataSnapshot metadata;  // # HELP/# TYPE/# UNIT of the families scraped, by name (never null)
+};
+
+// A discovered target that relabelling dropped.
+struct DroppedTarget {
+  std::string job;
+  Labels discovered_labels;  // before relabelling, as TargetStatus's
 };
 
 struct ScrapeManagerOptions {
@@ -68,6 +76,10 @@ struct ScrapeManagerOptions {
   // ManualClock a test steps is seen by the next timer armed. Scrape
   // durations are measured on the monotonic clock. Must outlive the manager.
   const Clock* clock = &system_clock();
+  // Dropped targets kept per job for dropped_targets() (0: all, as
+  // Prometheus's keep_dropped_targets default); the counts are always
+  // complete.
+  size_t keep_dropped_targets = 0;
 };
 
 class ScrapeManager {
@@ -84,6 +96,12 @@ class ScrapeManager {
 
   // Every target, sorted by job then labels.
   std::vector<TargetStatus> targets() const;
+  // The targets relabelling dropped at the last discovery, by job then in
+  // discovery order (at most keep_dropped_targets per job).
+  std::vector<DroppedTarget> dropped_targets() const;
+  // How many targets relabelling dropped, for every job of the config
+  // (0 included), as Prometheus 3's droppedTargetCounts.
+  std::map<std::string, size_t> dropped_target_counts() const;
 
   // Stops every loop and marks their series stale now.
   void stop();

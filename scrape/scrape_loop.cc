@@ -16,6 +16,55 @@ constexpr const char* kReportSeries[] = {"up", "scrape_duration_seconds", "scrap
 
 }  // namespace
 
+// Applies a body's metadata lines to the loop's cache. Lookups are by view;
+// only a new family allocates, and a help text only when it changed.
+class ScrapeLoop::MetadataRecorder final : public MetadataSink {
+ public:
+  MetadataRecorder(ScrapeLoop& loop, ExpositionFormat format) : loop_(loop), format_(format) {}
+
+  void on_help(std::string_view metric, std::string_view raw) override {
+    MetaEntry* e = entry(metric);
+    if (e == nullptr) return;
+    std::string_view help = raw;
+    if (raw.find('\\') != std::string_view::npos) {
+      unescape_help(raw, format_, unescaped_);
+      help = unescaped_;
+    }
+    if (e->help != help) {
+      e->help.assign(help);
+      loop_.metadata_changed_ = true;
+    }
+  }
+  void on_type(std::string_view metric, MetricType type) override {
+    MetaEntry* e = entry(metric);
+    if (e == nullptr || e->type == type) return;
+    e->type = type;
+    loop_.metadata_changed_ = true;
+  }
+  void on_unit(std::string_view metric, std::string_view unit) override {
+    MetaEntry* e = entry(metric);
+    if (e == nullptr || e->unit == unit) return;
+    e->unit.assign(unit);
+    loop_.metadata_changed_ = true;
+  }
+
+ private:
+  MetaEntry* entry(std::string_view metric) {
+    auto it = loop_.metadata_.find(metric);
+    if (it == loop_.metadata_.end()) {
+      if (loop_.metadata_.size() >= loop_.options_.metadata_limit) return nullptr;
+      it = loop_.metadata_.emplace(std::string(metric), MetaEntry{}).first;
+      loop_.metadata_changed_ = true;
+    }
+    it->second.last_scrape = loop_.scrape_count_;
+    return &it->second;
+  }
+
+  ScrapeLoop& loop_;
+  const ExpositionFormat format_;
+  std::string unescaped_;
+};
+
 size_t ScrapeLoop::StringHash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
 
 ScrapeLoop::ScrapeLoop(tsdb::AppenderFactory& store, ScrapeLoopOptions options)
@@ -57,7 +106,8 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
   // Every key of the cache is a series text the parser validated, so a
   // line whose text is a key need not be validated again.
   MapSeriesLookup<Cache> lookup(cache_);
-  ExpositionParser p(body, format);
+  MetadataRecorder recorder(*this, format);
+  ExpositionParser p(body, format, &recorder);
   uint64_t to_store = 0;  // what sample_limit counts: the samples handed to the store
   bool over_limit = false;
   while (p.next(&lookup)) {
@@ -172,11 +222,30 @@ ScrapeReport ScrapeLoop::append(Timestamp start, Duration duration, const Result
   // doubled (plus 1000) since that, so failing scrapes with changing
   // labels cannot grow it without bound.
   const bool full_scrape = status && !body->empty();
-  if (full_scrape || cache_.size() > 2 * cache_size_after_success_ + 1000) {
+  const bool flush = full_scrape || cache_.size() > 2 * cache_size_after_success_ + 1000;
+  if (flush) {
     if (full_scrape) cache_size_after_success_ = cache_.size();
     boost::unordered::erase_if(cache_, [&](const auto& kv) { return kv.second.last_scrape != scrape_count_; });
   }
+  finish_metadata(flush);
   return report;
+}
+
+void ScrapeLoop::finish_metadata(bool flush) {
+  if (flush) {
+    // As Prometheus: kept for 10 scrapes after the family disappeared.
+    const size_t erased = boost::unordered::erase_if(
+        metadata_, [&](const auto& kv) { return scrape_count_ - kv.second.last_scrape > 10; });
+    if (erased > 0) metadata_changed_ = true;
+  }
+  if (!metadata_changed_) return;
+  metadata_changed_ = false;
+  auto snapshot = std::make_shared<std::vector<MetricMetadata>>();
+  snapshot->reserve(metadata_.size());
+  for (const auto& [name, e] : metadata_) snapshot->push_back({name, e.type, e.help, e.unit});
+  std::sort(snapshot->begin(), snapshot->end(),
+            [](const MetricMetadata& a, const MetricMetadata& b) { return a.metric < b.metric; });
+  metadata_snapshot_ = std::move(snapshot);
 }
 
 bool ScrapeLoop::can_take_state_from(const ScrapeLoop& old) const {
@@ -193,6 +262,10 @@ void ScrapeLoop::take_state_from(ScrapeLoop& old) {
   scrape_count_ = old.scrape_count_;
   cache_size_after_success_ = old.cache_size_after_success_;
   last_scrape_time_ = old.last_scrape_time_;
+  metadata_ = std::move(old.metadata_);
+  metadata_snapshot_ = old.metadata_snapshot_;
+  metadata_changed_ = old.metadata_changed_;
+  old.metadata_.clear();
   old.cache_.clear();
   old.previous_.clear();
 }

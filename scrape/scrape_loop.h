@@ -21,6 +21,15 @@
 // body, the series that body lacked (Prometheus's iterDone), so a series
 // that returns counts in scrape_series_added again.
 //
+// Metadata: the # HELP, # TYPE and # UNIT lines are kept per metric family
+// as Prometheus's scrape cache keeps them — updated by every scrape that
+// passes them (a failed one too, up to where it failed), forgotten when a
+// family has been missing for more than 10 scrapes at a successful scrape
+// of a non-empty body, at most options.metadata_limit families (new ones
+// past it are not kept). metadata() publishes an immutable snapshot,
+// rebuilt only when a scrape changed something, so unchanged metadata
+// costs a few lookups per scrape and no allocation.
+//
 // Thread-safety: one thread at a time (one loop per target).
 #pragma once
 
@@ -51,6 +60,7 @@ struct ScrapeLoopOptions {
   uint64_t label_value_length_limit = 0;
   std::vector<net::RelabelConfig> metric_relabel_configs;
   Duration interval = kMinute;
+  size_t metadata_limit = 10000;  // metric families whose metadata is kept
 };
 
 struct ScrapeReport {
@@ -85,14 +95,17 @@ class ScrapeLoop {
 
   size_t cached_series() const { return cache_.size(); }
 
+  // The metadata of the families scraped, sorted by name (never null).
+  const MetadataSnapshot& metadata() const { return metadata_snapshot_; }
+
   // Whether old's scrape cache and last-scrape series stay right for this
   // loop: same target and everything that shapes stored series (honor_*,
   // label limits, metric relabelling) — only the interval, timeout,
   // sample_limit or HTTP settings changed, as Prometheus's reusableCache.
   bool can_take_state_from(const ScrapeLoop& old) const;
-  // Takes old's cache, last-scrape series and scrape count, so a reload
-  // neither re-parses known series nor loses the stale markers of series
-  // that vanish across it.
+  // Takes old's cache, last-scrape series, metadata and scrape count, so a
+  // reload neither re-parses known series nor loses the stale markers of
+  // series that vanish across it.
   void take_state_from(ScrapeLoop& old);
 
  private:
@@ -107,6 +120,14 @@ class ScrapeLoop {
     size_t operator()(std::string_view s) const;
   };
   using Cache = boost::unordered_flat_map<std::string, CacheEntry, StringHash, std::equal_to<>>;
+  struct MetaEntry {
+    MetricType type = MetricType::kUnknown;
+    std::string help;
+    std::string unit;
+    uint64_t last_scrape = 0;  // the scrape that last passed one of its lines
+  };
+  using MetaCache = boost::unordered_flat_map<std::string, MetaEntry, StringHash, std::equal_to<>>;
+  class MetadataRecorder;
 
   // Appends the body's samples; an error means the batch must be dropped.
   // `seen` receives the labels of the series stored at the scrape time.
@@ -117,6 +138,9 @@ class ScrapeLoop {
   // Appends the report series; returns how many the store refused.
   uint64_t append_report(tsdb::Appender& app, Timestamp t, Duration duration, const ScrapeReport& r);
   Status check_limits(const Labels& labels) const;
+  // Forgets families missing for more than 10 scrapes; republishes the
+  // snapshot if anything changed since the last one.
+  void finish_metadata(bool flush);
 
   tsdb::AppenderFactory& store_;
   const ScrapeLoopOptions options_;
@@ -126,6 +150,9 @@ class ScrapeLoop {
   size_t cache_size_after_success_ = 0;  // before the last flush: Prometheus's successfulCount
   Timestamp last_scrape_time_ = 0;
   std::vector<Labels> previous_;  // series of the last successful scrape (for staleness)
+  MetaCache metadata_;
+  bool metadata_changed_ = false;  // since metadata_snapshot_ was built
+  MetadataSnapshot metadata_snapshot_ = std::make_shared<const std::vector<MetricMetadata>>();
 };
 
 }  // namespace cogwatch::scrape

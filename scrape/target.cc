@@ -5,7 +5,7 @@
 
 namespace cogwatch::scrape {
 
-Result<std::optional<Labels>> target_labels(const ScrapeConfig& config, const Labels& discovered) {
+Labels prerelabel_labels(const ScrapeConfig& config, const Labels& discovered) {
   LabelsBuilder b(discovered);
   auto set_default = [&](std::string_view name, std::string_view value) {
     if (b.get(name).empty()) b.set(name, value);
@@ -18,9 +18,16 @@ Result<std::optional<Labels>> target_labels(const ScrapeConfig& config, const La
   for (const auto& [name, values] : config.params) {
     if (!values.empty()) set_default("__param_" + name, values.front());
   }
-  auto relabelled = net::relabel(b.build(), config.relabel_configs);
+  return b.build();
+}
+
+Result<std::optional<Labels>> target_labels(const ScrapeConfig& config, const Labels& discovered) {
+  auto relabelled = net::relabel(prerelabel_labels(config, discovered), config.relabel_configs);
   if (!relabelled) return std::optional<Labels>();
-  b.reset(*relabelled);
+  LabelsBuilder b(*relabelled);
+  auto set_default = [&](std::string_view name, std::string_view value) {
+    if (b.get(name).empty()) b.set(name, value);
+  };
 
   const std::string address(b.get("__address__"));
   if (address.empty()) return make_error(ErrorCode::kInvalidArgument, "no address");

@@ -20,6 +20,12 @@
 
 namespace cogwatch::scrape {
 
+// The labels relabelling starts from: the discovered ones with job,
+// __scheme__, __metrics_path__, __scrape_interval__, __scrape_timeout__ and
+// __param_<name> added where missing — what Prometheus's API shows as a
+// target's discoveredLabels.
+Labels prerelabel_labels(const ScrapeConfig& config, const Labels& discovered);
+
 // The target's full label set, nullopt when relabelling dropped it.
 // Errors (kInvalidArgument): no address left after relabelling, an address
 // with a path, an interval or timeout label that does not parse or is 0, a

@@ -237,6 +237,25 @@ HeadStats Head::stats() const {
   return s;
 }
 
+CardinalityStats Head::cardinality_stats(size_t limit) const {
+  CardinalityStats s;
+  {
+    std::shared_lock lock(index_mu_);
+    s.num_series = index_->num_series();
+    index_->cardinality(limit, s);
+  }
+  for (size_t i = 0; i < kStripes; ++i) {
+    const Stripe& stripe = stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    for (const auto& [ref, series] : stripe.by_ref) {
+      s.chunk_count += series->closed.size() + (series->open.empty() ? 0 : 1);
+    }
+  }
+  s.min_time = min_time_.load(std::memory_order_relaxed);
+  s.max_time = max_time_.load(std::memory_order_relaxed);
+  return s;
+}
+
 MemoryStats Head::memory() const {
   MemoryStats m;
   m.chunk_bytes = static_cast<uint64_t>(std::max<int64_t>(0, chunk_bytes_.load(std::memory_order_relaxed)));

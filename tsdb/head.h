@@ -40,6 +40,7 @@
 #include "model/symbol.h"
 #include "model/time.h"
 #include "tsdb/appender.h"
+#include "tsdb/cardinality.h"
 #include "tsdb/chunk.h"
 #include "tsdb/querier.h"
 
@@ -115,6 +116,11 @@ class Head final : public Querier, public AppenderFactory {
   RetentionResult apply_retention();
 
   HeadStats stats() const;
+  // Series, label pairs, chunks, time range and the top `limit` rows of
+  // each cardinality table (tsdb/cardinality.h), as Prometheus's
+  // /api/v1/status/tsdb. Reads the index under its read lock and counts
+  // chunks stripe by stripe: O(label pairs + series).
+  CardinalityStats cardinality_stats(size_t limit) const;
   // Walks the index to count its bytes: O(number of label pairs).
   MemoryStats memory() const;
   const HeadOptions& options() const { return options_; }

@@ -6,6 +6,7 @@
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -138,6 +139,53 @@ TEST_F(ManagerTest, ScrapesTheSimulatedCogService) {
   EXPECT_EQ(targets[0].labels, (Labels{{"env", "test"}, {"instance", address()}, {"job", "cog"}}));
   EXPECT_GT(targets[0].last_samples, 20u);
   EXPECT_GT(targets[0].last_scrape, 0);
+  // Discovered labels are those relabelling starts from, defaults included.
+  EXPECT_EQ(targets[0].discovered_labels,
+            (Labels{{"__address__", address()}, {"__metrics_path__", "/metrics"}, {"__scheme__", "http"},
+                    {"__scrape_interval__", "100ms"}, {"__scrape_timeout__", "90ms"}, {"env", "test"}, {"job", "cog"}}));
+  // The metadata of the families scraped.
+  ASSERT_NE(targets[0].metadata, nullptr);
+  auto it = std::find_if(targets[0].metadata->begin(), targets[0].metadata->end(),
+                         [](const MetricMetadata& m) { return m.metric == "cog_predict_requests_total"; });
+  ASSERT_NE(it, targets[0].metadata->end());
+  EXPECT_EQ(*it, (MetricMetadata{"cog_predict_requests_total", MetricType::kCounter,
+                                 "Predictions served, by input type.", ""}));
+}
+
+// Targets relabelling drops are listed per job, before relabelling, and
+// counted for every job.
+TEST_F(ManagerTest, DroppedTargetsAreListedAndCounted) {
+  Config c = config();
+  c.scrape_configs[0].static_configs[0].targets.push_back("10.0.0.1:9");
+  c.scrape_configs[0].static_configs[0].targets.push_back("10.0.0.2:9");
+  auto drop = net::RelabelConfig::make(
+      {.action = net::RelabelAction::kDrop, .source_labels = {"__address__"}, .regex = "10\\..*"});
+  ASSERT_TRUE(drop.ok());
+  c.scrape_configs[0].relabel_configs.push_back(*drop);
+  ScrapeConfig other = c.scrape_configs[0];
+  other.job_name = "other";
+  other.relabel_configs.clear();
+  other.static_configs = {{.targets = {address()}}};
+  c.scrape_configs.push_back(other);
+
+  ScrapeManagerOptions options;
+  options.keep_dropped_targets = 1;
+  ScrapeManager manager(io_, head_, options);
+  ASSERT_TRUE(manager.apply(c, "").ok());
+  EXPECT_EQ(manager.targets().size(), 2u);
+  auto dropped = manager.dropped_targets();
+  ASSERT_EQ(dropped.size(), 1u);  // keep_dropped_targets
+  EXPECT_EQ(dropped[0].job, "cog");
+  EXPECT_EQ(dropped[0].discovered_labels,
+            (Labels{{"__address__", "10.0.0.1:9"}, {"__metrics_path__", "/metrics"}, {"__scheme__", "http"},
+                    {"__scrape_interval__", "100ms"}, {"__scrape_timeout__", "90ms"}, {"env", "test"}, {"job", "cog"}}));
+  EXPECT_EQ(manager.dropped_target_counts(), (std::map<std::string, size_t>{{"cog", 2}, {"other", 0}}));
+
+  // A reload without the drop rule: nothing dropped any more.
+  c.scrape_configs[0].relabel_configs.clear();
+  ASSERT_TRUE(manager.apply(c, "").ok());
+  EXPECT_TRUE(manager.dropped_targets().empty());
+  EXPECT_EQ(manager.dropped_target_counts(), (std::map<std::string, size_t>{{"cog", 0}, {"other", 0}}));
 }
 
 // Every time the manager stores comes from its clock: a ManualClock set far

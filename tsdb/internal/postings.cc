@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 
 namespace cogwatch::tsdb::internal {
 
@@ -132,6 +133,81 @@ std::vector<std::string> PostingsIndex::label_values(std::string_view name) cons
   for (const auto& [value, entry] : n->second.values) out.emplace_back(value);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+namespace {
+
+// The `limit` largest rows seen, keyed by views into the index (valid while
+// its lock is held); names are built only for the rows kept.
+class TopN {
+ public:
+  explicit TopN(size_t limit) : limit_(limit) {}
+  void push(std::string_view a, std::string_view b, uint64_t value) {
+    if (limit_ == 0) return;
+    Row row{value, a, b};
+    if (rows_.size() < limit_) {
+      rows_.push_back(row);
+      std::push_heap(rows_.begin(), rows_.end(), better);
+    } else if (better(row, rows_.front())) {
+      std::pop_heap(rows_.begin(), rows_.end(), better);
+      rows_.back() = row;
+      std::push_heap(rows_.begin(), rows_.end(), better);
+    }
+  }
+  // Largest first; `sep` joins a and b ("name=value") when b is set.
+  std::vector<CardinalityStat> take(std::string_view sep = {}) {
+    std::sort(rows_.begin(), rows_.end(), better);
+    std::vector<CardinalityStat> out;
+    out.reserve(rows_.size());
+    for (const Row& r : rows_) {
+      std::string name(r.a);
+      if (!sep.empty()) (name += sep) += r.b;
+      out.push_back({std::move(name), r.value});
+    }
+    return out;
+  }
+
+ private:
+  struct Row {
+    uint64_t value;
+    std::string_view a, b;
+  };
+  // Larger values first, then names in order; the heap's front is the
+  // worst row kept.
+  static bool better(const Row& x, const Row& y) {
+    if (x.value != y.value) return x.value > y.value;
+    return std::tie(x.a, x.b) < std::tie(y.a, y.b);
+  }
+  size_t limit_;
+  std::vector<Row> rows_;
+};
+
+// Prometheus's stringlabels size of one string: its bytes and a length prefix.
+uint64_t encoded_size(size_t len) { return len + (len < 255 ? 1 : 4); }
+
+}  // namespace
+
+void PostingsIndex::cardinality(size_t limit, CardinalityStats& stats) const {
+  TopN metrics(limit), names(limit), bytes(limit), pairs(limit);
+  uint64_t num_pairs = 0;
+  for (const auto& [name, entry] : names_) {
+    names.push(name, {}, entry.values.size());
+    num_pairs += entry.values.size();
+    uint64_t size = 0;
+    const bool metric_name = name == kMetricNameLabel;
+    for (const auto& [value, v] : entry.values) {
+      const uint64_t series = v.refs.size();
+      if (metric_name) metrics.push(value, {}, series);
+      pairs.push(name, value, series);
+      size += (encoded_size(name.size()) + encoded_size(value.size())) * series;
+    }
+    bytes.push(name, {}, size);
+  }
+  stats.num_label_pairs = num_pairs;
+  stats.series_count_by_metric_name = metrics.take();
+  stats.label_value_count_by_label_name = names.take();
+  stats.memory_in_bytes_by_label_name = bytes.take();
+  stats.series_count_by_label_value_pair = pairs.take("=");
 }
 
 size_t PostingsIndex::allocated_bytes() const {

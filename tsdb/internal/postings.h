@@ -15,6 +15,7 @@
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "tsdb/appender.h"
+#include "tsdb/cardinality.h"
 
 namespace cogwatch::tsdb::internal {
 
@@ -41,6 +42,9 @@ class PostingsIndex {
   std::vector<std::string> label_values(std::string_view name) const;
 
   size_t num_series() const { return all_.size(); }
+  // Fills the label-pair count and the four tables of `stats` (top
+  // `limit` each; see cardinality.h). O(label pairs + log(limit) per pair).
+  void cardinality(size_t limit, CardinalityStats& stats) const;
   // Heap bytes of the lists and maps (symbols are counted by their table).
   size_t allocated_bytes() const;
 
