@@ -27,6 +27,7 @@
 #include "rules/manager.h"
 #include "scrape/manager.h"
 #include "server/metrics_text.h"
+#include "server/status_api.h"
 #include "server/web.h"
 #include "template/template.h"
 
@@ -148,7 +149,8 @@ struct Daemon::Impl {
   asio::io_context rules_io;
   asio::io_context web_io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work, rules_work, web_work;
-  std::vector<std::thread> threads;
+  std::thread io_thread, rules_thread;
+  std::vector<std::thread> web_threads;
 
   std::string external_url;
   uint16_t port = 0;
@@ -167,6 +169,7 @@ struct Daemon::Impl {
   std::unique_ptr<notify::BuiltinNotifier> notifier;  // destroyed on the io thread
   std::unique_ptr<rules::RuleManager> rules;           // evaluated on rules_io
   std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
+  std::unique_ptr<server::StatusApi> status_api;
   std::unique_ptr<server::Web> web;
   std::unique_ptr<net::HttpServer> server;
 
@@ -192,6 +195,8 @@ struct Daemon::Impl {
   void arm_am_refresh();
   void wait_for_signal();
   std::string metrics_text();
+  server::StatusSources status_sources();
+  server::RuntimeInfo runtime_info() const;
   void request_stop();
   void shutdown();
 };
@@ -481,6 +486,57 @@ std::string Daemon::Impl::metrics_text() {
   return w.text();
 }
 
+// What the status endpoints read; the scrape manager's getters hop to
+// the io thread, where it lives (and answer "none" once it is gone).
+server::StatusSources Daemon::Impl::status_sources() {
+  server::StatusSources s;
+  s.targets = [this] {
+    return run_on(io, [&] { return scrape ? scrape->targets() : std::vector<scrape::TargetStatus>{}; });
+  };
+  s.dropped_targets = [this] {
+    return run_on(io, [&] { return scrape ? scrape->dropped_targets() : std::vector<scrape::DroppedTarget>{}; });
+  };
+  s.dropped_target_counts = [this] {
+    return run_on(io, [&] { return scrape ? scrape->dropped_target_counts() : std::map<std::string, size_t>{}; });
+  };
+  s.rule_groups = [this] { return rules->groups(); };
+  s.alertmanagers = [this] { return server::AlertmanagerUrls{.active = am_client->alertmanagers()}; };
+  s.tsdb_stats = [this](size_t limit) { return head.cardinality_stats(limit); };
+  s.runtime_info = [this] { return runtime_info(); };
+  s.config_yaml = [this] {
+    std::lock_guard lock(config_mu);
+    return config.text;
+  };
+  s.flags = [this] { return std::map<std::string, std::string>(options.flags.begin(), options.flags.end()); };
+  s.build_info = server::default_build_info(kVersion);
+  const std::string host = external_url.substr(external_url.find("://") + 3);
+  s.global_url = {.listen_address = options.listen_address, .host = host.substr(0, host.find('/'))};
+  return s;
+}
+
+server::RuntimeInfo Daemon::Impl::runtime_info() const {
+  server::RuntimeInfo r;
+  r.start_time = start_time;
+  std::error_code ec;
+  r.cwd = std::filesystem::current_path(ec).string();
+  r.hostname = hostname();
+  r.server_time = system_clock().now();
+  r.reload_config_success = last_reload_ok;
+  if (last_reload_success > 0) r.last_config_time = last_reload_success / 1000 * 1000;
+  r.goroutine_count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    (void)entry;
+    ++r.goroutine_count;
+  }
+  r.gomaxprocs = std::thread::hardware_concurrency();
+  const tsdb::HeadOptions& h = head.options();
+  if (h.retention_time > 0) r.storage_retention = format_duration(h.retention_time);
+  if (h.retention_bytes > 0) {
+    r.storage_retention += (r.storage_retention.empty() ? "" : " or ") + std::to_string(h.retention_bytes) + "B";
+  }
+  return r;
+}
+
 Daemon::Daemon(DaemonOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   if (!impl_->log) impl_->log = *Logger::create({});
 }
@@ -500,7 +556,8 @@ Status Daemon::start() {
       .quit = [this] { request_stop(); },
       .ready = [&d] { return d.ready.load(); },
       .metrics = [&d] { return d.metrics_text(); },
-      .routes = {[&d](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+      .routes = {[&d](const net::HttpRequest& r) { return d.status_api->handle(r); },
+                 [&d](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
         bool builtin;
         {
           std::lock_guard lock(d.config_mu);
@@ -570,6 +627,7 @@ Status Daemon::start() {
         d.notify_alerts(expr, alerts);
       }});
   d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, d.head);
+  d.status_api = std::make_unique<server::StatusApi>(d.status_sources());
   d.rules_timer = std::make_unique<asio::steady_timer>(d.rules_io);
   d.retention_timer = std::make_unique<asio::steady_timer>(d.io);
   d.am_refresh_timer = std::make_unique<asio::steady_timer>(d.io);
@@ -578,10 +636,10 @@ Status Daemon::start() {
   d.io_work.emplace(d.io.get_executor());
   d.rules_work.emplace(d.rules_io.get_executor());
   d.web_work.emplace(d.web_io.get_executor());
-  d.threads.emplace_back([&d] { d.io.run(); });
-  d.threads.emplace_back([&d] { d.rules_io.run(); });
+  d.io_thread = std::thread([&d] { d.io.run(); });
+  d.rules_thread = std::thread([&d] { d.rules_io.run(); });
   const size_t web_threads = std::clamp<size_t>(d.options.query_max_concurrency, 2, 4);
-  for (size_t i = 0; i < web_threads; ++i) d.threads.emplace_back([&d] { d.web_io.run(); });
+  for (size_t i = 0; i < web_threads; ++i) d.web_threads.emplace_back([&d] { d.web_io.run(); });
 
   if (Status s = d.apply(std::move(*cfg), true); !s) {
     shutdown();
@@ -645,10 +703,16 @@ void Daemon::shutdown() {
   d.shut_down = true;
   d.request_stop();
   d.ready = false;
-  const bool running = !d.threads.empty();
-  if (running) {
-    if (d.server) run_on(d.web_io, [&] { d.server->stop(); });
-    // Scrapes end first: nothing new is stored.
+  if (d.io_thread.joinable()) {
+    // The web goes first: requests in progress finish (each answers 503
+    // once `ready` is false), and nothing the parts below free is read
+    // any more.
+    if (d.server) d.server->stop();
+    d.web_work.reset();
+    d.web_io.stop();
+    for (std::thread& t : d.web_threads) t.join();
+    d.web_threads.clear();
+    // Scrapes end: nothing new is stored.
     run_on(d.io, [&] {
       d.scrape.reset();
       if (d.signals) d.signals->cancel();
@@ -660,17 +724,15 @@ void Daemon::shutdown() {
       d.rules_stopped = true;
       d.rules_timer->cancel();
     });
+    d.rules_work.reset();
+    d.rules_io.stop();
+    d.rules_thread.join();
     // What the last evaluations sent leaves, within the deadline.
     if (d.am_client) d.am_client->shutdown(system_clock().now() + d.options.shutdown_flush_timeout);
     run_on(d.io, [&] { d.notifier.reset(); });
     d.io_work.reset();
-    d.rules_work.reset();
-    d.web_work.reset();
-    d.web_io.stop();
-    d.rules_io.stop();
     d.io.stop();
-    for (std::thread& t : d.threads) t.join();
-    d.threads.clear();
+    d.io_thread.join();
   }
   d.server.reset();
   d.scrape.reset();

@@ -96,12 +96,16 @@ net::HttpResponse Web::route(const net::HttpRequest& request) {
   }
   if (path == "/metrics") {
     if (!read) return text(405, "Only GET or HEAD requests allowed\n");
+    if (options_.ready && !options_.ready()) return text(503, "Service Unavailable\n");
     MetricsWriter w;
     std::string body = options_.metrics ? options_.metrics() : "";
     write_metrics(w);
     body += w.text();
     return net::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = std::move(body)};
   }
+  // The APIs read parts that exist only while the daemon is ready (not
+  // yet at start, no longer at shutdown), as Prometheus answers 503 then.
+  if (options_.ready && !options_.ready()) return text(503, "Service Unavailable\n");
   for (const Route& r : options_.routes) {
     if (auto response = r(request)) return std::move(*response);
   }

@@ -7,7 +7,8 @@
 //   net::HttpServer::start(io, {...}, [&](const net::HttpRequest& r) { return web.handle(r); });
 //
 // Lifecycle as Prometheus's web.go: /-/healthy and /-/ready answer GET and
-// HEAD (ready: 503 until the daemon says so); /-/reload and /-/quit need
+// HEAD (ready: 503 until the daemon says so; the APIs and /metrics answer
+// 503 too while not ready); /-/reload and /-/quit need
 // --web.enable-lifecycle (403 otherwise) and POST or PUT (405 otherwise);
 // a failed reload answers 500 with its errors.
 //

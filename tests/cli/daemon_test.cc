@@ -145,6 +145,18 @@ TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
   EXPECT_NE(body.find(R"("generatorURL":"http://)"), std::string::npos) << body;
   EXPECT_EQ(body.find("//graph"), std::string::npos) << body;  // the external URL's path has no trailing slash
 
+  // The API shows the same alert firing, in /alerts and in /rules, and the target up.
+  auto alerts = http_request("GET", url(daemon, "/api/v1/alerts"));
+  auto rules = http_request("GET", url(daemon, "/api/v1/rules?type=alert"));
+  auto targets = http_request("GET", url(daemon, "/api/v1/targets?state=active"));
+  ASSERT_TRUE(alerts && rules && targets);
+  EXPECT_NE(alerts->body.find(R"("labels":{"alertname":"PredictionErrorRate","severity":"critical"})"),
+            std::string::npos)
+      << alerts->body;
+  EXPECT_NE(alerts->body.find(R"("state":"firing")"), std::string::npos) << alerts->body;
+  EXPECT_NE(rules->body.find(R"("state":"firing","name":"PredictionErrorRate")"), std::string::npos) << rules->body;
+  EXPECT_NE(targets->body.find(R"("health":"up")"), std::string::npos) << targets->body;
+
   // Self-monitoring shows the scrape pool, the rule group and the delivery.
   auto metrics = http_request("GET", url(daemon, "/metrics"));
   ASSERT_TRUE(metrics);

@@ -19,6 +19,21 @@ TEST(WebTest, HealthyAndReady) {
   EXPECT_EQ(web.handle(req("POST", "/-/healthy")).status, 405);
 }
 
+TEST(WebTest, ApisAndMetricsAnswer503UntilReady) {
+  bool ready = false;
+  Web web({.ready = [&] { return ready; },
+           .metrics = [] { return std::string("cogwatch_up 1\n"); },
+           .routes = {[](const net::HttpRequest&) -> std::optional<net::HttpResponse> {
+             return net::HttpResponse{.body = "api"};
+           }}});
+  EXPECT_EQ(web.handle(req("GET", "/api/v1/query")).status, 503);
+  EXPECT_EQ(web.handle(req("GET", "/metrics")).status, 503);
+  EXPECT_EQ(web.handle(req("GET", "/-/healthy")).status, 200);
+  ready = true;
+  EXPECT_EQ(web.handle(req("GET", "/api/v1/query")).body, "api");
+  EXPECT_EQ(web.handle(req("GET", "/metrics")).status, 200);
+}
+
 TEST(WebTest, LifecycleNeedsTheFlagAndPost) {
   int reloads = 0, quits = 0;
   WebOptions o{.reload = [&] {
