@@ -139,6 +139,7 @@ std::optional<StepMatrix> one_pass_aggregate(const Evaluator& ev, AggregateOp op
   std::vector<Accumulator> acc(groups.keys.size() * steps);
   GroupDropNames drop_name(groups.keys.size());
   for (size_t s = 0; s < in.size(); ++s) {
+    ev.run().check_deadline();
     Accumulator* row = &acc[groups.of_series[s] * steps];
     for (const Point& p : in[s].points) row[ev.step_index(p.t)].add(op, p.v);
     drop_name.add(groups.of_series[s], in[s]);

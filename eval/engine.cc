@@ -37,9 +37,20 @@ std::string format_annotation(std::string_view query, const Annotation& a) {
 }
 
 Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations* annotations) const {
+  return instant(expr, t, QueryContext{.annotations = annotations});
+}
+
+Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step,
+                            Annotations* annotations) const {
+  return range(expr, start, end, step, QueryContext{.annotations = annotations});
+}
+
+Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, const QueryContext& context) const {
   try {
-    internal::AnnotationSink sink(annotations);
-    internal::Evaluator ev(querier_, options_, t, t, 1, sink);
+    internal::QueryRun run(context);
+    // As Prometheus's exec: a query whose time is up before it starts.
+    run.check_deadline("query execution");
+    internal::Evaluator ev(querier_, options_, t, t, 1, run);
     const parser::ValueType type = parser::type_of(expr);
     if (type == parser::ValueType::kMatrix) return Value(to_result_matrix(ev.eval_range_vector(expr)));
     NodeValue v = ev.eval(expr);
@@ -59,7 +70,7 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, Annotations
 }
 
 Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp end, Duration step,
-                            Annotations* annotations) const {
+                            const QueryContext& context) const {
   const parser::ValueType type = parser::type_of(expr);
   if (type != parser::ValueType::kScalar && type != parser::ValueType::kVector) {
     return make_error(ErrorCode::kInvalidArgument, std::string("invalid expression type \"") +
@@ -74,8 +85,9 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
                       "resolution (?step=XX)");
   }
   try {
-    internal::AnnotationSink sink(annotations);
-    internal::Evaluator ev(querier_, options_, start, end, step, sink);
+    internal::QueryRun run(context);
+    run.check_deadline("query execution");
+    internal::Evaluator ev(querier_, options_, start, end, step, run);
     NodeValue v = ev.eval(expr);
     if (v.type == parser::ValueType::kScalar) {
       Series s;

@@ -131,14 +131,14 @@ void AnnotationSink::add_forced_monotonicity(std::string_view metric_name, Span 
 }
 
 Evaluator::Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end,
-                     Duration step, AnnotationSink& annotations)
+                     Duration step, QueryRun& run)
     : querier_(querier),
       options_(options),
       start_(start),
       end_(end),
       step_(step),
       num_steps_(static_cast<size_t>((end - start) / step) + 1),
-      annotations_(annotations) {
+      run_(run) {
   // Every node holds a value per step: bound the steps like the samples
   // (a subquery such as foo[1y:1ms] would otherwise exhaust memory).
   if (end < start || step <= 0 || static_cast<uint64_t>((end - start) / step) >= options_.max_samples) {
@@ -157,10 +157,12 @@ void Evaluator::warn_invalid_quantiles(const std::vector<double>& qs, Span span)
 
 void Evaluator::add_samples(uint64_t n) {
   samples_in_memory_ += n;
+  run_.note_held(samples_in_memory_);
   if (samples_in_memory_ > options_.max_samples) {
     throw_error("query processing would load too many samples into memory in query execution",
                 ErrorCode::kResourceExhausted);
   }
+  run_.check_deadline();
 }
 
 NodeValue Evaluator::eval(const parser::Expr& e) {
@@ -186,7 +188,7 @@ NodeValue Evaluator::eval(const parser::Expr& e) {
 }
 
 NodeValue Evaluator::eval_at_start(const parser::Expr& e) {
-  Evaluator once(querier_, options_, start_, start_, step_, annotations_);
+  Evaluator once(querier_, options_, start_, start_, step_, run_);
   NodeValue v = once.eval(e);
   if (v.type == parser::ValueType::kScalar) v.scalars.assign(num_steps_, v.scalars.front());
   return v;
@@ -204,8 +206,10 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
     hi = std::max(hi, eff[i]);
   }
   for (const tsdb::SeriesData& d : querier_.select(vs.matchers, lo - lookback + 1, hi, tsdb::SeriesOrder::kUnsorted)) {
+    run_.check_deadline();
     StepSeries s{d.labels, {}, false};
     tsdb::SeriesIterator it = d.iterator();
+    uint64_t read = 0;
     bool have_prev = false, have_next = false;
     Point prev, next;
     for (size_t i = 0; i < num_steps_; ++i) {
@@ -219,6 +223,7 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
       while (true) {
         if (!have_next) {
           if (!it.next()) break;
+          ++read;
           next = {it.t(), it.v()};
           have_next = true;
         }
@@ -231,6 +236,7 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
         s.points.push_back({step_time(i), sample_timestamps ? static_cast<double>(prev.t) / 1000 : prev.v});
       }
     }
+    run_.count_read(read);
     if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
     if (!s.points.empty()) {
       add_samples(s.points.size());
@@ -256,7 +262,7 @@ StepMatrix Evaluator::eval_range_vector(const parser::Expr& e) {
   StepMatrix out;
   RangeInput in = range_input(*this, e);
   const Timestamp t = effective_time(start_, in.at, in.offset, start_, end_);
-  in.for_each_series([&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
+  in.for_each_series(run_, [&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
     StepSeries series{labels, {}, drop_name};
     for (const Point& p : samples) {
       if (p.t > t - in.range && p.t <= t) series.points.push_back(p);

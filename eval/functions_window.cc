@@ -226,7 +226,7 @@ NodeValue eval_over_time(Evaluator& ev, const parser::Call& call, const Function
   // reads the step's time (predict_linear predicts from there).
   const bool invariant =
       in.at.has_value() && !impl.reads_eval_time && constant(scalar_arg) && constant(scalar_arg2);
-  in.for_each_series([&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
+  in.for_each_series(ev.run(), [&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
     StepSeries series{labels, {}, impl.keeps_name ? drop_name : true};
     std::optional<double> first;
     auto lo = samples.begin();

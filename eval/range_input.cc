@@ -43,7 +43,7 @@ RangeInput subquery_input(Evaluator& ev, const parser::SubqueryExpr& sq) {
   Timestamp inner_start = step * ((lo - sq.range) / step);
   if (inner_start <= lo - sq.range) inner_start += step;
   if (inner_start > hi) return in;
-  Evaluator inner(ev.querier(), ev.options(), inner_start, hi, step, ev.annotations());
+  Evaluator inner(ev.querier(), ev.options(), inner_start, hi, step, ev.run());
   NodeValue v = inner.eval(*sq.expr);
   for (StepSeries& s : v.matrix) in.series.push_back({std::move(s.labels), std::move(s.points), s.drop_name});
   return in;

@@ -1,5 +1,7 @@
 #include "eval/value_json.h"
 
+#include <cmath>
+
 #include "model/value.h"
 
 namespace cogwatch::eval {
@@ -24,6 +26,19 @@ void append_point(std::string& out, Timestamp t, double v) {
   out += "\"]";
 }
 
+// A scalar's or string's time: Go's encoding/json of float64(t) / 1000
+// (their MarshalJSON), so 1.5 where a sample's time is 1.500.
+void append_go_seconds(std::string& out, Timestamp t) {
+  const double s = static_cast<double>(t) / 1000;
+  if (s != 0 && std::fabs(s) < 1e-6) {
+    std::string e = format_float(s);  // 1e-07 as Go's JSON writes 1e-7
+    if (const size_t pos = e.find("e-0"); pos != std::string::npos) e.erase(pos + 2, 1);
+    out += e;
+    return;
+  }
+  out += format_float_plain(s);
+}
+
 }  // namespace
 
 void append_json_time(std::string& out, Timestamp t) {
@@ -44,11 +59,14 @@ void append_json_time(std::string& out, Timestamp t) {
 std::string to_api_json(const Value& v) {
   std::string out;
   if (const auto* s = std::get_if<Scalar>(&v)) {
-    out = "{\"resultType\":\"scalar\",\"result\":";
-    append_point(out, s->t, s->v);
+    out = "{\"resultType\":\"scalar\",\"result\":[";
+    append_go_seconds(out, s->t);
+    out += ",\"";
+    out += format_float_plain(s->v);
+    out += "\"]";
   } else if (const auto* str = std::get_if<String>(&v)) {
     out = "{\"resultType\":\"string\",\"result\":[";
-    append_json_time(out, str->t);
+    append_go_seconds(out, str->t);
     out += ',';
     append_go_json_string(out, str->v);
     out += ']';

@@ -638,6 +638,31 @@ Result<ExprPtr> parse_expr(std::string_view input) {
   return e;
 }
 
+Result<std::vector<LabelMatcher>> parse_metric_selector(std::string_view input) {
+  auto root = parse_tree<grammar::query>(input, tls_tree);
+  if (!root) return root.take_error();
+  auto e = internal::build_expr(root->children().front());
+  if (!e) return e.take_error();
+  const Expr* x = e->get();
+  const auto* vs = x->as<VectorSelector>();
+  if (vs != nullptr && vs->offset == 0 && !vs->at) return vs->matchers;
+  // Point after the selector the input starts with, if any.
+  uint32_t at = 0;
+  while (const auto* b = x->as<BinaryExpr>()) x = b->lhs.get();
+  if (const auto* m = x->as<MatrixSelector>()) x = m->selector.get();
+  if (x->as<VectorSelector>() != nullptr && x->span.begin == 0) {
+    at = x->span.end;
+    // The selector's own span ends before its offset/@ modifiers.
+    const std::string_view rest = input.substr(at);
+    const size_t skip = rest.find_first_not_of(" \t\n\r");
+    if (skip != std::string_view::npos) at += static_cast<uint32_t>(skip);
+  }
+  const std::string_view rest = input.substr(at);
+  const std::string_view token = rest.substr(0, std::min<size_t>(rest.find_first_of(" \t\n\r"), rest.size()));
+  return make_error(ErrorCode::kParse, "unexpected " + go_quote(token) + " in series selector",
+                    Span{at, static_cast<uint32_t>(input.size())});
+}
+
 Result<Labels> parse_metric(std::string_view text) {
   auto root = parse_tree<grammar::metric_query>(text, tls_tree);
   if (!root) return root.take_error();

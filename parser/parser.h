@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/error.h"
 #include "parser/ast.h"
@@ -35,6 +36,15 @@ inline constexpr int kMaxDepth = 1024;
 
 // Parses and type-checks a PromQL expression.
 Result<ExprPtr> parse_expr(std::string_view input);
+
+// Parses a series selector as the HTTP API's match[] (Prometheus's
+// ParseMetricSelector): `up`, `{job="cog"}`, `up{job=~"c.*"}`. Unlike
+// parse_expr it makes no semantic checks, so `{a=""}` gives its matchers
+// (the API refuses them itself, in its own words). Errors: kParse, as
+// parse_expr's; anything but a plain selector (`up[5m]`, `up offset 1m`,
+// `sum(up)`) is an error at the part after the selector (cogwatch's
+// wording: "unexpected ... in series selector").
+Result<std::vector<LabelMatcher>> parse_metric_selector(std::string_view input);
 
 struct LineCol {
   uint32_t line = 1;    // 1-based

@@ -132,14 +132,40 @@ class AnnotationSink {
   std::vector<MergedFix> fixes_;
 };
 
+// What all evaluators of one query share: its annotations, its deadline
+// and its counters. Not thread-safe: one per query.
+class QueryRun {
+ public:
+  explicit QueryRun(const QueryContext& context) : annotations(context.annotations), context_(context) {}
+
+  // Throws kTimeout "query timed out in <where>" once the deadline is
+  // reached. One clock read; callers call it per series or per step.
+  void check_deadline(std::string_view where = "expression evaluation") const {
+    if (!context_.deadline) return;
+    const auto now = context_.now ? context_.now() : QueryContext::SteadyClock::now();
+    if (now >= *context_.deadline) throw_error("query timed out in " + std::string(where), ErrorCode::kTimeout);
+  }
+  void count_read(uint64_t n) {
+    if (context_.stats != nullptr) context_.stats->samples_read += n;
+  }
+  void note_held(uint64_t n) {
+    if (context_.stats != nullptr && n > context_.stats->peak_samples) context_.stats->peak_samples = n;
+  }
+
+  AnnotationSink annotations;
+
+ private:
+  const QueryContext& context_;
+};
+
 class Evaluator {
  public:
   Evaluator(const tsdb::Querier& querier, const EngineOptions& options, Timestamp start, Timestamp end, Duration step,
-            AnnotationSink& annotations);
+            QueryRun& run);
 
   // Records a warning or note (see AnnotationSink::add).
   void annotate(Annotation::Level level, std::string message, Span span) {
-    annotations_.add(level, std::move(message), span);
+    run_.annotations.add(level, std::move(message), span);
   }
   // Warns about quantiles outside [0, 1] (Prometheus's InvalidQuantileWarning).
   void warn_invalid_quantiles(const std::vector<double>& qs, Span span);
@@ -175,12 +201,14 @@ class Evaluator {
   template <typename Fn>
   StepMatrix step_vectors(const std::vector<const StepMatrix*>& args, Fn&& fn);
 
-  // Counts n more samples held; errors past max_samples.
+  // Counts n more samples held; errors past max_samples or the deadline.
+  // Operators call it once per step, selectors once per series.
   void add_samples(uint64_t n);
 
   const tsdb::Querier& querier() const { return querier_; }
   const EngineOptions& options() const { return options_; }
-  AnnotationSink& annotations() const { return annotations_; }
+  AnnotationSink& annotations() const { return run_.annotations; }
+  QueryRun& run() const { return run_; }
 
  private:
   NodeValue eval_selector(const parser::VectorSelector& vs, bool sample_timestamps = false);
@@ -195,7 +223,7 @@ class Evaluator {
   Duration step_;
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
-  AnnotationSink& annotations_;
+  QueryRun& run_;
 };
 
 // A range vector's series, each with all its samples over the query (the
@@ -214,9 +242,9 @@ struct RangeInput {
 
   // Calls fn(labels, drop_name, samples) for each series with samples,
   // decoding selected series one at a time into one reused buffer (stale
-  // markers dropped).
+  // markers dropped). Checks the query's deadline before each series.
   template <typename Fn>
-  void for_each_series(Fn&& fn) const;
+  void for_each_series(QueryRun& run, Fn&& fn) const;
 };
 
 // The samples of a matrix selector or subquery over the whole query.
@@ -257,18 +285,23 @@ StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, F
 }
 
 template <typename Fn>
-void RangeInput::for_each_series(Fn&& fn) const {
+void RangeInput::for_each_series(QueryRun& run, Fn&& fn) const {
   std::vector<Point> buffer;
   for (const tsdb::SeriesData& d : selected) {
+    run.check_deadline();
     buffer.clear();
     tsdb::SeriesIterator it = d.iterator();
+    uint64_t read = 0;
     while (it.next()) {
+      ++read;
       if (!is_stale_nan(it.v())) buffer.push_back({it.t(), it.v()});
     }
+    run.count_read(read);
     if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
     if (!buffer.empty()) fn(d.labels, false, std::span<const Point>(buffer));
   }
   for (const RangeSeries& s : series) {
+    run.check_deadline();
     if (!s.samples.empty()) fn(s.labels, s.drop_name, std::span<const Point>(s.samples));
   }
 }

@@ -87,6 +87,10 @@ TEST(ValueJson, MatchesPrometheusApi) {
   EXPECT_EQ(to_api_json(v),
             R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"a\u003cb\u003e\u0026\"c\""},)"
             R"("value":[1700000000.005,"1.5"]},{"metric":{},"value":[-1.500,"+Inf"]}]})");
+  // Scalars and strings are Go floats (their MarshalJSON), samples are not.
+  EXPECT_EQ(to_api_json(Scalar{1'700'000'000'500, 2}), R"({"resultType":"scalar","result":[1700000000.5,"2"]})");
+  EXPECT_EQ(to_api_json(String{-1'500, "a"}), R"({"resultType":"string","result":[-1.5,"a"]})");
+  EXPECT_EQ(to_api_json(Scalar{0, 1}), R"({"resultType":"scalar","result":[0,"1"]})");
   Matrix m = {{Labels{{"x", "y"}}, {{0, 1e6}, {15'000, std::nan("")}}}};
   EXPECT_EQ(to_api_json(m),
             R"({"resultType":"matrix","result":[{"metric":{"x":"y"},"values":[[0,"1000000"],[15,"NaN"]]}]})");

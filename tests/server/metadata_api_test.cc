@@ -1,0 +1,201 @@
+// QueryApi's series, labels, label values, format_query, parse_query and
+// /federate, without sockets, against Prometheus 3's bodies.
+#include <gtest/gtest.h>
+
+#include "model/value.h"
+#include "server/query_api.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::server {
+namespace {
+
+constexpr Timestamp kNow = 300'000;
+
+class MetadataApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto app = head_.appender();
+    for (int i = 0; i <= 20; ++i) {
+      const Timestamp t = i * 15 * kSecond;
+      (void)app->append(Labels{{"__name__", "up"}, {"job", "cog"}, {"instance", "a:1"}}, t, 1);
+      (void)app->append(Labels{{"__name__", "up"}, {"job", "cog"}, {"instance", "b:1"}}, t, 0);
+      (void)app->append(Labels{{"__name__", "requests_total"}, {"job", "cog"}, {"code", "200"}}, t, i * 10.0);
+    }
+    (void)app->append(Labels{{"__name__", "old"}, {"job", "batch"}, {"path", "a\"b\\c\nd"}}, -3600 * kSecond, 7);
+    (void)app->append(Labels{{"__name__", "gone"}, {"job", "cog"}}, 100'000, 1);
+    (void)app->append(Labels{{"__name__", "gone"}, {"job", "cog"}}, 200'000, stale_nan());
+    app->commit();
+  }
+  net::HttpResponse get(const std::string& target) {
+    auto r = api_->handle({.method = "GET", .target = target});
+    EXPECT_TRUE(r.has_value()) << target;
+    return r.value_or(net::HttpResponse{.status = 0});
+  }
+  std::string ok(const std::string& target) {
+    net::HttpResponse r = get(target);
+    EXPECT_EQ(r.status, 200) << target << "\n" << r.body;
+    return r.body;
+  }
+  std::string error(const std::string& target) {
+    net::HttpResponse r = get(target);
+    EXPECT_EQ(r.status, 400) << target << "\n" << r.body;
+    return r.body;
+  }
+  static std::string bad_data(const std::string& message) {
+    return "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"" + message + "\"}";
+  }
+
+  tsdb::Head head_;
+  QueryApiOptions options_{.querier = head_, .now = [] { return kNow; }};
+  std::unique_ptr<QueryApi> api_ = std::make_unique<QueryApi>(options_);
+};
+
+TEST_F(MetadataApiTest, Series) {
+  EXPECT_EQ(ok("/api/v1/series?match[]=up"),
+            R"j({"status":"success","data":[{"__name__":"up","instance":"a:1","job":"cog"},)j"
+            R"j({"__name__":"up","instance":"b:1","job":"cog"}]})j");
+  // Several match[] are merged, without repeats, sorted.
+  EXPECT_EQ(ok("/api/v1/series?match[]=requests_total&match[]=%7Bjob%3D%22cog%22,instance%3D%22a:1%22%7D&match[]=up"),
+            R"j({"status":"success","data":[{"__name__":"requests_total","code":"200","job":"cog"},)j"
+            R"j({"__name__":"up","instance":"a:1","job":"cog"},{"__name__":"up","instance":"b:1","job":"cog"}]})j");
+  EXPECT_EQ(ok("/api/v1/series?match[]=up&limit=1"),
+            R"j({"status":"success","data":[{"__name__":"up","instance":"a:1","job":"cog"}],)j"
+            R"j("warnings":["results truncated due to limit"]})j");
+  // Time ranges count: the old series has no sample after 0.
+  EXPECT_EQ(ok("/api/v1/series?match[]=old"), R"j({"status":"success","data":[{"__name__":"old","job":"batch","path":"a\"b\\c\nd"}]})j");
+  EXPECT_EQ(ok("/api/v1/series?match[]=old&start=0"), R"j({"status":"success","data":[]})j");
+  EXPECT_EQ(ok("/api/v1/series?match[]=nothing"), R"j({"status":"success","data":[]})j");
+}
+
+TEST_F(MetadataApiTest, SeriesErrors) {
+  EXPECT_EQ(error("/api/v1/series"), bad_data("no match[] parameter provided"));
+  EXPECT_EQ(error("/api/v1/series?match[]=up%7B"),
+            bad_data(R"j(invalid parameter \"match[]\": 1:4: parse error: unexpected end of input inside braces)j"));
+  EXPECT_EQ(error("/api/v1/series?match[]=%7Ba%3D%22%22%7D"),
+            bad_data(R"j(invalid parameter \"match[]\": match[] must contain at least one non-empty matcher)j"));
+  EXPECT_EQ(error("/api/v1/series?match[]=up&start=x"),
+            bad_data(R"j(invalid parameter \"start\": invalid time value for 'start': cannot parse \"x\" to a valid timestamp)j"));
+  EXPECT_EQ(error("/api/v1/series?match[]=up&limit=x"),
+            bad_data(R"j(invalid parameter \"limit\": strconv.Atoi: parsing \"x\": invalid syntax)j"));
+  EXPECT_EQ(error("/api/v1/series?match[]=%zz"), bad_data(R"j(error parsing form values: invalid URL escape \"%zz\")j"));
+  // Only a plain selector is a series selector.
+  EXPECT_EQ(error("/api/v1/series?match[]=up%5B5m%5D"),
+            bad_data(R"j(invalid parameter \"match[]\": 1:3: parse error: unexpected \"[5m]\" in series selector)j"));
+}
+
+TEST_F(MetadataApiTest, LabelNames) {
+  EXPECT_EQ(ok("/api/v1/labels"), R"j({"status":"success","data":["__name__","code","instance","job","path"]})j");
+  EXPECT_EQ(ok("/api/v1/labels?match[]=up"), R"j({"status":"success","data":["__name__","instance","job"]})j");
+  EXPECT_EQ(ok("/api/v1/labels?match[]=up&match[]=requests_total"),
+            R"j({"status":"success","data":["__name__","code","instance","job"]})j");
+  EXPECT_EQ(ok("/api/v1/labels?limit=2"),
+            R"j({"status":"success","data":["__name__","code"],"warnings":["results truncated due to limit"]})j");
+  EXPECT_EQ(ok("/api/v1/labels?start=0"), R"j({"status":"success","data":["__name__","code","instance","job"]})j");
+  EXPECT_EQ(ok("/api/v1/labels?match[]=up&end=-1"), R"j({"status":"success","data":[]})j");
+  EXPECT_EQ(error("/api/v1/labels?match[]=%7Ba%3D~%22.*%22%7D"),
+            bad_data("match[] must contain at least one non-empty matcher"));
+  EXPECT_EQ(error("/api/v1/labels?match[]=up%7B"), bad_data("1:4: parse error: unexpected end of input inside braces"));
+}
+
+TEST_F(MetadataApiTest, LabelValues) {
+  EXPECT_EQ(ok("/api/v1/label/job/values"), R"j({"status":"success","data":["batch","cog"]})j");
+  EXPECT_EQ(ok("/api/v1/label/__name__/values?match[]=%7Bjob%3D%22cog%22%7D"),
+            R"j({"status":"success","data":["gone","requests_total","up"]})j");
+  EXPECT_EQ(ok("/api/v1/label/__name__/values?limit=1"),
+            R"j({"status":"success","data":["gone"],"warnings":["results truncated due to limit"]})j");
+  EXPECT_EQ(ok("/api/v1/label/job/values?start=0&end=300"), R"j({"status":"success","data":["cog"]})j");
+  EXPECT_EQ(ok("/api/v1/label/nothing/values"), R"j({"status":"success","data":[]})j");
+  // Prometheus 3: U__ names are value-encoded UTF-8 ("_" as "__", a code point as _hex_).
+  EXPECT_EQ(ok("/api/v1/label/U__j_6f_b/values"), R"j({"status":"success","data":["batch","cog"]})j");
+  EXPECT_EQ(ok("/api/v1/label/U__in__x/values"), R"j({"status":"success","data":[]})j");  // in_x
+  EXPECT_EQ(error("/api/v1/label/%ff/values"), bad_data(R"j(invalid label name: \"\\xff\")j"));
+  EXPECT_EQ(error("/api/v1/label/job/values?match[]=x%7B"), bad_data("1:3: parse error: unexpected end of input inside braces"));
+}
+
+TEST_F(MetadataApiTest, FormatQuery) {
+  EXPECT_EQ(ok("/api/v1/format_query?query=sum(rate(x%5B5m%5D))by(job)"),
+            R"j({"status":"success","data":"sum by (job) (rate(x[5m]))"})j");
+  EXPECT_EQ(error("/api/v1/format_query?query=sum("),
+            bad_data(R"j(invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis)j"));
+  // Past 100 characters, Prometheus's prettier splits nodes over lines.
+  const std::string q =
+      "sum by (job) (rate(cog_prediction_requests_total{job=\"cog\"}[5m])) / "
+      "sum by (job) (rate(cog_prediction_requests_total{job=\"cog\",code=\"200\"}[5m]))";
+  std::string escaped;
+  for (char c : q) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      escaped += c;
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      escaped += buf;
+    }
+  }
+  EXPECT_EQ(ok("/api/v1/format_query?query=" + escaped),
+            R"j({"status":"success","data":"  sum by (job) (rate(cog_prediction_requests_total{job=\"cog\"}[5m]))\n/\n)j"
+            R"j(  sum by (job) (rate(cog_prediction_requests_total{code=\"200\",job=\"cog\"}[5m]))"})j");
+}
+
+TEST_F(MetadataApiTest, ParseQuery) {
+  EXPECT_EQ(ok("/api/v1/parse_query?query=up%7Bjob%3D~%22c.*%22%7D%20offset%201m"),
+            R"j({"status":"success","data":{"anchored":false,"matchers":[{"name":"job","type":"=~","value":"c.*"},)j"
+            R"j({"name":"__name__","type":"=","value":"up"}],"name":"up","offset":60000,"offsetExpr":null,)j"
+            R"j("smoothed":false,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"}})j");
+  EXPECT_EQ(ok("/api/v1/parse_query?query=sum%20by(job)(rate(x%5B5m%5D%20%40%20end()))%20%2B%201"),
+            R"j({"status":"success","data":{"bool":false,"lhs":{"expr":{"args":[{"anchored":false,)j"
+            R"j("matchers":[{"name":"__name__","type":"=","value":"x"}],"name":"x","offset":0,"offsetExpr":null,)j"
+            R"j("range":300000,"rangeExpr":null,"smoothed":false,"startOrEnd":"end","timestamp":null,"type":"matrixSelector"}],)j"
+            R"j("func":{"argTypes":["matrix"],"name":"rate","returnType":"vector","variadic":0},"type":"call"},)j"
+            R"j("grouping":["job"],"op":"sum","param":null,"type":"aggregation","without":false},"matching":null,)j"
+            R"j("op":"+","rhs":{"type":"numberLiteral","val":"1"},"type":"binaryExpr"}})j");
+  EXPECT_EQ(ok("/api/v1/parse_query?query=a%20and%20on(x)%20-b"),
+            R"j({"status":"success","data":{"bool":false,"lhs":{"anchored":false,"matchers":[{"name":"__name__","type":"=","value":"a"}],)j"
+            R"j("name":"a","offset":0,"offsetExpr":null,"smoothed":false,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"},)j"
+            R"j("matching":{"card":"many-to-many","fillValues":{"lhs":null,"rhs":null},"include":[],"labels":["x"],"on":true},)j"
+            R"j("op":"and","rhs":{"expr":{"anchored":false,"matchers":[{"name":"__name__","type":"=","value":"b"}],)j"
+            R"j("name":"b","offset":0,"offsetExpr":null,"smoothed":false,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"},)j"
+            R"j("op":"-","type":"unaryExpr"},"type":"binaryExpr"}})j");
+  EXPECT_EQ(ok("/api/v1/parse_query?query=(%22s%22)"),
+            R"j({"status":"success","data":{"expr":{"type":"stringLiteral","val":"s"},"type":"parenExpr"}})j");
+  EXPECT_EQ(ok("/api/v1/parse_query?query=x%5B5m:1m%5D%20%40%20100"),
+            R"j({"status":"success","data":{"expr":{"anchored":false,"matchers":[{"name":"__name__","type":"=","value":"x"}],)j"
+            R"j("name":"x","offset":0,"offsetExpr":null,"smoothed":false,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"},)j"
+            R"j("offset":0,"offsetExpr":null,"range":300000,"rangeExpr":null,"startOrEnd":null,"step":60000,"stepExpr":null,)j"
+            R"j("timestamp":100000,"type":"subquery"}})j");
+  EXPECT_EQ(error("/api/v1/parse_query?query=1%20%2B"),
+            bad_data(R"j(invalid parameter \"query\": 1:4: parse error: unexpected end of input)j"));
+}
+
+TEST_F(MetadataApiTest, Federate) {
+  net::HttpResponse r = get("/federate?match[]=%7Bjob%3D%22cog%22%7D&match[]=up");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8; escaping=underscores");
+  // The stale series is left out; up's series appear once each.
+  EXPECT_EQ(r.body,
+            "# TYPE requests_total untyped\n"
+            "requests_total{code=\"200\",job=\"cog\",instance=\"\"} 200 300000\n"
+            "# TYPE up untyped\n"
+            "up{instance=\"a:1\",job=\"cog\"} 1 300000\n"
+            "up{instance=\"b:1\",job=\"cog\"} 0 300000\n");
+  // External labels the series lacks, after its own.
+  options_.external_labels = Labels{{"region", "eu"}, {"job", "other"}};
+  api_ = std::make_unique<QueryApi>(options_);
+  EXPECT_EQ(get("/federate?match[]=requests_total").body,
+            "# TYPE requests_total untyped\n"
+            "requests_total{code=\"200\",job=\"cog\",instance=\"\",region=\"eu\"} 200 300000\n");
+  // Only samples within the lookback delta; label values escaped.
+  options_.now = [] { return -3600 * kSecond + 60'000; };
+  api_ = std::make_unique<QueryApi>(options_);
+  EXPECT_EQ(get("/federate?match[]=old").body,
+            "# TYPE old untyped\nold{job=\"batch\",path=\"a\\\"b\\\\c\\nd\",instance=\"\",region=\"eu\"} 7 -3600000\n");
+  options_.now = [] { return kNow + 301'000; };
+  api_ = std::make_unique<QueryApi>(options_);
+  EXPECT_EQ(get("/federate?match[]=up").body, "");
+  EXPECT_EQ(get("/federate").body, "");
+  net::HttpResponse bad = get("/federate?match[]=up%7B");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, "1:4: parse error: unexpected end of input inside braces\n");
+}
+
+}  // namespace
+}  // namespace cogwatch::server
