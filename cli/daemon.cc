@@ -27,6 +27,7 @@
 #include "rules/manager.h"
 #include "scrape/manager.h"
 #include "server/metrics_text.h"
+#include "server/query_api.h"
 #include "server/status_api.h"
 #include "server/web.h"
 #include "template/template.h"
@@ -170,6 +171,10 @@ struct Daemon::Impl {
   std::unique_ptr<rules::RuleManager> rules;           // evaluated on rules_io
   std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
   std::unique_ptr<server::StatusApi> status_api;
+  // Replaced when a reload changes the external labels /federate adds;
+  // requests in flight keep the one they started with.
+  std::shared_ptr<const server::QueryApi> query_api;  // guarded by config_mu
+  std::shared_ptr<const server::QueryApi> make_query_api(const Labels& external_labels);
   std::unique_ptr<server::Web> web;
   std::unique_ptr<net::HttpServer> server;
 
@@ -289,9 +294,23 @@ Status Daemon::Impl::apply(DaemonConfig next, bool first) {
   if (first) {
     if (Status s = run_on(io, [&] { return scrape->apply(next.scrape, dir); }); !s) return s;
   }
+  auto api = next.scrape.global.external_labels == config.scrape.global.external_labels
+                 ? nullptr
+                 : make_query_api(next.scrape.global.external_labels);
   std::lock_guard lock(config_mu);
+  if (api) query_api = std::move(api);
   config = std::move(next);
   return {};
+}
+
+std::shared_ptr<const server::QueryApi> Daemon::Impl::make_query_api(const Labels& external_labels) {
+  return std::make_shared<const server::QueryApi>(server::QueryApiOptions{
+      .querier = head,
+      .engine = options.engine,
+      .query_timeout = options.query_timeout,
+      .max_concurrency = options.query_max_concurrency,
+      .now = [] { return system_clock().now(); },
+      .external_labels = external_labels});
 }
 
 void Daemon::Impl::arm_rules(Timestamp next) {
@@ -556,7 +575,15 @@ Status Daemon::start() {
       .quit = [this] { request_stop(); },
       .ready = [&d] { return d.ready.load(); },
       .metrics = [&d] { return d.metrics_text(); },
-      .routes = {[&d](const net::HttpRequest& r) { return d.status_api->handle(r); },
+      .routes = {[&d](const net::HttpRequest& r) {
+                   std::shared_ptr<const server::QueryApi> api;
+                   {
+                     std::lock_guard lock(d.config_mu);
+                     api = d.query_api;
+                   }
+                   return api->handle(r);
+                 },
+                 [&d](const net::HttpRequest& r) { return d.status_api->handle(r); },
                  [&d](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
         bool builtin;
         {
@@ -628,6 +655,7 @@ Status Daemon::start() {
       }});
   d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, d.head);
   d.status_api = std::make_unique<server::StatusApi>(d.status_sources());
+  d.query_api = d.make_query_api(cfg->scrape.global.external_labels);
   d.rules_timer = std::make_unique<asio::steady_timer>(d.rules_io);
   d.retention_timer = std::make_unique<asio::steady_timer>(d.io);
   d.am_refresh_timer = std::make_unique<asio::steady_timer>(d.io);

@@ -149,7 +149,16 @@ TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
   auto alerts = http_request("GET", url(daemon, "/api/v1/alerts"));
   auto rules = http_request("GET", url(daemon, "/api/v1/rules?type=alert"));
   auto targets = http_request("GET", url(daemon, "/api/v1/targets?state=active"));
-  ASSERT_TRUE(alerts && rules && targets);
+  auto up = http_request("GET", url(daemon, "/api/v1/query?query=up"));
+  auto ratio = http_request(
+      "POST", url(daemon, "/api/v1/query"),
+      "query=sum(rate(cog_predict_errors_total[5s]))/sum(rate(cog_predict_requests_total[5s]))",
+      "application/x-www-form-urlencoded");
+  ASSERT_TRUE(alerts && rules && targets && up && ratio);
+  EXPECT_NE(up->body.find(R"({"__name__":"up","instance":")" + sim.address() + R"(","job":"cog"},"value":[)"),
+            std::string::npos)
+      << up->body;
+  EXPECT_NE(ratio->body.find(R"("resultType":"vector")"), std::string::npos) << ratio->body;
   EXPECT_NE(alerts->body.find(R"("labels":{"alertname":"PredictionErrorRate","severity":"critical"})"),
             std::string::npos)
       << alerts->body;
