@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "model/time.h"
 
@@ -33,15 +35,27 @@ enum class Scenario : uint8_t {
 std::optional<Scenario> parse_scenario(std::string_view name);
 std::string_view scenario_name(Scenario s);
 
+// One phase of a scenario cycle.
+struct ScenarioPhase {
+  Scenario scenario = Scenario::kNormal;
+  Duration length = kMinute;
+};
+
 struct CogSimOptions {
   Scenario scenario = Scenario::kNormal;
   int extra_series = 0;  // padding series for load tests (--series N)
   int cpus = 4;          // node_cpu_seconds_total has one series per CPU and mode
+  // When not empty, the scenario changes over time (the demo): from
+  // cycle_start the phases run in order and then again; before it, the
+  // first phase's scenario. Counters stay continuous across changes (each
+  // grows at its current scenario's rate), so rate() sees no resets.
+  std::vector<ScenarioPhase> cycle;
+  Timestamp cycle_start = 0;
 };
 
 class CogSimulator {
  public:
-  explicit CogSimulator(CogSimOptions options) : options_(options) {}
+  explicit CogSimulator(CogSimOptions options) : options_(std::move(options)) {}
 
   // The exposition body at time t (ms since the epoch).
   std::string body(Timestamp t) const;
@@ -51,7 +65,14 @@ class CogSimulator {
   double request_rate() const;
   double error_ratio() const;
 
+  // The scenario in effect at t.
+  Scenario scenario_at(Timestamp t) const;
+
  private:
+  // The value at t of a counter that grows at rate(scenario) per second
+  // from the epoch, following the cycle.
+  double integral(Timestamp t, double (*rate)(Scenario)) const;
+
   CogSimOptions options_;
 };
 

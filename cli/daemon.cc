@@ -244,6 +244,7 @@ void Daemon::Impl::notify_alerts(const std::string& expr, const std::vector<rule
 }
 
 void Daemon::Impl::log_notification(const notify::Notification& n) {
+  if (options.print_notification) return options.print_notification(n);
   size_t firing = 0;
   for (const notify::Alert& a : n.alerts) firing += a.resolved_at(n.at) ? 0 : 1;
   log->info("notifier", "Notification", {{"receiver", n.receiver},
@@ -723,7 +724,23 @@ void Daemon::wait() {
   }
 }
 
+bool Daemon::wait_for(Duration limit) {
+  Impl& d = *impl_;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit);
+  std::unique_lock lock(d.stop_mu);
+  while (true) {
+    if (!d.stop_cv.wait_until(lock, until, [&] { return d.stop_requested || d.reload_requested; })) return false;
+    if (d.stop_requested) return true;
+    d.reload_requested = false;
+    lock.unlock();
+    (void)reload();
+    lock.lock();
+  }
+}
+
 void Daemon::request_stop() { impl_->request_stop(); }
+
+std::vector<rules::Alert> Daemon::alerts() const { return impl_->rules ? impl_->rules->alerts() : std::vector<rules::Alert>{}; }
 
 void Daemon::shutdown() {
   Impl& d = *impl_;

@@ -29,12 +29,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cli/logger.h"
+#include "notify/dispatcher.h"
+#include "rules/rule.h"
 #include "eval/engine.h"
 #include "model/error.h"
 #include "model/time.h"
@@ -60,6 +63,9 @@ struct DaemonOptions {
   // Every flag and its value, for /api/v1/status/flags.
   std::vector<std::pair<std::string, std::string>> flags;
   std::shared_ptr<Logger> log;
+  // Receives the notifications of log_configs receivers instead of the log
+  // (the demo prints them); called on the io thread.
+  std::function<void(const notify::Notification&)> print_notification;
 };
 
 class Daemon {
@@ -76,6 +82,8 @@ class Daemon {
   Status reload();
   // Blocks until SIGINT, SIGTERM or /-/quit; SIGHUP reloads meanwhile.
   void wait();
+  // wait() for at most `limit`; returns whether a stop was requested.
+  bool wait_for(Duration limit);
   // Asks wait() to return (as /-/quit does).
   void request_stop();
   // Graceful stop (see above). Idempotent.
@@ -84,6 +92,8 @@ class Daemon {
   // The port the web server listens on (after start()).
   uint16_t port() const;
   tsdb::Head& head();
+  // Every pending and firing alert of the rules now.
+  std::vector<rules::Alert> alerts() const;
 
   struct Impl;
 

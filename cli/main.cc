@@ -11,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/check_rules.h"
 #include "cli/cog_sim_server.h"
+#include "cli/demo.h"
 #include "cli/exit_codes.h"
 #include "cli/query.h"
 #include "cli/run.h"
@@ -90,6 +91,15 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand(
       "run", "Run cogwatch: scrape, store, evaluate rules, notify, and serve the Prometheus HTTP API");
   run_flags.add_to(*run);
+
+  DemoOptions demo;
+  std::string demo_duration = "0";
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo", "See cogwatch work: a simulated Cog predictor cycles through incidents, alerts fire and notify");
+  demo_cmd->add_option("--duration", demo_duration, "Stop after this long (e.g. 3m); 0 runs until Ctrl-C")
+      ->capture_default_str();
+  demo_cmd->add_option("--listen", demo.listen_address, "host:port for the Prometheus API (port 0: any free port)")
+      ->capture_default_str();
 
   SelfcheckOptions selfcheck;
   CLI::App* sc = app.add_subcommand("selfcheck", "Store synthetic Cog metrics, read them back and verify them");
@@ -196,6 +206,12 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (run->parsed()) return run_daemon(run_flags, *run, std::cerr);
+  if (demo_cmd->parsed()) {
+    auto d = cogwatch::parse_duration(demo_duration);
+    if (!d) return usage_error("cogwatch demo", "--duration: " + d.error().message);
+    demo.duration = *d;
+    return run_demo(demo, std::cout, std::cerr);
+  }
   if (sim->parsed()) {
     auto s = parse_scenario(scenario);
     auto d = cogwatch::parse_duration(sim_duration);

@@ -104,3 +104,40 @@ TEST(CogSim, ThroughputScenarioHalvesThroughput) {
 
 }  // namespace
 }  // namespace cogwatch::cli
+
+namespace cogwatch::cli {
+namespace {
+
+// The value of `name{labels}` in a body, or -1.
+double sample(const std::string& body, const std::string& series) {
+  const size_t at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
+TEST(CogSim, CycleChangesScenarioWithContinuousCounters) {
+  const CogSimulator sim({.cycle = {{Scenario::kNormal, 10 * kSecond}, {Scenario::kErrors, 20 * kSecond}},
+                          .cycle_start = kStart});
+  EXPECT_EQ(sim.scenario_at(kStart - kHour), Scenario::kNormal);  // before: the first phase
+  EXPECT_EQ(sim.scenario_at(kStart + 9 * kSecond), Scenario::kNormal);
+  EXPECT_EQ(sim.scenario_at(kStart + 10 * kSecond), Scenario::kErrors);
+  EXPECT_EQ(sim.scenario_at(kStart + 29 * kSecond), Scenario::kErrors);
+  EXPECT_EQ(sim.scenario_at(kStart + 30 * kSecond), Scenario::kNormal);  // and again
+
+  // Counters never go back, and grow at the current phase's rate.
+  const std::string cpu = R"(container_cpu_usage_seconds_total{name="cog-predictor",container_name="predictor"})";
+  double last = 0;
+  for (Timestamp t = kStart - 5 * kSecond; t <= kStart + 65 * kSecond; t += kSecond) {
+    const double v = sample(sim.body(t), cpu);
+    EXPECT_GE(v, last) << "at " << (t - kStart) << "ms";
+    last = v;
+  }
+  const double normal = sample(sim.body(kStart + 10 * kSecond), cpu) - sample(sim.body(kStart), cpu);
+  EXPECT_NEAR(normal / 10, 0.6, 1e-6);
+  const double errors = sample(sim.body(kStart + 12 * kSecond), R"(cog_predict_errors_total{error_type="timeout"})");
+  const double later = sample(sim.body(kStart + 30 * kSecond), R"(cog_predict_errors_total{error_type="timeout"})");
+  EXPECT_NEAR((later - errors) / 18, 3 * 0.05 * 0.5, 0.06);  // half of the 5% are timeouts
+}
+
+}  // namespace
+}  // namespace cogwatch::cli
