@@ -146,6 +146,23 @@ TEST(NotifyConfig, Defaults) {
   EXPECT_TRUE(c->inhibit_rules.empty());
 }
 
+// cogwatch's log receiver kind, after the webhooks of its receiver.
+TEST(NotifyConfig, LogConfigs) {
+  auto c = parse_notify_config(
+      "route: {receiver: x}\nreceivers:\n- name: x\n  webhook_configs: [{url: 'http://h/'}]\n"
+      "  log_configs: [{}, {send_resolved: false}]\n",
+      "am.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->receivers[0].log_configs.size(), 2u);
+  EXPECT_TRUE(c->receivers[0].log_configs[0].send_resolved);
+  EXPECT_FALSE(c->receivers[0].log_configs[1].send_resolved);
+  EXPECT_EQ(parse_notify_config("route: {receiver: x}\nreceivers:\n- name: x\n  log_configs: [{level: info}]\n",
+                                "am.yml")
+                .error()
+                .message,
+            "am.yml:4:18: unknown field \"level\" in log config");
+}
+
 // group_by as Alertmanager's Route.UnmarshalYAML and NewRoute read it.
 TEST(NotifyConfig, GroupByForms) {
   auto route_of = [](const char* group_by) {

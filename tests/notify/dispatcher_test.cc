@@ -115,6 +115,27 @@ TEST(Dispatcher, FirstNotificationAfterGroupWaitThenChangesOnGroupInterval) {
   EXPECT_EQ(names(sent[0]), (std::vector<std::string>{"Err/a", "Err/b"}));
 }
 
+TEST(Dispatcher, LogConfigsAreIntegrationsAfterTheWebhooks) {
+  NotifyConfig c = config();
+  c.receivers[0].log_configs = {{.send_resolved = false}};
+  Fixture f(c);
+  f.put({firing(R"({alertname="Err", instance="a"})", kStart, kStart + 2 * kMinute)});
+  f.run_until(kStart + 30 * kSecond);
+  auto sent = f.recorder.take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_FALSE(sent[0].to_log);
+  EXPECT_EQ(sent[0].webhook.url, "http://hook/ops");
+  EXPECT_TRUE(sent[1].to_log);
+  EXPECT_EQ(sent[1].integration, 1u);
+  EXPECT_EQ(names(sent[1]), std::vector<std::string>{"Err/a"});
+  // Resolved: the webhook (send_resolved) hears of it, the log entry
+  // without send_resolved does not.
+  f.run_until(kStart + 2 * kMinute + 5 * kMinute + 30 * kSecond);
+  sent = f.recorder.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_FALSE(sent[0].to_log);
+}
+
 TEST(Dispatcher, AlertThatStartedLongAgoFlushesAtOnce) {
   Fixture f(config());
   // Prometheus sends startsAt = when the alert became active: with `for: 2m`
