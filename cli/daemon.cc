@@ -19,6 +19,7 @@
 #include "cli/embedded_rules.h"
 #include "cli/version.h"
 #include "model/clock.h"
+#include "model/file.h"
 #include "model/value.h"
 #include "net/http_server.h"
 #include "notify/alertmanager_client.h"
@@ -192,6 +193,7 @@ struct Daemon::Impl {
   bool shut_down = false;
 
   Result<DaemonConfig> load_config() const;
+  Result<DaemonConfig> load_main_config() const;
   Status apply(DaemonConfig next, bool first);
   void notify_alerts(const std::string& expr, const std::vector<rules::Alert>& alerts);
   void log_notification(const notify::Notification& n);
@@ -207,6 +209,23 @@ struct Daemon::Impl {
 };
 
 Result<DaemonConfig> Daemon::Impl::load_config() const {
+  auto cfg = load_main_config();
+  if (!cfg || options.notify_config_file.empty()) return cfg;
+  // The routes come from their own alertmanager.yml, read with the rest:
+  // a bad one fails the load (and a reload) like a bad config file.
+  if (cfg->notify) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      cfg->path + ": has a notify: section and --notify.config.file is given; use one of them");
+  }
+  auto text = read_file(options.notify_config_file);
+  if (!text) return text.error();
+  auto routes = notify::parse_notify_config(*text, options.notify_config_file);
+  if (!routes) return routes.error();
+  cfg->notify = std::move(*routes);
+  return cfg;
+}
+
+Result<DaemonConfig> Daemon::Impl::load_main_config() const {
   const std::string& path = options.config_file;
   const bool exists = std::filesystem::exists(path);
   if (!exists && !options.config_file_given) {

@@ -50,6 +50,9 @@ struct DaemonOptions {
   // The file was named on the command line: if it is missing that is an
   // error. Otherwise a missing cogwatch.yml means the embedded default.
   bool config_file_given = false;
+  // --notify.config.file: the built-in Alertmanager's routes from an
+  // alertmanager.yml of their own instead of the config's `notify:`.
+  std::string notify_config_file;
   std::string listen_address = "0.0.0.0:9095";  // --web.listen-address
   std::string external_url;                     // --web.external-url; default http://<hostname>:<port>/
   bool enable_lifecycle = false;                // --web.enable-lifecycle

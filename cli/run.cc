@@ -13,6 +13,9 @@ void RunFlags::add_to(CLI::App& app) {
                  "cogwatch configuration file: prometheus.yml plus `notify:`. Without one (and without "
                  "./cogwatch.yml) an embedded default runs")
       ->capture_default_str();
+  app.add_option("--notify.config.file", notify_config_file,
+                 "The built-in Alertmanager's routes and receivers from this alertmanager.yml instead of the "
+                 "config's notify: section");
   app.add_option("--web.listen-address", listen_address, "Address to listen on for the API, UI and /metrics")
       ->capture_default_str();
   app.add_option("--web.external-url", external_url,
@@ -75,6 +78,7 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   DaemonOptions o;
   o.config_file = config_file;
   o.config_file_given = app.count("--config.file") > 0;
+  o.notify_config_file = notify_config_file;
   o.listen_address = listen_address;
   o.external_url = external_url;
   o.enable_lifecycle = enable_lifecycle;

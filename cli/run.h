@@ -24,6 +24,7 @@ namespace cogwatch::cli {
 
 struct RunFlags {
   std::string config_file = "cogwatch.yml";
+  std::string notify_config_file;
   std::string listen_address = "0.0.0.0:9095";
   std::string external_url;
   bool enable_lifecycle = false;

@@ -207,6 +207,34 @@ TEST_F(DaemonTest, GoodReloadTakesNewRules) {
   EXPECT_NE(metrics->body.find("cogwatch_config_last_reload_successful 1\n"), std::string::npos);
 }
 
+TEST_F(DaemonTest, NotifyConfigFileGivesTheRoutes) {
+  write_file(dir_ + "/cogwatch.yml", "global:\n  scrape_interval: 1s\n");
+  write_file(dir_ + "/am.yml", "route: {receiver: x}\nreceivers: [{name: x, log_configs: [{}]}]\n");
+  DaemonOptions o = options();
+  o.notify_config_file = dir_ + "/am.yml";
+  Daemon daemon(o);
+  Status started = daemon.start();
+  ASSERT_TRUE(started) << started.error().message;
+  auto status = http_request("GET", url(daemon, "/api/v2/receivers"));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+  EXPECT_NE(status->body.find(R"("name":"x")"), std::string::npos) << status->body;
+  daemon.shutdown();
+
+  // A broken one fails the start at its place; so does having both.
+  write_file(dir_ + "/am.yml", "route: {receiver: nobody}\n");
+  Daemon broken(o);
+  Status s = broken.start();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("am.yml:"), std::string::npos) << s.error().message;
+  write_file(dir_ + "/am.yml", "route: {receiver: x}\nreceivers: [{name: x}]\n");
+  write_file(dir_ + "/cogwatch.yml", "notify:\n  route: {receiver: x}\n  receivers: [{name: x}]\n");
+  Daemon both(o);
+  s = both.start();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("--notify.config.file"), std::string::npos) << s.error().message;
+}
+
 TEST_F(DaemonTest, MissingNamedConfigFailsToStart) {
   Daemon daemon(options());
   Status s = daemon.start();
