@@ -435,8 +435,12 @@ std::string Daemon::Impl::metrics_text() {
   w.sample("cogwatch_tsdb_memory_bytes", {{"part", "series"}}, static_cast<double>(mem.series_bytes));
 
   // Scrape pools.
-  const std::vector<scrape::TargetStatus> targets = run_on(io, [&] {
-    return scrape ? scrape->targets() : std::vector<scrape::TargetStatus>{};  // none once shutting down
+  std::vector<scrape::TargetStatus> targets;
+  std::map<std::string, scrape::PoolStats> pool_stats;
+  run_on(io, [&] {
+    if (!scrape) return;  // none once shutting down
+    targets = scrape->targets();
+    pool_stats = scrape->pool_stats();
   });
   std::map<std::string, std::pair<int, int>> pools;  // job -> targets, up
   for (const auto& t : targets) {
@@ -452,6 +456,28 @@ std::string Daemon::Impl::metrics_text() {
   for (const auto& [job, n] : pools) {
     w.sample("cogwatch_target_scrape_pool_targets_up", {{"scrape_job", job}}, n.second);
   }
+
+  auto each_pool = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    w.family(name, type, help);
+    for (const auto& [job, p] : pool_stats) {
+      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"scrape_job", job}}, value(p));
+    }
+  };
+  each_pool("cogwatch_target_scrapes_total", "counter", "Scrapes made, by pool.",
+            [](const scrape::PoolStats& p) { return static_cast<double>(p.scrapes); });
+  each_pool("cogwatch_target_scrapes_failed_total", "counter", "Scrapes whose target was down (fetch, body or limit).",
+            [](const scrape::PoolStats& p) { return static_cast<double>(p.failed_scrapes); });
+  each_pool("cogwatch_target_scrapes_exceeded_limit_total", "counter",
+            "Scrapes refused whole because sample_limit or a label limit was exceeded.",
+            [](const scrape::PoolStats& p) { return static_cast<double>(p.limit_exceeded); });
+  each_pool("cogwatch_target_scrape_samples_total", "counter", "Samples read from scrape bodies.",
+            [](const scrape::PoolStats& p) { return static_cast<double>(p.samples_scraped); });
+  each_pool("cogwatch_target_scrape_samples_rejected_total", "counter",
+            "Scraped samples the store refused (out of order, duplicate, out of bounds).",
+            [](const scrape::PoolStats& p) { return static_cast<double>(p.samples_rejected); });
+  each_pool("cogwatch_target_scrape_pool_last_duration_max_seconds", "gauge",
+            "The longest last scrape among the pool's targets.",
+            [](const scrape::PoolStats& p) { return static_cast<double>(p.last_duration_max) / 1000; });
 
   // Rule groups, labelled as Prometheus's rule_group: "file;name".
   const std::vector<rules::GroupStatus> groups = rules->groups();

@@ -60,8 +60,9 @@ Duration scrape_offset(uint64_t target_hash, Duration interval, Timestamp now) {
 class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
  public:
   TargetLoop(asio::io_context& io, tsdb::AppenderFactory& store, const Clock& clock, const ScrapeConfig& config,
-             Labels target, Labels discovered)
-      : clock_(clock),
+             Labels target, Labels discovered, std::shared_ptr<PoolStats> pool)
+      : pool_(std::move(pool)),
+        clock_(clock),
         timer_(io),
         fetcher_(io),
         config_(config),
@@ -145,9 +146,18 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
     status_.last_scrape_duration = took;
     status_.last_samples = report.samples_scraped;
     status_.metadata = loop_.metadata();
+    PoolStats& p = *pool_;
+    ++p.scrapes;
+    if (!report.up) ++p.failed_scrapes;
+    // The loop's limit errors all end so: "sample limit exceeded",
+    // "label_limit exceeded (metric: ...)".
+    if (!report.up && report.error.find("limit exceeded") != std::string::npos) ++p.limit_exceeded;
+    p.samples_scraped += report.samples_scraped;
+    p.samples_rejected += report.rejected;
     arm();
   }
 
+  std::shared_ptr<PoolStats> pool_;  // shared with the manager (io thread only)
   const Clock& clock_;
   asio::steady_timer timer_;
   ScrapeFetcher fetcher_;
@@ -176,6 +186,7 @@ struct ScrapeManager::Impl {
   // Targets relabelling dropped, per job (before relabelling), and counts.
   std::map<std::string, std::vector<Labels>> dropped;
   std::map<std::string, size_t> dropped_counts;
+  std::map<std::string, std::shared_ptr<PoolStats>> pools;  // by job; kept across reloads
   bool polling = false;
 
   // Computes the wanted targets first; only when every job succeeds are
@@ -220,7 +231,10 @@ struct ScrapeManager::Impl {
     for (const auto& [key, what] : wanted) {
       auto existing = loops.find(key);
       if (existing != loops.end() && !restart_all) continue;
-      auto loop = std::make_shared<TargetLoop>(io, store, *options.clock, *what.first, key.second, what.second);
+      auto& pool = pools[key.first];
+      if (!pool) pool = std::make_shared<PoolStats>();
+      auto loop =
+          std::make_shared<TargetLoop>(io, store, *options.clock, *what.first, key.second, what.second, pool);
       if (existing != loops.end()) {
         existing->second->stop(/*mark_stale=*/false);
         loop->take_state_from(*existing->second);
@@ -282,6 +296,17 @@ std::vector<DroppedTarget> ScrapeManager::dropped_targets() const {
 }
 
 std::map<std::string, size_t> ScrapeManager::dropped_target_counts() const { return impl_->dropped_counts; }
+
+std::map<std::string, PoolStats> ScrapeManager::pool_stats() const {
+  std::map<std::string, PoolStats> out;
+  for (const auto& [job, stats] : impl_->pools) out[job] = *stats;
+  // The slowest last scrape of each pool's current targets.
+  for (const auto& [key, loop] : impl_->loops) {
+    Duration& max = out[key.first].last_duration_max;
+    max = std::max(max, loop->status().last_scrape_duration);
+  }
+  return out;
+}
 
 void ScrapeManager::stop() {
   impl_->poll_timer.cancel();

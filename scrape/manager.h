@@ -62,6 +62,17 @@ struct TargetStatus {
   MetadataSnapshot metadata;  // # HELP/# TYPE/# UNIT of the families scraped, by name (never null)
 };
 
+// What the scrapes of one pool (job) did since the manager started, for
+// the daemon's self metrics (Prometheus's prometheus_target_* families).
+struct PoolStats {
+  uint64_t scrapes = 0;
+  uint64_t failed_scrapes = 0;      // the target was down: fetch, body or limit
+  uint64_t limit_exceeded = 0;      // refused whole by sample_limit or a label limit
+  uint64_t samples_scraped = 0;     // lines with a sample
+  uint64_t samples_rejected = 0;    // refused by the store (out of order, duplicate, ...)
+  Duration last_duration_max = 0;   // the slowest target's last scrape
+};
+
 // A discovered target that relabelling dropped.
 struct DroppedTarget {
   std::string job;
@@ -102,6 +113,9 @@ class ScrapeManager {
   // How many targets relabelling dropped, for every job of the config
   // (0 included), as Prometheus 3's droppedTargetCounts.
   std::map<std::string, size_t> dropped_target_counts() const;
+
+  // By job, every pool that ever ran (counters survive reloads).
+  std::map<std::string, PoolStats> pool_stats() const;
 
   // Stops every loop and marks their series stale now.
   void stop();

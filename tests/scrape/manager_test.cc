@@ -274,6 +274,19 @@ TEST_F(ManagerTest, SampleLimitFailsTheScrape) {
   auto targets = manager.targets();
   ASSERT_EQ(targets.size(), 1u);
   EXPECT_NE(targets[0].last_error.find("sample limit"), std::string::npos) << targets[0].last_error;
+  // Counted for the pool, and kept across a reload that lifts the limit.
+  auto pools = manager.pool_stats();
+  ASSERT_EQ(pools.size(), 1u);
+  const PoolStats limited = pools.begin()->second;
+  EXPECT_GE(limited.scrapes, 1u);
+  EXPECT_EQ(limited.failed_scrapes, limited.scrapes);
+  EXPECT_EQ(limited.limit_exceeded, limited.scrapes);
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return values("up").back() == 1; }));
+  const PoolStats after = manager.pool_stats().begin()->second;
+  EXPECT_GT(after.scrapes, limited.scrapes);
+  EXPECT_EQ(after.limit_exceeded, limited.limit_exceeded);
+  EXPECT_GT(after.samples_scraped, limited.samples_scraped);
 }
 
 TEST_F(ManagerTest, FileSdChangesArePickedUpAndBadFilesKeepTheTargets) {
