@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Side by side: `cogwatch run` and Debian's Prometheus (2.42) on the same
+# workload: one simulated Cog predictor (`cogwatch cog-sim --series N`, so
+# about N + 40 series), scraped every 1s, the Cog rules evaluated every 1s
+# (examples/rules/cog_alerts.yml plus the guide's p95 latency recording
+# rule), for DURATION seconds. For each it prints:
+#   - time from start to ready (/-/ready answering 200; median of 5 starts),
+#   - RSS at the end of the run (steady) and the peak (VmHWM),
+#   - CPU time per scrape (user+system over the run / scrapes made),
+#   - median latency through the HTTP API of the three alert expressions
+#     and the histogram_quantile of the recording rule (each asked 50 times),
+#   - the binary's size;
+# and the ratio Prometheus / cogwatch of each (higher is better for cogwatch).
+#
+#   bench/footprint_vs_prometheus.sh [SERIES...]     # default: 1000 10000
+#   DURATION=60 bench/footprint_vs_prometheus.sh 1000
+#
+# Machine noise matters: run it on an otherwise idle machine; figures are
+# medians where they can be.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-60}
+cogwatch=$PWD/build/cogwatch
+prometheus=$(command -v prometheus || true)
+[[ -x $cogwatch ]] || { echo "build cogwatch first (cmake --build build --target cogwatch)"; exit 1; }
+[[ -n $prometheus ]] || { echo "prometheus not found: scripts/setup-deps.sh installs it"; exit 1; }
+command -v curl >/dev/null || { echo "curl not found"; exit 1; }
+sizes=("$@")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
+
+work=$(mktemp -d /tmp/cogwatch-footprint.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_ready URL: polls until it answers 200; prints the ms it took.
+wait_ready() {
+  local url=$1 start=$EPOCHREALTIME
+  for ((i = 0; i < 3000; i++)); do
+    if curl -sf -o /dev/null "$url"; then
+      awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN {printf "%.1f", (e - s) * 1000}'
+      return 0
+    fi
+    sleep 0.01
+  done
+  echo "timeout"
+  return 1
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else printf "%.3f", a[int((NR+1)/2)]}'; }
+
+# cpu_seconds PID: user+system CPU of the process so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# The expressions whose latency is measured.
+queries=(
+  'avg(rate(container_cpu_usage_seconds_total{name=~"cog.*"}[5m])) by (container_name) > 0.8 * scalar(count(node_cpu_seconds_total{mode="idle"}))'
+  'sum(rate(cog_predict_errors_total[5m])) / sum(rate(cog_predict_requests_total[5m])) > 0.01'
+  'cog_input_data_entropy > 1.5'
+  'histogram_quantile(0.95, sum by (job, le) (rate(cog_predict_latency_seconds_bucket[5m])))'
+)
+
+# query_ms BASE: the median latency in ms of each query, 50 times each, all together.
+query_ms() {
+  local base=$1
+  for q in "${queries[@]}"; do
+    for ((i = 0; i < 50; i++)); do
+      curl -s -o /dev/null -w '%{time_total}\n' --data-urlencode "query=$q" "$base/api/v1/query"
+    done
+  done | awk '{print $1 * 1000}' | median
+}
+
+write_config() {  # DIR TARGET
+  cat >"$1/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: cog
+    static_configs:
+      - targets: ['$2']
+rule_files: [rules.yml]
+EOF
+  {
+    cat examples/rules/cog_alerts.yml
+    cat <<'EOF'
+- name: cog_recording
+  rules:
+  - record: job:cog_predict_latency_seconds:p95
+    expr: histogram_quantile(0.95, sum by (job, le) (rate(cog_predict_latency_seconds_bucket[5m])))
+EOF
+  } >"$1/rules.yml"
+}
+
+# run_one NAME SERIES: starts the system, measures, prints one line of figures:
+# ready_ms rss_mib peak_mib cpu_ms_per_scrape query_ms
+run_one() {
+  local name=$1 series=$2 port dir
+  port=$(free_port)
+  dir=$work/$name-$series
+  mkdir -p "$dir/data"
+  write_config "$dir" "$sim_addr"
+  local start_cmd
+  if [[ $name == cogwatch ]]; then
+    start_cmd=("$cogwatch" run "--config.file=$dir/prometheus.yml" "--web.listen-address=127.0.0.1:$port" --log.level=warn)
+  else
+    start_cmd=("$prometheus" "--config.file=$dir/prometheus.yml" "--web.listen-address=127.0.0.1:$port"
+      "--storage.tsdb.path=$dir/data" --log.level=warn)
+  fi
+  # Start-up: the median of 5 starts to ready (each stopped again).
+  local readies=()
+  for ((k = 0; k < 5; k++)); do
+    rm -rf "$dir/data"/*
+    "${start_cmd[@]}" >"$dir/log" 2>&1 &
+    local pid=$!
+    readies+=("$(wait_ready "http://127.0.0.1:$port/-/ready")")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+  local ready
+  ready=$(printf '%s\n' "${readies[@]}" | median)
+  rm -rf "$dir/data"/*
+  "${start_cmd[@]}" >"$dir/log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  wait_ready "http://127.0.0.1:$port/-/ready" >/dev/null
+  sleep 5  # the first scrapes and evaluations
+  local cpu0 scrapes0
+  cpu0=$(cpu_seconds "$pid")
+  scrapes0=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+  sleep "$duration"
+  local cpu1 scrapes1
+  cpu1=$(cpu_seconds "$pid")
+  scrapes1=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+  local rss peak q
+  rss=$(rss_kib "$pid")
+  q=$(query_ms "http://127.0.0.1:$port")
+  peak=$(hwm_kib "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  awk -v r="$ready" -v rss="$rss" -v hwm="$peak" -v c0="$cpu0" -v c1="$cpu1" -v s0="$scrapes0" -v s1="$scrapes1" -v q="$q" \
+    'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%s %.1f %.1f %.3f %s\n", r, rss / 1024, hwm / 1024, (c1 - c0) * 1000 / n, q}'
+}
+
+printf 'duration %ss per run, scrape and rule interval 1s; %s\n' "$duration" "$(nproc) CPUs"
+printf '%-8s %-10s %10s %10s %10s %14s %12s %10s\n' series system "ready ms" "RSS MiB" "peak MiB" "CPU ms/scrape" "query ms" "binary MB"
+for series in "${sizes[@]}"; do
+  sim_port=$(free_port)
+  sim_addr=127.0.0.1:$sim_port
+  "$cogwatch" cog-sim --listen "$sim_addr" --series "$series" >/dev/null 2>&1 &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  wait_ready "http://$sim_addr/metrics" >/dev/null
+  read -r c_ready c_rss c_peak c_cpu c_q < <(run_one cogwatch "$series")
+  read -r p_ready p_rss p_peak p_cpu p_q < <(run_one prometheus "$series")
+  c_bin=$(awk -v b="$(stat -c %s "$cogwatch")" 'BEGIN {printf "%.1f", b / 1048576}')
+  p_bin=$(awk -v b="$(stat -c %s "$prometheus")" 'BEGIN {printf "%.1f", b / 1048576}')
+  printf '%-8s %-10s %10s %10s %10s %14s %12s %10s\n' "$series" cogwatch "$c_ready" "$c_rss" "$c_peak" "$c_cpu" "$c_q" "$c_bin"
+  printf '%-8s %-10s %10s %10s %10s %14s %12s %10s\n' "$series" prometheus "$p_ready" "$p_rss" "$p_peak" "$p_cpu" "$p_q" "$p_bin"
+  awk -v a="$p_ready" -v b="$c_ready" -v c="$p_rss" -v d="$c_rss" -v e="$p_peak" -v f="$c_peak" -v g="$p_cpu" -v h="$c_cpu" \
+    -v i="$p_q" -v j="$c_q" -v k="$p_bin" -v l="$c_bin" -v s="$series" \
+    'function r(x, y) { return y > 0 ? sprintf("%.1fx", x / y) : "n/a" }
+     BEGIN {printf "%-8s %-10s %10s %10s %10s %14s %12s %10s\n", s, "ratio", r(a, b), r(c, d), r(e, f), r(g, h), r(i, j), r(k, l)}'
+  kill "$sim_pid" 2>/dev/null || true
+  wait "$sim_pid" 2>/dev/null || true
+done
