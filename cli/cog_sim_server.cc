@@ -1,5 +1,6 @@
 #include "cli/cog_sim_server.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <ostream>
+#include <thread>
 
 #include "model/clock.h"
 #include "net/http_server.h"
@@ -60,5 +62,39 @@ int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostr
   io.run();
   return 0;
 }
+
+struct BackgroundCogSim::Impl {
+  explicit Impl(CogSimOptions options) : sim(std::move(options)), work(io.get_executor()) {}
+  CogSimulator sim;
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  std::unique_ptr<net::HttpServer> server;
+  std::thread thread;
+};
+
+Result<std::unique_ptr<BackgroundCogSim>> BackgroundCogSim::start(CogSimOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  Impl* self = impl.get();
+  auto server = net::HttpServer::start(self->io, {.address = "127.0.0.1", .port = 0}, [self](const net::HttpRequest&) {
+    return net::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
+                             .body = self->sim.body(system_clock().now())};
+  });
+  if (!server) return server.error();
+  self->server = std::move(*server);
+  self->thread = std::thread([self] { self->io.run(); });
+  return std::unique_ptr<BackgroundCogSim>(new BackgroundCogSim(std::move(impl)));
+}
+
+BackgroundCogSim::BackgroundCogSim(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+BackgroundCogSim::~BackgroundCogSim() {
+  impl_->work.reset();
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+std::string BackgroundCogSim::address() const { return "127.0.0.1:" + std::to_string(impl_->server->port()); }
+
+const CogSimulator& BackgroundCogSim::sim() const { return impl_->sim; }
 
 }  // namespace cogwatch::cli

@@ -1,12 +1,15 @@
 // `cogwatch cog-sim`: serves the simulated Cog predictor's /metrics over
 // HTTP until interrupted (SIGINT/SIGTERM) or, with a duration, until it
-// has run that long.
+// has run that long. BackgroundCogSim serves one on a thread of its own,
+// for the demo and the tests that run a daemon against it.
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include "cli/cog_sim.h"
+#include "model/error.h"
 #include "model/time.h"
 
 namespace cogwatch::cli {
@@ -20,5 +23,31 @@ struct CogSimServerOptions {
 
 // Returns the exit code. Prints the address it serves on to out.
 int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostream& err);
+
+// A simulated predictor answering every path on 127.0.0.1, on its own
+// thread, with the body at the time of each request.
+//
+//   auto sim = BackgroundCogSim::start({.scenario = Scenario::kErrors});
+//   if (!sim) ...;
+//   scrape (*sim)->address();  // "127.0.0.1:PORT"
+//
+// Thread-safety: address() and sim() from any thread.
+class BackgroundCogSim {
+ public:
+  // Errors: the server's (no port could be bound).
+  static Result<std::unique_ptr<BackgroundCogSim>> start(CogSimOptions options);
+  ~BackgroundCogSim();  // stops serving and joins the thread
+  BackgroundCogSim(const BackgroundCogSim&) = delete;
+  BackgroundCogSim& operator=(const BackgroundCogSim&) = delete;
+
+  std::string address() const;
+  const CogSimulator& sim() const;
+
+  struct Impl;
+
+ private:
+  explicit BackgroundCogSim(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace cogwatch::cli

@@ -457,91 +457,84 @@ std::string Daemon::Impl::metrics_text() {
     w.sample("cogwatch_target_scrape_pool_targets_up", {{"scrape_job", job}}, n.second);
   }
 
-  auto each_pool = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
-    w.family(name, type, help);
-    for (const auto& [job, p] : pool_stats) {
-      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"scrape_job", job}}, value(p));
-    }
+  const auto job = [](const auto& entry) -> const std::string& { return entry.first; };
+  auto pool = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    server::write_family(w, name, type, help, "scrape_job", pool_stats, job,
+                         [&](const auto& entry) { return value(entry.second); });
   };
-  each_pool("cogwatch_target_scrapes_total", "counter", "Scrapes made, by pool.",
-            [](const scrape::PoolStats& p) { return static_cast<double>(p.scrapes); });
-  each_pool("cogwatch_target_scrapes_failed_total", "counter", "Scrapes whose target was down (fetch, body or limit).",
-            [](const scrape::PoolStats& p) { return static_cast<double>(p.failed_scrapes); });
-  each_pool("cogwatch_target_scrapes_exceeded_limit_total", "counter",
-            "Scrapes refused whole because sample_limit or a label limit was exceeded.",
-            [](const scrape::PoolStats& p) { return static_cast<double>(p.limit_exceeded); });
-  each_pool("cogwatch_target_scrape_samples_total", "counter", "Samples read from scrape bodies.",
-            [](const scrape::PoolStats& p) { return static_cast<double>(p.samples_scraped); });
-  each_pool("cogwatch_target_scrape_samples_rejected_total", "counter",
-            "Scraped samples the store refused (out of order, duplicate, out of bounds).",
-            [](const scrape::PoolStats& p) { return static_cast<double>(p.samples_rejected); });
-  each_pool("cogwatch_target_scrape_pool_last_duration_max_seconds", "gauge",
-            "The longest last scrape among the pool's targets.",
-            [](const scrape::PoolStats& p) { return static_cast<double>(p.last_duration_max) / 1000; });
+  pool("cogwatch_target_scrapes_total", "counter", "Scrapes made, by pool.",
+       [](const scrape::PoolStats& p) { return p.scrapes; });
+  pool("cogwatch_target_scrapes_failed_total", "counter", "Scrapes whose target was down (fetch, body or limit).",
+       [](const scrape::PoolStats& p) { return p.failed_scrapes; });
+  pool("cogwatch_target_scrapes_exceeded_limit_total", "counter",
+       "Scrapes refused whole because sample_limit or a label limit was exceeded.",
+       [](const scrape::PoolStats& p) { return p.limit_exceeded; });
+  pool("cogwatch_target_scrape_samples_total", "counter", "Samples read from scrape bodies.",
+       [](const scrape::PoolStats& p) { return p.samples_scraped; });
+  pool("cogwatch_target_scrape_samples_rejected_total", "counter",
+       "Scraped samples the store refused (out of order, duplicate, out of bounds).",
+       [](const scrape::PoolStats& p) { return p.samples_rejected; });
+  pool("cogwatch_target_scrape_pool_last_duration_max_seconds", "gauge",
+       "The longest last scrape among the pool's targets.",
+       [](const scrape::PoolStats& p) { return static_cast<double>(p.last_duration_max) / 1000; });
 
   // Rule groups, labelled as Prometheus's rule_group: "file;name".
   const std::vector<rules::GroupStatus> groups = rules->groups();
-  auto each_group = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
-    w.family(name, type, help);
-    for (const auto& g : groups) {
-      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"rule_group", g.file + ";" + g.name}},
-               value(g));
-    }
+  const auto group_label = [](const rules::GroupStatus& g) { return g.file + ";" + g.name; };
+  auto group = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    server::write_family(w, name, type, help, "rule_group", groups, group_label, value);
   };
-  each_group("cogwatch_rule_evaluations_total", "counter", "The total number of rule group evaluations.",
-             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.evaluations); });
-  each_group("cogwatch_rule_evaluation_failures_total", "counter", "The total number of rule evaluation failures.",
-             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.failed_rule_evaluations); });
-  each_group("cogwatch_rule_group_iterations_missed_total", "counter",
-             "The total number of rule group evaluations missed due to slow rule group evaluation.",
-             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.missed_iterations); });
-  each_group("cogwatch_rule_group_last_duration_seconds", "gauge",
-             "The duration of the last rule group evaluation.",
-             [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.last_duration) / 1000; });
-  each_group("cogwatch_rule_group_interval_seconds", "gauge", "The interval of a rule group.",
-             [](const rules::GroupStatus& g) { return static_cast<double>(g.interval) / 1000; });
-  each_group("cogwatch_rule_group_rules", "gauge", "The number of rules.",
-             [](const rules::GroupStatus& g) { return static_cast<double>(g.rules.size()); });
+  group("cogwatch_rule_evaluations_total", "counter", "The total number of rule group evaluations.",
+        [](const rules::GroupStatus& g) { return g.stats.evaluations; });
+  group("cogwatch_rule_evaluation_failures_total", "counter", "The total number of rule evaluation failures.",
+        [](const rules::GroupStatus& g) { return g.stats.failed_rule_evaluations; });
+  group("cogwatch_rule_group_iterations_missed_total", "counter",
+        "The total number of rule group evaluations missed due to slow rule group evaluation.",
+        [](const rules::GroupStatus& g) { return g.stats.missed_iterations; });
+  group("cogwatch_rule_group_last_duration_seconds", "gauge", "The duration of the last rule group evaluation.",
+        [](const rules::GroupStatus& g) { return static_cast<double>(g.stats.last_duration) / 1000; });
+  group("cogwatch_rule_group_interval_seconds", "gauge", "The interval of a rule group.",
+        [](const rules::GroupStatus& g) { return static_cast<double>(g.interval) / 1000; });
+  group("cogwatch_rule_group_rules", "gauge", "The number of rules.",
+        [](const rules::GroupStatus& g) { return g.rules.size(); });
 
   // Notifications to Alertmanagers.
   const auto am = am_client->counters();
-  auto each_am = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
-    w.family(name, type, help);
-    for (const auto& [url, c] : am) {
-      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"alertmanager", url}}, value(c));
-    }
+  auto alertmanager = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    server::write_family(w, name, type, help, "alertmanager", am, job,
+                         [&](const auto& entry) { return value(entry.second); });
   };
-  each_am("cogwatch_notifications_sent_total", "counter", "Total number of alerts sent.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.sent); });
-  each_am("cogwatch_notifications_errors_total", "counter", "Total number of POSTs to Alertmanagers that failed.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.errors); });
-  each_am("cogwatch_notifications_retried_total", "counter", "POSTs to Alertmanagers that were retries.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.retried); });
-  each_am("cogwatch_notifications_failed_total", "counter", "Alerts given up on after their retries.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.failed); });
-  each_am("cogwatch_notifications_dropped_total", "counter", "Alerts dropped from a full queue.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.dropped); });
-  each_am("cogwatch_notifications_queue_length", "gauge", "The number of alert notifications in the queue.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.queue_length); });
-  each_am("cogwatch_notifications_queue_capacity", "gauge", "The capacity of the alert notifications queue.",
-          [](const notify::AlertmanagerCounters& c) { return static_cast<double>(c.queue_capacity); });
+  using AmCounters = notify::AlertmanagerCounters;
+  alertmanager("cogwatch_notifications_sent_total", "counter", "Total number of alerts sent.",
+               [](const AmCounters& c) { return c.sent; });
+  alertmanager("cogwatch_notifications_errors_total", "counter", "Total number of POSTs to Alertmanagers that failed.",
+               [](const AmCounters& c) { return c.errors; });
+  alertmanager("cogwatch_notifications_retried_total", "counter", "POSTs to Alertmanagers that were retries.",
+               [](const AmCounters& c) { return c.retried; });
+  alertmanager("cogwatch_notifications_failed_total", "counter", "Alerts given up on after their retries.",
+               [](const AmCounters& c) { return c.failed; });
+  alertmanager("cogwatch_notifications_dropped_total", "counter", "Alerts dropped from a full queue.",
+               [](const AmCounters& c) { return c.dropped; });
+  alertmanager("cogwatch_notifications_queue_length", "gauge", "The number of alert notifications in the queue.",
+               [](const AmCounters& c) { return c.queue_length; });
+  alertmanager("cogwatch_notifications_queue_capacity", "gauge", "The capacity of the alert notifications queue.",
+               [](const AmCounters& c) { return c.queue_capacity; });
 
   // The built-in Alertmanager's webhooks, by receiver.
   const auto hooks = notifier->counters();
-  auto each_hook = [&](std::string_view name, std::string_view help, auto value) {
-    w.family(name, "counter", help);
-    for (const auto& [receiver, c] : hooks) {
-      w.sample(name, std::vector<std::pair<std::string, std::string>>{{"receiver", receiver}}, value(c));
-    }
+  auto hook = [&](std::string_view name, std::string_view help, auto value) {
+    server::write_family(w, name, "counter", help, "receiver", hooks, job,
+                         [&](const auto& entry) { return value(entry.second); });
   };
-  each_hook("cogwatch_builtin_notifications_total", "Notifications delivered by the built-in Alertmanager.",
-            [](const notify::WebhookCounters& c) { return static_cast<double>(c.notifications); });
-  each_hook("cogwatch_builtin_notifications_failed_total", "Notifications the built-in Alertmanager gave up on.",
-            [](const notify::WebhookCounters& c) { return static_cast<double>(c.notifications_failed); });
-  each_hook("cogwatch_builtin_notification_requests_total", "Webhook requests made, retries included.",
-            [](const notify::WebhookCounters& c) { return static_cast<double>(c.requests); });
-  each_hook("cogwatch_builtin_notification_requests_failed_total", "Webhook requests that did not deliver.",
-            [](const notify::WebhookCounters& c) { return static_cast<double>(c.requests_failed); });
+  using HookCounters = notify::WebhookCounters;
+  hook("cogwatch_builtin_notifications_total", "Notifications delivered by the built-in Alertmanager.",
+       [](const HookCounters& c) { return c.notifications; });
+  hook("cogwatch_builtin_notifications_failed_total", "Notifications the built-in Alertmanager gave up on.",
+       [](const HookCounters& c) { return c.notifications_failed; });
+  hook("cogwatch_builtin_notification_requests_total", "Webhook requests made, retries included.",
+       [](const HookCounters& c) { return c.requests; });
+  hook("cogwatch_builtin_notification_requests_failed_total", "Webhook requests that did not deliver.",
+       [](const HookCounters& c) { return c.requests_failed; });
   const notify::DispatcherCounters dc = notifier->dispatcher().counters();
   w.family("cogwatch_builtin_alerts_received_total", "counter", "Alerts received by the built-in Alertmanager.");
   w.sample("cogwatch_builtin_alerts_received_total", {{"status", "firing"}}, static_cast<double>(dc.alerts_received_firing));

@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,11 +12,10 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "cli/cog_sim.h"
+#include "cli/cog_sim_server.h"
 #include "cli/daemon.h"
 #include "cli/embedded_rules.h"
 #include "model/clock.h"
-#include "net/http_server.h"
 
 namespace cogwatch::cli {
 namespace {
@@ -64,36 +61,6 @@ notify:
   return c;
 }
 
-// The simulated predictor, served on its own thread.
-class SimServer {
- public:
-  explicit SimServer(CogSimOptions options) : sim_(std::move(options)), work_(io_.get_executor()) {}
-  ~SimServer() {
-    work_.reset();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  Status start() {
-    auto s = net::HttpServer::start(io_, {.address = "127.0.0.1", .port = 0}, [this](const net::HttpRequest&) {
-      return net::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
-                               .body = sim_.body(system_clock().now())};
-    });
-    if (!s) return s.error();
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { io_.run(); });
-    return {};
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
-  const CogSimulator& sim() const { return sim_; }
-
- private:
-  CogSimulator sim_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::unique_ptr<net::HttpServer> server_;
-  std::thread thread_;
-};
-
 // "3m05s" since the demo started.
 std::string since(Timestamp start, Timestamp t) {
   const int64_t s = std::max<int64_t>(0, (t - start) / 1000);
@@ -118,11 +85,12 @@ int run_demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     sim_options.cycle.push_back({Scenario::kNormal, options.quiet});
     sim_options.cycle.push_back({incident, length});
   }
-  SimServer sim(sim_options);
-  if (Status s = sim.start(); !s) {
-    err << "cogwatch demo: cannot serve the simulated predictor: " << s.error().message << "\n";
+  auto served = BackgroundCogSim::start(std::move(sim_options));
+  if (!served) {
+    err << "cogwatch demo: cannot serve the simulated predictor: " << served.error().message << "\n";
     return 1;
   }
+  const BackgroundCogSim& sim = **served;
 
   std::error_code ec;
   const std::string dir =

@@ -76,6 +76,18 @@ class Histogram {
   std::atomic<double> sum_{0};
 };
 
+// A family with one sample per item of `items`, labelled `label` =
+// key(item), valued value(item): the shape of most self metrics (one
+// series per scrape pool, rule group, Alertmanager, receiver).
+template <typename Items, typename Key, typename Value>
+void write_family(MetricsWriter& w, std::string_view name, std::string_view type, std::string_view help,
+                  std::string_view label, const Items& items, Key key, Value value) {
+  w.family(name, type, help);
+  for (const auto& item : items) {
+    w.sample(name, {{label, std::string_view(key(item))}}, static_cast<double>(value(item)));
+  }
+}
+
 // name_bucket{le=...}, name_sum, name_count, with `labels` on each; the
 // family header must have been written.
 void write_histogram(MetricsWriter& w, std::string_view name,

@@ -14,7 +14,7 @@
 #include <fstream>
 #include <thread>
 
-#include "cli/cog_sim.h"
+#include "cli/cog_sim_server.h"
 #include "model/clock.h"
 #include "net/http_server.h"
 #include "tests/notify/peer/http_client.h"
@@ -30,27 +30,15 @@ using notify::peer::http_request;
 // A simulated Cog predictor served on its own thread.
 class CogSimServer {
  public:
-  explicit CogSimServer(Scenario scenario) : sim_({.scenario = scenario}), work_(io_.get_executor()) {
-    auto s = net::HttpServer::start(io_, {.port = 0}, [this](const net::HttpRequest&) {
-      return net::HttpResponse{.content_type = "text/plain; version=0.0.4", .body = sim_.body(system_clock().now())};
-    });
+  explicit CogSimServer(Scenario scenario) {
+    auto s = BackgroundCogSim::start({.scenario = scenario});
     EXPECT_TRUE(s) << s.error().message;
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { io_.run(); });
+    if (s) sim_ = std::move(*s);
   }
-  ~CogSimServer() {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  std::string address() const { return sim_ ? sim_->address() : "127.0.0.1:1"; }
 
  private:
-  CogSimulator sim_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::unique_ptr<net::HttpServer> server_;
-  std::thread thread_;
+  std::unique_ptr<BackgroundCogSim> sim_;
 };
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
