@@ -223,6 +223,20 @@ TEST_F(DaemonTest, NotifyConfigFileGivesTheRoutes) {
   EXPECT_NE(s.error().message.find("--notify.config.file"), std::string::npos) << s.error().message;
 }
 
+TEST_F(DaemonTest, SectionsCogwatchLacksAreOneWarningEach) {
+  write_file(dir_ + "/cogwatch.yml",
+             "global:\n  scrape_interval: 1s\nremote_write:\n  - url: http://vm:8428/api/v1/write\n"
+             "storage:\n  tsdb: {out_of_order_time_window: 10m}\n");
+  Daemon daemon(options());
+  Status started = daemon.start();
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_NE(log_->find("level=warn component=config msg=\"" + dir_ +
+                       "/cogwatch.yml:3:1: remote_write is not implemented by cogwatch; the section is ignored\""),
+            std::string::npos)
+      << *log_;
+  EXPECT_NE(log_->find("cogwatch.yml:5:1: storage is not implemented by cogwatch"), std::string::npos) << *log_;
+}
+
 TEST_F(DaemonTest, MissingNamedConfigFailsToStart) {
   Daemon daemon(options());
   Status s = daemon.start();
