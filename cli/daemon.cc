@@ -519,6 +519,11 @@ std::string Daemon::Impl::metrics_text() {
                [](const AmCounters& c) { return c.queue_length; });
   alertmanager("cogwatch_notifications_queue_capacity", "gauge", "The capacity of the alert notifications queue.",
                [](const AmCounters& c) { return c.queue_capacity; });
+  w.family("cogwatch_notifications_latency_seconds", "summary", "Latency of POSTs to Alertmanagers.");
+  for (const auto& [url, c] : am) {
+    w.sample("cogwatch_notifications_latency_seconds_sum", {{"alertmanager", url}}, c.latency_seconds_sum);
+    w.sample("cogwatch_notifications_latency_seconds_count", {{"alertmanager", url}}, static_cast<double>(c.latency_count));
+  }
 
   // The built-in Alertmanager's webhooks, by receiver.
   const auto hooks = notifier->counters();
@@ -535,6 +540,12 @@ std::string Daemon::Impl::metrics_text() {
        [](const HookCounters& c) { return c.requests; });
   hook("cogwatch_builtin_notification_requests_failed_total", "Webhook requests that did not deliver.",
        [](const HookCounters& c) { return c.requests_failed; });
+  w.family("cogwatch_builtin_notification_latency_seconds", "summary", "Latency of webhook requests.");
+  for (const auto& [receiver, c] : hooks) {
+    w.sample("cogwatch_builtin_notification_latency_seconds_sum", {{"receiver", receiver}}, c.request_seconds_sum);
+    w.sample("cogwatch_builtin_notification_latency_seconds_count", {{"receiver", receiver}},
+             static_cast<double>(c.requests));
+  }
   const notify::DispatcherCounters dc = notifier->dispatcher().counters();
   w.family("cogwatch_builtin_alerts_received_total", "counter", "Alerts received by the built-in Alertmanager.");
   w.sample("cogwatch_builtin_alerts_received_total", {{"status", "firing"}}, static_cast<double>(dc.alerts_received_firing));

@@ -146,8 +146,16 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
       request->timeout = std::max<Duration>(1, std::min(settings.timeout, deadline - clock->now()));
     }
     if (!am->client) am->client = std::make_unique<net::HttpClient>(io);
-    am->client->send(*std::move(request),
-                     [self = shared_from_this(), am](Result<net::HttpClientResponse> r) { self->answered(am, r); });
+    am->client->send(*std::move(request), [self = shared_from_this(), am, watch = Stopwatch()](
+                                               Result<net::HttpClientResponse> r) {
+      {
+        std::lock_guard lock(self->mu);
+        AlertmanagerCounters& c = self->counters[am->url];
+        c.latency_seconds_sum += watch.elapsed_seconds();
+        ++c.latency_count;
+      }
+      self->answered(am, r);
+    });
   }
 
   void answered(const std::shared_ptr<Am>& am, const Result<net::HttpClientResponse>& r) {

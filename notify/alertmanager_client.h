@@ -80,6 +80,8 @@ struct AlertmanagerCounters {
   uint64_t errors = 0;   // POSTs that did not deliver
   uint64_t retried = 0;  // POSTs that were retries
   uint64_t dropped = 0;  // alerts dropped from a full queue
+  double latency_seconds_sum = 0;  // of every POST answered or failed (a summary's _sum)
+  uint64_t latency_count = 0;
   size_t queue_length = 0;
   size_t queue_capacity = 0;
 };

@@ -78,7 +78,10 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
     request->timeout = std::max<Duration>(1, std::min(per_attempt, left));
     if (!d->client) d->client = take_client(url);
     count([&](WebhookCounters& c) { ++c.requests; }, d->notification.receiver);
-    d->client->send(*std::move(request), [self = shared_from_this(), d, url](Result<net::HttpClientResponse> r) {
+    d->client->send(*std::move(request), [self = shared_from_this(), d, url, watch = Stopwatch()](
+                                             Result<net::HttpClientResponse> r) {
+      const double took = watch.elapsed_seconds();
+      self->count([took](WebhookCounters& c) { c.request_seconds_sum += took; }, d->notification.receiver);
       if (r && r->status / 100 == 2) {
         self->return_client(url, std::move(d->client));
         return self->finish(d, true, "", false);

@@ -52,6 +52,7 @@ struct WebhookCounters {
   uint64_t notifications_failed = 0; // given up: 4xx, or still failing at the deadline
   uint64_t requests = 0;             // attempts
   uint64_t requests_failed = 0;      // attempts that did not deliver
+  double request_seconds_sum = 0;    // how long the attempts took (a summary's _sum; _count is requests)
 };
 
 struct WebhookSenderOptions {

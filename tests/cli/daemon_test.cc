@@ -160,6 +160,9 @@ TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
   EXPECT_NE(metrics->body.find("cogwatch_target_scrape_pool_targets_up{scrape_job=\"cog\"} 1\n"), std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("cogwatch_builtin_notifications_total{receiver=\"hook\"} "), std::string::npos);
+  EXPECT_NE(metrics->body.find("cogwatch_builtin_notification_latency_seconds_count{receiver=\"hook\"} "),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("\nprocess_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(metrics->body.find("cogwatch_rule_group_rules{rule_group=\"" + dir_ + "/rules.yml;cog\"} 1\n"),
             std::string::npos)
       << metrics->body;

@@ -110,6 +110,8 @@ TEST_F(AmClientTest, PostsPrometheusBodyToEveryAlertmanager) {
   auto counters = client.counters();
   EXPECT_EQ(counters[a->url("/am/api/v2/alerts")].sent, 2u);
   EXPECT_EQ(counters[b->url("/am/api/v2/alerts")].sent, 2u);
+  EXPECT_EQ(counters[a->url("/am/api/v2/alerts")].latency_count, 1u);  // one POST, timed
+  EXPECT_GT(counters[a->url("/am/api/v2/alerts")].latency_seconds_sum, 0);
   EXPECT_TRUE(events().empty());
 }
 
