@@ -58,6 +58,16 @@ std::string as_metric_relabel_step(const RelabelSpec& spec) {
   return out;
 }
 
+// n[key] when n is a mapping that has it (not null); else an undefined
+// node, which is false. (A const lookup of a missing key gives a node that
+// throws on any further lookup.)
+YAML::Node child(const YAML::Node& n, const char* key) {
+  if (!n || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node v = n[key];
+  if (!v || v.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
+  return v;
+}
+
 class Linter {
  public:
   Linter(const DaemonConfig& c, std::string filename, const YAML::Node& root, bool check_files,
@@ -94,28 +104,30 @@ class Linter {
 
   // scrape_timeout close to scrape_interval; scrape_interval past the lookback.
   void intervals(const YAML::Node& job, const scrape::ScrapeConfig& s) {
-    const YAML::Node global = root_["global"];
+    const YAML::Node global = child(root_, "global");
     const std::string name = "job \"" + s.job_name + "\"";
     // Only a timeout someone wrote: the default is min(10s, interval).
-    YAML::Node timeout_at = job["scrape_timeout"];
-    if (!timeout_at && global && global.IsMap() && global["scrape_timeout"] &&
-        s.scrape_timeout == c_.scrape.global.scrape_timeout) {
-      timeout_at = global["scrape_timeout"];
-    }
-    if (timeout_at && s.scrape_interval > 0 && s.scrape_timeout * 10 >= s.scrape_interval * 9) {
-      warn(timeout_at, "scrape_timeout " + format_duration(s.scrape_timeout) + " is " +
-                           std::to_string(s.scrape_timeout * 100 / s.scrape_interval) + "% of the scrape_interval " +
-                           format_duration(s.scrape_interval) + " of " + name +
-                           ": a target that needs that long is scraped back to back, each scrape ending as the next "
-                           "is due, and one a little slower is down (up == 0) rather than late; keep the timeout "
-                           "under 90% of the interval (e.g. scrape_timeout: " +
-                           format_duration(s.scrape_interval * 8 / 10) + ")");
+    const YAML::Node job_timeout = child(job, "scrape_timeout");
+    const YAML::Node global_timeout = child(global, "scrape_timeout");
+    const YAML::Node* timeout_at = job_timeout ? &job_timeout
+                                   : global_timeout && s.scrape_timeout == c_.scrape.global.scrape_timeout
+                                       ? &global_timeout
+                                       : nullptr;
+    if (timeout_at != nullptr && s.scrape_interval > 0 && s.scrape_timeout * 10 >= s.scrape_interval * 9 &&
+        reported_.insert(place(*timeout_at)).second) {
+      warn(*timeout_at, "scrape_timeout " + format_duration(s.scrape_timeout) + " is " +
+                            std::to_string(s.scrape_timeout * 100 / s.scrape_interval) + "% of the scrape_interval " +
+                            format_duration(s.scrape_interval) + " of " + name +
+                            ": a target that needs that long is scraped back to back, each scrape ending as the "
+                            "next is due, and one a little slower is down (up == 0) rather than late; keep the "
+                            "timeout under 90% of the interval (e.g. scrape_timeout: " +
+                            format_duration(s.scrape_interval * 8 / 10) + ")");
     }
     if (s.scrape_interval >= kLookback) {
-      YAML::Node at = job["scrape_interval"];
-      if (!at) at = global["scrape_interval"];
-      if (!at) return;
-      if (!reported_.insert(place(at)).second) return;
+      const YAML::Node job_interval = child(job, "scrape_interval");
+      const YAML::Node global_interval = child(global, "scrape_interval");
+      const YAML::Node& at = job_interval ? job_interval : global_interval;
+      if (!at || !reported_.insert(place(at)).second) return;
       warn(at, "scrape_interval " + format_duration(s.scrape_interval) + " (" + name +
                    ") is not shorter than the 5m lookback of queries and rules: between two scrapes the series has "
                    "no sample within the lookback, so it vanishes from instant queries and alerts on it resolve and "
@@ -421,8 +433,8 @@ class Linter {
     }
     const YAML::Node list = root_["rule_files"];
     if (alerts == 0 || !list) return;
-    warn(list, std::to_string(alerts) + " alerting rule" + (alerts == 1 ? " is" : "s are") +
-                   " loaded, but their alerts are sent nowhere: there is no alerting.alertmanagers and no notify: "
+    warn(list, std::to_string(alerts) + " alerting rule" + (alerts == 1 ? " is loaded, but its" : "s are loaded, but their") +
+                   " alerts are sent nowhere: there is no alerting.alertmanagers and no notify: "
                    "section (firing alerts show only in the API and the ALERTS series)");
   }
 
