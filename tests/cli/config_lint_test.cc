@@ -104,6 +104,22 @@ TEST_F(ConfigLintTest, KeepOnNameInRelabelConfigsDropsEveryTarget) {
                               "[__name__]\n      regex: 'cog_.*'"));
 }
 
+TEST_F(ConfigLintTest, KeepOrDropOnNameWithFileSdIsFlaggedOnAMetaLabelIsNot) {
+  const auto w = lint(R"(scrape_configs:
+- job_name: k8s
+  file_sd_configs: [{files: ['sd/*.json']}]
+  relabel_configs:
+  - {action: keep, source_labels: [__name__], regex: 'cog_.*'}
+  - {action: drop, source_labels: [request_id], regex: '.+'}
+  - {action: keep, source_labels: [__meta_filepath], regex: '.*cog.*'}
+  - {action: keep, source_labels: [team], regex: ml}
+)");
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_THAT(w[0], HasSubstr("c.yml:5:5: keep in relabel_configs drops every target of job \"k8s\": targets have no "
+                              "label __name__, and regex \"cog_.*\" does not match the empty value read"));
+  EXPECT_THAT(w[1], HasSubstr("c.yml:6:5: drop in relabel_configs never applies: targets have no label request_id"));
+}
+
 TEST_F(ConfigLintTest, DropOnAMissingLabelNeverAppliesAKeepOnAPresentOneIsQuiet) {
   const auto w = lint(R"(scrape_configs:
 - job_name: cog
