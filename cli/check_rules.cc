@@ -9,11 +9,9 @@
 #include "template/template.h"
 
 namespace cogwatch::cli {
-namespace {
 
-// Prints one file's verdict and warnings; returns {failed, warned}.
-std::pair<bool, bool> report(const rules::RuleFile& file, const std::string& shown_as, const CheckRulesOptions& options,
-                             std::ostream& out, std::ostream& err) {
+RuleFileVerdict report_rule_file(const rules::RuleFile& file, const std::string& shown_as,
+                                 const std::optional<rules::LintSet>& lint, std::ostream& out, std::ostream& err) {
   out << "Checking " << shown_as << "\n";
   if (!file.ok()) {
     out.flush();
@@ -21,21 +19,19 @@ std::pair<bool, bool> report(const rules::RuleFile& file, const std::string& sho
     for (const std::string& e : file.errors) err << e << "\n";
     err.flush();
     out << "\n";
-    return {true, false};
+    return {.failed = true, .warned = false};
   }
   out << "  SUCCESS: " << file.rule_count() << " rules found\n";
   bool warned = false;
-  if (options.lint) {
-    for (const rules::LintWarning& w : rules::lint_rules(file, *options.lint)) {
+  if (lint) {
+    for (const rules::LintWarning& w : rules::lint_rules(file, *lint)) {
       out << "  WARNING: " << w.text() << "\n";
       warned = true;
     }
   }
   out << "\n";
-  return {false, warned};
+  return {.failed = false, .warned = warned};
 }
-
-}  // namespace
 
 int run_check_rules(const CheckRulesOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
   rules::RuleFileOptions parse_options;
@@ -43,16 +39,17 @@ int run_check_rules(const CheckRulesOptions& options, std::istream& in, std::ost
   parse_options.ignore_unknown_fields = options.ignore_unknown_fields;
   bool failed = false;
   bool warned = false;
-  auto add = [&](std::pair<bool, bool> verdict) {
-    failed = failed || verdict.first;
-    warned = warned || verdict.second;
+  auto add = [&](RuleFileVerdict verdict) {
+    failed = failed || verdict.failed;
+    warned = warned || verdict.warned;
   };
   if (options.files.empty()) {
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    add(report(rules::parse_rule_file(text, "standard input", parse_options), "standard input", options, out, err));
+    add(report_rule_file(rules::parse_rule_file(text, "standard input", parse_options), "standard input",
+                         options.lint, out, err));
   }
   for (const std::string& path : options.files) {
-    add(report(rules::load_rule_file(path, parse_options), path, options, out, err));
+    add(report_rule_file(rules::load_rule_file(path, parse_options), path, options.lint, out, err));
   }
   if (failed) return kExitFailed;
   if (warned && options.strict) return kExitLint;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "rules/lint.h"
+#include "rules/rule_file.h"
 
 namespace cogwatch::cli {
 
@@ -31,5 +32,15 @@ struct CheckRulesOptions {
 };
 
 int run_check_rules(const CheckRulesOptions& options, std::istream& in, std::ostream& out, std::ostream& err);
+
+// One parsed rule file's verdict as check rules prints it ("Checking
+// <shown_as>", SUCCESS or FAILED and the errors, the lint warnings of
+// `lint`, a blank line); check config prints the rule files it finds so.
+struct RuleFileVerdict {
+  bool failed = false;
+  bool warned = false;
+};
+RuleFileVerdict report_rule_file(const rules::RuleFile& file, const std::string& shown_as,
+                                 const std::optional<rules::LintSet>& lint, std::ostream& out, std::ostream& err);
 
 }  // namespace cogwatch::cli

@@ -9,6 +9,7 @@
 #include <re2/re2.h>
 
 #include "cli/args.h"
+#include "cli/check_config.h"
 #include "cli/check_rules.h"
 #include "cli/cog_sim_server.h"
 #include "cli/demo.h"
@@ -132,6 +133,20 @@ int main(int argc, char** argv) {
   check_rules_cmd->add_flag("--ignore-unknown-fields", check_rules.ignore_unknown_fields,
                             "Ignore unknown fields in rule groups and rules");
 
+  CheckConfigOptions check_config;
+  CLI::App* check_config_cmd = check->add_subcommand(
+      "config", "Check config files and the rule files they name: promtool's verdicts, then lint warnings");
+  check_config_cmd->add_option("files", check_config.files, "Config files")->required();
+  std::string config_lint = "all";
+  check_config_cmd
+      ->add_option("--lint", config_lint,
+                   "Lint checks, comma-separated: all (cogwatch's config and rule lints, and promtool's), "
+                   "duplicate-rules (promtool's only) or none")
+      ->capture_default_str();
+  check_config_cmd->add_flag("--strict,--lint-fatal", check_config.strict, "Exit 3 when there are lint warnings");
+  check_config_cmd->add_flag("--syntax-only", check_config.syntax_only,
+                             "Only check the config file's syntax, not the files it names");
+
   CLI::App* test_rules = test->add_subcommand("rules", "Run rule unit tests (promtool test rules files)");
   std::vector<std::string> rule_test_files;
   cogwatch::ruletest::RuleTestOptions rule_test_options;
@@ -228,6 +243,16 @@ int main(int argc, char** argv) {
     }
     if (auto s = check_input_files(check_rules.files); !s) return input_error("cogwatch check rules", s.error());
     return run_check_rules(check_rules, std::cin, std::cout, std::cerr);
+  }
+  if (check_config_cmd->parsed()) {
+    CheckRulesOptions lint_set;
+    if (!parse_lint(config_lint, lint_set)) {
+      return usage_error("cogwatch check config",
+                         "--lint: unknown lint option in \"" + config_lint + "\" (all, duplicate-rules, none)");
+    }
+    check_config.lint = lint_set.lint;
+    if (auto s = check_input_files(check_config.files); !s) return input_error("cogwatch check config", s.error());
+    return run_check_config(check_config, std::cout, std::cerr);
   }
   if (q->parsed()) {
     if (auto s = check_input_files(query.data_files); !s) return input_error("cogwatch query", s.error());
