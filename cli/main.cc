@@ -28,7 +28,7 @@ using namespace cogwatch::cli;
 
 constexpr const char* kFooter = R"(Exit codes: 0 success; 1 a check or test failed, or an input could not be used
 (a missing file, a directory, a parse error, an output that cannot be written); 2 usage error (unknown
-command or flag, missing or invalid argument); 3 check rules --strict found lint problems.
+command or flag, missing or invalid argument); 3 check rules or check config --strict found lint problems.
 An argument that starts with '-' (the expression -foo, the file -rules.yml) is taken as an argument
 unless it is a flag of the command; after -- every word is an argument.
 `cogwatch help COMMAND...` shows a command's help.)";
