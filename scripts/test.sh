@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test:
 #   1. the Release build with all GoogleTest suites and CLI checks (ctest);
-#   2. the tsdb and notifier suites again under ThreadSanitizer;
+#   2. the tsdb, notifier and daemon suites again under ThreadSanitizer;
 #   3. the five fuzz targets (PromQL, exposition, templates, rule files,
 #      alertmanager.yml and Alertmanager's API v2) for a
 #      bounded time in total (clang, ASan + UBSan, libraries instrumented).
@@ -20,13 +20,18 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 # must be clean under ThreadSanitizer, not just pass.
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOGWATCH_SANITIZE=thread \
       -DCOGWATCH_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests cogwatch_notify_tests
+cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests cogwatch_notify_tests cogwatch_daemon_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_tsdb_tests
 # So is the built-in Alertmanager: alerts arrive from rule evaluation and
 # the API, deliveries answer on the io thread.
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_notify_tests -R "Dispatcher|WebhookSender|AlertmanagerApi|BuiltinNotifier"
+
+# And the daemon, where every part meets: scrapes and the built-in
+# Alertmanager on the io thread, rules on theirs, the API on web threads.
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_daemon_tests
 
 # Any input must give a result or an error: fuzz the parsers for a while.
 scripts/fuzz.sh "${COGWATCH_FUZZ_SECONDS:-30}"
