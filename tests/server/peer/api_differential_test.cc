@@ -273,8 +273,11 @@ TEST(ApiDifferential, EndpointsAfter242) {
   EXPECT_EQ(pr->status, 404) << "Prometheus 2.42 has parse_query after all: compare it";
 }
 
-TEST(ApiDifferential, FormatQuery) {
+TEST(ApiDifferential, FormatQueryAndExemplars) {
   compare({
+      // cogwatch keeps no exemplars; neither does Prometheus without --enable-feature=exemplar-storage.
+      {"exemplars", "POST", "/api/v1/query_exemplars", "query=up&start=0&end=" + std::to_string(std::time(nullptr))},
+      {"exemplars bad range", "GET", "/api/v1/query_exemplars?query=up&start=10&end=5"},
       {"format_query", "GET", "/api/v1/format_query?query=" + q("sum(rate(cog_predict_requests_total[5m]))by(job)")},
       {"format_query error", "GET", "/api/v1/format_query?query=" + q("sum(")},
   });
