@@ -106,6 +106,7 @@ std::optional<net::HttpResponse> QueryApi::handle(const net::HttpRequest& reques
                                                                                 : method_not_allowed("GET, OPTIONS, POST");
   }
   if (name == "format_query") handler = &QueryApi::format_query;
+  if (name == "query_exemplars") handler = &QueryApi::query_exemplars;
   if (name == "parse_query") handler = &QueryApi::parse_query;
   if (name == "series") handler = &QueryApi::series;
   if (name == "labels") handler = &QueryApi::label_names;
@@ -247,6 +248,31 @@ net::HttpResponse QueryApi::format_query(const net::HttpRequest& request) const 
   auto expr = parser::parse_expr(text);
   if (!expr) return invalid_param("query", parser::format_error(text, expr.error()));
   return api_success(go_json_string(internal::pretty(**expr)));
+}
+
+// Prometheus's queryExemplars, over a store that keeps no exemplars: the
+// parameters are checked as there, and the answer is always empty ([]; a
+// query without selectors gets null from Prometheus). Grafana asks this
+// for every panel whose exemplars toggle is on.
+net::HttpResponse QueryApi::query_exemplars(const net::HttpRequest& request) const {
+  auto params = internal::form(request);
+  if (!params) return bad_data(params.error().message);
+  Timestamp range[2] = {kApiMinTime, kApiMaxTime};
+  const char* names[2] = {"start", "end"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string text = params->value(names[i]);
+    if (text.empty()) continue;
+    auto t = internal::parse_time_value(text);
+    if (!t) {
+      return invalid_param(names[i], "invalid time value for '" + std::string(names[i]) + "': " + t.error().message);
+    }
+    range[i] = *t;
+  }
+  if (range[1] < range[0]) return bad_data("end timestamp must not be before start timestamp");
+  const std::string text = params->value("query");
+  auto expr = parser::parse_expr(text);
+  if (!expr) return bad_data(parser::format_error(text, expr.error()));
+  return api_success("[]");
 }
 
 net::HttpResponse QueryApi::parse_query(const net::HttpRequest& request) const {

@@ -4,6 +4,7 @@
 //   GET|POST /api/v1/query_range    range query (query, start, end, step, timeout, limit, stats, lookback_delta)
 //   GET|POST /api/v1/format_query   the expression printed back
 //   GET|POST /api/v1/parse_query    the expression's tree as Prometheus 3's UI reads it
+//   GET|POST /api/v1/query_exemplars   parameters checked; always [] (no exemplars are kept)
 //   GET|POST /api/v1/series         series matching match[] (start, end, limit)
 //   GET|POST /api/v1/labels         label names (match[], start, end, limit)
 //   GET      /api/v1/label/<name>/values   (match[], start, end, limit)
@@ -93,6 +94,7 @@ class QueryApi {
   net::HttpResponse query(const net::HttpRequest& request, bool range) const;
   net::HttpResponse format_query(const net::HttpRequest& request) const;
   net::HttpResponse parse_query(const net::HttpRequest& request) const;
+  net::HttpResponse query_exemplars(const net::HttpRequest& request) const;
   net::HttpResponse series(const net::HttpRequest& request) const;
   net::HttpResponse label_names(const net::HttpRequest& request) const;
   net::HttpResponse label_values(const net::HttpRequest& request, std::string_view escaped_name) const;

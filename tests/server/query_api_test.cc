@@ -280,6 +280,19 @@ TEST_F(QueryApiTest, ConcurrentQueries) {
   EXPECT_EQ(api.active_queries(), 0u);
 }
 
+// cogwatch keeps no exemplars: Grafana's exemplar queries get an empty
+// list, their parameters checked as Prometheus's queryExemplars does.
+TEST_F(QueryApiTest, QueryExemplars) {
+  EXPECT_EQ(call("POST", "/api/v1/query_exemplars", "query=up&start=0&end=300").body, R"({"status":"success","data":[]})");
+  EXPECT_EQ(get("/api/v1/query_exemplars?query=up").body, R"({"status":"success","data":[]})");
+  EXPECT_EQ(error("/api/v1/query_exemplars?query=sum(up"), bad_data("1:7: parse error: unclosed left parenthesis"));
+  EXPECT_EQ(error("/api/v1/query_exemplars?query=up&start=x"),
+            bad_data(R"(invalid parameter \"start\": invalid time value for 'start': cannot parse \"x\" to a valid timestamp)"));
+  EXPECT_EQ(error("/api/v1/query_exemplars?query=up&start=10&end=5"),
+            bad_data("end timestamp must not be before start timestamp"));
+  EXPECT_EQ(call("DELETE", "/api/v1/query_exemplars?query=up").status, 405);
+}
+
 TEST_F(QueryApiTest, Routing) {
   EXPECT_FALSE(api_->handle({.method = "GET", .target = "/api/v1/targets"}).has_value());
   EXPECT_FALSE(api_->handle({.method = "GET", .target = "/metrics"}).has_value());
