@@ -5,7 +5,10 @@
 # (examples/rules/cog_alerts.yml plus the guide's p95 latency recording
 # rule), for DURATION seconds. For each it prints:
 #   - time from start to ready (/-/ready answering 200; median of 5 starts),
-#   - RSS at the end of the run (steady) and the peak (VmHWM),
+#   - RSS at the end of the run (steady), its anonymous part (the process's
+#     own memory; the rest is shared-library and binary pages, which the
+#     kernel maps in 64 KiB runs and can drop and re-read), and the peak
+#     (VmHWM),
 #   - CPU time per scrape (user+system over the run / scrapes made),
 #   - median latency through the HTTP API of the three alert expressions
 #     and the histogram_quantile of the recording rule (each asked 50 times),
@@ -58,6 +61,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else printf 
 # cpu_seconds PID: user+system CPU of the process so far.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+anon_kib() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
 # The expressions whose latency is measured.
@@ -102,7 +106,7 @@ EOF
 }
 
 # run_one NAME SERIES: starts the system, measures, prints one line of figures:
-# ready_ms rss_mib peak_mib cpu_ms_per_scrape query_ms
+# ready_ms rss_mib anon_mib peak_mib cpu_ms_per_scrape query_ms
 run_one() {
   local name=$1 series=$2 port dir
   port=$(free_port)
@@ -142,17 +146,19 @@ run_one() {
   cpu1=$(cpu_seconds "$pid")
   scrapes1=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
-  local rss peak q
+  local rss anon peak q
   rss=$(rss_kib "$pid")
+  anon=$(anon_kib "$pid")
   q=$(query_ms "http://127.0.0.1:$port")
   peak=$(hwm_kib "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v r="$ready" -v rss="$rss" -v hwm="$peak" -v c0="$cpu0" -v c1="$cpu1" -v s0="$scrapes0" -v s1="$scrapes1" -v q="$q" \
-    'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%s %.1f %.1f %.3f %s\n", r, rss / 1024, hwm / 1024, (c1 - c0) * 1000 / n, q}'
+  awk -v r="$ready" -v rss="$rss" -v anon="$anon" -v hwm="$peak" -v c0="$cpu0" -v c1="$cpu1" -v s0="$scrapes0" \
+    -v s1="$scrapes1" -v q="$q" \
+    'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%s %.1f %.1f %.1f %.3f %s\n", r, rss / 1024, anon / 1024, hwm / 1024, (c1 - c0) * 1000 / n, q}'
 }
 
 printf 'duration %ss per run, scrape and rule interval 1s; %s\n' "$duration" "$(nproc) CPUs"
-printf '%-8s %-10s %10s %10s %10s %14s %12s %10s\n' series system "ready ms" "RSS MiB" "peak MiB" "CPU ms/scrape" "query ms" "binary MB"
+printf '%-8s %-10s %10s %10s %10s %10s %14s %12s %10s\n' series system "ready ms" "RSS MiB" "anon MiB" "peak MiB" "CPU ms/scrape" "query ms" "binary MB"
 for series in "${sizes[@]}"; do
   sim_port=$(free_port)
   sim_addr=127.0.0.1:$sim_port
@@ -160,16 +166,18 @@ for series in "${sizes[@]}"; do
   sim_pid=$!
   pids+=("$sim_pid")
   wait_ready "http://$sim_addr/metrics" >/dev/null
-  read -r c_ready c_rss c_peak c_cpu c_q < <(run_one cogwatch "$series")
-  read -r p_ready p_rss p_peak p_cpu p_q < <(run_one prometheus "$series")
+  read -r c_ready c_rss c_anon c_peak c_cpu c_q < <(run_one cogwatch "$series")
+  read -r p_ready p_rss p_anon p_peak p_cpu p_q < <(run_one prometheus "$series")
   c_bin=$(awk -v b="$(stat -c %s "$cogwatch")" 'BEGIN {printf "%.1f", b / 1048576}')
   p_bin=$(awk -v b="$(stat -c %s "$prometheus")" 'BEGIN {printf "%.1f", b / 1048576}')
-  printf '%-8s %-10s %10s %10s %10s %14s %12s %10s\n' "$series" cogwatch "$c_ready" "$c_rss" "$c_peak" "$c_cpu" "$c_q" "$c_bin"
-  printf '%-8s %-10s %10s %10s %10s %14s %12s %10s\n' "$series" prometheus "$p_ready" "$p_rss" "$p_peak" "$p_cpu" "$p_q" "$p_bin"
-  awk -v a="$p_ready" -v b="$c_ready" -v c="$p_rss" -v d="$c_rss" -v e="$p_peak" -v f="$c_peak" -v g="$p_cpu" -v h="$c_cpu" \
-    -v i="$p_q" -v j="$c_q" -v k="$p_bin" -v l="$c_bin" -v s="$series" \
+  row='%-8s %-10s %10s %10s %10s %10s %14s %12s %10s\n'
+  printf "$row" "$series" cogwatch "$c_ready" "$c_rss" "$c_anon" "$c_peak" "$c_cpu" "$c_q" "$c_bin"
+  printf "$row" "$series" prometheus "$p_ready" "$p_rss" "$p_anon" "$p_peak" "$p_cpu" "$p_q" "$p_bin"
+  awk -v row="$row" -v a="$p_ready" -v b="$c_ready" -v c="$p_rss" -v d="$c_rss" -v m="$p_anon" -v n="$c_anon" \
+    -v e="$p_peak" -v f="$c_peak" -v g="$p_cpu" -v h="$c_cpu" -v i="$p_q" -v j="$c_q" -v k="$p_bin" -v l="$c_bin" \
+    -v s="$series" \
     'function r(x, y) { return y > 0 ? sprintf("%.1fx", x / y) : "n/a" }
-     BEGIN {printf "%-8s %-10s %10s %10s %10s %14s %12s %10s\n", s, "ratio", r(a, b), r(c, d), r(e, f), r(g, h), r(i, j), r(k, l)}'
+     BEGIN {printf row, s, "ratio", r(a, b), r(c, d), r(m, n), r(e, f), r(g, h), r(i, j), r(k, l)}'
   kill "$sim_pid" 2>/dev/null || true
   wait "$sim_pid" 2>/dev/null || true
 done
