@@ -175,6 +175,9 @@ TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
   EXPECT_NE(metrics->body.find("cogwatch_rule_group_rules{rule_group=\"" + dir_ + "/rules.yml;cog\"} 1\n"),
             std::string::npos)
       << metrics->body;
+  // The daemon's head has Prometheus's appendable window.
+  EXPECT_TRUE(daemon.head().options().reject_out_of_bounds);
+  EXPECT_NE(metrics->body.find("cogwatch_tsdb_out_of_bound_samples_total 0\n"), std::string::npos) << metrics->body;
 
   // A broken config is refused with its errors, and everything keeps running.
   write_file(dir_ + "/cogwatch.yml", "global:\n  scrape_interval: 1x\n");
