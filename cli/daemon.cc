@@ -600,8 +600,14 @@ Status Daemon::start() {
         if (!builtin || !r.target.starts_with("/api/v2/")) return std::nullopt;
         return d.notifier->api().handle(r);
       }}});
-  auto server = net::HttpServer::start(d.web_io, {.address = listen->first, .port = listen->second},
-                                       [&d](const net::HttpRequest& r) { return d.web->handle(r); });
+  net::HttpHandler handler = [&d](const net::HttpRequest& r) { return d.web->handle(r); };
+  net::HttpServerOptions server_options{.address = listen->first, .port = listen->second};
+  if (!d.options.web_config_file.empty()) {
+    server_options.connection = net::web_config_connections(d.options.web_config_file, handler, [&d](const Error& e) {
+      d.log->error("web", "Unable to read the web config file", {{"err", e.message}});
+    });
+  }
+  auto server = net::HttpServer::start(d.web_io, std::move(server_options), handler);
   if (!server) return server.error();
   d.server = std::move(*server);
   d.port = d.server->port();
