@@ -138,7 +138,12 @@ notify:
 
 struct Daemon::Impl {
   explicit Impl(DaemonOptions o)
-      : options(std::move(o)), log(options.log), head(options.head), start_time(system_clock().now()) {}
+      : options(std::move(o)), log(options.log), head(appendable_window(options.head)), start_time(system_clock().now()) {}
+  // The daemon's head refuses samples before Prometheus's appendable window.
+  static tsdb::HeadOptions appendable_window(tsdb::HeadOptions h) {
+    h.reject_out_of_bounds = true;
+    return h;
+  }
 
   DaemonOptions options;
   std::shared_ptr<Logger> log;
@@ -417,6 +422,8 @@ std::string Daemon::Impl::metrics_text() {
   w.sample("cogwatch_tsdb_head_samples_appended_total", {}, static_cast<double>(hs.samples_appended));
   w.family("cogwatch_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples rejected.");
   w.sample("cogwatch_tsdb_out_of_order_samples_total", {}, static_cast<double>(hs.out_of_order_samples));
+  w.family("cogwatch_tsdb_out_of_bound_samples_total", "counter", "Total number of out of bound samples ingestion failed attempts.");
+  w.sample("cogwatch_tsdb_out_of_bound_samples_total", {}, static_cast<double>(hs.out_of_bounds_samples));
   w.family("cogwatch_tsdb_duplicate_samples_total", "counter", "Total number of samples rejected for a duplicate timestamp with another value.");
   w.sample("cogwatch_tsdb_duplicate_samples_total", {}, static_cast<double>(hs.duplicate_samples));
   w.family("cogwatch_tsdb_retention_chunks_dropped_total", "counter", "Chunks dropped by time or size retention.");
@@ -643,8 +650,14 @@ Status Daemon::start() {
         if (!builtin || !r.target.starts_with("/api/v2/")) return std::nullopt;
         return d.notifier->api().handle(r);
       }}});
-  auto server = net::HttpServer::start(d.web_io, {.address = listen->first, .port = listen->second},
-                                       [&d](const net::HttpRequest& r) { return d.web->handle(r); });
+  net::HttpHandler handler = [&d](const net::HttpRequest& r) { return d.web->handle(r); };
+  net::HttpServerOptions server_options{.address = listen->first, .port = listen->second};
+  if (!d.options.web_config_file.empty()) {
+    server_options.connection = net::web_config_connections(d.options.web_config_file, handler, [&d](const Error& e) {
+      d.log->error("web", "Unable to read the web config file", {{"err", e.message}});
+    });
+  }
+  auto server = net::HttpServer::start(d.web_io, std::move(server_options), handler);
   if (!server) return server.error();
   d.server = std::move(*server);
   d.port = d.server->port();

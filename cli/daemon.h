@@ -56,6 +56,9 @@ struct DaemonOptions {
   std::string listen_address = "0.0.0.0:9095";  // --web.listen-address
   std::string external_url;                     // --web.external-url; default http://<hostname>:<port>/
   bool enable_lifecycle = false;                // --web.enable-lifecycle
+  // --web.config.file (TLS, basic auth, headers; net/web_config.h): read at
+  // start, where a bad one fails start(), and again for every connection.
+  std::string web_config_file;
   tsdb::HeadOptions head;                       // --storage.tsdb.retention.*
   eval::EngineOptions engine;                   // --query.lookback-delta, --query.max-samples
   Duration query_timeout = 2 * kMinute;         // --query.timeout

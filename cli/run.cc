@@ -22,7 +22,8 @@ void RunFlags::add_to(CLI::App& app) {
                  "The URL under which cogwatch is reached (alerts' generatorURL); default http://<hostname>:<port>/");
   app.add_flag("--web.enable-lifecycle", enable_lifecycle, "Enable shutdown and reload via HTTP request");
   app.add_option("--web.config.file", web_config_file,
-                 "[EXPERIMENTAL] Path to a web configuration file (TLS, basic_auth_users), as Prometheus's");
+                 "[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication (Prometheus's "
+                 "web config; read again for every connection)");
   app.add_option("--storage.tsdb.path", storage_path,
                  "Base path for metrics storage (accepted; data lives in memory until persistence lands)")
       ->capture_default_str();
@@ -82,6 +83,7 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   o.listen_address = listen_address;
   o.external_url = external_url;
   o.enable_lifecycle = enable_lifecycle;
+  o.web_config_file = web_config_file;
   auto head = storage.head_options();
   if (!head) return head.error();
   o.head = *head;
@@ -130,11 +132,6 @@ int run_daemon(const RunFlags& flags, const CLI::App& app, std::ostream& err) {
     return kExitUsage;
   }
   std::shared_ptr<Logger> log = options->log;
-  if (!flags.web_config_file.empty()) {
-    log->error("main", "--web.config.file is not supported yet (TLS and basic auth for the web server)",
-               {{"file", flags.web_config_file}});
-    return kExitFailed;
-  }
   if (app.count("--storage.tsdb.path") > 0) {
     log->warn("main", "Data lives in memory only: --storage.tsdb.path is accepted, but persistence is not "
                       "implemented yet and nothing is written there",

@@ -55,6 +55,16 @@ if(NOT OpenSSL_FOUND)
   cogwatch_missing("OpenSSL" "libssl-dev")
 endif()
 
+# libxcrypt: bcrypt for --web.config.file's basic_auth_users.
+find_path(CRYPT_INCLUDE_DIR crypt.h)
+find_library(CRYPT_LIBRARY crypt)
+if(NOT CRYPT_INCLUDE_DIR OR NOT CRYPT_LIBRARY)
+  cogwatch_missing("libxcrypt (crypt.h, libcrypt)" "libcrypt-dev")
+endif()
+add_library(cogwatch::crypt INTERFACE IMPORTED)
+target_include_directories(cogwatch::crypt INTERFACE ${CRYPT_INCLUDE_DIR})
+target_link_libraries(cogwatch::crypt INTERFACE ${CRYPT_LIBRARY})
+
 find_package(ZLIB QUIET)
 if(NOT ZLIB_FOUND)
   cogwatch_missing("zlib" "zlib1g-dev")

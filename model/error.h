@@ -26,6 +26,7 @@ enum class ErrorCode : uint8_t {
   kParse,              // a text (PromQL, YAML, exposition) does not parse
   kOutOfOrder,         // a sample older than the newest one of its series
   kDuplicateSample,    // same timestamp as the newest sample, other value
+  kOutOfBounds,        // a sample older than the store's appendable window
   kNotFound,           // a series ref, file, or name that does not exist
   kResourceExhausted,  // a configured limit was hit
   kTimeout,

@@ -1,11 +1,17 @@
 // Beast and Asio's coroutines are compiled here and in http_client.cc only.
 #include "net/http_server.h"
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <mutex>
 
 namespace cogwatch::net {
 namespace {
@@ -14,6 +20,67 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Accepts any client certificate (Go's RequestClientCert and
+// RequireAnyClientCert ask for one without verifying it).
+int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
+
+Result<std::shared_ptr<asio::ssl::context>> make_server_context(const TlsServerConfig& c) {
+  auto fail = [](const std::string& what) { return make_error(ErrorCode::kInvalidArgument, "TLS: " + what); };
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, c.min_version);
+  SSL_CTX_set_max_proto_version(native, c.max_version);
+  boost::system::error_code ec;
+  if (ctx->use_certificate_chain(asio::buffer(c.cert_pem), ec); ec) return fail("certificate: " + ec.message());
+  if (ctx->use_private_key(asio::buffer(c.key_pem), asio::ssl::context::pem, ec); ec) {
+    return fail("private key: " + ec.message());
+  }
+  if (!c.cipher_list.empty() && SSL_CTX_set_cipher_list(native, c.cipher_list.c_str()) != 1) {
+    return fail("cipher_suites refused: " + c.cipher_list);
+  }
+  if (c.prefer_server_ciphers) {
+    SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  } else {
+    SSL_CTX_clear_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  }
+  if (!c.groups_list.empty() && SSL_CTX_set1_groups_list(native, c.groups_list.c_str()) != 1) {
+    return fail("curve_preferences refused: " + c.groups_list);
+  }
+  if (!c.client_ca_pem.empty()) {
+    if (ctx->add_certificate_authority(asio::buffer(c.client_ca_pem), ec); ec) return fail("client CA: " + ec.message());
+    // The CA names sent with the certificate request, as Go sends them.
+    BIO* bio = BIO_new_mem_buf(c.client_ca_pem.data(), static_cast<int>(c.client_ca_pem.size()));
+    while (X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      SSL_CTX_add_client_CA(native, x);
+      X509_free(x);
+    }
+    BIO_free(bio);
+  } else if (c.client_auth == ClientAuth::kVerifyIfGiven || c.client_auth == ClientAuth::kRequireAndVerify) {
+    SSL_CTX_set_default_verify_paths(native);  // Go verifies against the system roots then
+  }
+  static constexpr unsigned char kSessionContext[] = "cogwatch";
+  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
+  switch (c.client_auth) {
+    case ClientAuth::kNone:
+      SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
+      break;
+    case ClientAuth::kRequest:
+      SSL_CTX_set_verify(native, SSL_VERIFY_PEER, accept_any_certificate);
+      break;
+    case ClientAuth::kRequireAny:
+      SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
+      break;
+    case ClientAuth::kVerifyIfGiven:
+      SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+      break;
+    case ClientAuth::kRequireAndVerify:
+      SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      break;
+  }
+  return ctx;
+}
 
 class Server final : public HttpServer, public std::enable_shared_from_this<Server> {
  public:
@@ -36,6 +103,28 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
                         "cannot listen on " + options_.address + ":" + std::to_string(options_.port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    return {};
+  }
+
+  // The context for these settings: the last one made when they are equal.
+  Result<std::shared_ptr<asio::ssl::context>> tls_context(const std::shared_ptr<const TlsServerConfig>& c) {
+    std::lock_guard lock(tls_mu_);
+    if (tls_config_ && *tls_config_ == *c) return tls_context_;
+    auto ctx = make_server_context(*c);
+    if (!ctx) return ctx;
+    tls_config_ = c;
+    tls_context_ = *ctx;
+    return ctx;
+  }
+
+  // Checks the first connection's settings, so start() fails on bad ones.
+  Status check_connection_settings() {
+    if (!options_.connection) return {};
+    auto c = options_.connection();
+    if (!c) return c.take_error();
+    if (c->tls) {
+      if (auto ctx = tls_context(c->tls); !ctx) return ctx.take_error();
+    }
     return {};
   }
 
@@ -62,17 +151,47 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
         continue;  // a failed accept (e.g. too many files) does not stop the server
       }
       const auto executor = socket.get_executor();
-      asio::co_spawn(executor, session(self, beast::tcp_stream(std::move(socket))), asio::detached);
+      asio::co_spawn(executor, connection(self, std::move(socket)), asio::detached);
     }
   }
 
+  // What the connection is served with, then its session.
+  static asio::awaitable<void> connection(std::shared_ptr<Server> self, tcp::socket socket) {
+    ConnectionConfig config;
+    if (self->options_.connection) {
+      auto c = self->options_.connection();
+      if (!c) co_return;  // the callback has reported it; the socket closes
+      config = *std::move(c);
+    }
+    const HttpHandler& handler = config.handler ? config.handler : self->handler_;
+    if (!config.tls) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await session(self, stream, handler);
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    auto ctx = self->tls_context(config.tls);
+    if (!ctx) co_return;
+    std::shared_ptr<asio::ssl::context> context = *ctx;  // outlives the stream
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *context);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(self->options_.request_timeout));
+    boost::system::error_code ec;
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;  // a client that does not speak TLS, or a refused certificate
+    co_await session(self, stream, handler);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
   // read -> handle -> write, with a deadline before each request.
-  static asio::awaitable<void> session(std::shared_ptr<Server> self, beast::tcp_stream stream) {
+  template <typename Stream>
+  static asio::awaitable<void> session(std::shared_ptr<Server> self, Stream& stream, const HttpHandler& handler) {
     beast::flat_buffer buffer;
     const auto timeout = std::chrono::milliseconds(self->options_.request_timeout);
     while (true) {
       boost::system::error_code ec;
-      stream.expires_after(timeout);
+      beast::get_lowest_layer(stream).expires_after(timeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(self->options_.max_body_bytes);
       parser.header_limit(self->options_.max_header_bytes);
@@ -84,7 +203,7 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
       request.target = std::string(req.target());
       for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
       request.body = req.body();
-      HttpResponse r = self->handler_(request);
+      HttpResponse r = handler(request);
       http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
       res.set(http::field::server, "cogwatch");
       res.set(http::field::content_type, r.content_type);
@@ -95,8 +214,6 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !res.keep_alive()) break;
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   asio::io_context& io_;
@@ -104,6 +221,9 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
   HttpServerOptions options_;
   HttpHandler handler_;
   uint16_t port_ = 0;
+  std::mutex tls_mu_;
+  std::shared_ptr<const TlsServerConfig> tls_config_;  // guarded by tls_mu_
+  std::shared_ptr<asio::ssl::context> tls_context_;    // made from tls_config_; guarded by tls_mu_
 };
 
 }  // namespace
@@ -111,6 +231,7 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
 Result<std::unique_ptr<HttpServer>> HttpServer::start(boost::asio::io_context& io, HttpServerOptions options,
                                                       HttpHandler handler) {
   auto server = std::make_shared<Server>(io, std::move(options), std::move(handler));
+  if (Status s = server->check_connection_settings(); !s) return s.take_error();
   if (Status s = server->listen(); !s) return s.take_error();
   server->run();
   // The caller owns a handle; the coroutines keep the server alive while

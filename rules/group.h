@@ -10,7 +10,7 @@
 // and ALERTS_FOR_STATE. A series a rule wrote at its previous evaluation
 // and not at this one gets a stale marker, as in Prometheus; a failed
 // evaluation writes nothing and marks nothing. Samples the store rejects
-// (out of order, duplicates) are counted in GroupStats, not fatal; a stale
+// (out of order, duplicates, out of bounds) are counted in GroupStats, not fatal; a stale
 // marker it refuses is not (the series was written on by someone else:
 // see tsdb/stale_markers.h).
 //
@@ -60,7 +60,7 @@ struct GroupStats {
   uint64_t evaluations = 0;
   uint64_t failed_rule_evaluations = 0;
   uint64_t missed_iterations = 0;
-  uint64_t rejected_samples = 0;  // out of order or duplicate in the store
+  uint64_t rejected_samples = 0;  // out of order, duplicate or out of bounds in the store
   std::optional<Timestamp> last_evaluation;
   Duration last_duration = 0;  // ms the last evaluation took (monotonic clock)
 };

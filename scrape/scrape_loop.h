@@ -70,7 +70,7 @@ struct ScrapeReport {
   uint64_t samples_post_relabel = 0;  // lines metric relabelling kept (repeats and refused ones too)
   uint64_t series_added = 0;          // series stored for the first time since they entered the cache
   uint64_t duplicates = 0;            // a series repeated in one body without its own timestamp (first kept)
-  uint64_t rejected = 0;              // samples and report series refused by the store (out of order, ...)
+  uint64_t rejected = 0;              // samples and report series refused by the store (out of order, out of bounds, ...)
 };
 
 class ScrapeLoop {

@@ -11,7 +11,7 @@ packages=(
   tao-pegtl-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libre2-dev zlib1g-dev libcli11-dev
-  libxxhash-dev libspdlog-dev libfmt-dev libssl-dev
+  libxxhash-dev libspdlog-dev libfmt-dev libssl-dev libcrypt-dev
   # tests and benchmarks; clang and its runtime for the libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;

@@ -14,8 +14,10 @@
 // Samples are checked when appended: a timestamp older than the newest
 // committed or pending sample of its series is kOutOfOrder, the same
 // timestamp with another value is kDuplicateSample (the same value again is
-// accepted and ignored, as in Prometheus). A rejected sample is counted by
-// the store and never stored; the rest of the batch is unaffected.
+// accepted and ignored, as in Prometheus). A store may also refuse samples
+// older than its appendable window as kOutOfBounds (tsdb::HeadOptions::
+// reject_out_of_bounds). A rejected sample is counted by the store and never
+// stored; the rest of the batch is unaffected.
 //
 // Thread-safety: one Appender is used by one thread at a time. Any number of
 // appenders may be active on one store at once.
@@ -46,11 +48,12 @@ class Appender {
 
   // Adds a sample for the series with these labels, creating the series if
   // needed. Returns its ref. Errors: kInvalidArgument (empty label set),
+  // kOutOfBounds (checked before the series is looked up or created),
   // kOutOfOrder, kDuplicateSample.
   virtual Result<SeriesRef> append(const Labels& labels, Timestamp t, double v) = 0;
   // Adds a sample for a series by the ref an earlier append returned.
-  // Errors: kNotFound (the series was garbage-collected; append by labels),
-  // kOutOfOrder, kDuplicateSample.
+  // Errors: kOutOfBounds, kNotFound (the series was garbage-collected;
+  // append by labels), kOutOfOrder, kDuplicateSample.
   virtual Result<SeriesRef> append(SeriesRef ref, Timestamp t, double v) = 0;
 
   // Makes all pending samples visible and returns what happened. A sample

@@ -231,6 +231,7 @@ HeadStats Head::stats() const {
   s.samples_appended = samples_appended_.load(std::memory_order_relaxed);
   s.out_of_order_samples = out_of_order_.load(std::memory_order_relaxed);
   s.duplicate_samples = duplicates_.load(std::memory_order_relaxed);
+  s.out_of_bounds_samples = out_of_bounds_.load(std::memory_order_relaxed);
   s.chunks_dropped = chunks_dropped_.load(std::memory_order_relaxed);
   s.min_time = min_time_.load(std::memory_order_relaxed);
   s.max_time = max_time_.load(std::memory_order_relaxed);

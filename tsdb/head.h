@@ -61,6 +61,15 @@ struct HeadOptions {
   // until they fit. 0 means no size limit (the default, as in Prometheus).
   uint64_t retention_bytes = 0;
   ChunkLimits chunk_limits;
+  // Prometheus's appendable window: append() refuses, with kOutOfBounds
+  // "out of bounds", a sample older than the newest sample in the store
+  // minus half the chunk range (chunk_limits.time_window / 2: 1h), as
+  // Prometheus's head (appendableMinValidTime). The bound is taken once per
+  // batch, at its first append (for an empty store: that sample's time
+  // minus the half range, as Prometheus's initAppender). Off by default, so
+  // the offline tools (promqltest, test rules, query over files, selfcheck)
+  // load back-dated data; `cogwatch run` turns it on.
+  bool reject_out_of_bounds = false;
 };
 
 // Counters since the store was created, and current sizes.
@@ -71,6 +80,7 @@ struct HeadStats {
   uint64_t samples_appended = 0;         // committed and stored
   uint64_t out_of_order_samples = 0;     // rejected, at append or commit
   uint64_t duplicate_samples = 0;        // rejected: same time, other value
+  uint64_t out_of_bounds_samples = 0;    // rejected: before the appendable window
   uint64_t chunks_dropped = 0;           // by retention
   Timestamp min_time = kMaxTimestamp;    // oldest sample (kMaxTimestamp: none)
   Timestamp max_time = kMinTimestamp;    // newest sample (kMinTimestamp: none)
@@ -173,6 +183,7 @@ class Head final : public Querier, public AppenderFactory {
   std::atomic<uint64_t> samples_appended_{0};
   std::atomic<uint64_t> out_of_order_{0};
   std::atomic<uint64_t> duplicates_{0};
+  std::atomic<uint64_t> out_of_bounds_{0};
   std::atomic<uint64_t> chunks_dropped_{0};
   std::atomic<Timestamp> min_time_{kMaxTimestamp};
   std::atomic<Timestamp> max_time_{kMinTimestamp};

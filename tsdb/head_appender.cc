@@ -18,6 +18,28 @@ Error HeadAppender::reject(ErrorCode code, const MemSeries& s, Timestamp t) {
                               s.labels.to_string());
 }
 
+bool HeadAppender::out_of_bounds(Timestamp t) {
+  if (!head_.options_.reject_out_of_bounds) return false;
+  if (!min_valid_t_) {
+    // As Prometheus's appendableMinValidTime: max(head max time - chunk
+    // range / 2, the head's min valid time), which for a head that is never
+    // truncated into blocks is the first term. An empty head starts at the
+    // first sample (initAppender's initTime).
+    const Timestamp head_max = head_.max_time_.load(std::memory_order_relaxed);
+    const Timestamp newest = head_max == kMinTimestamp ? t : head_max;
+    const Duration half = head_.options_.chunk_limits.time_window / 2;
+    min_valid_t_ = newest < kMinTimestamp + half ? kMinTimestamp : newest - half;
+  }
+  if (t >= *min_valid_t_) return false;
+  head_.out_of_bounds_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void HeadAppender::end_batch() {
+  pending_.clear();
+  min_valid_t_.reset();
+}
+
 Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, double v) {
   switch (s.check(t, v, /*with_pending=*/true)) {
     case AppendCheck::kOk:
@@ -36,6 +58,7 @@ Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, double v) 
 }
 
 Result<SeriesRef> HeadAppender::append(const Labels& labels, Timestamp t, double v) {
+  if (out_of_bounds(t)) return make_error(ErrorCode::kOutOfBounds, "out of bounds");
   if (labels.empty()) return make_error(ErrorCode::kInvalidArgument, "empty label set");
   Head::Stripe& stripe = head_.stripes_[Head::stripe_of_hash(labels.hash())];
   Result<SeriesRef> result = SeriesRef{0};
@@ -57,6 +80,7 @@ Result<SeriesRef> HeadAppender::append(const Labels& labels, Timestamp t, double
 }
 
 Result<SeriesRef> HeadAppender::append(SeriesRef ref, Timestamp t, double v) {
+  if (out_of_bounds(t)) return make_error(ErrorCode::kOutOfBounds, "out of bounds");
   Head::Stripe& stripe = head_.stripes_[Head::stripe_of_ref(ref)];
   std::lock_guard lock(stripe.mu);
   auto it = stripe.by_ref.find(ref);
@@ -93,7 +117,7 @@ CommitResult HeadAppender::commit() {
     if (--s.pending == 0) s.pending_max_t = s.last_t;
   }
   commit_lock.unlock();
-  pending_.clear();
+  end_batch();
   head_.chunk_bytes_.fetch_add(chunk_bytes, std::memory_order_relaxed);
   head_.samples_appended_.fetch_add(result.appended, std::memory_order_relaxed);
   head_.out_of_order_.fetch_add(result.out_of_order, std::memory_order_relaxed);
@@ -108,7 +132,7 @@ void HeadAppender::rollback() {
     std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
     if (--s.pending == 0) s.pending_max_t = s.last_t;
   }
-  pending_.clear();
+  end_batch();
 }
 
 }  // namespace cogwatch::tsdb::internal

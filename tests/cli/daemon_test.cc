@@ -166,6 +166,9 @@ TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
   EXPECT_NE(metrics->body.find("cogwatch_rule_group_rules{rule_group=\"" + dir_ + "/rules.yml;cog\"} 1\n"),
             std::string::npos)
       << metrics->body;
+  // The daemon's head has Prometheus's appendable window.
+  EXPECT_TRUE(daemon.head().options().reject_out_of_bounds);
+  EXPECT_NE(metrics->body.find("cogwatch_tsdb_out_of_bound_samples_total 0\n"), std::string::npos) << metrics->body;
 
   // A broken config is refused with its errors, and everything keeps running.
   write_file(dir_ + "/cogwatch.yml", "global:\n  scrape_interval: 1x\n");
@@ -255,6 +258,35 @@ TEST_F(DaemonTest, WithoutAConfigTheEmbeddedDefaultRunsAndSaysSo) {
   EXPECT_NE(log_->find("embedded default"), std::string::npos) << *log_;
   // It scrapes itself: its own series appear.
   EXPECT_TRUE(eventually([&] { return daemon.head().stats().series > 10; }, 20s)) << *log_;
+}
+
+// --web.config.file: a bad file fails start() with its error; basic auth
+// then guards every path, /-/healthy included, as in Prometheus.
+TEST_F(DaemonTest, WebConfigFile) {
+  DaemonOptions bad = options();
+  bad.config_file_given = false;
+  bad.web_config_file = dir_ + "/web.yml";
+  write_file(bad.web_config_file, "basic_auth_users:\n  alice: wonderland\n");
+  Daemon failing(std::move(bad));
+  Status s = failing.start();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message, dir_ + "/web.yml:2:10: the password of user \"alice\" is not a bcrypt hash");
+
+  DaemonOptions o = options();
+  o.config_file_given = false;
+  o.web_config_file = dir_ + "/web.yml";
+  // bcrypt of "wonderland", cost 4.
+  write_file(o.web_config_file,
+             "basic_auth_users:\n  alice: $2y$04$PDe9gyX2JGfsSQTXnf73geE.SRwBbyFNGXJjfvrepROh6BM.zJDUu\n");
+  Daemon daemon(std::move(o));
+  ASSERT_TRUE(daemon.start()) << *log_;
+  const std::string port = std::to_string(daemon.port());
+  auto anonymous = http_request("GET", "http://127.0.0.1:" + port + "/-/healthy");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto alice = http_request("GET", "http://alice:wonderland@127.0.0.1:" + port + "/-/healthy");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->status, 200);
 }
 
 }  // namespace

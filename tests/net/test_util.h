@@ -42,8 +42,9 @@ inline std::string gzip(std::string_view plain) {
 // client under test).
 class ServerThread {
  public:
-  explicit ServerThread(HttpHandler handler) {
-    auto s = HttpServer::start(io_, {.port = 0}, std::move(handler));
+  explicit ServerThread(HttpHandler handler) : ServerThread({.port = 0}, std::move(handler)) {}
+  ServerThread(HttpServerOptions options, HttpHandler handler) {
+    auto s = HttpServer::start(io_, std::move(options), std::move(handler));
     EXPECT_TRUE(s.ok()) << s.error().message;
     if (!s.ok()) return;
     server_ = *std::move(s);

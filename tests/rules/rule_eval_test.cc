@@ -352,6 +352,23 @@ TEST_F(RuleEvalTest, ReloadKeepsAlertStateOfTheSameRule) {
   EXPECT_TRUE(std::get<AlertingRule>(other.rules()[1].rule).active_alerts().empty());
 }
 
+// A store with Prometheus's appendable window refuses a rule's samples
+// older than it: counted like out-of-order ones, the rule stays healthy.
+TEST_F(RuleEvalTest, SamplesOutOfTheStoresBoundsAreCounted) {
+  load(R"(x 1)");
+  tsdb::Head store(tsdb::HeadOptions{.reject_out_of_bounds = true});
+  ASSERT_TRUE(tsdb::testing::append_one(store, Labels{{"__name__", "newer"}}, 3 * kHour, 1).ok());
+  GroupSpec g;
+  g.name = "g";
+  g.rules = {spec(RuleKind::kRecording, "y", "x")};
+  Group group(g, "f.yml", {}, tiny_expander);
+  group.eval(0, head_, store);
+  EXPECT_EQ(group.stats().rejected_samples, 1u);
+  EXPECT_EQ(group.rules()[0].status.health, RuleHealth::kOk);
+  EXPECT_EQ(store.stats().out_of_bounds_samples, 1u);
+  EXPECT_TRUE(read_named(store, "y").empty());
+}
+
 // With a query_offset, a series a rule stopped producing is marked stale at
 // the offset time, where its samples were written.
 TEST_F(RuleEvalTest, StaleMarkersOfAGroupWithAQueryOffsetSitAtTheOffsetTime) {

@@ -204,6 +204,23 @@ TEST_F(ScrapeLoopTest, SamplesTheStoreRefusesAreCountedReportSeriesIncluded) {
   EXPECT_EQ(samples("up"), (std::vector<std::pair<Timestamp, double>>{{30'000, 1}}));
 }
 
+// A store with Prometheus's appendable window refuses a sample with its own
+// timestamp before it ("too old"): counted with the refused ones, the rest
+// of the scrape stored.
+TEST_F(ScrapeLoopTest, SamplesOutOfTheStoresBoundsAreCounted) {
+  tsdb::Head head(tsdb::HeadOptions{.reject_out_of_bounds = true});
+  ScrapeLoop loop(head, options());
+  const Timestamp t = 3 * kHour;
+  auto r = loop.append(t, 10, std::string_view("a 1\nold 2 3600000\nold_enough 3 7200000\n"), kText);
+  EXPECT_TRUE(r.up);
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_EQ(head.stats().out_of_bounds_samples, 1u);
+  EXPECT_TRUE(tsdb::testing::read_named(head, "old").empty());
+  EXPECT_EQ(tsdb::testing::read_named(head, "old_enough"),
+            (std::vector<std::pair<Timestamp, double>>{{2 * kHour, 3}}));
+  EXPECT_EQ(tsdb::testing::read_named(head, "a"), (std::vector<std::pair<Timestamp, double>>{{t, 1}}));
+}
+
 // Prometheus's scrape cache: a successful scrape of a non-empty body
 // forgets the series it lacked, so one that comes back is counted in
 // scrape_series_added again; an empty body or a failure flushes nothing.

@@ -6,6 +6,7 @@
 // Thread-safety: one thread at a time, as every Appender.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "tsdb/appender.h"
@@ -35,9 +36,15 @@ class HeadAppender final : public Appender {
   // REQUIRES: the stripe lock of s held.
   Result<SeriesRef> add_locked(MemSeries& s, Timestamp t, double v);
   Error reject(ErrorCode code, const MemSeries& s, Timestamp t);
+  // With HeadOptions::reject_out_of_bounds: whether t is before this
+  // batch's appendable window (taken at the batch's first append), counted.
+  bool out_of_bounds(Timestamp t);
+  // Starts a new batch: the window is taken again at the next append.
+  void end_batch();
 
   Head& head_;
   std::vector<PendingSample> pending_;
+  std::optional<Timestamp> min_valid_t_;  // this batch's window start, once taken
 };
 
 }  // namespace cogwatch::tsdb::internal
