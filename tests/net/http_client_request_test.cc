@@ -2,6 +2,7 @@
 // settings, and the redirect policy of Go's client, without sockets.
 #include "net/http_client_request.h"
 
+#include <unistd.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -97,7 +98,7 @@ TEST(MakeHttpRequest, SettingsAndHeaders) {
 // Secret files are read when the request is built, so a rotated secret is
 // picked up by the next one.
 TEST(MakeHttpRequest, SecretFilesAreReadEachTime) {
-  const std::string file = ::testing::TempDir() + "/cogwatch_net_token";
+  const std::string file = ::testing::TempDir() + "/cogwatch_net_token_" + std::to_string(getpid());
   HttpClientConfig config;
   config.authorization = Authorization{.type = "Bearer", .credentials_file = file};
   std::ofstream(file) << "  s3cret\n";

@@ -4,6 +4,7 @@
 // (OpenSSL), the server runs on 127.0.0.1 for a bounded time.
 #include "net/http_client.h"
 
+#include <unistd.h>
 #include <atomic>
 #include <fstream>
 #include <optional>
@@ -32,7 +33,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::string write_temp(const std::string& name, const std::string& content) {
-  const std::string path = ::testing::TempDir() + "/cogwatch_https_" + name;
+  const std::string path = ::testing::TempDir() + "/cogwatch_https_" + std::to_string(getpid()) + "_" + name;
   std::ofstream(path) << content;
   return path;
 }

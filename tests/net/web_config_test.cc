@@ -2,6 +2,7 @@
 // what each field becomes, every error at its place, and the 401s.
 #include "net/web_config.h"
 
+#include <unistd.h>
 #include <crypt.h>
 
 #include <filesystem>
@@ -46,7 +47,7 @@ HttpRequest get(const std::string& authorization = "") {
 class WebConfigTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(::testing::TempDir() + "/cogwatch_web_config");
+    dir_ = new std::string(::testing::TempDir() + "/cogwatch_web_config_" + std::to_string(getpid()));
     std::filesystem::create_directories(*dir_);
     pair_ = new testing::KeyPair(testing::make_self_signed());
     other_ = new testing::KeyPair(testing::make_self_signed());

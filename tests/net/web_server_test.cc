@@ -1,6 +1,7 @@
 // The HTTP server behind a web config file (--web.config.file) on
 // 127.0.0.1: TLS with a certificate the test makes, basic auth, the file
 // read again for each new connection, and a bad file refused at start.
+#include <unistd.h>
 #include <crypt.h>
 
 #include <filesystem>
@@ -29,7 +30,7 @@ std::string bcrypt(const std::string& password) {
 class WebServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/cogwatch_web_server";
+    dir_ = ::testing::TempDir() + "/cogwatch_web_server_" + std::to_string(getpid());
     std::filesystem::create_directories(dir_);
     const testing::KeyPair pair = testing::make_self_signed();
     write("server.crt", pair.cert_pem);
