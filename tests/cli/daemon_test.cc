@@ -17,6 +17,7 @@
 #include "cli/cog_sim_server.h"
 #include "model/clock.h"
 #include "net/http_server.h"
+#include "tests/notify/peer/alertmanager_process.h"
 #include "tests/notify/peer/http_client.h"
 #include "tests/notify/peer/process.h"
 #include "tests/notify/peer/recording_webhook.h"
@@ -183,6 +184,45 @@ TEST_F(DaemonTest, ErrorsScenarioFiresAndReachesTheWebhook) {
   daemon.shutdown();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   EXPECT_FALSE(http_request("GET", url(daemon, "/-/healthy"), "", "", 500ms));  // no longer listening
+}
+
+// The same alert through a real Alertmanager (Debian's 0.25), fed by the
+// daemon's `alerting:` as Prometheus feeds it, and on to a webhook.
+TEST_F(DaemonTest, ErrorsScenarioReachesARealAlertmanager) {
+  CogSimServer sim(Scenario::kErrors);
+  auto hook = notify::peer::RecordingWebhook::start();
+  ASSERT_TRUE(hook);
+  auto am = notify::peer::AlertmanagerProcess::start(
+      {.config_yaml = "route: {receiver: hook, group_by: [alertname], group_wait: 1s, group_interval: 1s}\n"
+                      "receivers:\n  - name: hook\n    webhook_configs: [{url: '" +
+                      (*hook)->url("/am") + "'}]\n"});
+  ASSERT_TRUE(am) << am.error().message;
+  write_file(dir_ + "/cogwatch.yml", "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                                     "  external_labels: {site: edge-1}\n"
+                                     "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['" +
+                                         sim.address() +
+                                         "']}]\n"
+                                         "rule_files: [rules.yml]\n"
+                                         "alerting:\n  alertmanagers:\n    - static_configs: [{targets: ['127.0.0.1:" +
+                                         std::to_string((*am)->port()) + "']}]\n");
+  write_file(dir_ + "/rules.yml", kRules);
+  Daemon daemon(options());
+  Status started = daemon.start();
+  ASSERT_TRUE(started) << started.error().message << "\n" << *log_;
+
+  ASSERT_TRUE((*hook)->wait_for(1, 30s)) << *log_ << "\n" << (*am)->log();
+  const std::string body = (*hook)->requests().front().body;
+  EXPECT_NE(body.find(R"("alertname":"PredictionErrorRate")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("site":"edge-1")"), std::string::npos) << body;
+  auto ams = http_request("GET", url(daemon, "/api/v1/alertmanagers"));
+  ASSERT_TRUE(ams);
+  EXPECT_NE(ams->body.find("127.0.0.1:" + std::to_string((*am)->port()) + "/api/v2/alerts"), std::string::npos)
+      << ams->body;
+  auto metrics = http_request("GET", url(daemon, "/metrics"));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("cogwatch_notifications_sent_total{alertmanager=\"http://127.0.0.1:"),
+            std::string::npos);
+  daemon.shutdown();
 }
 
 TEST_F(DaemonTest, GoodReloadTakesNewRules) {
