@@ -89,22 +89,15 @@ std::string format_log_line(bool json, std::string_view time, LogLevel level, st
                             std::string_view msg, std::initializer_list<LogField> fields) {
   std::string line;
   line.reserve(128);
-  if (json) {
-    auto field = [&](std::string_view k, std::string_view v) {
+  // One field, in the line's format: "k":"v" in a JSON object, k=v in logfmt.
+  auto field = [&](std::string_view k, std::string_view v) {
+    if (json) {
       line += line.empty() ? "{" : ",";
       append_go_json_string(line, k);
       line += ':';
       append_go_json_string(line, v);
-    };
-    field("ts", time);
-    field("level", level_name(level));
-    field("component", component);
-    field("msg", msg);
-    for (const LogField& f : fields) field(f.key, f.value);
-    line += '}';
-    return line;
-  }
-  auto field = [&](std::string_view k, std::string_view v) {
+      return;
+    }
     if (!line.empty()) line += ' ';
     line += k;
     line += '=';
@@ -115,6 +108,7 @@ std::string format_log_line(bool json, std::string_view time, LogLevel level, st
   field("component", component);
   field("msg", msg);
   for (const LogField& f : fields) field(f.key, f.value);
+  if (json) line += '}';
   return line;
 }
 
