@@ -105,16 +105,4 @@ Result<ApiParams> parse_params(const net::HttpRequest& request) {
   return params;
 }
 
-Result<Timestamp> time_param(const ApiParams& params, std::string_view name, Timestamp fallback) {
-  const std::string text = params.value(name);
-  if (text.empty()) return fallback;
-  auto t = parse_api_time(text);
-  if (!t) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "invalid parameter \"" + std::string(name) + "\": cannot parse \"" + text +
-                          "\" to a valid timestamp");
-  }
-  return *t;
-}
-
 }  // namespace cogwatch::server

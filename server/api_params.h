@@ -7,7 +7,6 @@
 //   if (!params) return api_error({ApiErrorType::kBadData, params.error().message});
 //   std::string query = params->value("query");            // r.FormValue
 //   std::vector<std::string> matches = params->all("match[]");  // r.Form["match[]"]
-//   auto start = time_param(*params, "start", kMinTimestamp);
 //
 // Thread-safety: plain values.
 #pragma once
@@ -44,11 +43,6 @@ std::string_view request_path(const net::HttpRequest& request);
 // Errors: kInvalidArgument, worded as Go's url.ParseQuery ("invalid URL
 // escape \"%zz\"", "invalid semicolon separator in query").
 Result<ApiParams> parse_params(const net::HttpRequest& request);
-
-// A time parameter as Prometheus's parseTimeParam: absent or empty gives
-// `fallback`; otherwise Unix seconds or RFC 3339, else kInvalidArgument
-// "invalid parameter \"start\": cannot parse \"x\" to a valid timestamp".
-Result<Timestamp> time_param(const ApiParams& params, std::string_view name, Timestamp fallback);
 
 // The times the API uses for "no bound" (Prometheus's v1.MinTime and
 // v1.MaxTime, in milliseconds as timestamp.FromTime gives them): a series

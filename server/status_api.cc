@@ -3,6 +3,7 @@
 #include "model/go_json.h"
 #include "server/api_params.h"
 #include "server/api_response.h"
+#include "server/internal/api_common.h"
 #include "server/internal/go_values.h"
 #include "server/internal/status_handlers.h"
 
@@ -204,11 +205,11 @@ std::optional<net::HttpResponse> StatusApi::handle(const net::HttpRequest& reque
   if (request.method != "GET") {
     return net::HttpResponse{.status = 405, .body = "Method Not Allowed\n", .headers = {{"Allow", "GET, OPTIONS"}}};
   }
-  auto params = parse_params(request);
+  auto params = internal::form(request);
   if (!params) {
     // As Go's r.ParseForm, which /api/v1/rules checks (the other handlers
     // read what parsed; cogwatch refuses the request instead).
-    return api_error({ApiErrorType::kBadData, "error parsing form values: " + params.error().message});
+    return api_error({ApiErrorType::kBadData, params.error().message});
   }
   const StatusSources& s = impl_->sources;
   switch (*e) {

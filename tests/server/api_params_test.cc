@@ -40,14 +40,5 @@ TEST(ApiParamsTest, PathLeavesTheQueryOut) {
   EXPECT_EQ(request_path(get("/-/healthy")), "/-/healthy");
 }
 
-TEST(ApiParamsTest, TimeParamFallsBackAndNamesTheParameter) {
-  auto p = parse_params(get("/q?start=1700000000.5&end=2023-11-14T22:13:20Z&bad=x"));
-  EXPECT_EQ(*time_param(*p, "start", 0), 1700000000500);
-  EXPECT_EQ(*time_param(*p, "end", 0), 1700000000000);
-  EXPECT_EQ(*time_param(*p, "time", 42), 42);
-  EXPECT_EQ(time_param(*p, "bad", 0).error().message,
-            "invalid parameter \"bad\": cannot parse \"x\" to a valid timestamp");
-}
-
 }  // namespace
 }  // namespace cogwatch::server
