@@ -37,6 +37,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "eval/engine.h"
 #include "model/labels.h"
@@ -98,6 +101,13 @@ class QueryApi {
   net::HttpResponse series(const net::HttpRequest& request) const;
   net::HttpResponse label_names(const net::HttpRequest& request) const;
   net::HttpResponse label_values(const net::HttpRequest& request, std::string_view escaped_name) const;
+  // What label_names and label_values share: match[], start, end and limit
+  // read and checked; the sorted union of what `from_series` takes from
+  // each series with samples in a bounded range, or of what `from_index`
+  // gives for each match[] set (all series without match[]) otherwise.
+  net::HttpResponse label_strings(
+      const net::HttpRequest& request, const std::function<void(const Labels&, std::set<std::string>&)>& from_series,
+      const std::function<std::vector<std::string>(const std::vector<LabelMatcher>&)>& from_index) const;
   net::HttpResponse federate(const net::HttpRequest& request) const;
   Timestamp now() const;
 

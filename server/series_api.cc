@@ -167,7 +167,9 @@ net::HttpResponse QueryApi::series(const net::HttpRequest& request) const {
   return api_success(data, warnings);
 }
 
-net::HttpResponse QueryApi::label_names(const net::HttpRequest& request) const {
+net::HttpResponse QueryApi::label_strings(
+    const net::HttpRequest& request, const std::function<void(const Labels&, std::set<std::string>&)>& from_series,
+    const std::function<std::vector<std::string>(const std::vector<LabelMatcher>&)>& from_index) const {
   auto params = internal::form(request);
   if (!params) return bad_data(params.error().message);
   auto limit = internal::parse_limit(params->value("limit"));
@@ -177,22 +179,31 @@ net::HttpResponse QueryApi::label_names(const net::HttpRequest& request) const {
   auto sets = internal::parse_matcher_sets(params->all("match[]"));
   if (!sets) return bad_data(sets.error().message);
 
-  std::set<std::string> names;
+  std::set<std::string> found;
   if (range.bounded()) {
     for (const Labels& l : select_labels(options_.querier, sets->empty() ? all_series() : *sets, range)) {
-      for (const auto& label : l) names.emplace(label.name);
+      from_series(l, found);
     }
   } else if (sets->empty()) {
-    for (std::string& n : options_.querier.label_names({})) names.insert(std::move(n));
+    for (std::string& s : from_index({})) found.insert(std::move(s));
   } else {
     for (const auto& set : *sets) {
-      for (std::string& n : options_.querier.label_names(set)) names.insert(std::move(n));
+      for (std::string& s : from_index(set)) found.insert(std::move(s));
     }
   }
-  const std::vector<std::string> sorted(names.begin(), names.end());
+  const std::vector<std::string> sorted(found.begin(), found.end());
   std::vector<std::string> warnings;
   if (*limit > 0 && sorted.size() > *limit) warnings.emplace_back(internal::kTruncatedWarning);
   return api_success(string_array(sorted, *limit), warnings);
+}
+
+net::HttpResponse QueryApi::label_names(const net::HttpRequest& request) const {
+  return label_strings(
+      request,
+      [](const Labels& l, std::set<std::string>& names) {
+        for (const auto& label : l) names.emplace(label.name);
+      },
+      [this](const std::vector<LabelMatcher>& set) { return options_.querier.label_names(set); });
 }
 
 net::HttpResponse QueryApi::label_values(const net::HttpRequest& request, std::string_view escaped_name) const {
@@ -200,31 +211,12 @@ net::HttpResponse QueryApi::label_values(const net::HttpRequest& request, std::s
   if (name.starts_with("U__")) name = unescape_value_encoding(name);
   // Prometheus 3 validates names as UTF-8 (model.UTF8Validation).
   if (name.empty() || !is_valid_utf8(name)) return bad_data("invalid label name: " + go_quote(name));
-  auto params = internal::form(request);
-  if (!params) return bad_data(params.error().message);
-  auto limit = internal::parse_limit(params->value("limit"));
-  if (!limit) return invalid_param("limit", limit.error().message);
-  Range range;
-  if (auto error = read_range(*params, range)) return *error;
-  auto sets = internal::parse_matcher_sets(params->all("match[]"));
-  if (!sets) return bad_data(sets.error().message);
-
-  std::set<std::string> values;
-  if (range.bounded()) {
-    for (const Labels& l : select_labels(options_.querier, sets->empty() ? all_series() : *sets, range)) {
-      if (const std::string_view v = l.get(name); !v.empty()) values.emplace(v);
-    }
-  } else if (sets->empty()) {
-    for (std::string& v : options_.querier.label_values(name, {})) values.insert(std::move(v));
-  } else {
-    for (const auto& set : *sets) {
-      for (std::string& v : options_.querier.label_values(name, set)) values.insert(std::move(v));
-    }
-  }
-  const std::vector<std::string> sorted(values.begin(), values.end());
-  std::vector<std::string> warnings;
-  if (*limit > 0 && sorted.size() > *limit) warnings.emplace_back(internal::kTruncatedWarning);
-  return api_success(string_array(sorted, *limit), warnings);
+  return label_strings(
+      request,
+      [&name](const Labels& l, std::set<std::string>& values) {
+        if (const std::string_view v = l.get(name); !v.empty()) values.emplace(v);
+      },
+      [this, &name](const std::vector<LabelMatcher>& set) { return options_.querier.label_values(name, set); });
 }
 
 namespace {
