@@ -1,9 +1,6 @@
 #include "tests/notify/peer/alertmanager_process.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,23 +14,6 @@ namespace cogwatch::notify::peer {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A port nobody listens on right now: bind 127.0.0.1:0, read, close. Another
-// process may take it before Alertmanager binds it; start() then retries.
-Result<uint16_t> free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return make_error(ErrorCode::kUnavailable, "socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return make_error(ErrorCode::kUnavailable, "no free port on 127.0.0.1");
-  return ntohs(addr.sin_port);
-}
 
 Status write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -54,16 +34,14 @@ Result<std::unique_ptr<AlertmanagerProcess>> AlertmanagerProcess::start(Alertman
   am->data_dir_ = am->dir_ + "/data";
   am->log_path_ = am->dir_ + "/alertmanager.log";
   if (Status s = write_text(am->config_path_, am->options_.config_yaml); !s) return s.take_error();
-  // The port is free when chosen but may be taken before Alertmanager binds
-  // it (ctest runs tests in parallel): try another one.
-  for (int attempt = 1;; ++attempt) {
-    Result<uint16_t> port = free_port();
-    if (!port) return port.take_error();
-    am->port_ = *port;
-    Status s = am->launch();
-    if (s) return am;
-    if (attempt == 3 || am->log().find("address already in use") == std::string::npos) return s.take_error();
-  }
+  auto port = start_on_free_port(
+      [&](uint16_t port) {
+        am->port_ = port;
+        return am->launch();
+      },
+      [&] { return am->log(); });
+  if (!port) return port.take_error();
+  return am;
 }
 
 AlertmanagerProcess::~AlertmanagerProcess() {

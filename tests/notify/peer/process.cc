@@ -1,9 +1,12 @@
 #include "tests/notify/peer/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +20,37 @@
 extern char** environ;
 
 namespace cogwatch::notify::peer {
+
+namespace {
+
+// A port nobody listens on right now: bind 127.0.0.1:0, read, close.
+Result<uint16_t> free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return make_error(ErrorCode::kUnavailable, "socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) return make_error(ErrorCode::kUnavailable, "no free port on 127.0.0.1");
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+Result<uint16_t> start_on_free_port(const std::function<Status(uint16_t port)>& launch,
+                                    const std::function<std::string()>& log) {
+  for (int attempt = 1;; ++attempt) {
+    Result<uint16_t> port = free_port();
+    if (!port) return port.take_error();
+    Status s = launch(*port);
+    if (s) return *port;
+    if (attempt == 3 || log().find("address already in use") == std::string::npos) return s.take_error();
+  }
+}
 namespace {
 
 using namespace std::chrono_literals;

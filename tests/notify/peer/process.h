@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,15 @@ struct CommandResult {
 // of spawn_process, and kUnavailable when no temporary file can be made.
 Result<CommandResult> run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                                   const std::vector<std::string>& env = {});
+
+// Starts a peer server on a free loopback port: picks one (bind
+// 127.0.0.1:0, read it, close) and calls `launch(port)`, which starts the
+// peer there and waits until it is ready. Another process may take the
+// port before the peer binds it (ctest runs programs in parallel): when
+// launch fails and `log()` says "address already in use", another port is
+// tried, three in all. Returns the port, or launch's (or the socket's) error.
+Result<uint16_t> start_on_free_port(const std::function<Status(uint16_t port)>& launch,
+                                    const std::function<std::string()>& log);
 
 // A fresh directory under $TMPDIR (or /tmp): "<dir>/cogwatch-<prefix>-XXXXXX".
 Result<std::string> make_temp_dir(const std::string& prefix);

@@ -1,8 +1,5 @@
 #include "tests/server/peer/prometheus_process.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <thread>
@@ -16,36 +13,19 @@ namespace {
 using namespace std::chrono_literals;
 using notify::peer::http_request;
 
-// A port nobody listens on right now (bind 127.0.0.1:0, read, close).
-Result<uint16_t> free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return make_error(ErrorCode::kUnavailable, "socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return make_error(ErrorCode::kUnavailable, "no free port on 127.0.0.1");
-  return ntohs(addr.sin_port);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<PrometheusProcess>> PrometheusProcess::start(PrometheusOptions options) {
   std::unique_ptr<PrometheusProcess> p(new PrometheusProcess(std::move(options)));
   p->log_path_ = p->options_.work_dir + "/prometheus.log";
-  // The port may be taken between free_port() and Prometheus's bind (ctest
-  // runs programs in parallel): try another one.
-  for (int attempt = 1;; ++attempt) {
-    Result<uint16_t> port = free_port();
-    if (!port) return port.take_error();
-    p->port_ = *port;
-    Status s = p->launch();
-    if (s) return p;
-    if (attempt == 3 || p->log().find("address already in use") == std::string::npos) return s.take_error();
-  }
+  auto port = notify::peer::start_on_free_port(
+      [&](uint16_t port) {
+        p->port_ = port;
+        return p->launch();
+      },
+      [&] { return p->log(); });
+  if (!port) return port.take_error();
+  return p;
 }
 
 PrometheusProcess::~PrometheusProcess() { stop(); }
