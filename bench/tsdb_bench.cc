@@ -80,6 +80,36 @@ void BM_TsdbAppendByRef(benchmark::State& state) {
 }
 BENCHMARK(BM_TsdbAppendByRef)->Unit(benchmark::kMillisecond);
 
+// The same as a daemon sees it: between two scrapes a second passes, the
+// parser, the HTTP buffers and other processes run, and the store's series,
+// locks and chunk tails are no longer in cache. Each batch starts after a
+// 64 MiB sweep (not timed) and appends gauge values that do not compress
+// (as cog-sim's padding series), so the time is the cold-cache cost per
+// sample that `cogwatch run` pays (bench/footprint_vs_prometheus.sh).
+void BM_TsdbAppendByRefColdCache(benchmark::State& state) {
+  Head head;
+  const std::vector<tsdb::SeriesRef> refs = create_series(head, fleet_labels(10'000));
+  std::vector<uint8_t> sweep(64 << 20);
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> gauge(-1, 1);
+  std::vector<double> values(refs.size());
+  Timestamp t = kStart;
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (double& v : values) v = gauge(rng);
+    for (size_t i = 0; i < sweep.size(); i += 64) sweep[i] += 1;
+    benchmark::DoNotOptimize(sweep.data());
+    t += kScrapeInterval;
+    state.ResumeTiming();
+    auto app = head.appender();
+    for (size_t i = 0; i < refs.size(); ++i) (void)app->append(refs[i], t, values[i]);
+    benchmark::DoNotOptimize(app->commit());
+  }
+  state.counters["samples_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * refs.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TsdbAppendByRefColdCache)->Unit(benchmark::kMillisecond);
+
 // Bytes per sample on 10k series x 2h of Cog data at 15s. Arg 1: each
 // scrape's timestamp jitters by up to +-3ms (as real scrapes do); arg 0:
 // exactly regular timestamps.

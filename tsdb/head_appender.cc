@@ -95,7 +95,20 @@ CommitResult HeadAppender::commit() {
   Timestamp mint = kMaxTimestamp, maxt = kMinTimestamp;
   int64_t chunk_bytes = 0;
   std::unique_lock commit_lock(head_.commit_mu_);  // queries see all or nothing
-  for (const PendingSample& p : pending_) {
+  // A scrape's batch touches thousands of series whose records, stripe
+  // locks and chunk tails are no longer in cache; each is asked for a few
+  // samples ahead of its turn, so the loads overlap instead of queueing.
+  constexpr size_t kSeriesAhead = 8, kTailAhead = 4;
+  const size_t n = pending_.size();
+  for (size_t i = 0; i < std::min(n, kSeriesAhead); ++i) __builtin_prefetch(pending_[i].series);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kSeriesAhead < n) __builtin_prefetch(pending_[i + kSeriesAhead].series);
+    if (i + kTailAhead < n) {
+      const MemSeries& ahead = *pending_[i + kTailAhead].series;
+      __builtin_prefetch(&head_.stripes_[Head::stripe_of_ref(ahead.ref)].mu, 1);
+      ahead.open.prefetch_tail();
+    }
+    const PendingSample& p = pending_[i];
     MemSeries& s = *p.series;
     std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
     switch (s.check(p.t, p.v, /*with_pending=*/false)) {
