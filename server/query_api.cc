@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "eval/value_json.h"
 #include "model/clock.h"
@@ -250,10 +252,26 @@ net::HttpResponse QueryApi::format_query(const net::HttpRequest& request) const 
   return api_success(go_json_string(internal::pretty(**expr)));
 }
 
+namespace {
+
+// Iterative: a query may nest deeper than the stack allows recursion.
+bool has_vector_selector(const parser::Expr& root) {
+  std::vector<const parser::Expr*> todo{&root};
+  while (!todo.empty()) {
+    const parser::Expr* e = todo.back();
+    todo.pop_back();
+    if (std::holds_alternative<parser::VectorSelector>(e->node)) return true;
+    for (const parser::Expr* c : parser::children(*e)) todo.push_back(c);
+  }
+  return false;
+}
+
+}  // namespace
+
 // Prometheus's queryExemplars, over a store that keeps no exemplars: the
-// parameters are checked as there, and the answer is always empty ([]; a
-// query without selectors gets null from Prometheus). Grafana asks this
-// for every panel whose exemplars toggle is on.
+// parameters are checked as there, and the answer is empty: null for a
+// query without selectors (Prometheus answers before asking its store), []
+// otherwise. Grafana asks this for every panel whose exemplars toggle is on.
 net::HttpResponse QueryApi::query_exemplars(const net::HttpRequest& request) const {
   auto params = internal::form(request);
   if (!params) return bad_data(params.error().message);
@@ -272,7 +290,7 @@ net::HttpResponse QueryApi::query_exemplars(const net::HttpRequest& request) con
   const std::string text = params->value("query");
   auto expr = parser::parse_expr(text);
   if (!expr) return bad_data(parser::format_error(text, expr.error()));
-  return api_success("[]");
+  return api_success(has_vector_selector(**expr) ? "[]" : "null");
 }
 
 net::HttpResponse QueryApi::parse_query(const net::HttpRequest& request) const {

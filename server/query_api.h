@@ -4,7 +4,7 @@
 //   GET|POST /api/v1/query_range    range query (query, start, end, step, timeout, limit, stats, lookback_delta)
 //   GET|POST /api/v1/format_query   the expression printed back
 //   GET|POST /api/v1/parse_query    the expression's tree as Prometheus 3's UI reads it
-//   GET|POST /api/v1/query_exemplars   parameters checked; always [] (no exemplars are kept)
+//   GET|POST /api/v1/query_exemplars   parameters checked; always empty (no exemplars are kept)
 //   GET|POST /api/v1/series         series matching match[] (start, end, limit)
 //   GET|POST /api/v1/labels         label names (match[], start, end, limit)
 //   GET      /api/v1/label/<name>/values   (match[], start, end, limit)

@@ -285,6 +285,9 @@ TEST_F(QueryApiTest, ConcurrentQueries) {
 TEST_F(QueryApiTest, QueryExemplars) {
   EXPECT_EQ(call("POST", "/api/v1/query_exemplars", "query=up&start=0&end=300").body, R"({"status":"success","data":[]})");
   EXPECT_EQ(get("/api/v1/query_exemplars?query=up").body, R"({"status":"success","data":[]})");
+  // No selector: Prometheus answers null without asking its store.
+  EXPECT_EQ(get("/api/v1/query_exemplars?query=1%2B2").body, R"({"status":"success","data":null})");
+  EXPECT_EQ(get("/api/v1/query_exemplars?query=rate(up[5m])").body, R"({"status":"success","data":[]})");
   EXPECT_EQ(error("/api/v1/query_exemplars?query=sum(up"), bad_data("1:7: parse error: unclosed left parenthesis"));
   EXPECT_EQ(error("/api/v1/query_exemplars?query=up&start=x"),
             bad_data(R"(invalid parameter \"start\": invalid time value for 'start': cannot parse \"x\" to a valid timestamp)"));
