@@ -14,6 +14,8 @@ packages=(
   libxxhash-dev libspdlog-dev libfmt-dev libssl-dev libcrypt-dev
   # tests and benchmarks; clang and its runtime for the libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  # bench/footprint_vs_prometheus.sh: HTTP client and load generator
+  curl apache2-utils
   # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;
   # Alertmanager 0.25 and amtool: the reference the notifier is tested against
   prometheus prometheus-alertmanager
