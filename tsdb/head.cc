@@ -32,11 +32,12 @@ MemSeries* Head::find_locked(const Stripe& stripe, const Labels& labels) {
   return nullptr;
 }
 
-MemSeries* Head::create_locked(Stripe& stripe, const Labels& labels) {
+MemSeries* Head::create_locked(Stripe& stripe, const Labels& labels, SeriesRef given_ref) {
   // The ref's low bits name the stripe, so lookups by ref and by labels
   // meet in the same stripe; the high bits grow, keeping postings sorted.
-  const SeriesRef ref = next_series_id_.fetch_add(1, std::memory_order_relaxed) << kStripeBits |
-                        stripe_of_hash(labels.hash());
+  const SeriesRef ref = given_ref != 0 ? given_ref
+                                       : next_series_id_.fetch_add(1, std::memory_order_relaxed) << kStripeBits |
+                                             stripe_of_hash(labels.hash());
   auto owned = std::make_unique<MemSeries>(ref, intern_labels(symbols_, labels));
   MemSeries* s = owned.get();
   stripe.by_ref.emplace(ref, std::move(owned));
@@ -51,6 +52,17 @@ MemSeries* Head::create_locked(Stripe& stripe, const Labels& labels) {
 void Head::index_series(SeriesRef ref, const Labels& labels) {
   std::unique_lock lock(index_mu_);
   index_->add(ref, labels);
+}
+
+void Head::note_wal_failure(const Error& error) {
+  wal_write_failures_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(wal_error_mu_);
+  wal_error_ = error.message;
+}
+
+std::string Head::take_wal_error() {
+  std::lock_guard lock(wal_error_mu_);
+  return std::exchange(wal_error_, std::string());
 }
 
 void Head::note_time_range(Timestamp mint, Timestamp maxt) {
@@ -233,6 +245,7 @@ HeadStats Head::stats() const {
   s.duplicate_samples = duplicates_.load(std::memory_order_relaxed);
   s.out_of_bounds_samples = out_of_bounds_.load(std::memory_order_relaxed);
   s.chunks_dropped = chunks_dropped_.load(std::memory_order_relaxed);
+  s.wal_write_failures = wal_write_failures_.load(std::memory_order_relaxed);
   s.min_time = min_time_.load(std::memory_order_relaxed);
   s.max_time = max_time_.load(std::memory_order_relaxed);
   return s;

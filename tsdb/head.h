@@ -24,6 +24,7 @@
 // Readers get snapshots (immutable chunks), never half-written data.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -46,10 +47,13 @@
 
 namespace cogwatch::tsdb {
 
+class Wal;
+
 namespace internal {
 struct MemSeries;
 class PostingsIndex;
 class HeadAppender;
+class HeadRecovery;
 }  // namespace internal
 
 struct HeadOptions {
@@ -82,6 +86,7 @@ struct HeadStats {
   uint64_t duplicate_samples = 0;        // rejected: same time, other value
   uint64_t out_of_bounds_samples = 0;    // rejected: before the appendable window
   uint64_t chunks_dropped = 0;           // by retention
+  uint64_t wal_write_failures = 0;       // commits the write-ahead log could not take
   Timestamp min_time = kMaxTimestamp;    // oldest sample (kMaxTimestamp: none)
   Timestamp max_time = kMinTimestamp;    // newest sample (kMinTimestamp: none)
 };
@@ -125,18 +130,31 @@ class Head final : public Querier, public AppenderFactory {
   // and forgets label strings nobody uses any more.
   RetentionResult apply_retention();
 
+  // From now on, every commit writes its samples (and the series first
+  // seen in them) to `wal` before it returns; a commit the log cannot take
+  // is still stored in memory, and counted (HeadStats::wal_write_failures,
+  // last_wal_error()). The Wal must outlive the Head's appenders.
+  // REQUIRES: no appender is active.
+  void attach_wal(Wal* wal) { wal_ = wal; }
+  // The last error writing the log, and clears it: "" when none since the
+  // last call.
+  std::string take_wal_error();
+
   HeadStats stats() const;
   // Series, label pairs, chunks, time range and the top `limit` rows of
   // each cardinality table (tsdb/cardinality.h), as Prometheus's
   // /api/v1/status/tsdb. Reads the index under its read lock and counts
   // chunks stripe by stripe: O(label pairs + series).
   CardinalityStats cardinality_stats(size_t limit) const;
+  // Chunk bytes held (MemoryStats::chunk_bytes), without the walk.
+  uint64_t chunk_bytes() const { return static_cast<uint64_t>(std::max<int64_t>(0, chunk_bytes_.load())); }
   // Walks the index to count its bytes: O(number of label pairs).
   MemoryStats memory() const;
   const HeadOptions& options() const { return options_; }
 
  private:
   friend class internal::HeadAppender;
+  friend class internal::HeadRecovery;
   static constexpr unsigned kStripeBits = 10;
   static constexpr size_t kStripes = size_t{1} << kStripeBits;
 
@@ -152,8 +170,10 @@ class Head final : public Querier, public AppenderFactory {
   static size_t stripe_of_hash(uint64_t hash) { return hash & (kStripes - 1); }
   // Finds the series with these labels in its stripe. REQUIRES: stripe.mu held.
   static internal::MemSeries* find_locked(const Stripe& stripe, const Labels& labels);
-  // Creates the series. REQUIRES: stripe.mu held and the series absent.
-  internal::MemSeries* create_locked(Stripe& stripe, const Labels& labels);
+  // Creates the series, with a new ref or, when replaying a log, the one
+  // it had. REQUIRES: stripe.mu held, the series absent, and a given ref
+  // unused and in this stripe.
+  internal::MemSeries* create_locked(Stripe& stripe, const Labels& labels, SeriesRef given_ref = 0);
   // Adds a series created by create_locked to the index. REQUIRES: no
   // stripe lock held.
   void index_series(SeriesRef ref, const Labels& labels);
@@ -163,6 +183,7 @@ class Head final : public Querier, public AppenderFactory {
   Timestamp size_cutoff() const;
   uint64_t collect_garbage();
   void note_time_range(Timestamp mint, Timestamp maxt);
+  void note_wal_failure(const Error& error);
 
   const HeadOptions options_;
   std::unique_ptr<Stripe[]> stripes_;
@@ -187,6 +208,11 @@ class Head final : public Querier, public AppenderFactory {
   std::atomic<uint64_t> chunks_dropped_{0};
   std::atomic<Timestamp> min_time_{kMaxTimestamp};
   std::atomic<Timestamp> max_time_{kMinTimestamp};
+
+  Wal* wal_ = nullptr;  // written under commit_mu_ held exclusively
+  std::atomic<uint64_t> wal_write_failures_{0};
+  mutable std::mutex wal_error_mu_;
+  std::string wal_error_;  // guarded by wal_error_mu_
 };
 
 }  // namespace cogwatch::tsdb

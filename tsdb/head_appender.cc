@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tsdb/internal/mem_series.h"
+#include "tsdb/internal/wal_records.h"
 
 namespace cogwatch::tsdb::internal {
 
@@ -95,6 +96,17 @@ CommitResult HeadAppender::commit() {
   Timestamp mint = kMaxTimestamp, maxt = kMinTimestamp;
   int64_t chunk_bytes = 0;
   std::unique_lock commit_lock(head_.commit_mu_);  // queries see all or nothing
+  // The log's record is built as the samples are stored and written before
+  // the lock is released: what a query or a later commit can see is in the
+  // log, and only what was stored (not what was refused).
+  Wal* const wal = head_.wal_;
+  const Timestamp base_t = pending_.empty() ? 0 : pending_.front().t;
+  size_t record_at = 0;
+  if (wal != nullptr) {
+    wal_samples_.clear();
+    record_at = wal_samples_.begin(kSamplesRecord);
+    put_varint(wal_samples_.bytes(), base_t);
+  }
   // A scrape's batch touches thousands of series whose records, stripe
   // locks and chunk tails are no longer in cache; each is asked for a few
   // samples ahead of its turn, so the loads overlap instead of queueing.
@@ -117,6 +129,13 @@ CommitResult HeadAppender::commit() {
         ++result.appended;
         mint = std::min(mint, p.t);
         maxt = std::max(maxt, p.t);
+        if (wal != nullptr) {
+          if (!s.logged) {
+            s.logged = true;  // undone if the log cannot be written
+            unlogged_.push_back(&s);
+          }
+          encode_sample(wal_samples_.bytes(), base_t, s.ref, p.t, p.v);
+        }
         break;
       case AppendCheck::kSameSample:
         break;
@@ -129,6 +148,10 @@ CommitResult HeadAppender::commit() {
     }
     if (--s.pending == 0) s.pending_max_t = s.last_t;
   }
+  if (wal != nullptr && result.appended > 0) {
+    wal_samples_.finish(record_at);
+    log_commit();
+  }
   commit_lock.unlock();
   end_batch();
   head_.chunk_bytes_.fetch_add(chunk_bytes, std::memory_order_relaxed);
@@ -137,6 +160,28 @@ CommitResult HeadAppender::commit() {
   head_.duplicates_.fetch_add(result.duplicates, std::memory_order_relaxed);
   if (result.appended > 0) head_.note_time_range(mint, maxt);
   return result;
+}
+
+bool HeadAppender::log_commit() {
+  Wal& wal = *head_.wal_;
+  Status written;
+  if (!unlogged_.empty()) {
+    wal_series_.clear();
+    const size_t at = wal_series_.begin(kSeriesRecord);
+    for (const MemSeries* s : unlogged_) encode_series_entry(wal_series_.bytes(), s->ref, s->labels);
+    wal_series_.finish(at);
+    written = wal.write(wal_series_.bytes());
+    if (!written) {
+      for (MemSeries* s : unlogged_) {
+        std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s->ref)].mu);
+        s->logged = false;  // logged with its next sample
+      }
+    }
+  }
+  if (written) written = wal.write(wal_samples_.bytes());
+  unlogged_.clear();
+  if (!written) head_.note_wal_failure(written.error());
+  return written.ok();
 }
 
 void HeadAppender::rollback() {

@@ -11,6 +11,7 @@
 
 #include "tsdb/appender.h"
 #include "tsdb/head.h"
+#include "tsdb/wal.h"
 
 namespace cogwatch::tsdb::internal {
 
@@ -32,6 +33,10 @@ class HeadAppender final : public Appender {
     Timestamp t;
     double v;
   };
+  // Records the committed samples and the series first seen in them in the
+  // head's write-ahead log. Returns false when the log could not be written.
+  // REQUIRES: the commit lock held.
+  bool log_commit();
   // Checks the sample against series s and records it as pending.
   // REQUIRES: the stripe lock of s held.
   Result<SeriesRef> add_locked(MemSeries& s, Timestamp t, double v);
@@ -44,6 +49,11 @@ class HeadAppender final : public Appender {
 
   Head& head_;
   std::vector<PendingSample> pending_;
+  // With a write-ahead log, filled by commit(): the committed samples'
+  // record, and the series that have not been logged yet.
+  RecordBuffer wal_samples_;
+  RecordBuffer wal_series_;
+  std::vector<MemSeries*> unlogged_;
   std::optional<Timestamp> min_valid_t_;  // this batch's window start, once taken
 };
 

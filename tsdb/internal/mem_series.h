@@ -53,6 +53,7 @@ struct MemSeries {
   Timestamp pending_max_t = 0;   // newest sample of uncommitted batches
   uint32_t pending = 0;          // uncommitted samples; no GC while > 0
   bool has_last = false;         // last_t/last_v_bits are set
+  bool logged = false;           // its series record is in the write-ahead log
 };
 
 }  // namespace cogwatch::tsdb::internal

@@ -6,8 +6,23 @@
 
 namespace cogwatch::tsdb::internal {
 
+namespace {
+
+// Refs almost always arrive in increasing order (they are handed out so);
+// two appenders creating series at once, or a log replayed, can swap
+// neighbours, which a sorted insert absorbs.
+void insert_sorted(Postings& list, SeriesRef ref) {
+  if (list.empty() || list.back() < ref) {
+    list.push_back(ref);
+  } else {
+    list.insert(std::lower_bound(list.begin(), list.end(), ref), ref);
+  }
+}
+
+}  // namespace
+
 void PostingsIndex::add(SeriesRef ref, const Labels& labels) {
-  all_.push_back(ref);
+  insert_sorted(all_, ref);
   for (size_t i = 0; i < labels.size(); ++i) {
     const Symbol& name = labels.name_symbol(i);
     const Symbol& value = labels.value_symbol(i);
@@ -15,7 +30,7 @@ void PostingsIndex::add(SeriesRef ref, const Labels& labels) {
     if (added_name) n->second.name = name;
     auto [v, added_value] = n->second.values.try_emplace(value.view());
     if (added_value) v->second.value = value;
-    v->second.refs.push_back(ref);
+    insert_sorted(v->second.refs, ref);
   }
 }
 

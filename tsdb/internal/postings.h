@@ -23,9 +23,9 @@ using Postings = std::vector<SeriesRef>;  // sorted ascending, unique
 
 class PostingsIndex {
  public:
-  // Adds a series. REQUIRES: ref is greater than every ref added before
-  // (refs are handed out in increasing order), so lists stay sorted by
-  // appending.
+  // Adds a series. Cheapest when ref is greater than every ref added
+  // before (refs are handed out in increasing order: the lists grow by
+  // appending); a smaller one is inserted in place.
   void add(SeriesRef ref, const Labels& labels);
   // Removes series (refs sorted ascending, with their labels).
   void remove(const std::vector<std::pair<SeriesRef, Labels>>& series);

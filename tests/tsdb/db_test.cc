@@ -1,0 +1,343 @@
+#include "tsdb/db.h"
+
+#include <unistd.h>
+
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "model/value.h"
+#include "tests/tsdb/fault_file_system.h"
+#include "tests/tsdb/test_util.h"
+
+namespace cogwatch::tsdb {
+namespace {
+
+using testing::FaultFileSystem;
+
+// Every sample of a store, by series, values as bits (stale markers and
+// NaNs compare exactly).
+using Dump = std::map<std::string, std::vector<std::pair<Timestamp, uint64_t>>>;
+
+Dump dump(const Head& head) {
+  Dump out;
+  auto all = testing::matcher(MatchType::kRegexMatch, "__name__", ".+");
+  for (const SeriesData& s : head.select({all}, kMinTimestamp, kMaxTimestamp)) {
+    auto& samples = out[s.labels.to_string()];
+    SeriesIterator it = s.iterator();
+    while (it.next()) samples.emplace_back(it.t(), std::bit_cast<uint64_t>(it.v()));
+    EXPECT_TRUE(it.err().ok());
+  }
+  return out;
+}
+
+Labels series(int i) { return Labels{{"__name__", "cog_metric"}, {"i", std::to_string(i)}}; }
+
+class DbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/cogwatch_db_" + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Db> open(DbOpenReport* report = nullptr, FileSystem* fs = nullptr) {
+    DbOptions o = options_;
+    if (fs) o.fs = fs;
+    auto db = Db::open(dir_, o, report);
+    EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+
+  // `scrapes` batches of `n` series each, one per second from t0, with a
+  // value that changes in every batch and a stale marker now and then.
+  static void scrape(Head& head, int n, int scrapes, Timestamp t0) {
+    for (int k = 0; k < scrapes; ++k) {
+      auto app = head.appender();
+      const Timestamp t = t0 + k * 1000;
+      for (int i = 0; i < n; ++i) {
+        const double v = (i + k) % 17 == 16 ? stale_nan() : std::sin(i + 0.1 * k) * 1e6;
+        ASSERT_TRUE(app->append(series(i), t, v).ok());
+      }
+      app->commit();
+    }
+  }
+
+  std::string wal_dir() const { return dir_ + "/wal"; }
+
+  DbOptions options_;
+  std::string dir_;
+};
+
+TEST_F(DbTest, WhatWasCommittedIsThereAfterReopening) {
+  Dump before;
+  {
+    auto db = open();
+    ASSERT_TRUE(db);
+    scrape(db->head(), 50, 300, 1'000'000);  // several chunks per series
+    before = dump(db->head());
+  }
+  DbOpenReport report;
+  auto db = open(&report);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(dump(db->head()), before);
+  EXPECT_EQ(report.series, 50u);
+  EXPECT_EQ(report.samples, 50u * 300);
+  EXPECT_TRUE(report.damage.empty());
+  EXPECT_EQ(report.min_time, 1'000'000);
+  EXPECT_EQ(report.max_time, 1'000'000 + 299'000);
+}
+
+TEST_F(DbTest, AReopenedStoreGoesOnAsBefore) {
+  {
+    auto db = open();
+    scrape(db->head(), 3, 10, 0);
+  }
+  auto db = open();
+  Head& head = db->head();
+  // The last samples are known: older ones are out of order, the same one
+  // again is no error, a new series gets a ref of its own.
+  auto app = head.appender();
+  auto old = app->append(series(0), 5000, 1);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().code, ErrorCode::kOutOfOrder);
+  auto fresh = app->append(series(99), 20000, 1);
+  ASSERT_TRUE(fresh.ok());
+  auto again = app->append(series(1), 20000, 2);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(*fresh, *again);
+  app->commit();
+  EXPECT_EQ(head.stats().series, 4u);
+  Dump d = dump(head);
+  EXPECT_EQ(d[series(1).to_string()].size(), 11u);
+}
+
+TEST_F(DbTest, ACheckpointReplacesTheSegmentsBeforeIt) {
+  options_.wal_segment_bytes = 4096;
+  Dump before;
+  uint32_t segment = 0;
+  {
+    auto db = open();
+    scrape(db->head(), 20, 300, 0);
+    EXPECT_GT(db->stats().wal_segment, 3u);
+    auto c = db->checkpoint();
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    segment = c->segment;
+    EXPECT_EQ(c->series, 20u);
+    EXPECT_GT(c->chunks, 20u);
+    EXPECT_GT(c->segments_removed, 3u);
+    scrape(db->head(), 25, 50, 400'000);  // after it: new series and samples
+    before = dump(db->head());
+  }
+  auto segs = Wal::list_segments(FileSystem::posix(), wal_dir());
+  ASSERT_TRUE(segs.ok());
+  EXPECT_EQ(segs->front(), segment);
+  EXPECT_TRUE(std::filesystem::exists(wal_dir() + "/checkpoint." + std::string(8 - std::to_string(segment - 1).size(), '0') +
+                                      std::to_string(segment - 1)));
+  DbOpenReport report;
+  auto db = open(&report);
+  EXPECT_EQ(dump(db->head()), before);
+  EXPECT_FALSE(report.checkpoint.empty());
+  EXPECT_TRUE(report.damage.empty());
+
+  // A second checkpoint replaces the first.
+  auto c = db->checkpoint();
+  ASSERT_TRUE(c.ok());
+  size_t checkpoints = 0;
+  for (const auto& e : std::filesystem::directory_iterator(wal_dir())) {
+    checkpoints += e.path().filename().string().starts_with("checkpoint.");
+  }
+  EXPECT_EQ(checkpoints, 1u);
+  db.reset();
+  EXPECT_EQ(dump(open()->head()), before);
+}
+
+TEST_F(DbTest, ACheckpointIsDueWhenTheLogOutgrowsTheHead) {
+  options_.checkpoint_min_wal_bytes = 10000;
+  auto db = open();
+  EXPECT_FALSE(db->checkpoint_due());
+  scrape(db->head(), 10, 200, 0);  // ~26 kB of log, ~6 kB of chunks
+  EXPECT_TRUE(db->checkpoint_due());
+  ASSERT_TRUE(db->checkpoint().ok());
+  EXPECT_FALSE(db->checkpoint_due());
+}
+
+TEST_F(DbTest, ATornLastRecordIsCutAndTheRestKept) {
+  {
+    auto db = open();
+    scrape(db->head(), 5, 10, 0);
+  }
+  const std::string seg = Wal::segment_path(wal_dir(), 1);
+  const auto size = std::filesystem::file_size(seg);
+  std::filesystem::resize_file(seg, size - 7);  // the last commit, torn
+  DbOpenReport report;
+  {
+    auto db = open(&report);
+    Dump d = dump(db->head());
+    EXPECT_EQ(d[series(0).to_string()].size(), 9u);
+    ASSERT_EQ(report.damage.size(), 1u);
+    EXPECT_EQ(report.damage[0].path, seg);
+    EXPECT_EQ(report.damage[0].bytes_dropped, size - 7 - report.damage[0].offset);
+    EXPECT_EQ(db->stats().corruptions_repaired, 1u);
+  }
+  // Cut: the next open finds nothing to repair.
+  auto db = open(&report);
+  EXPECT_TRUE(report.damage.empty());
+  EXPECT_EQ(dump(db->head())[series(0).to_string()].size(), 9u);
+}
+
+TEST_F(DbTest, DamageInAnEarlierSegmentLosesOnlyWhatItCovers) {
+  options_.wal_segment_bytes = 1024;
+  {
+    auto db = open();
+    scrape(db->head(), 5, 60, 0);
+  }
+  // Segment 2 loses its records from the middle on; segment 1 holds the
+  // series, so the later segments' samples all come back.
+  const std::string seg = Wal::segment_path(wal_dir(), 2);
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(400);
+    f.put('\x55');
+  }
+  DbOpenReport report;
+  auto db = open(&report);
+  ASSERT_EQ(report.damage.size(), 1u);
+  EXPECT_EQ(report.damage[0].path, seg);
+  EXPECT_EQ(report.damage[0].reason, "checksum mismatch");
+  const auto samples = dump(db->head())[series(0).to_string()];
+  EXPECT_LT(samples.size(), 60u);
+  EXPECT_GT(samples.size(), 40u);
+  EXPECT_EQ(samples.back().first, 59'000);  // the last segments were read
+  EXPECT_EQ(report.unknown_series_samples, 0u);
+}
+
+TEST_F(DbTest, SamplesWhoseSeriesRecordWasLostAreCountedAndDropped) {
+  {
+    auto db = open();
+    scrape(db->head(), 2, 1, 0);
+  }
+  {
+    auto db = open();  // segment 2: more samples of the same series
+    scrape(db->head(), 2, 1, 1000);
+  }
+  std::filesystem::remove(Wal::segment_path(wal_dir(), 1));
+  DbOpenReport report;
+  auto db = open(&report);
+  EXPECT_EQ(report.unknown_series_samples, 2u);
+  EXPECT_EQ(db->head().stats().series, 0u);
+  ASSERT_EQ(report.notes.size(), 1u);
+  EXPECT_EQ(report.notes[0], "WAL segments 1 to 1 are missing: what they held is lost");
+}
+
+TEST_F(DbTest, AMissingSegmentIsReported) {
+  options_.wal_segment_bytes = 512;
+  {
+    auto db = open();
+    scrape(db->head(), 3, 40, 0);
+  }
+  std::filesystem::remove(Wal::segment_path(wal_dir(), 3));
+  DbOpenReport report;
+  auto db = open(&report);
+  ASSERT_EQ(report.notes.size(), 1u);
+  EXPECT_EQ(report.notes[0], "WAL segments 3 to 3 are missing: what they held is lost");
+}
+
+TEST_F(DbTest, AnUnfinishedCheckpointIsIgnoredAndRemoved) {
+  Dump before;
+  {
+    auto db = open();
+    scrape(db->head(), 3, 5, 0);
+    before = dump(db->head());
+  }
+  std::ofstream(wal_dir() + "/checkpoint.00000009.tmp") << "half written";
+  auto db = open();
+  EXPECT_EQ(dump(db->head()), before);
+  EXPECT_FALSE(std::filesystem::exists(wal_dir() + "/checkpoint.00000009.tmp"));
+}
+
+TEST_F(DbTest, ASecondProcessCannotOpenTheDirectory) {
+  auto first = open();
+  ASSERT_TRUE(first);
+  auto second = Db::open(dir_, options_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(second.error().message.find("held by another process"), std::string::npos) << second.error().message;
+}
+
+TEST_F(DbTest, ANewerFormatIsRefusedAndLeftAlone) {
+  { open(); }
+  std::ofstream(dir_ + "/FORMAT", std::ios::trunc) << "cogwatch tsdb 2\n";
+  const auto segments = *Wal::list_segments(FileSystem::posix(), wal_dir());
+  auto db = Db::open(dir_, options_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.error().message.find("written by a newer cogwatch (storage format 2; this one reads format 1"),
+            std::string::npos)
+      << db.error().message;
+  EXPECT_EQ(*Wal::list_segments(FileSystem::posix(), wal_dir()), segments);  // no new segment
+}
+
+TEST_F(DbTest, AForeignDirectoryIsRefusedAndLeftAlone) {
+  std::filesystem::create_directories(dir_ + "/wal");
+  std::ofstream(dir_ + "/wal/00000001") << "a Prometheus segment";
+  auto db = Db::open(dir_, options_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.error().message.find("is not a cogwatch data directory (no FORMAT file; it holds wal)"),
+            std::string::npos)
+      << db.error().message;
+  std::ifstream in(dir_ + "/wal/00000001");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "a Prometheus segment");
+}
+
+TEST_F(DbTest, AFullDiskLosesNothingInMemoryAndWritingResumes) {
+  FaultFileSystem fs;
+  Dump before;
+  {
+    auto db = open(nullptr, &fs);
+    scrape(db->head(), 4, 5, 0);
+    fs.set_free_bytes(0);
+    scrape(db->head(), 4, 5, 5000);  // not logged
+    EXPECT_EQ(db->head().stats().wal_write_failures, 5u);
+    EXPECT_NE(db->head().take_wal_error().find("No space left on device"), std::string::npos);
+    EXPECT_EQ(dump(db->head())[series(0).to_string()].size(), 10u);  // queries still see them
+    fs.unlimited();
+    scrape(db->head(), 5, 5, 10'000);  // logged again; series 4 is new
+    before = dump(db->head());
+  }
+  DbOpenReport report;
+  auto db = open(&report);
+  EXPECT_TRUE(report.damage.empty());
+  Dump after = dump(db->head());
+  EXPECT_EQ(after[series(0).to_string()].size(), 10u);  // the 5 not logged are gone
+  EXPECT_EQ(after[series(4).to_string()], before[series(4).to_string()]);
+}
+
+TEST_F(DbTest, ACheckpointAfterAFullDiskRestoresWhatTheLogMissed) {
+  FaultFileSystem fs;
+  Dump before;
+  {
+    auto db = open(nullptr, &fs);
+    fs.set_free_bytes(0);
+    scrape(db->head(), 4, 5, 0);  // series and samples not logged
+    auto failed = db->checkpoint();
+    EXPECT_FALSE(failed.ok());
+    EXPECT_EQ(db->stats().checkpoint_failures, 1u);
+    fs.unlimited();
+    ASSERT_TRUE(db->checkpoint().ok());
+    scrape(db->head(), 4, 5, 5000);
+    before = dump(db->head());
+  }
+  EXPECT_FALSE(std::filesystem::exists(wal_dir() + "/checkpoint.00000001.tmp"));
+  auto db = open();
+  EXPECT_EQ(dump(db->head()), before);
+}
+
+}  // namespace
+}  // namespace cogwatch::tsdb

@@ -1,0 +1,350 @@
+#include "tsdb/db.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+#include "model/file.h"
+#include "tsdb/internal/head_recovery.h"
+#include "tsdb/internal/wal_records.h"
+
+namespace cogwatch::tsdb {
+namespace {
+
+constexpr const char* kFormatFile = "FORMAT";
+constexpr const char* kFormatPrefix = "cogwatch tsdb ";
+constexpr const char* kCheckpointPrefix = "checkpoint.";
+// A checkpoint record is cut once its payload passes this size, so reading
+// one back needs no large buffer.
+constexpr size_t kCheckpointRecordBytes = 1 << 20;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string checkpoint_name(uint32_t segment) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%s%08u", kCheckpointPrefix, segment);
+  return name;
+}
+
+// The segment number of a checkpoint file name, or nothing.
+std::optional<uint32_t> checkpoint_segment(const std::string& name) {
+  const std::string prefix = kCheckpointPrefix;
+  if (name.size() != prefix.size() + 8 || name.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  uint32_t n = 0;
+  auto [end, ec] = std::from_chars(name.data() + prefix.size(), name.data() + name.size(), n);
+  if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
+  return n;
+}
+
+// Writes FORMAT into a new directory, or checks the one there. A directory
+// without it that holds anything is not cogwatch's: refusing it keeps
+// cogwatch from "repairing" someone else's files (a Prometheus data
+// directory, say).
+Status check_format(FileSystem& fs, const std::string& dir) {
+  const std::string path = dir + "/" + kFormatFile;
+  if (fs.exists(path)) {
+    auto text = read_file(path);
+    if (!text) return text.error();
+    int version = 0;
+    const std::string prefix = kFormatPrefix;
+    if (text->compare(0, prefix.size(), prefix) == 0) {
+      std::from_chars(text->data() + prefix.size(), text->data() + text->size(), version);
+    }
+    if (version <= 0) {
+      return make_error(ErrorCode::kInvalidArgument, path + ": not a cogwatch storage format file");
+    }
+    if (version > kStorageFormatVersion) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        dir + " was written by a newer cogwatch (storage format " + std::to_string(version) +
+                            "; this one reads format " + std::to_string(kStorageFormatVersion) +
+                            " and older): run that version, or point --storage.tsdb.path elsewhere");
+    }
+    return {};
+  }
+  auto names = fs.list(dir);
+  if (!names) return names.error();
+  std::vector<std::string> foreign;
+  for (const std::string& n : *names) {
+    if (n != "lock" && n != "FORMAT.tmp") foreign.push_back(n);
+  }
+  if (!foreign.empty()) {
+    std::string list;
+    for (size_t i = 0; i < foreign.size() && i < 5; ++i) list += (i ? ", " : "") + foreign[i];
+    return make_error(ErrorCode::kInvalidArgument,
+                      dir + " is not a cogwatch data directory (no " + kFormatFile + " file; it holds " + list +
+                          "): point --storage.tsdb.path at an empty directory or one cogwatch made");
+  }
+  const std::string tmp = path + ".tmp";
+  auto f = fs.open_append(tmp);
+  if (!f) return f.error();
+  if (auto s = (*f)->truncate(0); !s) return s;
+  const std::string text = kFormatPrefix + std::to_string(kStorageFormatVersion) + "\n";
+  if (auto s = (*f)->append({reinterpret_cast<const uint8_t*>(text.data()), text.size()}); !s) return s;
+  if (auto s = (*f)->sync(); !s) return s;
+  f->reset();
+  if (auto s = fs.rename(tmp, path); !s) return s;
+  return fs.sync_dir(dir);
+}
+
+}  // namespace
+
+Db::Db(std::string dir, DbOptions options)
+    : dir_(std::move(dir)), wal_dir_(dir_ + "/wal"), options_(options), head_(std::make_unique<Head>(options.head)) {}
+
+Db::~Db() {
+  head_.reset();  // no appender may outlive the Db
+  if (wal_) (void)wal_->sync();
+}
+
+Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options, DbOpenReport* report) {
+  const auto start = std::chrono::steady_clock::now();
+  DbOpenReport local;
+  DbOpenReport& r = report ? *report : local;
+  r = DbOpenReport{};
+  FileSystem& fs = *options.fs;
+  if (auto s = fs.create_dirs(dir); !s) return s.error();
+  auto lock = fs.lock(dir + "/lock");
+  if (!lock) return lock.error();
+  if (auto s = check_format(fs, dir); !s) return s.error();
+
+  std::unique_ptr<Db> db(new Db(dir, options));
+  db->lock_ = std::move(*lock);
+  if (auto s = fs.create_dirs(db->wal_dir_); !s) return s.error();
+  if (auto s = db->replay(r); !s) return s.error();
+  auto wal = Wal::open(db->wal_dir_, WalOptions{.fs = &fs, .segment_bytes = options.wal_segment_bytes});
+  if (!wal) return wal.error();
+  db->wal_ = std::move(*wal);
+  db->head_->attach_wal(db->wal_.get());
+  const HeadStats hs = db->head_->stats();
+  r.min_time = hs.min_time;
+  r.max_time = hs.max_time;
+  r.seconds = seconds_since(start);
+  return db;
+}
+
+Status Db::replay(DbOpenReport& report) {
+  FileSystem& fs = *options_.fs;
+  auto names = fs.list(wal_dir_);
+  if (!names) return names.error();
+  // The newest complete checkpoint; unfinished ones (.tmp) go.
+  std::optional<uint32_t> checkpoint;
+  for (const std::string& name : *names) {
+    if (name.ends_with(".tmp")) {
+      if (auto s = fs.remove_all(wal_dir_ + "/" + name); !s) return s;
+    } else if (auto seg = checkpoint_segment(name)) {
+      checkpoint = std::max(checkpoint.value_or(0), *seg);
+    }
+  }
+  auto segments = Wal::list_segments(fs, wal_dir_);
+  if (!segments) return segments.error();
+
+  internal::HeadRecovery recovery(*head_);
+  // Reads one file's records into the head; cuts it at its first damage.
+  auto read = [&](const std::string& path, bool repair) -> Status {
+    auto reader = SegmentReader::open(fs, path);
+    if (!reader) return reader.error();
+    while (reader->next()) {
+      const std::span<const uint8_t> payload = reader->payload();
+      bool ok = true;
+      switch (reader->type()) {
+        case internal::kSeriesRecord:
+          ok = internal::decode_series(payload, [&](SeriesRef ref, const Labels& l) { recovery.add_series(ref, l); });
+          break;
+        case internal::kSamplesRecord:
+          ok = internal::decode_samples(payload,
+                                        [&](const internal::WalSample& s) { recovery.add_sample(s.ref, s.t, s.v); });
+          break;
+        case internal::kChunksRecord:
+          ok = internal::decode_chunks(payload, [&](SeriesRef ref, bool open, std::span<const uint8_t> bytes) {
+            recovery.add_chunk(ref, open, bytes);
+          });
+          break;
+        default:
+          ok = false;  // a record type from a newer minor version: skipped
+      }
+      if (!ok) recovery.count_bad_record();
+    }
+    if (const auto& damage = reader->damage()) {
+      report.damage.push_back(*damage);
+      ++stats_.corruptions_repaired;
+      const uint64_t keep = reader->good_bytes();
+      if (repair) {
+        auto f = fs.open_append(path);
+        if (!f) return f.error();
+        if (keep == 0) {
+          // Not even a header survived: start the file over.
+          if (auto s = (*f)->truncate(0); !s) return s;
+          if (auto s = Wal::write_header(**f); !s) return s;
+        } else if (auto s = (*f)->truncate(keep); !s) {
+          return s;
+        }
+        if (auto s = (*f)->sync(); !s) return s;
+      }
+    }
+    return {};
+  };
+
+  if (checkpoint) {
+    report.checkpoint = wal_dir_ + "/" + checkpoint_name(*checkpoint);
+    // A damaged checkpoint keeps what it holds up to the damage; it is not
+    // cut, as the segments it replaced are gone: the next checkpoint
+    // replaces it.
+    if (auto s = read(report.checkpoint, /*repair=*/false); !s) return s;
+  }
+  std::optional<uint32_t> previous, first;
+  for (uint32_t seg : *segments) {
+    if (checkpoint && seg <= *checkpoint) {
+      // Replaced by the checkpoint; left behind by a crash before removal.
+      if (auto s = fs.remove_all(Wal::segment_path(wal_dir_, seg)); !s) return s;
+      continue;
+    }
+    const uint32_t expected = previous ? *previous + 1 : (checkpoint ? *checkpoint + 1 : 1);
+    if (seg != expected) {
+      report.notes.push_back("WAL segments " + std::to_string(expected) + " to " + std::to_string(seg - 1) +
+                             " are missing: what they held is lost");
+    }
+    if (auto s = read(Wal::segment_path(wal_dir_, seg), /*repair=*/true); !s) return s;
+    previous = seg;
+    if (!first) first = seg;
+    ++report.segments_read;
+  }
+  recovery.finish();
+  const internal::ReplayCounts& c = recovery.counts();
+  report.series = c.series;
+  report.samples = c.samples;
+  report.unknown_series_samples = c.unknown_series_samples;
+  report.skipped_samples = c.skipped_samples;
+  report.bad_records = c.bad_records;
+  std::lock_guard lock(mu_);
+  first_segment_ = checkpoint ? *checkpoint + 1 : first.value_or(1);
+  return {};
+}
+
+Status Db::sync() {
+  Status s = wal_->sync();
+  if (!s) {
+    std::lock_guard lock(mu_);
+    ++stats_.sync_failures;
+  }
+  return s;
+}
+
+bool Db::checkpoint_due() const {
+  uint32_t first;
+  {
+    std::lock_guard lock(mu_);
+    first = first_segment_;
+  }
+  const uint64_t wal_bytes = wal_->bytes_since(first);
+  return wal_bytes >= options_.checkpoint_min_wal_bytes && wal_bytes >= head_->chunk_bytes();
+}
+
+Result<CheckpointResult> Db::checkpoint() {
+  std::lock_guard one_at_a_time(checkpoint_mu_);
+  const auto start = std::chrono::steady_clock::now();
+  CheckpointResult result;
+  auto fail = [&](Error e) -> Result<CheckpointResult> {
+    std::lock_guard lock(mu_);
+    ++stats_.checkpoint_failures;
+    return e;
+  };
+  uint32_t segment = 0;
+  auto snapshot = internal::HeadRecovery::snapshot(*head_, [&]() -> Status {
+    auto cut = wal_->cut();
+    if (!cut) return cut.error();
+    segment = *cut;
+    return {};
+  });
+  if (!snapshot) return fail(snapshot.error());
+
+  // The checkpoint is named after the last segment it replaces.
+  const std::string path = wal_dir_ + "/" + checkpoint_name(segment - 1);
+  const std::string tmp = path + ".tmp";
+  FileSystem& fs = *options_.fs;
+  Status written = [&]() -> Status {
+    auto f = fs.open_append(tmp);
+    if (!f) return f.error();
+    if (auto s = (*f)->truncate(0); !s) return s;
+    if (auto s = Wal::write_header(**f); !s) return s;
+    RecordBuffer buf;
+    // Series first (every chunk's series precedes it), in records of about
+    // kCheckpointRecordBytes.
+    auto flush = [&](size_t& at, uint8_t type, bool last) -> Status {
+      if (buf.bytes().size() - at <= kWalRecordHeaderBytes) {
+        buf.bytes().resize(at);  // nothing in it
+      } else {
+        buf.finish(at);
+      }
+      Status s = (*f)->append(buf.bytes());
+      result.bytes += buf.bytes().size();
+      buf.clear();
+      if (!last) at = buf.begin(type);
+      return s;
+    };
+    size_t at = buf.begin(internal::kSeriesRecord);
+    for (const internal::SeriesSnapshot& s : *snapshot) {
+      internal::encode_series_entry(buf.bytes(), s.ref, s.labels);
+      ++result.series;
+      if (buf.bytes().size() >= kCheckpointRecordBytes) {
+        if (auto st = flush(at, internal::kSeriesRecord, false); !st) return st;
+      }
+    }
+    if (auto st = flush(at, internal::kSeriesRecord, true); !st) return st;
+    at = buf.begin(internal::kChunksRecord);
+    for (internal::SeriesSnapshot& s : *snapshot) {
+      for (size_t i = 0; i < s.chunks.size(); ++i) {
+        const Chunk& c = *s.chunks[i];
+        const bool open = s.last_is_open && i + 1 == s.chunks.size();
+        internal::encode_chunk_entry(buf.bytes(), s.ref, open, {c.data(), c.size()});
+        ++result.chunks;
+        if (buf.bytes().size() >= kCheckpointRecordBytes) {
+          if (auto st = flush(at, internal::kChunksRecord, false); !st) return st;
+        }
+      }
+      s.chunks.clear();  // let go of what is written
+    }
+    if (auto st = flush(at, internal::kChunksRecord, true); !st) return st;
+    if (auto s = (*f)->sync(); !s) return s;
+    f->reset();
+    if (auto s = fs.rename(tmp, path); !s) return s;
+    return fs.sync_dir(wal_dir_);
+  }();
+  if (!written) {
+    (void)fs.remove_all(tmp);
+    return fail(written.error());
+  }
+
+  // The checkpoint is durable: what it replaces can go. A failure here
+  // leaves files that the next open removes.
+  uint32_t before = 0;
+  {
+    std::lock_guard lock(mu_);
+    before = first_segment_;
+    first_segment_ = segment;
+    ++stats_.checkpoints;
+  }
+  result.segment = segment;
+  result.segments_removed = segment > before ? segment - before : 0;
+  (void)wal_->remove_before(segment);
+  if (auto names = fs.list(wal_dir_)) {
+    for (const std::string& name : *names) {
+      if (auto seg = checkpoint_segment(name); seg && *seg < segment - 1) (void)fs.remove_all(wal_dir_ + "/" + name);
+    }
+  }
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+DbStats Db::stats() const {
+  std::lock_guard lock(mu_);
+  DbStats s = stats_;
+  s.wal_bytes = wal_->bytes_since(first_segment_);
+  s.wal_segment = wal_->current_segment();
+  return s;
+}
+
+}  // namespace cogwatch::tsdb

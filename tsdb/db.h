@@ -1,0 +1,128 @@
+// Db: the durable store. A Head whose every commit is written to a
+// write-ahead log in a data directory before it returns; opening the
+// directory rebuilds the head from the log. A checkpoint writes the whole
+// head once, so the segments before it can go. docs/storage-format.md
+// draws the files:
+//
+//   <dir>/FORMAT                     "cogwatch tsdb 1": refused if newer
+//   <dir>/lock                       held while a process has it open
+//   <dir>/wal/00000007 ...           log segments (tsdb/wal.h)
+//   <dir>/wal/checkpoint.00000006    the head as of segment 7's start
+//
+//   DbOpenReport report;
+//   auto db = Db::open("data", DbOptions{.head = {...}}, &report);
+//   if (!db) fail(db.error().message);   // newer format, locked, unwritable
+//   for (const WalDamage& d : report.damage) log(d);
+//   (*db)->head().appender() ...
+//   every few seconds:  (*db)->sync();
+//   when due:           if ((*db)->checkpoint_due()) (*db)->checkpoint();
+//
+// Damage is repaired, not fatal: a segment is read up to its first bad
+// record, cut there, and the rest of the log is read on (samples of series
+// whose records were lost are counted and dropped). Only a directory that
+// cannot be used at all (a newer format, held by another process, not
+// writable, not cogwatch's) fails open(), before anything in it is
+// changed.
+//
+// Thread-safety: head() may be used from any thread; sync(), checkpoint()
+// and stats() may be called from any thread, checkpoint() by one at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "model/error.h"
+#include "tsdb/file_system.h"
+#include "tsdb/head.h"
+#include "tsdb/wal.h"
+
+namespace cogwatch::tsdb {
+
+inline constexpr int kStorageFormatVersion = 1;
+
+struct DbOptions {
+  HeadOptions head;
+  FileSystem* fs = &FileSystem::posix();
+  uint64_t wal_segment_bytes = 32ull << 20;
+  // checkpoint_due() once the log since the last checkpoint holds this
+  // many bytes and more than the head's chunks: replaying it would then
+  // cost more than reading a checkpoint.
+  uint64_t checkpoint_min_wal_bytes = 64ull << 20;
+};
+
+// What open() found and did.
+struct DbOpenReport {
+  std::string checkpoint;         // the checkpoint read ("" if none)
+  uint32_t segments_read = 0;
+  uint64_t series = 0;            // series restored
+  uint64_t samples = 0;           // samples restored (in chunks or one by one)
+  uint64_t unknown_series_samples = 0;  // dropped: their series record was lost
+  uint64_t skipped_samples = 0;   // dropped: older than what their series held
+  uint64_t bad_records = 0;       // dropped: checksum fine, contents unreadable
+  std::vector<WalDamage> damage;  // where files were cut, and what it cost
+  std::vector<std::string> notes;  // other things worth a log line
+  Timestamp min_time = kMaxTimestamp;  // time range restored
+  Timestamp max_time = kMinTimestamp;
+  double seconds = 0;             // how long opening took
+};
+
+struct CheckpointResult {
+  uint32_t segment = 0;          // the checkpoint covers segments below this
+  uint64_t series = 0;
+  uint64_t chunks = 0;
+  uint64_t bytes = 0;
+  uint64_t segments_removed = 0;
+  double seconds = 0;
+};
+
+struct DbStats {
+  uint64_t wal_bytes = 0;             // log segments since the last checkpoint
+  uint32_t wal_segment = 0;           // the segment being written
+  uint64_t checkpoints = 0;           // written since open
+  uint64_t checkpoint_failures = 0;
+  uint64_t sync_failures = 0;
+  uint64_t corruptions_repaired = 0;  // at open: damaged files cut
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> open(const std::string& dir, DbOptions options, DbOpenReport* report = nullptr);
+  ~Db();  // syncs the log and releases the directory
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  Head& head() { return *head_; }
+  const std::string& dir() const { return dir_; }
+
+  // Makes every commit so far durable against a power loss.
+  Status sync();
+  // Writes the head as a checkpoint and removes the log segments and older
+  // checkpoint it replaces. Commits go on meanwhile (they wait only while
+  // the head is snapshotted). On failure the old checkpoint and segments
+  // stay and nothing is lost.
+  Result<CheckpointResult> checkpoint();
+  bool checkpoint_due() const;
+  DbStats stats() const;
+
+ private:
+  Db(std::string dir, DbOptions options);
+  Status replay(DbOpenReport& report);
+  Status write_checkpoint(const std::string& path, uint32_t segment, CheckpointResult& result);
+
+  const std::string dir_;
+  const std::string wal_dir_;
+  const DbOptions options_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<Head> head_;
+  std::unique_ptr<Wal> wal_;
+
+  mutable std::mutex mu_;  // guards what follows
+  uint32_t first_segment_ = 1;  // the first segment after the last checkpoint
+  DbStats stats_;
+  std::mutex checkpoint_mu_;  // one checkpoint at a time
+};
+
+}  // namespace cogwatch::tsdb

@@ -1,0 +1,147 @@
+#include "tsdb/internal/head_recovery.h"
+
+#include <algorithm>
+#include <bit>
+#include <mutex>
+#include <shared_mutex>
+
+#include "tsdb/internal/mem_series.h"
+#include "tsdb/internal/postings.h"
+
+namespace cogwatch::tsdb::internal {
+
+MemSeries* HeadRecovery::find(SeriesRef ref) {
+  if (!aliases_.empty()) {
+    if (auto a = aliases_.find(ref); a != aliases_.end()) return a->second;
+  }
+  const Head::Stripe& stripe = head_.stripes_[Head::stripe_of_ref(ref)];
+  auto it = stripe.by_ref.find(ref);
+  return it == stripe.by_ref.end() ? nullptr : it->second.get();
+}
+
+void HeadRecovery::add_series(SeriesRef ref, const Labels& labels) {
+  if (labels.empty() || ref == 0) {
+    ++counts_.bad_records;
+    return;
+  }
+  Head::Stripe& stripe = head_.stripes_[Head::stripe_of_hash(labels.hash())];
+  if (MemSeries* known = Head::find_locked(stripe, labels)) {
+    // The same series logged again: under its ref, after a failed write;
+    // under another, after it was collected and created anew.
+    if (known->ref != ref) aliases_[ref] = known;
+    return;
+  }
+  const bool ref_fits = Head::stripe_of_ref(ref) == Head::stripe_of_hash(labels.hash()) && find(ref) == nullptr;
+  MemSeries* s = head_.create_locked(stripe, labels, ref_fits ? ref : 0);
+  if (!ref_fits) aliases_[ref] = s;
+  s->logged = true;
+  max_id_ = std::max(max_id_, ref >> Head::kStripeBits);
+  created_.emplace_back(s->ref, s->labels);
+  ++counts_.series;
+}
+
+void HeadRecovery::add_sample(SeriesRef ref, Timestamp t, double v) {
+  MemSeries* s = find(ref);
+  if (s == nullptr) {
+    ++counts_.unknown_series_samples;
+    return;
+  }
+  switch (s->check(t, v, /*with_pending=*/false)) {
+    case AppendCheck::kOk:
+      chunk_bytes_ += s->append(t, v, head_.options_.chunk_limits);
+      ++counts_.samples;
+      mint_ = std::min(mint_, t);
+      maxt_ = std::max(maxt_, t);
+      break;
+    case AppendCheck::kSameSample:
+      break;
+    case AppendCheck::kOutOfOrder:
+    case AppendCheck::kDuplicate:
+      ++counts_.skipped_samples;
+      break;
+  }
+}
+
+void HeadRecovery::add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes) {
+  MemSeries* s = find(ref);
+  if (s == nullptr) {
+    ++counts_.unknown_series_samples;
+    return;
+  }
+  if (open) {
+    ChunkIterator it(bytes.data(), bytes.size());
+    while (it.next()) add_sample(ref, it.t(), it.v());
+    if (!it.err().ok()) ++counts_.bad_records;
+    return;
+  }
+  // A sealed chunk is kept as it is; decoding it checks it and finds its
+  // time range and last sample.
+  ChunkIterator it(bytes.data(), bytes.size());
+  Timestamp first = 0, last = 0;
+  double last_v = 0;
+  uint16_t n = 0;
+  while (it.next()) {
+    if (n++ == 0) first = it.t();
+    last = it.t();
+    last_v = it.v();
+  }
+  if (!it.err().ok() || n == 0) {
+    ++counts_.bad_records;
+    return;
+  }
+  if (s->has_last && first <= s->last_t) {
+    counts_.skipped_samples += n;
+    return;
+  }
+  if (!s->open.empty()) {
+    s->closed.push_back(s->open.seal());
+    chunk_bytes_ += static_cast<int64_t>(s->closed.back()->allocated_bytes());
+  }
+  s->closed.push_back(ChunkRef::from_bytes(bytes.data(), static_cast<uint32_t>(bytes.size()), first, last));
+  chunk_bytes_ += static_cast<int64_t>(s->closed.back()->allocated_bytes());
+  s->last_t = last;
+  s->last_v_bits = std::bit_cast<uint64_t>(last_v);
+  s->has_last = true;
+  ++counts_.chunks;
+  counts_.samples += n;
+  mint_ = std::min(mint_, first);
+  maxt_ = std::max(maxt_, last);
+}
+
+void HeadRecovery::finish() {
+  std::sort(created_.begin(), created_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  {
+    std::unique_lock lock(head_.index_mu_);
+    for (const auto& [ref, labels] : created_) head_.index_->add(ref, labels);
+  }
+  created_.clear();
+  uint64_t next = head_.next_series_id_.load();
+  while (next <= max_id_ && !head_.next_series_id_.compare_exchange_weak(next, max_id_ + 1)) {
+  }
+  head_.chunk_bytes_.fetch_add(chunk_bytes_);
+  chunk_bytes_ = 0;
+  if (mint_ <= maxt_) head_.note_time_range(mint_, maxt_);
+}
+
+Result<std::vector<SeriesSnapshot>> HeadRecovery::snapshot(const Head& head, const std::function<Status()>& cut) {
+  std::vector<SeriesSnapshot> out;
+  std::shared_lock commit_lock(head.commit_mu_);
+  if (auto s = cut(); !s) return s.error();
+  out.reserve(head.num_series_.load(std::memory_order_relaxed));
+  for (size_t i = 0; i < Head::kStripes; ++i) {
+    const Head::Stripe& stripe = head.stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    for (const auto& [ref, owned] : stripe.by_ref) {
+      const MemSeries& s = *owned;
+      SeriesSnapshot snap{ref, s.labels, s.closed, false};
+      if (!s.open.empty()) {
+        snap.chunks.push_back(s.open.snapshot());
+        snap.last_is_open = true;
+      }
+      out.push_back(std::move(snap));
+    }
+  }
+  return out;
+}
+
+}  // namespace cogwatch::tsdb::internal

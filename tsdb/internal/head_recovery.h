@@ -1,0 +1,86 @@
+// HeadRecovery: what tsdb::Db does to a Head beneath its public interface:
+// rebuilds it from the write-ahead log and its checkpoint (series with the
+// refs they had, samples, chunks), and takes the consistent snapshot a
+// checkpoint is written from.
+//
+//   HeadRecovery r(head);
+//   r.add_series(ref, labels);          // from series records
+//   r.add_sample(ref, t, v);            // from sample records
+//   r.add_chunk(ref, open, bytes, ...); // from checkpoint chunk records
+//   r.finish();                         // index, refs, stats
+//
+// Thread-safety: replay (add_*, finish) requires that nothing else uses
+// the Head yet. snapshot() may run alongside appenders and queries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "model/labels.h"
+#include "tsdb/chunk.h"
+#include "tsdb/head.h"
+
+namespace cogwatch::tsdb::internal {
+
+struct MemSeries;
+
+// What a replay restored and what it had to skip.
+struct ReplayCounts {
+  uint64_t series = 0;
+  uint64_t samples = 0;
+  uint64_t chunks = 0;
+  uint64_t unknown_series_samples = 0;  // samples or chunks of a ref no record named
+  uint64_t skipped_samples = 0;         // older than what the series already held
+  uint64_t bad_records = 0;             // checksummed but unreadable payloads
+};
+
+// One series as a checkpoint records it.
+struct SeriesSnapshot {
+  SeriesRef ref;
+  Labels labels;
+  std::vector<ChunkRef> chunks;  // oldest first
+  bool last_is_open = false;     // the last chunk is a copy of the open one
+};
+
+class HeadRecovery {
+ public:
+  explicit HeadRecovery(Head& head) : head_(head) {}
+
+  void add_series(SeriesRef ref, const Labels& labels);
+  void add_sample(SeriesRef ref, Timestamp t, double v);
+  // A chunk of a checkpoint. An open chunk's samples are appended, so the
+  // series goes on filling it.
+  void add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes);
+  void count_bad_record() { ++counts_.bad_records; }
+  // Indexes the restored series, moves the ref counter past them, and
+  // records their time range and bytes.
+  void finish();
+  const ReplayCounts& counts() const { return counts_; }
+
+  // Under the head's commit lock (no batch half-committed), calls `cut`
+  // (the log begins a new segment) and then takes every series with its
+  // chunks. What the snapshot holds plus the segments from the cut on is
+  // the whole head.
+  static Result<std::vector<SeriesSnapshot>> snapshot(const Head& head, const std::function<Status()>& cut);
+
+ private:
+  MemSeries* find(SeriesRef ref);
+
+  Head& head_;
+  // Refs of the log that this head knows under another ref (the same
+  // labels logged twice, or a ref whose stripe no longer matches).
+  boost::unordered_flat_map<SeriesRef, MemSeries*> aliases_;
+  std::vector<std::pair<SeriesRef, Labels>> created_;
+  uint64_t max_id_ = 0;
+  int64_t chunk_bytes_ = 0;
+  Timestamp mint_ = kMaxTimestamp;
+  Timestamp maxt_ = kMinTimestamp;
+  ReplayCounts counts_;
+};
+
+}  // namespace cogwatch::tsdb::internal
