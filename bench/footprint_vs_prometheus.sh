@@ -148,7 +148,8 @@ run_one() {
   write_config "$dir" "$sim_addr"
   local start_cmd
   if [[ $name == cogwatch ]]; then
-    start_cmd=("$cogwatch" run "--config.file=$dir/prometheus.yml" "--web.listen-address=127.0.0.1:$port" --log.level=warn)
+    start_cmd=("$cogwatch" run "--config.file=$dir/prometheus.yml" "--web.listen-address=127.0.0.1:$port"
+      "--storage.tsdb.path=$dir/data" --log.level=warn)
   else
     start_cmd=("$prometheus" "--config.file=$dir/prometheus.yml" "--web.listen-address=127.0.0.1:$port"
       "--storage.tsdb.path=$dir/data" --log.level=warn)

@@ -31,6 +31,7 @@
 #include "server/query_api.h"
 #include "server/status_api.h"
 #include "server/web.h"
+#include "tsdb/db.h"
 #include "template/template.h"
 
 namespace cogwatch::cli {
@@ -138,7 +139,7 @@ notify:
 
 struct Daemon::Impl {
   explicit Impl(DaemonOptions o)
-      : options(std::move(o)), log(options.log), head(appendable_window(options.head)), start_time(system_clock().now()) {}
+      : options(std::move(o)), log(options.log), start_time(system_clock().now()) {}
   // The daemon's head refuses samples before Prometheus's appendable window.
   static tsdb::HeadOptions appendable_window(tsdb::HeadOptions h) {
     h.reject_out_of_bounds = true;
@@ -147,16 +148,22 @@ struct Daemon::Impl {
 
   DaemonOptions options;
   std::shared_ptr<Logger> log;
-  tsdb::Head head;
+  // The store: a Db in options.storage_path (the head, its write-ahead log
+  // and checkpoints), or a head in memory only when no path is set.
+  std::unique_ptr<tsdb::Db> db;
+  std::unique_ptr<tsdb::Head> memory_head;
+  tsdb::Head* head = nullptr;  // one of the two
   const Timestamp start_time;
 
   // Threads: io (scrapes, notifications, timers, signals), rules_io (rule
-  // evaluation), web_io (HTTP).
+  // evaluation), web_io (HTTP), storage_io (the log's syncs and
+  // checkpoints, which wait on the disk).
   asio::io_context io;
   asio::io_context rules_io;
   asio::io_context web_io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work, rules_work, web_work;
-  std::thread io_thread, rules_thread;
+  asio::io_context storage_io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work, rules_work, web_work, storage_work;
+  std::thread io_thread, rules_thread, storage_thread;
   std::vector<std::thread> web_threads;
 
   std::string external_url;
@@ -186,6 +193,8 @@ struct Daemon::Impl {
 
   std::unique_ptr<asio::steady_timer> rules_timer;      // on rules_io
   std::unique_ptr<asio::steady_timer> retention_timer;  // on io
+  std::unique_ptr<asio::steady_timer> sync_timer;       // on storage_io
+  std::unique_ptr<asio::steady_timer> checkpoint_timer;  // on storage_io
   std::unique_ptr<asio::steady_timer> am_refresh_timer;  // on io
   std::unique_ptr<asio::signal_set> signals;            // on io
   bool rules_stopped = false;                           // on rules_io
@@ -204,6 +213,11 @@ struct Daemon::Impl {
   void log_notification(const notify::Notification& n);
   void arm_rules(Timestamp next);
   void arm_retention();
+  // Opens the data directory (replaying its log) or the memory-only head.
+  Status open_storage();
+  void arm_sync();
+  void arm_checkpoint();
+  void write_storage_metrics(server::MetricsWriter& w) const;
   void arm_am_refresh();
   void wait_for_signal();
   std::string metrics_text();
@@ -330,7 +344,7 @@ Status Daemon::Impl::apply(DaemonConfig next, bool first) {
 
 std::shared_ptr<const server::QueryApi> Daemon::Impl::make_query_api(const Labels& external_labels) {
   return std::make_shared<const server::QueryApi>(server::QueryApiOptions{
-      .querier = head,
+      .querier = *head,
       .engine = options.engine,
       .query_timeout = options.query_timeout,
       .max_concurrency = options.query_max_concurrency,
@@ -352,13 +366,110 @@ void Daemon::Impl::arm_retention() {
   retention_timer->expires_after(std::chrono::minutes(1));
   retention_timer->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    const tsdb::RetentionResult r = head.apply_retention();
+    const tsdb::RetentionResult r = head->apply_retention();
     if (r.chunks_dropped > 0 || r.series_removed > 0) {
       log->debug("tsdb", "Retention", {{"chunks_dropped", std::to_string(r.chunks_dropped)},
                                        {"series_removed", std::to_string(r.series_removed)}});
     }
     arm_retention();
   });
+}
+
+Status Daemon::Impl::open_storage() {
+  tsdb::HeadOptions h = options.head;
+  h.reject_out_of_bounds = true;  // Prometheus's appendable window
+  if (options.storage_path.empty()) {
+    memory_head = std::make_unique<tsdb::Head>(h);
+    head = memory_head.get();
+    log->info("tsdb", "No storage path: data lives in memory only and is lost at exit");
+    return {};
+  }
+  log->info("tsdb", "Replaying WAL, this may take a while", {{"path", options.storage_path}});
+  tsdb::DbOpenReport report;
+  auto opened = tsdb::Db::open(options.storage_path,
+                               tsdb::DbOptions{.head = h,
+                                               .wal_segment_bytes = options.wal_segment_bytes,
+                                               .checkpoint_min_wal_bytes = 2 * options.wal_segment_bytes},
+                               &report);
+  if (!opened) return make_error(opened.error().code, "opening storage: " + opened.error().message);
+  db = std::move(*opened);
+  head = &db->head();
+  for (const tsdb::WalDamage& d : report.damage) {
+    log->warn("tsdb", "Damaged WAL file repaired: what follows the damage was dropped",
+              {{"file", d.path}, {"offset", std::to_string(d.offset)}, {"bytes_dropped", std::to_string(d.bytes_dropped)},
+               {"reason", d.reason}});
+  }
+  for (const std::string& note : report.notes) log->warn("tsdb", note);
+  if (report.unknown_series_samples > 0 || report.bad_records > 0) {
+    log->warn("tsdb", "Samples dropped during replay",
+              {{"without_series_record", std::to_string(report.unknown_series_samples)},
+               {"unreadable_records", std::to_string(report.bad_records)}});
+  }
+  const bool any = report.min_time <= report.max_time;
+  log->info("tsdb", "WAL replay completed",
+            {{"series", std::to_string(report.series)},
+             {"samples", std::to_string(report.samples)},
+             {"segments", std::to_string(report.segments_read)},
+             {"checkpoint", report.checkpoint.empty() ? "none" : report.checkpoint},
+             {"mint", any ? std::to_string(report.min_time) : "none"},
+             {"maxt", any ? std::to_string(report.max_time) : "none"},
+             {"duration", format_float(report.seconds) + "s"}});
+  return {};
+}
+
+void Daemon::Impl::arm_sync() {
+  sync_timer->expires_after(std::chrono::milliseconds(options.wal_sync_interval));
+  sync_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (Status s = db->sync(); !s) log->error("tsdb", "Syncing the WAL failed", {{"err", s.error().message}});
+    if (std::string e = head->take_wal_error(); !e.empty()) {
+      // Logged once per interval, not once per commit: a full disk would
+      // otherwise flood the log.
+      log->error("tsdb", "Writing the WAL failed; samples are kept in memory and written again by the next checkpoint",
+                 {{"err", e}, {"failed_commits_total", std::to_string(head->stats().wal_write_failures)}});
+    }
+    arm_sync();
+  });
+}
+
+void Daemon::Impl::arm_checkpoint() {
+  // Asking is cheap (the log's size against the head's); a checkpoint is
+  // written only when due.
+  checkpoint_timer->expires_after(std::chrono::seconds(1));
+  checkpoint_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (db->checkpoint_due()) {
+      auto r = db->checkpoint();
+      if (!r) {
+        log->error("tsdb", "Creating a WAL checkpoint failed; the log is kept", {{"err", r.error().message}});
+      } else {
+        log->info("tsdb", "WAL checkpoint complete",
+                  {{"series", std::to_string(r->series)}, {"chunks", std::to_string(r->chunks)},
+                   {"bytes", std::to_string(r->bytes)}, {"segments_removed", std::to_string(r->segments_removed)},
+                   {"duration", format_float(r->seconds) + "s"}});
+      }
+    }
+    arm_checkpoint();
+  });
+}
+
+void Daemon::Impl::write_storage_metrics(server::MetricsWriter& w) const {
+  w.family("cogwatch_tsdb_wal_writes_failed_total", "counter", "Total number of commits the WAL could not take.");
+  w.sample("cogwatch_tsdb_wal_writes_failed_total", {}, static_cast<double>(head->stats().wal_write_failures));
+  if (!db) return;
+  const tsdb::DbStats s = db->stats();
+  w.family("cogwatch_tsdb_wal_segment_current", "gauge", "Write log segment index that TSDB is currently writing to.");
+  w.sample("cogwatch_tsdb_wal_segment_current", {}, s.wal_segment);
+  w.family("cogwatch_tsdb_wal_storage_size_bytes", "gauge", "Size of the write log segments since the last checkpoint.");
+  w.sample("cogwatch_tsdb_wal_storage_size_bytes", {}, static_cast<double>(s.wal_bytes));
+  w.family("cogwatch_tsdb_wal_fsync_failures_total", "counter", "Total number of failed syncs of the write log.");
+  w.sample("cogwatch_tsdb_wal_fsync_failures_total", {}, static_cast<double>(s.sync_failures));
+  w.family("cogwatch_tsdb_wal_corruptions_total", "counter", "Total number of damaged WAL files repaired at start.");
+  w.sample("cogwatch_tsdb_wal_corruptions_total", {}, static_cast<double>(s.corruptions_repaired));
+  w.family("cogwatch_tsdb_checkpoint_creations_total", "counter", "Total number of checkpoint creations attempted.");
+  w.sample("cogwatch_tsdb_checkpoint_creations_total", {}, static_cast<double>(s.checkpoints + s.checkpoint_failures));
+  w.family("cogwatch_tsdb_checkpoint_creations_failed_total", "counter", "Total number of checkpoint creations that failed.");
+  w.sample("cogwatch_tsdb_checkpoint_creations_failed_total", {}, static_cast<double>(s.checkpoint_failures));
 }
 
 void Daemon::Impl::arm_am_refresh() {
@@ -411,7 +522,7 @@ std::string Daemon::Impl::metrics_text() {
   w.family("cogwatch_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
   w.sample("cogwatch_config_last_reload_success_timestamp_seconds", {}, static_cast<double>(last_reload_success) / 1000);
 
-  const tsdb::HeadStats hs = head.stats();
+  const tsdb::HeadStats hs = head->stats();
   w.family("cogwatch_tsdb_head_series", "gauge", "Total number of series in the head block.");
   w.sample("cogwatch_tsdb_head_series", {}, static_cast<double>(hs.series));
   w.family("cogwatch_tsdb_head_series_created_total", "counter", "Total number of series created in the head.");
@@ -434,7 +545,8 @@ std::string Daemon::Impl::metrics_text() {
     w.family("cogwatch_tsdb_head_max_time_seconds", "gauge", "Newest sample in the head.");
     w.sample("cogwatch_tsdb_head_max_time_seconds", {}, static_cast<double>(hs.max_time) / 1000);
   }
-  const tsdb::MemoryStats mem = head.memory();
+  write_storage_metrics(w);
+  const tsdb::MemoryStats mem = head->memory();
   w.family("cogwatch_tsdb_memory_bytes", "gauge", "Heap bytes the store holds, by part.");
   w.sample("cogwatch_tsdb_memory_bytes", {{"part", "chunks"}}, static_cast<double>(mem.chunk_bytes));
   w.sample("cogwatch_tsdb_memory_bytes", {{"part", "labels"}}, static_cast<double>(mem.label_bytes));
@@ -577,7 +689,7 @@ server::StatusSources Daemon::Impl::status_sources() {
   };
   s.rule_groups = [this] { return rules->groups(); };
   s.alertmanagers = [this] { return server::AlertmanagerUrls{.active = am_client->alertmanagers()}; };
-  s.tsdb_stats = [this](size_t limit) { return head.cardinality_stats(limit); };
+  s.tsdb_stats = [this](size_t limit) { return head->cardinality_stats(limit); };
   s.runtime_info = [this] { return runtime_info(); };
   s.config_yaml = [this] {
     std::lock_guard lock(config_mu);
@@ -605,7 +717,7 @@ server::RuntimeInfo Daemon::Impl::runtime_info() const {
     ++r.goroutine_count;
   }
   r.gomaxprocs = std::thread::hardware_concurrency();
-  const tsdb::HeadOptions& h = head.options();
+  const tsdb::HeadOptions& h = head->options();
   if (h.retention_time > 0) r.storage_retention = format_duration(h.retention_time);
   if (h.retention_bytes > 0) {
     r.storage_retention += (r.storage_retention.empty() ? "" : " or ") + std::to_string(h.retention_bytes) + "B";
@@ -677,6 +789,7 @@ Status Daemon::start() {
     d.log->info("main", "Loaded configuration file", {{"filename", cfg->path}});
   }
   for (const std::string& w : cfg->warnings) d.log->warn("config", w);
+  if (Status s = d.open_storage(); !s) return s;
 
   d.am_client = std::make_unique<notify::AlertmanagerClient>(
       d.io, notify::AlertmanagerClientOptions{
@@ -712,22 +825,26 @@ Status Daemon::start() {
           },
           .log_notification = [&d](const notify::Notification& n) { d.log_notification(n); }});
   d.rules = std::make_unique<rules::RuleManager>(
-      d.head, d.head,
+      *d.head, *d.head,
       rules::RuleManagerOptions{.notify = [&d](const std::string& expr, const std::vector<rules::Alert>& alerts) {
         d.notify_alerts(expr, alerts);
       }});
-  d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, d.head);
+  d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, *d.head);
   d.status_api = std::make_unique<server::StatusApi>(d.status_sources());
   d.query_api = d.make_query_api(cfg->scrape.global.external_labels);
   d.rules_timer = std::make_unique<asio::steady_timer>(d.rules_io);
   d.retention_timer = std::make_unique<asio::steady_timer>(d.io);
   d.am_refresh_timer = std::make_unique<asio::steady_timer>(d.io);
+  d.sync_timer = std::make_unique<asio::steady_timer>(d.storage_io);
+  d.checkpoint_timer = std::make_unique<asio::steady_timer>(d.storage_io);
   d.signals = std::make_unique<asio::signal_set>(d.io, SIGINT, SIGTERM, SIGHUP);
 
   d.io_work.emplace(d.io.get_executor());
   d.rules_work.emplace(d.rules_io.get_executor());
   d.web_work.emplace(d.web_io.get_executor());
+  d.storage_work.emplace(d.storage_io.get_executor());
   d.io_thread = std::thread([&d] { d.io.run(); });
+  d.storage_thread = std::thread([&d] { d.storage_io.run(); });
   d.rules_thread = std::thread([&d] { d.rules_io.run(); });
   const size_t web_threads = std::clamp<size_t>(d.options.query_max_concurrency, 2, 4);
   for (size_t i = 0; i < web_threads; ++i) d.web_threads.emplace_back([&d] { d.web_io.run(); });
@@ -743,6 +860,12 @@ Status Daemon::start() {
     d.arm_am_refresh();
     d.wait_for_signal();
   });
+  if (d.db) {
+    asio::post(d.storage_io, [&d] {
+      d.arm_sync();
+      d.arm_checkpoint();
+    });
+  }
   d.ready = true;
   d.log->info("web", "Server is ready to receive web requests.",
               {{"address", d.options.listen_address}, {"port", std::to_string(d.port)}, {"external_url", d.external_url}});
@@ -840,16 +963,32 @@ void Daemon::shutdown() {
     d.io_work.reset();
     d.io.stop();
     d.io_thread.join();
+    // Nothing writes any more: the log is synced (the Db's destructor) once
+    // a checkpoint in progress is done.
+    if (d.storage_thread.joinable()) {
+      run_on(d.storage_io, [&] {
+        if (d.sync_timer) d.sync_timer->cancel();
+        if (d.checkpoint_timer) d.checkpoint_timer->cancel();
+      });
+      d.storage_work.reset();
+      d.storage_io.stop();
+      d.storage_thread.join();
+    }
   }
   d.server.reset();
   d.scrape.reset();
   d.notifier.reset();
   d.am_client.reset();
+  d.rules.reset();
+  if (d.db) {
+    d.db.reset();
+    d.log->info("tsdb", "Write-ahead log synced and closed", {{"path", d.options.storage_path}});
+  }
   d.log->info("main", "See you next time!");
 }
 
 uint16_t Daemon::port() const { return impl_->port; }
 
-tsdb::Head& Daemon::head() { return impl_->head; }
+tsdb::Head& Daemon::head() { return *impl_->head; }
 
 }  // namespace cogwatch::cli

@@ -7,7 +7,9 @@
 //   daemon.shutdown();  // graceful: see below
 //
 // Parts and threads:
-//   storage   tsdb::Head (in memory; persistence is issue 13)
+//   storage   tsdb::Db: the head, its write-ahead log and checkpoints in
+//             the data directory, synced and checkpointed on its own
+//             thread (or a tsdb::Head in memory only, without a path)
 //   notify    the built-in Alertmanager (config `notify:`) and the client
 //             of external Alertmanagers (`alerting:`), on the main io thread
 //   rules     the RuleManager, evaluated on its own thread so a slow rule
@@ -22,7 +24,7 @@
 //             and scrape take the new config, in that order.
 // shutdown(): web stops accepting, scrapes stop, the rule evaluation in
 //             progress finishes, Alertmanager queues are flushed until a
-//             deadline, then every thread is joined.
+//             deadline, every thread is joined, and the log is synced.
 //
 // Thread-safety: start(), wait() and shutdown() from the thread that owns
 // the Daemon; reload() from any thread (reloads are serialised).
@@ -60,6 +62,11 @@ struct DaemonOptions {
   // start, where a bad one fails start(), and again for every connection.
   std::string web_config_file;
   tsdb::HeadOptions head;                       // --storage.tsdb.retention.*
+  // --storage.tsdb.path: the data directory (its log and checkpoints); ""
+  // keeps everything in memory only (tests, the demo).
+  std::string storage_path;
+  uint64_t wal_segment_bytes = 32ull << 20;     // --storage.tsdb.wal-segment-size
+  Duration wal_sync_interval = 5 * kSecond;     // --storage.tsdb.wal-sync-interval
   eval::EngineOptions engine;                   // --query.lookback-delta, --query.max-samples
   Duration query_timeout = 2 * kMinute;         // --query.timeout
   size_t query_max_concurrency = 20;            // --query.max-concurrency

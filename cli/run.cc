@@ -4,6 +4,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/version.h"
+#include "model/byte_size.h"
 #include "model/time.h"
 
 namespace cogwatch::cli {
@@ -25,7 +26,15 @@ void RunFlags::add_to(CLI::App& app) {
                  "[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication (Prometheus's "
                  "web config; read again for every connection)");
   app.add_option("--storage.tsdb.path", storage_path,
-                 "Base path for metrics storage (accepted; data lives in memory until persistence lands)")
+                 "Base path for metrics storage: the write-ahead log and its checkpoints (\"\" keeps data in memory "
+                 "only)")
+      ->capture_default_str();
+  app.add_option("--storage.tsdb.wal-segment-size", wal_segment_size,
+                 "Size at which to split the write-ahead log segment files (64KB to 256MB); a checkpoint is considered once the log holds two")
+      ->capture_default_str();
+  app.add_option("--storage.tsdb.wal-sync-interval", wal_sync_interval,
+                 "How often the write-ahead log is synced to disk: a power loss takes at most the samples of this "
+                 "last interval (at least 100ms)")
       ->capture_default_str();
   storage.add_to(app);
   app.add_option("--query.lookback-delta", lookback_delta,
@@ -87,6 +96,23 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   auto head = storage.head_options();
   if (!head) return head.error();
   o.head = *head;
+  o.storage_path = storage_path;
+  auto segment = parse_byte_size(wal_segment_size);
+  if (!segment) return make_error(ErrorCode::kInvalidArgument, "--storage.tsdb.wal-segment-size: " + segment.error().message);
+  // Prometheus takes 10MB to 256MB; smaller segments suit small boxes (and
+  // the crash tests, which want many checkpoints).
+  if (*segment < (64ull << 10) || *segment > (256ull << 20)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--storage.tsdb.wal-segment-size: must be between 64KB and 256MB, got " + wal_segment_size);
+  }
+  o.wal_segment_bytes = *segment;
+  auto sync = duration_flag("--storage.tsdb.wal-sync-interval", wal_sync_interval, false);
+  if (!sync) return sync.error();
+  if (*sync < 100) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--storage.tsdb.wal-sync-interval: must be at least 100ms, got " + wal_sync_interval);
+  }
+  o.wal_sync_interval = *sync;
   auto lookback = duration_flag("--query.lookback-delta", lookback_delta, false);
   if (!lookback) return lookback.error();
   o.engine.lookback_delta = *lookback;
@@ -132,11 +158,6 @@ int run_daemon(const RunFlags& flags, const CLI::App& app, std::ostream& err) {
     return kExitUsage;
   }
   std::shared_ptr<Logger> log = options->log;
-  if (app.count("--storage.tsdb.path") > 0) {
-    log->warn("main", "Data lives in memory only: --storage.tsdb.path is accepted, but persistence is not "
-                      "implemented yet and nothing is written there",
-              {{"path", flags.storage_path}});
-  }
   log->info("main", "Starting cogwatch", {{"version", kVersion}});
   Daemon daemon(std::move(*options));
   if (Status s = daemon.start(); !s) {

@@ -30,6 +30,8 @@ struct RunFlags {
   bool enable_lifecycle = false;
   std::string web_config_file;
   std::string storage_path = "data/";
+  std::string wal_segment_size = "32MB";
+  std::string wal_sync_interval = "5s";
   StorageFlags storage;
   std::string lookback_delta = "5m";
   std::string query_timeout = "2m";

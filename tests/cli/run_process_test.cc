@@ -39,7 +39,7 @@ class RunProcessTest : public ::testing::Test {
   // Starts cogwatch run on a free port; returns the port from its "ready" line.
   int start(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {COGWATCH_BINARY, "run", "--config.file=" + dir_ + "/cogwatch.yml",
-                                     "--web.listen-address=127.0.0.1:0"};
+                                     "--web.listen-address=127.0.0.1:0", "--storage.tsdb.path=" + dir_ + "/data"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto pid = peer::spawn_process(argv, {.stdout_path = log_, .stderr_path = log_});
     EXPECT_TRUE(pid);

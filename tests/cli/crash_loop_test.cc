@@ -1,0 +1,181 @@
+// `cogwatch run` killed with SIGKILL at random moments, again and again,
+// while it scrapes a simulated Cog predictor, evaluates rules and writes
+// checkpoints of its log: after every restart each sample a query saw
+// before the kill is there, bit for bit, and queries over the restarts
+// work. The seed and the kill moments are printed on failure; set
+// COGWATCH_CRASH_SEED to replay a run.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "cli/cog_sim_server.h"
+#include "model/clock.h"
+#include "model/url.h"
+#include "tests/notify/peer/http_client.h"
+#include "tests/notify/peer/process.h"
+
+namespace cogwatch::cli {
+namespace {
+
+using namespace std::chrono_literals;
+namespace peer = notify::peer;
+namespace json = boost::json;
+
+// series (its labels as JSON) -> samples (ms, value as the API prints it)
+using Dump = std::map<std::string, std::set<std::pair<int64_t, std::string>>>;
+
+class CrashLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = peer::make_temp_dir("crash-loop");
+    ASSERT_TRUE(d);
+    dir_ = *d;
+  }
+  void TearDown() override {
+    if (pid_ > 0) peer::terminate_process(pid_, 5s);
+    peer::remove_tree(dir_);
+  }
+
+  // Starts cogwatch run; returns its port once it is ready, 0 on failure.
+  int start(const std::string& log) {
+    auto pid = peer::spawn_process({COGWATCH_BINARY, "run", "--config.file=" + dir_ + "/cogwatch.yml",
+                                    "--web.listen-address=127.0.0.1:0", "--storage.tsdb.path=" + dir_ + "/data",
+                                    "--storage.tsdb.wal-segment-size=64KB"},
+                                   {.stdout_path = log, .stderr_path = log});
+    EXPECT_TRUE(pid);
+    if (!pid) return 0;
+    pid_ = *pid;
+    const std::regex ready(R"(Server is ready to receive web requests\..*?port=(\d+))");
+    for (int i = 0; i < 200; ++i) {
+      std::smatch m;
+      const std::string text = peer::read_tail(log, 1 << 20);
+      if (std::regex_search(text, m, ready)) return std::stoi(m[1]);
+      if (peer::wait_process(pid_, 0ms)) break;  // exited
+      std::this_thread::sleep_for(25ms);
+    }
+    ADD_FAILURE() << "not ready in 5s:\n" << peer::read_tail(log);
+    return 0;
+  }
+
+  void kill_now() {
+    ASSERT_EQ(kill(pid_, SIGKILL), 0);
+    peer::wait_process(pid_, 5s);
+    pid_ = -1;
+  }
+
+  static json::value query(int port, const std::string& expr, int64_t at_ms) {
+    auto r = peer::http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query?query=" +
+                                           query_escape(expr) + "&time=" + std::to_string(at_ms / 1000) + "." +
+                                           std::to_string(1000 + at_ms % 1000).substr(1));
+    EXPECT_TRUE(r);
+    if (!r) return nullptr;
+    EXPECT_EQ(r->status, 200) << r->body;
+    return json::parse(r->body);
+  }
+
+  // Every raw sample of the last hour before `at_ms`.
+  static Dump dump(int port, int64_t at_ms) {
+    Dump out;
+    const json::value v = query(port, R"({__name__=~".+"}[1h])", at_ms);
+    if (v.is_null()) return out;
+    for (const json::value& series : v.at("data").at("result").as_array()) {
+      auto& samples = out[json::serialize(series.at("metric"))];
+      for (const json::value& s : series.at("values").as_array()) {
+        const double t = s.as_array()[0].to_number<double>();
+        samples.emplace(std::llround(t * 1000), std::string(s.as_array()[1].as_string()));
+      }
+    }
+    return out;
+  }
+
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(CrashLoopTest, EverySampleCommittedBeforeAKillIsThereAfterTheRestart) {
+  const char* env_seed = std::getenv("COGWATCH_CRASH_SEED");
+  const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 10) : std::random_device{}();
+  std::mt19937_64 rng(seed);
+  std::string kills;  // what happened, for a failure's message
+  SCOPED_TRACE("COGWATCH_CRASH_SEED=" + std::to_string(seed));
+
+  auto sim = BackgroundCogSim::start({.extra_series = 150});
+  ASSERT_TRUE(sim);
+  std::ofstream(dir_ + "/cogwatch.yml") << "global:\n  scrape_interval: 100ms\n  evaluation_interval: 100ms\n"
+                                           "rule_files: [rules.yml]\n"
+                                           "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
+                                        << (*sim)->address() << "']}]\n";
+  std::ofstream(dir_ + "/rules.yml") << "groups:\n  - name: cog\n    rules:\n"
+                                        "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
+                                        "      - record: job:cog_predict_requests:rate5s\n"
+                                        "        expr: sum by (job) (rate(cog_predict_requests_total[5s]))\n";
+
+  constexpr int kKills = 30;
+  Dump seen;          // what queries saw before the last kill
+  int64_t seen_at = 0;
+  int checkpoints = 0;
+  for (int round = 0; round <= kKills; ++round) {
+    const std::string log = dir_ + "/log." + std::to_string(round);
+    const int port = start(log);
+    ASSERT_GT(port, 0) << kills;
+    if (round > 0) {
+      // Everything seen before the kill is still there (more may be: a
+      // scrape stamped before the query can commit after it).
+      const Dump after = dump(port, seen_at);
+      for (const auto& [series, samples] : seen) {
+        auto it = after.find(series);
+        ASSERT_NE(it, after.end()) << "series lost: " << series << "\n" << kills << peer::read_tail(log);
+        for (const auto& s : samples) {
+          ASSERT_TRUE(it->second.count(s)) << "sample lost: " << series << " @" << s.first << " = " << s.second << "\n"
+                                           << kills << peer::read_tail(log);
+        }
+      }
+    }
+    if (round == kKills) {
+      // Queries across the restarts: every `up` sample is counted once.
+      const int64_t now = system_clock().now();
+      const Dump all = dump(port, now);
+      size_t ups = 0;
+      for (const auto& [series, samples] : all) {
+        if (series.find(R"("__name__":"up")") != std::string::npos) ups += samples.size();
+      }
+      const json::value count = query(port, "count_over_time(up[1h])", now);
+      ASSERT_EQ(count.at("data").at("result").as_array().size(), 1u);
+      EXPECT_EQ(std::stoul(std::string(count.at("data").at("result").as_array()[0].at("value").as_array()[1].as_string())),
+                ups);
+      const json::value rate = query(port, "job:cog_predict_requests:rate5s", now);
+      EXPECT_EQ(rate.at("data").at("result").as_array().size(), 1u);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 1000));
+    seen_at = system_clock().now();
+    seen = dump(port, seen_at);
+    ASSERT_FALSE(seen.empty());
+    const auto delay = std::chrono::milliseconds(rng() % 300);
+    std::this_thread::sleep_for(delay);
+    kill_now();
+    kills += "kill " + std::to_string(round) + ": " + std::to_string(delay.count()) + " ms after a query at " +
+             std::to_string(seen_at) + "\n";
+    const std::string text = peer::read_tail(log, 1 << 20);
+    for (size_t at = text.find("WAL checkpoint complete"); at != std::string::npos;
+         at = text.find("WAL checkpoint complete", at + 1)) {
+      ++checkpoints;
+    }
+  }
+  std::cout << "seed " << seed << ": " << kKills << " kills, " << checkpoints << " checkpoints completed\n";
+}
+
+}  // namespace
+}  // namespace cogwatch::cli
