@@ -33,6 +33,7 @@ prometheus=$(command -v prometheus || true)
 for tool in curl ab python3; do
   command -v $tool >/dev/null || { echo "$tool not found: scripts/setup-deps.sh installs it"; exit 1; }
 done
+source bench/lib.sh
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
 
@@ -44,18 +45,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# wait_ready URL: polls until it answers 200.
-wait_ready() {
-  for ((i = 0; i < 3000; i++)); do
-    curl -sf -o /dev/null "$1" && return 0
-    sleep 0.01
-  done
-  echo "timeout: $1" >&2
-  return 1
-}
 
 # ready_ms PORT DATA_DIR CMD...: starts CMD 9 times, each on an emptied
 # DATA_DIR and stopped once ready, and prints the median ms from exec to the first 200 of /-/ready. A
@@ -87,14 +76,6 @@ print("%.1f" % statistics.median(once() for _ in range(9)))
 PY
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else printf "%.3f", a[int((NR+1)/2)]}'; }
-
-# cpu_seconds PID: user+system CPU of the process so far.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-anon_kib() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
-hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
-
 # The expressions whose latency is measured.
 queries=(
   'avg(rate(container_cpu_usage_seconds_total{name=~"cog.*"}[5m])) by (container_name) > 0.8 * scalar(count(node_cpu_seconds_total{mode="idle"}))'
@@ -113,29 +94,6 @@ query_ms() {
       "$base/api/v1/query" >/dev/null
     awk -F, '$1 == "50" {print $2}' "$work/query.csv"
   done | median
-}
-
-write_config() {  # DIR TARGET
-  cat >"$1/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: cog
-    static_configs:
-      - targets: ['$2']
-rule_files: [rules.yml]
-EOF
-  {
-    cat examples/rules/cog_alerts.yml
-    cat <<'EOF'
-- name: cog_recording
-  rules:
-  - record: job:cog_predict_latency_seconds:p95
-    expr: histogram_quantile(0.95, sum by (job, le) (rate(cog_predict_latency_seconds_bucket[5m])))
-EOF
-  } >"$1/rules.yml"
 }
 
 # run_one NAME SERIES: starts the system, measures, prints one line of figures:

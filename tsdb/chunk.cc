@@ -70,12 +70,34 @@ ChunkRef Chunk::make(const uint8_t* bytes, uint32_t size, uint16_t num_samples, 
   c->num_samples_ = num_samples;
   c->min_time_ = min_time;
   c->max_time_ = max_time;
+  c->data_ = reinterpret_cast<const uint8_t*>(c + 1);
   if (size > 0) std::memcpy(reinterpret_cast<uint8_t*>(c + 1), bytes, size);
+  return ChunkRef(c);
+}
+
+namespace {
+using ChunkOwner = std::shared_ptr<const void>;
+ChunkOwner* owner_of(const Chunk* c) { return reinterpret_cast<ChunkOwner*>(const_cast<Chunk*>(c) + 1); }
+}  // namespace
+
+ChunkRef ChunkRef::from_mapped(std::shared_ptr<const void> owner, const uint8_t* bytes, uint32_t size,
+                               Timestamp min_time, Timestamp max_time) {
+  static_assert(sizeof(Chunk) % alignof(ChunkOwner) == 0);
+  void* mem = ::operator new(sizeof(Chunk) + sizeof(ChunkOwner));
+  Chunk* c = new (mem) Chunk;
+  c->size_ = size;
+  c->num_samples_ = size >= kChunkHeaderBytes ? static_cast<uint16_t>(bytes[0] << 8 | bytes[1]) : 0;
+  c->min_time_ = min_time;
+  c->max_time_ = max_time;
+  c->mapped_ = true;
+  c->data_ = bytes;
+  new (owner_of(c)) ChunkOwner(std::move(owner));
   return ChunkRef(c);
 }
 
 ChunkRef::~ChunkRef() {
   if (c_ && c_->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (c_->mapped_) owner_of(c_)->~ChunkOwner();
     c_->~Chunk();
     ::operator delete(const_cast<Chunk*>(c_));
   }

@@ -51,13 +51,16 @@ class Chunk {
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
 
-  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+  const uint8_t* data() const { return data_; }
   uint32_t size() const { return size_; }  // encoded bytes, header included
   uint16_t num_samples() const { return num_samples_; }
   Timestamp min_time() const { return min_time_; }
   Timestamp max_time() const { return max_time_; }
-  // Heap bytes this chunk occupies (header struct + encoded bytes).
-  size_t allocated_bytes() const { return sizeof(Chunk) + size_; }
+  // Heap bytes this chunk occupies: the header struct, and the encoded
+  // bytes unless they live in a mapped file.
+  size_t allocated_bytes() const { return sizeof(Chunk) + (mapped_ ? sizeof(std::shared_ptr<const void>) : size_); }
+  // The bytes are in a file mapped into memory (a block), not on the heap.
+  bool mapped() const { return mapped_; }
 
  private:
   friend class ChunkRef;
@@ -70,6 +73,10 @@ class Chunk {
   mutable std::atomic<uint32_t> refs_{1};
   uint32_t size_ = 0;
   uint16_t num_samples_ = 0;
+  // A heap chunk's bytes follow this header; a mapped chunk's live in a
+  // file whose mapping a shared_ptr after the header keeps alive.
+  bool mapped_ = false;
+  const uint8_t* data_ = nullptr;
   Timestamp min_time_ = 0;
   Timestamp max_time_ = 0;
 };
@@ -96,6 +103,11 @@ class ChunkRef {
   // Builds a chunk from encoded bytes (e.g. read back from disk). The bytes
   // are not validated here; a ChunkIterator over bad bytes reports err().
   static ChunkRef from_bytes(const uint8_t* bytes, uint32_t size, Timestamp min_time, Timestamp max_time);
+  // A chunk whose bytes stay where they are, in memory that `owner` (a
+  // file's mapping) keeps valid while the chunk is referenced. Not
+  // validated, as from_bytes.
+  static ChunkRef from_mapped(std::shared_ptr<const void> owner, const uint8_t* bytes, uint32_t size,
+                              Timestamp min_time, Timestamp max_time);
 
  private:
   friend class Chunk;

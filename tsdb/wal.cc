@@ -1,30 +1,17 @@
 #include "tsdb/wal.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 
+#include "tsdb/internal/checksum.h"
 #include "tsdb/internal/encoding.h"
 
 namespace cogwatch::tsdb {
 namespace {
 
 constexpr uint8_t kMagic[kWalSegmentHeaderBytes] = {'C', 'W', 'W', 'A', 'L', 0, 0, kWalFormatVersion};
-
-uint32_t checksum(const uint8_t* p, size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib takes a uInt length: feed large records in pieces.
-  while (n > 0) {
-    const auto piece = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    crc = crc32(crc, p, piece);
-    p += piece;
-    n -= piece;
-  }
-  return static_cast<uint32_t>(crc);
-}
 
 }  // namespace
 
@@ -38,7 +25,7 @@ size_t RecordBuffer::begin(uint8_t type) {
 void RecordBuffer::finish(size_t start) {
   const size_t body = buf_.size() - start - 8;  // type and payload
   internal::put_u32le(buf_.data() + start, static_cast<uint32_t>(body));
-  internal::put_u32le(buf_.data() + start + 4, checksum(buf_.data() + start + 8, body));
+  internal::put_u32le(buf_.data() + start + 4, internal::crc32_of(buf_.data() + start + 8, body));
 }
 
 Result<SegmentReader> SegmentReader::open(FileSystem& fs, const std::string& path) {
@@ -88,7 +75,7 @@ bool SegmentReader::next() {
     return false;
   }
   const uint8_t* body = b.data() + pos_ + 8;
-  if (checksum(body, length) != crc) {
+  if (internal::crc32_of(body, length) != crc) {
     set_damage("checksum mismatch");
     return false;
   }

@@ -44,6 +44,12 @@ inline uint32_t get_u32le(const uint8_t* at) {
   return v;
 }
 
+inline uint64_t get_u64le(const uint8_t* at) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(at[i]) << (8 * i);
+  return v;
+}
+
 // Reads what the put_ functions wrote. After any read runs past the end,
 // ok() is false and every later read returns zero values.
 class Decoder {
@@ -63,6 +69,12 @@ class Decoder {
   int64_t varint() {
     const uint64_t u = uvarint();
     return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+  }
+  uint32_t u32le() {
+    if (end_ - p_ < 4) return static_cast<uint32_t>(fail());
+    const uint32_t v = get_u32le(p_);
+    p_ += 4;
+    return v;
   }
   uint64_t u64le() {
     if (end_ - p_ < 8) return fail();

@@ -1,0 +1,47 @@
+# Helpers shared by the side-by-side scripts in bench/ (sourced, not run).
+# They expect to run from the repository's root.
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_ready URL: polls until it answers 200.
+wait_ready() {
+  for ((i = 0; i < 3000; i++)); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.01
+  done
+  echo "timeout: $1" >&2
+  return 1
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else printf "%.3f", a[int((NR+1)/2)]}'; }
+
+# cpu_seconds PID: user+system CPU of the process so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+anon_kib() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# write_config DIR TARGET: prometheus.yml (scrape TARGET every 1 s) and rules.yml
+# (the Cog alert rules plus the guide's p95 recording rule) in DIR.
+write_config() {  # DIR TARGET
+  cat >"$1/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: cog
+    static_configs:
+      - targets: ['$2']
+rule_files: [rules.yml]
+EOF
+  {
+    cat examples/rules/cog_alerts.yml
+    cat <<'EOF'
+- name: cog_recording
+  rules:
+  - record: job:cog_predict_latency_seconds:p95
+    expr: histogram_quantile(0.95, sum by (job, le) (rate(cog_predict_latency_seconds_bucket[5m])))
+EOF
+  } >"$1/rules.yml"
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# What the write-ahead log costs a scrape: `cogwatch run` on the same
+# workload (one cog-sim target of about SERIES series, scraped every 1 s,
+# the Cog rules every 1 s) with its store in a data directory (WAL on) and
+# in memory only (--storage.tsdb.path="", WAL off), alternately, RUNS
+# times each for DURATION seconds. Prints CPU ms per scrape of every run,
+# the medians, and on/off.
+#
+#   bench/wal_cpu.sh [SERIES]            # default 10000
+#   RUNS=5 DURATION=30 bench/wal_cpu.sh 1000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+series=${1:-10000}
+runs=${RUNS:-3}
+duration=${DURATION:-30}
+cogwatch=$PWD/build/cogwatch
+[[ -x $cogwatch ]] || { echo "build cogwatch first (cmake --build build --target cogwatch)"; exit 1; }
+for tool in curl python3; do
+  command -v $tool >/dev/null || { echo "$tool not found: scripts/setup-deps.sh installs it"; exit 1; }
+done
+source bench/lib.sh
+
+work=$(mktemp -d /tmp/cogwatch-wal-cpu.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+scrapes() {  # PORT: scrapes of the cog job so far
+  curl -s "http://127.0.0.1:$1/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
+}
+
+# run_one on|off: CPU ms per scrape over DURATION seconds.
+run_one() {
+  local port path
+  port=$(free_port)
+  rm -rf "$work/data"
+  if [[ $1 == on ]]; then path=$work/data; else path=""; fi
+  "$cogwatch" run "--config.file=$work/prometheus.yml" "--web.listen-address=127.0.0.1:$port" \
+    "--storage.tsdb.path=$path" --log.level=warn >"$work/log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  wait_ready "http://127.0.0.1:$port/-/ready" >/dev/null
+  sleep 5  # the first scrapes create the series
+  local c0 s0 c1 s1
+  c0=$(cpu_seconds "$pid"); s0=$(scrapes "$port")
+  sleep "$duration"
+  c1=$(cpu_seconds "$pid"); s1=$(scrapes "$port")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  awk -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" 'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%.3f\n", (c1 - c0) * 1000 / n}'
+}
+
+sim_addr=127.0.0.1:$(free_port)
+"$cogwatch" cog-sim --listen "$sim_addr" --series "$series" >/dev/null 2>&1 &
+pids+=("$!")
+wait_ready "http://$sim_addr/metrics" >/dev/null
+write_config "$work" "$sim_addr"
+
+on=() off=()
+for ((i = 0; i < runs; i++)); do
+  off+=("$(run_one off)")
+  on+=("$(run_one on)")
+  printf 'run %d: WAL off %s ms/scrape, WAL on %s ms/scrape\n' "$i" "${off[-1]}" "${on[-1]}"
+done
+m_off=$(printf '%s\n' "${off[@]}" | median)
+m_on=$(printf '%s\n' "${on[@]}" | median)
+printf 'series %s, %s runs of %ss each: median CPU per scrape WAL off %s ms, on %s ms, on/off %s\n' "$series" "$runs" \
+  "$duration" "$m_off" "$m_on" "$(awk -v a="$m_on" -v b="$m_off" 'BEGIN {printf "%.2f", a / b}')"

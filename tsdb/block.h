@@ -1,0 +1,113 @@
+// Block: an immutable file with the chunks of every series over one time
+// range, and an index that finds a series' chunks by its ref without
+// reading the rest. Blocks are how samples leave the heap: the head writes
+// a finished time window into one (tsdb::Db), and queries read its chunks
+// through a read-only mapping. docs/storage-format.md draws the layout:
+//
+//   block   := magic "CWBLK\0\0" version:u8 | chunk bytes... | series section | index | footer
+//   series  := per series, in ref order: ref, labels, first chunk's offset,
+//              and per chunk its time range, length and CRC-32
+//   index   := per series, in ref order: ref:u64le series_offset:u64le
+//   footer  := mint maxt nseries series_offset index_offset (i64/u64 le)
+//              sections_crc:u32le footer_crc:u32le magic "CWBLKEND"
+//
+//   BlockWriter w(fs, "data/blocks/0000001700000000-0000001700007200.tmp", mint, maxt);
+//   w.add(ref, labels, chunks);   // refs ascending
+//   w.finish();                   // synced; the caller renames it into place
+//   auto b = Block::open(fs, path);
+//   b->chunks(ref, mint, maxt, out);  // refs to mapped chunks
+//
+// A chunk whose CRC does not match is never returned: chunks() skips it
+// and counts it (damaged_chunks()). A block whose footer or sections do not
+// check out does not open.
+//
+// Thread-safety: a Block is immutable and may be shared between threads;
+// its chunks stay readable while any ChunkRef to them lives, even after
+// the file is removed. BlockWriter is single-threaded.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/error.h"
+#include "model/labels.h"
+#include "model/time.h"
+#include "tsdb/appender.h"
+#include "tsdb/chunk.h"
+#include "tsdb/file_system.h"
+
+namespace cogwatch::tsdb {
+
+inline constexpr uint8_t kBlockFormatVersion = 1;
+
+class BlockWriter {
+ public:
+  // Creates (truncating) `path`. The block covers [mint, maxt].
+  BlockWriter(FileSystem& fs, std::string path, Timestamp mint, Timestamp maxt);
+  // Adds a series and its chunks (oldest first, within the block's range).
+  // REQUIRES: ref greater than the last one added.
+  Status add(SeriesRef ref, const Labels& labels, std::span<const ChunkRef> chunks);
+  // Writes the sections and the footer and syncs the file. Returns its size.
+  Result<uint64_t> finish();
+
+ private:
+  struct ChunkMeta {
+    Timestamp mint, maxt;
+    uint32_t size, crc;
+  };
+  Status flush_chunks();
+
+  FileSystem& fs_;
+  const std::string path_;
+  const Timestamp mint_, maxt_;
+  std::unique_ptr<WritableFile> file_;
+  Status status_;                 // the first error; later calls return it
+  std::vector<uint8_t> chunk_buf_;  // chunk bytes not yet written
+  uint64_t offset_ = 0;           // where chunk_buf_ begins in the file
+  std::vector<uint8_t> series_;   // the series section, built in memory
+  std::vector<std::pair<SeriesRef, uint64_t>> index_;  // ref, offset within series_
+  SeriesRef last_ref_ = 0;
+};
+
+class Block : public std::enable_shared_from_this<Block> {
+ public:
+  // Maps the file and checks its footer, sections and checksums. Errors
+  // name the file and what is wrong with it (kInvalidArgument for a newer
+  // version, kDataLoss-worthy damage as kInternal: the caller sets it
+  // aside).
+  static Result<std::shared_ptr<const Block>> open(FileSystem& fs, const std::string& path);
+
+  const std::string& path() const;
+  Timestamp min_time() const { return mint_; }
+  Timestamp max_time() const { return maxt_; }
+  uint64_t num_series() const { return nseries_; }
+  uint64_t size_bytes() const;
+
+  // Whether the block holds series `ref`.
+  bool contains(SeriesRef ref) const;
+  // Appends the series' chunks overlapping [mint, maxt] to out, oldest
+  // first; damaged ones are skipped and counted.
+  void chunks(SeriesRef ref, Timestamp mint, Timestamp maxt, std::vector<ChunkRef>& out) const;
+  // Calls fn(ref, labels, chunk count) for every series, in ref order.
+  void for_each_series(const std::function<void(SeriesRef, const Labels&, size_t)>& fn) const;
+  // Chunks skipped because their bytes did not match their checksum.
+  uint64_t damaged_chunks() const { return damaged_.load(std::memory_order_relaxed); }
+
+ private:
+  explicit Block(std::shared_ptr<const MappedFile> file) : file_(std::move(file)) {}
+  // The series record of `ref`, or an empty span.
+  std::span<const uint8_t> series_record(SeriesRef ref) const;
+
+  std::shared_ptr<const MappedFile> file_;
+  Timestamp mint_ = 0, maxt_ = 0;
+  uint64_t nseries_ = 0;
+  uint64_t series_offset_ = 0, index_offset_ = 0;
+  mutable std::atomic<uint64_t> damaged_{0};
+};
+
+}  // namespace cogwatch::tsdb
