@@ -366,10 +366,22 @@ void Daemon::Impl::arm_retention() {
   retention_timer->expires_after(std::chrono::minutes(1));
   retention_timer->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    const tsdb::RetentionResult r = head->apply_retention();
-    if (r.chunks_dropped > 0 || r.series_removed > 0) {
-      log->debug("tsdb", "Retention", {{"chunks_dropped", std::to_string(r.chunks_dropped)},
-                                       {"series_removed", std::to_string(r.series_removed)}});
+    if (db) {
+      // Removing files waits on the disk: the storage thread does it.
+      asio::post(storage_io, [this] {
+        const tsdb::DbRetentionResult r = db->apply_retention();
+        if (r.blocks_removed > 0 || r.series_removed > 0) {
+          log->info("tsdb", "Retention removed old blocks",
+                    {{"blocks", std::to_string(r.blocks_removed)}, {"bytes", std::to_string(r.bytes_removed)},
+                     {"series_removed", std::to_string(r.series_removed)}});
+        }
+      });
+    } else {
+      const tsdb::RetentionResult r = head->apply_retention();
+      if (r.chunks_dropped > 0 || r.series_removed > 0) {
+        log->debug("tsdb", "Retention", {{"chunks_dropped", std::to_string(r.chunks_dropped)},
+                                         {"series_removed", std::to_string(r.series_removed)}});
+      }
     }
     arm_retention();
   });
@@ -438,6 +450,14 @@ void Daemon::Impl::arm_checkpoint() {
   checkpoint_timer->expires_after(std::chrono::seconds(1));
   checkpoint_timer->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
+    if (auto c = db->compact(); !c) {
+      log->error("tsdb", "Compaction failed; the window stays in memory and is tried again", {{"err", c.error().message}});
+    } else if (c->blocks > 0) {
+      log->info("tsdb", "Compaction: finished windows written to blocks",
+                {{"blocks", std::to_string(c->blocks)}, {"series", std::to_string(c->series)},
+                 {"chunks", std::to_string(c->chunks)}, {"bytes", std::to_string(c->bytes)},
+                 {"duration", format_float(c->seconds) + "s"}});
+    }
     if (db->checkpoint_due()) {
       auto r = db->checkpoint();
       if (!r) {
@@ -470,6 +490,16 @@ void Daemon::Impl::write_storage_metrics(server::MetricsWriter& w) const {
   w.sample("cogwatch_tsdb_checkpoint_creations_total", {}, static_cast<double>(s.checkpoints + s.checkpoint_failures));
   w.family("cogwatch_tsdb_checkpoint_creations_failed_total", "counter", "Total number of checkpoint creations that failed.");
   w.sample("cogwatch_tsdb_checkpoint_creations_failed_total", {}, static_cast<double>(s.checkpoint_failures));
+  w.family("cogwatch_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks.");
+  w.sample("cogwatch_tsdb_blocks_loaded", {}, static_cast<double>(s.blocks));
+  w.family("cogwatch_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.");
+  w.sample("cogwatch_tsdb_storage_blocks_bytes", {}, static_cast<double>(s.block_bytes));
+  w.family("cogwatch_tsdb_compactions_total", "counter", "Total number of compactions that wrote blocks.");
+  w.sample("cogwatch_tsdb_compactions_total", {}, static_cast<double>(s.compactions));
+  w.family("cogwatch_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed.");
+  w.sample("cogwatch_tsdb_compactions_failed_total", {}, static_cast<double>(s.compaction_failures));
+  w.family("cogwatch_tsdb_damaged_chunks_total", "counter", "Chunks in blocks skipped because their checksum did not match.");
+  w.sample("cogwatch_tsdb_damaged_chunks_total", {}, static_cast<double>(s.damaged_chunks));
 }
 
 void Daemon::Impl::arm_am_refresh() {
@@ -717,7 +747,7 @@ server::RuntimeInfo Daemon::Impl::runtime_info() const {
     ++r.goroutine_count;
   }
   r.gomaxprocs = std::thread::hardware_concurrency();
-  const tsdb::HeadOptions& h = head->options();
+  const tsdb::HeadOptions& h = options.head;  // the Db applies them to the whole store
   if (h.retention_time > 0) r.storage_retention = format_duration(h.retention_time);
   if (h.retention_bytes > 0) {
     r.storage_retention += (r.storage_retention.empty() ? "" : " or ") + std::to_string(h.retention_bytes) + "B";

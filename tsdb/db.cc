@@ -4,10 +4,11 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "model/file.h"
-#include "tsdb/internal/head_recovery.h"
+#include "tsdb/internal/head_storage.h"
 #include "tsdb/internal/wal_records.h"
 
 namespace cogwatch::tsdb {
@@ -92,8 +93,33 @@ Status check_format(FileSystem& fs, const std::string& dir) {
 
 }  // namespace
 
+namespace {
+
+// The Db applies retention to the whole directory; its head only to what
+// it holds in memory, which compaction keeps to the unfinished windows.
+HeadOptions head_options(HeadOptions h) {
+  h.retention_time = 0;
+  h.retention_bytes = 0;
+  return h;
+}
+
+constexpr const char* kBlockSuffix = ".block";
+
+std::string block_name(Timestamp mint, Timestamp maxt) {
+  char name[64];
+  std::snprintf(name, sizeof name, "%013lld-%013lld%s", static_cast<long long>(mint), static_cast<long long>(maxt),
+                kBlockSuffix);
+  return name;
+}
+
+}  // namespace
+
 Db::Db(std::string dir, DbOptions options)
-    : dir_(std::move(dir)), wal_dir_(dir_ + "/wal"), options_(options), head_(std::make_unique<Head>(options.head)) {}
+    : dir_(std::move(dir)),
+      wal_dir_(dir_ + "/wal"),
+      options_(options),
+      head_(std::make_unique<Head>(head_options(options.head))),
+      blocks_dir_(dir_ + "/blocks") {}
 
 Db::~Db() {
   head_.reset();  // no appender may outlive the Db
@@ -114,6 +140,8 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options, 
   std::unique_ptr<Db> db(new Db(dir, options));
   db->lock_ = std::move(*lock);
   if (auto s = fs.create_dirs(db->wal_dir_); !s) return s.error();
+  if (auto s = fs.create_dirs(db->blocks_dir_); !s) return s.error();
+  if (auto s = db->open_blocks(r); !s) return s.error();
   if (auto s = db->replay(r); !s) return s.error();
   auto wal = Wal::open(db->wal_dir_, WalOptions{.fs = &fs, .segment_bytes = options.wal_segment_bytes});
   if (!wal) return wal.error();
@@ -124,6 +152,41 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options, 
   r.max_time = hs.max_time;
   r.seconds = seconds_since(start);
   return db;
+}
+
+Status Db::open_blocks(DbOpenReport& report) {
+  FileSystem& fs = *options_.fs;
+  auto names = fs.list(blocks_dir_);
+  if (!names) return names.error();
+  std::vector<std::shared_ptr<const Block>> blocks;
+  for (const std::string& name : *names) {
+    const std::string path = blocks_dir_ + "/" + name;
+    if (name.ends_with(".tmp")) {
+      if (auto s = fs.remove_all(path); !s) return s;  // a compaction cut short
+      continue;
+    }
+    if (!name.ends_with(kBlockSuffix)) continue;
+    auto block = Block::open(fs, path);
+    if (block) {
+      blocks.push_back(std::move(*block));
+      continue;
+    }
+    if (block.error().code == ErrorCode::kInvalidArgument) return block.error();  // newer format: touch nothing
+    // Damaged beyond its chunks: its index cannot be trusted. It is set
+    // aside (not deleted: someone may want to look at it) and its time
+    // range is lost.
+    uint64_t size = 0;
+    if (auto mapped = fs.map(path)) size = (*mapped)->bytes().size();
+    report.damage.push_back(WalDamage{path, 0, size, block.error().message + "; set aside as " + name + ".damaged"});
+    ++stats_.corruptions_repaired;
+    if (auto s = fs.rename(path, path + ".damaged"); !s) return s;
+  }
+  if (blocks.empty()) return {};
+  Timestamp newest = kMinTimestamp;
+  for (const auto& b : blocks) newest = std::max(newest, b->max_time());
+  internal::HeadStorage::set_blocks(*head_, std::move(blocks));
+  internal::HeadStorage::set_min_valid_time(*head_, newest + 1);
+  return {};
 }
 
 Status Db::replay(DbOpenReport& report) {
@@ -142,7 +205,7 @@ Status Db::replay(DbOpenReport& report) {
   auto segments = Wal::list_segments(fs, wal_dir_);
   if (!segments) return segments.error();
 
-  internal::HeadRecovery recovery(*head_);
+  internal::HeadStorage recovery(*head_);
   // Reads one file's records into the head; cuts it at its first damage.
   auto read = [&](const std::string& path, bool repair) -> Status {
     auto reader = SegmentReader::open(fs, path);
@@ -195,6 +258,7 @@ Status Db::replay(DbOpenReport& report) {
     // replaces it.
     if (auto s = read(report.checkpoint, /*repair=*/false); !s) return s;
   }
+  const bool checkpoint_whole = checkpoint && report.damage.empty();
   std::optional<uint32_t> previous, first;
   for (uint32_t seg : *segments) {
     if (checkpoint && seg <= *checkpoint) {
@@ -211,6 +275,16 @@ Status Db::replay(DbOpenReport& report) {
     previous = seg;
     if (!first) first = seg;
     ++report.segments_read;
+  }
+  // Every series of the blocks is in the checkpoint (it is written after
+  // each compaction) or in the segments after it. Without a whole
+  // checkpoint, the blocks themselves name their series.
+  if (!checkpoint_whole) {
+    if (auto blocks = head_->blocks()) {
+      for (const auto& b : *blocks) {
+        b->for_each_series([&](SeriesRef ref, const Labels& labels, size_t) { recovery.add_series(ref, labels); });
+      }
+    }
   }
   recovery.finish();
   const internal::ReplayCounts& c = recovery.counts();
@@ -244,7 +318,11 @@ bool Db::checkpoint_due() const {
 }
 
 Result<CheckpointResult> Db::checkpoint() {
-  std::lock_guard one_at_a_time(checkpoint_mu_);
+  std::lock_guard one_at_a_time(maintenance_mu_);
+  return checkpoint_locked();
+}
+
+Result<CheckpointResult> Db::checkpoint_locked() {
   const auto start = std::chrono::steady_clock::now();
   CheckpointResult result;
   auto fail = [&](Error e) -> Result<CheckpointResult> {
@@ -253,7 +331,7 @@ Result<CheckpointResult> Db::checkpoint() {
     return e;
   };
   uint32_t segment = 0;
-  auto snapshot = internal::HeadRecovery::snapshot(*head_, [&]() -> Status {
+  auto snapshot = internal::HeadStorage::snapshot(*head_, [&]() -> Status {
     auto cut = wal_->cut();
     if (!cut) return cut.error();
     segment = *cut;
@@ -339,9 +417,139 @@ Result<CheckpointResult> Db::checkpoint() {
   return result;
 }
 
+Result<CompactionResult> Db::compact() {
+  std::lock_guard one_at_a_time(maintenance_mu_);
+  const auto start = std::chrono::steady_clock::now();
+  CompactionResult result;
+  const Duration window = head_->options().chunk_limits.time_window;
+  if (window <= 0) return result;
+  FileSystem& fs = *options_.fs;
+  auto fail = [&](Error e) -> Result<CompactionResult> {
+    std::lock_guard lock(mu_);
+    ++stats_.compaction_failures;
+    return e;
+  };
+  while (true) {
+    const HeadStats hs = head_->stats();
+    if (hs.min_time > hs.max_time) break;  // empty
+    Timestamp wstart = hs.min_time / window * window;
+    if (hs.min_time < 0 && wstart != hs.min_time) wstart -= window;
+    const Timestamp wend = wstart + window;
+    // Prometheus's rule: the head holds 1.5 windows before the oldest goes,
+    // so every sample the appendable window allows is already in.
+    if (hs.max_time < wend + window / 2) break;
+    internal::HeadStorage::set_min_valid_time(*head_, wend);
+    std::vector<internal::SeriesSnapshot> series = internal::HeadStorage::chunks_before(*head_, wend);
+    if (series.empty()) {
+      internal::HeadStorage::install_block(*head_, nullptr, wend);
+      if (head_->stats().min_time < wend) break;  // defensive: never loop on one window
+      continue;
+    }
+    const std::string path = blocks_dir_ + "/" + block_name(wstart, wend - 1);
+    const std::string tmp = path + ".tmp";
+    BlockWriter writer(fs, tmp, wstart, wend - 1);
+    Status written;
+    for (const internal::SeriesSnapshot& s : series) {
+      written = writer.add(s.ref, s.labels, s.chunks);
+      if (!written) break;
+      ++result.series;
+      result.chunks += s.chunks.size();
+    }
+    series.clear();
+    auto size = written ? writer.finish() : Result<uint64_t>(written.error());
+    if (size) written = fs.rename(tmp, path);
+    if (size && written) written = fs.sync_dir(blocks_dir_);
+    if (!size || !written) {
+      (void)fs.remove_all(tmp);
+      // The chunks stay in the head; the next attempt writes them.
+      return fail(size ? written.error() : size.error());
+    }
+    auto block = Block::open(fs, path);
+    if (!block) return fail(block.error());
+    internal::HeadStorage::install_block(*head_, std::move(*block), wend);
+    ++result.blocks;
+    result.bytes += *size;
+    if (head_->stats().min_time < wend) break;  // defensive: never loop on one window
+  }
+  if (result.blocks > 0) {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.compactions;
+    }
+    // The log still holds what moved into blocks: a checkpoint lets it go.
+    if (auto c = checkpoint_locked(); !c) return c.error();
+  }
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+uint64_t Db::size_bytes() const {
+  std::error_code ec;
+  uint64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+DbRetentionResult Db::apply_retention() {
+  std::lock_guard one_at_a_time(maintenance_mu_);
+  DbRetentionResult r;
+  const auto blocks = head_->blocks();
+  if (blocks && !blocks->empty()) {
+    std::vector<std::shared_ptr<const Block>> keep(blocks->begin(), blocks->end());  // oldest first
+    const Timestamp newest = std::max(head_->stats().max_time, keep.back()->max_time());
+    const Duration keep_for = options_.head.retention_time;
+    std::vector<std::shared_ptr<const Block>> doomed;
+    while (!keep.empty() && keep_for > 0 && keep.front()->max_time() < newest - keep_for) {
+      doomed.push_back(keep.front());
+      keep.erase(keep.begin());
+    }
+    if (options_.head.retention_bytes > 0) {
+      uint64_t total = size_bytes();
+      for (const auto& b : doomed) total -= std::min(total, b->size_bytes());
+      while (!keep.empty() && total > options_.head.retention_bytes) {
+        total -= std::min(total, keep.front()->size_bytes());
+        doomed.push_back(keep.front());
+        keep.erase(keep.begin());
+      }
+    }
+    if (!doomed.empty()) {
+      internal::HeadStorage::set_blocks(*head_, keep);
+      for (const auto& b : doomed) {
+        // Queries still reading it keep its mapping; the name goes now.
+        if (options_.fs->remove_all(b->path())) {
+          ++r.blocks_removed;
+          r.bytes_removed += b->size_bytes();
+        }
+      }
+      (void)options_.fs->sync_dir(blocks_dir_);
+    }
+    if (!keep.empty()) r.oldest = keep.front()->min_time();
+  }
+  r.series_removed = head_->apply_retention().series_removed;
+  if (r.oldest == kMaxTimestamp) r.oldest = head_->stats().min_time;
+  return r;
+}
+
 DbStats Db::stats() const {
+  DbStats s;
+  if (auto blocks = head_->blocks()) {
+    for (const auto& b : *blocks) {
+      ++s.blocks;
+      s.block_bytes += b->size_bytes();
+      s.damaged_chunks += b->damaged_chunks();
+    }
+  }
   std::lock_guard lock(mu_);
-  DbStats s = stats_;
+  const DbStats counters = stats_;
+  s.checkpoints = counters.checkpoints;
+  s.checkpoint_failures = counters.checkpoint_failures;
+  s.sync_failures = counters.sync_failures;
+  s.corruptions_repaired = counters.corruptions_repaired;
+  s.compactions = counters.compactions;
+  s.compaction_failures = counters.compaction_failures;
   s.wal_bytes = wal_->bytes_since(first_segment_);
   s.wal_segment = wal_->current_segment();
   return s;

@@ -1,11 +1,14 @@
 // Db: the durable store. A Head whose every commit is written to a
 // write-ahead log in a data directory before it returns; opening the
-// directory rebuilds the head from the log. A checkpoint writes the whole
-// head once, so the segments before it can go. docs/storage-format.md
-// draws the files:
+// directory rebuilds the head from the log. Once a 2h window of time is
+// over, its chunks move from the head into a block file (tsdb/block.h),
+// read through a mapping; a checkpoint then writes the (now small) head
+// once, so the log segments before it can go. Retention removes whole
+// blocks. docs/storage-format.md draws the files:
 //
 //   <dir>/FORMAT                     "cogwatch tsdb 1": refused if newer
 //   <dir>/lock                       held while a process has it open
+//   <dir>/blocks/<mint>-<maxt>.block one finished window
 //   <dir>/wal/00000007 ...           log segments (tsdb/wal.h)
 //   <dir>/wal/checkpoint.00000006    the head as of segment 7's start
 //
@@ -15,7 +18,9 @@
 //   for (const WalDamage& d : report.damage) log(d);
 //   (*db)->head().appender() ...
 //   every few seconds:  (*db)->sync();
-//   when due:           if ((*db)->checkpoint_due()) (*db)->checkpoint();
+//   every few seconds:  (*db)->compact();          // when a window is over
+//                       if ((*db)->checkpoint_due()) (*db)->checkpoint();
+//   every minute:       (*db)->apply_retention();
 //
 // Damage is repaired, not fatal: a segment is read up to its first bad
 // record, cut there, and the rest of the log is read on (samples of series
@@ -24,8 +29,8 @@
 // writable, not cogwatch's) fails open(), before anything in it is
 // changed.
 //
-// Thread-safety: head() may be used from any thread; sync(), checkpoint()
-// and stats() may be called from any thread, checkpoint() by one at a time.
+// Thread-safety: head() may be used from any thread; every method may be
+// called from any thread (compaction, checkpoints and retention take turns).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +40,7 @@
 #include <vector>
 
 #include "model/error.h"
+#include "tsdb/block.h"
 #include "tsdb/file_system.h"
 #include "tsdb/head.h"
 #include "tsdb/wal.h"
@@ -44,6 +50,9 @@ namespace cogwatch::tsdb {
 inline constexpr int kStorageFormatVersion = 1;
 
 struct DbOptions {
+  // The head's options. Its retention_time and retention_bytes apply to
+  // the whole store (blocks, log and head), by whole blocks, as
+  // Prometheus's: the head itself keeps only unfinished windows.
   HeadOptions head;
   FileSystem* fs = &FileSystem::posix();
   uint64_t wal_segment_bytes = 32ull << 20;
@@ -78,13 +87,33 @@ struct CheckpointResult {
   double seconds = 0;
 };
 
+struct CompactionResult {
+  uint64_t blocks = 0;   // written
+  uint64_t series = 0;
+  uint64_t chunks = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+struct DbRetentionResult {
+  uint64_t blocks_removed = 0;
+  uint64_t bytes_removed = 0;
+  uint64_t series_removed = 0;
+  Timestamp oldest = kMaxTimestamp;  // the oldest time still held
+};
+
 struct DbStats {
   uint64_t wal_bytes = 0;             // log segments since the last checkpoint
   uint32_t wal_segment = 0;           // the segment being written
   uint64_t checkpoints = 0;           // written since open
   uint64_t checkpoint_failures = 0;
   uint64_t sync_failures = 0;
-  uint64_t corruptions_repaired = 0;  // at open: damaged files cut
+  uint64_t corruptions_repaired = 0;  // at open: damaged files cut or set aside
+  uint64_t blocks = 0;
+  uint64_t block_bytes = 0;
+  uint64_t compactions = 0;
+  uint64_t compaction_failures = 0;
+  uint64_t damaged_chunks = 0;        // in blocks, skipped when read
 };
 
 class Db {
@@ -105,11 +134,24 @@ class Db {
   // stay and nothing is lost.
   Result<CheckpointResult> checkpoint();
   bool checkpoint_due() const;
+  // Moves every finished window (one that ended half a window before the
+  // newest sample: nothing can be appended to it any more) from the head
+  // into a block, then writes a checkpoint. Nothing to do is no error.
+  Result<CompactionResult> compact();
+  // Removes the blocks entirely older than the retention time before the
+  // newest sample, then the oldest blocks while everything under the
+  // directory exceeds the retention size; forgets series left without
+  // data.
+  DbRetentionResult apply_retention();
+  // Bytes of every file under the directory.
+  uint64_t size_bytes() const;
   DbStats stats() const;
 
  private:
   Db(std::string dir, DbOptions options);
+  Status open_blocks(DbOpenReport& report);
   Status replay(DbOpenReport& report);
+  Result<CheckpointResult> checkpoint_locked();
   Status write_checkpoint(const std::string& path, uint32_t segment, CheckpointResult& result);
 
   const std::string dir_;
@@ -122,7 +164,8 @@ class Db {
   mutable std::mutex mu_;  // guards what follows
   uint32_t first_segment_ = 1;  // the first segment after the last checkpoint
   DbStats stats_;
-  std::mutex checkpoint_mu_;  // one checkpoint at a time
+  const std::string blocks_dir_;
+  std::mutex maintenance_mu_;  // one compaction, checkpoint or retention pass at a time
 };
 
 }  // namespace cogwatch::tsdb

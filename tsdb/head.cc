@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tsdb/block.h"
 #include "tsdb/internal/head_appender.h"
 #include "tsdb/internal/mem_series.h"
 #include "tsdb/internal/postings.h"
@@ -74,32 +75,65 @@ void Head::note_time_range(Timestamp mint, Timestamp maxt) {
   }
 }
 
+std::shared_ptr<const Head::BlockList> Head::blocks() const {
+  std::lock_guard lock(blocks_mu_);
+  return blocks_;
+}
+
 std::vector<SeriesData> Head::select(const std::vector<LabelMatcher>& matchers, Timestamp mint, Timestamp maxt,
                                      SeriesOrder order) const {
   std::vector<SeriesData> out;
   if (mint > maxt) return out;
   std::shared_lock commit_lock(commit_mu_);
+  // Taken with the head's chunks under the commit lock: a compaction moves
+  // chunks from the head into a block under it exclusively, so a query sees
+  // each chunk once.
+  std::vector<const Block*> older;
+  const std::shared_ptr<const BlockList> blocks = this->blocks();
+  if (blocks) {
+    for (const auto& b : *blocks) {
+      if (b->max_time() >= mint && b->min_time() <= maxt) older.push_back(b.get());
+    }
+  }
   internal::Postings refs;
   {
     std::shared_lock lock(index_mu_);
     refs = index_->select(matchers);
   }
   out.reserve(refs.size());
+  std::vector<SeriesRef> out_refs;
   for (SeriesRef ref : refs) {
     const Stripe& stripe = stripes_[stripe_of_ref(ref)];
     std::lock_guard lock(stripe.mu);
     auto it = stripe.by_ref.find(ref);
     if (it == stripe.by_ref.end()) continue;  // removed since the index lookup
     const MemSeries& s = *it->second;
-    if (s.empty() || s.last_t < mint || s.min_time() > maxt) continue;
+    const bool in_head = !(s.empty() || s.last_t < mint || s.min_time() > maxt);
+    if (!in_head && older.empty()) continue;
     SeriesData d;
     d.labels = s.labels;
     d.mint = mint;
     d.maxt = maxt;
-    s.snapshot(mint, maxt, d.chunks);
+    if (in_head) s.snapshot(mint, maxt, d.chunks);
     out.push_back(std::move(d));
+    out_refs.push_back(ref);
   }
   commit_lock.unlock();
+  if (!older.empty()) {
+    // Outside every lock: reading a block may wait on the disk.
+    std::vector<ChunkRef> chunks;
+    size_t kept = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+      chunks.clear();
+      for (const Block* b : older) b->chunks(out_refs[i], mint, maxt, chunks);
+      if (chunks.empty() && out[i].chunks.empty()) continue;
+      chunks.insert(chunks.end(), out[i].chunks.begin(), out[i].chunks.end());
+      out[i].chunks.swap(chunks);
+      if (kept != i) out[kept] = std::move(out[i]);
+      ++kept;
+    }
+    out.resize(kept);
+  }
   if (order == SeriesOrder::kSorted) {
     std::sort(out.begin(), out.end(), [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
   }
@@ -135,7 +169,7 @@ std::vector<std::string> Head::label_values(const std::string& name,
   return values;
 }
 
-std::pair<uint64_t, uint64_t> Head::drop_chunks_before(Timestamp cutoff) {
+std::pair<uint64_t, uint64_t> Head::drop_chunks_before(Timestamp cutoff, bool count_as_dropped) {
   uint64_t chunks = 0, bytes = 0;
   Timestamp new_min = kMaxTimestamp;
   for (size_t i = 0; i < kStripes; ++i) {
@@ -149,7 +183,7 @@ std::pair<uint64_t, uint64_t> Head::drop_chunks_before(Timestamp cutoff) {
     }
   }
   chunk_bytes_.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
-  chunks_dropped_.fetch_add(chunks, std::memory_order_relaxed);
+  if (count_as_dropped) chunks_dropped_.fetch_add(chunks, std::memory_order_relaxed);
   min_time_.store(new_min, std::memory_order_relaxed);
   return {chunks, bytes};
 }
@@ -182,12 +216,17 @@ Timestamp Head::size_cutoff() const {
 
 uint64_t Head::collect_garbage() {
   std::vector<std::pair<SeriesRef, Labels>> removed;
+  // A series without samples in memory lives on while a block holds some.
+  const std::shared_ptr<const BlockList> blocks = this->blocks();
+  auto in_blocks = [&](SeriesRef ref) {
+    return blocks && std::any_of(blocks->begin(), blocks->end(), [&](const auto& b) { return b->contains(ref); });
+  };
   for (size_t i = 0; i < kStripes; ++i) {
     Stripe& stripe = stripes_[i];
     std::lock_guard lock(stripe.mu);
     boost::unordered::erase_if(stripe.by_ref, [&](const auto& entry) {
       MemSeries& s = *entry.second;
-      if (!s.empty() || s.pending > 0) return false;
+      if (!s.empty() || s.pending > 0 || in_blocks(s.ref)) return false;
       const uint64_t hash = s.labels.hash();
       auto h = stripe.by_hash.find(hash);
       auto c = stripe.hash_conflicts.find(hash);

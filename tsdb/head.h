@@ -47,13 +47,14 @@
 
 namespace cogwatch::tsdb {
 
+class Block;
 class Wal;
 
 namespace internal {
 struct MemSeries;
 class PostingsIndex;
 class HeadAppender;
-class HeadRecovery;
+class HeadStorage;
 }  // namespace internal
 
 struct HeadOptions {
@@ -140,6 +141,13 @@ class Head final : public Querier, public AppenderFactory {
   // last call.
   std::string take_wal_error();
 
+  // Older data, in block files that tsdb::Db writes and removes; sorted
+  // by time, null when there are none. select() reads them with the head.
+  // The list is replaced, never changed in place, so a query keeps the one
+  // it started with.
+  using BlockList = std::vector<std::shared_ptr<const Block>>;
+  std::shared_ptr<const BlockList> blocks() const;
+
   HeadStats stats() const;
   // Series, label pairs, chunks, time range and the top `limit` rows of
   // each cardinality table (tsdb/cardinality.h), as Prometheus's
@@ -154,7 +162,7 @@ class Head final : public Querier, public AppenderFactory {
 
  private:
   friend class internal::HeadAppender;
-  friend class internal::HeadRecovery;
+  friend class internal::HeadStorage;
   static constexpr unsigned kStripeBits = 10;
   static constexpr size_t kStripes = size_t{1} << kStripeBits;
 
@@ -178,7 +186,8 @@ class Head final : public Querier, public AppenderFactory {
   // stripe lock held.
   void index_series(SeriesRef ref, const Labels& labels);
   // Drops chunks before cutoff in every series; returns chunks and bytes.
-  std::pair<uint64_t, uint64_t> drop_chunks_before(Timestamp cutoff);
+  // Retention counts them as dropped; compaction (moved to a block) not.
+  std::pair<uint64_t, uint64_t> drop_chunks_before(Timestamp cutoff, bool count_as_dropped = true);
   // The cutoff that brings chunk bytes within retention_bytes.
   Timestamp size_cutoff() const;
   uint64_t collect_garbage();
@@ -208,6 +217,12 @@ class Head final : public Querier, public AppenderFactory {
   std::atomic<uint64_t> chunks_dropped_{0};
   std::atomic<Timestamp> min_time_{kMaxTimestamp};
   std::atomic<Timestamp> max_time_{kMinTimestamp};
+
+  mutable std::mutex blocks_mu_;
+  std::shared_ptr<const BlockList> blocks_;  // guarded by blocks_mu_; written under commit_mu_ too
+  // Samples before this belong to blocks: appends refuse them as out of
+  // bounds, whatever reject_out_of_bounds says.
+  std::atomic<Timestamp> min_valid_t_{kMinTimestamp};
 
   Wal* wal_ = nullptr;  // written under commit_mu_ held exclusively
   std::atomic<uint64_t> wal_write_failures_{0};

@@ -20,6 +20,10 @@ Error HeadAppender::reject(ErrorCode code, const MemSeries& s, Timestamp t) {
 }
 
 bool HeadAppender::out_of_bounds(Timestamp t) {
+  if (t < head_.min_valid_t_.load(std::memory_order_relaxed)) {
+    head_.out_of_bounds_.fetch_add(1, std::memory_order_relaxed);
+    return true;  // that time is in a block now
+  }
   if (!head_.options_.reject_out_of_bounds) return false;
   if (!min_valid_t_) {
     // As Prometheus's appendableMinValidTime: max(head max time - chunk
@@ -100,6 +104,7 @@ CommitResult HeadAppender::commit() {
   // the lock is released: what a query or a later commit can see is in the
   // log, and only what was stored (not what was refused).
   Wal* const wal = head_.wal_;
+  const Timestamp min_valid = head_.min_valid_t_.load(std::memory_order_relaxed);
   const Timestamp base_t = pending_.empty() ? 0 : pending_.front().t;
   size_t record_at = 0;
   if (wal != nullptr) {
@@ -123,7 +128,9 @@ CommitResult HeadAppender::commit() {
     const PendingSample& p = pending_[i];
     MemSeries& s = *p.series;
     std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
-    switch (s.check(p.t, p.v, /*with_pending=*/false)) {
+    // A compaction since the append moved this time into a block.
+    const AppendCheck check = p.t < min_valid ? AppendCheck::kOutOfOrder : s.check(p.t, p.v, /*with_pending=*/false);
+    switch (check) {
       case AppendCheck::kOk:
         chunk_bytes += s.append(p.t, p.v, head_.options_.chunk_limits);
         ++result.appended;

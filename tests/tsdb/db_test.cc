@@ -341,3 +341,172 @@ TEST_F(DbTest, ACheckpointAfterAFullDiskRestoresWhatTheLogMissed) {
 
 }  // namespace
 }  // namespace cogwatch::tsdb
+
+namespace cogwatch::tsdb {
+namespace {
+
+constexpr Timestamp kHourMs = 3600 * 1000;
+
+class DbBlocksTest : public DbTest {
+ protected:
+  // `n` series scraped every 15 s from `from` to `to` (ms); series i stops
+  // at stop[i] when given.
+  static void scrape_range(Head& head, int n, Timestamp from, Timestamp to, Timestamp stop0 = kMaxTimestamp) {
+    for (Timestamp t = from; t < to; t += 15'000) {
+      auto app = head.appender();
+      for (int i = 0; i < n; ++i) {
+        if (i == 0 && t >= stop0) continue;
+        ASSERT_TRUE(app->append(series(i), t, static_cast<double>(t / 1000 + i)).ok());
+      }
+      app->commit();
+    }
+  }
+  std::vector<std::string> block_files() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/blocks")) out.push_back(e.path().filename());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+TEST_F(DbBlocksTest, FinishedWindowsMoveIntoBlocksAndQueriesDoNotNotice) {
+  Dump before;
+  {
+    auto db = open();
+    scrape_range(db->head(), 5, 0, 5 * kHourMs + 15'000);
+    before = dump(db->head());
+    const uint64_t head_bytes = db->head().chunk_bytes();
+    auto c = db->compact();
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->blocks, 2u);  // [0,2h) and [2h,4h); [4h,5h) is not over
+    EXPECT_EQ(c->series, 10u);
+    EXPECT_EQ(block_files(), (std::vector<std::string>{"0000000000000-0000007199999.block",
+                                                       "0000007200000-0000014399999.block"}));
+    EXPECT_EQ(dump(db->head()), before);
+    EXPECT_LT(db->head().chunk_bytes(), head_bytes / 3);
+    EXPECT_EQ(db->stats().blocks, 2u);
+    EXPECT_EQ(db->stats().checkpoints, 1u);  // the log let go of what moved
+    // The windows are closed.
+    auto app = db->head().appender();
+    auto late = app->append(series(1), 2 * kHourMs + 1, 1);
+    ASSERT_FALSE(late.ok());
+    EXPECT_EQ(late.error().code, ErrorCode::kOutOfBounds);
+    // Nothing more to do.
+    auto again = db->compact();
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->blocks, 0u);
+  }
+  DbOpenReport report;
+  auto db = open(&report);
+  EXPECT_EQ(dump(db->head()), before);
+  EXPECT_TRUE(report.damage.empty());
+  EXPECT_EQ(report.samples, 5u * 241);  // only [4h, 5h] came from the log
+}
+
+TEST_F(DbBlocksTest, ASeriesOnlyInBlocksLivesOnUntilRetentionRemovesThem) {
+  options_.head.retention_time = 3 * kHourMs;
+  Dump before;
+  {
+    auto db = open();
+    scrape_range(db->head(), 3, 0, 5 * kHourMs + 15'000, /*stop0=*/kHourMs);
+    ASSERT_TRUE(db->compact().ok());
+    db->apply_retention();  // nothing is older than 3h before 5h but block 1
+    before = dump(db->head());
+  }
+  auto db = open();
+  Dump d = dump(db->head());
+  // Block [0,2h) ended before 5h - 3h: removed, and series 0 with it.
+  EXPECT_EQ(d.count(series(0).to_string()), 0u);
+  EXPECT_EQ(d[series(1).to_string()].front().first, 2 * kHourMs);
+  EXPECT_EQ(d, before);
+  EXPECT_EQ(block_files(), (std::vector<std::string>{"0000007200000-0000014399999.block"}));
+}
+
+TEST_F(DbBlocksTest, BlocksOnlySeriesSurviveGarbageCollection) {
+  auto db = open();
+  scrape_range(db->head(), 3, 0, 5 * kHourMs + 15'000, /*stop0=*/kHourMs);
+  ASSERT_TRUE(db->compact().ok());
+  const Dump before = dump(db->head());
+  db->apply_retention();  // no retention: only garbage collection
+  EXPECT_EQ(dump(db->head()), before);
+  EXPECT_EQ(before.at(series(0).to_string()).size(), 240u);
+  db.reset();
+  EXPECT_EQ(dump(open()->head()), before);
+}
+
+TEST_F(DbBlocksTest, RetentionBySizeRemovesTheOldestBlocks) {
+  {
+    auto db = open();
+    scrape_range(db->head(), 20, 0, 9 * kHourMs + 15'000);
+    ASSERT_TRUE(db->compact().ok());
+    EXPECT_EQ(block_files().size(), 4u);
+  }
+  options_.head.retention_bytes = 1;  // less than anything: every block goes
+  auto db = open();
+  const auto r = db->apply_retention();
+  EXPECT_EQ(r.blocks_removed, 4u);
+  EXPECT_TRUE(block_files().empty());
+  Dump d = dump(db->head());
+  EXPECT_EQ(d[series(3).to_string()].front().first, 8 * kHourMs);  // the head stays
+}
+
+TEST_F(DbBlocksTest, ABlockWrittenBeforeACrashIsNotReadTwice) {
+  options_.checkpoint_min_wal_bytes = uint64_t{1} << 40;
+  Dump before;
+  {
+    auto db = open();
+    scrape_range(db->head(), 4, 0, 4 * kHourMs);
+    before = dump(db->head());
+  }
+  // Keep the log as it was before the compaction, as if the process died
+  // between writing the block and the checkpoint.
+  std::filesystem::copy(wal_dir(), dir_ + "/wal.saved");
+  {
+    auto db = open();
+    auto c = db->compact();
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->blocks, 1u);
+  }
+  std::filesystem::remove_all(wal_dir());
+  std::filesystem::rename(dir_ + "/wal.saved", wal_dir());
+  DbOpenReport report;
+  auto db = open(&report);
+  EXPECT_EQ(dump(db->head()), before);
+}
+
+TEST_F(DbBlocksTest, WithoutACheckpointTheBlocksNameTheirSeries) {
+  Dump before;
+  {
+    auto db = open();
+    scrape_range(db->head(), 4, 0, 4 * kHourMs, /*stop0=*/kHourMs);
+    ASSERT_TRUE(db->compact().ok());
+    before = dump(db->head());
+  }
+  std::filesystem::remove_all(wal_dir());  // checkpoint and segments lost
+  auto db = open();
+  Dump d = dump(db->head());
+  EXPECT_EQ(d.at(series(0).to_string()), before.at(series(0).to_string()));
+  EXPECT_EQ(d.at(series(2).to_string()).back().first, 2 * kHourMs - 15'000);  // the head's hours are gone
+}
+
+TEST_F(DbBlocksTest, ADamagedBlockIsSetAsideAndTheRestServed) {
+  {
+    auto db = open();
+    scrape_range(db->head(), 4, 0, 7 * kHourMs);
+    ASSERT_TRUE(db->compact().ok());
+  }
+  const std::string first = dir_ + "/blocks/0000000000000-0000007199999.block";
+  std::filesystem::resize_file(first, std::filesystem::file_size(first) - 3);
+  DbOpenReport report;
+  auto db = open(&report);
+  ASSERT_EQ(report.damage.size(), 1u);
+  EXPECT_EQ(report.damage[0].path, first);
+  EXPECT_NE(report.damage[0].reason.find("no footer"), std::string::npos) << report.damage[0].reason;
+  EXPECT_TRUE(std::filesystem::exists(first + ".damaged"));
+  Dump d = dump(db->head());
+  EXPECT_EQ(d[series(1).to_string()].front().first, 2 * kHourMs);
+  EXPECT_EQ(d[series(1).to_string()].back().first, 7 * kHourMs - 15'000);
+}
+
+}  // namespace
+}  // namespace cogwatch::tsdb

@@ -1,4 +1,4 @@
-#include "tsdb/internal/head_recovery.h"
+#include "tsdb/internal/head_storage.h"
 
 #include <algorithm>
 #include <bit>
@@ -10,7 +10,7 @@
 
 namespace cogwatch::tsdb::internal {
 
-MemSeries* HeadRecovery::find(SeriesRef ref) {
+MemSeries* HeadStorage::find(SeriesRef ref) {
   if (!aliases_.empty()) {
     if (auto a = aliases_.find(ref); a != aliases_.end()) return a->second;
   }
@@ -19,7 +19,7 @@ MemSeries* HeadRecovery::find(SeriesRef ref) {
   return it == stripe.by_ref.end() ? nullptr : it->second.get();
 }
 
-void HeadRecovery::add_series(SeriesRef ref, const Labels& labels) {
+void HeadStorage::add_series(SeriesRef ref, const Labels& labels) {
   if (labels.empty() || ref == 0) {
     ++counts_.bad_records;
     return;
@@ -40,10 +40,14 @@ void HeadRecovery::add_series(SeriesRef ref, const Labels& labels) {
   ++counts_.series;
 }
 
-void HeadRecovery::add_sample(SeriesRef ref, Timestamp t, double v) {
+void HeadStorage::add_sample(SeriesRef ref, Timestamp t, double v) {
   MemSeries* s = find(ref);
   if (s == nullptr) {
     ++counts_.unknown_series_samples;
+    return;
+  }
+  if (t < head_.min_valid_t_.load(std::memory_order_relaxed)) {
+    ++counts_.in_blocks;  // a block written before the crash holds it
     return;
   }
   switch (s->check(t, v, /*with_pending=*/false)) {
@@ -62,7 +66,7 @@ void HeadRecovery::add_sample(SeriesRef ref, Timestamp t, double v) {
   }
 }
 
-void HeadRecovery::add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes) {
+void HeadStorage::add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes) {
   MemSeries* s = find(ref);
   if (s == nullptr) {
     ++counts_.unknown_series_samples;
@@ -89,6 +93,10 @@ void HeadRecovery::add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> 
     ++counts_.bad_records;
     return;
   }
+  if (last < head_.min_valid_t_.load(std::memory_order_relaxed)) {
+    counts_.in_blocks += n;
+    return;
+  }
   if (s->has_last && first <= s->last_t) {
     counts_.skipped_samples += n;
     return;
@@ -108,7 +116,7 @@ void HeadRecovery::add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> 
   maxt_ = std::max(maxt_, last);
 }
 
-void HeadRecovery::finish() {
+void HeadStorage::finish() {
   std::sort(created_.begin(), created_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   {
     std::unique_lock lock(head_.index_mu_);
@@ -123,7 +131,7 @@ void HeadRecovery::finish() {
   if (mint_ <= maxt_) head_.note_time_range(mint_, maxt_);
 }
 
-Result<std::vector<SeriesSnapshot>> HeadRecovery::snapshot(const Head& head, const std::function<Status()>& cut) {
+Result<std::vector<SeriesSnapshot>> HeadStorage::snapshot(const Head& head, const std::function<Status()>& cut) {
   std::vector<SeriesSnapshot> out;
   std::shared_lock commit_lock(head.commit_mu_);
   if (auto s = cut(); !s) return s.error();
@@ -142,6 +150,59 @@ Result<std::vector<SeriesSnapshot>> HeadRecovery::snapshot(const Head& head, con
     }
   }
   return out;
+}
+
+void HeadStorage::set_min_valid_time(Head& head, Timestamp t) {
+  std::unique_lock commit_lock(head.commit_mu_);  // no commit is half done
+  Timestamp cur = head.min_valid_t_.load();
+  while (t > cur && !head.min_valid_t_.compare_exchange_weak(cur, t)) {
+  }
+}
+
+std::vector<SeriesSnapshot> HeadStorage::chunks_before(Head& head, Timestamp end) {
+  std::vector<SeriesSnapshot> out;
+  int64_t chunk_bytes = 0;
+  for (size_t i = 0; i < Head::kStripes; ++i) {
+    Head::Stripe& stripe = head.stripes_[i];
+    std::lock_guard lock(stripe.mu);
+    for (auto& [ref, owned] : stripe.by_ref) {
+      MemSeries& s = *owned;
+      if (!s.open.empty() && s.open.max_time() < end) {
+        // No sample can join it any more: the window is closed.
+        chunk_bytes -= static_cast<int64_t>(s.open.allocated_bytes());
+        s.closed.push_back(s.open.seal());
+        chunk_bytes += static_cast<int64_t>(s.closed.back()->allocated_bytes());
+      }
+      SeriesSnapshot snap{ref, s.labels, {}, false};
+      for (const ChunkRef& c : s.closed) {
+        if (c->max_time() < end) snap.chunks.push_back(c);
+      }
+      if (!snap.chunks.empty()) out.push_back(std::move(snap));
+    }
+  }
+  head.chunk_bytes_.fetch_add(chunk_bytes);
+  std::sort(out.begin(), out.end(), [](const SeriesSnapshot& a, const SeriesSnapshot& b) { return a.ref < b.ref; });
+  return out;
+}
+
+void HeadStorage::install_block(Head& head, std::shared_ptr<const Block> block, Timestamp end) {
+  std::unique_lock commit_lock(head.commit_mu_);  // queries see the chunks in one place
+  if (block) {
+    auto list = std::make_shared<Head::BlockList>(head.blocks_ ? *head.blocks_ : Head::BlockList{});
+    list->push_back(std::move(block));
+    std::sort(list->begin(), list->end(), [](const auto& a, const auto& b) { return a->min_time() < b->min_time(); });
+    std::lock_guard lock(head.blocks_mu_);
+    head.blocks_ = std::move(list);
+  }
+  head.drop_chunks_before(end, /*count_as_dropped=*/false);
+}
+
+void HeadStorage::set_blocks(Head& head, std::vector<std::shared_ptr<const Block>> blocks) {
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a->min_time() < b->min_time(); });
+  auto list = std::make_shared<const Head::BlockList>(std::move(blocks));
+  std::unique_lock commit_lock(head.commit_mu_);
+  std::lock_guard lock(head.blocks_mu_);
+  head.blocks_ = std::move(list);
 }
 
 }  // namespace cogwatch::tsdb::internal

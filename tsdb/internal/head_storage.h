@@ -1,16 +1,18 @@
-// HeadRecovery: what tsdb::Db does to a Head beneath its public interface:
+// HeadStorage: what tsdb::Db does to a Head beneath its public interface:
 // rebuilds it from the write-ahead log and its checkpoint (series with the
-// refs they had, samples, chunks), and takes the consistent snapshot a
-// checkpoint is written from.
+// refs they had, samples, chunks), takes the consistent snapshot a
+// checkpoint is written from, and moves finished time windows out of the
+// head into blocks.
 //
-//   HeadRecovery r(head);
+//   HeadStorage r(head);
 //   r.add_series(ref, labels);          // from series records
 //   r.add_sample(ref, t, v);            // from sample records
 //   r.add_chunk(ref, open, bytes, ...); // from checkpoint chunk records
 //   r.finish();                         // index, refs, stats
 //
 // Thread-safety: replay (add_*, finish) requires that nothing else uses
-// the Head yet. snapshot() may run alongside appenders and queries.
+// the Head yet. The static functions may run alongside appenders and
+// queries.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "model/labels.h"
+#include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/head.h"
 
@@ -37,9 +40,10 @@ struct ReplayCounts {
   uint64_t unknown_series_samples = 0;  // samples or chunks of a ref no record named
   uint64_t skipped_samples = 0;         // older than what the series already held
   uint64_t bad_records = 0;             // checksummed but unreadable payloads
+  uint64_t in_blocks = 0;               // skipped: a block already holds their time
 };
 
-// One series as a checkpoint records it.
+// One series as a checkpoint or a block records it.
 struct SeriesSnapshot {
   SeriesRef ref;
   Labels labels;
@@ -47,9 +51,9 @@ struct SeriesSnapshot {
   bool last_is_open = false;     // the last chunk is a copy of the open one
 };
 
-class HeadRecovery {
+class HeadStorage {
  public:
-  explicit HeadRecovery(Head& head) : head_(head) {}
+  explicit HeadStorage(Head& head) : head_(head) {}
 
   void add_series(SeriesRef ref, const Labels& labels);
   void add_sample(SeriesRef ref, Timestamp t, double v);
@@ -67,6 +71,21 @@ class HeadRecovery {
   // chunks. What the snapshot holds plus the segments from the cut on is
   // the whole head.
   static Result<std::vector<SeriesSnapshot>> snapshot(const Head& head, const std::function<Status()>& cut);
+
+  // Blocks. From now on samples before t are refused (and skipped when
+  // replaying): that time belongs to blocks.
+  static void set_min_valid_time(Head& head, Timestamp t);
+  // Seals the open chunks that end before `end` and returns every series'
+  // chunks before `end`, in ref order: what the block of a finished window
+  // holds. REQUIRES: set_min_valid_time(head, end) first, so that nothing
+  // is added before `end` afterwards.
+  static std::vector<SeriesSnapshot> chunks_before(Head& head, Timestamp end);
+  // At once for queries: `block` joins the head's blocks and the head's
+  // chunks before `end` (those the block holds) are dropped. A null block:
+  // the window held nothing.
+  static void install_block(Head& head, std::shared_ptr<const Block> block, Timestamp end);
+  // Replaces the list of blocks (opening a directory, retention).
+  static void set_blocks(Head& head, std::vector<std::shared_ptr<const Block>> blocks);
 
  private:
   MemSeries* find(SeriesRef ref);
