@@ -126,7 +126,8 @@ Result<std::shared_ptr<const Block>> Block::open(FileSystem& fs, const std::stri
   block->index_offset_ = get_u64le(f + 32);
   const uint64_t footer_at = b.size() - kFooterBytes;
   if (block->series_offset_ < kHeaderBytes || block->index_offset_ < block->series_offset_ ||
-      block->index_offset_ > footer_at || (footer_at - block->index_offset_) != block->nseries_ * kIndexEntryBytes) {
+      block->index_offset_ > footer_at || (footer_at - block->index_offset_) % kIndexEntryBytes != 0 ||
+      block->nseries_ != (footer_at - block->index_offset_) / kIndexEntryBytes) {
     return damaged("footer offsets do not fit the file");
   }
   if (crc32_of(b.data() + block->series_offset_, footer_at - block->series_offset_) != get_u32le(f + 40)) {
@@ -191,7 +192,7 @@ void Block::chunks(SeriesRef ref, Timestamp mint, Timestamp maxt, std::vector<Ch
     const uint64_t at = offset;
     offset += size;
     if (cmax < mint || cmin > maxt) continue;
-    if (!d.ok() || at + size > series_offset_) break;
+    if (!d.ok() || size > series_offset_ || at > series_offset_ - size) break;
     // Checked at every read: a flipped bit on disk must never become a
     // wrong answer.
     if (crc32_of(bytes.data() + at, size) != crc) {

@@ -193,3 +193,36 @@ TEST_F(BlockTest, RefsMustAscend) {
 
 }  // namespace
 }  // namespace cogwatch::tsdb
+
+namespace cogwatch::tsdb {
+namespace {
+
+// A block built byte by byte from docs/storage-format.md by a script, not
+// by BlockWriter (the storage fuzzer's seed, after its selector byte):
+// series 1025 {__name__="up", job="cog"} with one chunk of one sample.
+TEST(BlockFormatTest, AFileWrittenFromTheDocumentationReads) {
+  std::ifstream in(std::string(COGWATCH_SOURCE_DIR) + "/tests/fuzz/corpus_storage/block", std::ios::binary);
+  std::string bytes(std::istreambuf_iterator<char>(in), {});
+  ASSERT_GT(bytes.size(), 1u);
+  const std::string path = ::testing::TempDir() + "/cogwatch_block_fixture_" + std::to_string(getpid());
+  std::ofstream(path, std::ios::binary) << bytes.substr(1);
+  auto b = Block::open(FileSystem::posix(), path);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ((*b)->min_time(), 1699999200000);
+  EXPECT_EQ((*b)->max_time(), 1700006399999);
+  int seen = 0;
+  (*b)->for_each_series([&](SeriesRef ref, const Labels& l, size_t n) {
+    ++seen;
+    EXPECT_EQ(ref, 1025u);
+    EXPECT_EQ(l, (Labels{{"__name__", "up"}, {"job", "cog"}}));
+    EXPECT_EQ(n, 1u);
+  });
+  EXPECT_EQ(seen, 1);
+  std::vector<ChunkRef> chunks;
+  (*b)->chunks(1025, kMinTimestamp, kMaxTimestamp, chunks);
+  EXPECT_EQ(decode(chunks), (Samples{{1700000000000, 1.5}}));
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace cogwatch::tsdb
