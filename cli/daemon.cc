@@ -320,7 +320,9 @@ Status Daemon::Impl::apply(DaemonConfig next, bool first) {
                                .external_labels = next.scrape.global.external_labels,
                                .external_url = external_url,
                                .resend_delay = options.resend_delay,
-                               .engine = options.engine};
+                               .engine = options.engine,
+                               .for_outage_tolerance = options.for_outage_tolerance,
+                               .for_grace_period = options.for_grace_period};
   std::vector<rules::RuleFile> rule_files = next.rule_files;
   Status rules_status = run_on(rules_io, [&] {
     rules->set_defaults(defaults);
@@ -857,8 +859,10 @@ Status Daemon::start() {
   d.rules = std::make_unique<rules::RuleManager>(
       *d.head, *d.head,
       rules::RuleManagerOptions{.notify = [&d](const std::string& expr, const std::vector<rules::Alert>& alerts) {
-        d.notify_alerts(expr, alerts);
-      }});
+                                  d.notify_alerts(expr, alerts);
+                                },
+                                // What a previous run stored (persistence) carries pending alerts over.
+                                .restore_for_state = true});
   d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, *d.head);
   d.status_api = std::make_unique<server::StatusApi>(d.status_sources());
   d.query_api = d.make_query_api(cfg->scrape.global.external_labels);

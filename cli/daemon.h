@@ -71,6 +71,8 @@ struct DaemonOptions {
   Duration query_timeout = 2 * kMinute;         // --query.timeout
   size_t query_max_concurrency = 20;            // --query.max-concurrency
   Duration resend_delay = kMinute;              // --rules.alert.resend-delay
+  Duration for_outage_tolerance = kHour;        // --rules.alert.for-outage-tolerance
+  Duration for_grace_period = 10 * kMinute;     // --rules.alert.for-grace-period
   size_t notification_queue_capacity = 10000;   // --alertmanager.notification-queue-capacity
   Duration shutdown_flush_timeout = 5 * kSecond;  // how long notifications may take to leave at shutdown
   // Every flag and its value, for /api/v1/status/flags.

@@ -50,9 +50,12 @@ void RunFlags::add_to(CLI::App& app) {
   app.add_option("--rules.alert.resend-delay", resend_delay,
                  "Minimum amount of time to wait before resending an alert to Alertmanager")
       ->capture_default_str();
+  app.add_option("--rules.alert.for-outage-tolerance", for_outage_tolerance,
+                 "Max time to tolerate cogwatch outage for restoring 'for' state of alert")
+      ->capture_default_str();
   app.add_option("--rules.alert.for-grace-period", for_grace_period,
-                 "Minimum duration between alert and restored 'for' state (accepted; alert state is restored "
-                 "once persistence lands)")
+                 "Minimum duration between alert and restored 'for' state. This is maintained only for alerts "
+                 "with configured 'for' time greater than grace period")
       ->capture_default_str();
   app.add_option("--alertmanager.notification-queue-capacity", notification_queue_capacity,
                  "The capacity of the queue for pending Alertmanager notifications")
@@ -128,9 +131,12 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   auto resend = duration_flag("--rules.alert.resend-delay", resend_delay, true);
   if (!resend) return resend.error();
   o.resend_delay = *resend;
-  if (auto grace = duration_flag("--rules.alert.for-grace-period", for_grace_period, true); !grace) {
-    return grace.error();
-  }
+  auto tolerance = duration_flag("--rules.alert.for-outage-tolerance", for_outage_tolerance, true);
+  if (!tolerance) return tolerance.error();
+  o.for_outage_tolerance = *tolerance;
+  auto grace = duration_flag("--rules.alert.for-grace-period", for_grace_period, true);
+  if (!grace) return grace.error();
+  o.for_grace_period = *grace;
   auto capacity = positive_flag("--alertmanager.notification-queue-capacity", notification_queue_capacity);
   if (!capacity) return capacity.error();
   o.notification_queue_capacity = *capacity;

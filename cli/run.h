@@ -38,6 +38,7 @@ struct RunFlags {
   int64_t query_max_samples = 50'000'000;
   int64_t query_max_concurrency = 20;
   std::string resend_delay = "1m";
+  std::string for_outage_tolerance = "1h";
   std::string for_grace_period = "10m";
   int64_t notification_queue_capacity = 10000;
   std::string log_level = "info";

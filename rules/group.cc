@@ -67,6 +67,13 @@ Timestamp Group::eval_timestamp(Timestamp now) const {
   return base + offset;
 }
 
+void Group::begin_restore() {
+  restore_after_ = 2;
+  for (GroupRule& r : rules_) {
+    if (auto* alerting = std::get_if<AlertingRule>(&r.rule)) alerting->set_restored(false);
+  }
+}
+
 void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify) {
   const Stopwatch group_watch;  // durations on the monotonic clock; ts is the evaluation's time
   const eval::Engine engine(querier, options_.engine);
@@ -99,6 +106,13 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFacto
     }
     this->store(*out, r, sample_time, store);
   }
+  if (restore_after_ > 0 && --restore_after_ == 0) {
+    for (GroupRule& r : rules_) {
+      if (auto* alerting = std::get_if<AlertingRule>(&r.rule)) {
+        alerting->restore_for_state(querier, ts, options_.for_outage_tolerance, options_.for_grace_period);
+      }
+    }
+  }
   ++stats_.evaluations;
   stats_.last_evaluation = ts;
   stats_.last_duration = group_watch.elapsed();
@@ -119,6 +133,7 @@ void Group::store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_
 }
 
 void Group::copy_state_from(Group& old) {
+  restore_after_ = old.restore_after_;  // a restore still to come stays due
   std::vector<bool> taken(old.rules_.size(), false);
   for (GroupRule& r : rules_) {
     for (size_t i = 0; i < old.rules_.size(); ++i) {

@@ -39,6 +39,9 @@ struct GroupOptions {
   std::string external_url;
   Duration resend_delay = kMinute;  // --rules.alert.resend-delay
   eval::EngineOptions engine;
+  // Restoring alerts' `for` state at start (begin_restore()):
+  Duration for_outage_tolerance = kHour;     // --rules.alert.for-outage-tolerance
+  Duration for_grace_period = 10 * kMinute;  // --rules.alert.for-grace-period
 };
 
 // Receives, after each alerting rule's evaluation, the alerts to send now
@@ -78,6 +81,14 @@ class Group {
   // Prometheus's EvalTimestamp, so groups do not all run at once.
   Timestamp eval_timestamp(Timestamp now) const;
 
+  // After a restart: the alerting rules write no ALERTS samples until,
+  // after the group's second evaluation (when recording rules they depend
+  // on have values again), their `for` state is restored from
+  // ALERTS_FOR_STATE (AlertingRule::restore_for_state), as Prometheus
+  // does at start.
+  void begin_restore();
+  bool restoring() const { return restore_after_ > 0; }
+
   // Counts iterations skipped because an evaluation overran.
   void add_missed(uint64_t n) { stats_.missed_iterations += n; }
 
@@ -111,6 +122,7 @@ class Group {
   GroupOptions options_;
   std::vector<GroupRule> rules_;
   GroupStats stats_;
+  int restore_after_ = 0;  // evaluations left before restoring; 0: none pending
 };
 
 }  // namespace cogwatch::rules

@@ -92,6 +92,7 @@ Status RuleManager::load(std::vector<RuleFile> files, Timestamp now) {
       const GroupOptions& o = defaults;
       ScheduledGroup g{std::make_unique<Group>(spec, f.path, o), 0};
       g.next = g.group->eval_timestamp(now) + g.group->interval();
+      if (options_.restore_for_state && !loaded_) g.group->begin_restore();
       fresh.push_back(std::move(g));
     }
   }
@@ -113,6 +114,7 @@ Status RuleManager::load(std::vector<RuleFile> files, Timestamp now) {
   }
   groups_ = std::move(fresh);
   files_ = std::move(paths);
+  loaded_ = true;
   return {};
 }
 

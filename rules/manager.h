@@ -47,6 +47,10 @@ namespace cogwatch::rules {
 struct RuleManagerOptions {
   GroupOptions defaults;  // evaluation_interval, query_offset, external labels and URL, resend delay
   NotifyFunc notify;      // may be empty
+  // The groups of the first load() restore their alerts' `for` state from
+  // the store (Group::begin_restore), as after a restart. Later loads'
+  // new groups start afresh, as Prometheus's.
+  bool restore_for_state = false;
 };
 
 // A copy of one group's state, for the API.
@@ -114,6 +118,7 @@ class RuleManager {
   mutable std::mutex mu_;  // guards groups_ against the API's readers
   std::vector<ScheduledGroup> groups_;
   std::vector<std::string> files_;
+  bool loaded_ = false;  // a load() succeeded
 };
 
 }  // namespace cogwatch::rules

@@ -4,6 +4,8 @@
 #include <set>
 #include <variant>
 
+#include "model/matcher.h"
+#include "model/value.h"
 #include "parser/parser.h"
 
 namespace cogwatch::rules {
@@ -181,6 +183,8 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
       a.state = AlertState::kFiring;
       a.fired_at = ts;
     }
+    ++it;
+    if (!restored_) continue;
     out.push_back({LabelsBuilder(a.labels)
                        .set(kMetricNameLabel, kAlertMetricName)
                        .set(kAlertStateLabel, state_name(a.state))
@@ -188,7 +192,6 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
                    sample_time, 1});
     out.push_back({LabelsBuilder(a.labels).set(kMetricNameLabel, kAlertForStateMetricName).build(), sample_time,
                    static_cast<double>(a.active_at / 1000)});
-    ++it;
   }
   if (limit > 0 && active_count > limit) {
     active_.clear();
@@ -211,6 +214,42 @@ std::vector<Alert> AlertingRule::alerts_to_send(Timestamp ts, Duration resend_de
     out.push_back(a);
   }
   return out;
+}
+
+void AlertingRule::restore_for_state(const tsdb::Querier& querier, Timestamp ts, Duration outage_tolerance,
+                                     Duration grace_period) {
+  restored_ = true;
+  // A short `for` would wait out the grace period anyway: nothing to gain.
+  if (for_ < grace_period || active_.empty()) return;
+  std::vector<LabelMatcher> matchers = {
+      *LabelMatcher::make(MatchType::kEqual, std::string(kMetricNameLabel), std::string(kAlertForStateMetricName)),
+      *LabelMatcher::make(MatchType::kEqual, std::string(kAlertNameLabel), name_)};
+  for (const Label l : labels_) {
+    matchers.push_back(*LabelMatcher::make(MatchType::kEqual, std::string(l.name), std::string(l.value)));
+  }
+  std::map<Labels, std::pair<Timestamp, double>> newest;  // by labels without __name__
+  for (const tsdb::SeriesData& s : querier.select(matchers, ts - outage_tolerance, ts)) {
+    tsdb::SeriesIterator it = s.iterator();
+    std::optional<std::pair<Timestamp, double>> last;
+    while (it.next()) last.emplace(it.t(), it.v());
+    if (last) newest[LabelsBuilder(s.labels).del(kMetricNameLabel).build()] = *last;
+  }
+  for (auto& [labels, alert] : active_) {
+    auto found = newest.find(labels);
+    if (found == newest.end() || is_stale_nan(found->second.second)) continue;  // not active when it went down
+    // Both in whole seconds, as Prometheus stores and reads them.
+    const Timestamp down_at = found->second.first / 1000 * 1000;
+    Timestamp active_at = static_cast<Timestamp>(found->second.second) * 1000;
+    const Duration remaining = for_ - (down_at - active_at);
+    if (remaining <= 0) {
+      // It was firing: the next evaluation fires it again.
+    } else if (remaining < grace_period) {
+      active_at = ts + grace_period - for_;  // fires grace_period from now
+    } else {
+      active_at += ts - down_at;  // the time it was down does not count
+    }
+    alert.active_at = active_at;
+  }
 }
 
 }  // namespace cogwatch::rules

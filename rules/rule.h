@@ -49,6 +49,7 @@
 #include "model/time.h"
 #include "rules/rule_file.h"
 #include "template/template.h"
+#include "tsdb/querier.h"
 
 namespace cogwatch::rules {
 
@@ -153,7 +154,27 @@ class AlertingRule {
   // Pending, firing and recently resolved alerts, by labels.
   const std::map<Labels, Alert>& active_alerts() const { return active_; }
   // Carries the state of an identical rule over a reload.
-  void take_state_from(AlertingRule& old) { active_ = std::move(old.active_); }
+  void take_state_from(AlertingRule& old) {
+    active_ = std::move(old.active_);
+    restored_ = old.restored_;
+  }
+
+  // Restoring the `for` state after a restart, as Prometheus's
+  // RestoreForState. Until restored, the rule evaluates and keeps its
+  // alerts but writes no ALERTS or ALERTS_FOR_STATE samples, so the
+  // fresh active times of its first evaluations do not overwrite the
+  // stored ones.
+  void set_restored(bool restored) { restored_ = restored; }
+  bool restored() const { return restored_; }
+  // Sets the active time of each alert from the newest ALERTS_FOR_STATE
+  // sample of the same labels in (ts - outage_tolerance, ts]: the time it
+  // was stored, unless the alert would then fire within grace_period of
+  // ts (it fires grace_period after ts instead) or it had not yet fired
+  // (the time it was down is added, so it waits out the rest of its
+  // `for`). Rules whose `for` is shorter than grace_period are not
+  // restored. Marks the rule restored.
+  void restore_for_state(const tsdb::Querier& querier, Timestamp ts, Duration outage_tolerance,
+                         Duration grace_period);
 
   const std::string& name() const { return name_; }
   const parser::Expr& expr() const { return *expr_; }
@@ -175,6 +196,7 @@ class AlertingRule {
   std::vector<TemplateExpansion> label_templates_;
   std::vector<TemplateExpansion> annotation_templates_;
   std::map<Labels, Alert> active_;
+  bool restored_ = true;
 };
 
 }  // namespace cogwatch::rules

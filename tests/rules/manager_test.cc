@@ -174,3 +174,113 @@ TEST_F(RuleManagerTest, RemovedGroupsEndTheirSeries) {
 
 }  // namespace
 }  // namespace cogwatch::rules
+
+namespace cogwatch::rules {
+namespace {
+
+// Restoring `for` state after a restart (Prometheus's RestoreForState):
+// one manager runs until its alert has been pending 6 minutes and stops
+// (the process dies); another starts on the same store, as after a
+// restart with persistence.
+class ForStateRestoreTest : public RuleManagerTest {
+ protected:
+  static constexpr const char* kTenMinuteRule = R"(groups:
+- name: cog
+  interval: 30s
+  rules:
+  - alert: XHigh
+    expr: x > 1
+    for: 10m
+    labels: {severity: page}
+)";
+
+  // Runs the first life until the alert has been pending `pending_for`;
+  // returns its active time and the time it stopped.
+  std::pair<Timestamp, Timestamp> first_life(Duration pending_for) {
+    write("cog.yml", kTenMinuteRule);
+    RuleManager m(head_, head_, {});
+    EXPECT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+    Timestamp t = m.run_due(0);
+    while (m.alerts().empty() || t - m.alerts()[0].active_at < pending_for) t = m.run_due(t);
+    EXPECT_EQ(m.alerts()[0].state, AlertState::kPending);
+    return {m.alerts()[0].active_at, t};
+  }
+
+  // The second life, started at `start`: runs until the alert fires;
+  // returns when it fired and the time of the evaluation that restored it.
+  std::pair<Timestamp, Timestamp> second_life(Timestamp start, RuleManagerOptions options) {
+    RuleManager m(head_, head_, std::move(options));
+    EXPECT_TRUE(m.load({"cog.yml"}, dir_, start).ok());
+    Timestamp t = m.run_due(start);
+    int evaluations = 0;
+    Timestamp restored_at = 0;
+    while (m.alerts().empty() || m.alerts()[0].state != AlertState::kFiring) {
+      const Timestamp now = t;
+      t = m.run_due(t);
+      if (++evaluations == 2) restored_at = now;
+      if (t > start + 2 * kHour) break;
+    }
+    EXPECT_FALSE(m.alerts().empty());
+    return {m.alerts().empty() ? 0 : m.alerts()[0].fired_at.value_or(0), restored_at};
+  }
+
+  // The newest ALERTS_FOR_STATE sample written before `t`.
+  Timestamp last_for_state_before(Timestamp t) {
+    Timestamp last = 0;
+    for (const auto& [ts, v] : samples("ALERTS_FOR_STATE")) {
+      if (ts < t) last = ts;
+    }
+    return last;
+  }
+};
+
+TEST_F(ForStateRestoreTest, WithoutRestoreAPendingAlertStartsItsForAgain) {
+  load_series(2, 0, 60 * kMinute);
+  const auto [active_at, stopped] = first_life(6 * kMinute);
+  const Timestamp restart = stopped + 30 * kSecond;
+  const auto [fired_at, restored_at] = second_life(restart, {});
+  EXPECT_GE(fired_at, restart + 10 * kMinute);
+}
+
+TEST_F(ForStateRestoreTest, ARestoredAlertFiresWhenItsForRunsOutCountingOnlyTheTimeUp) {
+  load_series(2, 0, 60 * kMinute);
+  const auto [active_at, stopped] = first_life(6 * kMinute);
+  const Timestamp down_at = last_for_state_before(stopped + 1);
+  const Timestamp restart = stopped + 30 * kSecond;
+  RuleManagerOptions o;
+  o.restore_for_state = true;
+  o.defaults.for_grace_period = 0;
+  const auto [fired_at, restored_at] = second_life(restart, o);
+  // Pending 6 of its 10 minutes before the stop; the minutes it was down
+  // (until the restoring evaluation) do not count.
+  EXPECT_LT(fired_at, restart + 10 * kMinute);
+  EXPECT_GE(fired_at, active_at / 1000 * 1000 + 10 * kMinute + (restored_at - down_at));
+  EXPECT_LT(fired_at, active_at / 1000 * 1000 + 10 * kMinute + (restored_at - down_at) + 30 * kSecond);
+  // No ALERTS samples between the restart and the restore: the fresh
+  // active time of the first evaluations never reached the store.
+  for (const auto& [t, v] : samples("ALERTS")) EXPECT_FALSE(t >= restart && t <= restored_at) << t;
+}
+
+TEST_F(ForStateRestoreTest, AnAlertDueWithinTheGracePeriodWaitsForIt) {
+  load_series(2, 0, 60 * kMinute);
+  const auto [active_at, stopped] = first_life(6 * kMinute);
+  RuleManagerOptions o;
+  o.restore_for_state = true;  // grace period 10m (the default): 4m left < 10m
+  const auto [fired_at, restored_at] = second_life(stopped + 30 * kSecond, o);
+  EXPECT_GE(fired_at, restored_at + 10 * kMinute);
+  EXPECT_LT(fired_at, restored_at + 10 * kMinute + 30 * kSecond);
+}
+
+TEST_F(ForStateRestoreTest, AfterTheOutageToleranceTheAlertStartsAfresh) {
+  load_series(2, 0, 4 * kHour);
+  const auto [active_at, stopped] = first_life(6 * kMinute);
+  const Timestamp restart = stopped + 2 * kHour;  // tolerance 1h
+  RuleManagerOptions o;
+  o.restore_for_state = true;
+  o.defaults.for_grace_period = 0;
+  const auto [fired_at, restored_at] = second_life(restart, o);
+  EXPECT_GE(fired_at, restart + 10 * kMinute);
+}
+
+}  // namespace
+}  // namespace cogwatch::rules
