@@ -79,6 +79,11 @@ class PosixMappedFile final : public MappedFile {
   }
   std::span<const uint8_t> bytes() const override { return {static_cast<const uint8_t*>(addr_), size_}; }
   const std::string& path() const override { return path_; }
+  void release_before(uint64_t end) const override {
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    end = std::min<uint64_t>(end, size_) / page * page;
+    if (end > 0) ::madvise(addr_, end, MADV_DONTNEED);  // file-backed: re-read on access
+  }
 
  private:
   const std::string path_;

@@ -49,6 +49,10 @@ class MappedFile {
   virtual ~MappedFile() = default;
   virtual std::span<const uint8_t> bytes() const = 0;
   virtual const std::string& path() const = 0;
+  // Tells the system the bytes [0, end) will not be read again, so their
+  // pages need not count against the process's memory (a replay reading a
+  // large file front to back). The bytes stay readable.
+  virtual void release_before(uint64_t /*end*/) const {}
 };
 
 // Held while a process owns a directory; released when destroyed.

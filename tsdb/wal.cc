@@ -79,6 +79,14 @@ bool SegmentReader::next() {
     set_damage("checksum mismatch");
     return false;
   }
+  // The records before the previous one are done with: their pages
+  // leave the process's memory every few MiB, so a replay holds one
+  // window of the file, not all of it.
+  constexpr uint64_t kReleaseBytes = 4 << 20;
+  if (pos_ - released_ >= kReleaseBytes) {
+    released_ = pos_;
+    file_->release_before(released_);
+  }
   type_ = body[0];
   payload_ = {body + 1, length - 1};
   pos_ += 8 + length;

@@ -93,6 +93,7 @@ class SegmentReader {
 
   std::shared_ptr<const MappedFile> file_;
   uint64_t pos_ = 0;
+  uint64_t released_ = 0;  // release_before() was called up to here
   uint8_t type_ = 0;
   std::span<const uint8_t> payload_;
   std::optional<WalDamage> damage_;
