@@ -37,14 +37,7 @@ source bench/lib.sh
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
 
-work=$(mktemp -d /tmp/cogwatch-footprint.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+use_work_dir cogwatch-footprint
 
 # ready_ms PORT DATA_DIR CMD...: starts CMD 9 times, each on an emptied
 # DATA_DIR and stopped once ready, and prints the median ms from exec to the first 200 of /-/ready. A

@@ -1,6 +1,19 @@
 # Helpers shared by the side-by-side scripts in bench/ (sourced, not run).
 # They expect to run from the repository's root.
 
+# Processes started by the script (add their PIDs to `pids`) are killed and
+# its work directory removed when it exits: call use_work_dir PREFIX first.
+pids=()
+use_work_dir() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  trap cleanup EXIT
+}
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # wait_ready URL: polls until it answers 200.

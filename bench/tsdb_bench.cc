@@ -134,6 +134,32 @@ void BM_TsdbAppendByRefColdCache(benchmark::State& state) {
 }
 BENCHMARK(BM_TsdbAppendByRefColdCache)->ArgName("wal")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// Scrapes `targets` simulated Cog predictors `scrapes` times into head,
+// each target at its own offset within the interval, its timestamps
+// jittering by up to +-3 ms when asked.
+void append_cog_fleet(Head& head, int targets, int scrapes, bool jitter) {
+  std::vector<std::vector<Labels>> labels;
+  std::vector<CogTarget> fleet;
+  for (int t = 0; t < targets; ++t) {
+    labels.push_back(cog_target_series(t));
+    fleet.emplace_back(t);
+  }
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> ms(-3, 3);
+  double values[kSeriesPerTarget];
+  for (int s = 0; s < scrapes; ++s) {
+    for (int t = 0; t < targets; ++t) {
+      const Timestamp ts = kStart + s * kScrapeInterval + t * 29 + (jitter ? ms(rng) : 0);
+      fleet[static_cast<size_t>(t)].next(values);
+      auto app = head.appender();
+      for (int i = 0; i < kSeriesPerTarget; ++i) {
+        (void)app->append(labels[static_cast<size_t>(t)][static_cast<size_t>(i)], ts, values[i]);
+      }
+      app->commit();
+    }
+  }
+}
+
 // Bytes per sample on 10k series x 2h of Cog data at 15s. Arg 1: each
 // scrape's timestamp jitters by up to +-3ms (as real scrapes do); arg 0:
 // exactly regular timestamps.
@@ -145,25 +171,7 @@ void BM_TsdbBytesPerSample(benchmark::State& state) {
   uint64_t float_encoded = 0, float_samples = 0;
   for (auto _ : state) {
     Head head;
-    std::vector<std::vector<Labels>> labels;
-    std::vector<CogTarget> fleet;
-    for (int t = 0; t < targets; ++t) {
-      labels.push_back(cog_target_series(t));
-      fleet.emplace_back(t);
-    }
-    std::mt19937 rng(5);
-    std::uniform_int_distribution<int> ms(-3, 3);
-    double values[kSeriesPerTarget];
-    for (int s = 0; s < scrapes; ++s) {
-      for (int t = 0; t < targets; ++t) {
-        // Targets are scraped at their own offset within the interval.
-        const Timestamp ts = kStart + s * kScrapeInterval + t * 29 + (jitter ? ms(rng) : 0);
-        fleet[static_cast<size_t>(t)].next(values);
-        auto app = head.appender();
-        for (int i = 0; i < kSeriesPerTarget; ++i) (void)app->append(labels[static_cast<size_t>(t)][static_cast<size_t>(i)], ts, values[i]);
-        app->commit();
-      }
-    }
+    append_cog_fleet(head, targets, scrapes, jitter);
     state.PauseTiming();
     encoded = samples = float_encoded = float_samples = 0;
     auto all = *LabelMatcher::make(MatchType::kRegexMatch, "__name__", ".+");
@@ -210,24 +218,7 @@ void BM_TsdbDiskBytesPerSample(benchmark::State& state) {
         return;
       }
       Head& head = (*db)->head();
-      std::vector<std::vector<Labels>> labels;
-      std::vector<CogTarget> fleet;
-      for (int t = 0; t < targets; ++t) {
-        labels.push_back(cog_target_series(t));
-        fleet.emplace_back(t);
-      }
-      std::mt19937 rng(5);
-      std::uniform_int_distribution<int> ms(-3, 3);
-      double values[kSeriesPerTarget];
-      for (int s = 0; s < scrapes; ++s) {
-        for (int t = 0; t < targets; ++t) {
-          const Timestamp ts = kStart + s * kScrapeInterval + t * 29 + (jitter ? ms(rng) : 0);
-          fleet[static_cast<size_t>(t)].next(values);
-          auto app = head.appender();
-          for (int i = 0; i < kSeriesPerTarget; ++i) (void)app->append(labels[static_cast<size_t>(t)][static_cast<size_t>(i)], ts, values[i]);
-          app->commit();
-        }
-      }
+      append_cog_fleet(head, targets, scrapes, jitter);
       auto c = (*db)->compact();
       if (!c || c->blocks == 0) {
         state.SkipWithError("no block was written");

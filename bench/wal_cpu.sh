@@ -20,14 +20,7 @@ for tool in curl python3; do
 done
 source bench/lib.sh
 
-work=$(mktemp -d /tmp/cogwatch-wal-cpu.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+use_work_dir cogwatch-wal-cpu
 
 scrapes() {  # PORT: scrapes of the cog job so far
   curl -s "http://127.0.0.1:$1/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
