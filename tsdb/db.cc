@@ -25,20 +25,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string checkpoint_name(uint32_t segment) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%s%08u", kCheckpointPrefix, segment);
-  return name;
-}
+std::string checkpoint_name(uint32_t segment) { return kCheckpointPrefix + Wal::segment_name(segment); }
 
 // The segment number of a checkpoint file name, or nothing.
-std::optional<uint32_t> checkpoint_segment(const std::string& name) {
-  const std::string prefix = kCheckpointPrefix;
-  if (name.size() != prefix.size() + 8 || name.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-  uint32_t n = 0;
-  auto [end, ec] = std::from_chars(name.data() + prefix.size(), name.data() + name.size(), n);
-  if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
-  return n;
+std::optional<uint32_t> checkpoint_segment(std::string_view name) {
+  if (!name.starts_with(kCheckpointPrefix)) return std::nullopt;
+  return Wal::parse_segment_name(name.substr(std::string_view(kCheckpointPrefix).size()));
 }
 
 // Writes FORMAT into a new directory, or checks the one there. A directory
@@ -90,10 +82,6 @@ Status check_format(FileSystem& fs, const std::string& dir) {
   if (auto s = fs.rename(tmp, path); !s) return s;
   return fs.sync_dir(dir);
 }
-
-}  // namespace
-
-namespace {
 
 // The Db applies retention to the whole directory; its head only to what
 // it holds in memory, which compaction keeps to the unfinished windows.
@@ -150,6 +138,10 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options, 
   const HeadStats hs = db->head_->stats();
   r.min_time = hs.min_time;
   r.max_time = hs.max_time;
+  if (auto blocks = db->head_->blocks(); blocks && !blocks->empty()) {  // sorted by time
+    r.min_time = std::min(r.min_time, blocks->front()->min_time());
+    r.max_time = std::max(r.max_time, blocks->back()->max_time());
+  }
   r.seconds = seconds_since(start);
   return db;
 }

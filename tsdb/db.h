@@ -73,7 +73,7 @@ struct DbOpenReport {
   uint64_t bad_records = 0;       // dropped: checksum fine, contents unreadable
   std::vector<WalDamage> damage;  // where files were cut, and what it cost
   std::vector<std::string> notes;  // other things worth a log line
-  Timestamp min_time = kMaxTimestamp;  // time range restored
+  Timestamp min_time = kMaxTimestamp;  // time range restored (blocks and log)
   Timestamp max_time = kMinTimestamp;
   double seconds = 0;             // how long opening took
 };

@@ -97,23 +97,29 @@ Wal::~Wal() {
   if (file_) (void)file_->sync();  // closing is a natural point to be durable
 }
 
-std::string Wal::segment_path(const std::string& dir, uint32_t segment) {
+std::string Wal::segment_name(uint32_t segment) {
   char name[16];
   std::snprintf(name, sizeof name, "%08u", segment);
-  return dir + "/" + name;
+  return name;
 }
+
+std::optional<uint32_t> Wal::parse_segment_name(std::string_view name) {
+  if (name.size() != 8 || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  uint32_t n = 0;
+  std::from_chars(name.data(), name.data() + name.size(), n);
+  return n;
+}
+
+std::string Wal::segment_path(const std::string& dir, uint32_t segment) { return dir + "/" + segment_name(segment); }
 
 Result<std::vector<uint32_t>> Wal::list_segments(FileSystem& fs, const std::string& dir) {
   auto names = fs.list(dir);
   if (!names) return names.error();
   std::vector<uint32_t> segments;
   for (const std::string& name : *names) {
-    if (name.size() != 8 || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    uint32_t n = 0;
-    std::from_chars(name.data(), name.data() + name.size(), n);
-    segments.push_back(n);
+    if (auto n = parse_segment_name(name)) segments.push_back(*n);
   }
   std::sort(segments.begin(), segments.end());
   return segments;

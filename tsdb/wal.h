@@ -33,6 +33,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/error.h"
@@ -133,6 +134,11 @@ class Wal {
   const std::string& dir() const { return dir_; }
 
   static std::string segment_path(const std::string& dir, uint32_t segment);
+  // A segment's name, its number in 8 decimal digits ("00000007"), and
+  // back: nothing for any other text. Checkpoints carry the same number
+  // after their prefix.
+  static std::string segment_name(uint32_t segment);
+  static std::optional<uint32_t> parse_segment_name(std::string_view name);
   // The numbers of the segment files in `dir`, ascending (other entries,
   // such as checkpoints, are ignored).
   static Result<std::vector<uint32_t>> list_segments(FileSystem& fs, const std::string& dir);

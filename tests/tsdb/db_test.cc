@@ -401,6 +401,8 @@ TEST_F(DbBlocksTest, FinishedWindowsMoveIntoBlocksAndQueriesDoNotNotice) {
   EXPECT_EQ(dump(db->head()), before);
   EXPECT_TRUE(report.damage.empty());
   EXPECT_EQ(report.samples, 5u * 241);  // only [4h, 5h] came from the log
+  EXPECT_EQ(report.min_time, 0);          // the blocks' time counts in what was restored
+  EXPECT_EQ(report.max_time, 5 * kHourMs);
 }
 
 TEST_F(DbBlocksTest, ASeriesOnlyInBlocksLivesOnUntilRetentionRemovesThem) {

@@ -185,24 +185,26 @@ std::vector<SeriesSnapshot> HeadStorage::chunks_before(Head& head, Timestamp end
   return out;
 }
 
+void HeadStorage::replace_blocks_locked(Head& head, Head::BlockList blocks) {
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a->min_time() < b->min_time(); });
+  auto list = std::make_shared<const Head::BlockList>(std::move(blocks));
+  std::lock_guard lock(head.blocks_mu_);
+  head.blocks_ = std::move(list);
+}
+
 void HeadStorage::install_block(Head& head, std::shared_ptr<const Block> block, Timestamp end) {
   std::unique_lock commit_lock(head.commit_mu_);  // queries see the chunks in one place
   if (block) {
-    auto list = std::make_shared<Head::BlockList>(head.blocks_ ? *head.blocks_ : Head::BlockList{});
-    list->push_back(std::move(block));
-    std::sort(list->begin(), list->end(), [](const auto& a, const auto& b) { return a->min_time() < b->min_time(); });
-    std::lock_guard lock(head.blocks_mu_);
-    head.blocks_ = std::move(list);
+    Head::BlockList list = head.blocks_ ? *head.blocks_ : Head::BlockList{};
+    list.push_back(std::move(block));
+    replace_blocks_locked(head, std::move(list));
   }
   head.drop_chunks_before(end, /*count_as_dropped=*/false);
 }
 
 void HeadStorage::set_blocks(Head& head, std::vector<std::shared_ptr<const Block>> blocks) {
-  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a->min_time() < b->min_time(); });
-  auto list = std::make_shared<const Head::BlockList>(std::move(blocks));
   std::unique_lock commit_lock(head.commit_mu_);
-  std::lock_guard lock(head.blocks_mu_);
-  head.blocks_ = std::move(list);
+  replace_blocks_locked(head, std::move(blocks));
 }
 
 }  // namespace cogwatch::tsdb::internal

@@ -89,6 +89,9 @@ class HeadStorage {
 
  private:
   MemSeries* find(SeriesRef ref);
+  // Sorts `blocks` by time and makes them the head's list.
+  // REQUIRES: the head's commit lock held exclusively.
+  static void replace_blocks_locked(Head& head, Head::BlockList blocks);
 
   Head& head_;
   // Refs of the log that this head knows under another ref (the same
