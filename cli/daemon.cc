@@ -217,7 +217,9 @@ struct Daemon::Impl {
   Status open_storage();
   void arm_sync();
   void arm_checkpoint();
-  void write_storage_metrics(server::MetricsWriter& w) const;
+  // The write-ahead log's and blocks' families; `hs` is the head's stats
+  // the caller already read.
+  void write_storage_metrics(server::MetricsWriter& w, const tsdb::HeadStats& hs) const;
   void arm_am_refresh();
   void wait_for_signal();
   std::string metrics_text();
@@ -475,9 +477,9 @@ void Daemon::Impl::arm_checkpoint() {
   });
 }
 
-void Daemon::Impl::write_storage_metrics(server::MetricsWriter& w) const {
+void Daemon::Impl::write_storage_metrics(server::MetricsWriter& w, const tsdb::HeadStats& hs) const {
   w.family("cogwatch_tsdb_wal_writes_failed_total", "counter", "Total number of commits the WAL could not take.");
-  w.sample("cogwatch_tsdb_wal_writes_failed_total", {}, static_cast<double>(head->stats().wal_write_failures));
+  w.sample("cogwatch_tsdb_wal_writes_failed_total", {}, static_cast<double>(hs.wal_write_failures));
   if (!db) return;
   const tsdb::DbStats s = db->stats();
   w.family("cogwatch_tsdb_wal_segment_current", "gauge", "Write log segment index that TSDB is currently writing to.");
@@ -577,7 +579,7 @@ std::string Daemon::Impl::metrics_text() {
     w.family("cogwatch_tsdb_head_max_time_seconds", "gauge", "Newest sample in the head.");
     w.sample("cogwatch_tsdb_head_max_time_seconds", {}, static_cast<double>(hs.max_time) / 1000);
   }
-  write_storage_metrics(w);
+  write_storage_metrics(w, hs);
   const tsdb::MemoryStats mem = head->memory();
   w.family("cogwatch_tsdb_memory_bytes", "gauge", "Heap bytes the store holds, by part.");
   w.sample("cogwatch_tsdb_memory_bytes", {{"part", "chunks"}}, static_cast<double>(mem.chunk_bytes));

@@ -70,6 +70,17 @@ class CrashLoopTest : public ::testing::Test {
     return 0;
   }
 
+  // cogwatch.yml scraping `target` and evaluating rules.yml, both every
+  // `interval`; `rules` is the one group's rules list.
+  void write_config(const std::string& target, const std::string& interval, const std::string& rules) {
+    std::ofstream(dir_ + "/cogwatch.yml") << "global:\n  scrape_interval: " << interval
+                                          << "\n  evaluation_interval: " << interval
+                                          << "\nrule_files: [rules.yml]\n"
+                                             "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
+                                          << target << "']}]\n";
+    std::ofstream(dir_ + "/rules.yml") << "groups:\n  - name: cog\n    rules:\n" << rules;
+  }
+
   void kill_now() {
     ASSERT_EQ(kill(pid_, SIGKILL), 0);
     peer::wait_process(pid_, 5s);
@@ -114,14 +125,10 @@ TEST_F(CrashLoopTest, EverySampleCommittedBeforeAKillIsThereAfterTheRestart) {
 
   auto sim = BackgroundCogSim::start({.extra_series = 150});
   ASSERT_TRUE(sim);
-  std::ofstream(dir_ + "/cogwatch.yml") << "global:\n  scrape_interval: 100ms\n  evaluation_interval: 100ms\n"
-                                           "rule_files: [rules.yml]\n"
-                                           "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
-                                        << (*sim)->address() << "']}]\n";
-  std::ofstream(dir_ + "/rules.yml") << "groups:\n  - name: cog\n    rules:\n"
-                                        "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
-                                        "      - record: job:cog_predict_requests:rate5s\n"
-                                        "        expr: sum by (job) (rate(cog_predict_requests_total[5s]))\n";
+  write_config((*sim)->address(), "100ms",
+               "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
+               "      - record: job:cog_predict_requests:rate5s\n"
+               "        expr: sum by (job) (rate(cog_predict_requests_total[5s]))\n");
 
   constexpr int kKills = 30;
   Dump seen;          // what queries saw before the last kill
@@ -184,13 +191,8 @@ TEST_F(CrashLoopTest, EverySampleCommittedBeforeAKillIsThereAfterTheRestart) {
 TEST_F(CrashLoopTest, APendingAlertKeepsItsForClockAcrossAKill) {
   auto sim = BackgroundCogSim::start({});
   ASSERT_TRUE(sim);
-  std::ofstream(dir_ + "/cogwatch.yml") << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                                           "rule_files: [rules.yml]\n"
-                                           "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
-                                        << (*sim)->address() << "']}]\n";
-  std::ofstream(dir_ + "/rules.yml") << "groups:\n  - name: cog\n    rules:\n"
-                                        "      - alert: AlwaysOn\n        expr: cog_input_data_entropy >= 0\n"
-                                        "        for: 20s\n";
+  write_config((*sim)->address(), "1s",
+               "      - alert: AlwaysOn\n        expr: cog_input_data_entropy >= 0\n        for: 20s\n");
   auto state = [](int port) -> std::string {
     auto r = peer::http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/alerts");
     if (!r || r->status != 200) return "";
