@@ -37,8 +37,12 @@ std::optional<uint32_t> checkpoint_segment(std::string_view name) {
 // without it that holds anything is not cogwatch's: refusing it keeps
 // cogwatch from "repairing" someone else's files (a Prometheus data
 // directory, say).
-Status check_format(FileSystem& fs, const std::string& dir) {
+Status check_format(FileSystem& fs, const std::string& dir, bool read_only = false) {
   const std::string path = dir + "/" + kFormatFile;
+  if (read_only && !fs.exists(path)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      dir + " is not a cogwatch data directory (it has no " + kFormatFile + " file)");
+  }
   if (fs.exists(path)) {
     auto text = read_file(path);
     if (!text) return text.error();
@@ -102,10 +106,11 @@ std::string block_name(Timestamp mint, Timestamp maxt) {
 
 }  // namespace
 
-Db::Db(std::string dir, DbOptions options)
+Db::Db(std::string dir, DbOptions options, bool read_only)
     : dir_(std::move(dir)),
       wal_dir_(dir_ + "/wal"),
       options_(options),
+      read_only_(read_only),
       head_(std::make_unique<Head>(head_options(options.head))),
       blocks_dir_(dir_ + "/blocks") {}
 
@@ -146,6 +151,44 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options, 
   return db;
 }
 
+Result<std::unique_ptr<Db>> Db::open_read_only(const std::string& dir, DbOptions options, DbOpenReport* report) {
+  DbOpenReport local;
+  DbOpenReport& r = report ? *report : local;
+  // The owner may remove a file between our listing and our reading it (a
+  // checkpoint replaces segments, retention removes a block): start over.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    r = DbOpenReport{};
+    auto db = open_read_only_once(dir, options, r);
+    if (db || db.error().code != ErrorCode::kNotFound || attempt == kAttempts || !options.fs->exists(dir)) return db;
+  }
+}
+
+Result<std::unique_ptr<Db>> Db::open_read_only_once(const std::string& dir, DbOptions options, DbOpenReport& r) {
+  const auto start = std::chrono::steady_clock::now();
+  FileSystem& fs = *options.fs;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return make_error(ErrorCode::kNotFound, dir + ": no such directory");
+  if (!std::filesystem::is_directory(dir, ec)) return make_error(ErrorCode::kInvalidArgument, dir + ": not a directory");
+  if (auto s = check_format(fs, dir, /*read_only=*/true); !s) return s.error();
+  std::unique_ptr<Db> db(new Db(dir, options, /*read_only=*/true));
+  if (fs.exists(db->blocks_dir_)) {
+    if (auto s = db->open_blocks(r); !s) return s.error();
+  }
+  if (fs.exists(db->wal_dir_)) {
+    if (auto s = db->replay(r); !s) return s.error();
+  }
+  const HeadStats hs = db->head_->stats();
+  r.min_time = hs.min_time;
+  r.max_time = hs.max_time;
+  if (auto blocks = db->head_->blocks(); blocks && !blocks->empty()) {
+    r.min_time = std::min(r.min_time, blocks->front()->min_time());
+    r.max_time = std::max(r.max_time, blocks->back()->max_time());
+  }
+  r.seconds = seconds_since(start);
+  return db;
+}
+
 Status Db::open_blocks(DbOpenReport& report) {
   FileSystem& fs = *options_.fs;
   auto names = fs.list(blocks_dir_);
@@ -154,6 +197,7 @@ Status Db::open_blocks(DbOpenReport& report) {
   for (const std::string& name : *names) {
     const std::string path = blocks_dir_ + "/" + name;
     if (name.ends_with(".tmp")) {
+      if (read_only_) continue;  // or one being written now
       if (auto s = fs.remove_all(path); !s) return s;  // a compaction cut short
       continue;
     }
@@ -167,8 +211,13 @@ Status Db::open_blocks(DbOpenReport& report) {
     // Damaged beyond its chunks: its index cannot be trusted. It is set
     // aside (not deleted: someone may want to look at it) and its time
     // range is lost.
+    if (block.error().code == ErrorCode::kNotFound) return block.error();  // removed meanwhile (read-only)
     uint64_t size = 0;
     if (auto mapped = fs.map(path)) size = (*mapped)->bytes().size();
+    if (read_only_) {
+      report.damage.push_back(WalDamage{path, 0, size, block.error().message + "; skipped"});
+      continue;
+    }
     report.damage.push_back(WalDamage{path, 0, size, block.error().message + "; set aside as " + name + ".damaged"});
     ++stats_.corruptions_repaired;
     if (auto s = fs.rename(path, path + ".damaged"); !s) return s;
@@ -189,6 +238,7 @@ Status Db::replay(DbOpenReport& report) {
   std::optional<uint32_t> checkpoint;
   for (const std::string& name : *names) {
     if (name.ends_with(".tmp")) {
+      if (read_only_) continue;
       if (auto s = fs.remove_all(wal_dir_ + "/" + name); !s) return s;
     } else if (auto seg = checkpoint_segment(name)) {
       checkpoint = std::max(checkpoint.value_or(0), *seg);
@@ -225,6 +275,7 @@ Status Db::replay(DbOpenReport& report) {
     }
     if (const auto& damage = reader->damage()) {
       report.damage.push_back(*damage);
+      if (read_only_) return {};
       ++stats_.corruptions_repaired;
       const uint64_t keep = reader->good_bytes();
       if (repair) {
@@ -255,6 +306,7 @@ Status Db::replay(DbOpenReport& report) {
   for (uint32_t seg : *segments) {
     if (checkpoint && seg <= *checkpoint) {
       // Replaced by the checkpoint; left behind by a crash before removal.
+      if (read_only_) continue;
       if (auto s = fs.remove_all(Wal::segment_path(wal_dir_, seg)); !s) return s;
       continue;
     }
@@ -290,7 +342,14 @@ Status Db::replay(DbOpenReport& report) {
   return {};
 }
 
+namespace {
+Error read_only_error(const std::string& dir, const char* what) {
+  return make_error(ErrorCode::kInvalidArgument, dir + " is open read-only: cannot " + what);
+}
+}  // namespace
+
 Status Db::sync() {
+  if (read_only_) return read_only_error(dir_, "sync");
   Status s = wal_->sync();
   if (!s) {
     std::lock_guard lock(mu_);
@@ -300,6 +359,7 @@ Status Db::sync() {
 }
 
 bool Db::checkpoint_due() const {
+  if (read_only_) return false;
   uint32_t first;
   {
     std::lock_guard lock(mu_);
@@ -310,6 +370,7 @@ bool Db::checkpoint_due() const {
 }
 
 Result<CheckpointResult> Db::checkpoint() {
+  if (read_only_) return read_only_error(dir_, "write a checkpoint");
   std::lock_guard one_at_a_time(maintenance_mu_);
   return checkpoint_locked();
 }
@@ -410,6 +471,7 @@ Result<CheckpointResult> Db::checkpoint_locked() {
 }
 
 Result<CompactionResult> Db::compact() {
+  if (read_only_) return read_only_error(dir_, "compact");
   std::lock_guard one_at_a_time(maintenance_mu_);
   const auto start = std::chrono::steady_clock::now();
   CompactionResult result;
@@ -475,6 +537,105 @@ Result<CompactionResult> Db::compact() {
   return result;
 }
 
+Result<CompactionResult> Db::import_block(Timestamp mint, Timestamp maxt, std::vector<ImportedSeries> series) {
+  if (read_only_) return read_only_error(dir_, "import blocks");
+  std::lock_guard one_at_a_time(maintenance_mu_);
+  const auto start = std::chrono::steady_clock::now();
+  CompactionResult result;
+  if (mint > maxt) return make_error(ErrorCode::kInvalidArgument, "import: empty time range");
+  auto range = [](Timestamp a, Timestamp b) {
+    return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
+  };
+  // Blocks must not overlap one another, and the head's windows (the one
+  // of its oldest sample on) will become blocks of their own.
+  const auto blocks = head_->blocks();
+  if (blocks) {
+    for (const auto& b : *blocks) {
+      if (b->min_time() <= maxt && mint <= b->max_time()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "import: time range " + range(mint, maxt) + " overlaps block " + b->path() + " " +
+                              range(b->min_time(), b->max_time()));
+      }
+    }
+  }
+  const HeadStats hs = head_->stats();
+  if (hs.min_time <= hs.max_time) {
+    const Duration window = head_->options().chunk_limits.time_window;
+    Timestamp head_start = hs.min_time;
+    if (window > 0) {
+      head_start = hs.min_time / window * window;
+      if (hs.min_time < 0 && head_start != hs.min_time) head_start -= window;
+    }
+    if (maxt >= head_start) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "import: time range " + range(mint, maxt) + " overlaps the head's data " +
+                            range(hs.min_time, hs.max_time) + " (its windows start at " + std::to_string(head_start) +
+                            ")");
+    }
+  }
+  for (const ImportedSeries& s : series) {
+    for (const ChunkRef& c : s.chunks) {
+      if (c->min_time() < mint || c->max_time() > maxt) {
+        return make_error(ErrorCode::kInvalidArgument, "import: a chunk of " + s.labels.to_string() + " " +
+                                                           range(c->min_time(), c->max_time()) +
+                                                           " is outside the block " + range(mint, maxt));
+      }
+    }
+  }
+
+  // Refs from the head; the series it did not know are logged first, so
+  // that the next open knows them whatever checkpoint it reads.
+  std::vector<std::pair<SeriesRef, const ImportedSeries*>> refs;
+  refs.reserve(series.size());
+  RecordBuffer buf;
+  size_t at = buf.begin(internal::kSeriesRecord);
+  bool any_new = false;
+  for (const ImportedSeries& s : series) {
+    if (s.chunks.empty()) continue;
+    bool created = false;
+    const SeriesRef ref = internal::HeadStorage::series_ref(*head_, s.labels, created);
+    if (created) {
+      internal::encode_series_entry(buf.bytes(), ref, s.labels);
+      any_new = true;
+    }
+    refs.emplace_back(ref, &s);
+  }
+  if (refs.empty()) return result;
+  if (any_new) {
+    buf.finish(at);
+    if (auto w = wal_->write(buf.bytes()); !w) return w.error();
+    if (auto w = wal_->sync(); !w) return w.error();
+  }
+  std::sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  FileSystem& fs = *options_.fs;
+  const std::string path = blocks_dir_ + "/" + block_name(mint, maxt);
+  const std::string tmp = path + ".tmp";
+  BlockWriter writer(fs, tmp, mint, maxt);
+  Status written;
+  for (const auto& [ref, s] : refs) {
+    written = writer.add(ref, s->labels, s->chunks);
+    if (!written) break;
+    ++result.series;
+    result.chunks += s->chunks.size();
+  }
+  auto size = written ? writer.finish() : Result<uint64_t>(written.error());
+  if (size) written = fs.rename(tmp, path);
+  if (size && written) written = fs.sync_dir(blocks_dir_);
+  if (!size || !written) {
+    (void)fs.remove_all(tmp);
+    return size ? written.error() : size.error();
+  }
+  auto block = Block::open(fs, path);
+  if (!block) return block.error();
+  internal::HeadStorage::set_min_valid_time(*head_, maxt + 1);
+  internal::HeadStorage::install_block(*head_, std::move(*block), kMinTimestamp);
+  result.blocks = 1;
+  result.bytes = *size;
+  result.seconds = seconds_since(start);
+  return result;
+}
+
 uint64_t Db::size_bytes() const {
   std::error_code ec;
   uint64_t total = 0;
@@ -488,6 +649,7 @@ uint64_t Db::size_bytes() const {
 DbRetentionResult Db::apply_retention() {
   std::lock_guard one_at_a_time(maintenance_mu_);
   DbRetentionResult r;
+  if (read_only_) return r;  // removes nothing from the disk
   const auto blocks = head_->blocks();
   if (blocks && !blocks->empty()) {
     std::vector<std::shared_ptr<const Block>> keep(blocks->begin(), blocks->end());  // oldest first
@@ -542,8 +704,10 @@ DbStats Db::stats() const {
   s.corruptions_repaired = counters.corruptions_repaired;
   s.compactions = counters.compactions;
   s.compaction_failures = counters.compaction_failures;
-  s.wal_bytes = wal_->bytes_since(first_segment_);
-  s.wal_segment = wal_->current_segment();
+  if (wal_) {
+    s.wal_bytes = wal_->bytes_since(first_segment_);
+    s.wal_segment = wal_->current_segment();
+  }
   return s;
 }
 

@@ -29,6 +29,21 @@
 // writable, not cogwatch's) fails open(), before anything in it is
 // changed.
 //
+// A read-only open (open_read_only) reads the same files without taking
+// the lock and without changing anything: the blocks as they are (a
+// damaged one is skipped, not set aside), the log replayed into memory up
+// to its first damage (not cut). It may run while another process holds
+// the directory; what it sees is the directory as of its open. Its head
+// takes appends in memory only, and sync(), checkpoint(), compact() and
+// import_block() fail with kInvalidArgument.
+//
+// Blocks from elsewhere (cogwatch tsdb import): import_block() writes one
+// block of samples that arrived some other way, with refs the head
+// assigns, and refuses any range that overlaps a block or the head's
+// windows: select() reads blocks one after the other and open() starts
+// the appendable window after the newest block, so overlapping data would
+// read out of order or be dropped.
+//
 // Thread-safety: head() may be used from any thread; every method may be
 // called from any thread (compaction, checkpoints and retention take turns).
 #pragma once
@@ -116,9 +131,23 @@ struct DbStats {
   uint64_t damaged_chunks = 0;        // in blocks, skipped when read
 };
 
+// One series of a block from elsewhere: its labels and its chunks, oldest
+// first, within the block's range.
+struct ImportedSeries {
+  Labels labels;
+  std::vector<ChunkRef> chunks;
+};
+
 class Db {
  public:
   static Result<std::unique_ptr<Db>> open(const std::string& dir, DbOptions options, DbOpenReport* report = nullptr);
+  // Reads the directory without taking it over (see above). Errors
+  // (kNotFound, kInvalidArgument): no such directory, no FORMAT file (not
+  // a cogwatch data directory, empty or not), a newer format. A file that
+  // the owning process removes meanwhile (a checkpoint replacing segments)
+  // makes it start over, a few times.
+  static Result<std::unique_ptr<Db>> open_read_only(const std::string& dir, DbOptions options,
+                                                    DbOpenReport* report = nullptr);
   ~Db();  // syncs the log and releases the directory
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -138,6 +167,16 @@ class Db {
   // newest sample: nothing can be appended to it any more) from the head
   // into a block, then writes a checkpoint. Nothing to do is no error.
   Result<CompactionResult> compact();
+  // Writes a block of [mint, maxt] holding `series` (chunks within the
+  // range; series without chunks are left out) and adds it to the store.
+  // Series the store does not know get refs of their own, logged (and
+  // synced) before the block appears, so the next open finds them.
+  // Errors, before anything is written: kInvalidArgument when [mint, maxt]
+  // overlaps a block, or reaches the window of the head's oldest sample
+  // (the message names both ranges), or the Db is read-only. Meant for an
+  // offline import: REQUIRES no appender active meanwhile.
+  Result<CompactionResult> import_block(Timestamp mint, Timestamp maxt, std::vector<ImportedSeries> series);
+  bool read_only() const { return read_only_; }
   // Removes the blocks entirely older than the retention time before the
   // newest sample, then the oldest blocks while everything under the
   // directory exceeds the retention size; forgets series left without
@@ -148,7 +187,9 @@ class Db {
   DbStats stats() const;
 
  private:
-  Db(std::string dir, DbOptions options);
+  Db(std::string dir, DbOptions options, bool read_only = false);
+  static Result<std::unique_ptr<Db>> open_read_only_once(const std::string& dir, DbOptions options,
+                                                         DbOpenReport& report);
   Status open_blocks(DbOpenReport& report);
   Status replay(DbOpenReport& report);
   Result<CheckpointResult> checkpoint_locked();
@@ -157,6 +198,7 @@ class Db {
   const std::string dir_;
   const std::string wal_dir_;
   const DbOptions options_;
+  const bool read_only_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<Head> head_;
   std::unique_ptr<Wal> wal_;

@@ -512,3 +512,161 @@ TEST_F(DbBlocksTest, ADamagedBlockIsSetAsideAndTheRestServed) {
 
 }  // namespace
 }  // namespace cogwatch::tsdb
+
+// Reading a directory without taking it over (cogwatch tsdb analyze), and
+// blocks written from elsewhere (cogwatch tsdb import).
+namespace cogwatch::tsdb {
+namespace {
+
+// Every file under a directory with its size: what "changed nothing" means.
+std::map<std::string, uintmax_t> files_of(const std::string& dir) {
+  std::map<std::string, uintmax_t> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out[e.path().string()] = e.file_size();
+  }
+  return out;
+}
+
+// The chunks of samples (t, v) per series, as an importer builds them.
+std::vector<ImportedSeries> imported(const std::map<int, std::vector<std::pair<Timestamp, double>>>& samples) {
+  Head scratch;
+  auto app = scratch.appender();
+  for (const auto& [i, points] : samples) {
+    for (const auto& [t, v] : points) EXPECT_TRUE(app->append(series(i), t, v).ok());
+  }
+  app->commit();
+  std::vector<ImportedSeries> out;
+  auto all = testing::matcher(MatchType::kRegexMatch, "__name__", ".+");
+  for (const SeriesData& s : scratch.select({all}, kMinTimestamp, kMaxTimestamp)) out.push_back({s.labels, s.chunks});
+  return out;
+}
+
+TEST_F(DbBlocksTest, ReadOnlyOpenReadsWhatTheOwnerHoldsAndChangesNothing) {
+  auto owner = open();
+  scrape_range(owner->head(), 5, 0, 5 * kHourMs + 15'000);
+  ASSERT_TRUE(owner->compact().ok());
+  scrape_range(owner->head(), 5, 5 * kHourMs + 15'000, 5 * kHourMs + 60'000);
+  ASSERT_TRUE(owner->sync().ok());
+  // Leftovers the owner would clean up at its open stay where they are.
+  { std::ofstream(dir_ + "/blocks/0000014400000-0000021599999.block.tmp") << "half written"; }
+  const auto files = files_of(dir_);
+
+  DbOpenReport report;
+  auto reader = Db::open_read_only(dir_, options_, &report);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_TRUE((*reader)->read_only());
+  EXPECT_EQ(dump((*reader)->head()), dump(owner->head()));
+  EXPECT_EQ((*reader)->stats().blocks, 2u);
+  EXPECT_EQ(report.min_time, 0);
+  EXPECT_EQ(report.max_time, 5 * kHourMs + 45'000);
+  // It writes nothing, and refuses to.
+  for (const Status& s : {(*reader)->sync(), Status((*reader)->checkpoint().error()),
+                          Status((*reader)->compact().error()),
+                          Status((*reader)->import_block(0, 1, {}).error())}) {
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("is open read-only"), std::string::npos) << s.error().message;
+  }
+  EXPECT_EQ((*reader)->apply_retention().blocks_removed, 0u);
+  reader->reset();
+  EXPECT_EQ(files_of(dir_), files);
+  // The owner still holds the directory.
+  auto second = Db::open(dir_, options_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(DbBlocksTest, ReadOnlyOpenDoesNotRepairADamagedLog) {
+  {
+    auto db = open();
+    scrape_range(db->head(), 3, 0, 10 * 60'000);
+  }
+  const std::string segment = wal_dir() + "/00000001";
+  std::filesystem::resize_file(segment, std::filesystem::file_size(segment) - 5);  // a torn last record
+  const auto files = files_of(dir_);
+  DbOpenReport report;
+  auto reader = Db::open_read_only(dir_, options_, &report);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  ASSERT_EQ(report.damage.size(), 1u);
+  EXPECT_EQ(report.damage[0].path, segment);
+  EXPECT_FALSE(dump((*reader)->head()).empty());
+  reader->reset();
+  EXPECT_EQ(files_of(dir_), files);  // not cut
+}
+
+TEST_F(DbTest, ReadOnlyOpenRefusesWhatIsNotACogwatchDirectory) {
+  auto missing = Db::open_read_only(dir_, options_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(missing.error().message, dir_ + ": no such directory");
+  EXPECT_FALSE(std::filesystem::exists(dir_));  // not created
+
+  std::filesystem::create_directories(dir_);
+  auto empty = Db::open_read_only(dir_, options_);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message, dir_ + " is not a cogwatch data directory (it has no FORMAT file)");
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));  // no FORMAT, no lock written
+
+  { std::ofstream(dir_ + "/FORMAT") << "cogwatch tsdb 9\n"; }
+  auto newer = Db::open_read_only(dir_, options_);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.error().message.find("written by a newer cogwatch (storage format 9"), std::string::npos)
+      << newer.error().message;
+}
+
+TEST_F(DbBlocksTest, AnImportedBlockIsReadWithTheRestAfterReopening) {
+  Dump expected;
+  {
+    auto db = open();
+    // The store already holds series 1 and 2 from 10h on, and a checkpoint
+    // that knows only them.
+    scrape_range(db->head(), 2, 10 * kHourMs, 10 * kHourMs + 60'000);
+    ASSERT_TRUE(db->checkpoint().ok());
+    // Older data from elsewhere: series 1 (known) and 7 (new).
+    auto r = db->import_block(2 * kHourMs, 4 * kHourMs - 1,
+                              imported({{1, {{2 * kHourMs, 1}, {3 * kHourMs, 2}}}, {7, {{2 * kHourMs + 5, 7}}}}));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->blocks, 1u);
+    EXPECT_EQ(r->series, 2u);
+    EXPECT_EQ(block_files(), (std::vector<std::string>{"0000007200000-0000014399999.block"}));
+    expected = dump(db->head());
+    EXPECT_EQ(expected.at(series(7).to_string()).size(), 1u);
+    EXPECT_EQ(expected.at(series(1).to_string()).size(), 2u + 4);
+  }
+  auto db = open();
+  EXPECT_EQ(dump(db->head()), expected);
+  // New series after the reopen get refs of their own: nothing lands in
+  // the imported series.
+  ASSERT_TRUE(testing::append_one(db->head(), series(9), 11 * kHourMs, 9).ok());
+  EXPECT_EQ(dump(db->head()).at(series(7).to_string()), expected.at(series(7).to_string()));
+}
+
+TEST_F(DbBlocksTest, AnImportOverlappingTheStoreIsRefusedBeforeWriting) {
+  auto db = open();
+  scrape_range(db->head(), 2, 0, 5 * kHourMs + 15'000);
+  ASSERT_TRUE(db->compact().ok());  // blocks [0,2h) and [2h,4h); the head from 4h
+  const auto files = files_of(dir_);
+  auto block = db->import_block(3 * kHourMs, 5 * kHourMs - 1, imported({{5, {{3 * kHourMs, 1}}}}));
+  ASSERT_FALSE(block.ok());
+  EXPECT_EQ(block.error().message, "import: time range [10800000, 17999999] overlaps block " + dir_ +
+                                       "/blocks/0000007200000-0000014399999.block [7200000, 14399999]");
+  auto head = db->import_block(-2 * kHourMs, 4 * kHourMs + 1, imported({{5, {{-kHourMs, 1}}}}));
+  ASSERT_FALSE(head.ok());
+  EXPECT_NE(head.error().message.find("overlaps block"), std::string::npos);
+  EXPECT_EQ(files_of(dir_), files);
+  Dump before = dump(db->head());
+  EXPECT_EQ(before.count(series(5).to_string()), 0u);
+}
+
+TEST_F(DbTest, AnImportReachingTheHeadsWindowIsRefused) {
+  auto db = open();
+  ASSERT_TRUE(testing::append_one(db->head(), series(1), 3 * 3600'000 + 5, 1).ok());
+  auto r = db->import_block(0, 2 * 3600'000, imported({{1, {{0, 1}}}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "import: time range [0, 7200000] overlaps the head's data [10800005, 10800005] (its windows start at "
+            "7200000)");
+  EXPECT_TRUE(db->import_block(0, 2 * 3600'000 - 1, imported({{1, {{0, 1}}}})).ok());
+}
+
+}  // namespace
+}  // namespace cogwatch::tsdb

@@ -207,4 +207,20 @@ void HeadStorage::set_blocks(Head& head, std::vector<std::shared_ptr<const Block
   replace_blocks_locked(head, std::move(blocks));
 }
 
+SeriesRef HeadStorage::series_ref(Head& head, const Labels& labels, bool& created) {
+  Head::Stripe& stripe = head.stripes_[Head::stripe_of_hash(labels.hash())];
+  SeriesRef ref = 0;
+  {
+    std::lock_guard lock(stripe.mu);
+    created = false;
+    if (MemSeries* known = Head::find_locked(stripe, labels)) return known->ref;
+    MemSeries* s = head.create_locked(stripe, labels);
+    s->logged = true;
+    ref = s->ref;
+    created = true;
+  }
+  head.index_series(ref, labels);
+  return ref;
+}
+
 }  // namespace cogwatch::tsdb::internal

@@ -86,6 +86,11 @@ class HeadStorage {
   static void install_block(Head& head, std::shared_ptr<const Block> block, Timestamp end);
   // Replaces the list of blocks (opening a directory, retention).
   static void set_blocks(Head& head, std::vector<std::shared_ptr<const Block>> blocks);
+  // The ref of the series with these labels; a series the head does not
+  // know is created (with a new ref, indexed, marked as logged: the caller
+  // writes its series record) and `created` set. For blocks written from
+  // elsewhere (Db::import_block), whose refs must be the head's.
+  static SeriesRef series_ref(Head& head, const Labels& labels, bool& created);
 
  private:
   MemSeries* find(SeriesRef ref);
