@@ -58,3 +58,21 @@ EOF
 EOF
   } >"$1/rules.yml"
 }
+
+# query_value BASE EXPR: the value of the first series an instant query
+# through BASE's HTTP API returns, or n/a.
+query_value() {
+  curl -s "$1/api/v1/query" --data-urlencode "query=$2" |
+    python3 -c 'import json,sys
+try: r = json.load(sys.stdin)["data"]["result"]
+except Exception: r = []
+print(r[0]["value"][1] if r else "n/a")'
+}
+
+# metric_value BASE NAME: the sum of every sample of NAME on BASE/metrics
+# (each label set, e.g. each quantile, added up), or n/a when none.
+metric_value() {
+  curl -s "$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $NF; f = 1} END {print f ? s : "n/a"}'
+}
+
+du_bytes() { if [[ -e $1 ]]; then du -sb "$1" | cut -f1; else echo 0; fi; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 namespace cogwatch::cli {
 namespace {
@@ -82,10 +83,21 @@ Result<std::vector<std::string>> prepare_args(const CLI::App& root, const std::v
                                                            command_path(*at) +
                                                            "\"; an argument that starts with '--' goes after --)");
       }
-      if (eq == std::string::npos && takes_value(*option) && i + 1 < args.size()) {
-        flags.push_back(name + "=" + args[++i]);  // the value, even if it starts with '-'
-      } else {
+      std::optional<std::string> value;
+      if (eq != std::string::npos) {
+        value = word.substr(eq + 1);
+      } else if (takes_value(*option) && i + 1 < args.size()) {
+        value = args[++i];  // the value, even if it starts with '-'
+      }
+      if (!value) {
         flags.push_back(word);
+      } else if (value->empty()) {
+        // CLI11 reads "--name=" as a flag without its value and takes the
+        // next word instead; an empty word after the name is the value.
+        flags.push_back(name);
+        flags.push_back("");
+      } else {
+        flags.push_back(name + "=" + *value);
       }
       continue;
     }

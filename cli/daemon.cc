@@ -23,6 +23,7 @@
 #include "model/value.h"
 #include "net/http_server.h"
 #include "notify/alertmanager_client.h"
+#include "notify/durable_state.h"
 #include "notify/notifier.h"
 #include "notify/outgoing_alerts.h"
 #include "rules/manager.h"
@@ -32,12 +33,17 @@
 #include "server/status_api.h"
 #include "server/web.h"
 #include "tsdb/db.h"
+#include "tsdb/file_system.h"
 #include "template/template.h"
 
 namespace cogwatch::cli {
 namespace asio = boost::asio;
 
 namespace {
+
+// How often notify.state is written when it changed: the window of
+// notification state a crash (not a clean stop) can lose.
+constexpr Duration kNotifyStateSaveInterval = kSecond;
 
 // Runs fn on io's thread and returns its result, waiting for it; runs it
 // here when this already is that thread.
@@ -196,6 +202,7 @@ struct Daemon::Impl {
   std::unique_ptr<asio::steady_timer> sync_timer;       // on storage_io
   std::unique_ptr<asio::steady_timer> checkpoint_timer;  // on storage_io
   std::unique_ptr<asio::steady_timer> am_refresh_timer;  // on io
+  std::unique_ptr<asio::steady_timer> notify_state_timer;  // on storage_io
   std::unique_ptr<asio::signal_set> signals;            // on io
   bool rules_stopped = false;                           // on rules_io
 
@@ -205,6 +212,15 @@ struct Daemon::Impl {
   bool stop_requested = false;
   bool reload_requested = false;  // SIGHUP: wait() reloads
   bool shut_down = false;
+
+  // <storage path>/notify.state: what the notifications must not forget
+  // across a restart (notify/durable_state.h); empty without a path. The
+  // fields below belong to the storage thread, then to shutdown().
+  std::string notify_state_path;
+  uint64_t saved_dispatcher_changes = 0, saved_am_changes = 0;
+  bool notify_state_saved = false;    // at least once by this process
+  bool notify_state_failing = false;  // the last save failed (logged once)
+  bool notify_state_stopped = false;  // shutdown() saves last
 
   Result<DaemonConfig> load_config() const;
   Result<DaemonConfig> load_main_config() const;
@@ -221,6 +237,13 @@ struct Daemon::Impl {
   // the caller already read.
   void write_storage_metrics(server::MetricsWriter& w, const tsdb::HeadStats& hs) const;
   void arm_am_refresh();
+  // Reads notify.state (a bad one is logged and set aside), restores the
+  // dispatcher from it, and returns the Alertmanager queues to requeue
+  // once the Alertmanagers are known.
+  std::map<std::string, std::vector<notify::PendingAlert>> restore_notify_state();
+  // Writes notify.state if anything changed since the last save.
+  void save_notify_state();
+  void arm_notify_state_save();
   void wait_for_signal();
   std::string metrics_text();
   server::StatusSources status_sources();
@@ -514,6 +537,68 @@ void Daemon::Impl::arm_am_refresh() {
       log->error("notifier", "Alertmanager discovery failed", {{"err", s.error().message}});
     }
     arm_am_refresh();
+  });
+}
+
+std::map<std::string, std::vector<notify::PendingAlert>> Daemon::Impl::restore_notify_state() {
+  if (options.storage_path.empty()) return {};
+  notify_state_path = options.storage_path + "/notify.state";
+  std::error_code ec;
+  if (!std::filesystem::exists(notify_state_path, ec)) return {};
+  auto text = read_file(notify_state_path);
+  auto state = text ? notify::decode_notify_state(*text) : Result<notify::NotifyState>(text.error());
+  if (!state) {
+    // Starting clean beats not starting: the file is kept for a look.
+    const std::string aside = notify_state_path + ".damaged";
+    std::filesystem::rename(notify_state_path, aside, ec);
+    log->error("notifier", "Cannot read the saved notification state; starting without it",
+               {{"file", notify_state_path}, {"err", state.error().message}, {"set_aside_as", aside}});
+    return {};
+  }
+  size_t pending = 0;
+  for (const auto& [url, alerts] : state->alertmanagers) pending += alerts.size();
+  log->info("notifier", "Restored notification state",
+            {{"alerts", std::to_string(state->dispatcher.alerts.size())},
+             {"notification_log_entries", std::to_string(state->dispatcher.log.size())},
+             {"silences", std::to_string(state->dispatcher.silences.size())},
+             {"alertmanager_alerts_pending", std::to_string(pending)}});
+  notifier->dispatcher().restore(std::move(state->dispatcher));
+  return std::move(state->alertmanagers);
+}
+
+void Daemon::Impl::save_notify_state() {
+  if (notify_state_path.empty()) return;
+  notify::Dispatcher& dispatcher = notifier->dispatcher();
+  // Read before the state: a change made meanwhile moves them again and
+  // is saved next time.
+  const uint64_t dispatcher_changes = dispatcher.changes();
+  const uint64_t am_changes = am_client->changes();
+  if (notify_state_saved && dispatcher_changes == saved_dispatcher_changes && am_changes == saved_am_changes) return;
+  const std::string text =
+      notify::encode_notify_state({.dispatcher = dispatcher.state(), .alertmanagers = am_client->pending()});
+  Status s = tsdb::write_file_atomically(tsdb::FileSystem::posix(), notify_state_path,
+                                         {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  if (!s) {
+    if (!notify_state_failing) {
+      log->error("notifier", "Saving the notification state failed; retrying every second",
+                 {{"file", notify_state_path}, {"err", s.error().message}});
+    }
+    notify_state_failing = true;
+    return;
+  }
+  if (notify_state_failing) log->info("notifier", "Saving the notification state works again");
+  notify_state_failing = false;
+  notify_state_saved = true;
+  saved_dispatcher_changes = dispatcher_changes;
+  saved_am_changes = am_changes;
+}
+
+void Daemon::Impl::arm_notify_state_save() {
+  notify_state_timer->expires_after(std::chrono::milliseconds(kNotifyStateSaveInterval));
+  notify_state_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || notify_state_stopped) return;
+    save_notify_state();
+    arm_notify_state_save();
   });
 }
 
@@ -872,6 +957,7 @@ Status Daemon::start() {
   d.retention_timer = std::make_unique<asio::steady_timer>(d.io);
   d.am_refresh_timer = std::make_unique<asio::steady_timer>(d.io);
   d.sync_timer = std::make_unique<asio::steady_timer>(d.storage_io);
+  d.notify_state_timer = std::make_unique<asio::steady_timer>(d.storage_io);
   d.checkpoint_timer = std::make_unique<asio::steady_timer>(d.storage_io);
   d.signals = std::make_unique<asio::signal_set>(d.io, SIGINT, SIGTERM, SIGHUP);
 
@@ -885,10 +971,15 @@ Status Daemon::start() {
   const size_t web_threads = std::clamp<size_t>(d.options.query_max_concurrency, 2, 4);
   for (size_t i = 0; i < web_threads; ++i) d.web_threads.emplace_back([&d] { d.web_io.run(); });
 
+  // Before the first evaluation sends anything: the dispatcher takes back
+  // its alerts, log and silences; the Alertmanager queues wait for
+  // apply() to name the Alertmanagers.
+  auto pending_alertmanager_alerts = d.restore_notify_state();
   if (Status s = d.apply(std::move(*cfg), true); !s) {
     shutdown();
     return s;
   }
+  if (!pending_alertmanager_alerts.empty()) d.am_client->requeue(pending_alertmanager_alerts);
   d.last_reload_ok = true;
   d.last_reload_success = system_clock().now();
   asio::post(d.io, [&d] {
@@ -900,6 +991,7 @@ Status Daemon::start() {
     asio::post(d.storage_io, [&d] {
       d.arm_sync();
       d.arm_checkpoint();
+      d.arm_notify_state_save();
     });
   }
   d.ready = true;
@@ -993,8 +1085,17 @@ void Daemon::shutdown() {
     d.rules_work.reset();
     d.rules_io.stop();
     d.rules_thread.join();
-    // What the last evaluations sent leaves, within the deadline.
-    if (d.am_client) d.am_client->shutdown(system_clock().now() + d.options.shutdown_flush_timeout);
+    // What the last evaluations sent leaves, within the deadline; what
+    // could not is saved (with the dispatcher's state) for the next start.
+    if (d.am_client) d.am_client->flush(system_clock().now() + d.options.shutdown_flush_timeout);
+    if (d.storage_thread.joinable()) {
+      run_on(d.storage_io, [&] {
+        d.notify_state_stopped = true;  // a save already due does not run either
+        if (d.notify_state_timer) d.notify_state_timer->cancel();
+      });
+    }
+    if (d.am_client && d.notifier) d.save_notify_state();
+    if (d.am_client) d.am_client->shutdown(system_clock().now());
     run_on(d.io, [&] { d.notifier.reset(); });
     d.io_work.reset();
     d.io.stop();

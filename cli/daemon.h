@@ -24,7 +24,14 @@
 //             and scrape take the new config, in that order.
 // shutdown(): web stops accepting, scrapes stop, the rule evaluation in
 //             progress finishes, Alertmanager queues are flushed until a
-//             deadline, every thread is joined, and the log is synced.
+//             deadline, the notification state is saved, every thread is
+//             joined, and the log is synced.
+// Notification state (with a storage path): <path>/notify.state holds the
+// built-in Alertmanager's alerts, notification log and silences and what
+// external Alertmanagers have not received (notify/durable_state.h);
+// written within a second of a change and at shutdown, read at start
+// before the first rule evaluation, so a restart neither repeats nor loses
+// a notification (a kill -9 loses at most the last second's changes).
 //
 // Thread-safety: start(), wait() and shutdown() from the thread that owns
 // the Daemon; reload() from any thread (reloads are serialised).

@@ -19,6 +19,8 @@
 #include "cli/selfcheck.h"
 #include "cli/storage_flags.h"
 #include "cli/test_promql.h"
+#include "cli/tsdb_analyze.h"
+#include "cli/tsdb_import.h"
 #include "cli/version.h"
 #include "ruletest/runner.h"
 
@@ -193,6 +195,36 @@ int main(int argc, char** argv) {
   sim->add_option("--duration", sim_duration, "Stop after this long (e.g. 30s); 0 runs until interrupted")
       ->capture_default_str();
 
+  CLI::App* tsdb_cmd = app.add_subcommand("tsdb", "Work with a data directory, as promtool tsdb does");
+  tsdb_cmd->require_subcommand(1);
+  TsdbAnalyzeOptions analyze;
+  std::string analyze_path_flag, analyze_path_arg;
+  CLI::App* analyze_cmd = tsdb_cmd->add_subcommand(
+      "analyze", "Analyze churn, label pair cardinality and chunks of a block or the head (read-only: safe beside "
+                 "a running cogwatch)");
+  analyze_cmd->add_option("--storage.tsdb.path", analyze_path_flag, "Data directory (default data/)");
+  analyze_cmd->add_option("--limit", analyze.limit, "How many items to show in each list")->capture_default_str();
+  analyze_cmd->add_option("path", analyze_path_arg, "Data directory (default data/)");
+  analyze_cmd->add_option("block", analyze.block,
+                          "Block to analyze: its name under blocks/, or head (default: the newest block, or the "
+                          "head when there is none)");
+  CLI::App* import_cmd = tsdb_cmd->add_subcommand("import", "Import samples from a file into blocks");
+  import_cmd->require_subcommand(1);
+  TsdbImportOptions import_options;
+  std::string max_block_duration = "2h";
+  CLI::App* import_om = import_cmd->add_subcommand(
+      "openmetrics",
+      "Import samples from OpenMetrics input into blocks of a data directory, as promtool tsdb create-blocks-from "
+      "openmetrics (refuses time ranges the directory already holds, and a directory a running cogwatch holds)");
+  import_om->add_option("input", import_options.input, "OpenMetrics file to read samples from (ends with # EOF)")
+      ->required();
+  import_om->add_option("output", import_options.output, "Data directory for the blocks")->capture_default_str();
+  import_om
+      ->add_option("--max-block-duration", max_block_duration,
+                   "Longest block to write; longer than 2h picks promtool's largest range 2h*3^k that fits")
+      ->capture_default_str();
+  import_om->add_flag("-q,--quiet", import_options.quiet, "Do not print the blocks written");
+
   const std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty()) {  // as promtool: the help, and success
     std::cout << app.help();
@@ -277,6 +309,22 @@ int main(int argc, char** argv) {
   if (test_promql->parsed()) {
     if (auto s = check_input_files(promql_files); !s) return input_error("cogwatch test promql", s.error());
     return run_test_promql(promql_files, show_skipped, std::cout);
+  }
+  if (analyze_cmd->parsed()) {
+    if (!analyze_path_flag.empty() && !analyze_path_arg.empty()) {
+      return usage_error("cogwatch tsdb analyze", "the data directory is given twice (--storage.tsdb.path and path)");
+    }
+    if (!analyze_path_flag.empty()) analyze.path = analyze_path_flag;
+    if (!analyze_path_arg.empty()) analyze.path = analyze_path_arg;
+    return run_tsdb_analyze(analyze, std::cout, std::cerr);
+  }
+  if (import_om->parsed()) {
+    auto d = cogwatch::parse_duration(max_block_duration);
+    if (!d) return usage_error("cogwatch tsdb import openmetrics", "--max-block-duration: " + d.error().message);
+    import_options.max_block_duration = *d;
+    if (auto s = check_input_files({import_options.input}); !s)
+      return input_error("cogwatch tsdb import openmetrics", s.error());
+    return run_tsdb_import(import_options, std::cout, std::cerr);
   }
   if (sc->parsed()) {
     auto opts = storage.head_options();

@@ -38,10 +38,7 @@ void resolve_paths(AlertingConfig& config, const std::string& dir) {
   }
 }
 
-struct Queued {
-  PostableAlert alert;
-  Timestamp enqueued = 0;
-};
+using Queued = PendingAlert;
 
 // One Alertmanager: its queue and its send loop.
 struct Am {
@@ -50,6 +47,7 @@ struct Am {
   std::shared_ptr<const AlertingConfig> config;  // the entry config->alertmanagers[index]
   size_t index = 0;
   std::deque<Queued> queue;
+  std::vector<Queued> in_flight;  // a copy of the batch, for pending()
   bool busy = false;       // a batch is in flight or waiting to be retried
   bool scheduled = false;  // a pump() is posted
   bool removed = false;    // left the configuration, or the client stopped
@@ -81,6 +79,17 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
     asio::post(io, [self = shared_from_this(), am] { self->pump(am); });
   }
 
+  // Drops the oldest alerts of a queue over capacity, as Prometheus's
+  // queue makes room for the newest. REQUIRES: mu held.
+  void trim_queue(Am& am, std::vector<AlertmanagerEvent>& events) {
+    if (am.queue.size() <= options.queue_capacity) return;
+    const size_t n = am.queue.size() - options.queue_capacity;
+    am.queue.erase(am.queue.begin(), am.queue.begin() + static_cast<std::ptrdiff_t>(n));
+    counters[am.url].dropped += n;
+    events.push_back({.kind = AlertmanagerEvent::Kind::kDropped, .alertmanager = am.url, .alerts = n,
+                      .reason = "notification queue full"});
+  }
+
   // Posts the end of `am`'s loop: its retry timer and connection go.
   void cancel(const std::shared_ptr<Am>& am) {
     asio::post(io, [am] {
@@ -108,6 +117,7 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
       const size_t n = std::min(options.max_batch, am->queue.size());
       am->deadline = am->queue.front().enqueued + options.resend_delay;  // the oldest's
       am->batch.clear();
+      am->in_flight.assign(am->queue.begin(), am->queue.begin() + static_cast<std::ptrdiff_t>(n));
       for (size_t i = 0; i < n; ++i) am->batch.push_back(std::move(am->queue[i].alert));
       am->queue.erase(am->queue.begin(), am->queue.begin() + static_cast<std::ptrdiff_t>(n));
       am->busy = true;
@@ -205,6 +215,8 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
     am->body.clear();
     std::lock_guard lock(mu);
     am->busy = false;
+    am->in_flight.clear();
+    ++changes;
     if (am->removed) {
       // Its connection goes with it (a hung Alertmanager keeps nothing open).
       asio::post(io, [am] { am->client.reset(); });
@@ -233,6 +245,7 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, AlertmanagerCounters> counters;  // guarded by mu
   std::optional<Timestamp> flush_deadline;      // guarded by mu
   bool stopped = false;                         // guarded by mu
+  uint64_t changes = 0;                         // guarded by mu; see AlertmanagerClient::changes()
 
   std::mutex report_mu;  // held while on_event runs
   bool silent = false;   // guarded by report_mu; set by the destructor
@@ -315,18 +328,12 @@ void AlertmanagerClient::send(const std::string& expr, const std::vector<rules::
     const std::vector<PostableAlert> common =
         relabel_alerts(converted, impl_->options.external_labels, impl_->config->alert_relabel_configs);
     const Timestamp now = impl_->clock->now();
+    ++impl_->changes;
     for (const auto& am : impl_->ams) {
       const auto& own = am->settings().alert_relabel_configs;
       std::vector<PostableAlert> mine = own.empty() ? common : relabel_alerts(common, {}, own);
       for (PostableAlert& a : mine) am->queue.push_back({std::move(a), now});
-      if (am->queue.size() > impl_->options.queue_capacity) {
-        // The oldest make room for the newest, as Prometheus's queue does.
-        const size_t n = am->queue.size() - impl_->options.queue_capacity;
-        am->queue.erase(am->queue.begin(), am->queue.begin() + static_cast<std::ptrdiff_t>(n));
-        impl_->counters[am->url].dropped += n;
-        events.push_back({.kind = AlertmanagerEvent::Kind::kDropped, .alertmanager = am->url, .alerts = n,
-                          .reason = "notification queue full"});
-      }
+      impl_->trim_queue(*am, events);
       impl_->schedule(am);
     }
   }
@@ -338,6 +345,55 @@ std::map<std::string, AlertmanagerCounters> AlertmanagerClient::counters() const
   std::map<std::string, AlertmanagerCounters> out = impl_->counters;
   for (const auto& am : impl_->ams) out[am->url].queue_length = am->queue.size();
   return out;
+}
+
+std::map<std::string, std::vector<PendingAlert>> AlertmanagerClient::pending() const {
+  std::lock_guard lock(impl_->mu);
+  std::map<std::string, std::vector<PendingAlert>> out;
+  for (const auto& am : impl_->ams) {
+    if (am->in_flight.empty() && am->queue.empty()) continue;
+    std::vector<PendingAlert>& mine = out[am->url];
+    mine = am->in_flight;
+    mine.insert(mine.end(), am->queue.begin(), am->queue.end());
+  }
+  return out;
+}
+
+void AlertmanagerClient::requeue(const std::map<std::string, std::vector<PendingAlert>>& saved) {
+  std::vector<AlertmanagerEvent> events;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return;
+    const Timestamp now = impl_->clock->now();
+    ++impl_->changes;
+    for (const auto& [url, alerts] : saved) {
+      auto am = std::find_if(impl_->ams.begin(), impl_->ams.end(), [&](const auto& a) { return a->url == url; });
+      if (am == impl_->ams.end()) {
+        impl_->counters[url].dropped += alerts.size();
+        events.push_back({.kind = AlertmanagerEvent::Kind::kDropped, .alertmanager = url, .alerts = alerts.size(),
+                          .reason = "Alertmanager no longer configured"});
+        continue;
+      }
+      std::vector<Queued> kept;
+      for (const PendingAlert& p : alerts) {
+        if (p.alert.ends_at + kResolvedAlertRetention >= now) kept.push_back({p.alert, now});
+      }
+      if (const size_t expired = alerts.size() - kept.size(); expired > 0) {
+        impl_->counters[url].dropped += expired;
+        events.push_back({.kind = AlertmanagerEvent::Kind::kDropped, .alertmanager = url, .alerts = expired,
+                          .reason = "expired while stopped"});
+      }
+      (*am)->queue.insert((*am)->queue.begin(), kept.begin(), kept.end());
+      impl_->trim_queue(**am, events);
+      impl_->schedule(*am);
+    }
+  }
+  for (const AlertmanagerEvent& e : events) impl_->report(e);
+}
+
+uint64_t AlertmanagerClient::changes() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->changes;
 }
 
 bool AlertmanagerClient::flush(Timestamp deadline) {

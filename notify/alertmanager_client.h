@@ -51,6 +51,7 @@
 #include "model/error.h"
 #include "model/labels.h"
 #include "notify/alerting_config.h"
+#include "notify/postable_alerts.h"
 #include "rules/rule.h"
 
 namespace boost::asio {
@@ -85,6 +86,11 @@ struct AlertmanagerCounters {
   size_t queue_length = 0;
   size_t queue_capacity = 0;
 };
+
+// How long after its end an alert is still worth sending: Prometheus's
+// resolvedRetention, for which its rule engine goes on sending a resolved
+// alert.
+inline constexpr Duration kResolvedAlertRetention = 15 * kMinute;
 
 struct AlertmanagerClientOptions {
   std::string external_url;  // generatorURL's base: --web.external-url
@@ -126,6 +132,21 @@ class AlertmanagerClient {
 
   // By Alertmanager URL, including ones no longer in use.
   std::map<std::string, AlertmanagerCounters> counters() const;
+
+  // What has not been delivered yet, by Alertmanager URL: the batch being
+  // sent or retried, then the queue, oldest first.
+  std::map<std::string, std::vector<PendingAlert>> pending() const;
+  // Queues alerts another process had not delivered (its pending()) for
+  // the Alertmanagers of the same URLs now in use, ahead of anything queued
+  // since, with a new retry window (enqueued now). Alerts for a URL no
+  // longer in use, and alerts that ended more than kResolvedAlertRetention
+  // ago (expired meanwhile: Prometheus would no longer send them), are
+  // left out and counted as dropped (kDropped, "expired while stopped" or
+  // "Alertmanager no longer configured"). REQUIRES: after apply().
+  void requeue(const std::map<std::string, std::vector<PendingAlert>>& saved);
+  // A number that moves whenever pending() may have changed, so that a
+  // saver can skip saving when it has not moved.
+  uint64_t changes() const;
 
   // Waits until every queue is empty and no POST is in flight or waiting
   // to be retried, or until the clock reaches `deadline` (retries do not go

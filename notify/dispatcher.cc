@@ -68,6 +68,7 @@ struct Dispatcher::State {
   Timestamp next_maintenance = 0;
   Timestamp next_alert_gc = 0;
   DispatcherCounters counters;
+  uint64_t changes = 0;  // see Dispatcher::changes()
 
   State(NotifyConfig c, DispatcherOptions o)
       : config(std::move(c)),
@@ -107,11 +108,13 @@ struct Dispatcher::State {
       std::erase_if(log, [&](const auto& kv) { return kv.second.expires <= now; });
       silences.gc(now);
       next_maintenance = now + options.maintenance_interval;
+      ++changes;
     }
     if (now >= next_alert_gc) {
       std::erase_if(alerts, [&](const auto& kv) { return kv.second.resolved_at(now); });
       inhibitor->gc(now);
       next_alert_gc = now + options.alert_gc_interval;
+      ++changes;
     }
   }
 
@@ -161,6 +164,7 @@ Status Dispatcher::put_locked(const std::vector<PostableAlert>& posted) {
   State& s = *state_;
   const Timestamp now = s.clock->now();
   std::string errors;
+  ++s.changes;
   for (const PostableAlert& p : posted) {
     Alert a = accept_posted(p, now, s.config.resolve_timeout);
     // types.Alert.Validate, in its words.
@@ -273,6 +277,7 @@ Timestamp Dispatcher::run_due() {
             logged.at = now;
             logged.expires = now + 2 * opts.repeat_interval;
             s.log[log_key] = std::move(logged);
+            ++s.changes;
             continue;
           }
           ++flush->pending;
@@ -297,6 +302,7 @@ Timestamp Dispatcher::run_due() {
           logged.at = state->clock->now();
           logged.expires = logged.at + 2 * repeat;
           state->log[log_key] = std::move(logged);
+          ++state->changes;
         } else {
           flush->all_delivered = false;
         }
@@ -339,12 +345,62 @@ void Dispatcher::reload(NotifyConfig config) {
 
 Result<std::string> Dispatcher::set_silence(Silence silence) {
   std::lock_guard lock(state_->mu);
+  ++state_->changes;
   return state_->silences.set(std::move(silence), state_->clock->now());
 }
 
 Status Dispatcher::expire_silence(const std::string& id) {
   std::lock_guard lock(state_->mu);
+  ++state_->changes;
   return state_->silences.expire(id, state_->clock->now());
+}
+
+DispatcherState Dispatcher::state() const {
+  std::lock_guard lock(state_->mu);
+  const State& s = *state_;
+  DispatcherState out;
+  out.alerts.reserve(s.alerts.size());
+  for (const auto& [fp, a] : s.alerts) out.alerts.push_back(a);
+  for (const auto& [key, entry] : s.log) {
+    out.log.push_back({.integration = key.first,
+                       .group_key = key.second,
+                       .firing = {entry.firing.begin(), entry.firing.end()},
+                       .resolved = {entry.resolved.begin(), entry.resolved.end()},
+                       .at = entry.at,
+                       .expires = entry.expires});
+  }
+  out.silences = s.silences.list();
+  return out;
+}
+
+void Dispatcher::restore(DispatcherState saved) {
+  {
+    std::lock_guard lock(state_->mu);
+    State& s = *state_;
+    const Timestamp now = s.clock->now();
+    ++s.changes;
+    s.silences.restore(saved.silences, now);
+    for (NotificationLogEntry& e : saved.log) {
+      if (e.expires <= now) continue;
+      s.log[{std::move(e.integration), std::move(e.group_key)}] =
+          LogEntry{.firing = {e.firing.begin(), e.firing.end()},
+                   .resolved = {e.resolved.begin(), e.resolved.end()},
+                   .at = e.at,
+                   .expires = e.expires};
+    }
+    for (Alert& a : saved.alerts) {
+      if (a.resolved_at(now - s.options.alert_gc_interval)) continue;
+      s.inhibitor->observe(a);
+      for (const Route* r : s.root->match(a.labels)) s.route_alert(a, *r, now);
+      s.alerts[a.fingerprint()] = std::move(a);
+    }
+  }
+  if (state_->options.wake) state_->options.wake();
+}
+
+uint64_t Dispatcher::changes() const {
+  std::lock_guard lock(state_->mu);
+  return state_->changes;
 }
 
 std::optional<Silence> Dispatcher::silence(const std::string& id) const {

@@ -89,6 +89,29 @@ struct DispatcherCounters {
   uint64_t aggregation_groups = 0;  // a gauge: groups now
 };
 
+// One notification log entry (Alertmanager's nflog): what one integration
+// of a receiver was last told about a group, when, and when the entry is
+// forgotten.
+struct NotificationLogEntry {
+  std::string integration;  // "<receiver>/webhook/<i>"
+  std::string group_key;
+  std::vector<uint64_t> firing;    // fingerprints of the alerts told firing
+  std::vector<uint64_t> resolved;  // and resolved
+  Timestamp at = 0;
+  Timestamp expires = 0;
+};
+
+// What the dispatcher must not forget across a restart: the notification
+// log and the silences, as Alertmanager keeps them in --storage.path, and
+// also the alerts held, which Alertmanager forgets (Prometheus posts the
+// firing ones again, but one that resolved meanwhile would never be told
+// resolved, and a notification not yet delivered would be lost).
+struct DispatcherState {
+  std::vector<Alert> alerts;
+  std::vector<NotificationLogEntry> log;
+  std::vector<Silence> silences;
+};
+
 struct DispatcherOptions {
   const Clock* clock = nullptr;            // default: the system clock
   Duration maintenance_interval = 30 * kSecond;  // empty groups dropped, resolved alerts collected
@@ -123,6 +146,21 @@ class Dispatcher {
   Status expire_silence(const std::string& id);
   std::optional<Silence> silence(const std::string& id) const;
   std::vector<Silence> silences() const;
+
+  // A copy of what must survive a restart.
+  DispatcherState state() const;
+  // Takes back a state another process saved. Left out: alerts resolved
+  // more than alert_gc_interval ago, log entries that expired, silences
+  // past their retention. The alerts are routed into groups anew, as a
+  // reload does, so a group whose alerts are older than group_wait flushes
+  // at once; the log keeps integrations from being told again what they
+  // were told before the restart, and tells them what they were not (a
+  // webhook that was still being retried). REQUIRES: before the first put().
+  void restore(DispatcherState saved);
+  // A number that moves whenever state() may have changed (alerts put, the
+  // log written, silences set or expired, anything collected), so that a
+  // saver can skip saving when it has not moved.
+  uint64_t changes() const;
 
   // The alerts held that have not resolved, with their status.
   std::vector<AlertView> alerts() const;

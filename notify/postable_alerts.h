@@ -23,6 +23,14 @@ struct PostableAlert {
   std::string generator_url;
 };
 
+// An alert waiting to be delivered to an Alertmanager, and when it was
+// queued (notify/alertmanager_client.h: its retries stop resend_delay
+// after that).
+struct PendingAlert {
+  PostableAlert alert;
+  Timestamp enqueued = 0;
+};
+
 std::string postable_alerts_json(const std::vector<PostableAlert>& alerts);
 
 // Prometheus's link to an alert's expression: the external URL, then

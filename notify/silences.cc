@@ -106,6 +106,11 @@ Result<std::string> Silences::set(Silence s, Timestamp now) {
   return s.id;
 }
 
+void Silences::restore(const std::vector<Silence>& silences, Timestamp now) {
+  for (const Silence& s : silences) silences_[s.id] = s;
+  gc(now);
+}
+
 Status Silences::expire(const std::string& id, Timestamp now) {
   auto it = silences_.find(id);
   if (it == silences_.end()) return make_error(ErrorCode::kNotFound, "not found");

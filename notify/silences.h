@@ -73,6 +73,11 @@ class Silences {
   // Drops silences that ended more than `retention` ago.
   void gc(Timestamp now);
 
+  // Takes back silences another process saved (IDs, times and authors as
+  // they were, as Alertmanager loads its snapshot); one with the ID of a
+  // silence held replaces it; then gc(now).
+  void restore(const std::vector<Silence>& silences, Timestamp now);
+
  private:
   std::string new_id();
 

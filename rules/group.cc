@@ -77,7 +77,7 @@ void Group::begin_restore() {
 void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify) {
   const Stopwatch group_watch;  // durations on the monotonic clock; ts is the evaluation's time
   const eval::Engine engine(querier, options_.engine);
-  const AlertContext context{options_.external_labels, options_.external_url};
+  const AlertContext context{options_.external_labels, options_.external_url, options_.record_keep_firing};
   const Timestamp sample_time = ts - query_offset_;
   for (GroupRule& r : rules_) {
     const Stopwatch rule_watch;
@@ -109,7 +109,14 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFacto
   if (restore_after_ > 0 && --restore_after_ == 0) {
     for (GroupRule& r : rules_) {
       if (auto* alerting = std::get_if<AlertingRule>(&r.rule)) {
-        alerting->restore_for_state(querier, ts, options_.for_outage_tolerance, options_.for_grace_period);
+        alerting->restore_state({.querier = querier,
+                                 .engine = engine,
+                                 .ts = ts,
+                                 .interval = interval_,
+                                 .query_offset = query_offset_,
+                                 .outage_tolerance = options_.for_outage_tolerance,
+                                 .grace_period = options_.for_grace_period,
+                                 .alert_context = context});
       }
     }
   }

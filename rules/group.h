@@ -42,6 +42,9 @@ struct GroupOptions {
   // Restoring alerts' `for` state at start (begin_restore()):
   Duration for_outage_tolerance = kHour;     // --rules.alert.for-outage-tolerance
   Duration for_grace_period = 10 * kMinute;  // --rules.alert.for-grace-period
+  // Write ALERTS_KEEP_FIRING_SINCE (AlertContext::record_keep_firing): set
+  // by the rule manager when it restores state at start.
+  bool record_keep_firing = false;
 };
 
 // Receives, after each alerting rule's evaluation, the alerts to send now
@@ -84,8 +87,8 @@ class Group {
   // After a restart: the alerting rules write no ALERTS samples until,
   // after the group's second evaluation (when recording rules they depend
   // on have values again), their `for` state is restored from
-  // ALERTS_FOR_STATE (AlertingRule::restore_for_state), as Prometheus
-  // does at start.
+  // ALERTS_FOR_STATE, as Prometheus does at start, and alerts kept firing
+  // come back (AlertingRule::restore_state).
   void begin_restore();
   bool restoring() const { return restore_after_ > 0; }
 

@@ -86,6 +86,7 @@ Status RuleManager::load(std::vector<RuleFile> files, Timestamp now) {
     std::lock_guard lock(mu_);
     defaults = options_.defaults;
   }
+  defaults.record_keep_firing = options_.restore_for_state;
   std::vector<ScheduledGroup> fresh;
   for (const RuleFile& f : files) {
     for (const GroupSpec& spec : f.groups) {

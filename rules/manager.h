@@ -49,7 +49,8 @@ struct RuleManagerOptions {
   NotifyFunc notify;      // may be empty
   // The groups of the first load() restore their alerts' `for` state from
   // the store (Group::begin_restore), as after a restart. Later loads'
-  // new groups start afresh, as Prometheus's.
+  // new groups start afresh, as Prometheus's. Every group then also
+  // writes ALERTS_KEEP_FIRING_SINCE, which the restore reads.
   bool restore_for_state = false;
 };
 

@@ -1,6 +1,8 @@
 #include "rules/rule.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <variant>
 
@@ -96,11 +98,8 @@ AlertingRule::AlertingRule(const RuleSpec& spec, const Labels& group_labels, con
   for (const auto& [name, text] : annotations_) annotation_templates_.push_back(compile_template(template_name, text));
 }
 
-Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
-                                        uint64_t limit, const AlertContext& context) {
-  auto result = query_vector(engine, *expr_, ts - query_offset);
-  if (!result) return result.take_error();
-
+Result<std::map<Labels, Alert>> AlertingRule::alerts_for(const eval::Engine& engine, const eval::Vector& result,
+                                                          Timestamp ts, const AlertContext& context) const {
   // The alerts the result asks for, by their final labels.
   std::map<Labels, Alert> current;
   // Templates' `query` and `now` see the evaluation time, as Prometheus's do.
@@ -117,7 +116,7 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
     for (eval::Sample& s : *v) out.push_back({std::move(s.labels), s.v});
     return out;
   };
-  for (const eval::Sample& s : *result) {
+  for (const eval::Sample& s : result) {
     const tmpl::TemplateData data{s.labels, s.v, context.external_labels, context.external_url};
     LabelsBuilder lb(s.labels);
     lb.del(kMetricNameLabel);
@@ -136,6 +135,16 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
     alert.value = s.v;
     if (!current.emplace(alert.labels, alert).second) return duplicate_labelset("alert labels");
   }
+  return current;
+}
+
+Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
+                                        uint64_t limit, const AlertContext& context) {
+  auto result = query_vector(engine, *expr_, ts - query_offset);
+  if (!result) return result.take_error();
+  auto alerts = alerts_for(engine, *result, ts, context);
+  if (!alerts) return alerts.take_error();
+  std::map<Labels, Alert>& current = *alerts;
 
   // Alerts already active keep their state and active_at; a resolved one
   // starts over.
@@ -192,6 +201,12 @@ Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts
                    sample_time, 1});
     out.push_back({LabelsBuilder(a.labels).set(kMetricNameLabel, kAlertForStateMetricName).build(), sample_time,
                    static_cast<double>(a.active_at / 1000)});
+    if (context.record_keep_firing && a.keep_firing_since) {
+      out.push_back({LabelsBuilder(a.labels).set(kMetricNameLabel, kAlertKeepFiringSinceMetricName).build(),
+                     // Seconds with the milliseconds (ALERTS_FOR_STATE has whole
+                     // seconds, as Prometheus writes it): read back exactly.
+                     sample_time, static_cast<double>(*a.keep_firing_since) / 1000});
+    }
   }
   if (limit > 0 && active_count > limit) {
     active_.clear();
@@ -216,24 +231,45 @@ std::vector<Alert> AlertingRule::alerts_to_send(Timestamp ts, Duration resend_de
   return out;
 }
 
-void AlertingRule::restore_for_state(const tsdb::Querier& querier, Timestamp ts, Duration outage_tolerance,
-                                     Duration grace_period) {
-  restored_ = true;
-  // A short `for` would wait out the grace period anyway: nothing to gain.
-  if (for_ < grace_period || active_.empty()) return;
+namespace {
+
+// The newest sample in (ts - outage_tolerance, ts] of each series named
+// `metric` that the rule wrote (its alertname and labels), by the series'
+// labels without __name__. Stale markers are kept: a series that ended
+// before the restart says that state was over.
+std::map<Labels, std::pair<Timestamp, double>> newest_state_samples(const RestoreContext& c, std::string_view metric,
+                                                                  const std::string& alert_name,
+                                                                  const Labels& rule_labels) {
   std::vector<LabelMatcher> matchers = {
-      *LabelMatcher::make(MatchType::kEqual, std::string(kMetricNameLabel), std::string(kAlertForStateMetricName)),
-      *LabelMatcher::make(MatchType::kEqual, std::string(kAlertNameLabel), name_)};
-  for (const Label l : labels_) {
+      *LabelMatcher::make(MatchType::kEqual, std::string(kMetricNameLabel), std::string(metric)),
+      *LabelMatcher::make(MatchType::kEqual, std::string(kAlertNameLabel), alert_name)};
+  for (const Label l : rule_labels) {
     matchers.push_back(*LabelMatcher::make(MatchType::kEqual, std::string(l.name), std::string(l.value)));
   }
-  std::map<Labels, std::pair<Timestamp, double>> newest;  // by labels without __name__
-  for (const tsdb::SeriesData& s : querier.select(matchers, ts - outage_tolerance, ts)) {
+  std::map<Labels, std::pair<Timestamp, double>> newest;
+  for (const tsdb::SeriesData& s : c.querier.select(matchers, c.ts - c.outage_tolerance, c.ts)) {
     tsdb::SeriesIterator it = s.iterator();
     std::optional<std::pair<Timestamp, double>> last;
     while (it.next()) last.emplace(it.t(), it.v());
     if (last) newest[LabelsBuilder(s.labels).del(kMetricNameLabel).build()] = *last;
   }
+  return newest;
+}
+
+}  // namespace
+
+void AlertingRule::restore_state(const RestoreContext& c) {
+  restored_ = true;
+  // Kept-firing alerts first: restore_for_state then gives them, like
+  // every active alert, the active time they had.
+  if (keep_firing_for_ > 0) restore_kept_firing(c);
+  restore_for_state(c);
+}
+
+void AlertingRule::restore_for_state(const RestoreContext& c) {
+  // A short `for` would wait out the grace period anyway: nothing to gain.
+  if (for_ < c.grace_period || active_.empty()) return;
+  const auto newest = newest_state_samples(c, kAlertForStateMetricName, name_, labels_);
   for (auto& [labels, alert] : active_) {
     auto found = newest.find(labels);
     if (found == newest.end() || is_stale_nan(found->second.second)) continue;  // not active when it went down
@@ -243,12 +279,66 @@ void AlertingRule::restore_for_state(const tsdb::Querier& querier, Timestamp ts,
     const Duration remaining = for_ - (down_at - active_at);
     if (remaining <= 0) {
       // It was firing: the next evaluation fires it again.
-    } else if (remaining < grace_period) {
-      active_at = ts + grace_period - for_;  // fires grace_period from now
+    } else if (remaining < c.grace_period) {
+      active_at = c.ts + c.grace_period - for_;  // fires grace_period from now
     } else {
-      active_at += ts - down_at;  // the time it was down does not count
+      active_at += c.ts - down_at;  // the time it was down does not count
     }
     alert.active_at = active_at;
+  }
+}
+
+void AlertingRule::restore_kept_firing(const RestoreContext& c) {
+  const auto kept = newest_state_samples(c, kAlertKeepFiringSinceMetricName, name_, labels_);
+  if (kept.empty()) return;
+  const auto active_since = newest_state_samples(c, kAlertForStateMetricName, name_, labels_);
+  for (const auto& [labels, sample] : kept) {
+    const double since_seconds = sample.second;
+    if (is_stale_nan(since_seconds) || active_.contains(labels)) continue;  // over before the stop, or back
+    const Timestamp since = std::llround(since_seconds * 1000);
+    Alert alert;
+    alert.labels = labels;
+    alert.state = AlertState::kFiring;
+    alert.keep_firing_since = since;
+    auto active = active_since.find(labels);
+    alert.active_at = active != active_since.end() && !is_stale_nan(active->second.second)
+                          ? static_cast<Timestamp>(active->second.second) * 1000
+                          : since;
+    alert.fired_at = alert.active_at + for_;  // at the latest
+    // The value and annotations of the last evaluation that returned the
+    // series: the one an interval before it went missing.
+    const Timestamp last_seen = since - c.interval;
+    alert.value = std::numeric_limits<double>::quiet_NaN();
+    bool expanded = false;
+    if (auto result = query_vector(c.engine, *expr_, last_seen - c.query_offset)) {
+      if (auto then = alerts_for(c.engine, *result, last_seen, c.alert_context)) {
+        if (auto it = then->find(labels); it != then->end()) {
+          alert.value = it->second.value;
+          alert.annotations = std::move(it->second.annotations);
+          expanded = true;
+        }
+      }
+    }
+    if (!expanded) {
+      // The series is no longer there to expand them with: the alert's
+      // labels and a NaN value stand in.
+      const tmpl::TemplateData data{labels, alert.value, c.alert_context.external_labels,
+                                    c.alert_context.external_url};
+      tmpl::TemplateContext template_context;
+      template_context.external_url = c.alert_context.external_url;
+      template_context.eval_time = last_seen;
+      size_t i = 0;
+      for (const auto& [name, text] : annotations_) {
+        alert.annotations.emplace_back(name, annotation_templates_[i++](data, template_context));
+      }
+    }
+    if (c.ts - since >= keep_firing_for_) {
+      // Its time ran out while the process was down: resolved now, so the
+      // resolution is still sent.
+      alert.state = AlertState::kInactive;
+      alert.resolved_at = c.ts;
+    }
+    active_.emplace(labels, std::move(alert));
   }
 }
 

@@ -55,6 +55,10 @@ namespace cogwatch::rules {
 
 inline constexpr std::string_view kAlertMetricName = "ALERTS";
 inline constexpr std::string_view kAlertForStateMetricName = "ALERTS_FOR_STATE";
+// cogwatch's own, beyond Prometheus: while a firing alert is kept firing
+// by keep_firing_for, the time (in seconds, with milliseconds) its series went missing, so a
+// restart can keep it firing for the rest of that time.
+inline constexpr std::string_view kAlertKeepFiringSinceMetricName = "ALERTS_KEEP_FIRING_SINCE";
 inline constexpr std::string_view kAlertNameLabel = "alertname";
 inline constexpr std::string_view kAlertStateLabel = "alertstate";
 // How long a resolved alert is kept to be sent as resolved (Prometheus's
@@ -130,6 +134,22 @@ TemplateExpansion compile_alert_template(std::string_view name, std::string_view
 struct AlertContext {
   Labels external_labels;
   std::string external_url;
+  // Also write ALERTS_KEEP_FIRING_SINCE for alerts kept firing (the
+  // daemon, which restores it after a restart; `test rules` does not, as
+  // promtool writes no such series).
+  bool record_keep_firing = false;
+};
+
+// What restoring an alerting rule's state after a restart reads.
+struct RestoreContext {
+  const tsdb::Querier& querier;
+  const eval::Engine& engine;
+  Timestamp ts;                 // the restoring evaluation's time
+  Duration interval;            // the group's
+  Duration query_offset;        // the group's
+  Duration outage_tolerance;    // --rules.alert.for-outage-tolerance
+  Duration grace_period;        // --rules.alert.for-grace-period
+  const AlertContext& alert_context;
 };
 
 class AlertingRule {
@@ -166,15 +186,24 @@ class AlertingRule {
   // stored ones.
   void set_restored(bool restored) { restored_ = restored; }
   bool restored() const { return restored_; }
-  // Sets the active time of each alert from the newest ALERTS_FOR_STATE
-  // sample of the same labels in (ts - outage_tolerance, ts]: the time it
-  // was stored, unless the alert would then fire within grace_period of
-  // ts (it fires grace_period after ts instead) or it had not yet fired
-  // (the time it was down is added, so it waits out the rest of its
-  // `for`). Rules whose `for` is shorter than grace_period are not
-  // restored. Marks the rule restored.
-  void restore_for_state(const tsdb::Querier& querier, Timestamp ts, Duration outage_tolerance,
-                         Duration grace_period);
+  // Restores the rule's state from what its evaluations before the restart
+  // stored, newest sample within (ts - outage_tolerance, ts], and marks
+  // the rule restored:
+  //  - `for` (as Prometheus): each active alert's active time comes from
+  //    ALERTS_FOR_STATE of the same labels: the time stored, unless the
+  //    alert would then fire within grace_period of ts (it fires
+  //    grace_period after ts instead) or it had not yet fired (the time it
+  //    was down is added, so it waits out the rest of its `for`). Rules
+  //    whose `for` is shorter than grace_period are not restored.
+  //  - keep_firing_for (beyond Prometheus, which loses it): an alert that
+  //    was kept firing (ALERTS_KEEP_FIRING_SINCE) and is not back in the
+  //    result comes back firing, with its active time, until
+  //    keep_firing_for after its series went missing; one whose time ran
+  //    out while the process was down comes back resolved at ts, so its
+  //    resolution is still sent. Its value and annotations are those of
+  //    the last evaluation that returned its series (the expression is
+  //    run again at that time; NaN if it no longer returns the series).
+  void restore_state(const RestoreContext& c);
 
   const std::string& name() const { return name_; }
   const parser::Expr& expr() const { return *expr_; }
@@ -195,6 +224,14 @@ class AlertingRule {
   // labels_ and annotations_ as templates, in the same (sorted) order.
   std::vector<TemplateExpansion> label_templates_;
   std::vector<TemplateExpansion> annotation_templates_;
+  // The alerts the expression's result asks for at ts, by their final
+  // labels: labels and annotations expanded for each series, pending and
+  // active since ts. Errors: duplicate label sets.
+  Result<std::map<Labels, Alert>> alerts_for(const eval::Engine& engine, const eval::Vector& result, Timestamp ts,
+                                             const AlertContext& context) const;
+  void restore_for_state(const RestoreContext& c);
+  void restore_kept_firing(const RestoreContext& c);
+
   std::map<Labels, Alert> active_;
   bool restored_ = true;
 };

@@ -75,16 +75,8 @@ Status check_format(FileSystem& fs, const std::string& dir, bool read_only = fal
                       dir + " is not a cogwatch data directory (no " + kFormatFile + " file; it holds " + list +
                           "): point --storage.tsdb.path at an empty directory or one cogwatch made");
   }
-  const std::string tmp = path + ".tmp";
-  auto f = fs.open_append(tmp);
-  if (!f) return f.error();
-  if (auto s = (*f)->truncate(0); !s) return s;
   const std::string text = kFormatPrefix + std::to_string(kStorageFormatVersion) + "\n";
-  if (auto s = (*f)->append({reinterpret_cast<const uint8_t*>(text.data()), text.size()}); !s) return s;
-  if (auto s = (*f)->sync(); !s) return s;
-  f->reset();
-  if (auto s = fs.rename(tmp, path); !s) return s;
-  return fs.sync_dir(dir);
+  return write_file_atomically(fs, path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 
 // The Db applies retention to the whole directory; its head only to what
@@ -537,11 +529,7 @@ Result<CompactionResult> Db::compact() {
   return result;
 }
 
-Result<CompactionResult> Db::import_block(Timestamp mint, Timestamp maxt, std::vector<ImportedSeries> series) {
-  if (read_only_) return read_only_error(dir_, "import blocks");
-  std::lock_guard one_at_a_time(maintenance_mu_);
-  const auto start = std::chrono::steady_clock::now();
-  CompactionResult result;
+Status Db::check_import(Timestamp mint, Timestamp maxt) const {
   if (mint > maxt) return make_error(ErrorCode::kInvalidArgument, "import: empty time range");
   auto range = [](Timestamp a, Timestamp b) {
     return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
@@ -573,6 +561,18 @@ Result<CompactionResult> Db::import_block(Timestamp mint, Timestamp maxt, std::v
                             ")");
     }
   }
+  return {};
+}
+
+Result<CompactionResult> Db::import_block(Timestamp mint, Timestamp maxt, std::vector<ImportedSeries> series) {
+  if (read_only_) return read_only_error(dir_, "import blocks");
+  std::lock_guard one_at_a_time(maintenance_mu_);
+  const auto start = std::chrono::steady_clock::now();
+  CompactionResult result;
+  if (auto ok = check_import(mint, maxt); !ok) return ok.error();
+  auto range = [](Timestamp a, Timestamp b) {
+    return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
+  };
   for (const ImportedSeries& s : series) {
     for (const ChunkRef& c : s.chunks) {
       if (c->min_time() < mint || c->max_time() > maxt) {

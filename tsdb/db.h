@@ -176,6 +176,9 @@ class Db {
   // (the message names both ranges), or the Db is read-only. Meant for an
   // offline import: REQUIRES no appender active meanwhile.
   Result<CompactionResult> import_block(Timestamp mint, Timestamp maxt, std::vector<ImportedSeries> series);
+  // import_block()'s check of the range alone, so that an importer can
+  // check every block it will write before writing the first.
+  Status check_import(Timestamp mint, Timestamp maxt) const;
   bool read_only() const { return read_only_; }
   // Removes the blocks entirely older than the retention time before the
   // newest sample, then the oldest blocks while everything under the

@@ -204,6 +204,24 @@ class PosixFileSystem final : public FileSystem {
 
 }  // namespace
 
+Status write_file_atomically(FileSystem& fs, const std::string& path, std::span<const uint8_t> bytes) {
+  const std::string tmp = path + ".tmp";
+  Status written = [&]() -> Status {
+    auto f = fs.open_append(tmp);
+    if (!f) return f.error();
+    if (auto s = (*f)->truncate(0); !s) return s;
+    if (auto s = (*f)->append(bytes); !s) return s;
+    return (*f)->sync();
+  }();
+  if (written) written = fs.rename(tmp, path);
+  if (!written) {
+    (void)fs.remove_all(tmp);
+    return written;
+  }
+  const size_t slash = path.rfind('/');
+  return fs.sync_dir(slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1)));
+}
+
 FileSystem& FileSystem::posix() {
   static PosixFileSystem fs;
   return fs;

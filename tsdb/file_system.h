@@ -87,4 +87,10 @@ class FileSystem {
   virtual Result<std::unique_ptr<FileLock>> lock(const std::string& path) = 0;
 };
 
+// Replaces the file at `path` with `bytes` so that a crash leaves either
+// the old file or the new one, never a mix: written to path + ".tmp",
+// synced, renamed over `path`, and the directory synced. On error the
+// temporary file is removed and `path` is as it was.
+Status write_file_atomically(FileSystem& fs, const std::string& path, std::span<const uint8_t> bytes);
+
 }  // namespace cogwatch::tsdb

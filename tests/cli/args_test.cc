@@ -3,6 +3,8 @@
 // flags are errors, and the result is what CLI11 reads unambiguously.
 #include "cli/args.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace cogwatch::cli {
@@ -53,6 +55,23 @@ TEST(Args, AFlagsValueIsTheNextWordWhateverItStartsWith) {
   EXPECT_EQ(t.prepare({"query", "--time=-1", "up"}), (Words{"query", "--time=-1", "--", "up"}));
   // A flag without a value does not take the next word.
   EXPECT_EQ(t.prepare({"check", "rules", "--strict", "r.yml"}), (Words{"check", "rules", "--strict", "--", "r.yml"}));
+}
+
+TEST(Args, AnEmptyValueIsAValueAndTakesNoOtherWord) {
+  // `--storage.tsdb.path=` (memory only) once made CLI11 take the next
+  // flag as the path.
+  for (const Words& words : {Words{"query", "--time=", "--data", "f.prom", "up"},
+                             Words{"query", "--time", "", "--data", "f.prom", "up"}}) {
+    Tree t;
+    auto prepared = prepare_args(t.app, words);
+    ASSERT_TRUE(prepared.ok());
+    std::vector<std::string> argv = *prepared;
+    std::reverse(argv.begin(), argv.end());  // CLI11 parses a reversed vector
+    t.app.parse(argv);
+    EXPECT_EQ(t.time, "");
+    EXPECT_EQ(t.data, (Words{"f.prom"}));
+    EXPECT_EQ(t.expr, "up");
+  }
 }
 
 TEST(Args, AfterDoubleDashEverythingIsAnArgument) {

@@ -25,6 +25,7 @@
 #include "model/url.h"
 #include "tests/notify/peer/http_client.h"
 #include "tests/notify/peer/process.h"
+#include "tests/notify/peer/recording_webhook.h"
 
 namespace cogwatch::cli {
 namespace {
@@ -218,6 +219,77 @@ TEST_F(CrashLoopTest, APendingAlertKeepsItsForClockAcrossAKill) {
   const auto fired_after = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restart);
   EXPECT_EQ(state(port), "firing");
   EXPECT_LT(fired_after, 16s) << peer::read_tail(dir_ + "/log.1");  // without the restore: 20 s or more
+}
+
+// The notification side across kills (notify.state): a silence made
+// through the API holds after a kill, a notification the webhook refused
+// before the kill is delivered after it, and one delivered before a kill
+// is not sent again after it (the notification log).
+TEST_F(CrashLoopTest, SilencesAndTheNotificationLogSurviveKills) {
+  auto hook = peer::RecordingWebhook::start();
+  ASSERT_TRUE(hook);
+  (*hook)->set_plan(std::vector<peer::Reply>(100000, peer::Reply{.status = 503}));
+  std::ofstream(dir_ + "/cogwatch.yml")
+      << "global: {evaluation_interval: 1s}\n"
+         "rule_files: [rules.yml]\n"
+         "notify:\n"
+         "  route: {receiver: hook, group_by: [alertname], group_wait: 1s, group_interval: 1s, repeat_interval: 1h}\n"
+         "  receivers:\n"
+         "    - name: hook\n"
+         "      webhook_configs: [{url: '"
+      << (*hook)->url("/hook") << "'}]\n";
+  std::ofstream(dir_ + "/rules.yml") << "groups:\n  - name: g\n    rules:\n"
+                                        "      - alert: AlwaysOn\n        expr: vector(1)\n"
+                                        "      - alert: Muted\n        expr: vector(1)\n";
+  auto count_with = [&](const std::string& alertname, size_t from) {
+    size_t n = 0;
+    auto requests = (*hook)->requests();
+    for (size_t i = from; i < requests.size(); ++i) {
+      n += requests[i].body.find("\"alertname\":\"" + alertname + "\"") != std::string::npos;
+    }
+    return n;
+  };
+
+  int port = start(dir_ + "/log.0");
+  ASSERT_GT(port, 0);
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  auto silenced = peer::http_request(
+      "POST", base + "/api/v2/silences",
+      R"({"matchers":[{"name":"alertname","value":"Muted","isRegex":false,"isEqual":true}],)"
+      R"("startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"test","comment":"upgrade"})",
+      "application/json");
+  ASSERT_TRUE(silenced);
+  ASSERT_EQ(silenced->status, 200) << silenced->body;
+  const std::string id = std::string(json::parse(silenced->body).at("silenceID").as_string());
+  ASSERT_TRUE((*hook)->wait_for(2, 10s));  // AlwaysOn refused, being retried
+  std::this_thread::sleep_for(1500ms);     // notify.state is written within a second
+  kill_now();
+
+  // Life 1: the webhook takes everything now.
+  (*hook)->set_plan({});
+  const size_t before_1 = (*hook)->count();
+  port = start(dir_ + "/log.1");
+  ASSERT_GT(port, 0);
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       count_with("AlwaysOn", before_1) == 0 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(count_with("AlwaysOn", before_1), 1u) << peer::read_tail(dir_ + "/log.1");
+  std::this_thread::sleep_for(3s);  // a Muted notification would have come by now
+  EXPECT_EQ(count_with("Muted", before_1), 0u) << "the silence was lost";
+  auto silences = peer::http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v2/silences");
+  ASSERT_TRUE(silences);
+  EXPECT_NE(silences->body.find(id), std::string::npos) << silences->body;
+  kill_now();
+
+  // Life 2: what life 1 delivered is not delivered again (repeat_interval 1h).
+  const size_t before_2 = (*hook)->count();
+  port = start(dir_ + "/log.2");
+  ASSERT_GT(port, 0);
+  std::this_thread::sleep_for(4s);
+  EXPECT_EQ(count_with("AlwaysOn", before_2), 0u) << "notified again after the restart";
+  EXPECT_EQ(count_with("Muted", before_2), 0u);
+  EXPECT_NE(peer::read_tail(dir_ + "/log.2").find("Restored notification state"), std::string::npos);
 }
 
 }  // namespace

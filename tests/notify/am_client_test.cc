@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <filesystem>
 #include <fstream>
@@ -343,6 +346,59 @@ alerting:
   EXPECT_FALSE(client.refresh().ok());  // a file that does not parse changes nothing
   EXPECT_EQ(client.alertmanagers(), std::vector<std::string>{b->url("/api/v2/alerts")});
   std::filesystem::remove_all(dir);
+}
+
+// What a process had not delivered when it died, as the daemon saves it
+// (pending()) and the next process queues it again (requeue()).
+TEST_F(AmClientTest, WhatWasNotDeliveredIsPendingAndRequeuedByTheNextProcess) {
+  auto a = hook();
+  a->set_plan(std::vector<Reply>(1000, Reply{.status = 503}));
+  const std::string url = a->url("/api/v2/alerts");
+  std::map<std::string, std::vector<PendingAlert>> saved;
+  {
+    AlertmanagerClient first(io_, options());
+    ASSERT_TRUE(first.apply(config({a.get()})).ok());
+    const uint64_t changes = first.changes();
+    first.send("x", {alert("A", system_clock().now())});
+    EXPECT_NE(first.changes(), changes);
+    ASSERT_TRUE(a->wait_for(2, 5s));  // A is being retried
+    first.send("x", {alert("B", system_clock().now())});
+    saved = first.pending();
+    ASSERT_EQ(saved.size(), 1u);
+    ASSERT_EQ(saved[url].size(), 2u);  // the batch in flight, then the queue
+    EXPECT_EQ(saved[url][0].alert.labels.get("alertname"), "A");
+    EXPECT_EQ(saved[url][1].alert.labels.get("alertname"), "B");
+  }  // the process dies
+  // An alert that ended long ago, and one for an Alertmanager gone since.
+  const Timestamp now = system_clock().now();
+  PendingAlert old{.alert = {.labels = Labels{{"alertname", "Old"}}, .starts_at = now - kHour,
+                             .ends_at = now - kResolvedAlertRetention - kMinute},
+                   .enqueued = now - 20 * kMinute};
+  saved[url].push_back(old);
+  saved["http://127.0.0.1:1/api/v2/alerts"] = {old};
+  a->set_plan({});
+  AlertmanagerClient second(io_, options());
+  ASSERT_TRUE(second.apply(config({a.get()})).ok());
+  const size_t before = a->count();
+  second.requeue(saved);
+  ASSERT_TRUE(second.flush(in(5 * kSecond)));
+  auto got = a->requests();
+  ASSERT_EQ(got.size(), before + 1);
+  EXPECT_EQ(alerts_in(got.back().body), 2u);
+  EXPECT_NE(got.back().body.find("\"A\""), std::string::npos);
+  EXPECT_NE(got.back().body.find("\"B\""), std::string::npos);
+  EXPECT_EQ(got.back().body.find("\"Old\""), std::string::npos);
+  EXPECT_TRUE(second.pending().empty());
+  auto counters = second.counters();
+  EXPECT_EQ(counters[url].sent, 2u);
+  EXPECT_EQ(counters[url].dropped, 1u);
+  EXPECT_EQ(counters["http://127.0.0.1:1/api/v2/alerts"].dropped, 1u);
+  std::vector<std::string> reasons;
+  for (const AlertmanagerEvent& e : events()) {
+    if (e.kind == AlertmanagerEvent::Kind::kDropped) reasons.push_back(e.reason);
+  }
+  std::sort(reasons.begin(), reasons.end());
+  EXPECT_EQ(reasons, (std::vector<std::string>{"Alertmanager no longer configured", "expired while stopped"}));
 }
 
 }  // namespace

@@ -5,36 +5,14 @@
 #include <algorithm>
 
 #include "parser/series.h"
+#include "tests/notify/recording_integrations.h"
 
 namespace cogwatch::notify {
 namespace {
 
 constexpr Timestamp kStart = 1'800'000'000'000;
 
-// Records every notification; answers at once with `answer`, or holds it
-// when `hold` is set until release().
-class Recorder : public Integrations {
- public:
-  void deliver(Notification n, std::function<void(bool)> done) override {
-    sent.push_back(n);
-    if (hold) {
-      held.push_back(std::move(done));
-    } else {
-      done(answer);
-    }
-  }
-  void release(bool ok) {
-    auto pending = std::move(held);
-    held.clear();
-    for (auto& done : pending) done(ok);
-  }
-  std::vector<Notification> take() { return std::exchange(sent, {}); }
-
-  std::vector<Notification> sent;
-  bool answer = true;
-  bool hold = false;
-  std::vector<std::function<void(bool)>> held;
-};
+using testing::Recorder;
 
 AmMatchers matchers(std::string_view text) {
   auto ms = parse_matchers(text);
@@ -42,17 +20,7 @@ AmMatchers matchers(std::string_view text) {
   return ms.ok() ? *ms : AmMatchers{};
 }
 
-// A route by alertname to "ops" (one webhook), with short, round timers.
-NotifyConfig config(bool send_resolved = true) {
-  NotifyConfig c;
-  c.route.receiver = "ops";
-  c.route.group_by = std::vector<std::string>{"alertname"};
-  c.route.group_wait = 30 * kSecond;
-  c.route.group_interval = 5 * kMinute;
-  c.route.repeat_interval = kHour;
-  c.receivers = {{.name = "ops", .webhook_configs = {{.url = "http://hook/ops", .send_resolved = send_resolved}}}};
-  return c;
-}
+NotifyConfig config(bool send_resolved = true) { return testing::ops_route_config(send_resolved); }
 
 PostableAlert firing(std::string_view labels, Timestamp starts_at, Timestamp valid_until) {
   return {.labels = parser::parse_metric(labels).value(), .starts_at = starts_at, .ends_at = valid_until};

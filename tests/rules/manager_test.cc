@@ -3,8 +3,10 @@
 // markers for removed rules, and notifications with external labels.
 #include "rules/manager.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -280,6 +282,145 @@ TEST_F(ForStateRestoreTest, AfterTheOutageToleranceTheAlertStartsAfresh) {
   o.defaults.for_grace_period = 0;
   const auto [fired_at, restored_at] = second_life(restart, o);
   EXPECT_GE(fired_at, restart + 10 * kMinute);
+}
+
+// keep_firing_for across a restart, beyond Prometheus: an alert kept
+// firing after its series went missing is written as
+// ALERTS_KEEP_FIRING_SINCE and comes back after a restart.
+class KeepFiringRestoreTest : public RuleManagerTest {
+ protected:
+  static constexpr const char* kKeepFiringRule = R"(groups:
+- name: cog
+  interval: 30s
+  rules:
+  - alert: XHigh
+    expr: x > 1
+    for: 1m
+    keep_firing_for: 10m
+    labels: {severity: page}
+    annotations: {summary: "x is {{ $value }}"}
+)";
+
+  static RuleManagerOptions restoring(std::vector<Alert>* sent = nullptr) {
+    RuleManagerOptions o;
+    o.restore_for_state = true;
+    if (sent != nullptr) {
+      o.notify = [sent](const std::string&, const std::vector<Alert>& alerts) {
+        sent->insert(sent->end(), alerts.begin(), alerts.end());
+      };
+    }
+    return o;
+  }
+
+  // x = 2 for 5 minutes, then gone. Runs until the alert has been kept
+  // firing `kept_for`; returns the alert and the time it stopped.
+  std::pair<Alert, Timestamp> first_life(Duration kept_for) {
+    write("cog.yml", kKeepFiringRule);
+    load_series(2, 0, 5 * kMinute);
+    RuleManager m(head_, head_, restoring());
+    EXPECT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+    Timestamp t = m.run_due(0);
+    auto kept = [&] {
+      auto alerts = m.alerts();
+      return !alerts.empty() && alerts[0].keep_firing_since && t - *alerts[0].keep_firing_since >= kept_for;
+    };
+    while (!kept() && t < 2 * kHour) t = m.run_due(t);
+    EXPECT_TRUE(kept());
+    return {m.alerts().at(0), t};
+  }
+};
+
+TEST_F(KeepFiringRestoreTest, AKeptFiringAlertKeepsFiringUntilItsTimeRunsOut) {
+  const auto [before, stopped] = first_life(4 * kMinute);
+  ASSERT_EQ(before.state, AlertState::kFiring);
+  const Timestamp restart = stopped + 30 * kSecond;
+  std::vector<Alert> sent;
+  RuleManager m(head_, head_, restoring(&sent));
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, restart).ok());
+  Timestamp t = m.run_due(restart);  // the first slot after the restart
+  t = m.run_due(t);
+  t = m.run_due(t);  // the second evaluation restores
+  std::vector<Alert> alerts = m.alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].state, AlertState::kFiring);
+  EXPECT_EQ(alerts[0].labels, before.labels);
+  EXPECT_EQ(alerts[0].active_at / 1000, before.active_at / 1000);
+  EXPECT_EQ(alerts[0].keep_firing_since, before.keep_firing_since);
+  // Value and annotations of the last evaluation that saw the series.
+  EXPECT_EQ(alerts[0].value, 2);
+  EXPECT_EQ(alerts[0].annotations, (Annotations{{"summary", "x is 2"}}));
+  // Firing until 10 minutes after the series went missing, then resolved
+  // and sent as such.
+  const Timestamp ends = *before.keep_firing_since + 10 * kMinute;
+  std::optional<Timestamp> resolved_at;
+  while (t < ends + 5 * kMinute) {
+    const Timestamp now = t;
+    t = m.run_due(t);
+    for (const Alert& a : sent) {
+      if (a.state == AlertState::kInactive && !resolved_at) resolved_at = now;
+    }
+  }
+  ASSERT_TRUE(resolved_at.has_value());
+  EXPECT_GE(*resolved_at, ends);
+  EXPECT_LT(*resolved_at, ends + 30 * kSecond);
+  // Firing notifications went out between the restore and then.
+  EXPECT_TRUE(std::any_of(sent.begin(), sent.end(), [](const Alert& a) { return a.state == AlertState::kFiring; }));
+}
+
+TEST_F(KeepFiringRestoreTest, WithoutRestoreTheKeptFiringAlertIsLost) {
+  const auto [before, stopped] = first_life(4 * kMinute);
+  RuleManager m(head_, head_, {});
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, stopped + 30 * kSecond).ok());
+  Timestamp t = m.run_due(stopped + 30 * kSecond);
+  for (int evaluations = 0; evaluations < 4; ++evaluations) t = m.run_due(t);
+  EXPECT_TRUE(m.alerts().empty());
+}
+
+TEST_F(KeepFiringRestoreTest, AnAlertWhoseTimeRanOutWhileDownComesBackResolvedAndIsSent) {
+  const auto [before, stopped] = first_life(4 * kMinute);
+  const Timestamp restart = stopped + 8 * kMinute;  // 12 of its 10 minutes kept
+  std::vector<Alert> sent;
+  RuleManager m(head_, head_, restoring(&sent));
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, restart).ok());
+  Timestamp t = m.run_due(restart);
+  for (int evaluations = 0; evaluations < 4; ++evaluations) t = m.run_due(t);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].state, AlertState::kInactive);
+  EXPECT_EQ(sent[0].labels, before.labels);
+  EXPECT_TRUE(m.alerts().empty());  // pending and firing only
+}
+
+TEST_F(KeepFiringRestoreTest, AfterTheOutageToleranceNothingComesBack) {
+  const auto [before, stopped] = first_life(4 * kMinute);
+  RuleManager m(head_, head_, restoring());
+  const Timestamp restart = stopped + 2 * kHour;  // tolerance 1h
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, restart).ok());
+  Timestamp t = m.run_due(restart);
+  for (int evaluations = 0; evaluations < 4; ++evaluations) t = m.run_due(t);
+  EXPECT_TRUE(m.alerts().empty());
+}
+
+TEST_F(KeepFiringRestoreTest, TheStateSeriesEndsWhenTheAlertStopsBeingKept) {
+  write("cog.yml", kKeepFiringRule);
+  load_series(2, 0, 5 * kMinute);
+  RuleManager m(head_, head_, restoring());
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+  for (Timestamp t = m.run_due(0); t < 30 * kMinute;) t = m.run_due(t);
+  const auto since = samples("ALERTS_KEEP_FIRING_SINCE");
+  ASSERT_GE(since.size(), 2u);
+  EXPECT_FALSE(is_stale_nan(since.front().second));
+  EXPECT_TRUE(is_stale_nan(since.back().second));
+}
+
+TEST_F(KeepFiringRestoreTest, WithoutRestoreNoStateSeriesIsWritten) {
+  // promtool's behaviour, which `test rules` follows.
+  write("cog.yml", kKeepFiringRule);
+  load_series(2, 0, 5 * kMinute);
+  RuleManager m(head_, head_, {});
+  ASSERT_TRUE(m.load({"cog.yml"}, dir_, 0).ok());
+  for (Timestamp t = m.run_due(0); t < 30 * kMinute;) t = m.run_due(t);
+  EXPECT_TRUE(samples("ALERTS_KEEP_FIRING_SINCE").empty());
+  EXPECT_FALSE(samples("ALERTS").empty());
 }
 
 }  // namespace
