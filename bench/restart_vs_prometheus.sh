@@ -46,7 +46,7 @@ scrapes=${SCRAPES:-480}
 interval=${INTERVAL:-1}
 restarts=${RESTARTS:-3}
 mode=${MODE:-together}
-cogwatch=$(realpath -m "${COGWATCH:-build/cli/cogwatch}")
+cogwatch=$(realpath -m "${COGWATCH:-build/cogwatch}")
 prometheus=${PROMETHEUS:-$(command -v prometheus || true)}
 [[ -x $cogwatch ]] || { echo "build cogwatch first (cmake --build build --target cogwatch), or set COGWATCH"; exit 1; }
 [[ -n $prometheus && -x $prometheus ]] || { echo "prometheus not found: scripts/setup-deps.sh installs it"; exit 1; }
