@@ -221,6 +221,7 @@ struct Daemon::Impl {
   bool notify_state_saved = false;    // at least once by this process
   bool notify_state_failing = false;  // the last save failed (logged once)
   bool notify_state_stopped = false;  // shutdown() saves last
+  bool checkpoint_failing = false;    // the storage thread's: the last checkpoint failed (logged once)
 
   Result<DaemonConfig> load_config() const;
   Result<DaemonConfig> load_main_config() const;
@@ -488,8 +489,14 @@ void Daemon::Impl::arm_checkpoint() {
     if (db->checkpoint_due()) {
       auto r = db->checkpoint();
       if (!r) {
-        log->error("tsdb", "Creating a WAL checkpoint failed; the log is kept", {{"err", r.error().message}});
+        // Due again every second while the disk is full: logged once.
+        if (!checkpoint_failing) {
+          log->error("tsdb", "Creating a WAL checkpoint failed; the log is kept, and it is tried again every second",
+                     {{"err", r.error().message}});
+        }
+        checkpoint_failing = true;
       } else {
+        checkpoint_failing = false;
         log->info("tsdb", "WAL checkpoint complete",
                   {{"series", std::to_string(r->series)}, {"chunks", std::to_string(r->chunks)},
                    {"bytes", std::to_string(r->bytes)}, {"segments_removed", std::to_string(r->segments_removed)},

@@ -311,6 +311,11 @@ int main(int argc, char** argv) {
     return run_test_promql(promql_files, show_skipped, std::cout);
   }
   if (analyze_cmd->parsed()) {
+    if (!analyze_path_flag.empty() && !analyze_path_arg.empty() && analyze.block.empty()) {
+      // `--storage.tsdb.path=DIR head`: the one argument is the block.
+      analyze.block = std::move(analyze_path_arg);
+      analyze_path_arg.clear();
+    }
     if (!analyze_path_flag.empty() && !analyze_path_arg.empty()) {
       return usage_error("cogwatch tsdb analyze", "the data directory is given twice (--storage.tsdb.path and path)");
     }

@@ -36,6 +36,11 @@ void RunFlags::add_to(CLI::App& app) {
                  "How often the write-ahead log is synced to disk: a power loss takes at most the samples of this "
                  "last interval (at least 100ms)")
       ->capture_default_str();
+  // Hidden, as in Prometheus: for tests that want compactions in seconds.
+  app.add_option("--storage.tsdb.min-block-duration", min_block_duration,
+                 "Length of the windows the head moves into blocks (for tests)")
+      ->capture_default_str()
+      ->group("");
   storage.add_to(app);
   app.add_option("--query.lookback-delta", lookback_delta,
                  "The maximum lookback duration for retrieving metrics during expression evaluations")
@@ -116,6 +121,13 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
                       "--storage.tsdb.wal-sync-interval: must be at least 100ms, got " + wal_sync_interval);
   }
   o.wal_sync_interval = *sync;
+  auto block = duration_flag("--storage.tsdb.min-block-duration", min_block_duration, false);
+  if (!block) return block.error();
+  if (*block < kSecond) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--storage.tsdb.min-block-duration: must be at least 1s, got " + min_block_duration);
+  }
+  o.head.chunk_limits.time_window = *block;
   auto lookback = duration_flag("--query.lookback-delta", lookback_delta, false);
   if (!lookback) return lookback.error();
   o.engine.lookback_delta = *lookback;

@@ -5,10 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <bit>
+#include <cerrno>
 #include <cstdio>
 #include <cstdint>
+#include <filesystem>
 #include <ostream>
 #include <set>
 #include <string>
@@ -148,6 +149,11 @@ Status lock_holder_check(const std::string& dir) {
   return {};
 }
 
+bool empty_directory(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::is_directory(dir, ec) && std::filesystem::is_empty(dir, ec);
+}
+
 // As promtool's tabwriter (minimum width 13, padding 2): every column but
 // the last padded to its widest cell.
 void print_rows(const std::vector<Row>& rows, std::ostream& out) {
@@ -207,7 +213,9 @@ int run_tsdb_import(const TsdbImportOptions& options, std::ostream& out, std::os
     for (Timestamp w : found->windows) {
       if (auto ok = (*seen)->check_import(w, w + block - 1); !ok) return refuse_overlap(ok.error());
     }
-  }  // else: no directory yet, or one open() refuses with its own message
+  } else if (seen.error().code == ErrorCode::kInvalidArgument && !empty_directory(options.output)) {
+    return fail(seen.error().message);  // not cogwatch's, a newer format, not a directory
+  }  // else: no directory yet, or an empty one: open() makes it a data directory
   auto db = tsdb::Db::open(options.output, tsdb::DbOptions{});
   if (!db) return fail(db.error().message);
   for (Timestamp w : found->windows) {  // again, now that the directory is ours

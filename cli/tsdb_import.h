@@ -25,9 +25,11 @@
 //
 // The directory is taken as `cogwatch run` takes it (its lock), so an
 // import into a directory a daemon holds is refused; the daemon reads the
-// new blocks when it next opens it. Exit codes: 0; 1 for a file or
-// directory that cannot be used (missing, unparsable, out of order,
-// overlapping, locked, not cogwatch's).
+// new blocks when it next opens it. Every refusal (a held lock, an
+// overlap, a directory that is not cogwatch's) comes before anything in
+// the directory is written, so it is left exactly as it was. Exit codes:
+// 0; 1 for a file or directory that cannot be used (missing, unparsable,
+// out of order, overlapping, locked, not cogwatch's).
 #pragma once
 
 #include <iosfwd>

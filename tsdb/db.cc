@@ -353,10 +353,13 @@ Status Db::sync() {
 bool Db::checkpoint_due() const {
   if (read_only_) return false;
   uint32_t first;
+  uint64_t failures_covered;
   {
     std::lock_guard lock(mu_);
     first = first_segment_;
+    failures_covered = wal_failures_covered_;
   }
+  if (head_->stats().wal_write_failures > failures_covered) return true;
   const uint64_t wal_bytes = wal_->bytes_since(first);
   return wal_bytes >= options_.checkpoint_min_wal_bytes && wal_bytes >= head_->chunk_bytes();
 }
@@ -376,6 +379,8 @@ Result<CheckpointResult> Db::checkpoint_locked() {
     return e;
   };
   uint32_t segment = 0;
+  // Read before the snapshot: a commit that fails later is not in it.
+  const uint64_t failures = head_->stats().wal_write_failures;
   auto snapshot = internal::HeadStorage::snapshot(*head_, [&]() -> Status {
     auto cut = wal_->cut();
     if (!cut) return cut.error();
@@ -448,6 +453,7 @@ Result<CheckpointResult> Db::checkpoint_locked() {
     std::lock_guard lock(mu_);
     before = first_segment_;
     first_segment_ = segment;
+    wal_failures_covered_ = std::max(wal_failures_covered_, failures);
     ++stats_.checkpoints;
   }
   result.segment = segment;

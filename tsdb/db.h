@@ -162,6 +162,11 @@ class Db {
   // the head is snapshotted). On failure the old checkpoint and segments
   // stay and nothing is lost.
   Result<CheckpointResult> checkpoint();
+  // Whether checkpoint() should run now: the log outgrew the head
+  // (DbOptions::checkpoint_min_wal_bytes), or commits failed to reach the
+  // log (a full disk) since the last checkpoint began. Those commits are
+  // in memory only until a checkpoint writes them, so it is due as soon
+  // as the disk takes writes again.
   bool checkpoint_due() const;
   // Moves every finished window (one that ended half a window before the
   // newest sample: nothing can be appended to it any more) from the head
@@ -208,6 +213,9 @@ class Db {
 
   mutable std::mutex mu_;  // guards what follows
   uint32_t first_segment_ = 1;  // the first segment after the last checkpoint
+  // HeadStats::wal_write_failures when the last successful checkpoint took
+  // its snapshot: failures after it are not covered yet. Guarded by mu_.
+  uint64_t wal_failures_covered_ = 0;
   DbStats stats_;
   const std::string blocks_dir_;
   std::mutex maintenance_mu_;  // one compaction, checkpoint or retention pass at a time

@@ -321,17 +321,22 @@ TEST_F(DbTest, AFullDiskLosesNothingInMemoryAndWritingResumes) {
 }
 
 TEST_F(DbTest, ACheckpointAfterAFullDiskRestoresWhatTheLogMissed) {
+  options_.checkpoint_min_wal_bytes = uint64_t{1} << 40;  // never due for size
   FaultFileSystem fs;
   Dump before;
   {
     auto db = open(nullptr, &fs);
+    EXPECT_FALSE(db->checkpoint_due());
     fs.set_free_bytes(0);
     scrape(db->head(), 4, 5, 0);  // series and samples not logged
     auto failed = db->checkpoint();
     EXPECT_FALSE(failed.ok());
     EXPECT_EQ(db->stats().checkpoint_failures, 1u);
     fs.unlimited();
+    // Due at once, though the log is tiny: what it missed is in memory only.
+    EXPECT_TRUE(db->checkpoint_due());
     ASSERT_TRUE(db->checkpoint().ok());
+    EXPECT_FALSE(db->checkpoint_due());
     scrape(db->head(), 4, 5, 5000);
     before = dump(db->head());
   }
