@@ -3,7 +3,11 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -134,30 +138,57 @@ void BM_TsdbAppendByRefColdCache(benchmark::State& state) {
 }
 BENCHMARK(BM_TsdbAppendByRefColdCache)->ArgName("wal")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// Scrapes `targets` simulated Cog predictors `scrapes` times into head,
+// `targets` simulated Cog predictors, scraped one interval at a time:
 // each target at its own offset within the interval, its timestamps
-// jittering by up to +-3 ms when asked.
-void append_cog_fleet(Head& head, int targets, int scrapes, bool jitter) {
-  std::vector<std::vector<Labels>> labels;
-  std::vector<CogTarget> fleet;
-  for (int t = 0; t < targets; ++t) {
-    labels.push_back(cog_target_series(t));
-    fleet.emplace_back(t);
-  }
-  std::mt19937 rng(5);
-  std::uniform_int_distribution<int> ms(-3, 3);
-  double values[kSeriesPerTarget];
-  for (int s = 0; s < scrapes; ++s) {
+// jittering by up to +-3 ms when asked, one batch per target and scrape
+// (as a scrape loop commits). With cache_refs, series are appended by the
+// ref their first append returned (a scrape loop's cache), by labels again
+// when the store has forgotten it; without, always by labels.
+class CogFleet {
+ public:
+  CogFleet(int targets, bool jitter, bool cache_refs = false) : jitter_(jitter), cache_refs_(cache_refs) {
     for (int t = 0; t < targets; ++t) {
-      const Timestamp ts = kStart + s * kScrapeInterval + t * 29 + (jitter ? ms(rng) : 0);
-      fleet[static_cast<size_t>(t)].next(values);
+      labels_.push_back(cog_target_series(t));
+      fleet_.emplace_back(t);
+    }
+    refs_.assign(static_cast<size_t>(targets) * kSeriesPerTarget, 0);
+  }
+
+  // Appends scrape number s (at kStart + s intervals) of every target.
+  void scrape(Head& head, int s) {
+    double values[kSeriesPerTarget];
+    for (size_t t = 0; t < fleet_.size(); ++t) {
+      const Timestamp ts = kStart + s * kScrapeInterval + static_cast<Timestamp>(t) * 29 + (jitter_ ? ms_(rng_) : 0);
+      fleet_[t].next(values);
       auto app = head.appender();
-      for (int i = 0; i < kSeriesPerTarget; ++i) {
-        (void)app->append(labels[static_cast<size_t>(t)][static_cast<size_t>(i)], ts, values[i]);
+      for (size_t i = 0; i < kSeriesPerTarget; ++i) {
+        const Labels& l = labels_[t][i];
+        if (!cache_refs_) {
+          (void)app->append(l, ts, values[i]);
+          continue;
+        }
+        tsdb::SeriesRef& ref = refs_[t * kSeriesPerTarget + i];
+        Result<tsdb::SeriesRef> r = ref != 0 ? app->append(ref, ts, values[i]) : app->append(l, ts, values[i]);
+        if (!r && r.error().code == ErrorCode::kNotFound) r = app->append(l, ts, values[i]);
+        ref = r ? *r : 0;
       }
       app->commit();
     }
   }
+
+ private:
+  const bool jitter_, cache_refs_;
+  std::vector<std::vector<Labels>> labels_;
+  std::vector<CogTarget> fleet_;
+  std::vector<tsdb::SeriesRef> refs_;
+  std::mt19937 rng_{5};
+  std::uniform_int_distribution<int> ms_{-3, 3};
+};
+
+// Scrapes `targets` simulated Cog predictors `scrapes` times into head.
+void append_cog_fleet(Head& head, int targets, int scrapes, bool jitter) {
+  CogFleet fleet(targets, jitter);
+  for (int s = 0; s < scrapes; ++s) fleet.scrape(head, s);
 }
 
 // Bytes per sample on 10k series x 2h of Cog data at 15s. Arg 1: each
@@ -302,6 +333,128 @@ void BM_TsdbReplay(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_TsdbReplay)->Arg(100'000)->ArgName("series")->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// RSS over a month: 10k Cog series (500 targets) scraped every 15 s for 30
+// simulated days (172,800 scrapes, 1.7G samples, generated as fast as the
+// store takes them) through a tsdb::Db set up as `cogwatch run` sets it up
+// (cli/daemon.cc open_storage: retention.time 30d, the appendable window,
+// 32 MiB segments, a checkpoint due from 64 MiB of log), with the daemon's
+// timers every simulated minute: sync, compact (2 h blocks), checkpoint
+// when due, retention. At the end of days 1, 2, 7, 15 and 30 the counters
+// record, in MiB:
+//   rss_dayN        VmRSS
+//   anon_dayN       RssAnon (the heap, stacks)
+//   file_dayN       RssFile (file pages mapped and touched: the binary,
+//                   libraries, and the blocks' mappings)
+//   blocks_rss_dayN the part of RssFile that maps files under the data
+//                   directory (/proc/self/smaps)
+//   heap_dayN       bytes malloc has handed out (mallinfo2 uordblks+hblkhd)
+//   store_dayN      the store's own accounting (Head::memory().total())
+//   disk_dayN       every file under the data directory (Db::size_bytes)
+// and blocks_dayN the number of blocks. A line per simulated day goes to
+// stderr. COGWATCH_BENCH_RSS_DAYS=n runs n days instead of 30 (a quick
+// check; the counters of later days are then absent), and
+// COGWATCH_BENCH_RSS_RETENTION_DAYS=n keeps n days instead of 30 (to see
+// what retention removes within a shorter run).
+namespace {
+// The resident KiB of mappings of files whose path starts with prefix.
+uint64_t mapped_rss_kib(const std::string& prefix) {
+  std::ifstream in("/proc/self/smaps");
+  std::string line;
+  bool ours = false;
+  uint64_t kib = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.find(':') == std::string::npos || line.find('-') < line.find(' ')) {
+      // A mapping's header: "start-end perms offset dev inode   path".
+      const size_t slash = line.find('/');
+      ours = slash != std::string::npos && line.compare(slash, prefix.size(), prefix) == 0;
+    } else if (ours && line.rfind("Rss:", 0) == 0) {
+      kib += std::stoull(line.substr(4));
+    }
+  }
+  return kib;
+}
+}  // namespace
+
+void BM_TsdbRss30Days(benchmark::State& state) {
+  int days = 30;
+  if (const char* env = std::getenv("COGWATCH_BENCH_RSS_DAYS")) days = std::max(1, std::atoi(env));
+  int retention_days = 30;
+  if (const char* env = std::getenv("COGWATCH_BENCH_RSS_RETENTION_DAYS")) retention_days = std::max(1, std::atoi(env));
+  const int targets = 10'000 / kSeriesPerTarget;
+  const int scrapes_per_day = static_cast<int>(kDay / kScrapeInterval);
+  const int scrapes_per_minute = static_cast<int>(kMinute / kScrapeInterval);
+  const std::vector<int> reported = {1, 2, 7, 15, 30};
+  const auto mib = [](double kib) { return kib / 1024; };
+  for (auto _ : state) {
+    char tmpl[] = "/tmp/cogwatch-bench-rss-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    {
+      tsdb::HeadOptions h;
+      h.retention_time = retention_days * kDay;
+      h.reject_out_of_bounds = true;
+      auto db = tsdb::Db::open(dir, tsdb::DbOptions{.head = h,
+                                                    .wal_segment_bytes = 32ull << 20,
+                                                    .checkpoint_min_wal_bytes = 2 * (32ull << 20)});
+      if (!db) {
+        state.SkipWithError(db.error().message.c_str());
+        return;
+      }
+      Head& head = (*db)->head();
+      CogFleet fleet(targets, /*jitter=*/true, /*cache_refs=*/true);
+      const auto start = std::chrono::steady_clock::now();
+      std::string failed;
+      for (int s = 0; s < days * scrapes_per_day && failed.empty(); ++s) {
+        fleet.scrape(head, s);
+        if ((s + 1) % scrapes_per_minute == 0) {
+          // The daemon's timers (arm_sync, arm_checkpoint, arm_retention).
+          if (auto r = (*db)->sync(); !r) failed = r.error().message;
+          if (auto c = (*db)->compact(); !c) failed = c.error().message;
+          if ((*db)->checkpoint_due()) {
+            if (auto c = (*db)->checkpoint(); !c) failed = c.error().message;
+          }
+          (void)(*db)->apply_retention();
+          (*db)->release_block_pages();
+        }
+        if ((s + 1) % scrapes_per_day != 0) continue;
+        const int day = (s + 1) / scrapes_per_day;
+        const struct mallinfo2 mi = mallinfo2();
+        const double rss = mib(static_cast<double>(status_kib("VmRSS:")));
+        const double anon = mib(static_cast<double>(status_kib("RssAnon:")));
+        const double file = mib(static_cast<double>(status_kib("RssFile:")));
+        const double blocks_rss = mib(static_cast<double>(mapped_rss_kib(dir + "/")));
+        const double heap = static_cast<double>(mi.uordblks + mi.hblkhd) / (1 << 20);
+        const double store = static_cast<double>(head.memory().total()) / (1 << 20);
+        const double disk = static_cast<double>((*db)->size_bytes()) / (1 << 20);
+        const tsdb::DbStats ds = (*db)->stats();
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::fprintf(stderr,
+                     "rss30: day %2d  wall %7.1fs  rss %7.1f  anon %7.1f  file %7.1f  blocks_rss %7.1f  heap %7.1f  "
+                     "store %6.1f  disk %7.1f MiB  blocks %3llu  wal %6.1f MiB  series %llu\n",
+                     day, wall, rss, anon, file, blocks_rss, heap, store, disk,
+                     static_cast<unsigned long long>(ds.blocks), static_cast<double>(ds.wal_bytes) / (1 << 20),
+                     static_cast<unsigned long long>(head.stats().series));
+        if (std::find(reported.begin(), reported.end(), day) == reported.end()) continue;
+        const std::string d = "_day" + std::to_string(day);
+        state.counters["rss" + d] = rss;
+        state.counters["anon" + d] = anon;
+        state.counters["file" + d] = file;
+        state.counters["blocks_rss" + d] = blocks_rss;
+        state.counters["heap" + d] = heap;
+        state.counters["store" + d] = store;
+        state.counters["disk" + d] = disk;
+        state.counters["blocks" + d] = static_cast<double>(ds.blocks);
+      }
+      if (!failed.empty()) state.SkipWithError(failed.c_str());
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      state.counters["wall_s_per_sim_day"] = wall / days;
+      state.counters["samples"] = static_cast<double>(head.stats().samples_appended);
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+BENCHMARK(BM_TsdbRss30Days)->Unit(benchmark::kSecond)->Iterations(1);
 
 // Heap bytes per series: 100k series with 6 labels each, each with one
 // sample (so its open chunk exists), measured as the process heap growth

@@ -398,6 +398,7 @@ void Daemon::Impl::arm_retention() {
       // Removing files waits on the disk: the storage thread does it.
       asio::post(storage_io, [this] {
         const tsdb::DbRetentionResult r = db->apply_retention();
+        db->release_block_pages();
         if (r.blocks_removed > 0 || r.series_removed > 0) {
           log->info("tsdb", "Retention removed old blocks",
                     {{"blocks", std::to_string(r.blocks_removed)}, {"bytes", std::to_string(r.bytes_removed)},

@@ -133,10 +133,16 @@ Result<std::shared_ptr<const Block>> Block::open(FileSystem& fs, const std::stri
   if (crc32_of(b.data() + block->series_offset_, footer_at - block->series_offset_) != get_u32le(f + 40)) {
     return damaged("series or index checksum mismatch");
   }
+  // The checks read the header, the footer and every byte of the series
+  // and index sections; without this those pages (and the rest of each
+  // 1 MiB the kernel read around them) would stay in the RSS until the
+  // block is removed: 2.7 MiB per block of 10k series.
+  block->release_pages();
   return std::shared_ptr<const Block>(std::move(block));
 }
 
 const std::string& Block::path() const { return file_->path(); }
+void Block::release_pages() const { file_->release_before(file_->bytes().size()); }
 uint64_t Block::size_bytes() const { return file_->bytes().size(); }
 
 std::span<const uint8_t> Block::series_record(SeriesRef ref) const {

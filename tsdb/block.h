@@ -95,6 +95,12 @@ class Block : public std::enable_shared_from_this<Block> {
   void chunks(SeriesRef ref, Timestamp mint, Timestamp maxt, std::vector<ChunkRef>& out) const;
   // Calls fn(ref, labels, chunk count) for every series, in ref order.
   void for_each_series(const std::function<void(SeriesRef, const Labels&, size_t)>& fn) const;
+  // Lets the system drop the block's pages from this process's resident
+  // memory: they stay in the page cache and come back on the next read.
+  // open() does it once its checks have read the file; the Db does it for
+  // every block now and then, so that the pages queries read do not stay
+  // counted against the process for as long as the block lives.
+  void release_pages() const;
   // Chunks skipped because their bytes did not match their checksum.
   uint64_t damaged_chunks() const { return damaged_.load(std::memory_order_relaxed); }
 

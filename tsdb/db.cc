@@ -652,6 +652,12 @@ uint64_t Db::size_bytes() const {
   return total;
 }
 
+void Db::release_block_pages() const {
+  const auto blocks = head_->blocks();
+  if (!blocks) return;
+  for (const auto& b : *blocks) b->release_pages();
+}
+
 DbRetentionResult Db::apply_retention() {
   std::lock_guard one_at_a_time(maintenance_mu_);
   DbRetentionResult r;

@@ -20,7 +20,7 @@
 //   every few seconds:  (*db)->sync();
 //   every few seconds:  (*db)->compact();          // when a window is over
 //                       if ((*db)->checkpoint_due()) (*db)->checkpoint();
-//   every minute:       (*db)->apply_retention();
+//   every minute:       (*db)->apply_retention(); (*db)->release_block_pages();
 //
 // Damage is repaired, not fatal: a segment is read up to its first bad
 // record, cut there, and the rest of the log is read on (samples of series
@@ -190,6 +190,11 @@ class Db {
   // directory exceeds the retention size; forgets series left without
   // data.
   DbRetentionResult apply_retention();
+  // Block::release_pages() for every block: what queries read from blocks
+  // leaves the process's resident memory (the page cache keeps it). The
+  // daemon calls it every minute, so the RSS is the head, the index and
+  // what the last minute's queries read, not the history.
+  void release_block_pages() const;
   // Bytes of every file under the directory.
   uint64_t size_bytes() const;
   DbStats stats() const;

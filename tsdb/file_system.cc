@@ -81,7 +81,8 @@ class PosixMappedFile final : public MappedFile {
   const std::string& path() const override { return path_; }
   void release_before(uint64_t end) const override {
     const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    end = std::min<uint64_t>(end, size_) / page * page;
+    // The whole file, its last partial page too; else whole pages only.
+    end = end >= size_ ? (size_ + page - 1) / page * page : end / page * page;
     if (end > 0) ::madvise(addr_, end, MADV_DONTNEED);  // file-backed: re-read on access
   }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -524,6 +525,43 @@ TEST_F(DbBlocksTest, AKillAtAnyStepOfCompactionOrCheckpointLosesNothing) {
   // Both ran to the end without a kill, after that many steps.
   EXPECT_GT(steps, 10u);
   std::cout << "killed after each of " << steps << " steps\n";
+}
+
+// Resident kB (of this process) of the mappings of files under `dir`,
+// from /proc/self/smaps.
+uint64_t resident_kib_under(const std::string& path) {
+  const std::string dir = std::filesystem::weakly_canonical(path).string();  // as smaps names files
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  uint64_t kib = 0;
+  while (std::getline(smaps, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 16) {
+      inside = line.find(dir) != std::string::npos;  // a mapping's header line
+    } else if (inside && line.starts_with("Rss:")) {
+      kib += std::stoull(line.substr(4));
+    }
+  }
+  return kib;
+}
+
+// Blocks do not stay in the process's RSS: not after open() checked them,
+// and not after queries read them once release_block_pages() ran.
+TEST_F(DbBlocksTest, BlockPagesLeaveTheResidentMemory) {
+  {
+    auto db = open();
+    scrape_range(db->head(), 200, 0, 9 * kHourMs);
+    ASSERT_TRUE(db->compact().ok());
+  }
+  auto db = open();
+  ASSERT_GT(db->stats().blocks, 2u);
+  EXPECT_EQ(resident_kib_under(dir_ + "/blocks"), 0u);
+  const Dump all = dump(db->head());  // reads every chunk of every block
+  ASSERT_FALSE(all.empty());
+  EXPECT_GT(resident_kib_under(dir_ + "/blocks"), 0u);
+  db->release_block_pages();
+  EXPECT_EQ(resident_kib_under(dir_ + "/blocks"), 0u);
+  EXPECT_EQ(dump(db->head()), all);  // and they read back the same
 }
 
 TEST_F(DbBlocksTest, WithoutACheckpointTheBlocksNameTheirSeries) {
