@@ -26,6 +26,7 @@
 #include "notify/durable_state.h"
 #include "notify/notifier.h"
 #include "notify/outgoing_alerts.h"
+#include "remote/receiver.h"
 #include "rules/manager.h"
 #include "scrape/manager.h"
 #include "server/metrics_text.h"
@@ -190,6 +191,7 @@ struct Daemon::Impl {
   std::unique_ptr<rules::RuleManager> rules;           // evaluated on rules_io
   std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
   std::unique_ptr<server::StatusApi> status_api;
+  std::unique_ptr<remote::WriteReceiver> write_receiver;  // with --web.enable-remote-write-receiver
   // Replaced when a reload changes the external labels /federate adds;
   // requests in flight keep the one they started with.
   std::shared_ptr<const server::QueryApi> query_api;  // guarded by config_mu
@@ -644,6 +646,20 @@ std::string Daemon::Impl::metrics_text() {
   w.sample("cogwatch_build_info", {{"version", kVersion}}, 1);
   w.family("cogwatch_ready", "gauge", "Whether cogwatch is ready to serve queries.");
   w.sample("cogwatch_ready", {}, ready ? 1 : 0);
+  if (write_receiver) {
+    const remote::ReceiverCounters rc = write_receiver->counters();
+    w.family("cogwatch_remote_write_receiver_requests_total", "counter", "Remote-write requests received.");
+    w.sample("cogwatch_remote_write_receiver_requests_total", {}, static_cast<double>(rc.requests));
+    w.family("cogwatch_remote_write_receiver_requests_failed_total", "counter",
+             "Remote-write requests refused (4xx): nothing of them was stored.");
+    w.sample("cogwatch_remote_write_receiver_requests_failed_total", {}, static_cast<double>(rc.requests_failed));
+    w.family("cogwatch_remote_write_receiver_samples_written_total", "counter", "Samples stored from remote-write requests.");
+    w.sample("cogwatch_remote_write_receiver_samples_written_total", {}, static_cast<double>(rc.samples_written));
+    w.family("cogwatch_remote_write_receiver_dropped_total", "counter",
+             "Exemplars and native histograms received and not stored.");
+    w.sample("cogwatch_remote_write_receiver_dropped_total", {{"kind", "exemplar"}}, static_cast<double>(rc.exemplars_dropped));
+    w.sample("cogwatch_remote_write_receiver_dropped_total", {{"kind", "histogram"}}, static_cast<double>(rc.histograms_dropped));
+  }
   w.family("cogwatch_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
   w.sample("cogwatch_config_last_reload_successful", {}, last_reload_ok ? 1 : 0);
   w.family("cogwatch_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
@@ -888,9 +904,21 @@ Status Daemon::start() {
         }
         if (!builtin || !r.target.starts_with("/api/v2/")) return std::nullopt;
         return d.notifier->api().handle(r);
-      }}});
+      },
+                 [&d](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+                   const std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+                   if (path != "/api/v1/write") return std::nullopt;
+                   if (!d.write_receiver) {
+                     return net::HttpResponse{.status = 404,
+                                              .body = "remote write receiver needs to be enabled with "
+                                                      "--web.enable-remote-write-receiver\n"};
+                   }
+                   return d.write_receiver->handle(r);
+                 }}});
   net::HttpHandler handler = [&d](const net::HttpRequest& r) { return d.web->handle(r); };
   net::HttpServerOptions server_options{.address = listen->first, .port = listen->second};
+  // Remote-write bodies are larger than the API's requests.
+  if (d.options.enable_remote_write_receiver) server_options.max_body_bytes = remote::ReceiverOptions{}.max_body_bytes;
   if (!d.options.web_config_file.empty()) {
     server_options.connection = net::web_config_connections(d.options.web_config_file, handler, [&d](const Error& e) {
       d.log->error("web", "Unable to read the web config file", {{"err", e.message}});
@@ -959,6 +987,7 @@ Status Daemon::start() {
                                 // What a previous run stored (persistence) carries pending alerts over.
                                 .restore_for_state = true});
   d.scrape = std::make_unique<scrape::ScrapeManager>(d.io, *d.head);
+  if (d.options.enable_remote_write_receiver) d.write_receiver = std::make_unique<remote::WriteReceiver>(*d.head, remote::ReceiverOptions{});
   d.status_api = std::make_unique<server::StatusApi>(d.status_sources());
   d.query_api = d.make_query_api(cfg->scrape.global.external_labels);
   d.rules_timer = std::make_unique<asio::steady_timer>(d.rules_io);

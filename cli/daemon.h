@@ -65,6 +65,7 @@ struct DaemonOptions {
   std::string listen_address = "0.0.0.0:9095";  // --web.listen-address
   std::string external_url;                     // --web.external-url; default http://<hostname>:<port>/
   bool enable_lifecycle = false;                // --web.enable-lifecycle
+  bool enable_remote_write_receiver = false;    // --web.enable-remote-write-receiver: POST /api/v1/write
   // --web.config.file (TLS, basic auth, headers; net/web_config.h): read at
   // start, where a bad one fails start(), and again for every connection.
   std::string web_config_file;

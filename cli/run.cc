@@ -22,6 +22,8 @@ void RunFlags::add_to(CLI::App& app) {
   app.add_option("--web.external-url", external_url,
                  "The URL under which cogwatch is reached (alerts' generatorURL); default http://<hostname>:<port>/");
   app.add_flag("--web.enable-lifecycle", enable_lifecycle, "Enable shutdown and reload via HTTP request");
+  app.add_flag("--web.enable-remote-write-receiver", enable_remote_write_receiver,
+               "Accept remote-write requests (Remote-Write 1.0 and 2.0) at /api/v1/write");
   app.add_option("--web.config.file", web_config_file,
                  "[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication (Prometheus's "
                  "web config; read again for every connection)");
@@ -100,6 +102,7 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   o.listen_address = listen_address;
   o.external_url = external_url;
   o.enable_lifecycle = enable_lifecycle;
+  o.enable_remote_write_receiver = enable_remote_write_receiver;
   o.web_config_file = web_config_file;
   auto head = storage.head_options();
   if (!head) return head.error();

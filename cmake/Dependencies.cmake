@@ -76,3 +76,10 @@ endif()
 if(COGWATCH_BUILD_BENCH)
   cogwatch_require_config(benchmark "Google Benchmark" "libbenchmark-dev")
 endif()
+
+# Protocol Buffers and Snappy: remote write's wire format (remote/).
+find_package(Protobuf QUIET)
+if(NOT Protobuf_FOUND OR NOT Protobuf_PROTOC_EXECUTABLE)
+  cogwatch_missing("Protocol Buffers (library and protoc)" "libprotobuf-dev protobuf-compiler")
+endif()
+cogwatch_require_config(Snappy "Snappy" "libsnappy-dev")

@@ -16,9 +16,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # bench/footprint_vs_prometheus.sh: HTTP client and load generator
   curl apache2-utils
+  # remote write: the protocol's protobuf messages and snappy framing
+  protobuf-compiler libprotobuf-dev libsnappy-dev
   # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;
-  # Alertmanager 0.25 and amtool: the reference the notifier is tested against
-  prometheus prometheus-alertmanager
+  # Alertmanager 0.25 and amtool: the reference the notifier is tested against;
+  # VictoriaMetrics: a remote-write receiver and rule data source
+  prometheus prometheus-alertmanager victoria-metrics
 )
 
 missing=()
@@ -38,7 +41,7 @@ if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
 echo "setup-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-# Packages with a daemon (prometheus, prometheus-alertmanager) must not start it: tests start their
+# Packages with a daemon (prometheus, prometheus-alertmanager, victoria-metrics) must not start it: tests start their
 # own peers on 127.0.0.1. policy-rc.d 101 = "do not start services".
 policy=/usr/sbin/policy-rc.d
 if [[ ! -e $policy ]]; then
