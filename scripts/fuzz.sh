@@ -13,13 +13,13 @@ seconds=${1:-30}
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_COMPILER=clang++ -DCOGWATCH_SANITIZE=address -DCOGWATCH_FUZZ=ON \
       -DCOGWATCH_BUILD_TESTS=OFF -DCOGWATCH_BUILD_BENCH=OFF
-cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer notify_fuzzer storage_fuzzer
+cmake --build build-fuzz -j"$(nproc)" --target parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer notify_fuzzer storage_fuzzer remote_write_fuzzer
 
 # A target whose libraries lack coverage instrumentation still runs, but
 # blind: libFuzzer then loads only the few hundred counters of the target's
 # own file. Refuse that instead of reporting a fuzz pass that explored nothing.
 min_counters=2000
-for t in parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer notify_fuzzer storage_fuzzer; do
+for t in parse_promql_fuzzer parse_exposition_fuzzer expand_template_fuzzer parse_rule_file_fuzzer notify_fuzzer storage_fuzzer remote_write_fuzzer; do
   counters=$(cd build-fuzz && ./tests/fuzz/"$t" -runs=0 2>&1 |
              sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -n 1)
   if [ "${counters:-0}" -lt "$min_counters" ]; then
@@ -36,10 +36,11 @@ run_fuzzer() {
   (cd build-fuzz && ./tests/fuzz/"$1" -max_total_time="$3" -max_len=512 -timeout=10 \
      -print_final_stats=1 "../$corpus" 2>&1 | tail -n 6)
 }
-fifth=$((seconds / 6))
-run_fuzzer parse_promql_fuzzer tests/fuzz/corpus $((seconds - 5 * fifth))
-run_fuzzer parse_exposition_fuzzer tests/fuzz/corpus_exposition "$fifth"
-run_fuzzer expand_template_fuzzer tests/fuzz/corpus_template "$fifth"
-run_fuzzer parse_rule_file_fuzzer tests/fuzz/corpus_rules "$fifth"
-run_fuzzer notify_fuzzer tests/fuzz/corpus_notify "$fifth"
-run_fuzzer storage_fuzzer tests/fuzz/corpus_storage "$fifth"
+share=$((seconds / 7))
+run_fuzzer parse_promql_fuzzer tests/fuzz/corpus $((seconds - 6 * share))
+run_fuzzer parse_exposition_fuzzer tests/fuzz/corpus_exposition "$share"
+run_fuzzer expand_template_fuzzer tests/fuzz/corpus_template "$share"
+run_fuzzer parse_rule_file_fuzzer tests/fuzz/corpus_rules "$share"
+run_fuzzer notify_fuzzer tests/fuzz/corpus_notify "$share"
+run_fuzzer storage_fuzzer tests/fuzz/corpus_storage "$share"
+run_fuzzer remote_write_fuzzer tests/fuzz/corpus_remote_write "$share"
