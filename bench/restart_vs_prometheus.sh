@@ -6,7 +6,9 @@
 # Fill: one simulated Cog predictor (`cogwatch cog-sim --series SERIES`, so
 # about SERIES + 40 series) on loopback, scraped by both every INTERVAL
 # seconds for SCRAPES scrapes (the issue's 2 h of WAL at 15 s is 480
-# samples per series; at 1 s the same volume takes 8 minutes). With
+# samples per series; at 1 s the same volume takes 8 minutes; the clock
+# starts at each one's first stored scrape and runs an interval over, so
+# each holds a few scrapes more than SCRAPES when killed). With
 # MODE=together (default) both scrape the target at the same time, so they
 # hold the same data; MODE=sequential fills cogwatch and then Prometheus
 # from the same cog-sim (its values are deterministic functions of the
@@ -65,6 +67,23 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 mib_b() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 load() { awk '{print $1, $2, $3}' /proc/loadavg; }
 fmt3() { awk -v x="$1" 'BEGIN {if (x == "n/a") print x; else printf "%.3f", x}'; }
+# A Go duration as the logs print them (1m2.5s, 134.9ms, 76.8µs, 171ns;
+# cogwatch's 0.0454s is one too) in milliseconds, or n/a.
+dur_ms() {
+  awk -v d="$1" 'BEGIN {
+    if (d !~ /^([0-9.]+(h|m|s|ms|us|µs|ns))+$/) { print "n/a"; exit }
+    f["h"] = 3600000; f["m"] = 60000; f["s"] = 1000
+    f["ms"] = 1; f["us"] = 0.001; f["µs"] = 0.001; f["ns"] = 0.000001
+    t = 0
+    while (match(d, /^[0-9.]+/)) {
+      v = substr(d, 1, RLENGTH); d = substr(d, RLENGTH + 1)
+      unit = ""
+      for (k in f) if (index(d, k) == 1 && length(k) > length(unit) && substr(d, length(k) + 1) !~ /^[a-zµ]/) unit = k
+      t += v * f[unit]; d = substr(d, length(unit) + 1)
+    }
+    printf "%.0f", t
+  }'
+}
 
 # The scrape configuration (the fill) and one without targets (the restarts).
 write_configs() {  # TARGET
@@ -167,8 +186,18 @@ power_cut() {  # NAME
 fill() {  # NAME...: fills them at the same time
   local n
   for n in "$@"; do start_fill "$n"; done
+  # The clock starts once each has stored its first scrape (Prometheus's
+  # discovery hands the scrape manager its targets up to 5 s after ready).
+  for n in "$@"; do
+    local t=$SECONDS
+    until [[ $(query_value "http://127.0.0.1:${port[$n]}" 'count(up{job="cog"})') != n/a ]]; do
+      ((SECONDS - t < 120)) || { echo "$n: no scrape stored 120 s after ready" >&2; return 1; }
+      sleep 0.2
+    done
+  done
   local total=$((scrapes * interval)) t0=$SECONDS next=120
-  # One scrape more than asked: the first may start up to an interval late.
+  # One interval more than the scrapes asked for, so the window keep_up
+  # looks at (the last SCRAPES intervals) is all after the first scrape.
   while ((SECONDS - t0 < total + interval)); do
     sleep 1
     if ((SECONDS - t0 >= next)); then
@@ -298,8 +327,9 @@ printf "$row" "" cogwatch prometheus "prom/cw"
 printf "$row" "ready after restart, median ms" "${med_ready[cogwatch]}" "${med_ready[prometheus]}" \
   "$(ratio "${med_ready[prometheus]}" "${med_ready[cogwatch]}")"
 printf "$row" "  each restart, ms" "$(echo ${ready_runs[cogwatch]} | tr ' ' /)" "$(echo ${ready_runs[prometheus]} | tr ' ' /)" ""
-printf "$row" "  its own log's replay time" "$(echo ${replay_runs[cogwatch]} | tr ' ' /)" \
-  "$(echo ${replay_runs[prometheus]} | tr ' ' /)" ""
+ms_list() { local d out=(); for d in $1; do out+=("$(dur_ms "$d")"); done; local IFS=/; echo "${out[*]}"; }
+printf "$row" "  its own log's replay time, ms" "$(ms_list "${replay_runs[cogwatch]}")" \
+  "$(ms_list "${replay_runs[prometheus]}")" ""
 printf "$row" "peak RSS during replay, MiB" "$(mib "${med_hwm[cogwatch]}")" "$(mib "${med_hwm[prometheus]}")" \
   "$(ratio "${med_hwm[prometheus]}" "${med_hwm[cogwatch]}")"
 printf "$row" "steady RSS before kill, MiB" "$(mib "${steady_rss[cogwatch]}")" "$(mib "${steady_rss[prometheus]}")" \
