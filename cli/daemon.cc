@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -41,6 +45,18 @@ namespace cogwatch::cli {
 namespace asio = boost::asio;
 
 namespace {
+
+// Gives the pages of freed heap memory back to the system. The head's
+// churn (open chunks growing by doubling, sealed into exact-size copies;
+// scrape bodies; checkpoint snapshots) leaves glibc's arenas holding free
+// memory it does not return by itself. At 100k series scraped every 2 s,
+// RSS after 8 minutes is 368 MB with this, 433 MB without. Once a minute,
+// on the storage thread.
+void release_free_heap() {
+#ifdef __GLIBC__
+  ::malloc_trim(0);
+#endif
+}
 
 // How often notify.state is written when it changed: the window of
 // notification state a crash (not a clean stop) can lose.
@@ -401,6 +417,7 @@ void Daemon::Impl::arm_retention() {
       asio::post(storage_io, [this] {
         const tsdb::DbRetentionResult r = db->apply_retention();
         db->release_block_pages();
+        release_free_heap();
         if (r.blocks_removed > 0 || r.series_removed > 0) {
           log->info("tsdb", "Retention removed old blocks",
                     {{"blocks", std::to_string(r.blocks_removed)}, {"bytes", std::to_string(r.bytes_removed)},
@@ -408,6 +425,7 @@ void Daemon::Impl::arm_retention() {
         }
       });
     } else {
+      release_free_heap();
       const tsdb::RetentionResult r = head->apply_retention();
       if (r.chunks_dropped > 0 || r.series_removed > 0) {
         log->debug("tsdb", "Retention", {{"chunks_dropped", std::to_string(r.chunks_dropped)},
