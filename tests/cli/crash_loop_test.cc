@@ -379,5 +379,32 @@ TEST_F(CrashLoopTest, AFullDiskStopsNothingAndWritingResumes) {
   EXPECT_GT(while_full, 100u);  // what was stored while the disk was full is among them
 }
 
+// A notify.state that cannot be read (damaged, or from a newer cogwatch)
+// costs the saved notification state, not the start: it is logged and set
+// aside as notify.state.damaged, and a new one is written.
+TEST_F(CrashLoopTest, AnUnreadableNotifyStateIsSetAsideNotFatal) {
+  std::ofstream(dir_ + "/cogwatch.yml") << "global: {evaluation_interval: 1s}\n";
+  int port = start(dir_ + "/log.0");
+  ASSERT_GT(port, 0);
+  kill_now();
+  for (const std::string& bad : {std::string("{\"version\": 1, \"dispatcher\""),
+                                 std::string(R"({"version": 9, "dispatcher": {}, "alertmanagers": {}})")}) {
+    std::filesystem::remove(dir_ + "/data/notify.state.damaged");
+    std::ofstream(dir_ + "/data/notify.state") << bad;
+    const std::string log = dir_ + "/log.bad";
+    port = start(log);
+    ASSERT_GT(port, 0) << peer::read_tail(log);
+    const std::string text = peer::read_tail(log);
+    EXPECT_NE(text.find("Cannot read the saved notification state"), std::string::npos) << text;
+    std::ifstream aside(dir_ + "/data/notify.state.damaged");
+    const std::string kept((std::istreambuf_iterator<char>(aside)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(kept, bad);
+    // Working without it: a new notify.state is written within a second.
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_TRUE(std::filesystem::exists(dir_ + "/data/notify.state"));
+    kill_now();
+  }
+}
+
 }  // namespace
 }  // namespace cogwatch::cli
