@@ -133,11 +133,6 @@ class ChunkWriter {
   Timestamp max_time() const { return t_; }
   // Heap bytes held by the buffer (its capacity).
   size_t allocated_bytes() const { return capacity_; }
-  // Hints the CPU to load the bytes the next append writes (a commit of
-  // thousands of series otherwise waits on one cache miss per series).
-  void prefetch_tail() const {
-    if (size_ > 0) __builtin_prefetch(buf_.get() + size_ - 1, 1);
-  }
 
   // An immutable copy of what was written so far (for a query snapshot).
   // REQUIRES: !empty().

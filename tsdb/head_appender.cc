@@ -113,8 +113,12 @@ CommitResult HeadAppender::commit() {
     put_varint(wal_samples_.bytes(), base_t);
   }
   // A scrape's batch touches thousands of series whose records, stripe
-  // locks and chunk tails are no longer in cache; each is asked for a few
+  // locks and chunk writers are no longer in cache; each is asked for a few
   // samples ahead of its turn, so the loads overlap instead of queueing.
+  // Only addresses derived from the series record are prefetched: the
+  // writer's own fields (its buffer and size) may change under the stripe
+  // lock meanwhile (retention, compaction), so reading them here, even to
+  // prefetch the buffer's tail, would be a data race (TSan found it).
   constexpr size_t kSeriesAhead = 8, kTailAhead = 4;
   const size_t n = pending_.size();
   for (size_t i = 0; i < std::min(n, kSeriesAhead); ++i) __builtin_prefetch(pending_[i].series);
@@ -123,7 +127,7 @@ CommitResult HeadAppender::commit() {
     if (i + kTailAhead < n) {
       const MemSeries& ahead = *pending_[i + kTailAhead].series;
       __builtin_prefetch(&head_.stripes_[Head::stripe_of_ref(ahead.ref)].mu, 1);
-      ahead.open.prefetch_tail();
+      __builtin_prefetch(&ahead.open, 1);
     }
     const PendingSample& p = pending_[i];
     MemSeries& s = *p.series;
