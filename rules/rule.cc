@@ -260,16 +260,21 @@ std::map<Labels, std::pair<Timestamp, double>> newest_state_samples(const Restor
 
 void AlertingRule::restore_state(const RestoreContext& c) {
   restored_ = true;
+  // A short `for` would wait out the grace period anyway: nothing to gain.
+  const bool restore_for = for_ >= c.grace_period;
+  const StateSamples kept = keep_firing_for_ > 0
+                                ? newest_state_samples(c, kAlertKeepFiringSinceMetricName, name_, labels_)
+                                : StateSamples{};
+  if (kept.empty() && (!restore_for || active_.empty())) return;
+  const StateSamples for_state = newest_state_samples(c, kAlertForStateMetricName, name_, labels_);
   // Kept-firing alerts first: restore_for_state then gives them, like
   // every active alert, the active time they had.
-  if (keep_firing_for_ > 0) restore_kept_firing(c);
-  restore_for_state(c);
+  if (!kept.empty()) restore_kept_firing(c, kept, for_state);
+  if (restore_for) restore_for_state(c, for_state);
 }
 
-void AlertingRule::restore_for_state(const RestoreContext& c) {
-  // A short `for` would wait out the grace period anyway: nothing to gain.
-  if (for_ < c.grace_period || active_.empty()) return;
-  const auto newest = newest_state_samples(c, kAlertForStateMetricName, name_, labels_);
+void AlertingRule::restore_for_state(const RestoreContext& c, const StateSamples& newest) {
+  if (active_.empty()) return;
   for (auto& [labels, alert] : active_) {
     auto found = newest.find(labels);
     if (found == newest.end() || is_stale_nan(found->second.second)) continue;  // not active when it went down
@@ -288,10 +293,21 @@ void AlertingRule::restore_for_state(const RestoreContext& c) {
   }
 }
 
-void AlertingRule::restore_kept_firing(const RestoreContext& c) {
-  const auto kept = newest_state_samples(c, kAlertKeepFiringSinceMetricName, name_, labels_);
-  if (kept.empty()) return;
-  const auto active_since = newest_state_samples(c, kAlertForStateMetricName, name_, labels_);
+void AlertingRule::restore_kept_firing(const RestoreContext& c, const StateSamples& kept,
+                                       const StateSamples& active_since) {
+  // The alerts of the last evaluation that returned each series, an
+  // interval before it went missing: evaluated once per time, not once
+  // per alert (kept alerts usually share the time their target vanished).
+  std::map<Timestamp, std::map<Labels, Alert>> seen_at;
+  auto alerts_at = [&](Timestamp t) -> const std::map<Labels, Alert>& {
+    auto [it, added] = seen_at.try_emplace(t);
+    if (added) {
+      if (auto result = query_vector(c.engine, *expr_, t - c.query_offset)) {
+        if (auto then = alerts_for(c.engine, *result, t, c.alert_context)) it->second = *std::move(then);
+      }
+    }
+    return it->second;
+  };
   for (const auto& [labels, sample] : kept) {
     const double since_seconds = sample.second;
     if (is_stale_nan(since_seconds) || active_.contains(labels)) continue;  // over before the stop, or back
@@ -309,17 +325,11 @@ void AlertingRule::restore_kept_firing(const RestoreContext& c) {
     // series: the one an interval before it went missing.
     const Timestamp last_seen = since - c.interval;
     alert.value = std::numeric_limits<double>::quiet_NaN();
-    bool expanded = false;
-    if (auto result = query_vector(c.engine, *expr_, last_seen - c.query_offset)) {
-      if (auto then = alerts_for(c.engine, *result, last_seen, c.alert_context)) {
-        if (auto it = then->find(labels); it != then->end()) {
-          alert.value = it->second.value;
-          alert.annotations = std::move(it->second.annotations);
-          expanded = true;
-        }
-      }
-    }
-    if (!expanded) {
+    const std::map<Labels, Alert>& then = alerts_at(last_seen);
+    if (auto it = then.find(labels); it != then.end()) {
+      alert.value = it->second.value;
+      alert.annotations = it->second.annotations;
+    } else {
       // The series is no longer there to expand them with: the alert's
       // labels and a NaN value stand in.
       const tmpl::TemplateData data{labels, alert.value, c.alert_context.external_labels,

@@ -229,8 +229,12 @@ class AlertingRule {
   // active since ts. Errors: duplicate label sets.
   Result<std::map<Labels, Alert>> alerts_for(const eval::Engine& engine, const eval::Vector& result, Timestamp ts,
                                              const AlertContext& context) const;
-  void restore_for_state(const RestoreContext& c);
-  void restore_kept_firing(const RestoreContext& c);
+  // The newest ALERTS_FOR_STATE / ALERTS_KEEP_FIRING_SINCE sample of each
+  // of the rule's alerts, by labels without __name__ (restore_state reads
+  // each once).
+  using StateSamples = std::map<Labels, std::pair<Timestamp, double>>;
+  void restore_for_state(const RestoreContext& c, const StateSamples& for_state);
+  void restore_kept_firing(const RestoreContext& c, const StateSamples& kept, const StateSamples& for_state);
 
   std::map<Labels, Alert> active_;
   bool restored_ = true;
