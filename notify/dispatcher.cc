@@ -98,6 +98,13 @@ struct Dispatcher::State {
     if (!g.has_flushed && a.starts_at + route.options().group_wait < now) g.next = std::min(g.next, now);
   }
 
+  // An alert joins inhibition and every group its routes put it in (put,
+  // reload and restore all do this).
+  void dispatch(const Alert& a, Timestamp now) {
+    inhibitor->observe(a);
+    for (const Route* r : root->match(a.labels)) route_alert(a, *r, now);
+  }
+
   std::string log_receiver(const std::string& receiver, size_t i) const {
     return receiver + "/webhook/" + std::to_string(i);
   }
@@ -180,8 +187,7 @@ Status Dispatcher::put_locked(const std::vector<PostableAlert>& posted) {
     auto held = s.alerts.find(a.fingerprint());
     if (held != s.alerts.end() && overlaps(held->second, a)) a = merge(held->second, a);
     s.alerts[a.fingerprint()] = a;
-    s.inhibitor->observe(a);
-    for (const Route* r : s.root->match(a.labels)) s.route_alert(a, *r, now);
+    s.dispatch(a, now);
   }
   if (!errors.empty()) return make_error(ErrorCode::kInvalidArgument, errors);
   return {};
@@ -335,10 +341,7 @@ void Dispatcher::reload(NotifyConfig config) {
     s.groups.clear();  // a flush in flight keeps its group (and copies of the route's options)
     s.root = Route::build(s.config.route);
     s.inhibitor = std::make_unique<Inhibitor>(s.config.inhibit_rules);
-    for (const auto& [fp, a] : s.alerts) {
-      s.inhibitor->observe(a);
-      for (const Route* r : s.root->match(a.labels)) s.route_alert(a, *r, now);
-    }
+    for (const auto& [fp, a] : s.alerts) s.dispatch(a, now);
   }
   if (state_->options.wake) state_->options.wake();
 }
@@ -390,8 +393,7 @@ void Dispatcher::restore(DispatcherState saved) {
     }
     for (Alert& a : saved.alerts) {
       if (a.resolved_at(now - s.options.alert_gc_interval)) continue;
-      s.inhibitor->observe(a);
-      for (const Route* r : s.root->match(a.labels)) s.route_alert(a, *r, now);
+      s.dispatch(a, now);
       s.alerts[a.fingerprint()] = std::move(a);
     }
   }
