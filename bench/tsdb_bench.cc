@@ -19,9 +19,11 @@
 
 #include "bench/cog_workload.h"
 #include "model/matcher.h"
+#include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/db.h"
 #include "tsdb/head.h"
+#include "tsdb/internal/column_codec.h"
 
 namespace cogwatch::bench {
 namespace {
@@ -483,19 +485,51 @@ void BM_TsdbSeriesMemory(benchmark::State& state) {
 }
 BENCHMARK(BM_TsdbSeriesMemory)->Unit(benchmark::kMillisecond)->Iterations(1);
 
-// Decoding speed of 120-sample chunks of Cog data.
-void BM_ChunkDecode(benchmark::State& state) {
+// Cog data of 50 targets over 2h (480 scrapes, jittered): as the head
+// holds it (120-sample chunks) or as a block does (column chunks of 480
+// samples, a target's timestamp column shared).
+std::vector<tsdb::ChunkRef> cog_chunks(bool columns, std::vector<std::vector<uint8_t>>& pieces, int first_target = 0) {
   std::vector<tsdb::ChunkRef> chunks;
-  for (int t = 0; t < 50; ++t) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> ms(-3, 3);
+  for (int t = first_target; t < first_target + 50; ++t) {
     CogTarget target(t);
-    std::vector<tsdb::ChunkWriter> writers(kSeriesPerTarget);
-    double values[kSeriesPerTarget];
-    for (int s = 0; s < 120; ++s) {
-      target.next(values);
-      for (int i = 0; i < kSeriesPerTarget; ++i) writers[static_cast<size_t>(i)].append(kStart + s * kScrapeInterval, values[i]);
+    std::vector<Timestamp> ts;
+    std::vector<std::vector<double>> values(kSeriesPerTarget);
+    double v[kSeriesPerTarget];
+    for (int s = 0; s < 480; ++s) {
+      target.next(v);
+      ts.push_back(kStart + s * kScrapeInterval + ms(rng));
+      for (int i = 0; i < kSeriesPerTarget; ++i) values[static_cast<size_t>(i)].push_back(v[i]);
     }
-    for (auto& w : writers) chunks.push_back(w.seal());
+    if (!columns) {
+      for (const std::vector<double>& series : values) {
+        tsdb::ChunkWriter w;
+        for (size_t s = 0; s < ts.size(); ++s) {
+          w.append(ts[s], series[s]);
+          if (w.num_samples() == 120) chunks.push_back(w.seal());
+        }
+      }
+      continue;
+    }
+    pieces.emplace_back();
+    tsdb::internal::encode_timestamp_column(ts, pieces.back());
+    const std::vector<uint8_t>& timestamps = pieces.back();
+    for (const std::vector<double>& series : values) {
+      pieces.emplace_back();
+      tsdb::internal::encode_value_column(series, pieces.back());
+      chunks.push_back(tsdb::ChunkRef::from_mapped_columns(nullptr, timestamps, pieces.back(), 480, ts.front(),
+                                                           ts.back()));
+    }
   }
+  return chunks;
+}
+
+// Decoding speed of Cog data in either layout (arg columns).
+void BM_ChunkDecode(benchmark::State& state) {
+  std::vector<std::vector<uint8_t>> pieces;
+  pieces.reserve(50 * (kSeriesPerTarget + 1));  // the chunks point into them
+  const std::vector<tsdb::ChunkRef> chunks = cog_chunks(state.range(0) != 0, pieces);
   uint64_t decoded = 0;
   for (auto _ : state) {
     for (const tsdb::ChunkRef& c : chunks) {
@@ -508,7 +542,32 @@ void BM_ChunkDecode(benchmark::State& state) {
   }
   state.counters["samples_per_second"] = benchmark::Counter(static_cast<double>(decoded), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ChunkDecode);
+BENCHMARK(BM_ChunkDecode)->ArgName("columns")->Arg(0)->Arg(1);
+
+// Writing one 2h block of 10k Cog series (the head's chunks decoded and
+// encoded again as column chunks): the CPU a compaction costs.
+void BM_BlockWrite(benchmark::State& state) {
+  std::vector<std::vector<uint8_t>> unused;
+  std::vector<tsdb::ChunkRef> chunks;
+  for (int part = 0; part < 10; ++part) {  // 10 x 50 targets x 20 series
+    std::vector<tsdb::ChunkRef> c = cog_chunks(false, unused, 50 * part);
+    chunks.insert(chunks.end(), c.begin(), c.end());
+  }
+  const std::vector<Labels> labels = fleet_labels(10'000);
+  char tmpl[] = "/tmp/cogwatch-bench-block-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    tsdb::BlockWriter w(tsdb::FileSystem::posix(), dir + "/block", kStart - kHour, kStart + 3 * kHour);
+    for (size_t s = 0; s < labels.size(); ++s) (void)w.add(s + 1, labels[s], {chunks.data() + 4 * s, 4});
+    bytes = *w.finish();
+  }
+  std::filesystem::remove_all(dir);
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["series_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * labels.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_BlockWrite)->Unit(benchmark::kMillisecond);
 
 // {__name__="cog_predict_requests_total", job=~"cog.*"} among 100k series.
 void BM_TsdbSelect(benchmark::State& state) {

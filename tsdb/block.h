@@ -1,15 +1,23 @@
-// Block: an immutable file with the chunks of every series over one time
+// Block: an immutable file with the samples of every series over one time
 // range, and an index that finds a series' chunks by its ref without
 // reading the rest. Blocks are how samples leave the heap: the head writes
 // a finished time window into one (tsdb::Db), and queries read its chunks
-// through a read-only mapping. docs/storage-format.md draws the layout:
+// through a read-only mapping. docs/storage-format.md draws the layout of
+// format 2 (written) and 1 (still read):
 //
-//   block   := magic "CWBLK\0\0" version:u8 | chunk bytes... | series section | index | footer
-//   series  := per series, in ref order: ref, labels, first chunk's offset,
-//              and per chunk its time range, length and CRC-32
+//   block   := magic "CWBLK\0\0" 2 | pieces... | symbols | series section | index | footer
+//   piece   := size:uvarint payload crc:u32le: a timestamp or value column
+//   symbols := every label name and value once, numbered in order
+//   series  := per series, in ref order: labels as symbol numbers, and per
+//              chunk the offsets of its timestamp and value pieces
 //   index   := per series, in ref order: ref:u64le series_offset:u64le
-//   footer  := mint maxt nseries series_offset index_offset (i64/u64 le)
+//   footer  := mint maxt nseries symbols_offset series_offset index_offset
 //              sections_crc:u32le footer_crc:u32le magic "CWBLKEND"
+//
+// The writer re-encodes the head's chunks as column chunks
+// (internal/column_codec.h) of up to kBlockChunkSamples samples, cut at
+// the same sample counts for every series, so series scraped together
+// have identical timestamp columns, and stores each distinct piece once.
 //
 //   BlockWriter w(fs, "data/blocks/0000001700000000-0000001700007200.tmp", mint, maxt);
 //   w.add(ref, labels, chunks);   // refs ascending
@@ -28,10 +36,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "model/error.h"
@@ -43,24 +54,34 @@
 
 namespace cogwatch::tsdb {
 
-inline constexpr uint8_t kBlockFormatVersion = 1;
+inline constexpr uint8_t kBlockFormatVersion = 2;
+// Samples per chunk in a block: a 2h window at a 15s interval in one.
+inline constexpr uint32_t kBlockChunkSamples = 480;
 
 class BlockWriter {
  public:
   // Creates (truncating) `path`. The block covers [mint, maxt].
   BlockWriter(FileSystem& fs, std::string path, Timestamp mint, Timestamp maxt);
   // Adds a series and its chunks (oldest first, within the block's range).
+  // The chunks are decoded and written again as column chunks; a chunk
+  // that does not decode is an error.
   // REQUIRES: ref greater than the last one added.
   Status add(SeriesRef ref, const Labels& labels, std::span<const ChunkRef> chunks);
   // Writes the sections and the footer and syncs the file. Returns its size.
   Result<uint64_t> finish();
 
  private:
-  struct ChunkMeta {
-    Timestamp mint, maxt;
-    uint32_t size, crc;
+  // Recently written pieces by their payload, so that a series repeating
+  // one (its target's timestamps, a value column another series has) costs
+  // only its offset. Bounded: series scraped together are added together.
+  struct PieceCache {
+    std::unordered_map<std::string, uint64_t> offsets;
+    std::deque<std::string> order;  // oldest first, for eviction
   };
   Status flush_chunks();
+  // Writes payload as a piece unless the cache has it; returns its offset.
+  uint64_t put_piece(const std::vector<uint8_t>& payload, PieceCache& cache);
+  uint64_t symbol(std::string_view s);
 
   FileSystem& fs_;
   const std::string path_;
@@ -69,6 +90,12 @@ class BlockWriter {
   Status status_;                 // the first error; later calls return it
   std::vector<uint8_t> chunk_buf_;  // chunk bytes not yet written
   uint64_t offset_ = 0;           // where chunk_buf_ begins in the file
+  PieceCache timestamp_pieces_, value_pieces_;
+  std::unordered_map<std::string, uint64_t> symbols_;  // symbol -> its number
+  std::vector<uint8_t> symbol_section_;
+  std::vector<Timestamp> ts_;     // the series being added, decoded
+  std::vector<double> values_;
+  std::vector<uint8_t> payload_;  // scratch for one piece
   std::vector<uint8_t> series_;   // the series section, built in memory
   std::vector<std::pair<SeriesRef, uint64_t>> index_;  // ref, offset within series_
   SeriesRef last_ref_ = 0;
@@ -108,11 +135,20 @@ class Block : public std::enable_shared_from_this<Block> {
   explicit Block(std::shared_ptr<const MappedFile> file) : file_(std::move(file)) {}
   // The series record of `ref`, or an empty span.
   std::span<const uint8_t> series_record(SeriesRef ref) const;
+  // Format 1 and 2 halves of chunks().
+  void chunks_v1(std::span<const uint8_t> record, Timestamp mint, Timestamp maxt, std::vector<ChunkRef>& out) const;
+  void chunks_v2(std::span<const uint8_t> record, Timestamp mint, Timestamp maxt, std::vector<ChunkRef>& out) const;
+  // The payload of the piece at offset, if it is whole and its CRC
+  // matches; empty otherwise.
+  std::span<const uint8_t> piece(uint64_t offset) const;
 
   std::shared_ptr<const MappedFile> file_;
+  uint8_t version_ = 0;
   Timestamp mint_ = 0, maxt_ = 0;
   uint64_t nseries_ = 0;
-  uint64_t series_offset_ = 0, index_offset_ = 0;
+  // Where the chunk bytes (format 1) or pieces (2) end.
+  uint64_t data_end_ = 0;
+  uint64_t symbols_offset_ = 0, series_offset_ = 0, index_offset_ = 0;
   mutable std::atomic<uint64_t> damaged_{0};
 };
 

@@ -9,54 +9,8 @@
 namespace cogwatch::tsdb {
 namespace {
 
-// Timestamp delta-of-delta buckets after the 1-bit '0' for dod == 0: the
-// prefix, its length, and the bits of the value. Prometheus uses 14/17/20
-// bits; a 7-bit bucket first makes the few milliseconds of jitter real
-// scrapes have cost 9 bits instead of 16 (see docs/chunk-format.md).
-struct DodBucket {
-  uint8_t prefix;
-  uint8_t prefix_bits;
-  uint8_t value_bits;
-};
-constexpr DodBucket kDodBuckets[] = {{0b10, 2, 7}, {0b110, 3, 14}, {0b1110, 4, 20}, {0b1111, 4, 64}};
-
-// For the decoder: the bucket a dod starts with, by its first 4 bits.
-struct DodCode {
-  uint8_t prefix_bits;
-  uint8_t value_bits;
-};
-constexpr std::array<DodCode, 16> make_dod_codes() {
-  std::array<DodCode, 16> codes{};
-  for (unsigned top = 0; top < 16; ++top) {
-    codes[top] = {1, 0};  // '0': dod == 0
-    for (const DodBucket& b : kDodBuckets) {
-      if (top >> (4 - b.prefix_bits) == b.prefix) {
-        codes[top] = {b.prefix_bits, b.value_bits};
-        break;
-      }
-    }
-  }
-  return codes;
-}
-constexpr std::array<DodCode, 16> kDodCodes = make_dod_codes();
-
-// Whether x fits the asymmetric signed range of an n-bit bucket, as in
-// Prometheus's bitRange: -(2^(n-1)-1) <= x <= 2^(n-1).
-bool fits_bits(int64_t x, unsigned n) {
-  if (n >= 64) return true;
-  const int64_t half = int64_t{1} << (n - 1);
-  return -(half - 1) <= x && x <= half;
-}
-
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
-
-uint64_t load_be64(const uint8_t* p) {
-  uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-  return w;
-}
+using internal::unzigzag;
+using internal::zigzag;
 
 }  // namespace
 
@@ -78,7 +32,12 @@ ChunkRef Chunk::make(const uint8_t* bytes, uint32_t size, uint16_t num_samples, 
 namespace {
 using ChunkOwner = std::shared_ptr<const void>;
 ChunkOwner* owner_of(const Chunk* c) { return reinterpret_cast<ChunkOwner*>(const_cast<Chunk*>(c) + 1); }
+// A column chunk's timestamp column, after its owner.
+using TimestampSpan = std::span<const uint8_t>;
+TimestampSpan* timestamps_of(const Chunk* c) { return reinterpret_cast<TimestampSpan*>(owner_of(c) + 1); }
 }  // namespace
+
+std::span<const uint8_t> Chunk::timestamp_column() const { return columns_ ? *timestamps_of(this) : TimestampSpan(); }
 
 ChunkRef ChunkRef::from_mapped(std::shared_ptr<const void> owner, const uint8_t* bytes, uint32_t size,
                                Timestamp min_time, Timestamp max_time) {
@@ -92,6 +51,24 @@ ChunkRef ChunkRef::from_mapped(std::shared_ptr<const void> owner, const uint8_t*
   c->mapped_ = true;
   c->data_ = bytes;
   new (owner_of(c)) ChunkOwner(std::move(owner));
+  return ChunkRef(c);
+}
+
+ChunkRef ChunkRef::from_mapped_columns(std::shared_ptr<const void> owner, std::span<const uint8_t> timestamps,
+                                       std::span<const uint8_t> values, uint16_t num_samples, Timestamp min_time,
+                                       Timestamp max_time) {
+  static_assert(sizeof(ChunkOwner) % alignof(TimestampSpan) == 0);
+  void* mem = ::operator new(sizeof(Chunk) + sizeof(ChunkOwner) + sizeof(TimestampSpan));
+  Chunk* c = new (mem) Chunk;
+  c->size_ = static_cast<uint32_t>(values.size());
+  c->num_samples_ = num_samples;
+  c->min_time_ = min_time;
+  c->max_time_ = max_time;
+  c->mapped_ = true;
+  c->columns_ = true;
+  c->data_ = values.data();
+  new (owner_of(c)) ChunkOwner(std::move(owner));
+  new (timestamps_of(c)) TimestampSpan(timestamps);
   return ChunkRef(c);
 }
 
@@ -153,29 +130,7 @@ void ChunkWriter::write_varint_bytes(uint64_t v) {
 }
 
 void ChunkWriter::write_xor(uint64_t v_bits) {
-  const uint64_t delta = v_bits ^ v_bits_;
-  if (delta == 0) {
-    write_bits(0, 1);
-    return;
-  }
-  // Leading zeros are stored in 5 bits, so at most 31.
-  const auto lead = static_cast<uint8_t>(std::min(std::countl_zero(delta), 31));
-  const auto trail = static_cast<uint8_t>(std::countr_zero(delta));
-  if (leading_ != 0xff && lead >= leading_ && trail >= trailing_) {
-    // '10': the meaningful bits fit the previous window.
-    write_bits(0b10, 2);
-    write_bits(delta >> trailing_, 64u - leading_ - trailing_);
-    return;
-  }
-  // '11': a new window. 64 significant bits do not fit 6 bits; they are
-  // written as 0, which cannot otherwise occur (delta != 0).
-  leading_ = lead;
-  trailing_ = trail;
-  const unsigned sigbits = 64u - lead - trail;
-  write_bits(0b11, 2);
-  write_bits(lead, 5);
-  write_bits(sigbits & 63u, 6);
-  write_bits(delta >> trail, sigbits);
+  internal::put_xor(window_, v_bits ^ v_bits_, [this](uint64_t v, unsigned n) { write_bits(v, n); });
 }
 
 void ChunkWriter::append(Timestamp t, double v) {
@@ -187,6 +142,7 @@ void ChunkWriter::append(Timestamp t, double v) {
     free_bits_ = 0;
     write_varint_bytes(zigzag(t));
     write_bits(v_bits, 64);
+    window_ = internal::XorWindow();
     min_time_ = t;
   } else if (num_samples_ == 1) {
     t_delta_ = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_);
@@ -196,19 +152,7 @@ void ChunkWriter::append(Timestamp t, double v) {
     // Modular arithmetic: any pair of int64 timestamps round-trips, even
     // when the difference overflows int64.
     const uint64_t delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_);
-    const auto dod = static_cast<int64_t>(delta - t_delta_);
-    if (dod == 0) {
-      write_bits(0, 1);
-    } else {
-      for (const DodBucket& b : kDodBuckets) {
-        if (fits_bits(dod, b.value_bits)) {
-          write_bits(b.prefix, b.prefix_bits);
-          write_bits(static_cast<uint64_t>(dod) & (b.value_bits == 64 ? ~uint64_t{0} : (uint64_t{1} << b.value_bits) - 1),
-                     b.value_bits);
-          break;
-        }
-      }
-    }
+    internal::put_dod(static_cast<int64_t>(delta - t_delta_), [this](uint64_t bits, unsigned n) { write_bits(bits, n); });
     t_delta_ = delta;
     write_xor(v_bits);
   }
@@ -237,48 +181,24 @@ ChunkIterator::ChunkIterator(const uint8_t* data, size_t size) {
     return;
   }
   num_samples_ = static_cast<uint16_t>(data[0] << 8 | data[1]);
-  p_ = data + kChunkHeaderBytes;
-  end_ = data + size;
+  in_ = internal::BitReader(data + kChunkHeaderBytes, size - kChunkHeaderBytes);
 }
 
-void ChunkIterator::refill() {
-  if (valid_ < 0) return;  // already past the end; next() reports it
-  if (end_ - p_ >= 8) {
-    const int bytes = (64 - valid_) >> 3;
-    // The bits OR-ed below valid_+8*bytes are the bytes after those taken;
-    // the next refill ORs the same bits into the same place.
-    buf_ |= load_be64(p_) >> valid_;
-    p_ += bytes;
-    valid_ += bytes * 8;
+ChunkIterator::ChunkIterator(const Chunk& c) {
+  if (!c.columns_) {
+    *this = ChunkIterator(c.data(), c.size());
     return;
   }
-  while (valid_ <= 56 && p_ < end_) {
-    buf_ |= static_cast<uint64_t>(*p_++) << (56 - valid_);
-    valid_ += 8;
+  columns_ = true;
+  if (!timestamps_.init(c.timestamp_column()) || !values_.init({c.data(), c.size()})) {
+    fail("corrupt chunk: bad column header");
+    return;
   }
-}
-
-uint64_t ChunkIterator::read_bits(int nbits) {
-  if (nbits == 0) return 0;
-  if (nbits > 56) {  // wider than one refill guarantees: two steps, in order
-    const uint64_t hi = read_bits(nbits - 32) << 32;
-    return hi | read_bits(32);
+  if (timestamps_.num_samples() != c.num_samples()) {
+    fail("corrupt chunk: sample counts differ");
+    return;
   }
-  ensure(nbits);
-  const uint64_t out = peek(nbits);
-  skip(nbits);
-  return out;
-}
-
-bool ChunkIterator::read_uvarint(uint64_t& out) {
-  out = 0;
-  for (unsigned shift = 0; shift < 70; shift += 7) {
-    const uint64_t b = read_bits(8);
-    if (valid_ < 0) return fail("chunk truncated");
-    out |= (b & 0x7f) << shift;
-    if (b < 0x80) return true;
-  }
-  return fail("corrupt chunk: varint too long");
+  num_samples_ = c.num_samples();
 }
 
 bool ChunkIterator::fail(const char* what) {
@@ -287,70 +207,39 @@ bool ChunkIterator::fail(const char* what) {
   return false;
 }
 
-// '0': same value; '10': XOR within the previous window of meaningful bits;
-// '11': 5 bits leading zeros, 6 bits length (0 means 64), then the bits.
-inline void ChunkIterator::read_xor() {
-  ensure(13);
-  if (peek(1) == 0) {
-    skip(1);
-    return;
-  }
-  if (peek(2) == 0b10) {
-    skip(2);
-    // Reusing a window before one was set only happens in corrupt chunks;
-    // 0xff makes the bit count negative, caught below.
-  } else {
-    const auto header = static_cast<unsigned>(peek(13));  // 11 lllll ssssss
-    skip(13);
-    leading_ = static_cast<uint8_t>((header >> 6) & 31);
-    unsigned sigbits = header & 63;
-    if (sigbits == 0) sigbits = 64;
-    trailing_ = static_cast<uint8_t>(64 - leading_ - sigbits);
-    if (leading_ + sigbits > 64) trailing_ = 0xff;
-  }
-  const int sigbits = 64 - leading_ - trailing_;
-  if (sigbits <= 0 || trailing_ > 63) {
-    fail("corrupt chunk: bad XOR window");
-    return;
-  }
-  v_bits_ ^= read_bits(sigbits) << trailing_;
-}
-
 bool ChunkIterator::read_first_samples() {
   if (read_ == 0) {
     uint64_t z;
-    if (!read_uvarint(z)) return false;
+    if (!in_.read_uvarint(z)) return fail(in_.overrun() ? "chunk truncated" : "corrupt chunk: varint too long");
     t_ = unzigzag(z);
-    v_bits_ = read_bits(64);
-    leading_ = 0xff;
+    v_bits_ = in_.read_bits(64);
+    window_ = internal::XorWindow();
   } else {
-    if (!read_uvarint(t_delta_)) return false;
+    if (!in_.read_uvarint(t_delta_)) return fail(in_.overrun() ? "chunk truncated" : "corrupt chunk: varint too long");
     t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + t_delta_);
-    read_xor();
+    if (!internal::get_xor(in_, window_, v_bits_)) return fail("corrupt chunk: bad XOR window");
   }
-  if (valid_ < 0) return fail("chunk truncated");
-  if (!err_) return false;
+  if (in_.overrun()) return fail("chunk truncated");
+  ++read_;
+  return true;
+}
+
+bool ChunkIterator::next_column_sample() {
+  t_ = timestamps_.next();
+  if (!values_.next(v_bits_)) return fail("corrupt chunk: bad value column");
+  if (timestamps_.overrun() || values_.overrun()) return fail("chunk truncated");
   ++read_;
   return true;
 }
 
 bool ChunkIterator::next() {
   if (read_ >= num_samples_) return false;
+  if (columns_) return next_column_sample();
   if (read_ < 2) return read_first_samples();
-  // Delta-of-delta: '0' | '10' 7 bits | '110' 14 | '1110' 20 | '1111' 64.
-  ensure(24);
-  const DodCode code = kDodCodes[peek(4)];
-  skip(code.prefix_bits);
-  uint64_t dod = read_bits(code.value_bits);
-  // Sign-extend the asymmetric range written by fits_bits().
-  if (code.value_bits != 0 && code.value_bits < 64 && dod > (uint64_t{1} << (code.value_bits - 1))) {
-    dod -= uint64_t{1} << code.value_bits;
-  }
-  t_delta_ += dod;
+  t_delta_ += internal::get_dod(in_);
   t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + t_delta_);
-  read_xor();
-  if (valid_ < 0) return fail("chunk truncated");
-  if (read_ >= num_samples_) return false;  // read_xor() failed
+  if (!internal::get_xor(in_, window_, v_bits_)) return fail("corrupt chunk: bad XOR window");
+  if (in_.overrun()) return fail("chunk truncated");
   ++read_;
   return true;
 }

@@ -13,6 +13,10 @@
 // chunks while the head keeps appending and retention drops old ones.
 // ChunkWriter builds the open chunk of a series; ChunkIterator decodes.
 //
+// Chunks read from blocks of format 2 have another layout: a timestamp
+// column shared with the other series of their scrape and a value column
+// (internal/column_codec.h). ChunkIterator(const Chunk&) reads either.
+//
 // Thread-safety: Chunk and ChunkRef may be shared between threads.
 // ChunkWriter and ChunkIterator are single-threaded.
 #pragma once
@@ -22,11 +26,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "model/error.h"
 #include "model/time.h"
+#include "tsdb/internal/bit_stream.h"
+#include "tsdb/internal/column_codec.h"
 
 namespace cogwatch::tsdb {
 
@@ -51,8 +58,13 @@ class Chunk {
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
 
+  // The encoded bytes: the whole chunk, or the value column of a column
+  // chunk.
   const uint8_t* data() const { return data_; }
   uint32_t size() const { return size_; }  // encoded bytes, header included
+  // A column chunk's timestamp column (shared with other chunks); empty
+  // for a head-format chunk, whose data() holds both.
+  std::span<const uint8_t> timestamp_column() const;
   uint16_t num_samples() const { return num_samples_; }
   Timestamp min_time() const { return min_time_; }
   Timestamp max_time() const { return max_time_; }
@@ -65,6 +77,7 @@ class Chunk {
  private:
   friend class ChunkRef;
   friend class ChunkWriter;
+  friend class ChunkIterator;
   Chunk() = default;
   // The only way to make one: one allocation holding this header and bytes.
   static class ChunkRef make(const uint8_t* bytes, uint32_t size, uint16_t num_samples, Timestamp min_time,
@@ -76,6 +89,9 @@ class Chunk {
   // A heap chunk's bytes follow this header; a mapped chunk's live in a
   // file whose mapping a shared_ptr after the header keeps alive.
   bool mapped_ = false;
+  // A column chunk (mapped only): the timestamp column's span follows the
+  // shared_ptr.
+  bool columns_ = false;
   const uint8_t* data_ = nullptr;
   Timestamp min_time_ = 0;
   Timestamp max_time_ = 0;
@@ -108,6 +124,11 @@ class ChunkRef {
   // validated, as from_bytes.
   static ChunkRef from_mapped(std::shared_ptr<const void> owner, const uint8_t* bytes, uint32_t size,
                               Timestamp min_time, Timestamp max_time);
+  // A column chunk of num_samples samples whose columns stay in memory
+  // that `owner` keeps valid. Not validated.
+  static ChunkRef from_mapped_columns(std::shared_ptr<const void> owner, std::span<const uint8_t> timestamps,
+                                      std::span<const uint8_t> values, uint16_t num_samples, Timestamp min_time,
+                                      Timestamp max_time);
 
  private:
   friend class Chunk;
@@ -154,8 +175,7 @@ class ChunkWriter {
   uint32_t size_ = 0;       // bytes in use, including a partly filled last byte
   uint32_t capacity_ = 0;
   uint8_t free_bits_ = 0;   // unused low bits in buf_[size_-1]
-  uint8_t leading_ = 0xff;  // XOR window of the last value; 0xff: none yet
-  uint8_t trailing_ = 0;
+  internal::XorWindow window_;  // of the last value
   uint16_t num_samples_ = 0;
   Timestamp min_time_ = 0;
   Timestamp t_ = 0;         // last timestamp
@@ -163,14 +183,16 @@ class ChunkWriter {
   uint64_t v_bits_ = 0;     // last value's bits
 };
 
-// Decodes one chunk's bytes. Before the first next() or seek(), t() and v()
-// are undefined. next() and seek() return false at the end or when the bytes
+// Decodes one chunk. Before the first next() or seek(), t() and v() are
+// undefined. next() and seek() return false at the end or when the bytes
 // are corrupt or truncated; err() then tells which.
 class ChunkIterator {
  public:
   ChunkIterator() = default;
+  // A head-format chunk's bytes.
   ChunkIterator(const uint8_t* data, size_t size);
-  explicit ChunkIterator(const Chunk& c) : ChunkIterator(c.data(), c.size()) {}
+  // Either layout.
+  explicit ChunkIterator(const Chunk& c);
 
   bool next();
   // Advances to the first sample with timestamp >= t; stays put if the
@@ -184,35 +206,22 @@ class ChunkIterator {
   const Status& err() const { return err_; }
 
  private:
-  // Bit reader. buf_ holds valid_ unread bits, most significant first; the
-  // bits below them are zero or the correct following bits. Reads do not
-  // check bounds: past the end they yield zeros and drive valid_ negative,
-  // which next() checks once per sample.
-  void refill();
-  void ensure(int nbits) {
-    if (valid_ < nbits) refill();
-  }
-  uint64_t peek(int nbits) const { return buf_ >> (64 - nbits); }  // 0 < nbits <= 64
-  void skip(int nbits) {
-    buf_ <<= nbits;
-    valid_ -= nbits;
-  }
-  uint64_t read_bits(int nbits);  // 0 <= nbits <= 64
-  bool read_uvarint(uint64_t& out);
   bool read_first_samples();
-  void read_xor();
+  bool next_column_sample();
   bool fail(const char* what);
 
-  const uint8_t* p_ = nullptr;  // next byte to load into buf_
-  const uint8_t* end_ = nullptr;
-  uint64_t buf_ = 0;
-  int valid_ = 0;
+  // A head-format chunk: everything. A column chunk: unused.
+  internal::BitReader in_;
+  internal::XorWindow window_;
+  uint64_t t_delta_ = 0;  // modulo 2^64, as written
+  // A column chunk.
+  bool columns_ = false;
+  internal::TimestampColumnReader timestamps_;
+  internal::ValueColumnReader values_;
+
   uint16_t num_samples_ = 0;
   uint16_t read_ = 0;
-  uint8_t leading_ = 0;
-  uint8_t trailing_ = 0;
   Timestamp t_ = 0;
-  uint64_t t_delta_ = 0;  // modulo 2^64, as written
   uint64_t v_bits_ = 0;
   Status err_;
 };

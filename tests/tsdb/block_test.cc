@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -26,13 +27,14 @@ Samples decode(const std::vector<ChunkRef>& chunks) {
   return out;
 }
 
-// Series i: chunks of 50 samples at 1s, from t0 = i seconds.
+// Series i: head chunks of 150 samples at 1s, from t0 = i seconds; the
+// values of odd series are integers.
 std::vector<ChunkRef> make_chunks(int i, int nchunks) {
   std::vector<ChunkRef> out;
   Timestamp t = 1'000'000 + i * 1000;
   for (int c = 0; c < nchunks; ++c) {
     ChunkWriter w;
-    for (int k = 0; k < 50; ++k, t += 1000) w.append(t, std::sin(i * 7.0 + t));
+    for (int k = 0; k < 150; ++k, t += 1000) w.append(t, i % 2 ? std::floor(t / 7000.0) : std::sin(i * 7.0 + t));
     out.push_back(w.seal());
   }
   return out;
@@ -48,7 +50,7 @@ class BlockTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove(path_); }
 
-  // Writes series 0..n-1 with refs 10*i+3, each with i%4+1 chunks.
+  // Writes series 0..n-1 with refs 10*i+3, each with i%4+1 head chunks.
   void write(int n) {
     BlockWriter w(FileSystem::posix(), path_, 0, 10'000'000);
     for (int i = 0; i < n; ++i) {
@@ -86,14 +88,17 @@ TEST_F(BlockTest, EverySeriesComesBackWithItsChunks) {
   for (const auto& [ref, chunks] : chunks_) {
     std::vector<ChunkRef> got;
     b->chunks(ref, kMinTimestamp, kMaxTimestamp, got);
-    ASSERT_EQ(got.size(), chunks.size()) << ref;
+    // Written again as block chunks of kBlockChunkSamples samples.
+    const Samples samples = decode(chunks);
+    ASSERT_EQ(got.size(), (samples.size() + kBlockChunkSamples - 1) / kBlockChunkSamples) << ref;
     for (size_t i = 0; i < got.size(); ++i) {
       EXPECT_TRUE(got[i]->mapped());
-      EXPECT_EQ(got[i]->min_time(), chunks[i]->min_time());
-      EXPECT_EQ(got[i]->max_time(), chunks[i]->max_time());
-      EXPECT_EQ(got[i]->num_samples(), chunks[i]->num_samples());
+      const size_t first = i * kBlockChunkSamples, n = std::min<size_t>(kBlockChunkSamples, samples.size() - first);
+      EXPECT_EQ(got[i]->min_time(), samples[first].first);
+      EXPECT_EQ(got[i]->max_time(), samples[first + n - 1].first);
+      EXPECT_EQ(got[i]->num_samples(), n);
     }
-    EXPECT_EQ(decode(got), decode(chunks));
+    EXPECT_EQ(decode(got), samples);
     EXPECT_TRUE(b->contains(ref));
     EXPECT_FALSE(b->contains(ref + 1));
   }
@@ -107,22 +112,65 @@ TEST_F(BlockTest, EverySeriesComesBackWithItsChunks) {
   b->for_each_series([&](SeriesRef ref, const Labels& l, size_t n) {
     refs.push_back(ref);
     EXPECT_EQ(l, labels_of(static_cast<int>(ref / 10)));
-    EXPECT_EQ(n, chunks_[ref].size());
+    EXPECT_EQ(n, (decode(chunks_[ref]).size() + kBlockChunkSamples - 1) / kBlockChunkSamples);
   });
   EXPECT_EQ(refs.size(), 300u);
   EXPECT_TRUE(std::is_sorted(refs.begin(), refs.end()));
 }
 
 TEST_F(BlockTest, OnlyChunksOverlappingTheRangeAreReturned) {
-  write(4);
+  {
+    BlockWriter w(FileSystem::posix(), path_, 0, 10'000'000);
+    chunks_[33] = make_chunks(3, 12);  // 1800 samples: 4 block chunks
+    ASSERT_TRUE(w.add(33, labels_of(3), chunks_[33]).ok());
+    ASSERT_TRUE(w.finish().ok());
+  }
   auto b = open();
-  const auto& all = chunks_[33];  // 4 chunks
+  std::vector<ChunkRef> all;
+  b->chunks(33, kMinTimestamp, kMaxTimestamp, all);
   ASSERT_EQ(all.size(), 4u);
   std::vector<ChunkRef> got;
   b->chunks(33, all[1]->max_time(), all[2]->min_time(), got);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0]->min_time(), all[1]->min_time());
   EXPECT_EQ(got[1]->min_time(), all[2]->min_time());
+  got.clear();
+  b->chunks(33, all[3]->max_time() + 1, kMaxTimestamp, got);
+  EXPECT_TRUE(got.empty());
+}
+
+// Series scraped together share their timestamps; a histogram's _count
+// and +Inf bucket their values. A block stores each such column once.
+TEST_F(BlockTest, SharedColumnsAreStoredOnce) {
+  auto block_size = [&](bool same_times, bool same_values) {
+    std::filesystem::remove(path_);
+    BlockWriter w(FileSystem::posix(), path_, 0, 10'000'000);
+    for (int i = 0; i < 20; ++i) {
+      ChunkWriter c;
+      for (int k = 0; k < 400; ++k) {
+        const Timestamp t = 1'000'000 + k * 15'000 + (k * 7919 % 7) + (same_times ? 0 : i);
+        c.append(t, same_values ? k * 31 % 97 : std::sin(i + k));
+      }
+      const ChunkRef chunk = c.seal();
+      EXPECT_TRUE(w.add(i + 1, labels_of(i), {&chunk, 1}).ok());
+    }
+    return *w.finish();
+  };
+  const uint64_t distinct = block_size(false, false);
+  const uint64_t shared_times = block_size(true, false);
+  const uint64_t shared_both = block_size(true, true);
+  // 19 timestamp columns of 400 jittered samples (about 300 bytes each)
+  // saved.
+  EXPECT_LT(shared_times + 19 * 250, distinct) << shared_times << " vs " << distinct;
+  EXPECT_LT(shared_both * 4, shared_times) << shared_both << " vs " << shared_times;
+  auto b = open();
+  for (SeriesRef ref = 1; ref <= 20; ++ref) {
+    std::vector<ChunkRef> got;
+    b->chunks(ref, kMinTimestamp, kMaxTimestamp, got);
+    const Samples s = decode(got);
+    ASSERT_EQ(s.size(), 400u);
+    EXPECT_EQ(s[399].second, 399 * 31 % 97);
+  }
 }
 
 TEST_F(BlockTest, ChunksOutliveTheBlockAndItsFile) {
@@ -172,7 +220,8 @@ TEST_F(BlockTest, DamageOutsideTheChunksRefusesTheBlock) {
   std::string newer = whole;
   newer[7] = 9;
   std::ofstream(path_, std::ios::binary | std::ios::trunc) << newer;
-  EXPECT_NE(reopen_error().find("block format version 9, newer than this cogwatch reads (1)"), std::string::npos);
+  EXPECT_NE(reopen_error().find("block format version 9, newer than this cogwatch reads (2)"), std::string::npos)
+      << reopen_error();
   std::ofstream(path_, std::ios::binary | std::ios::trunc) << whole;
   EXPECT_EQ(reopen_error(), "");
 }

@@ -70,6 +70,10 @@ class Decoder {
     const uint64_t u = uvarint();
     return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
   }
+  uint8_t u8() {
+    if (p_ == end_) return static_cast<uint8_t>(fail());
+    return *p_++;
+  }
   uint32_t u32le() {
     if (end_ - p_ < 4) return static_cast<uint32_t>(fail());
     const uint32_t v = get_u32le(p_);
@@ -96,6 +100,7 @@ class Decoder {
 
   bool ok() const { return ok_; }
   bool done() const { return p_ == end_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
  private:
   uint64_t fail() {
