@@ -122,14 +122,12 @@ Result<Row> import_window(std::string_view body, Timestamp w, Duration block, ts
   for (tsdb::SeriesData& d : scratch.select({*all}, w, w + block - 1, tsdb::SeriesOrder::kUnsorted)) {
     series.push_back({std::move(d.labels), std::move(d.chunks)});
   }
-  uint64_t chunks = 0;
-  for (const auto& s : series) chunks += s.chunks.size();
   const uint64_t n = series.size();
   auto written = db.import_block(w, w + block - 1, std::move(series));
   if (!written) return written.error();
   char buf[64];
   std::snprintf(buf, sizeof buf, "%013lld-%013lld", static_cast<long long>(w), static_cast<long long>(w + block - 1));
-  return Row{buf, w, w + block - 1, scratch.stats().samples_appended, chunks, n, written->bytes};
+  return Row{buf, w, w + block - 1, scratch.stats().samples_appended, written->chunks, n, written->bytes};
 }
 
 // Whether another process (a `cogwatch run`) holds the directory's lock,

@@ -110,6 +110,7 @@ Status BlockWriter::add(SeriesRef ref, const Labels& labels, std::span<const Chu
     payload_.clear();
     internal::encode_value_column({values_.data() + i, n}, payload_);
     internal::put_uvarint(series_, put_piece(payload_, value_pieces_));
+    ++chunks_;
   }
   if (chunk_buf_.size() >= kWriteBytes) return flush_chunks();
   return status_;

@@ -69,6 +69,8 @@ class BlockWriter {
   Status add(SeriesRef ref, const Labels& labels, std::span<const ChunkRef> chunks);
   // Writes the sections and the footer and syncs the file. Returns its size.
   Result<uint64_t> finish();
+  // Block chunks written so far (not the head chunks added).
+  uint64_t chunks() const { return chunks_; }
 
  private:
   // Recently written pieces by their payload, so that a series repeating
@@ -99,6 +101,7 @@ class BlockWriter {
   std::vector<uint8_t> series_;   // the series section, built in memory
   std::vector<std::pair<SeriesRef, uint64_t>> index_;  // ref, offset within series_
   SeriesRef last_ref_ = 0;
+  uint64_t chunks_ = 0;
 };
 
 class Block : public std::enable_shared_from_this<Block> {

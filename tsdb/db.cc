@@ -505,8 +505,8 @@ Result<CompactionResult> Db::compact() {
       written = writer.add(s.ref, s.labels, s.chunks);
       if (!written) break;
       ++result.series;
-      result.chunks += s.chunks.size();
     }
+    result.chunks += writer.chunks();
     series.clear();
     auto size = written ? writer.finish() : Result<uint64_t>(written.error());
     if (size) written = fs.rename(tmp, path);
@@ -623,8 +623,8 @@ Result<CompactionResult> Db::import_block(Timestamp mint, Timestamp maxt, std::v
     written = writer.add(ref, s->labels, s->chunks);
     if (!written) break;
     ++result.series;
-    result.chunks += s->chunks.size();
   }
+  result.chunks = writer.chunks();
   auto size = written ? writer.finish() : Result<uint64_t>(written.error());
   if (size) written = fs.rename(tmp, path);
   if (size && written) written = fs.sync_dir(blocks_dir_);

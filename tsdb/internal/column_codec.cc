@@ -10,8 +10,6 @@
 namespace cogwatch::tsdb::internal {
 namespace {
 
-constexpr uint8_t kModeXor = 0;
-constexpr uint8_t kModeDecimal = 1;
 // Decimal exponents tried: 10^0 .. 10^15 (all exact doubles).
 constexpr int kMaxExponent = 15;
 // Integers beyond 2^53 are not all doubles; m stays within it.
@@ -217,17 +215,6 @@ bool TimestampColumnReader::init(std::span<const uint8_t> column) {
   return true;
 }
 
-Timestamp TimestampColumnReader::next() {
-  if (read_ == 1) {
-    t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + delta_);
-  } else if (read_ > 1) {
-    delta_ += get_dod(in_);
-    t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + delta_);
-  }
-  ++read_;
-  return t_;
-}
-
 bool ValueColumnReader::init(std::span<const uint8_t> column) {
   Decoder d(column);
   mode_ = d.u8();
@@ -279,49 +266,6 @@ bool ValueColumnReader::next_exception() {
   exceptions_ = exceptions_end_ - d.remaining();
   --exceptions_left_;
   exception_index_ = next_exception_from_ + gap;
-  return true;
-}
-
-bool ValueColumnReader::next(uint64_t& bits) {
-  const uint32_t i = read_++;
-  if (mode_ == kModeXor) {
-    if (i == 0) {
-      bits_ = in_.read_bits(64);
-    } else if (!get_xor(in_, window_, bits_)) {
-      return false;
-    }
-    bits = bits_;
-    return true;
-  }
-  if (i > 0 && !(dod_ && i == 1)) {
-    uint64_t s;
-    if (!flagged_) {
-      s = in_.read_bits(width_);
-    } else {
-      in_.ensure(2);
-      if (in_.peek(1) == 0) {
-        in_.skip(1);
-        s = 0;
-      } else {
-        const bool wide = in_.peek(2) == 0b11;
-        in_.skip(2);
-        s = in_.read_bits(wide ? 64 : width_);
-      }
-    }
-    s = s * gcd_ + base_;
-    if (dod_) {
-      delta_ += s;
-    } else {
-      delta_ = s;
-    }
-  }
-  if (i > 0) m_ = static_cast<int64_t>(static_cast<uint64_t>(m_) + delta_);
-  if (i == exception_index_) {
-    bits = exception_bits_;
-    next_exception_from_ = uint64_t{i} + 1;
-    return next_exception();
-  }
-  bits = std::bit_cast<uint64_t>(exponent_ == 0 ? static_cast<double>(m_) : static_cast<double>(m_) / scale_);
   return true;
 }
 

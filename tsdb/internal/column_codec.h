@@ -28,6 +28,10 @@
 
 namespace cogwatch::tsdb::internal {
 
+// The first byte of a value column.
+inline constexpr uint8_t kModeXor = 0;
+inline constexpr uint8_t kModeDecimal = 1;
+
 // Appends the encoding of ts (ascending, non-empty) to out.
 void encode_timestamp_column(std::span<const Timestamp> ts, std::vector<uint8_t>& out);
 // Appends the encoding of values (non-empty) to out. Decoding it with the
@@ -93,5 +97,61 @@ class ValueColumnReader {
   uint64_t next_exception_from_ = 0;       // the index the next gap counts from
   uint64_t exception_bits_ = 0;
 };
+
+// Inline: these run once per sample read from a block.
+
+inline Timestamp TimestampColumnReader::next() {
+  if (read_ == 1) {
+    t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + delta_);
+  } else if (read_ > 1) {
+    delta_ += get_dod(in_);
+    t_ = static_cast<Timestamp>(static_cast<uint64_t>(t_) + delta_);
+  }
+  ++read_;
+  return t_;
+}
+
+inline bool ValueColumnReader::next(uint64_t& bits) {
+  const uint32_t i = read_++;
+  if (mode_ == kModeXor) {
+    if (i == 0) {
+      bits_ = in_.read_bits(64);
+    } else if (!get_xor(in_, window_, bits_)) {
+      return false;
+    }
+    bits = bits_;
+    return true;
+  }
+  if (i > 0 && !(dod_ && i == 1)) {
+    uint64_t s;
+    if (!flagged_) {
+      s = in_.read_bits(width_);
+    } else {
+      in_.ensure(2);
+      if (in_.peek(1) == 0) {
+        in_.skip(1);
+        s = 0;
+      } else {
+        const bool wide = in_.peek(2) == 0b11;
+        in_.skip(2);
+        s = in_.read_bits(wide ? 64 : width_);
+      }
+    }
+    s = s * gcd_ + base_;
+    if (dod_) {
+      delta_ += s;
+    } else {
+      delta_ = s;
+    }
+  }
+  if (i > 0) m_ = static_cast<int64_t>(static_cast<uint64_t>(m_) + delta_);
+  if (i == exception_index_) {
+    bits = exception_bits_;
+    next_exception_from_ = uint64_t{i} + 1;
+    return next_exception();
+  }
+  bits = std::bit_cast<uint64_t>(exponent_ == 0 ? static_cast<double>(m_) : static_cast<double>(m_) / scale_);
+  return true;
+}
 
 }  // namespace cogwatch::tsdb::internal
