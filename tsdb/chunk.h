@@ -154,6 +154,11 @@ class ChunkWriter {
   Timestamp max_time() const { return t_; }
   // Heap bytes held by the buffer (its capacity).
   size_t allocated_bytes() const { return capacity_; }
+  // Asks the CPU to fetch the byte the next append writes first.
+  // REQUIRES: no concurrent append (it reads the buffer's fields).
+  void prefetch_tail() const {
+    if (buf_) __builtin_prefetch(buf_.get() + (size_ > 0 ? size_ - 1 : 0), 1);
+  }
 
   // An immutable copy of what was written so far (for a query snapshot).
   // REQUIRES: !empty().

@@ -240,6 +240,7 @@ Status Db::replay(DbOpenReport& report) {
   if (!segments) return segments.error();
 
   internal::HeadStorage recovery(*head_);
+  std::vector<internal::WalSample> samples;  // of one record
   // Reads one file's records into the head; cuts it at its first damage.
   auto read = [&](const std::string& path, bool repair) -> Status {
     auto reader = SegmentReader::open(fs, path);
@@ -252,8 +253,9 @@ Status Db::replay(DbOpenReport& report) {
           ok = internal::decode_series(payload, [&](SeriesRef ref, const Labels& l) { recovery.add_series(ref, l); });
           break;
         case internal::kSamplesRecord:
-          ok = internal::decode_samples(payload,
-                                        [&](const internal::WalSample& s) { recovery.add_sample(s.ref, s.t, s.v); });
+          samples.clear();
+          ok = internal::decode_samples(payload, [&](const internal::WalSample& s) { samples.push_back(s); });
+          recovery.add_samples(samples);
           break;
         case internal::kChunksRecord:
           ok = internal::decode_chunks(payload, [&](SeriesRef ref, bool open, std::span<const uint8_t> bytes) {

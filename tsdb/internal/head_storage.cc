@@ -40,8 +40,36 @@ void HeadStorage::add_series(SeriesRef ref, const Labels& labels) {
   ++counts_.series;
 }
 
-void HeadStorage::add_sample(SeriesRef ref, Timestamp t, double v) {
-  MemSeries* s = find(ref);
+void HeadStorage::add_sample(SeriesRef ref, Timestamp t, double v) { add_sample_to(find(ref), t, v); }
+
+void HeadStorage::add_samples(std::span<const WalSample> samples) {
+  // Each sample of a record belongs to another series, so replay time is
+  // cache misses: the series record, then the tail of its open chunk.
+  // Both are fetched ahead, the record kFind samples before its sample,
+  // the tail (found through the record, by then in the cache) kTail
+  // before. Reading the chunk writer outside a lock is safe only because
+  // nothing else uses the head during replay.
+  constexpr size_t kFind = 16, kTail = 8;
+  const size_t n = samples.size();
+  resolved_.resize(n);
+  auto resolve = [&](size_t i) {
+    MemSeries* s = find(samples[i].ref);
+    resolved_[i] = s;
+    if (s != nullptr) {
+      __builtin_prefetch(s, 1);
+      __builtin_prefetch(reinterpret_cast<const char*>(s) + 64, 1);
+      __builtin_prefetch(reinterpret_cast<const char*>(s) + 128, 1);
+    }
+  };
+  for (size_t i = 0; i < std::min(n, kFind); ++i) resolve(i);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kFind < n) resolve(i + kFind);
+    if (i + kTail < n && resolved_[i + kTail] != nullptr) resolved_[i + kTail]->open.prefetch_tail();
+    add_sample_to(resolved_[i], samples[i].t, samples[i].v);
+  }
+}
+
+void HeadStorage::add_sample_to(MemSeries* s, Timestamp t, double v) {
   if (s == nullptr) {
     ++counts_.unknown_series_samples;
     return;

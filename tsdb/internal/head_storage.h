@@ -27,6 +27,7 @@
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/head.h"
+#include "tsdb/internal/wal_records.h"
 
 namespace cogwatch::tsdb::internal {
 
@@ -57,6 +58,9 @@ class HeadStorage {
 
   void add_series(SeriesRef ref, const Labels& labels);
   void add_sample(SeriesRef ref, Timestamp t, double v);
+  // The samples of one record, in order: as add_sample, faster (each
+  // sample's series is fetched into the cache a few samples ahead).
+  void add_samples(std::span<const WalSample> samples);
   // A chunk of a checkpoint. An open chunk's samples are appended, so the
   // series goes on filling it.
   void add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes);
@@ -94,6 +98,7 @@ class HeadStorage {
 
  private:
   MemSeries* find(SeriesRef ref);
+  void add_sample_to(MemSeries* s, Timestamp t, double v);
   // Sorts `blocks` by time and makes them the head's list.
   // REQUIRES: the head's commit lock held exclusively.
   static void replace_blocks_locked(Head& head, Head::BlockList blocks);
@@ -103,6 +108,7 @@ class HeadStorage {
   // labels logged twice, or a ref whose stripe no longer matches).
   boost::unordered_flat_map<SeriesRef, MemSeries*> aliases_;
   std::vector<std::pair<SeriesRef, Labels>> created_;
+  std::vector<MemSeries*> resolved_;  // add_samples' series, by sample
   uint64_t max_id_ = 0;
   int64_t chunk_bytes_ = 0;
   Timestamp mint_ = kMaxTimestamp;
