@@ -108,6 +108,11 @@ DaemonConfigReport read_daemon_config(std::string text, const std::string& filen
   } else {
     add_error(report.errors, a.error().message);
   }
+  if (auto rw = remote::parse_remote_write_configs(c.text, filename); rw) {
+    c.remote_write = std::move(*rw);
+  } else {
+    add_error(report.errors, rw.error().message);
+  }
   if (auto n = notify::parse_notify_section(c.text, filename); n) {
     c.notify = std::move(*n);
   } else {

@@ -28,6 +28,7 @@
 #include "model/error.h"
 #include "notify/alerting_config.h"
 #include "notify/config.h"
+#include "remote/write_config.h"
 #include "rules/rule_file.h"
 #include "scrape/config.h"
 
@@ -40,6 +41,7 @@ struct DaemonConfig {
   scrape::Config scrape;                       // global, scrape_configs, rule_files (the patterns)
   notify::AlertingConfig alerting;             // prometheus.yml's alerting:
   std::optional<notify::NotifyConfig> notify;  // cogwatch's notify: section (the built-in Alertmanager's routes)
+  std::vector<remote::RemoteWriteConfig> remote_write;  // checked; not sent yet (the sender is not built)
   std::vector<rules::RuleFile> rule_files;     // every file the rule_files patterns name, parsed, in order
   // "cogwatch.yml:40:1: remote_write is not implemented by cogwatch; the section is ignored"
   std::vector<std::string> warnings;

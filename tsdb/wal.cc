@@ -28,7 +28,7 @@ void RecordBuffer::finish(size_t start) {
   internal::put_u32le(buf_.data() + start + 4, internal::crc32_of(buf_.data() + start + 8, body));
 }
 
-Result<SegmentReader> SegmentReader::open(FileSystem& fs, const std::string& path) {
+Result<SegmentReader> SegmentReader::open(FileSystem& fs, const std::string& path, uint64_t start) {
   auto file = fs.map(path);
   if (!file) return file.error();
   SegmentReader r(std::move(*file));
@@ -43,7 +43,12 @@ Result<SegmentReader> SegmentReader::open(FileSystem& fs, const std::string& pat
                           ", newer than this cogwatch reads (" + std::to_string(kWalFormatVersion) +
                           "): run the cogwatch that wrote it, or move the data directory away");
   } else {
-    r.pos_ = kWalSegmentHeaderBytes;
+    r.pos_ = std::max<uint64_t>(kWalSegmentHeaderBytes, start);
+    r.released_ = r.pos_;
+    if (r.pos_ > b.size()) {
+      r.pos_ = b.size();
+      r.set_damage("shorter than where reading was to resume (" + std::to_string(start) + ")");
+    }
   }
   return r;
 }

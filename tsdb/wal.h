@@ -77,7 +77,10 @@ struct WalDamage {
 // read-only mapping.
 class SegmentReader {
  public:
-  static Result<SegmentReader> open(FileSystem& fs, const std::string& path);
+  // Opens `path` to read from `start`, which must be where a record
+  // begins (good_bytes() of an earlier reader of the same file); 0: from
+  // the first record.
+  static Result<SegmentReader> open(FileSystem& fs, const std::string& path, uint64_t start = 0);
 
   // Moves to the next record. False at the end of the file or at the
   // first damage, which damage() then describes.

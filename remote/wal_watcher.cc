@@ -1,0 +1,156 @@
+#include "remote/wal_watcher.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "tsdb/wal.h"
+
+namespace cogwatch::remote {
+
+using tsdb::SegmentReader;
+using tsdb::Wal;
+using tsdb::internal::WalSample;
+
+namespace {
+constexpr std::string_view kCheckpointPrefix = "checkpoint.";
+}  // namespace
+
+WalWatcher::WalWatcher(tsdb::FileSystem& fs, std::string wal_dir, WalPosition start)
+    : fs_(fs), dir_(std::move(wal_dir)), position_(start) {}
+
+const Labels* WalWatcher::labels(tsdb::SeriesRef ref) const {
+  auto it = series_.find(ref);
+  return it == series_.end() ? nullptr : &it->second.labels;
+}
+
+Result<uint32_t> WalWatcher::newest_checkpoint() const {
+  auto names = fs_.list(dir_);
+  if (!names) return names.error();
+  uint32_t newest = 0;
+  for (const std::string& name : *names) {
+    if (!name.starts_with(kCheckpointPrefix) || name.ends_with(".tmp")) continue;
+    if (auto n = Wal::parse_segment_name(std::string_view(name).substr(kCheckpointPrefix.size()))) {
+      newest = std::max(newest, *n);
+    }
+  }
+  return newest;
+}
+
+Status WalWatcher::load_checkpoint(uint32_t n) {
+  auto r = SegmentReader::open(fs_, dir_ + "/" + std::string(kCheckpointPrefix) + Wal::segment_name(n));
+  if (!r) return r.error();
+  while (r->next()) {
+    if (r->type() != tsdb::internal::kSeriesRecord) continue;  // its chunks are the head's business
+    tsdb::internal::decode_series(r->payload(), [&](tsdb::SeriesRef ref, const Labels& l) {
+      series_[ref] = Series{l, n};
+    });
+  }
+  // What the checkpoint does not name, and no segment after it named, the
+  // store no longer holds.
+  boost::unordered::erase_if(series_, [n](const auto& kv) { return kv.second.segment < n; });
+  checkpoint_ = n;
+  ++stats_.checkpoints_read;
+  return {};
+}
+
+Status WalWatcher::read_segment(uint32_t segment, uint64_t from, std::vector<WalSample>* samples,
+                                size_t max_samples, uint64_t& end, bool& torn) {
+  auto r = SegmentReader::open(fs_, Wal::segment_path(dir_, segment), from);
+  if (!r) return r.error();
+  while ((samples == nullptr || samples->size() < max_samples) && r->next()) {
+    const std::span<const uint8_t> payload = r->payload();
+    if (r->type() == tsdb::internal::kSeriesRecord) {
+      tsdb::internal::decode_series(payload, [&](tsdb::SeriesRef ref, const Labels& l) {
+        series_[ref] = Series{l, segment};
+        ++stats_.series_read;
+      });
+    } else if (r->type() == tsdb::internal::kSamplesRecord && samples != nullptr) {
+      tsdb::internal::decode_samples(payload, [&](const WalSample& s) {
+        if (series_.contains(s.ref)) {
+          samples->push_back(s);
+          ++stats_.samples_read;
+        } else {
+          ++stats_.unknown_series_samples;
+        }
+      });
+    }
+  }
+  end = r->good_bytes();
+  torn = r->damage().has_value();
+  return {};
+}
+
+Status WalWatcher::start() {
+  auto checkpoint = newest_checkpoint();
+  if (!checkpoint) return checkpoint.error();
+  if (*checkpoint > 0) {
+    if (Status s = load_checkpoint(*checkpoint); !s) return s;
+  }
+  auto segments = Wal::list_segments(fs_, dir_);
+  if (!segments) return segments.error();
+  const bool at_end = position_ == WalPosition{};
+  for (uint32_t seg : *segments) {
+    if (!at_end && seg >= position_.segment) break;
+    uint64_t end = 0;
+    bool torn = false;
+    if (Status s = read_segment(seg, 0, nullptr, 0, end, torn); !s) return s;
+    if (at_end) position_ = {seg, end};
+  }
+  if (!at_end && !segments->empty() && position_.segment <= segments->back()) {
+    // The records before the position in its own segment name series too.
+    if (std::binary_search(segments->begin(), segments->end(), position_.segment)) {
+      auto r = SegmentReader::open(fs_, Wal::segment_path(dir_, position_.segment));
+      if (!r) return r.error();
+      while (r->good_bytes() < position_.offset && r->next()) {
+        if (r->type() != tsdb::internal::kSeriesRecord) continue;
+        tsdb::internal::decode_series(r->payload(), [&](tsdb::SeriesRef ref, const Labels& l) {
+          series_[ref] = Series{l, position_.segment};
+        });
+      }
+    }
+  }
+  if (at_end && segments->empty()) position_ = {*checkpoint + 1, 0};
+  return {};
+}
+
+Status WalWatcher::read(size_t max_samples, std::vector<WalSample>& out) {
+  if (!started_) {
+    if (Status s = start(); !s) return s;
+    started_ = true;
+  }
+  while (out.size() < max_samples) {
+    auto segments = Wal::list_segments(fs_, dir_);
+    if (!segments) return segments.error();
+    // The position's segment, or the first after it if it is gone.
+    auto at = std::lower_bound(segments->begin(), segments->end(), position_.segment);
+    if (at == segments->end()) return {};  // nothing written past the position yet
+    if (*at != position_.segment) {
+      stats_.segments_missed += *at - position_.segment;
+      position_ = {*at, 0};
+    }
+    const bool closed = at + 1 != segments->end();
+    uint64_t end = 0;
+    bool torn = false;
+    if (Status s = read_segment(position_.segment, position_.offset, &out, max_samples, end, torn); !s) return s;
+    position_.offset = end;
+    if (out.size() >= max_samples || !closed) return {};
+    if (torn) {
+      // A closed segment was complete when listed: a record cut short in
+      // it is damage, and the rest of the file is skipped.
+      auto file = fs_.map(Wal::segment_path(dir_, position_.segment));
+      if (file && (*file)->bytes().size() > end) stats_.damaged_bytes += (*file)->bytes().size() - end;
+    }
+    const uint32_t next = *(at + 1);
+    stats_.segments_missed += next - position_.segment - 1;
+    position_ = {next, 0};
+    // A checkpoint the position has passed replaces the series before it.
+    auto checkpoint = newest_checkpoint();
+    if (!checkpoint) return checkpoint.error();
+    if (*checkpoint > checkpoint_ && *checkpoint < next) {
+      if (Status s = load_checkpoint(*checkpoint); !s) return s;
+    }
+  }
+  return {};
+}
+
+}  // namespace cogwatch::remote

@@ -1,0 +1,105 @@
+// WalWatcher: reads the store's write-ahead log as it grows, for a
+// remote-write queue. The queue is fed from the log, not from a buffer in
+// memory, so a receiver that is down for hours costs disk, not samples,
+// and a restarted cogwatch resumes where its queue stopped.
+//
+//   WalWatcher w(fs, "data/wal", saved_position);  // {} : from the log's end
+//   std::vector<tsdb::internal::WalSample> out;
+//   while (running) {
+//     if (auto s = w.read(2000, out); !s) log(s.error().message);
+//     for (const auto& s : out) send(*w.labels(s.ref), s.t, s.v);
+//     save(w.position());  // once the receiver has them
+//   }
+//
+// Series records (and the newest checkpoint's series) fill a table of
+// labels by ref; samples records are delivered in commit order. A record
+// cut short at the end of the segment being written is not damage: the
+// watcher waits for the rest. In a closed segment, damage skips the rest
+// of the segment; a segment removed before it was read (the queue lagged
+// past what the store kept) is skipped; both are counted. When a newer
+// checkpoint appears, series neither in it nor seen since are forgotten,
+// so the table follows the store's churn.
+//
+// Thread-safety: single-threaded (one per queue). Reading files the Wal
+// writes concurrently is safe: the watcher only maps and reads them.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "model/error.h"
+#include "model/labels.h"
+#include "tsdb/file_system.h"
+#include "tsdb/internal/wal_records.h"
+
+namespace cogwatch::remote {
+
+// Where in the log reading resumes: a segment and the offset of a record
+// boundary in it. {0, 0}: nowhere yet.
+struct WalPosition {
+  uint32_t segment = 0;
+  uint64_t offset = 0;
+  auto operator<=>(const WalPosition&) const = default;
+};
+
+struct WalWatcherStats {
+  uint64_t samples_read = 0;
+  uint64_t series_read = 0;
+  uint64_t unknown_series_samples = 0;  // samples of a ref no series record named
+  uint64_t segments_missed = 0;         // removed before they were read
+  uint64_t damaged_bytes = 0;           // skipped in closed segments
+  uint64_t checkpoints_read = 0;
+};
+
+class WalWatcher {
+ public:
+  // `start`: a position a previous watcher reported; {0, 0} begins at the
+  // log's end as it is when read() is first called (a new queue sends
+  // what is committed from then on, as Prometheus's do).
+  WalWatcher(tsdb::FileSystem& fs, std::string wal_dir, WalPosition start);
+
+  // Appends to `out` the samples committed past the position, whole
+  // records at a time, stopping once `out` holds max_samples or more
+  // (a record is never split) or at the end of what is written; moves
+  // the position past what it appended. An error (the directory cannot
+  // be listed, a segment of a newer format) leaves the position.
+  Status read(size_t max_samples, std::vector<tsdb::internal::WalSample>& out);
+
+  // The labels of a ref read from a series record, or nullptr.
+  const Labels* labels(tsdb::SeriesRef ref) const;
+  WalPosition position() const { return position_; }
+  const WalWatcherStats& stats() const { return stats_; }
+  size_t num_series() const { return series_.size(); }
+
+ private:
+  struct Series {
+    Labels labels;
+    uint32_t segment;  // where its record was last read (a checkpoint's number for its series)
+  };
+  // First read: the newest checkpoint's series, then the series records
+  // before the start position (or of the whole log, for {0, 0}).
+  Status start();
+  // Reads the series of checkpoint.N, forgetting older series not in it.
+  Status load_checkpoint(uint32_t n);
+  // The newest checkpoint's number, if any.
+  Result<uint32_t> newest_checkpoint() const;
+  // Reads records of `segment` from `from` on; series always, samples
+  // only when `samples` is non-null. Sets end to the offset after the
+  // last whole record, and torn when the file ends inside one.
+  Status read_segment(uint32_t segment, uint64_t from, std::vector<tsdb::internal::WalSample>* samples,
+                      size_t max_samples, uint64_t& end, bool& torn);
+
+  tsdb::FileSystem& fs_;
+  const std::string dir_;
+  WalPosition position_;
+  bool started_ = false;
+  uint32_t checkpoint_ = 0;  // the newest checkpoint read; 0: none
+  boost::unordered_flat_map<tsdb::SeriesRef, Series> series_;
+  WalWatcherStats stats_;
+};
+
+}  // namespace cogwatch::remote
