@@ -297,13 +297,27 @@ Status Db::replay(DbOpenReport& report) {
   }
   const bool checkpoint_whole = checkpoint && report.damage.empty();
   std::optional<uint32_t> previous, first;
-  for (uint32_t seg : *segments) {
-    if (checkpoint && seg <= *checkpoint) {
-      // Replaced by the checkpoint; left behind by a crash before removal.
-      if (read_only_) continue;
-      if (auto s = fs.remove_all(Wal::segment_path(wal_dir_, seg)); !s) return s;
+  // Segments the checkpoint replaced are not replayed. They are there
+  // after a crash before their removal, or kept for readers of the log
+  // (hold_wal()): the newest of them, up to wal_hold_bytes, stay until
+  // the next checkpoint, by which time the readers have said what they
+  // need; the others go.
+  uint64_t kept_bytes = 0;
+  uint32_t held_from = checkpoint ? *checkpoint + 1 : 1;
+  for (auto it = segments->rbegin(); it != segments->rend(); ++it) {
+    if (!checkpoint || *it > *checkpoint) continue;
+    auto file = fs.map(Wal::segment_path(wal_dir_, *it));
+    const uint64_t size = file ? (*file)->bytes().size() : 0;
+    if (held_from == *it + 1 && kept_bytes + size <= options_.wal_hold_bytes) {
+      kept_bytes += size;
+      held_from = *it;
       continue;
     }
+    if (read_only_) continue;
+    if (auto s = fs.remove_all(Wal::segment_path(wal_dir_, *it)); !s) return s;
+  }
+  for (uint32_t seg : *segments) {
+    if (checkpoint && seg <= *checkpoint) continue;
     const uint32_t expected = previous ? *previous + 1 : (checkpoint ? *checkpoint + 1 : 1);
     if (seg != expected) {
       report.notes.push_back("WAL segments " + std::to_string(expected) + " to " + std::to_string(seg - 1) +
@@ -333,6 +347,7 @@ Status Db::replay(DbOpenReport& report) {
   report.bad_records = c.bad_records;
   std::lock_guard lock(mu_);
   first_segment_ = checkpoint ? *checkpoint + 1 : first.value_or(1);
+  held_from_ = std::min(held_from, first_segment_);
   return {};
 }
 
@@ -459,8 +474,21 @@ Result<CheckpointResult> Db::checkpoint_locked() {
     ++stats_.checkpoints;
   }
   result.segment = segment;
-  result.segments_removed = segment > before ? segment - before : 0;
-  (void)wal_->remove_before(segment);
+  // Segments holders still need stay, the newest of them first, within
+  // wal_hold_bytes; what is older goes.
+  uint32_t keep_from = segment;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [holder, from] : holds_) keep_from = std::min(keep_from, std::max(from, held_from_));
+    while (keep_from < segment && wal_->bytes_since(keep_from) - wal_->bytes_since(segment) > options_.wal_hold_bytes) {
+      ++keep_from;
+      ++stats_.wal_hold_dropped_segments;
+    }
+    before = held_from_;
+    held_from_ = keep_from;
+  }
+  result.segments_removed = keep_from > before ? keep_from - before : 0;
+  (void)wal_->remove_before(keep_from);
   if (auto names = fs.list(wal_dir_)) {
     for (const std::string& name : *names) {
       if (auto seg = checkpoint_segment(name); seg && *seg < segment - 1) (void)fs.remove_all(wal_dir_ + "/" + name);
@@ -644,6 +672,16 @@ Result<CompactionResult> Db::import_block(Timestamp mint, Timestamp maxt, std::v
   return result;
 }
 
+void Db::hold_wal(const std::string& holder, uint32_t segment) {
+  std::lock_guard lock(mu_);
+  holds_[holder] = segment;
+}
+
+void Db::release_wal(const std::string& holder) {
+  std::lock_guard lock(mu_);
+  holds_.erase(holder);
+}
+
 uint64_t Db::size_bytes() const {
   std::error_code ec;
   uint64_t total = 0;
@@ -714,12 +752,14 @@ DbStats Db::stats() const {
   const DbStats counters = stats_;
   s.checkpoints = counters.checkpoints;
   s.checkpoint_failures = counters.checkpoint_failures;
+  s.wal_hold_dropped_segments = counters.wal_hold_dropped_segments;
   s.sync_failures = counters.sync_failures;
   s.corruptions_repaired = counters.corruptions_repaired;
   s.compactions = counters.compactions;
   s.compaction_failures = counters.compaction_failures;
   if (wal_) {
     s.wal_bytes = wal_->bytes_since(first_segment_);
+    s.wal_held_bytes = wal_->bytes_since(held_from_) - s.wal_bytes;
     s.wal_segment = wal_->current_segment();
   }
   return s;

@@ -49,6 +49,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,6 +76,11 @@ struct DbOptions {
   // many bytes and more than the head's chunks: replaying it would then
   // cost more than reading a checkpoint.
   uint64_t checkpoint_min_wal_bytes = 64ull << 20;
+  // Log segments a checkpoint replaced may be kept for readers of the log
+  // that have not read them yet (hold_wal(): remote-write queues behind
+  // their receiver), up to this many bytes in all; past it the oldest go.
+  // 0: none are kept.
+  uint64_t wal_hold_bytes = 0;
 };
 
 // What open() found and did.
@@ -129,6 +135,8 @@ struct DbStats {
   uint64_t compactions = 0;
   uint64_t compaction_failures = 0;
   uint64_t damaged_chunks = 0;        // in blocks, skipped when read
+  uint64_t wal_held_bytes = 0;        // segments kept past a checkpoint for hold_wal()
+  uint64_t wal_hold_dropped_segments = 0;  // held segments removed anyway: over wal_hold_bytes
 };
 
 // One series of a block from elsewhere: its labels and its chunks, oldest
@@ -195,6 +203,13 @@ class Db {
   // daemon calls it every minute, so the RSS is the head, the index and
   // what the last minute's queries read, not the history.
   void release_block_pages() const;
+  // Keeps log segment `segment` and the later ones for `holder` (a
+  // reader of the log: a remote-write queue not yet past them) when a
+  // checkpoint replaces them, within DbOptions::wal_hold_bytes for all
+  // holders together. A new call moves the holder's mark; release_wal()
+  // drops it. Segments kept are not replayed: the checkpoint has them.
+  void hold_wal(const std::string& holder, uint32_t segment);
+  void release_wal(const std::string& holder);
   // Bytes of every file under the directory.
   uint64_t size_bytes() const;
   DbStats stats() const;
@@ -218,6 +233,8 @@ class Db {
 
   mutable std::mutex mu_;  // guards what follows
   uint32_t first_segment_ = 1;  // the first segment after the last checkpoint
+  uint32_t held_from_ = 1;      // the oldest segment kept (held_from_ < first_segment_: kept for holders)
+  std::map<std::string, uint32_t> holds_;  // hold_wal()
   // HeadStats::wal_write_failures when the last successful checkpoint took
   // its snapshot: failures after it are not covered yet. Guarded by mu_.
   uint64_t wal_failures_covered_ = 0;

@@ -32,6 +32,7 @@ class WalWatcherTest : public ::testing::Test {
   void open_db() {
     tsdb::DbOptions o;
     o.wal_segment_bytes = segment_bytes_;
+    o.wal_hold_bytes = hold_bytes_;
     auto db = tsdb::Db::open(dir_, o);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
@@ -60,6 +61,7 @@ class WalWatcherTest : public ::testing::Test {
 
   std::string dir_;
   uint64_t segment_bytes_ = 32 << 20;
+  uint64_t hold_bytes_ = 0;
   std::unique_ptr<tsdb::Db> db_;
 };
 
@@ -125,6 +127,51 @@ TEST_F(WalWatcherTest, FollowsNewSegmentsAndCheckpointsAndCountsWhatItMissed) {
   EXPECT_EQ(late.stats().unknown_series_samples, 0u) << "the checkpoint names the series";
   EXPECT_EQ(drain(w).size(), 20u);
   EXPECT_EQ(w.num_series(), 20u);
+}
+
+// A reader that lags (its receiver is down) holds the segments it has not
+// read: checkpoints and restarts keep them, within the store's bound; past
+// the bound the oldest go, counted on both sides.
+TEST_F(WalWatcherTest, AHoldKeepsSegmentsForALaggingReaderWithinItsBound) {
+  db_.reset();
+  segment_bytes_ = 4096;
+  hold_bytes_ = 1 << 20;
+  open_db();
+  WalWatcher w(tsdb::FileSystem::posix(), wal(), {});
+  EXPECT_TRUE(drain(w).empty());
+  const WalPosition lagging = w.position();
+  db_->hold_wal("queue", lagging.segment);
+  for (int s = 0; s < 100; ++s) commit(20, 1000 + s * 1000, s);
+  ASSERT_TRUE(db_->checkpoint().ok());
+  EXPECT_GT(db_->stats().wal_held_bytes, 0u);
+  db_.reset();  // and a restart: the held segments are kept, not replayed twice
+  open_db();
+  db_->hold_wal("queue", lagging.segment);  // as the daemon does before its first checkpoint
+  for (int s = 100; s < 110; ++s) commit(20, 1000 + s * 1000, s);
+  ASSERT_TRUE(db_->checkpoint().ok());
+  WalWatcher resumed(tsdb::FileSystem::posix(), wal(), lagging);
+  const std::vector<std::string> got = drain(resumed);
+  EXPECT_EQ(got.size(), 110u * 20);
+  EXPECT_EQ(resumed.stats().segments_missed, 0u);
+  EXPECT_EQ(db_->stats().wal_hold_dropped_segments, 0u);
+  // The reader moves on: the next checkpoint lets what it read go.
+  db_->hold_wal("queue", resumed.position().segment);
+  ASSERT_TRUE(db_->checkpoint().ok());
+  EXPECT_LT(db_->stats().wal_held_bytes, 8192u);
+
+  // Over the bound: the oldest held segments go, and the reader is told.
+  db_.reset();
+  hold_bytes_ = 16 * 1024;
+  open_db();
+  const WalPosition behind = resumed.position();
+  db_->hold_wal("queue", behind.segment);
+  for (int s = 200; s < 300; ++s) commit(20, 1000 + s * 1000, s);
+  ASSERT_TRUE(db_->checkpoint().ok());
+  EXPECT_GT(db_->stats().wal_hold_dropped_segments, 0u);
+  EXPECT_LE(db_->stats().wal_held_bytes, 16u * 1024);
+  WalWatcher late(tsdb::FileSystem::posix(), wal(), behind);
+  EXPECT_LT(drain(late).size(), 100u * 20);
+  EXPECT_GT(late.stats().segments_missed, 0u);
 }
 
 TEST_F(WalWatcherTest, ARecordBeingWrittenIsWaitedForNotSkipped) {
