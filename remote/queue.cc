@@ -1,0 +1,340 @@
+#include "remote/queue.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/http_client.h"
+#include "net/http_client_request.h"
+#include "net/relabel.h"
+#include "net/retry.h"
+#include "remote/write_request.h"
+
+namespace cogwatch::remote {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kPositionHeader = "cogwatch remote-write position 1\n";
+
+// One body and where it stands.
+struct Batch {
+  std::string body;
+  uint64_t samples = 0;
+  Timestamp max_t = 0;
+  net::Backoff backoff;
+};
+
+}  // namespace
+
+Result<WalPosition> read_position_file(tsdb::FileSystem& fs, const std::string& path) {
+  if (!fs.exists(path)) return WalPosition{};
+  auto file = fs.map(path);
+  if (!file) return file.error();
+  const std::string_view text(reinterpret_cast<const char*>((*file)->bytes().data()), (*file)->bytes().size());
+  auto bad = [&] { return make_error(ErrorCode::kInvalidArgument, path + ": not a remote-write position file"); };
+  if (!text.starts_with(kPositionHeader)) return bad();
+  std::string_view rest = text.substr(kPositionHeader.size());
+  WalPosition p;
+  auto r1 = std::from_chars(rest.data(), rest.data() + rest.size(), p.segment);
+  if (r1.ec != std::errc() || r1.ptr == rest.data() + rest.size() || *r1.ptr != ' ') return bad();
+  auto r2 = std::from_chars(r1.ptr + 1, rest.data() + rest.size(), p.offset);
+  if (r2.ec != std::errc() || r2.ptr == rest.data() + rest.size() || *r2.ptr != '\n') return bad();
+  return p;
+}
+
+Status write_position_file(tsdb::FileSystem& fs, const std::string& path, WalPosition p) {
+  const std::string text =
+      std::string(kPositionHeader) + std::to_string(p.segment) + " " + std::to_string(p.offset) + "\n";
+  return tsdb::write_file_atomically(fs, path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+class RemoteWriteQueue::Impl {
+ public:
+  Impl(RemoteWriteConfig config, QueueOptions options)
+      : config_(std::move(config)), options_(std::move(options)),
+        clock_(options_.clock != nullptr ? options_.clock : &system_clock()) {}
+
+  ~Impl() { stop(); }
+
+  Result<std::string> start() {
+    if (Status s = options_.fs->create_dirs(options_.state_dir); !s) return s.error();
+    std::string note;
+    const std::string path = position_path();
+    auto saved = read_position_file(*options_.fs, path);
+    WalPosition position;
+    if (saved) {
+      position = *saved;
+    } else {
+      note = saved.error().message + ": set aside as " + path + ".damaged; the queue starts at the log's end";
+      (void)options_.fs->rename(path, path + ".damaged");
+    }
+    {
+      std::lock_guard lock(mu_);
+      stats_.position = position;
+    }
+    if (position.segment > 0 && options_.hold) options_.hold(position.segment);
+    watcher_ = std::make_unique<WalWatcher>(*options_.fs, options_.wal_dir, position);
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+    return note;
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (!thread_.joinable()) return;
+      stopping_ = true;
+      if (io_ != nullptr) io_->stop();
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  QueueStats stats() const {
+    std::lock_guard lock(mu_);
+    QueueStats s = stats_;
+    s.last_error = last_error_;
+    return s;
+  }
+
+  const RemoteWriteConfig& config() const { return config_; }
+  std::string position_path() const { return options_.state_dir + "/" + config_.queue_name() + ".position"; }
+
+ private:
+  // The queue's thread.
+  void run() {
+    asio::io_context io;
+    {
+      std::lock_guard lock(mu_);
+      io_ = &io;
+    }
+    std::vector<tsdb::internal::WalSample> round;
+    while (!stopping()) {
+      round.clear();
+      if (!fill(round)) break;
+      if (round.empty()) continue;
+      if (!send(io, round)) break;  // stopped: the round is not saved
+      save();
+    }
+    clients_.clear();  // they live on io
+    std::lock_guard lock(mu_);
+    io_ = nullptr;
+    stats_.samples_pending = 0;
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  // Reads a round from the log. False when stopped.
+  bool fill(std::vector<tsdb::internal::WalSample>& round) {
+    const QueueConfig& q = config_.queue;
+    Timestamp first_read = 0;
+    while (true) {
+      const size_t before = round.size();
+      Status s = watcher_->read(q.capacity, round);
+      {
+        std::lock_guard lock(mu_);
+        stats_.wal = watcher_->stats();
+        if (!s) last_error_ = s.error().message;
+      }
+      if (round.size() > before && first_read == 0) first_read = clock_->now();
+      if (round.size() >= q.max_samples_per_send || round.size() >= q.capacity) return true;
+      if (!round.empty() && clock_->now() - first_read >= q.batch_send_deadline) return true;
+      std::unique_lock lock(mu_);
+      if (wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval), [this] { return stopping_; })) {
+        return false;
+      }
+    }
+  }
+
+  // The series' labels as sent, or nullopt when relabelled away.
+  const std::optional<Labels>& labels_of(tsdb::SeriesRef ref) {
+    if (auto it = relabelled_.find(ref); it != relabelled_.end()) return it->second;
+    if (relabelled_.size() > 2 * watcher_->num_series() + 1024) relabelled_.clear();  // forgotten series
+    std::optional<Labels> out;
+    if (const Labels* l = watcher_->labels(ref)) {
+      LabelsBuilder b(*l);
+      for (const Label& e : options_.external_labels) {
+        if (!l->has(e.name)) b.set(e.name, e.value);
+      }
+      out = net::relabel(b.build(), config_.write_relabel_configs);
+    }
+    return relabelled_.emplace(ref, std::move(out)).first->second;
+  }
+
+  // Sends a round; false when stopped before every body was done.
+  bool send(asio::io_context& io, const std::vector<tsdb::internal::WalSample>& round) {
+    const QueueConfig& q = config_.queue;
+    const Timestamp oldest_allowed = q.sample_age_limit > 0 ? clock_->now() - q.sample_age_limit : kMinTimestamp;
+    const uint64_t wanted = (round.size() + q.max_samples_per_send - 1) / q.max_samples_per_send;
+    const size_t shards = static_cast<size_t>(std::clamp<uint64_t>(wanted, q.min_shards, q.max_shards));
+    // Per shard, per series (in first-seen order), its samples.
+    std::vector<std::vector<std::pair<tsdb::SeriesRef, std::vector<WriteSample>>>> by_shard(shards);
+    std::vector<std::unordered_map<tsdb::SeriesRef, size_t>> index(shards);
+    uint64_t dropped = 0;
+    for (const tsdb::internal::WalSample& s : round) {
+      if (s.t < oldest_allowed || !labels_of(s.ref)) {
+        ++dropped;
+        continue;
+      }
+      const size_t shard = static_cast<size_t>(s.ref % shards);
+      auto [it, inserted] = index[shard].try_emplace(s.ref, by_shard[shard].size());
+      if (inserted) by_shard[shard].emplace_back(s.ref, std::vector<WriteSample>{});
+      by_shard[shard][it->second].second.push_back({s.t, s.v});
+    }
+    std::vector<std::vector<Batch>> batches(shards);
+    uint64_t pending = 0;
+    for (size_t shard = 0; shard < shards; ++shard) {
+      std::vector<WriteSeries> body;
+      uint64_t n = 0;
+      Timestamp max_t = 0;
+      auto flush = [&] {
+        if (body.empty()) return;
+        Batch b{encode_write_request(body, config_.protobuf_message), n, max_t,
+                net::Backoff({.initial = config_.queue.min_backoff, .multiplier = 2, .max = config_.queue.max_backoff})};
+        batches[shard].push_back(std::move(b));
+        pending += n;
+        body.clear();
+        n = 0;
+      };
+      for (auto& [ref, samples] : by_shard[shard]) {
+        body.push_back(WriteSeries{*labels_of(ref), std::move(samples)});
+        n += body.back().samples.size();
+        max_t = std::max(max_t, body.back().samples.back().t);
+        if (n >= q.max_samples_per_send) flush();
+      }
+      flush();
+    }
+    {
+      std::lock_guard lock(mu_);
+      stats_.samples_dropped += dropped;
+      stats_.samples_pending = pending;
+      stats_.shards = shards;
+      if (stopping_) return false;
+    }
+    while (clients_.size() < shards) clients_.push_back(std::make_unique<net::HttpClient>(io));
+    size_t unfinished = 0;
+    for (size_t shard = 0; shard < shards; ++shard) {
+      if (batches[shard].empty()) continue;
+      ++unfinished;
+      send_next(io, shard, batches[shard], 0, unfinished);
+    }
+    io.restart();
+    io.run();
+    return unfinished == 0;
+  }
+
+  // Sends batch i of a shard, then the next, until the shard's last.
+  void send_next(asio::io_context& io, size_t shard, std::vector<Batch>& list, size_t i, size_t& unfinished) {
+    if (i == list.size()) {
+      --unfinished;
+      return;
+    }
+    auto request = net::make_http_request("POST", config_.url, config_.http_config);
+    if (!request) {  // the URL was checked at load; a secret file may have gone
+      count_failed(list[i], request.error().message);
+      send_next(io, shard, list, i + 1, unfinished);
+      return;
+    }
+    request->body = list[i].body;
+    request->content_type = std::string(content_type(config_.protobuf_message));
+    request->timeout = config_.remote_timeout;
+    request->set_header("Content-Encoding", "snappy");
+    request->set_header("X-Prometheus-Remote-Write-Version", std::string(protocol_version(config_.protobuf_message)));
+    for (const auto& [name, value] : config_.headers) request->set_header(name, value);
+    clients_[shard]->send(*std::move(request), [this, &io, shard, &list, i, &unfinished](
+                                                   Result<net::HttpClientResponse> r) {
+      Batch& b = list[i];
+      const bool ok = r && r->status / 100 == 2;
+      if (ok) {
+        std::lock_guard lock(mu_);
+        stats_.samples_sent += b.samples;
+        stats_.bytes_sent += b.body.size();
+        stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+        stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
+        send_next(io, shard, list, i + 1, unfinished);
+        return;
+      }
+      const bool rate_limited = r && r->status == 429;
+      if ((rate_limited && config_.queue.retry_on_http_429) || (!rate_limited && net::retryable(r))) {
+        {
+          std::lock_guard lock(mu_);
+          stats_.samples_retried += b.samples;
+          ++stats_.failed_requests;
+          last_error_ = net::failure_reason(r);
+        }
+        auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(b.backoff.next(random_)));
+        timer->async_wait([this, &io, shard, &list, i, &unfinished, timer](const boost::system::error_code& ec) {
+          if (ec || stopping()) return;  // stopped: the round stays unfinished
+          send_next(io, shard, list, i, unfinished);
+        });
+        return;
+      }
+      count_failed(b, net::failure_reason(r));
+      send_next(io, shard, list, i + 1, unfinished);
+    });
+  }
+
+  void count_failed(const Batch& b, std::string reason) {
+    std::lock_guard lock(mu_);
+    stats_.samples_failed += b.samples;
+    stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+    ++stats_.failed_requests;
+    last_error_ = std::move(reason);
+  }
+
+  // Saves the position after a finished round, and tells the store.
+  void save() {
+    const WalPosition p = watcher_->position();
+    Status s = write_position_file(*options_.fs, position_path(), p);
+    uint32_t held = 0;
+    {
+      std::lock_guard lock(mu_);
+      if (!s) last_error_ = s.error().message;
+      held = stats_.position.segment;
+      stats_.position = p;
+    }
+    if (options_.hold && p.segment != held) options_.hold(p.segment);
+  }
+
+  const RemoteWriteConfig config_;
+  const QueueOptions options_;
+  const Clock* clock_;
+  std::unique_ptr<WalWatcher> watcher_;  // the queue's thread only, after start()
+  std::unordered_map<tsdb::SeriesRef, std::optional<Labels>> relabelled_;
+  std::vector<std::unique_ptr<net::HttpClient>> clients_;  // one per shard
+  std::mt19937_64 random_{std::random_device{}()};
+  std::thread thread_;
+
+  mutable std::mutex mu_;  // guards what follows
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  asio::io_context* io_ = nullptr;  // while the thread runs
+  QueueStats stats_;
+  std::string last_error_;
+};
+
+RemoteWriteQueue::RemoteWriteQueue(RemoteWriteConfig config, QueueOptions options)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {}
+RemoteWriteQueue::~RemoteWriteQueue() = default;
+Result<std::string> RemoteWriteQueue::start() { return impl_->start(); }
+void RemoteWriteQueue::stop() { impl_->stop(); }
+QueueStats RemoteWriteQueue::stats() const { return impl_->stats(); }
+const RemoteWriteConfig& RemoteWriteQueue::config() const { return impl_->config(); }
+std::string RemoteWriteQueue::position_path() const { return impl_->position_path(); }
+
+}  // namespace cogwatch::remote

@@ -1,0 +1,241 @@
+#include "remote/queue.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/net/test_util.h"
+#include "tsdb/db.h"
+
+namespace cogwatch::remote {
+namespace {
+
+using net::testing::ServerThread;
+
+// A receiver that decodes what it is sent, and answers what the test says.
+class Receiver {
+ public:
+  Receiver()
+      : server_([this](const net::HttpRequest& r) { return handle(r); }) {}
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/api/v1/write"; }
+  // The next n requests are answered `status` (and not stored).
+  void fail_next(int n, int status) {
+    std::lock_guard lock(mu_);
+    fail_left_ = n;
+    fail_status_ = status;
+  }
+  // Samples stored, as "labels@t=v", and how many times each came.
+  std::map<std::string, int> samples() const {
+    std::lock_guard lock(mu_);
+    return samples_;
+  }
+  size_t count() const {
+    std::lock_guard lock(mu_);
+    return samples_.size();
+  }
+  int requests() const { return requests_.load(); }
+  std::string last_version() const {
+    std::lock_guard lock(mu_);
+    return version_;
+  }
+
+  bool wait_for(size_t n) const {
+    for (int i = 0; i < 500 && count() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return count() >= n;
+  }
+
+ private:
+  net::HttpResponse handle(const net::HttpRequest& r) {
+    ++requests_;
+    std::lock_guard lock(mu_);
+    version_ = std::string(r.header("X-Prometheus-Remote-Write-Version"));
+    if (fail_left_ > 0) {
+      --fail_left_;
+      return {.status = fail_status_, .body = "not now"};
+    }
+    auto protocol = protocol_of_content_type(r.header("Content-Type"));
+    if (!protocol || r.header("Content-Encoding") != "snappy") return {.status = 415};
+    auto decoded = decode_write_request(r.body, *protocol);
+    if (!decoded) return {.status = 400, .body = decoded.error().message};
+    for (const WriteSeries& s : decoded->series) {
+      for (const WriteSample& x : s.samples) {
+        ++samples_[s.labels.to_string() + "@" + std::to_string(x.t) + "=" + std::to_string(static_cast<int>(x.v))];
+      }
+    }
+    return {.status = 204};
+  }
+
+  mutable std::mutex mu_;
+  std::map<std::string, int> samples_;
+  int fail_left_ = 0;
+  int fail_status_ = 500;
+  std::string version_;
+  std::atomic<int> requests_{0};
+  ServerThread server_;  // last: it stops before the rest goes
+};
+
+class QueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/cogwatch_queue_" + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    tsdb::DbOptions o;
+    o.wal_hold_bytes = 64 << 20;
+    auto db = tsdb::Db::open(dir_, o);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    db_ = std::move(*db);
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  RemoteWriteConfig config(const std::string& url, const std::string& extra = "") {
+    auto c = parse_remote_write_configs("remote_write:\n  - url: " + url + "\n    name: q\n" + extra, "test.yml");
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    RemoteWriteConfig out = c.ok() ? (*c)[0] : RemoteWriteConfig{};
+    out.queue.batch_send_deadline = 50 * kMillisecond;
+    out.queue.min_backoff = 10 * kMillisecond;
+    out.queue.max_backoff = 50 * kMillisecond;
+    return out;
+  }
+  std::unique_ptr<RemoteWriteQueue> start(RemoteWriteConfig c) {
+    auto q = std::make_unique<RemoteWriteQueue>(
+        std::move(c), QueueOptions{.wal_dir = dir_ + "/wal", .state_dir = dir_ + "/remote",
+                                   .external_labels = Labels{{"site", "edge-7"}},
+                                   .hold = [this](uint32_t s) { db_->hold_wal("q", s); },
+                                   .poll_interval = 10 * kMillisecond});
+    auto note = q->start();
+    EXPECT_TRUE(note.ok());
+    // The queue begins at the log's end: let it get there first.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return q;
+  }
+  void commit(int n, Timestamp t) {
+    auto app = db_->head().appender();
+    for (int i = 0; i < n; ++i) (void)app->append(Labels{{"__name__", "m"}, {"i", std::to_string(i)}}, t, i);
+    app->commit();
+  }
+
+  std::string dir_;
+  std::unique_ptr<tsdb::Db> db_;
+};
+
+TEST_F(QueueTest, SendsWhatIsCommittedWithExternalLabelsAndRelabelling) {
+  Receiver rx;
+  auto q = start(config(rx.url(), "    write_relabel_configs: [{source_labels: [i], regex: '3', action: drop}]\n"));
+  commit(5, 1000);
+  commit(5, 2000);
+  ASSERT_TRUE(rx.wait_for(8)) << rx.count();
+  const auto got = rx.samples();
+  EXPECT_EQ(got.size(), 8u);
+  EXPECT_EQ(got.count("{__name__=\"m\", i=\"0\", site=\"edge-7\"}@1000=0"), 1u);
+  EXPECT_EQ(got.count("{__name__=\"m\", i=\"4\", site=\"edge-7\"}@2000=4"), 1u);
+  for (const auto& [s, n] : got) EXPECT_EQ(n, 1) << s;
+  EXPECT_EQ(rx.last_version(), "0.1.0");
+  for (int i = 0; i < 100 && q->stats().samples_dropped < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const QueueStats st = q->stats();
+  EXPECT_EQ(st.samples_sent, 8u);
+  EXPECT_EQ(st.samples_dropped, 2u) << "i=3, relabelled away";
+  EXPECT_EQ(st.highest_sent_timestamp, 2000);
+  EXPECT_GT(st.bytes_sent, 0u);
+}
+
+TEST_F(QueueTest, FailuresAreRetriedAndNothingIsLostOrSentTwice) {
+  Receiver rx;
+  rx.fail_next(4, 503);
+  auto q = start(config(rx.url()));
+  commit(10, 1000);
+  ASSERT_TRUE(rx.wait_for(10));
+  EXPECT_GE(rx.requests(), 5);
+  for (const auto& [s, n] : rx.samples()) EXPECT_EQ(n, 1) << s;
+  const QueueStats st = q->stats();
+  EXPECT_EQ(st.samples_sent, 10u);
+  EXPECT_GE(st.samples_retried, 10u);
+  EXPECT_EQ(st.samples_failed, 0u);
+}
+
+TEST_F(QueueTest, AnUnacceptableBodyIsDroppedAndCounted) {
+  Receiver rx;
+  rx.fail_next(1, 400);
+  auto q = start(config(rx.url()));
+  commit(3, 1000);
+  for (int i = 0; i < 200 && q->stats().samples_failed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(q->stats().samples_failed, 3u);
+  commit(3, 2000);
+  ASSERT_TRUE(rx.wait_for(3));
+  EXPECT_EQ(rx.samples().count("{__name__=\"m\", i=\"2\", site=\"edge-7\"}@2000=2"), 1u);
+  EXPECT_EQ(rx.count(), 3u) << "the refused batch is not sent again";
+}
+
+TEST_F(QueueTest, TooManyRequestsIsRetriedOnlyWhenConfigured) {
+  Receiver rx;
+  rx.fail_next(2, 429);
+  auto q = start(config(rx.url(), "    queue_config: {retry_on_http_429: true}\n"));
+  commit(4, 1000);
+  ASSERT_TRUE(rx.wait_for(4));
+  EXPECT_EQ(q->stats().samples_failed, 0u);
+  q->stop();
+  rx.fail_next(1, 429);
+  auto dropping = start(config(rx.url()));
+  commit(4, 2000);
+  for (int i = 0; i < 200 && dropping->stats().samples_failed == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(dropping->stats().samples_failed, 4u);
+}
+
+// The position survives a restart: a queue stopped while its receiver is
+// down sends, once started again, everything committed meanwhile, once.
+TEST_F(QueueTest, ARestartedQueueResumesWhereTheReceiverStopped) {
+  Receiver rx;
+  auto q = start(config(rx.url()));
+  commit(5, 1000);
+  ASSERT_TRUE(rx.wait_for(5));
+  rx.fail_next(1'000'000, 503);  // down
+  commit(5, 2000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  q->stop();
+  const WalPosition saved = q->stats().position;
+  EXPECT_GT(saved.segment, 0u);
+  commit(5, 3000);
+  rx.fail_next(0, 503);  // up again
+  auto resumed = start(config(rx.url()));
+  ASSERT_TRUE(rx.wait_for(15)) << rx.count();
+  for (const auto& [s, n] : rx.samples()) EXPECT_EQ(n, 1) << s;
+  EXPECT_EQ(rx.count(), 15u);
+}
+
+TEST_F(QueueTest, RemoteWrite2) {
+  Receiver rx;
+  auto q = start(config(rx.url(), "    protobuf_message: io.prometheus.write.v2.Request\n"));
+  commit(3, 1000);
+  ASSERT_TRUE(rx.wait_for(3));
+  EXPECT_EQ(rx.last_version(), "2.0.0");
+}
+
+TEST(PositionFile, RoundTripAndDamage) {
+  const std::string path = ::testing::TempDir() + "/cogwatch_position_" + std::to_string(getpid());
+  tsdb::FileSystem& fs = tsdb::FileSystem::posix();
+  std::filesystem::remove(path);
+  EXPECT_EQ(*read_position_file(fs, path), WalPosition{});
+  ASSERT_TRUE(write_position_file(fs, path, {7, 123456}).ok());
+  EXPECT_EQ(*read_position_file(fs, path), (WalPosition{7, 123456}));
+  std::ofstream(path) << "cogwatch remote-write position 1\n7 12";
+  EXPECT_FALSE(read_position_file(fs, path).ok());
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace cogwatch::remote
