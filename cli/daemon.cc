@@ -30,6 +30,7 @@
 #include "notify/durable_state.h"
 #include "notify/notifier.h"
 #include "notify/outgoing_alerts.h"
+#include "remote/queue.h"
 #include "remote/receiver.h"
 #include "rules/manager.h"
 #include "scrape/manager.h"
@@ -208,6 +209,13 @@ struct Daemon::Impl {
   std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
   std::unique_ptr<server::StatusApi> status_api;
   std::unique_ptr<remote::WriteReceiver> write_receiver;  // with --web.enable-remote-write-receiver
+  // remote_write: one queue per entry, by queue name; replaced by reloads
+  // that change the entry (or the external labels).
+  mutable std::mutex remote_mu;
+  std::map<std::string, std::unique_ptr<remote::RemoteWriteQueue>> remote_queues;
+  Labels remote_external_labels;  // those the queues were started with
+  Status apply_remote_write(const DaemonConfig& next);
+  void stop_remote_write();
   // Replaced when a reload changes the external labels /federate adds;
   // requests in flight keep the one they started with.
   std::shared_ptr<const server::QueryApi> query_api;  // guarded by config_mu
@@ -339,8 +347,58 @@ void Daemon::Impl::log_notification(const notify::Notification& n) {
 // Applies a checked config: notify first (so alerts of the new rules have
 // somewhere to go), then rules, then scrapes. Runs on the caller's thread;
 // each part's work runs on its own thread.
+Status Daemon::Impl::apply_remote_write(const DaemonConfig& next) {
+  const Labels& external = next.scrape.global.external_labels;
+  std::map<std::string, std::unique_ptr<remote::RemoteWriteQueue>> kept;
+  std::vector<const remote::RemoteWriteConfig*> started;
+  std::lock_guard lock(remote_mu);
+  for (const remote::RemoteWriteConfig& c : next.remote_write) {
+    auto it = remote_queues.find(c.queue_name());
+    if (it != remote_queues.end() && it->second->config().digest == c.digest && external == remote_external_labels) {
+      kept.emplace(c.queue_name(), std::move(it->second));
+      remote_queues.erase(it);
+      continue;
+    }
+    if (it != remote_queues.end()) {  // changed: the new one resumes from the old one's position
+      it->second->stop();
+      remote_queues.erase(it);
+    }
+    const std::string name = c.queue_name();
+    auto q = std::make_unique<remote::RemoteWriteQueue>(
+        c, remote::QueueOptions{.wal_dir = options.storage_path + "/wal",
+                                .state_dir = options.storage_path + "/remote",
+                                .external_labels = external,
+                                .hold = [this, name](uint32_t segment) { db->hold_wal("remote_write/" + name, segment); }});
+    auto note = q->start();
+    if (!note) return make_error(note.error().code, "remote_write " + name + ": " + note.error().message);
+    if (!note->empty()) log->warn("remote", *note, {{"remote_name", name}});
+    log->info("remote", "Remote-write queue started", {{"remote_name", name}, {"url", c.url}});
+    kept.emplace(name, std::move(q));
+  }
+  // Entries gone from the config: their queues stop, and their place in
+  // the log is forgotten (a queue added again later starts afresh).
+  for (auto& [name, q] : remote_queues) {
+    q->stop();
+    db->release_wal("remote_write/" + name);
+    (void)tsdb::FileSystem::posix().remove_all(q->position_path());
+    log->info("remote", "Remote-write queue removed", {{"remote_name", name}});
+  }
+  remote_queues = std::move(kept);
+  remote_external_labels = external;
+  return {};
+}
+
+void Daemon::Impl::stop_remote_write() {
+  std::lock_guard lock(remote_mu);
+  for (auto& [name, q] : remote_queues) q->stop();
+}
+
 Status Daemon::Impl::apply(DaemonConfig next, bool first) {
   const std::string& dir = next.dir;
+  if (!next.remote_write.empty() && !db) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "remote_write needs --storage.tsdb.path: queues send from the write-ahead log");
+  }
   if (Status s = am_client->apply(next.alerting, dir); !s) return s;
   if (!first) {
     // A scrape config the manager refuses (a file_sd file that does not
@@ -379,6 +437,7 @@ Status Daemon::Impl::apply(DaemonConfig next, bool first) {
   if (first) {
     if (Status s = run_on(io, [&] { return scrape->apply(next.scrape, dir); }); !s) return s;
   }
+  if (Status s = apply_remote_write(next); !s) return s;
   auto api = next.scrape.global.external_labels == config.scrape.global.external_labels
                  ? nullptr
                  : make_query_api(next.scrape.global.external_labels);
@@ -450,7 +509,8 @@ Status Daemon::Impl::open_storage() {
   auto opened = tsdb::Db::open(options.storage_path,
                                tsdb::DbOptions{.head = h,
                                                .wal_segment_bytes = options.wal_segment_bytes,
-                                               .checkpoint_min_wal_bytes = 2 * options.wal_segment_bytes},
+                                               .checkpoint_min_wal_bytes = 2 * options.wal_segment_bytes,
+                                               .wal_hold_bytes = options.remote_max_backlog_bytes},
                                &report);
   if (!opened) return make_error(opened.error().code, "opening storage: " + opened.error().message);
   db = std::move(*opened);
@@ -537,6 +597,12 @@ void Daemon::Impl::write_storage_metrics(server::MetricsWriter& w, const tsdb::H
   w.sample("cogwatch_tsdb_wal_segment_current", {}, s.wal_segment);
   w.family("cogwatch_tsdb_wal_storage_size_bytes", "gauge", "Size of the write log segments since the last checkpoint.");
   w.sample("cogwatch_tsdb_wal_storage_size_bytes", {}, static_cast<double>(s.wal_bytes));
+  w.family("cogwatch_tsdb_wal_held_bytes", "gauge",
+           "Log segments a checkpoint replaced, kept for remote_write queues that have not read them.");
+  w.sample("cogwatch_tsdb_wal_held_bytes", {}, static_cast<double>(s.wal_held_bytes));
+  w.family("cogwatch_tsdb_wal_held_segments_dropped_total", "counter",
+           "Held log segments removed anyway: over --storage.remote.max-backlog-size.");
+  w.sample("cogwatch_tsdb_wal_held_segments_dropped_total", {}, static_cast<double>(s.wal_hold_dropped_segments));
   w.family("cogwatch_tsdb_wal_fsync_failures_total", "counter", "Total number of failed syncs of the write log.");
   w.sample("cogwatch_tsdb_wal_fsync_failures_total", {}, static_cast<double>(s.sync_failures));
   w.family("cogwatch_tsdb_wal_corruptions_total", "counter", "Total number of damaged WAL files repaired at start.");
@@ -677,6 +743,44 @@ std::string Daemon::Impl::metrics_text() {
              "Exemplars and native histograms received and not stored.");
     w.sample("cogwatch_remote_write_receiver_dropped_total", {{"kind", "exemplar"}}, static_cast<double>(rc.exemplars_dropped));
     w.sample("cogwatch_remote_write_receiver_dropped_total", {{"kind", "histogram"}}, static_cast<double>(rc.histograms_dropped));
+  }
+  {
+    // prometheus_remote_storage_*'s counterparts, per queue.
+    std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, remote::QueueStats>> queues;
+    {
+      std::lock_guard lock(remote_mu);
+      for (const auto& [name, q] : remote_queues) {
+        queues.push_back({{{"remote_name", name}, {"url", q->config().url}}, q->stats()});
+      }
+    }
+    if (!queues.empty()) {
+      auto family = [&](const char* name, const char* type, const char* help, auto value) {
+        w.family(name, type, help);
+        for (const auto& [labels, st] : queues) w.sample(name, labels, static_cast<double>(value(st)));
+      };
+      using S = const remote::QueueStats&;
+      family("cogwatch_remote_storage_samples_total", "counter", "Samples the receiver accepted.",
+             [](S s) { return s.samples_sent; });
+      family("cogwatch_remote_storage_samples_failed_total", "counter", "Samples the receiver refused for good (4xx).",
+             [](S s) { return s.samples_failed; });
+      family("cogwatch_remote_storage_samples_retried_total", "counter", "Samples sent again after a failed request.",
+             [](S s) { return s.samples_retried; });
+      family("cogwatch_remote_storage_samples_dropped_total", "counter",
+             "Samples not sent: relabelled away, older than sample_age_limit.", [](S s) { return s.samples_dropped; });
+      family("cogwatch_remote_storage_samples_pending", "gauge", "Samples read from the log and not yet accepted or refused.",
+             [](S s) { return s.samples_pending; });
+      family("cogwatch_remote_storage_bytes_total", "counter", "Request bytes (compressed) the receiver accepted.",
+             [](S s) { return s.bytes_sent; });
+      family("cogwatch_remote_storage_queue_highest_sent_timestamp_seconds", "gauge",
+             "Timestamp of the newest sample the receiver accepted.",
+             [](S s) { return static_cast<double>(s.highest_sent_timestamp) / 1000; });
+      family("cogwatch_remote_storage_shards", "gauge", "Shards sending the current round.", [](S s) { return s.shards; });
+      family("cogwatch_remote_storage_failed_requests_total", "counter", "Requests that failed (then retried or dropped).",
+             [](S s) { return s.failed_requests; });
+      family("cogwatch_remote_storage_wal_segments_missed_total", "counter",
+             "Log segments removed before the queue read them (over --storage.remote.max-backlog-size): their samples were not sent.",
+             [](S s) { return s.wal.segments_missed; });
+    }
   }
   w.family("cogwatch_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
   w.sample("cogwatch_config_last_reload_successful", {}, last_reload_ok ? 1 : 0);
@@ -1167,11 +1271,18 @@ void Daemon::shutdown() {
       d.storage_thread.join();
     }
   }
+  // The queues stop where their receivers are: what they have not sent
+  // stays in the log, and the next start sends it.
+  d.stop_remote_write();
   d.server.reset();
   d.scrape.reset();
   d.notifier.reset();
   d.am_client.reset();
   d.rules.reset();
+  {
+    std::lock_guard lock(d.remote_mu);
+    d.remote_queues.clear();
+  }
   if (d.db) {
     d.db.reset();
     d.log->info("tsdb", "Write-ahead log synced and closed", {{"path", d.options.storage_path}});

@@ -75,6 +75,7 @@ struct DaemonOptions {
   std::string storage_path;
   uint64_t wal_segment_bytes = 32ull << 20;     // --storage.tsdb.wal-segment-size
   Duration wal_sync_interval = 5 * kSecond;     // --storage.tsdb.wal-sync-interval
+  uint64_t remote_max_backlog_bytes = 1ull << 30;  // --storage.remote.max-backlog-size
   eval::EngineOptions engine;                   // --query.lookback-delta, --query.max-samples
   Duration query_timeout = 2 * kMinute;         // --query.timeout
   size_t query_max_concurrency = 20;            // --query.max-concurrency

@@ -41,9 +41,9 @@ struct DaemonConfig {
   scrape::Config scrape;                       // global, scrape_configs, rule_files (the patterns)
   notify::AlertingConfig alerting;             // prometheus.yml's alerting:
   std::optional<notify::NotifyConfig> notify;  // cogwatch's notify: section (the built-in Alertmanager's routes)
-  std::vector<remote::RemoteWriteConfig> remote_write;  // checked; not sent yet (the sender is not built)
+  std::vector<remote::RemoteWriteConfig> remote_write;  // prometheus.yml's remote_write: (remote/write_config.h)
   std::vector<rules::RuleFile> rule_files;     // every file the rule_files patterns name, parsed, in order
-  // "cogwatch.yml:40:1: remote_write is not implemented by cogwatch; the section is ignored"
+  // "cogwatch.yml:40:1: remote_read is not implemented by cogwatch; the section is ignored"
   std::vector<std::string> warnings;
 };
 

@@ -38,6 +38,10 @@ void RunFlags::add_to(CLI::App& app) {
                  "How often the write-ahead log is synced to disk: a power loss takes at most the samples of this "
                  "last interval (at least 100ms)")
       ->capture_default_str();
+  app.add_option("--storage.remote.max-backlog-size", remote_max_backlog,
+                 "Write-ahead log a remote_write queue behind its receiver may keep past checkpoints, for all "
+                 "queues together; past it the oldest is dropped (and counted). 0 keeps none")
+      ->capture_default_str();
   // Hidden, as in Prometheus: for tests that want compactions in seconds.
   app.add_option("--storage.tsdb.min-block-duration", min_block_duration,
                  "Length of the windows the head moves into blocks (for tests)")
@@ -117,6 +121,9 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
                       "--storage.tsdb.wal-segment-size: must be between 64KB and 256MB, got " + wal_segment_size);
   }
   o.wal_segment_bytes = *segment;
+  auto backlog = parse_byte_size(remote_max_backlog);
+  if (!backlog) return make_error(ErrorCode::kInvalidArgument, "--storage.remote.max-backlog-size: " + backlog.error().message);
+  o.remote_max_backlog_bytes = *backlog;
   auto sync = duration_flag("--storage.tsdb.wal-sync-interval", wal_sync_interval, false);
   if (!sync) return sync.error();
   if (*sync < 100) {

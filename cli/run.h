@@ -33,6 +33,7 @@ struct RunFlags {
   std::string storage_path = "data/";
   std::string wal_segment_size = "32MB";
   std::string wal_sync_interval = "5s";
+  std::string remote_max_backlog = "1GB";
   std::string min_block_duration = "2h";
   StorageFlags storage;
   std::string lookback_delta = "5m";

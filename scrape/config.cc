@@ -10,8 +10,8 @@ namespace cogwatch::scrape {
 namespace {
 
 // Prometheus's top-level sections that cogwatch reads past, with a warning.
-constexpr std::string_view kIgnoredSections[] = {"remote_write",        "remote_read", "storage", "tracing",
-                                                 "scrape_config_files", "otlp",        "runtime"};
+constexpr std::string_view kIgnoredSections[] = {"remote_read", "storage", "tracing", "scrape_config_files", "otlp",
+                                                 "runtime"};
 
 class Parser : public YamlReader {
  public:

@@ -73,7 +73,7 @@ struct Config {
   std::vector<ScrapeConfig> scrape_configs;  // intervals and timeouts filled in from global
   std::vector<std::string> rule_files;
   // What was read but is ignored, one line each: "<filename>:<line>:<col>:
-  // remote_write is not implemented by cogwatch; the section is ignored".
+  // remote_read is not implemented by cogwatch; the section is ignored".
   std::vector<std::string> warnings;
 };
 

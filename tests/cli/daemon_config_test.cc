@@ -84,8 +84,8 @@ TEST_F(DaemonConfigTest, AnEmptyFileIsPrometheussDefaults) {
 
 TEST_F(DaemonConfigTest, UnimplementedSectionsAreWarningsAtTheirPlace) {
   auto c = parse_daemon_config(R"(global: {scrape_interval: 15s}
-remote_write:
-- url: http://x/api/v1/write
+remote_read:
+- url: http://x/api/v1/read
 storage:
   tsdb: {out_of_order_time_window: 1h}
 tracing: {endpoint: 'x:4317'}
@@ -93,7 +93,7 @@ tracing: {endpoint: 'x:4317'}
                                "cogwatch.yml", dir());
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->warnings, (std::vector<std::string>{
-                             "cogwatch.yml:2:1: remote_write is not implemented by cogwatch; the section is ignored",
+                             "cogwatch.yml:2:1: remote_read is not implemented by cogwatch; the section is ignored",
                              "cogwatch.yml:4:1: storage is not implemented by cogwatch; the section is ignored",
                              "cogwatch.yml:6:1: tracing is not implemented by cogwatch; the section is ignored",
                          }));

@@ -271,13 +271,13 @@ TEST_F(DaemonTest, NotifyConfigFileGivesTheRoutes) {
 
 TEST_F(DaemonTest, SectionsCogwatchLacksAreOneWarningEach) {
   write_file(dir_ + "/cogwatch.yml",
-             "global:\n  scrape_interval: 1s\nremote_write:\n  - url: http://vm:8428/api/v1/write\n"
+             "global:\n  scrape_interval: 1s\nremote_read:\n  - url: http://vm:8428/api/v1/read\n"
              "storage:\n  tsdb: {out_of_order_time_window: 10m}\n");
   Daemon daemon(options());
   Status started = daemon.start();
   ASSERT_TRUE(started) << started.error().message;
   EXPECT_NE(log_->find("level=warn component=config msg=\"" + dir_ +
-                       "/cogwatch.yml:3:1: remote_write is not implemented by cogwatch; the section is ignored\""),
+                       "/cogwatch.yml:3:1: remote_read is not implemented by cogwatch; the section is ignored\""),
             std::string::npos)
       << *log_;
   EXPECT_NE(log_->find("cogwatch.yml:5:1: storage is not implemented by cogwatch"), std::string::npos) << *log_;
