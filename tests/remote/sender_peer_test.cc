@@ -2,8 +2,12 @@
 // victoria-metrics, started on 127.0.0.1 with a temporary data directory):
 // cogwatch scrapes a simulated Cog predictor and remote-writes; every
 // sample cogwatch holds for a past window is in VictoriaMetrics, the same.
-// VictoriaMetrics is then killed for a few seconds and started again on
-// its data: afterwards nothing of the outage is missing.
+// VictoriaMetrics is then stopped for a few seconds and started again on
+// its data: afterwards nothing of the outage is missing. And cogwatch
+// itself, SIGKILLed at random moments while it sends and started again:
+// nothing is missing, and a sample sent twice is the same sample.
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -11,6 +15,8 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -76,7 +82,13 @@ Dump victoria_dump(const std::string& base, int64_t from_ms, int64_t to_ms) {
     auto& samples = out[series_key(v.at("metric").as_object())];
     const json::array& ts = v.at("timestamps").as_array();
     const json::array& vs = v.at("values").as_array();
-    for (size_t i = 0; i < ts.size() && i < vs.size(); ++i) samples[ts[i].to_number<int64_t>()] = vs[i].to_number<double>();
+    for (size_t i = 0; i < ts.size() && i < vs.size(); ++i) {
+      const int64_t t = ts[i].to_number<int64_t>();
+      const double value = vs[i].to_number<double>();
+      // Sent twice is harmless only as the same sample.
+      auto [at, fresh] = samples.emplace(t, value);
+      EXPECT_TRUE(fresh || at->second == value) << line.substr(0, 200) << " @" << t << ": " << at->second << " and " << value;
+    }
   }
   return out;
 }
@@ -208,6 +220,75 @@ TEST(RemoteWriteSenderPeer, VictoriaMetricsHoldsWhatCogwatchHoldsEvenAcrossItsOu
             std::string::npos)
       << metrics.substr(metrics.find("cogwatch_remote_storage"), 2000);
   cogwatch.shutdown();
+  vm.stop();
+  notify::peer::remove_tree(*dir);
+}
+
+// cogwatch run as a process of its own, SIGKILLed while it sends.
+TEST(RemoteWriteSenderPeer, ASigkilledCogwatchResumesSendingWithoutAGap) {
+  auto dir = notify::peer::make_temp_dir("rw-sender-kill");
+  ASSERT_TRUE(dir);
+  Victoria vm(*dir);
+  ASSERT_TRUE(vm.start()) << notify::peer::read_tail(vm.log());
+  auto sim = cli::BackgroundCogSim::start({.extra_series = 200});
+  ASSERT_TRUE(sim);
+  std::ofstream(*dir + "/cogwatch.yml")
+      << "global: {scrape_interval: 200ms, external_labels: {site: edge-7}}\n"
+         "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
+      << (*sim)->address()
+      << "']}]\n"
+         "remote_write:\n  - url: "
+      << vm.url("/api/v1/write")
+      << "\n    name: vm\n    queue_config: {batch_send_deadline: 100ms, max_samples_per_send: 500, min_backoff: 50ms}\n";
+  pid_t pid = 0;
+  int port = 0;
+  auto start = [&](int round) {
+    const std::string log = *dir + "/cogwatch." + std::to_string(round) + ".log";
+    auto spawned = notify::peer::spawn_process(
+        {COGWATCH_BINARY, "run", "--config.file=" + *dir + "/cogwatch.yml", "--web.listen-address=127.0.0.1:0",
+         "--storage.tsdb.path=" + *dir + "/data", "--storage.tsdb.wal-segment-size=64KB"},
+        {.stdout_path = log, .stderr_path = log});
+    ASSERT_TRUE(spawned);
+    pid = *spawned;
+    const std::regex ready(R"(Server is ready to receive web requests\..*?port=(\d+))");
+    for (int i = 0; i < 400; ++i) {
+      std::smatch m;
+      const std::string text = notify::peer::read_tail(log, 1 << 20);
+      if (std::regex_search(text, m, ready)) {
+        port = std::stoi(m[1]);
+        return;
+      }
+      std::this_thread::sleep_for(25ms);
+    }
+    FAIL() << "not ready:\n" << notify::peer::read_tail(log);
+  };
+  const uint64_t seed = std::random_device{}();
+  std::mt19937_64 rng(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const int64_t begin = system_clock().now();
+  const uint16_t vm_port = vm.port();
+  for (int round = 0; round < 6; ++round) {
+    start(round);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 1500));
+    // Every other kill comes while the receiver is away: the queue is
+    // retrying a round it must not count as sent.
+    const bool away = round % 2 == 1;
+    if (away) {
+      vm.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));
+    }
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    (void)notify::peer::wait_process(pid, 5s);
+    if (away) ASSERT_TRUE(vm.start(vm_port)) << notify::peer::read_tail(vm.log());
+  }
+  start(6);
+  std::this_thread::sleep_for(4s);
+  const int64_t to = system_clock().now() - 2000;
+  const Dump mine = cogwatch_dump("http://127.0.0.1:" + std::to_string(port), begin - 1000, to);
+  size_t exact = 0;
+  const size_t n = expect_contains(victoria_dump(vm.url(), begin - 1000, to), mine, exact);
+  EXPECT_GT(n, 1000u);
+  notify::peer::terminate_process(pid, 10s);
   vm.stop();
   notify::peer::remove_tree(*dir);
 }
