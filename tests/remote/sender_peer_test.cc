@@ -27,6 +27,7 @@
 #include "model/url.h"
 #include "tests/notify/peer/http_client.h"
 #include "tests/notify/peer/process.h"
+#include "tests/server/peer/prometheus_process.h"
 
 namespace cogwatch::remote {
 namespace {
@@ -45,9 +46,10 @@ std::string series_key(const json::object& metric, std::map<std::string, std::st
   return out;
 }
 
-// Every raw sample cogwatch holds in (from_ms, to_ms], its series with the
-// external labels a sender adds.
-Dump cogwatch_dump(const std::string& base, int64_t from_ms, int64_t to_ms) {
+// Every raw sample a Prometheus-API server (cogwatch, or Prometheus) holds
+// in (from_ms, to_ms], its series with `extra` labels added (the external
+// labels a sender adds to what cogwatch holds).
+Dump api_dump(const std::string& base, int64_t from_ms, int64_t to_ms, const std::map<std::string, std::string>& extra) {
   Dump out;
   const std::string window = std::to_string((to_ms - from_ms) / 1000) + "s";
   auto r = http_request("GET", base + "/api/v1/query?query=" + query_escape("{__name__=~\".+\"}[" + window + "]") +
@@ -56,13 +58,17 @@ Dump cogwatch_dump(const std::string& base, int64_t from_ms, int64_t to_ms) {
   if (!r || r->status != 200) return out;
   const json::value body = json::parse(r->body);
   for (const json::value& s : body.at("data").at("result").as_array()) {
-    auto& samples = out[series_key(s.at("metric").as_object(), {{"site", "edge-7"}})];
+    auto& samples = out[series_key(s.at("metric").as_object(), extra)];
     for (const json::value& x : s.at("values").as_array()) {
       samples[std::llround(x.as_array()[0].to_number<double>() * 1000)] =
           std::stod(std::string(x.as_array()[1].as_string()));
     }
   }
   return out;
+}
+
+Dump cogwatch_dump(const std::string& base, int64_t from_ms, int64_t to_ms) {
+  return api_dump(base, from_ms, to_ms, {{"site", "edge-7"}});
 }
 
 // Every raw sample VictoriaMetrics holds in [from_ms, to_ms], through its
@@ -224,6 +230,46 @@ TEST(RemoteWriteSenderPeer, VictoriaMetricsHoldsWhatCogwatchHoldsEvenAcrossItsOu
   notify::peer::remove_tree(*dir);
 }
 
+// Prometheus 2.42 as the receiver (--web.enable-remote-write-receiver),
+// Remote-Write 1.0: it holds exactly what cogwatch holds, bit for bit.
+TEST(RemoteWriteSenderPeer, Prometheus242AsReceiverHoldsWhatCogwatchHolds) {
+  auto dir = notify::peer::make_temp_dir("rw-sender-prom");
+  ASSERT_TRUE(dir);
+  std::ofstream(*dir + "/prometheus.yml") << "global: {scrape_interval: 1h}\n";
+  auto prom = server::peer::PrometheusProcess::start(
+      {.config_file = *dir + "/prometheus.yml", .work_dir = *dir, .extra_args = {"--web.enable-remote-write-receiver"}});
+  ASSERT_TRUE(prom) << prom.error().message;
+  auto sim = cli::BackgroundCogSim::start({});
+  ASSERT_TRUE(sim);
+  std::ofstream(*dir + "/cogwatch.yml")
+      << "global: {scrape_interval: 1s, external_labels: {site: edge-7}}\n"
+         "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
+      << (*sim)->address()
+      << "']}]\n"
+         "remote_write:\n  - url: "
+      << (*prom)->url("/api/v1/write") << "\n    queue_config: {batch_send_deadline: 500ms}\n";
+  auto log = std::make_shared<std::string>();
+  cli::DaemonOptions o;
+  o.config_file = *dir + "/cogwatch.yml";
+  o.config_file_given = true;
+  o.listen_address = "127.0.0.1:0";
+  o.storage_path = *dir + "/cogwatch-data";
+  o.log = cli::Logger::to_string_sink(log, cli::LogLevel::kInfo, false);
+  cli::Daemon cogwatch(o);
+  ASSERT_TRUE(cogwatch.start()) << *log;
+  std::this_thread::sleep_for(8s);
+  const int64_t to = system_clock().now() - 2000;
+  const Dump mine = cogwatch_dump("http://127.0.0.1:" + std::to_string(cogwatch.port()), to - 6000, to);
+  const Dump theirs = api_dump((*prom)->url(), to - 6000, to, {});
+  size_t exact = 0;
+  const size_t n = expect_contains(theirs, mine, exact);
+  EXPECT_GT(n, 100u);
+  EXPECT_EQ(exact, n) << "Prometheus keeps float64 values as they are";
+  EXPECT_EQ(theirs.size(), mine.size()) << "and nothing else";
+  cogwatch.shutdown();
+  notify::peer::remove_tree(*dir);
+}
+
 // cogwatch run as a process of its own, SIGKILLed while it sends.
 TEST(RemoteWriteSenderPeer, ASigkilledCogwatchResumesSendingWithoutAGap) {
   auto dir = notify::peer::make_temp_dir("rw-sender-kill");
@@ -279,7 +325,9 @@ TEST(RemoteWriteSenderPeer, ASigkilledCogwatchResumesSendingWithoutAGap) {
     }
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     (void)notify::peer::wait_process(pid, 5s);
-    if (away) ASSERT_TRUE(vm.start(vm_port)) << notify::peer::read_tail(vm.log());
+    if (away) {
+      ASSERT_TRUE(vm.start(vm_port)) << notify::peer::read_tail(vm.log());
+    }
   }
   start(6);
   std::this_thread::sleep_for(4s);
