@@ -20,13 +20,19 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 # must be clean under ThreadSanitizer, not just pass.
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOGWATCH_SANITIZE=thread \
       -DCOGWATCH_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests cogwatch_notify_tests cogwatch_daemon_tests
+cmake --build build-tsan -j"$jobs" --target cogwatch_tsdb_tests cogwatch_notify_tests cogwatch_daemon_tests \
+      cogwatch_remote_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_tsdb_tests
 # So is the built-in Alertmanager: alerts arrive from rule evaluation and
 # the API, deliveries answer on the io thread.
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_notify_tests -R "Dispatcher|WebhookSender|AlertmanagerApi|BuiltinNotifier"
+
+# The remote-write queues: a thread each, sending on their own io_context
+# while stop() and /metrics come from others.
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L cogwatch_remote_tests -R "Queue|WalWatcher"
 
 # And the daemon, where every part meets: scrapes and the built-in
 # Alertmanager on the io thread, rules on theirs, the API on web threads.
