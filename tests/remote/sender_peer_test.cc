@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -166,6 +167,28 @@ size_t expect_contains(const Dump& got, const Dump& want, size_t& exact) {
   return compared;
 }
 
+// cogwatch.yml in `dir`: scrapes `target` every `interval` with external
+// labels {site: edge-7} and remote-writes to `url` with `queue` (the rest
+// of the entry).
+void write_config(const std::string& dir, const std::string& target, const std::string& interval,
+                  const std::string& url, const std::string& queue) {
+  std::ofstream(dir + "/cogwatch.yml") << "global: {scrape_interval: " << interval
+                                       << ", external_labels: {site: edge-7}}\n"
+                                          "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
+                                       << target << "']}]\nremote_write:\n  - url: " << url << "\n" << queue;
+}
+
+// A daemon on that config, its store in dir/data, its log in `log`.
+std::unique_ptr<cli::Daemon> make_daemon(const std::string& dir, const std::shared_ptr<std::string>& log) {
+  cli::DaemonOptions o;
+  o.config_file = dir + "/cogwatch.yml";
+  o.config_file_given = true;
+  o.listen_address = "127.0.0.1:0";
+  o.storage_path = dir + "/data";
+  o.log = cli::Logger::to_string_sink(log, cli::LogLevel::kInfo, false);
+  return std::make_unique<cli::Daemon>(o);
+}
+
 TEST(RemoteWriteSenderPeer, VictoriaMetricsHoldsWhatCogwatchHoldsEvenAcrossItsOutage) {
   auto dir = notify::peer::make_temp_dir("rw-sender-peer");
   ASSERT_TRUE(dir);
@@ -173,21 +196,11 @@ TEST(RemoteWriteSenderPeer, VictoriaMetricsHoldsWhatCogwatchHoldsEvenAcrossItsOu
   ASSERT_TRUE(vm.start()) << notify::peer::read_tail(vm.log());
   auto sim = cli::BackgroundCogSim::start({});
   ASSERT_TRUE(sim);
-  std::ofstream(*dir + "/cogwatch.yml")
-      << "global: {scrape_interval: 1s, external_labels: {site: edge-7}}\n"
-         "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
-      << (*sim)->address()
-      << "']}]\n"
-         "remote_write:\n  - url: "
-      << vm.url("/api/v1/write") << "\n    name: vm\n    queue_config: {batch_send_deadline: 500ms, min_backoff: 50ms, max_backoff: 1s}\n";
+  write_config(*dir, (*sim)->address(), "1s", vm.url("/api/v1/write"),
+               "    name: vm\n    queue_config: {batch_send_deadline: 500ms, min_backoff: 50ms, max_backoff: 1s}\n");
   auto log = std::make_shared<std::string>();
-  cli::DaemonOptions o;
-  o.config_file = *dir + "/cogwatch.yml";
-  o.config_file_given = true;
-  o.listen_address = "127.0.0.1:0";
-  o.storage_path = *dir + "/data";
-  o.log = cli::Logger::to_string_sink(log, cli::LogLevel::kInfo, false);
-  cli::Daemon cogwatch(o);
+  auto daemon = make_daemon(*dir, log);
+  cli::Daemon& cogwatch = *daemon;
   ASSERT_TRUE(cogwatch.start()) << *log;
   const std::string cw = "http://127.0.0.1:" + std::to_string(cogwatch.port());
 
@@ -235,27 +248,19 @@ TEST(RemoteWriteSenderPeer, VictoriaMetricsHoldsWhatCogwatchHoldsEvenAcrossItsOu
 TEST(RemoteWriteSenderPeer, Prometheus242AsReceiverHoldsWhatCogwatchHolds) {
   auto dir = notify::peer::make_temp_dir("rw-sender-prom");
   ASSERT_TRUE(dir);
-  std::ofstream(*dir + "/prometheus.yml") << "global: {scrape_interval: 1h}\n";
-  auto prom = server::peer::PrometheusProcess::start(
-      {.config_file = *dir + "/prometheus.yml", .work_dir = *dir, .extra_args = {"--web.enable-remote-write-receiver"}});
+  std::filesystem::create_directories(*dir + "/prometheus");  // its data/ apart from cogwatch's
+  std::ofstream(*dir + "/prometheus/prometheus.yml") << "global: {scrape_interval: 1h}\n";
+  auto prom = server::peer::PrometheusProcess::start({.config_file = *dir + "/prometheus/prometheus.yml",
+                                                      .work_dir = *dir + "/prometheus",
+                                                      .extra_args = {"--web.enable-remote-write-receiver"}});
   ASSERT_TRUE(prom) << prom.error().message;
   auto sim = cli::BackgroundCogSim::start({});
   ASSERT_TRUE(sim);
-  std::ofstream(*dir + "/cogwatch.yml")
-      << "global: {scrape_interval: 1s, external_labels: {site: edge-7}}\n"
-         "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
-      << (*sim)->address()
-      << "']}]\n"
-         "remote_write:\n  - url: "
-      << (*prom)->url("/api/v1/write") << "\n    queue_config: {batch_send_deadline: 500ms}\n";
+  write_config(*dir, (*sim)->address(), "1s", (*prom)->url("/api/v1/write"),
+               "    queue_config: {batch_send_deadline: 500ms}\n");
   auto log = std::make_shared<std::string>();
-  cli::DaemonOptions o;
-  o.config_file = *dir + "/cogwatch.yml";
-  o.config_file_given = true;
-  o.listen_address = "127.0.0.1:0";
-  o.storage_path = *dir + "/cogwatch-data";
-  o.log = cli::Logger::to_string_sink(log, cli::LogLevel::kInfo, false);
-  cli::Daemon cogwatch(o);
+  auto daemon = make_daemon(*dir, log);
+  cli::Daemon& cogwatch = *daemon;
   ASSERT_TRUE(cogwatch.start()) << *log;
   std::this_thread::sleep_for(8s);
   const int64_t to = system_clock().now() - 2000;
@@ -278,14 +283,8 @@ TEST(RemoteWriteSenderPeer, ASigkilledCogwatchResumesSendingWithoutAGap) {
   ASSERT_TRUE(vm.start()) << notify::peer::read_tail(vm.log());
   auto sim = cli::BackgroundCogSim::start({.extra_series = 200});
   ASSERT_TRUE(sim);
-  std::ofstream(*dir + "/cogwatch.yml")
-      << "global: {scrape_interval: 200ms, external_labels: {site: edge-7}}\n"
-         "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
-      << (*sim)->address()
-      << "']}]\n"
-         "remote_write:\n  - url: "
-      << vm.url("/api/v1/write")
-      << "\n    name: vm\n    queue_config: {batch_send_deadline: 100ms, max_samples_per_send: 500, min_backoff: 50ms}\n";
+  write_config(*dir, (*sim)->address(), "200ms", vm.url("/api/v1/write"),
+               "    name: vm\n    queue_config: {batch_send_deadline: 100ms, max_samples_per_send: 500, min_backoff: 50ms}\n");
   pid_t pid = 0;
   int port = 0;
   auto start = [&](int round) {
