@@ -370,7 +370,11 @@ Status Daemon::Impl::apply_remote_write(const DaemonConfig& next) {
                                 .external_labels = external,
                                 .hold = [this, name](uint32_t segment) { db->hold_wal("remote_write/" + name, segment); }});
     auto note = q->start();
-    if (!note) return make_error(note.error().code, "remote_write " + name + ": " + note.error().message);
+    if (!note) {
+      // The queues kept or started so far go on: back where stop_remote_write() and the next reload find them.
+      for (auto& [n, kq] : kept) remote_queues.insert_or_assign(n, std::move(kq));
+      return make_error(note.error().code, "remote_write " + name + ": " + note.error().message);
+    }
     if (!note->empty()) log->warn("remote", *note, {{"remote_name", name}});
     log->info("remote", "Remote-write queue started", {{"remote_name", name}, {"url", c.url}});
     kept.emplace(name, std::move(q));

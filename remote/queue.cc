@@ -121,6 +121,14 @@ class RemoteWriteQueue::Impl {
       io_ = &io;
     }
     std::vector<tsdb::internal::WalSample> round;
+    // A new queue starts at the log's end: that is its place from now on,
+    // held and saved before anything is sent, so a receiver that is down
+    // from the start loses nothing the backlog bound keeps.
+    if (Status s = watcher_->read(0, round); !s) {
+      std::lock_guard lock(mu_);
+      last_error_ = s.error().message;
+    }
+    if (stats().position == WalPosition{}) save();
     while (!stopping()) {
       round.clear();
       if (!fill(round)) break;
@@ -219,6 +227,9 @@ class RemoteWriteQueue::Impl {
       }
       flush();
     }
+    // Before the check: a stop() from now on stops this run (restart()
+    // after it would undo its io.stop()).
+    io.restart();
     {
       std::lock_guard lock(mu_);
       stats_.samples_dropped += dropped;
@@ -233,7 +244,6 @@ class RemoteWriteQueue::Impl {
       ++unfinished;
       send_next(io, shard, batches[shard], 0, unfinished);
     }
-    io.restart();
     io.run();
     return unfinished == 0;
   }
@@ -261,11 +271,14 @@ class RemoteWriteQueue::Impl {
       Batch& b = list[i];
       const bool ok = r && r->status / 100 == 2;
       if (ok) {
-        std::lock_guard lock(mu_);
-        stats_.samples_sent += b.samples;
-        stats_.bytes_sent += b.body.size();
-        stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
-        stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
+        {
+          std::lock_guard lock(mu_);
+          stats_.samples_sent += b.samples;
+          stats_.bytes_sent += b.body.size();
+          stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+          stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
+        }
+        if (stopping()) return;  // the round stays unfinished
         send_next(io, shard, list, i + 1, unfinished);
         return;
       }
@@ -300,6 +313,7 @@ class RemoteWriteQueue::Impl {
   // Saves the position after a finished round, and tells the store.
   void save() {
     const WalPosition p = watcher_->position();
+    if (p == WalPosition{}) return;  // no log to be in yet
     Status s = write_position_file(*options_.fs, position_path(), p);
     uint32_t held = 0;
     {

@@ -45,9 +45,12 @@ Status WalWatcher::load_checkpoint(uint32_t n) {
       series_[ref] = Series{l, n};
     });
   }
-  // What the checkpoint does not name, and no segment after it named, the
-  // store no longer holds.
-  boost::unordered::erase_if(series_, [n](const auto& kv) { return kv.second.segment < n; });
+  // What neither this checkpoint nor the one before it named, nor a
+  // segment after that one, the store no longer holds. One checkpoint
+  // late: samples of a series the store dropped since the last checkpoint
+  // may still be in the caller's hands, read in this very call.
+  const uint32_t before = checkpoint_;
+  boost::unordered::erase_if(series_, [before](const auto& kv) { return kv.second.segment < before; });
   checkpoint_ = n;
   ++stats_.checkpoints_read;
   return {};
@@ -127,6 +130,9 @@ Status WalWatcher::read(size_t max_samples, std::vector<WalSample>& out) {
     if (*at != position_.segment) {
       stats_.segments_missed += *at - position_.segment;
       position_ = {*at, 0};
+      // The segments skipped were replaced by a checkpoint: the series
+      // they named are in it.
+      if (Status s = load_newer_checkpoint(); !s) return s;
     }
     const bool closed = at + 1 != segments->end();
     uint64_t end = 0;
@@ -143,13 +149,16 @@ Status WalWatcher::read(size_t max_samples, std::vector<WalSample>& out) {
     const uint32_t next = *(at + 1);
     stats_.segments_missed += next - position_.segment - 1;
     position_ = {next, 0};
-    // A checkpoint the position has passed replaces the series before it.
-    auto checkpoint = newest_checkpoint();
-    if (!checkpoint) return checkpoint.error();
-    if (*checkpoint > checkpoint_ && *checkpoint < next) {
-      if (Status s = load_checkpoint(*checkpoint); !s) return s;
-    }
+    if (Status s = load_newer_checkpoint(); !s) return s;
   }
+  return {};
+}
+
+Status WalWatcher::load_newer_checkpoint() {
+  // A checkpoint the position has passed replaces the series before it.
+  auto checkpoint = newest_checkpoint();
+  if (!checkpoint) return checkpoint.error();
+  if (*checkpoint > checkpoint_ && *checkpoint < position_.segment) return load_checkpoint(*checkpoint);
   return {};
 }
 

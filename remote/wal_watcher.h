@@ -16,9 +16,10 @@
 // cut short at the end of the segment being written is not damage: the
 // watcher waits for the rest. In a closed segment, damage skips the rest
 // of the segment; a segment removed before it was read (the queue lagged
-// past what the store kept) is skipped; both are counted. When a newer
-// checkpoint appears, series neither in it nor seen since are forgotten,
-// so the table follows the store's churn.
+// past what the store kept) is skipped; both are counted. When the
+// position passes a newer checkpoint, series named neither in it nor in
+// the one before (nor in a segment since) are forgotten, so the table
+// follows the store's churn.
 //
 // Thread-safety: single-threaded (one per queue). Reading files the Wal
 // writes concurrently is safe: the watcher only maps and reads them.
@@ -83,8 +84,12 @@ class WalWatcher {
   // First read: the newest checkpoint's series, then the series records
   // before the start position (or of the whole log, for {0, 0}).
   Status start();
-  // Reads the series of checkpoint.N, forgetting older series not in it.
+  // Reads the series of checkpoint.N, forgetting series named neither in
+  // it nor since the checkpoint before it.
   Status load_checkpoint(uint32_t n);
+  // Loads the newest checkpoint if it is newer than the last one read and
+  // the position has passed it.
+  Status load_newer_checkpoint();
   // The newest checkpoint's number, if any.
   Result<uint32_t> newest_checkpoint() const;
   // Reads records of `segment` from `from` on; series always, samples

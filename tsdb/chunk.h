@@ -70,7 +70,10 @@ class Chunk {
   Timestamp max_time() const { return max_time_; }
   // Heap bytes this chunk occupies: the header struct, and the encoded
   // bytes unless they live in a mapped file.
-  size_t allocated_bytes() const { return sizeof(Chunk) + (mapped_ ? sizeof(std::shared_ptr<const void>) : size_); }
+  size_t allocated_bytes() const {
+    return sizeof(Chunk) + (mapped_ ? sizeof(std::shared_ptr<const void>) : size_) +
+           (columns_ ? sizeof(std::span<const uint8_t>) : 0);
+  }
   // The bytes are in a file mapped into memory (a block), not on the heap.
   bool mapped() const { return mapped_; }
 

@@ -480,7 +480,7 @@ Result<CheckpointResult> Db::checkpoint_locked() {
   {
     std::lock_guard lock(mu_);
     for (const auto& [holder, from] : holds_) keep_from = std::min(keep_from, std::max(from, held_from_));
-    while (keep_from < segment && wal_->bytes_since(keep_from) - wal_->bytes_since(segment) > options_.wal_hold_bytes) {
+    while (keep_from < segment && wal_->bytes_between(keep_from, segment) > options_.wal_hold_bytes) {
       ++keep_from;
       ++stats_.wal_hold_dropped_segments;
     }
@@ -759,7 +759,7 @@ DbStats Db::stats() const {
   s.compaction_failures = counters.compaction_failures;
   if (wal_) {
     s.wal_bytes = wal_->bytes_since(first_segment_);
-    s.wal_held_bytes = wal_->bytes_since(held_from_) - s.wal_bytes;
+    s.wal_held_bytes = wal_->bytes_between(held_from_, first_segment_);
     s.wal_segment = wal_->current_segment();
   }
   return s;

@@ -227,6 +227,15 @@ Status Wal::remove_before(uint32_t segment) {
   return result;
 }
 
+uint64_t Wal::bytes_between(uint32_t first, uint32_t end) const {
+  std::lock_guard lock(mu_);
+  uint64_t total = 0;
+  for (const auto& [seg, size] : sizes_) {
+    if (seg >= first && seg < end) total += size;
+  }
+  return total;
+}
+
 uint64_t Wal::bytes_since(uint32_t first) const {
   std::lock_guard lock(mu_);
   uint64_t total = file_ && current_ >= first ? file_->size() : 0;

@@ -134,6 +134,8 @@ class Wal {
   uint32_t current_segment() const;
   // Bytes in the segments from `first` through the current one.
   uint64_t bytes_since(uint32_t first) const;
+  // Bytes in the closed segments from `first` up to, not including, `end`.
+  uint64_t bytes_between(uint32_t first, uint32_t end) const;
   const std::string& dir() const { return dir_; }
 
   static std::string segment_path(const std::string& dir, uint32_t segment);

@@ -92,6 +92,7 @@ class QueueTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     tsdb::DbOptions o;
     o.wal_hold_bytes = 64 << 20;
+    o.wal_segment_bytes = 4096;  // many segments, so checkpoints remove some
     auto db = tsdb::Db::open(dir_, o);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
@@ -215,6 +216,45 @@ TEST_F(QueueTest, ARestartedQueueResumesWhereTheReceiverStopped) {
   ASSERT_TRUE(rx.wait_for(15)) << rx.count();
   for (const auto& [s, n] : rx.samples()) EXPECT_EQ(n, 1) << s;
   EXPECT_EQ(rx.count(), 15u);
+}
+
+// A queue added while its receiver is down holds its place in the log
+// from the start: checkpoints meanwhile keep what it has not sent.
+TEST_F(QueueTest, ANewQueueWhoseReceiverIsDownLosesNothingToCheckpoints) {
+  Receiver rx;
+  rx.fail_next(1'000'000, 503);
+  auto q = start(config(rx.url()));
+  for (int s = 0; s < 100; ++s) commit(5, 1000 + s * 1000);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(db_->checkpoint().ok());
+  EXPECT_GT(db_->stats().wal_held_bytes, 0u);
+  rx.fail_next(0, 503);
+  ASSERT_TRUE(rx.wait_for(500)) << rx.count();
+  EXPECT_EQ(q->stats().wal.segments_missed, 0u);
+  for (const auto& [s, n] : rx.samples()) EXPECT_EQ(n, 1) << s;
+}
+
+// A secret file that goes away between two bodies of a round (a rotation):
+// the bodies that cannot be sent are counted failed, and the queue goes
+// on answering stats() and stop().
+TEST_F(QueueTest, ASecretFileGoneMidRoundFailsThoseBodiesAndNothingHangs) {
+  const std::string secret = dir_ + "/password";
+  std::ofstream(secret) << "s3cret";
+  std::atomic<int> seen{0};
+  ServerThread server([&](const net::HttpRequest&) {
+    if (seen++ == 0) std::filesystem::remove(secret);
+    return net::HttpResponse{.status = 204};
+  });
+  auto c = config("http://127.0.0.1:" + std::to_string(server.port()) + "/api/v1/write",
+                  "    basic_auth: {username: edge, password_file: " + secret + "}\n"
+                  "    queue_config: {max_samples_per_send: 2, min_shards: 1, max_shards: 1}\n");
+  auto q = start(c);
+  commit(6, 1000);  // one round, one shard, three bodies
+  for (int i = 0; i < 300 && q->stats().samples_failed < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const QueueStats st = q->stats();
+  EXPECT_EQ(st.samples_sent, 2u);
+  EXPECT_EQ(st.samples_failed, 4u);
+  EXPECT_NE(st.last_error.find("password"), std::string::npos) << st.last_error;
+  q->stop();
 }
 
 TEST_F(QueueTest, RemoteWrite2) {
