@@ -36,14 +36,20 @@ Result<uint32_t> WalWatcher::newest_checkpoint() const {
   return newest;
 }
 
+size_t WalWatcher::add_series(std::span<const uint8_t> payload, uint32_t segment) {
+  size_t n = 0;
+  tsdb::internal::decode_series(payload, [&](tsdb::SeriesRef ref, const Labels& l) {
+    series_[ref] = Series{l, segment};
+    ++n;
+  });
+  return n;
+}
+
 Status WalWatcher::load_checkpoint(uint32_t n) {
   auto r = SegmentReader::open(fs_, dir_ + "/" + std::string(kCheckpointPrefix) + Wal::segment_name(n));
   if (!r) return r.error();
   while (r->next()) {
-    if (r->type() != tsdb::internal::kSeriesRecord) continue;  // its chunks are the head's business
-    tsdb::internal::decode_series(r->payload(), [&](tsdb::SeriesRef ref, const Labels& l) {
-      series_[ref] = Series{l, n};
-    });
+    if (r->type() == tsdb::internal::kSeriesRecord) add_series(r->payload(), n);  // its chunks are the head's business
   }
   // What neither this checkpoint nor the one before it named, nor a
   // segment after that one, the store no longer holds. One checkpoint
@@ -56,17 +62,14 @@ Status WalWatcher::load_checkpoint(uint32_t n) {
   return {};
 }
 
-Status WalWatcher::read_segment(uint32_t segment, uint64_t from, std::vector<WalSample>* samples,
-                                size_t max_samples, uint64_t& end, bool& torn) {
+Status WalWatcher::read_segment(uint32_t segment, uint64_t from, uint64_t until, std::vector<WalSample>* samples,
+                                size_t max_samples, uint64_t& end, uint64_t& torn_bytes) {
   auto r = SegmentReader::open(fs_, Wal::segment_path(dir_, segment), from);
   if (!r) return r.error();
-  while ((samples == nullptr || samples->size() < max_samples) && r->next()) {
+  while ((samples == nullptr || samples->size() < max_samples) && r->good_bytes() < until && r->next()) {
     const std::span<const uint8_t> payload = r->payload();
     if (r->type() == tsdb::internal::kSeriesRecord) {
-      tsdb::internal::decode_series(payload, [&](tsdb::SeriesRef ref, const Labels& l) {
-        series_[ref] = Series{l, segment};
-        ++stats_.series_read;
-      });
+      stats_.series_read += add_series(payload, segment);
     } else if (r->type() == tsdb::internal::kSamplesRecord && samples != nullptr) {
       tsdb::internal::decode_samples(payload, [&](const WalSample& s) {
         if (series_.contains(s.ref)) {
@@ -79,7 +82,7 @@ Status WalWatcher::read_segment(uint32_t segment, uint64_t from, std::vector<Wal
     }
   }
   end = r->good_bytes();
-  torn = r->damage().has_value();
+  torn_bytes = r->damage() ? r->damage()->bytes_dropped : 0;
   return {};
 }
 
@@ -92,25 +95,14 @@ Status WalWatcher::start() {
   auto segments = Wal::list_segments(fs_, dir_);
   if (!segments) return segments.error();
   const bool at_end = position_ == WalPosition{};
+  // Series only: from the segments before the position and the records
+  // before it in its own segment (all of the log, for {0, 0}).
   for (uint32_t seg : *segments) {
-    if (!at_end && seg >= position_.segment) break;
-    uint64_t end = 0;
-    bool torn = false;
-    if (Status s = read_segment(seg, 0, nullptr, 0, end, torn); !s) return s;
+    if (!at_end && seg > position_.segment) break;
+    const uint64_t until = !at_end && seg == position_.segment ? position_.offset : UINT64_MAX;
+    uint64_t end = 0, torn_bytes = 0;
+    if (Status s = read_segment(seg, 0, until, nullptr, 0, end, torn_bytes); !s) return s;
     if (at_end) position_ = {seg, end};
-  }
-  if (!at_end && !segments->empty() && position_.segment <= segments->back()) {
-    // The records before the position in its own segment name series too.
-    if (std::binary_search(segments->begin(), segments->end(), position_.segment)) {
-      auto r = SegmentReader::open(fs_, Wal::segment_path(dir_, position_.segment));
-      if (!r) return r.error();
-      while (r->good_bytes() < position_.offset && r->next()) {
-        if (r->type() != tsdb::internal::kSeriesRecord) continue;
-        tsdb::internal::decode_series(r->payload(), [&](tsdb::SeriesRef ref, const Labels& l) {
-          series_[ref] = Series{l, position_.segment};
-        });
-      }
-    }
   }
   if (at_end && segments->empty()) position_ = {*checkpoint + 1, 0};
   return {};
@@ -135,17 +127,15 @@ Status WalWatcher::read(size_t max_samples, std::vector<WalSample>& out) {
       if (Status s = load_newer_checkpoint(); !s) return s;
     }
     const bool closed = at + 1 != segments->end();
-    uint64_t end = 0;
-    bool torn = false;
-    if (Status s = read_segment(position_.segment, position_.offset, &out, max_samples, end, torn); !s) return s;
+    uint64_t end = 0, torn_bytes = 0;
+    if (Status s = read_segment(position_.segment, position_.offset, UINT64_MAX, &out, max_samples, end, torn_bytes); !s) {
+      return s;
+    }
     position_.offset = end;
     if (out.size() >= max_samples || !closed) return {};
-    if (torn) {
-      // A closed segment was complete when listed: a record cut short in
-      // it is damage, and the rest of the file is skipped.
-      auto file = fs_.map(Wal::segment_path(dir_, position_.segment));
-      if (file && (*file)->bytes().size() > end) stats_.damaged_bytes += (*file)->bytes().size() - end;
-    }
+    // A closed segment was complete when listed: a record cut short in it
+    // is damage, and the rest of the file is skipped.
+    stats_.damaged_bytes += torn_bytes;
     const uint32_t next = *(at + 1);
     stats_.segments_missed += next - position_.segment - 1;
     position_ = {next, 0};

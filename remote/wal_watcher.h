@@ -27,6 +27,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,11 +93,15 @@ class WalWatcher {
   Status load_newer_checkpoint();
   // The newest checkpoint's number, if any.
   Result<uint32_t> newest_checkpoint() const;
-  // Reads records of `segment` from `from` on; series always, samples
-  // only when `samples` is non-null. Sets end to the offset after the
-  // last whole record, and torn when the file ends inside one.
-  Status read_segment(uint32_t segment, uint64_t from, std::vector<tsdb::internal::WalSample>* samples,
-                      size_t max_samples, uint64_t& end, bool& torn);
+  // Adds the series of a series record, as last seen in `segment`;
+  // returns how many it named.
+  size_t add_series(std::span<const uint8_t> payload, uint32_t segment);
+  // Reads the records of `segment` that begin in [from, until); series
+  // always, samples only when `samples` is non-null. Sets end to the
+  // offset after the last whole record read, and torn_bytes to what
+  // follows it when the file is damaged there (a record cut short).
+  Status read_segment(uint32_t segment, uint64_t from, uint64_t until, std::vector<tsdb::internal::WalSample>* samples,
+                      size_t max_samples, uint64_t& end, uint64_t& torn_bytes);
 
   tsdb::FileSystem& fs_;
   const std::string dir_;

@@ -189,8 +189,11 @@ void encode_value_column(std::span<const double> values, std::vector<uint8_t>& o
   out.insert(out.end(), best.begin(), best.end());
 }
 
-bool read_timestamp_header(std::span<const uint8_t> column, TimestampColumnHeader& header) {
-  Decoder d(column);
+namespace {
+
+// n, t0 and the span, as encode_timestamp_column() wrote them; false if
+// they do not decode or n is not 1..65535.
+bool decode_timestamp_header(Decoder& d, TimestampColumnHeader& header) {
   const uint64_t n = d.uvarint();
   const int64_t t0 = d.varint();
   const uint64_t span = d.uvarint();
@@ -198,17 +201,24 @@ bool read_timestamp_header(std::span<const uint8_t> column, TimestampColumnHeade
   header.num_samples = static_cast<uint32_t>(n);
   header.min_time = t0;
   header.max_time = static_cast<Timestamp>(static_cast<uint64_t>(t0) + span);
-  return header.max_time >= header.min_time;
+  return true;
+}
+
+}  // namespace
+
+bool read_timestamp_header(std::span<const uint8_t> column, TimestampColumnHeader& header) {
+  Decoder d(column);
+  return decode_timestamp_header(d, header) && header.max_time >= header.min_time;
 }
 
 bool TimestampColumnReader::init(std::span<const uint8_t> column) {
   Decoder d(column);
-  const uint64_t n = d.uvarint();
-  t_ = d.varint();
-  d.uvarint();  // the span: for the header, not needed to decode
-  delta_ = n > 1 ? d.uvarint() : 0;
-  if (!d.ok() || n == 0 || n > UINT16_MAX) return false;
-  num_samples_ = static_cast<uint32_t>(n);
+  TimestampColumnHeader h;
+  if (!decode_timestamp_header(d, h)) return false;
+  t_ = h.min_time;
+  delta_ = h.num_samples > 1 ? d.uvarint() : 0;
+  if (!d.ok()) return false;
+  num_samples_ = h.num_samples;
   const size_t header = column.size() - d.remaining();
   in_ = BitReader(column.data() + header, column.size() - header);
   read_ = 0;
