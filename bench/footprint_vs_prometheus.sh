@@ -116,13 +116,11 @@ run_one() {
   sleep 5  # the first scrapes and evaluations
   local cpu0 scrapes0
   cpu0=$(cpu_seconds "$pid")
-  scrapes0=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+  scrapes0=$(scrapes "$port")
   sleep "$duration"
   local cpu1 scrapes1
   cpu1=$(cpu_seconds "$pid")
-  scrapes1=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+  scrapes1=$(scrapes "$port")
   local rss anon peak q
   rss=$(rss_kib "$pid")
   anon=$(anon_kib "$pid")

@@ -28,6 +28,17 @@ wait_ready() {
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else printf "%.3f", a[int((NR+1)/2)]}'; }
 
+# scrapes PORT: how many times the system on PORT (cogwatch or Prometheus)
+# has scraped its `cog` job so far: count_over_time(up[1h]).
+scrapes() {
+  curl -s "http://127.0.0.1:$1/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
+}
+# ms_per_scrape CPU0 CPU1 SCRAPES0 SCRAPES1: CPU milliseconds per scrape
+# between two readings of cpu_seconds and scrapes.
+ms_per_scrape() {
+  awk -v c0="$1" -v c1="$2" -v s0="$3" -v s1="$4" 'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%.3f\n", (c1 - c0) * 1000 / n}'
+}
 # cpu_seconds PID: user+system CPU of the process so far.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }

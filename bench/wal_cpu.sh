@@ -22,11 +22,6 @@ source bench/lib.sh
 
 use_work_dir cogwatch-wal-cpu
 
-scrapes() {  # PORT: scrapes of the cog job so far
-  curl -s "http://127.0.0.1:$1/api/v1/query" --data-urlencode 'query=count_over_time(up[1h])' |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
-}
-
 # run_one on|off: CPU ms per scrape over DURATION seconds.
 run_one() {
   local port path
@@ -44,7 +39,7 @@ run_one() {
   sleep "$duration"
   c1=$(cpu_seconds "$pid"); s1=$(scrapes "$port")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" 'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%.3f\n", (c1 - c0) * 1000 / n}'
+  ms_per_scrape "$c0" "$c1" "$s0" "$s1"
 }
 
 sim_addr=127.0.0.1:$(free_port)
