@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "cli/daemon_config.h"
@@ -30,6 +31,7 @@
 #include "notify/durable_state.h"
 #include "notify/notifier.h"
 #include "notify/outgoing_alerts.h"
+#include "remote/query_datasource.h"
 #include "remote/queue.h"
 #include "remote/receiver.h"
 #include "rules/manager.h"
@@ -206,6 +208,7 @@ struct Daemon::Impl {
   std::unique_ptr<notify::AlertmanagerClient> am_client;
   std::unique_ptr<notify::BuiltinNotifier> notifier;  // destroyed on the io thread
   std::unique_ptr<rules::RuleManager> rules;           // evaluated on rules_io
+  std::shared_ptr<const remote::QueryDatasource> rules_datasource;  // --rules.datasource.url; null: the local store
   std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
   std::unique_ptr<server::StatusApi> status_api;
   std::unique_ptr<remote::WriteReceiver> write_receiver;  // with --web.enable-remote-write-receiver
@@ -215,7 +218,15 @@ struct Daemon::Impl {
   std::map<std::string, std::unique_ptr<remote::RemoteWriteQueue>> remote_queues;
   Labels remote_external_labels;  // those the queues were started with
   Status apply_remote_write(const DaemonConfig& next);
-  void stop_remote_write();
+  // With a deadline, each queue first sends what the log holds until then.
+  void stop_remote_write(std::chrono::steady_clock::time_point flush_deadline = {});
+  // The scraped families' metadata for remote_write queues (their
+  // threads): what the last refresh on the io thread found, and a refresh
+  // asked for (never waited on, so a queue cannot block on a stopping io
+  // thread). Deduplicated, sorted.
+  std::vector<remote::WriteMetadata> remote_metadata();
+  std::mutex metadata_mu;
+  std::vector<remote::WriteMetadata> metadata_snapshot;
   // Replaced when a reload changes the external labels /federate adds;
   // requests in flight keep the one they started with.
   std::shared_ptr<const server::QueryApi> query_api;  // guarded by config_mu
@@ -347,6 +358,23 @@ void Daemon::Impl::log_notification(const notify::Notification& n) {
 // Applies a checked config: notify first (so alerts of the new rules have
 // somewhere to go), then rules, then scrapes. Runs on the caller's thread;
 // each part's work runs on its own thread.
+std::vector<remote::WriteMetadata> Daemon::Impl::remote_metadata() {
+  asio::post(io, [this] {
+    if (!scrape) return;
+    std::set<remote::WriteMetadata> unique;
+    for (const scrape::TargetStatus& t : scrape->targets()) {
+      for (const scrape::MetricMetadata& m : *t.metadata) {
+        // The two enums name the same types in the same order.
+        unique.insert({m.metric, static_cast<remote::MetricType>(m.type), m.help, m.unit});
+      }
+    }
+    std::lock_guard lock(metadata_mu);
+    metadata_snapshot.assign(unique.begin(), unique.end());
+  });
+  std::lock_guard lock(metadata_mu);
+  return metadata_snapshot;
+}
+
 Status Daemon::Impl::apply_remote_write(const DaemonConfig& next) {
   const Labels& external = next.scrape.global.external_labels;
   std::map<std::string, std::unique_ptr<remote::RemoteWriteQueue>> kept;
@@ -368,7 +396,8 @@ Status Daemon::Impl::apply_remote_write(const DaemonConfig& next) {
         c, remote::QueueOptions{.wal_dir = options.storage_path + "/wal",
                                 .state_dir = options.storage_path + "/remote",
                                 .external_labels = external,
-                                .hold = [this, name](uint32_t segment) { db->hold_wal("remote_write/" + name, segment); }});
+                                .hold = [this, name](uint32_t segment) { db->hold_wal("remote_write/" + name, segment); },
+                                .metadata = [this] { return remote_metadata(); }});
     auto note = q->start();
     if (!note) {
       // The queues kept or started so far go on: back where stop_remote_write() and the next reload find them.
@@ -392,9 +421,9 @@ Status Daemon::Impl::apply_remote_write(const DaemonConfig& next) {
   return {};
 }
 
-void Daemon::Impl::stop_remote_write() {
+void Daemon::Impl::stop_remote_write(std::chrono::steady_clock::time_point flush_deadline) {
   std::lock_guard lock(remote_mu);
-  for (auto& [name, q] : remote_queues) q->stop();
+  for (auto& [name, q] : remote_queues) q->stop(flush_deadline);
 }
 
 Status Daemon::Impl::apply(DaemonConfig next, bool first) {
@@ -428,7 +457,8 @@ Status Daemon::Impl::apply(DaemonConfig next, bool first) {
                                .resend_delay = options.resend_delay,
                                .engine = options.engine,
                                .for_outage_tolerance = options.for_outage_tolerance,
-                               .for_grace_period = options.for_grace_period};
+                               .for_grace_period = options.for_grace_period,
+                               .datasource = rules_datasource};
   std::vector<rules::RuleFile> rule_files = next.rule_files;
   Status rules_status = run_on(rules_io, [&] {
     rules->set_defaults(defaults);
@@ -781,6 +811,14 @@ std::string Daemon::Impl::metrics_text() {
       family("cogwatch_remote_storage_shards", "gauge", "Shards sending the current round.", [](S s) { return s.shards; });
       family("cogwatch_remote_storage_failed_requests_total", "counter", "Requests that failed (then retried or dropped).",
              [](S s) { return s.failed_requests; });
+      family("cogwatch_remote_storage_metadata_total", "counter", "Metadata entries the receiver accepted (Remote-Write 1.0).",
+             [](S s) { return s.metadata_sent; });
+      family("cogwatch_remote_storage_metadata_failed_total", "counter", "Metadata entries refused for good.",
+             [](S s) { return s.metadata_failed; });
+      family("cogwatch_remote_storage_metadata_retried_total", "counter", "Metadata entries sent again after a failed request.",
+             [](S s) { return s.metadata_retried; });
+      family("cogwatch_remote_storage_metadata_bytes_total", "counter", "Compressed bytes of metadata requests accepted.",
+             [](S s) { return s.metadata_bytes; });
       family("cogwatch_remote_storage_wal_segments_missed_total", "counter",
              "Log segments removed before the queue read them (over --storage.remote.max-backlog-size): their samples were not sent.",
              [](S s) { return s.wal.segments_missed; });
@@ -1071,6 +1109,16 @@ Status Daemon::start() {
   }
   for (const std::string& w : cfg->warnings) d.log->warn("config", w);
   if (Status s = d.open_storage(); !s) return s;
+  if (d.options.rules_datasource) {
+    auto source = remote::QueryDatasource::make({.endpoint = *d.options.rules_datasource, .local_state = d.head});
+    if (!source) return make_error(source.error().code, "--rules.datasource.url: " + source.error().message);
+    d.rules_datasource = *std::move(source);
+    d.log->info("rules", "Rules query a remote datasource", {{"url", d.options.rules_datasource->url}});
+    if (cfg->remote_write.empty()) {
+      d.log->warn("rules", "--rules.datasource.url without remote_write: recording rule results and alert state "
+                           "stay in the local store, and a restart on another box cannot restore alert state");
+    }
+  }
 
   d.am_client = std::make_unique<notify::AlertmanagerClient>(
       d.io, notify::AlertmanagerClientOptions{
@@ -1275,9 +1323,10 @@ void Daemon::shutdown() {
       d.storage_thread.join();
     }
   }
-  // The queues stop where their receivers are: what they have not sent
-  // stays in the log, and the next start sends it.
-  d.stop_remote_write();
+  // The queues send what the log holds, within the flush deadline (one
+  // for all of them), as Prometheus's do at shutdown; what they could not
+  // send stays in the log, and the next start sends it.
+  d.stop_remote_write(std::chrono::steady_clock::now() + std::chrono::milliseconds(d.options.shutdown_flush_timeout));
   d.server.reset();
   d.scrape.reset();
   d.notifier.reset();

@@ -25,7 +25,8 @@
 // shutdown(): web stops accepting, scrapes stop, the rule evaluation in
 //             progress finishes, Alertmanager queues are flushed until a
 //             deadline, the notification state is saved, every thread is
-//             joined, and the log is synced.
+//             joined, the log is synced, and remote_write queues send what
+//             the log holds until a deadline of their own.
 // Notification state (with a storage path): <path>/notify.state holds the
 // built-in Alertmanager's alerts, notification log and silences and what
 // external Alertmanagers have not received (notify/durable_state.h);
@@ -40,12 +41,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cli/logger.h"
 #include "notify/dispatcher.h"
+#include "remote/query_protocol.h"
 #include "rules/rule.h"
 #include "eval/engine.h"
 #include "model/error.h"
@@ -82,8 +85,13 @@ struct DaemonOptions {
   Duration resend_delay = kMinute;              // --rules.alert.resend-delay
   Duration for_outage_tolerance = kHour;        // --rules.alert.for-outage-tolerance
   Duration for_grace_period = 10 * kMinute;     // --rules.alert.for-grace-period
+  // --rules.datasource.*: rules query this backend instead of the local
+  // store (remote/query_datasource.h).
+  std::optional<remote::QueryEndpoint> rules_datasource;
   size_t notification_queue_capacity = 10000;   // --alertmanager.notification-queue-capacity
-  Duration shutdown_flush_timeout = 5 * kSecond;  // how long notifications may take to leave at shutdown
+  // How long notifications, then remote_write queues, may take to leave
+  // at shutdown (each).
+  Duration shutdown_flush_timeout = 5 * kSecond;
   // Every flag and its value, for /api/v1/status/flags.
   std::vector<std::pair<std::string, std::string>> flags;
   std::shared_ptr<Logger> log;

@@ -68,6 +68,26 @@ void RunFlags::add_to(CLI::App& app) {
                  "Minimum duration between alert and restored 'for' state. This is maintained only for alerts "
                  "with configured 'for' time greater than grace period")
       ->capture_default_str();
+  app.add_option("--rules.datasource.url", datasource_url,
+                 "Evaluate rules over this Prometheus-API base URL (VictoriaMetrics, Mimir, Thanos, Prometheus) "
+                 "instead of the local store, as vmalert does; results and alert state leave through remote_write");
+  app.add_option("--rules.datasource.timeout", datasource_timeout, "How long one query to the datasource may take")
+      ->capture_default_str();
+  app.add_option("--rules.datasource.basic-auth.username", datasource_username,
+                 "Basic auth user name for the datasource");
+  app.add_option("--rules.datasource.basic-auth.password-file", datasource_password_file,
+                 "File holding the basic auth password for the datasource (read at each query)");
+  app.add_option("--rules.datasource.bearer-token-file", datasource_bearer_token_file,
+                 "File holding a bearer token for the datasource (read at each query)");
+  app.add_option("--rules.datasource.tls.ca-file", datasource_tls.ca_file,
+                 "CA certificate file to verify the datasource's certificate");
+  app.add_option("--rules.datasource.tls.cert-file", datasource_tls.cert_file,
+                 "Client certificate file for the datasource");
+  app.add_option("--rules.datasource.tls.key-file", datasource_tls.key_file, "Client key file for the datasource");
+  app.add_option("--rules.datasource.tls.server-name", datasource_tls.server_name,
+                 "Server name expected in the datasource's certificate (and sent as SNI)");
+  app.add_flag("--rules.datasource.tls.insecure-skip-verify", datasource_tls.insecure_skip_verify,
+               "Do not verify the datasource's certificate");
   app.add_option("--alertmanager.notification-queue-capacity", notification_queue_capacity,
                  "The capacity of the queue for pending Alertmanager notifications")
       ->capture_default_str();
@@ -97,6 +117,38 @@ Result<uint64_t> positive_flag(const char* name, int64_t value) {
 }
 
 }  // namespace
+
+Result<std::optional<remote::QueryEndpoint>> RunFlags::datasource_endpoint(const CLI::App& app,
+                                                                          Duration engine_lookback) const {
+  if (datasource_url.empty()) {
+    for (const CLI::Option* opt : app.get_options()) {
+      const std::string name = opt->get_name();
+      if (name.starts_with("--rules.datasource.") && opt->count() > 0 && name != "--rules.datasource.url") {
+        return make_error(ErrorCode::kInvalidArgument, name + ": needs --rules.datasource.url");
+      }
+    }
+    return std::optional<remote::QueryEndpoint>();
+  }
+  remote::QueryEndpoint e{.url = datasource_url, .lookback_delta = engine_lookback};
+  auto timeout = duration_flag("--rules.datasource.timeout", datasource_timeout, false);
+  if (!timeout) return timeout.error();
+  e.timeout = *timeout;
+  if (!datasource_username.empty() || !datasource_password_file.empty()) {
+    if (!datasource_bearer_token_file.empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "--rules.datasource.bearer-token-file: at most one of basic auth and a bearer token");
+    }
+    e.http.basic_auth = net::BasicAuth{.username = datasource_username, .password_file = datasource_password_file};
+  } else if (!datasource_bearer_token_file.empty()) {
+    e.http.authorization = net::Authorization{.credentials_file = datasource_bearer_token_file};
+  }
+  if (datasource_tls.cert_file.empty() != datasource_tls.key_file.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--rules.datasource.tls.cert-file and --rules.datasource.tls.key-file go together");
+  }
+  e.http.tls = datasource_tls;
+  return std::optional<remote::QueryEndpoint>(std::move(e));
+}
 
 Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   DaemonOptions o;
@@ -159,6 +211,9 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   auto grace = duration_flag("--rules.alert.for-grace-period", for_grace_period, true);
   if (!grace) return grace.error();
   o.for_grace_period = *grace;
+  auto datasource = datasource_endpoint(app, o.engine.lookback_delta);
+  if (!datasource) return datasource.error();
+  o.rules_datasource = *std::move(datasource);
   auto capacity = positive_flag("--alertmanager.notification-queue-capacity", notification_queue_capacity);
   if (!capacity) return capacity.error();
   o.notification_queue_capacity = *capacity;

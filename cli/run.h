@@ -12,6 +12,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +45,13 @@ struct RunFlags {
   std::string for_outage_tolerance = "1h";
   std::string for_grace_period = "10m";
   int64_t notification_queue_capacity = 10000;
+  // Rules over a Prometheus-API backend (remote/query_datasource.h).
+  std::string datasource_url;
+  std::string datasource_timeout = "30s";
+  std::string datasource_username;
+  std::string datasource_password_file;
+  std::string datasource_bearer_token_file;
+  net::TlsConfig datasource_tls;
   std::string log_level = "info";
   std::string log_format = "logfmt";
 
@@ -51,6 +59,9 @@ struct RunFlags {
   // The daemon's options, or the first bad flag's error naming it.
   // `app` tells which flags were given.
   Result<DaemonOptions> daemon_options(const CLI::App& app) const;
+  // --rules.datasource.*: none without a URL (the other flags alone are
+  // an error).
+  Result<std::optional<remote::QueryEndpoint>> datasource_endpoint(const CLI::App& app, Duration engine_lookback) const;
 };
 
 // Runs the daemon until SIGINT/SIGTERM//-/quit. Returns the exit code.

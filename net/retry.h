@@ -11,6 +11,7 @@
 // Thread-safety: a Backoff is a value used by one sender at a time.
 #pragma once
 
+#include <optional>
 #include <random>
 #include <string>
 
@@ -42,6 +43,13 @@ class Backoff {
 // Worth another attempt: no answer (connection error, timeout) or a 5xx.
 // A 2xx is a success and a 4xx a refusal, neither retried.
 bool retryable(const Result<HttpClientResponse>& result);
+
+// The wait a 429 or 5xx answer asks for in its Retry-After header, as
+// Prometheus's remote-write client reads it: whole seconds ("120") or an
+// HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT") from `now`. None when there
+// is no header, it does not parse, or the date has passed: the caller's
+// backoff applies.
+std::optional<Duration> retry_after(const HttpClientResponse& response, Timestamp now);
 
 // What went wrong, for logs and events: "unexpected status code 503" or
 // the error's message.

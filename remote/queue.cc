@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -31,10 +32,24 @@ constexpr std::string_view kPositionHeader = "cogwatch remote-write position 1\n
 // One body and where it stands.
 struct Batch {
   std::string body;
-  uint64_t samples = 0;
+  uint64_t samples = 0;  // or metadata entries
   Timestamp max_t = 0;
   net::Backoff backoff;
+  bool metadata = false;  // a 1.0 metadata body
 };
+
+// The family a series name belongs to, by the suffixes the exposition
+// formats add: the name itself when it is a family, then without
+// _total, _bucket, _sum, _count, _created, _info.
+const WriteMetadata* family_of(const std::map<std::string, WriteMetadata, std::less<>>& families,
+                               std::string_view name) {
+  if (auto it = families.find(name); it != families.end()) return &it->second;
+  for (std::string_view suffix : {"_total", "_bucket", "_sum", "_count", "_created", "_info"}) {
+    if (!name.ends_with(suffix)) continue;
+    if (auto it = families.find(name.substr(0, name.size() - suffix.size())); it != families.end()) return &it->second;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
@@ -66,7 +81,7 @@ class RemoteWriteQueue::Impl {
       : config_(std::move(config)), options_(std::move(options)),
         clock_(options_.clock != nullptr ? options_.clock : &system_clock()) {}
 
-  ~Impl() { stop(); }
+  ~Impl() { stop({}); }
 
   Result<std::string> start() {
     if (Status s = options_.fs->create_dirs(options_.state_dir); !s) return s.error();
@@ -86,15 +101,20 @@ class RemoteWriteQueue::Impl {
     }
     if (position.segment > 0 && options_.hold) options_.hold(position.segment);
     watcher_ = std::make_unique<WalWatcher>(*options_.fs, options_.wal_dir, position);
-    stopping_ = false;
+    stopping_ = draining_ = drained_ = false;
     thread_ = std::thread([this] { run(); });
     return note;
   }
 
-  void stop() {
+  void stop(std::chrono::steady_clock::time_point flush_deadline) {
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
       if (!thread_.joinable()) return;
+      if (flush_deadline > std::chrono::steady_clock::now()) {
+        draining_ = true;
+        wake_.notify_all();
+        drained_cv_.wait_until(lock, flush_deadline, [this] { return drained_; });
+      }
       stopping_ = true;
       if (io_ != nullptr) io_->stop();
     }
@@ -130,9 +150,16 @@ class RemoteWriteQueue::Impl {
     }
     if (stats().position == WalPosition{}) save();
     while (!stopping()) {
+      if (!draining() && metadata_due() && !send_metadata(io)) break;
       round.clear();
       if (!fill(round)) break;
-      if (round.empty()) continue;
+      if (round.empty()) {
+        if (!draining()) continue;
+        std::lock_guard lock(mu_);  // the log is sent: stop() may go on
+        drained_ = true;
+        drained_cv_.notify_all();
+        break;
+      }
       if (!send(io, round)) break;  // stopped: the round is not saved
       save();
     }
@@ -146,8 +173,13 @@ class RemoteWriteQueue::Impl {
     std::lock_guard lock(mu_);
     return stopping_;
   }
+  bool draining() {
+    std::lock_guard lock(mu_);
+    return draining_;
+  }
 
-  // Reads a round from the log. False when stopped.
+  // Reads a round from the log (while draining, what is there now,
+  // without waiting). False when stopped.
   bool fill(std::vector<tsdb::internal::WalSample>& round) {
     const QueueConfig& q = config_.queue;
     Timestamp first_read = 0;
@@ -162,9 +194,12 @@ class RemoteWriteQueue::Impl {
       if (round.size() > before && first_read == 0) first_read = clock_->now();
       if (round.size() >= q.max_samples_per_send || round.size() >= q.capacity) return true;
       if (!round.empty() && clock_->now() - first_read >= q.batch_send_deadline) return true;
+      if (round.empty() && metadata_due()) return true;
       std::unique_lock lock(mu_);
-      if (wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval), [this] { return stopping_; })) {
-        return false;
+      if (draining_) return true;
+      if (wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval),
+                         [this] { return stopping_ || draining_; })) {
+        if (stopping_) return false;
       }
     }
   }
@@ -182,6 +217,41 @@ class RemoteWriteQueue::Impl {
       out = net::relabel(b.build(), config_.write_relabel_configs);
     }
     return relabelled_.emplace(ref, std::move(out)).first->second;
+  }
+
+  bool metadata_due() const {
+    return config_.metadata.send && options_.metadata &&
+           (metadata_at_ == 0 || clock_->now() - metadata_at_ >= config_.metadata.send_interval);
+  }
+
+  // Takes the families' metadata; for 1.0 sends it. False when stopped
+  // before every body was done.
+  bool send_metadata(asio::io_context& io) {
+    metadata_at_ = std::max<Timestamp>(clock_->now(), 1);
+    std::vector<WriteMetadata> all = options_.metadata();
+    if (config_.protobuf_message == WriteProtocol::kV2) {
+      families_.clear();
+      for (WriteMetadata& m : all) families_.try_emplace(m.family, std::move(m));
+      return true;
+    }
+    std::vector<Batch> batches;
+    const uint64_t per_body = std::max<uint64_t>(1, config_.metadata.max_samples_per_send);
+    for (size_t i = 0; i < all.size(); i += per_body) {
+      const std::vector<WriteMetadata> part(all.begin() + static_cast<std::ptrdiff_t>(i),
+                                            all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + per_body)));
+      batches.push_back(Batch{encode_metadata_request(part), part.size(), 0,
+                              net::Backoff({.initial = config_.queue.min_backoff, .multiplier = 2,
+                                            .max = config_.queue.max_backoff}),
+                              true});
+    }
+    if (batches.empty()) return true;
+    io.restart();
+    if (stopping()) return false;
+    if (clients_.empty()) clients_.push_back(std::make_unique<net::HttpClient>(io));
+    size_t unfinished = 1;
+    send_next(io, 0, batches, 0, unfinished);
+    io.run();
+    return unfinished == 0;
   }
 
   // Sends a round; false when stopped before every body was done.
@@ -221,6 +291,13 @@ class RemoteWriteQueue::Impl {
       };
       for (auto& [ref, samples] : by_shard[shard]) {
         body.push_back(WriteSeries{*labels_of(ref), std::move(samples)});
+        if (!families_.empty()) {
+          if (const WriteMetadata* m = family_of(families_, body.back().labels.metric_name())) {
+            body.back().type = m->type;
+            body.back().help = m->help;
+            body.back().unit = m->unit;
+          }
+        }
         n += body.back().samples.size();
         max_t = std::max(max_t, body.back().samples.back().t);
         if (n >= q.max_samples_per_send) flush();
@@ -273,10 +350,15 @@ class RemoteWriteQueue::Impl {
       if (ok) {
         {
           std::lock_guard lock(mu_);
-          stats_.samples_sent += b.samples;
-          stats_.bytes_sent += b.body.size();
-          stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
-          stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
+          if (b.metadata) {
+            stats_.metadata_sent += b.samples;
+            stats_.metadata_bytes += b.body.size();
+          } else {
+            stats_.samples_sent += b.samples;
+            stats_.bytes_sent += b.body.size();
+            stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+            stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
+          }
         }
         if (stopping()) return;  // the round stays unfinished
         send_next(io, shard, list, i + 1, unfinished);
@@ -286,11 +368,15 @@ class RemoteWriteQueue::Impl {
       if ((rate_limited && config_.queue.retry_on_http_429) || (!rate_limited && net::retryable(r))) {
         {
           std::lock_guard lock(mu_);
-          stats_.samples_retried += b.samples;
+          (b.metadata ? stats_.metadata_retried : stats_.samples_retried) += b.samples;
           ++stats_.failed_requests;
           last_error_ = net::failure_reason(r);
         }
-        auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(b.backoff.next(random_)));
+        // The receiver's Retry-After, when it gives one, instead of the
+        // backoff (as Prometheus).
+        std::optional<Duration> asked = r ? net::retry_after(*r, clock_->now()) : std::nullopt;
+        const Duration wait = asked ? *asked : b.backoff.next(random_);
+        auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(wait));
         timer->async_wait([this, &io, shard, &list, i, &unfinished, timer](const boost::system::error_code& ec) {
           if (ec || stopping()) return;  // stopped: the round stays unfinished
           send_next(io, shard, list, i, unfinished);
@@ -304,8 +390,12 @@ class RemoteWriteQueue::Impl {
 
   void count_failed(const Batch& b, std::string reason) {
     std::lock_guard lock(mu_);
-    stats_.samples_failed += b.samples;
-    stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+    if (b.metadata) {
+      stats_.metadata_failed += b.samples;
+    } else {
+      stats_.samples_failed += b.samples;
+      stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+    }
     ++stats_.failed_requests;
     last_error_ = std::move(reason);
   }
@@ -330,6 +420,8 @@ class RemoteWriteQueue::Impl {
   const Clock* clock_;
   std::unique_ptr<WalWatcher> watcher_;  // the queue's thread only, after start()
   std::unordered_map<tsdb::SeriesRef, std::optional<Labels>> relabelled_;
+  Timestamp metadata_at_ = 0;  // when metadata was last taken; 0: never
+  std::map<std::string, WriteMetadata, std::less<>> families_;  // 2.0: sent with the series
   std::vector<std::unique_ptr<net::HttpClient>> clients_;  // one per shard
   std::mt19937_64 random_{std::random_device{}()};
   std::thread thread_;
@@ -337,6 +429,9 @@ class RemoteWriteQueue::Impl {
   mutable std::mutex mu_;  // guards what follows
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool draining_ = false;  // stop() with a flush deadline: send what the log holds, then end
+  bool drained_ = false;   // that is done
+  std::condition_variable drained_cv_;
   asio::io_context* io_ = nullptr;  // while the thread runs
   QueueStats stats_;
   std::string last_error_;
@@ -346,7 +441,7 @@ RemoteWriteQueue::RemoteWriteQueue(RemoteWriteConfig config, QueueOptions option
     : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {}
 RemoteWriteQueue::~RemoteWriteQueue() = default;
 Result<std::string> RemoteWriteQueue::start() { return impl_->start(); }
-void RemoteWriteQueue::stop() { impl_->stop(); }
+void RemoteWriteQueue::stop(std::chrono::steady_clock::time_point flush_deadline) { impl_->stop(flush_deadline); }
 QueueStats RemoteWriteQueue::stats() const { return impl_->stats(); }
 const RemoteWriteConfig& RemoteWriteQueue::config() const { return impl_->config(); }
 std::string RemoteWriteQueue::position_path() const { return impl_->position_path(); }

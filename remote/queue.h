@@ -21,25 +21,36 @@
 // max_samples_per_send per body, within [min_shards, max_shards]: a
 // backlog raises them, a quiet log lowers them. The shards send at once,
 // each its bodies in turn. A body is retried after a connection error or
-// a 5xx (and a 429 with retry_on_http_429), waiting min_backoff doubling
-// up to max_backoff; another 4xx drops it (counted as failed). When every
+// a 5xx (and a 429 with retry_on_http_429), waiting what the answer's
+// Retry-After header asks for, or else min_backoff doubling up to
+// max_backoff; another 4xx drops it (counted as failed). When every
 // body of the round is done the position moves past the round. A round
 // cut short by stop() is not saved: the next start sends it again (the
 // receiver takes a sample it already has as the same sample).
+//
+// Metadata (metadata_config), as Prometheus's metadata watcher: every
+// send_interval, between rounds, 1.0 sends every family's metadata in
+// bodies of max_samples_per_send entries, retried as samples are; 2.0
+// takes the families' metadata then and sends it with each series whose
+// name is the family's (or the family's plus _total, _bucket, _sum,
+// _count, _created, _info).
 //
 // Thread-safety: start(), stop() and stats() may be called from any
 // thread; the queue works on a thread of its own.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "model/clock.h"
 #include "model/labels.h"
 #include "remote/wal_watcher.h"
 #include "remote/write_config.h"
+#include "remote/write_request.h"
 #include "tsdb/file_system.h"
 
 namespace cogwatch::remote {
@@ -54,6 +65,10 @@ struct QueueOptions {
   // changes (and at once, from the saved position).
   std::function<void(uint32_t segment)> hold;
   Duration poll_interval = 200 * kMillisecond;  // how often the log is looked at when idle
+  // The scraped metric families' metadata (TYPE, HELP, UNIT), asked for
+  // every metadata_config.send_interval when metadata_config.send is on:
+  // 1.0 sends it in requests of its own, 2.0 with each series. Null: none.
+  std::function<std::vector<WriteMetadata>()> metadata;
 };
 
 // The queue's self-metrics, as Prometheus's prometheus_remote_storage_*.
@@ -67,6 +82,10 @@ struct QueueStats {
   Timestamp highest_sent_timestamp = 0;  // ms; 0: none yet
   uint64_t shards = 0;            // sending the current round
   uint64_t failed_requests = 0;   // answers that were errors (each retried or dropped)
+  uint64_t metadata_sent = 0;     // 1.0 metadata entries accepted
+  uint64_t metadata_failed = 0;   // refused for good
+  uint64_t metadata_retried = 0;  // sent again after a failure
+  uint64_t metadata_bytes = 0;    // their request bodies accepted
   WalWatcherStats wal;            // what reading the log found
   std::string last_error;         // the last failed request's or file's error, for the log and status
   WalPosition position;           // saved: the receiver has everything before it
@@ -84,9 +103,12 @@ class RemoteWriteQueue {
   // cannot be read is set aside as <file>.damaged and the queue starts at
   // the log's end. Errors: the state directory cannot be created.
   Result<std::string> start();
-  // Ends the round in progress (unfinished sends are abandoned, not
-  // saved) and the thread; the position stays what was accepted.
-  void stop();
+  // Ends the queue's thread. With a flush deadline in the future, first
+  // sends what the log holds now (retrying as usual) until it is all
+  // accepted or the deadline passes, as Prometheus flushes its queues at
+  // shutdown. Then the round in progress is abandoned (not saved); the
+  // position stays what was accepted.
+  void stop(std::chrono::steady_clock::time_point flush_deadline = {});
   QueueStats stats() const;
   const RemoteWriteConfig& config() const;
   // "<state_dir>/<queue name>.position".

@@ -136,7 +136,13 @@ Result<DecodedWrite> decode_v1(const std::string& raw) {
   prometheus::WriteRequest req;
   if (!req.ParseFromString(raw)) return bad("protobuf: cannot parse the body as prometheus.WriteRequest");
   DecodedWrite out;
-  out.metadata = static_cast<uint64_t>(req.metadata_size());
+  out.metadata.reserve(static_cast<size_t>(req.metadata_size()));
+  for (const prometheus::MetricMetadata& m : req.metadata()) {
+    const auto type = static_cast<int>(m.type()) <= static_cast<int>(MetricType::kStateset)
+                          ? static_cast<MetricType>(m.type())
+                          : MetricType::kUnknown;
+    out.metadata.push_back({m.metric_family_name(), type, m.help(), m.unit()});
+  }
   out.series.reserve(static_cast<size_t>(req.timeseries_size()));
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   for (int i = 0; i < req.timeseries_size(); ++i) {
@@ -202,6 +208,19 @@ Result<DecodedWrite> decode_v2(const std::string& raw) {
 }
 
 }  // namespace
+
+std::string encode_metadata_request(const std::vector<WriteMetadata>& metadata) {
+  prometheus::WriteRequest req;
+  for (const WriteMetadata& m : metadata) {
+    prometheus::MetricMetadata* pm = req.add_metadata();
+    // The 1.0 enum has the same members in the same order.
+    pm->set_type(static_cast<prometheus::MetricMetadata::MetricType>(m.type));
+    pm->set_metric_family_name(m.family);
+    pm->set_help(m.help);
+    pm->set_unit(m.unit);
+  }
+  return compress(req);
+}
 
 std::string_view content_type(WriteProtocol p) {
   return p == WriteProtocol::kV1 ? "application/x-protobuf"

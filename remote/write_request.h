@@ -13,6 +13,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,8 +35,8 @@ struct WriteSample {
   double v = 0;
 };
 
-// A series' metadata (2.0 carries it with every series; 1.0 not at all
-// here: its separate metadata requests are counted, not read).
+// A series' metadata: 2.0 carries it with every series, 1.0 per metric
+// family in requests of their own (WriteMetadata).
 enum class MetricType : uint8_t { kUnknown, kCounter, kGauge, kHistogram, kGaugeHistogram, kSummary, kInfo, kStateset };
 
 struct WriteSeries {
@@ -46,6 +47,15 @@ struct WriteSeries {
   std::string unit;
 };
 
+// One metric family's metadata as 1.0 sends it (prometheus.MetricMetadata).
+struct WriteMetadata {
+  std::string family;  // metric_family_name
+  MetricType type = MetricType::kUnknown;
+  std::string help;
+  std::string unit;
+  friend auto operator<=>(const WriteMetadata&, const WriteMetadata&) = default;
+};
+
 // What a body held. Exemplars and native histograms are counted: cogwatch
 // does not store them (yet).
 struct DecodedWrite {
@@ -53,7 +63,7 @@ struct DecodedWrite {
   uint64_t samples = 0;
   uint64_t exemplars = 0;
   uint64_t histograms = 0;
-  uint64_t metadata = 0;  // 1.0's MetricMetadata entries
+  std::vector<WriteMetadata> metadata;  // 1.0's
 };
 
 // "application/x-protobuf" for 1.0, with ";proto=io.prometheus.write.v2.Request" for 2.0.
@@ -70,6 +80,10 @@ Result<WriteProtocol> protocol_of_content_type(std::string_view content_type);
 // The snappy-compressed body. Series are written as given (labels sorted,
 // as Labels are; samples in the order given).
 std::string encode_write_request(const std::vector<WriteSeries>& series, WriteProtocol p);
+
+// 1.0 only: a body of metadata alone, as Prometheus sends every
+// metadata_config.send_interval.
+std::string encode_metadata_request(const std::vector<WriteMetadata>& metadata);
 
 // Reads a snappy-compressed body. Errors (kInvalidArgument, answer 400):
 // "snappy: corrupt input", "decoded size N exceeds the limit M",

@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <optional>
+
 #include "model/clock.h"
 #include "tsdb/stale_markers.h"
 
@@ -76,7 +78,9 @@ void Group::begin_restore() {
 
 void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify) {
   const Stopwatch group_watch;  // durations on the monotonic clock; ts is the evaluation's time
-  const eval::Engine engine(querier, options_.engine);
+  std::optional<LocalDatasource> local;
+  if (!options_.datasource) local.emplace(querier, options_.engine);
+  const Datasource& source = options_.datasource ? *options_.datasource : *local;
   const AlertContext context{options_.external_labels, options_.external_url, options_.record_keep_firing};
   const Timestamp sample_time = ts - query_offset_;
   for (GroupRule& r : rules_) {
@@ -84,9 +88,9 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFacto
     Result<eval::Vector> out = std::visit(
         [&](auto& rule) -> Result<eval::Vector> {
           if constexpr (std::is_same_v<std::decay_t<decltype(rule)>, AlertingRule>) {
-            return rule.eval(engine, ts, query_offset_, limit_, context);
+            return rule.eval(source, ts, query_offset_, limit_, context);
           } else {
-            return rule.eval(engine, ts, query_offset_, limit_);
+            return rule.eval(source, ts, query_offset_, limit_);
           }
         },
         r.rule);
@@ -109,8 +113,7 @@ void Group::eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFacto
   if (restore_after_ > 0 && --restore_after_ == 0) {
     for (GroupRule& r : rules_) {
       if (auto* alerting = std::get_if<AlertingRule>(&r.rule)) {
-        alerting->restore_state({.querier = querier,
-                                 .engine = engine,
+        alerting->restore_state({.source = source,
                                  .ts = ts,
                                  .interval = interval_,
                                  .query_offset = query_offset_,

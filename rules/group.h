@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "rules/datasource.h"
 #include "rules/rule.h"
 #include "rules/rule_file.h"
 #include "tsdb/appender.h"
@@ -38,13 +39,18 @@ struct GroupOptions {
   Labels external_labels;
   std::string external_url;
   Duration resend_delay = kMinute;  // --rules.alert.resend-delay
-  eval::EngineOptions engine;
+  eval::EngineOptions engine;  // for the local store (the querier eval() is given)
   // Restoring alerts' `for` state at start (begin_restore()):
   Duration for_outage_tolerance = kHour;     // --rules.alert.for-outage-tolerance
   Duration for_grace_period = 10 * kMinute;  // --rules.alert.for-grace-period
   // Write ALERTS_KEEP_FIRING_SINCE (AlertContext::record_keep_firing): set
   // by the rule manager when it restores state at start.
   bool record_keep_firing = false;
+  // Where the rules' queries go instead of the local store (a
+  // Prometheus-API backend, `--rules.datasource.url`); null: the querier
+  // eval() is given, through the engine. Outputs are stored locally
+  // either way (and leave through remote_write).
+  std::shared_ptr<const Datasource> datasource;
 };
 
 // Receives, after each alerting rule's evaluation, the alerts to send now
@@ -76,7 +82,8 @@ class Group {
   Group(const GroupSpec& spec, std::string file, const GroupOptions& options,
         const TemplateCompiler& compile_template = compile_alert_template);
 
-  // Evaluates every rule at ts, storing their output.
+  // Evaluates every rule at ts, over options.datasource or else `querier`,
+  // storing their output.
   void eval(Timestamp ts, const tsdb::Querier& querier, tsdb::AppenderFactory& store, const NotifyFunc& notify = {});
 
   // The latest slot of this group's schedule at or before now: multiples of

@@ -45,23 +45,15 @@ std::string_view state_name(AlertState s) {
   return "inactive";
 }
 
-Result<eval::Vector> query_vector(const eval::Engine& engine, const parser::Expr& expr, Timestamp t) {
-  auto value = engine.instant(expr, t);
-  if (!value) return value.take_error();
-  if (auto* v = std::get_if<eval::Vector>(&*value)) return std::move(*v);
-  if (auto* s = std::get_if<eval::Scalar>(&*value)) return eval::Vector{eval::Sample{Labels(), s->t, s->v}};
-  return make_error(ErrorCode::kInvalidArgument, "rule result is not a vector or scalar");
-}
-
 RecordingRule::RecordingRule(const RuleSpec& spec, const Labels& group_labels)
     : name_(spec.name),
       expr_text_(spec.expr_text),
       expr_(spec.expr),
       labels_(merged_labels(group_labels, spec.labels)) {}
 
-Result<eval::Vector> RecordingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
+Result<eval::Vector> RecordingRule::eval(const Datasource& source, Timestamp ts, Duration query_offset,
                                          uint64_t limit) const {
-  auto result = query_vector(engine, *expr_, ts - query_offset);
+  auto result = source.query(expr_text_, *expr_, ts - query_offset);
   if (!result) return result.take_error();
   eval::Vector& v = *result;
   std::set<Labels> seen;
@@ -98,7 +90,7 @@ AlertingRule::AlertingRule(const RuleSpec& spec, const Labels& group_labels, con
   for (const auto& [name, text] : annotations_) annotation_templates_.push_back(compile_template(template_name, text));
 }
 
-Result<std::map<Labels, Alert>> AlertingRule::alerts_for(const eval::Engine& engine, const eval::Vector& result,
+Result<std::map<Labels, Alert>> AlertingRule::alerts_for(const Datasource& source, const eval::Vector& result,
                                                           Timestamp ts, const AlertContext& context) const {
   // The alerts the result asks for, by their final labels.
   std::map<Labels, Alert> current;
@@ -106,10 +98,10 @@ Result<std::map<Labels, Alert>> AlertingRule::alerts_for(const eval::Engine& eng
   tmpl::TemplateContext template_context;
   template_context.external_url = context.external_url;
   template_context.eval_time = ts;
-  template_context.query = [&engine, ts](std::string_view q) -> Result<std::vector<tmpl::TemplateQuerySample>> {
+  template_context.query = [&source, ts](std::string_view q) -> Result<std::vector<tmpl::TemplateQuerySample>> {
     auto expr = parser::parse_expr(q);
     if (!expr) return make_error(expr.error().code, parser::format_error(q, expr.error()));
-    auto v = query_vector(engine, **expr, ts);
+    auto v = source.query(q, **expr, ts);
     if (!v) return v.take_error();
     std::vector<tmpl::TemplateQuerySample> out;
     out.reserve(v->size());
@@ -138,11 +130,11 @@ Result<std::map<Labels, Alert>> AlertingRule::alerts_for(const eval::Engine& eng
   return current;
 }
 
-Result<eval::Vector> AlertingRule::eval(const eval::Engine& engine, Timestamp ts, Duration query_offset,
+Result<eval::Vector> AlertingRule::eval(const Datasource& source, Timestamp ts, Duration query_offset,
                                         uint64_t limit, const AlertContext& context) {
-  auto result = query_vector(engine, *expr_, ts - query_offset);
+  auto result = source.query(expr_text_, *expr_, ts - query_offset);
   if (!result) return result.take_error();
-  auto alerts = alerts_for(engine, *result, ts, context);
+  auto alerts = alerts_for(source, *result, ts, context);
   if (!alerts) return alerts.take_error();
   std::map<Labels, Alert>& current = *alerts;
 
@@ -233,10 +225,12 @@ std::vector<Alert> AlertingRule::alerts_to_send(Timestamp ts, Duration resend_de
 
 namespace {
 
-// The newest sample in (ts - outage_tolerance, ts] of each series named
+// The newest sample in [ts - outage_tolerance, ts] of each series named
 // `metric` that the rule wrote (its alertname and labels), by the series'
-// labels without __name__. Stale markers are kept: a series that ended
-// before the restart says that state was over.
+// labels without __name__. Stale markers are kept where the source keeps
+// them: a series that ended before the restart says that state was over.
+// A source that cannot answer restores nothing (Prometheus logs and goes
+// on likewise); the rule's own queries fail on it too.
 std::map<Labels, std::pair<Timestamp, double>> newest_state_samples(const RestoreContext& c, std::string_view metric,
                                                                   const std::string& alert_name,
                                                                   const Labels& rule_labels) {
@@ -246,13 +240,10 @@ std::map<Labels, std::pair<Timestamp, double>> newest_state_samples(const Restor
   for (const Label l : rule_labels) {
     matchers.push_back(*LabelMatcher::make(MatchType::kEqual, std::string(l.name), std::string(l.value)));
   }
+  auto samples = c.source.newest_samples(matchers, c.ts - c.outage_tolerance, c.ts, c.alert_context.external_labels);
   std::map<Labels, std::pair<Timestamp, double>> newest;
-  for (const tsdb::SeriesData& s : c.querier.select(matchers, c.ts - c.outage_tolerance, c.ts)) {
-    tsdb::SeriesIterator it = s.iterator();
-    std::optional<std::pair<Timestamp, double>> last;
-    while (it.next()) last.emplace(it.t(), it.v());
-    if (last) newest[LabelsBuilder(s.labels).del(kMetricNameLabel).build()] = *last;
-  }
+  if (!samples) return newest;
+  for (auto& [labels, sample] : *samples) newest[LabelsBuilder(labels).del(kMetricNameLabel).build()] = sample;
   return newest;
 }
 
@@ -302,8 +293,8 @@ void AlertingRule::restore_kept_firing(const RestoreContext& c, const StateSampl
   auto alerts_at = [&](Timestamp t) -> const std::map<Labels, Alert>& {
     auto [it, added] = seen_at.try_emplace(t);
     if (added) {
-      if (auto result = query_vector(c.engine, *expr_, t - c.query_offset)) {
-        if (auto then = alerts_for(c.engine, *result, t, c.alert_context)) it->second = *std::move(then);
+      if (auto result = c.source.query(expr_text_, *expr_, t - c.query_offset)) {
+        if (auto then = alerts_for(c.source, *result, t, c.alert_context)) it->second = *std::move(then);
       }
     }
     return it->second;

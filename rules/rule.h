@@ -2,12 +2,12 @@
 // Prometheus's rules/recording.go and rules/alerting.go evaluate them.
 //
 //   RecordingRule r(spec, group_labels);
-//   Result<eval::Vector> out = r.eval(engine, ts, query_offset, limit);
+//   Result<eval::Vector> out = r.eval(source, ts, query_offset, limit);  // rules/datasource.h
 //   // out: the expression's samples renamed to spec.name, with the rule's
 //   // labels; the caller (Group) stores them.
 //
 //   AlertingRule a(spec, group_labels);
-//   Result<eval::Vector> series = a.eval(engine, ts, query_offset, limit, ctx);
+//   Result<eval::Vector> series = a.eval(source, ts, query_offset, limit, ctx);
 //   // series: ALERTS and ALERTS_FOR_STATE samples for pending and firing
 //   // alerts; a.active_alerts() the state machine's alerts.
 //
@@ -49,6 +49,7 @@
 #include "model/time.h"
 #include "rules/rule_file.h"
 #include "template/template.h"
+#include "rules/datasource.h"
 #include "tsdb/querier.h"
 
 namespace cogwatch::rules {
@@ -76,11 +77,6 @@ struct RuleStatus {
   Duration evaluation_time = 0;  // ms the last evaluation took (monotonic clock)
 };
 
-// Runs the rule's expression at t: a vector, or a scalar as a one-sample
-// vector without labels (Prometheus's EngineQueryFunc). Errors:
-// "rule result is not a vector or scalar", and the engine's own.
-Result<eval::Vector> query_vector(const eval::Engine& engine, const parser::Expr& expr, Timestamp t);
-
 class RecordingRule {
  public:
   // The rule's labels are group_labels overlaid by the spec's.
@@ -89,7 +85,7 @@ class RecordingRule {
   // The samples to store (timestamps: ts - query_offset). Errors: the
   // query's, "vector contains metrics with the same labelset after applying
   // rule labels", "exceeded limit of N with M series".
-  Result<eval::Vector> eval(const eval::Engine& engine, Timestamp ts, Duration query_offset, uint64_t limit) const;
+  Result<eval::Vector> eval(const Datasource& source, Timestamp ts, Duration query_offset, uint64_t limit) const;
 
   const std::string& name() const { return name_; }
   const parser::Expr& expr() const { return *expr_; }
@@ -142,8 +138,7 @@ struct AlertContext {
 
 // What restoring an alerting rule's state after a restart reads.
 struct RestoreContext {
-  const tsdb::Querier& querier;
-  const eval::Engine& engine;
+  const Datasource& source;
   Timestamp ts;                 // the restoring evaluation's time
   Duration interval;            // the group's
   Duration query_offset;        // the group's
@@ -162,7 +157,7 @@ class AlertingRule {
   // ts - query_offset). Errors: the query's, "vector contains metrics with
   // the same labelset after applying alert labels", "exceeded limit of N
   // with M alerts".
-  Result<eval::Vector> eval(const eval::Engine& engine, Timestamp ts, Duration query_offset, uint64_t limit,
+  Result<eval::Vector> eval(const Datasource& source, Timestamp ts, Duration query_offset, uint64_t limit,
                             const AlertContext& context);
 
   // The alerts to send now (Prometheus's sendAlerts): firing ones not sent
@@ -227,7 +222,7 @@ class AlertingRule {
   // The alerts the expression's result asks for at ts, by their final
   // labels: labels and annotations expanded for each series, pending and
   // active since ts. Errors: duplicate label sets.
-  Result<std::map<Labels, Alert>> alerts_for(const eval::Engine& engine, const eval::Vector& result, Timestamp ts,
+  Result<std::map<Labels, Alert>> alerts_for(const Datasource& source, const eval::Vector& result, Timestamp ts,
                                              const AlertContext& context) const;
   // The newest ALERTS_FOR_STATE / ALERTS_KEEP_FIRING_SINCE sample of each
   // of the rule's alerts, by labels without __name__ (restore_state reads

@@ -371,8 +371,8 @@ class GroupRun {
       return;
     }
     coverage_.tested_expr(**expr);
-    const eval::Engine engine(head_, engine_options_);
-    auto got_vector = rules::query_vector(engine, **expr, tg_.start + t.eval_time);
+    const rules::LocalDatasource source(head_, engine_options_);
+    auto got_vector = source.query(t.expr, **expr, tg_.start + t.eval_time);
     if (!got_vector) {
       errors.push_back(where + ", err: " + got_vector.error().message);
       return;

@@ -4,6 +4,9 @@
 // protocol (even: 1.0, odd: 2.0); the rest is the raw protobuf, which the
 // target compresses with snappy first so the fuzzer explores the message,
 // not the framing (a second pass feeds the bytes as a body unchanged).
+// 1.0 metadata decoded re-encodes to the same entries. The same bytes are
+// also read as a query API answer (remote/query_protocol.h: what a
+// datasource backend sends rules), which must parse or fail cleanly.
 #include <snappy.h>
 
 #include <cstddef>
@@ -11,6 +14,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "remote/query_protocol.h"
 #include "remote/write_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -18,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const WriteProtocol p = data[0] % 2 == 0 ? WriteProtocol::kV1 : WriteProtocol::kV2;
   const std::string raw(reinterpret_cast<const char*>(data) + 1, size - 1);
+  (void)parse_query_response(data[0] % 2 == 0 ? 200 : 503, "", raw);
   (void)decode_write_request(raw, p, 1 << 20);  // as a body: mostly bad snappy
   std::string body;
   snappy::Compress(raw.data(), raw.size(), &body);
@@ -27,6 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!again || again->series.size() != decoded->series.size() || again->samples != decoded->samples) std::abort();
   for (size_t i = 0; i < decoded->series.size(); ++i) {
     if (again->series[i].labels != decoded->series[i].labels) std::abort();
+  }
+  if (p == WriteProtocol::kV1 && !decoded->metadata.empty()) {
+    auto metadata = decode_write_request(encode_metadata_request(decoded->metadata), p, 1 << 24);
+    if (!metadata || metadata->metadata != decoded->metadata) std::abort();
   }
   return 0;
 }

@@ -35,5 +35,21 @@ TEST(Retry, ServerErrorsAndNoAnswerAreRetriedOthersNot) {
             "Post \"x\": refused");
 }
 
+TEST(Retry, RetryAfterInSecondsOrAsAnHttpDate) {
+  const auto with = [](std::string value) {
+    HttpClientResponse r{.status = 503};
+    r.headers.emplace_back("Retry-After", std::move(value));
+    return r;
+  };
+  const Timestamp now = 1'445'412'470'500;  // Wed, 21 Oct 2015 07:27:50.500 GMT
+  EXPECT_EQ(retry_after(with("120"), now), 120 * kSecond);
+  EXPECT_EQ(retry_after(with("Wed, 21 Oct 2015 07:28:00 GMT"), now), 9'500);
+  EXPECT_EQ(retry_after(with("Wed, 21 Oct 2015 07:27:00 GMT"), now), std::nullopt) << "passed";
+  EXPECT_EQ(retry_after(with("0"), now), std::nullopt);
+  EXPECT_EQ(retry_after(with("soon"), now), std::nullopt);
+  EXPECT_EQ(retry_after(with("12s"), now), std::nullopt);
+  EXPECT_EQ(retry_after(HttpClientResponse{.status = 503}, now), std::nullopt);
+}
+
 }  // namespace
 }  // namespace cogwatch::net

@@ -5,11 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -29,10 +31,16 @@ class Receiver {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/api/v1/write"; }
   // The next n requests are answered `status` (and not stored).
-  void fail_next(int n, int status) {
+  void fail_next(int n, int status, std::string retry_after = "") {
     std::lock_guard lock(mu_);
     fail_left_ = n;
     fail_status_ = status;
+    retry_after_ = std::move(retry_after);
+  }
+  // When each request came (steady clock).
+  std::vector<std::chrono::steady_clock::time_point> request_times() const {
+    std::lock_guard lock(mu_);
+    return request_times_;
   }
   // Samples stored, as "labels@t=v", and how many times each came.
   std::map<std::string, int> samples() const {
@@ -48,6 +56,16 @@ class Receiver {
     std::lock_guard lock(mu_);
     return version_;
   }
+  // 1.0 metadata entries received, in order.
+  std::vector<WriteMetadata> metadata() const {
+    std::lock_guard lock(mu_);
+    return metadata_;
+  }
+  // 2.0: the metadata the last series of each name came with, "type help unit".
+  std::map<std::string, std::string> series_metadata() const {
+    std::lock_guard lock(mu_);
+    return series_metadata_;
+  }
 
   bool wait_for(size_t n) const {
     for (int i = 0; i < 500 && count() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -59,15 +77,21 @@ class Receiver {
     ++requests_;
     std::lock_guard lock(mu_);
     version_ = std::string(r.header("X-Prometheus-Remote-Write-Version"));
+    request_times_.push_back(std::chrono::steady_clock::now());
     if (fail_left_ > 0) {
       --fail_left_;
-      return {.status = fail_status_, .body = "not now"};
+      net::HttpResponse failed{.status = fail_status_, .body = "not now"};
+      if (!retry_after_.empty()) failed.headers.emplace_back("Retry-After", retry_after_);
+      return failed;
     }
     auto protocol = protocol_of_content_type(r.header("Content-Type"));
     if (!protocol || r.header("Content-Encoding") != "snappy") return {.status = 415};
     auto decoded = decode_write_request(r.body, *protocol);
     if (!decoded) return {.status = 400, .body = decoded.error().message};
+    metadata_.insert(metadata_.end(), decoded->metadata.begin(), decoded->metadata.end());
     for (const WriteSeries& s : decoded->series) {
+      series_metadata_[std::string(s.labels.metric_name())] =
+          std::to_string(static_cast<int>(s.type)) + " " + s.help + " " + s.unit;
       for (const WriteSample& x : s.samples) {
         ++samples_[s.labels.to_string() + "@" + std::to_string(x.t) + "=" + std::to_string(static_cast<int>(x.v))];
       }
@@ -80,6 +104,10 @@ class Receiver {
   int fail_left_ = 0;
   int fail_status_ = 500;
   std::string version_;
+  std::string retry_after_;
+  std::vector<WriteMetadata> metadata_;
+  std::map<std::string, std::string> series_metadata_;
+  std::vector<std::chrono::steady_clock::time_point> request_times_;
   std::atomic<int> requests_{0};
   ServerThread server_;  // last: it stops before the rest goes
 };
@@ -111,12 +139,14 @@ class QueueTest : public ::testing::Test {
     out.queue.max_backoff = 50 * kMillisecond;
     return out;
   }
-  std::unique_ptr<RemoteWriteQueue> start(RemoteWriteConfig c) {
+  std::unique_ptr<RemoteWriteQueue> start(RemoteWriteConfig c,
+                                          std::function<std::vector<WriteMetadata>()> metadata = {}) {
     auto q = std::make_unique<RemoteWriteQueue>(
         std::move(c), QueueOptions{.wal_dir = dir_ + "/wal", .state_dir = dir_ + "/remote",
                                    .external_labels = Labels{{"site", "edge-7"}},
                                    .hold = [this](uint32_t s) { db_->hold_wal("q", s); },
-                                   .poll_interval = 10 * kMillisecond});
+                                   .poll_interval = 10 * kMillisecond,
+                                   .metadata = std::move(metadata)});
     auto note = q->start();
     EXPECT_TRUE(note.ok());
     // The queue begins at the log's end: let it get there first.
@@ -197,6 +227,20 @@ TEST_F(QueueTest, TooManyRequestsIsRetriedOnlyWhenConfigured) {
   EXPECT_EQ(dropping->stats().samples_failed, 4u);
 }
 
+// A receiver that asks, with Retry-After, to be left alone for a second
+// is: the backoff (10 to 50 ms here) gives way to it.
+TEST_F(QueueTest, RetryAfterIsWaitedInsteadOfTheBackoff) {
+  Receiver rx;
+  rx.fail_next(1, 503, "1");
+  auto q = start(config(rx.url()));
+  commit(2, 1000);
+  ASSERT_TRUE(rx.wait_for(2));
+  const auto times = rx.request_times();
+  ASSERT_GE(times.size(), 2u);
+  EXPECT_GE(times[1] - times[0], std::chrono::milliseconds(990));
+  EXPECT_EQ(q->stats().samples_retried, 2u);
+}
+
 // The position survives a restart: a queue stopped while its receiver is
 // down sends, once started again, everything committed meanwhile, once.
 TEST_F(QueueTest, ARestartedQueueResumesWhereTheReceiverStopped) {
@@ -263,6 +307,84 @@ TEST_F(QueueTest, RemoteWrite2) {
   commit(3, 1000);
   ASSERT_TRUE(rx.wait_for(3));
   EXPECT_EQ(rx.last_version(), "2.0.0");
+}
+
+// A stop with a flush deadline sends what the log holds first; with the
+// receiver away it gives up at the deadline, and the position stays.
+TEST_F(QueueTest, AStopWithAFlushDeadlineSendsWhatTheLogHolds) {
+  Receiver rx;
+  auto c = config(rx.url());
+  c.queue.batch_send_deadline = kHour;  // a round would wait for a full batch
+  auto q = start(c);
+  commit(5, 1000);
+  q->stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(rx.count(), 5u);
+  EXPECT_EQ(q->stats().samples_sent, 5u);
+
+  rx.fail_next(1000, 503);
+  auto away = start(config(rx.url()));
+  const WalPosition before = away->stats().position;
+  commit(5, 2000);
+  const auto t0 = std::chrono::steady_clock::now();
+  away->stop(t0 + std::chrono::milliseconds(300));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(290));
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_EQ(away->stats().position, before) << "nothing accepted, nothing saved";
+}
+
+const std::vector<WriteMetadata> kFamilies = {
+    {.family = "cog_predict_latency_seconds", .type = MetricType::kHistogram, .help = "Latency.", .unit = "seconds"},
+    {.family = "m", .type = MetricType::kGauge, .help = "The test's gauge."},
+    {.family = "requests_total", .type = MetricType::kCounter, .help = "Requests."}};
+
+// 1.0: every family's metadata in bodies of its own, max_samples_per_send
+// entries each, again every send_interval; none with send: false.
+TEST_F(QueueTest, MetadataGoesInRequestsOfItsOwnEverySendInterval) {
+  Receiver rx;
+  std::atomic<int> asked{0};
+  auto q = start(config(rx.url(), "    metadata_config: {send_interval: 200ms, max_samples_per_send: 2}\n"), [&] {
+    ++asked;
+    return kFamilies;
+  });
+  for (int i = 0; i < 300 && rx.metadata().size() < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::vector<WriteMetadata> got = rx.metadata();
+  ASSERT_GE(got.size(), 6u) << "sent twice";
+  EXPECT_EQ(std::vector<WriteMetadata>(got.begin(), got.begin() + 3), kFamilies);
+  EXPECT_GE(rx.requests(), 4) << "two bodies each time";
+  EXPECT_GE(q->stats().metadata_sent, 6u);
+  EXPECT_GT(q->stats().metadata_bytes, 0u);
+  q->stop();
+
+  Receiver quiet;
+  std::atomic<int> asked_quiet{0};
+  auto off = start(config(quiet.url(), "    metadata_config: {send: false, send_interval: 10ms}\n"), [&] {
+    ++asked_quiet;
+    return kFamilies;
+  });
+  commit(1, 1000);
+  ASSERT_TRUE(quiet.wait_for(1));
+  EXPECT_TRUE(quiet.metadata().empty());
+  EXPECT_EQ(asked_quiet, 0);
+}
+
+// 2.0: each series carries its family's metadata, found by its name or
+// its name less an exposition suffix.
+TEST_F(QueueTest, RemoteWrite2SendsEachSeriesWithItsFamilysMetadata) {
+  Receiver rx;
+  auto q = start(config(rx.url(), "    protobuf_message: io.prometheus.write.v2.Request\n"), [] { return kFamilies; });
+  auto app = db_->head().appender();
+  for (const char* name : {"m", "requests_total", "cog_predict_latency_seconds_bucket", "unknown_metric"}) {
+    ASSERT_TRUE(app->append(Labels{{"__name__", name}}, 1000, 1).ok());
+  }
+  app->commit();
+  ASSERT_TRUE(rx.wait_for(4));
+  const auto meta = rx.series_metadata();
+  EXPECT_EQ(meta.at("m"), "2 The test's gauge. ");
+  EXPECT_EQ(meta.at("requests_total"), "1 Requests. ");
+  EXPECT_EQ(meta.at("cog_predict_latency_seconds_bucket"), "3 Latency. seconds");
+  EXPECT_EQ(meta.at("unknown_metric"), "0  ");
+  EXPECT_TRUE(rx.metadata().empty()) << "no 1.0 metadata requests";
 }
 
 TEST(PositionFile, RoundTripAndDamage) {

@@ -28,6 +28,7 @@
 #include "model/url.h"
 #include "tests/notify/peer/http_client.h"
 #include "tests/notify/peer/process.h"
+#include "tests/remote/victoria_process.h"
 #include "tests/server/peer/prometheus_process.h"
 
 namespace cogwatch::remote {
@@ -99,50 +100,6 @@ Dump victoria_dump(const std::string& base, int64_t from_ms, int64_t to_ms) {
   }
   return out;
 }
-
-class Victoria {
- public:
-  explicit Victoria(std::string dir) : dir_(std::move(dir)) {}
-  ~Victoria() { stop(); }
-  Status start(uint16_t port = 0) {
-    auto started = notify::peer::start_on_free_port(
-        [&](uint16_t p) { return launch(port != 0 ? port : p); }, [&] { return notify::peer::read_tail(log()); });
-    return started ? Status{} : Status(started.error());
-  }
-  void stop() {
-    if (pid_ > 0) notify::peer::terminate_process(pid_, 10s);
-    pid_ = 0;
-  }
-  uint16_t port() const { return port_; }
-  std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  std::string log() const { return dir_ + "/victoria.log"; }
-
- private:
-  Status launch(uint16_t port) {
-    port_ = port;
-    auto pid = notify::peer::spawn_process(
-        {"/usr/bin/victoria-metrics", "-storageDataPath=" + dir_ + "/vm", "-httpListenAddr=127.0.0.1:" + std::to_string(port),
-         "-retentionPeriod=100y", "-search.latencyOffset=0s", "-search.disableCache"},
-        {.stdout_path = log(), .stderr_path = log(), .append = true});
-    if (!pid) return pid.error();
-    pid_ = *pid;
-    for (int i = 0; i < 200; ++i) {
-      if (notify::peer::wait_process(pid_, 0ms)) {
-        pid_ = 0;
-        return make_error(ErrorCode::kUnavailable, "victoria-metrics exited:\n" + notify::peer::read_tail(log()));
-      }
-      auto r = http_request("GET", url("/health"), "", "", 1s);
-      if (r && r->status == 200) return {};
-      std::this_thread::sleep_for(50ms);
-    }
-    stop();
-    return make_error(ErrorCode::kUnavailable, "victoria-metrics not healthy in time:\n" + notify::peer::read_tail(log()));
-  }
-
-  std::string dir_;
-  pid_t pid_ = 0;
-  uint16_t port_ = 0;
-};
 
 // Every sample of `want` is in `got` with the same value; returns how many
 // were compared.

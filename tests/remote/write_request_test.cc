@@ -97,6 +97,28 @@ TEST(WriteRequest, AHandBuiltV1BodyReads) {
             body);
 }
 
+// 1.0 metadata (prometheus.MetricMetadata in WriteRequest field 3), as
+// Prometheus's metadata watcher sends it, byte by byte: type as a varint,
+// family name 2, help 4, unit 5 (3 is unused).
+TEST(WriteRequest, AHandBuiltV1MetadataBodyReads) {
+  const std::string counter = varint(1 << 3 | 0) + varint(1) + field(2, "cog_predict_requests_total") +
+                              field(4, "Predictions served.");
+  const std::string gauge = varint(1 << 3 | 0) + varint(2) + field(2, "cog_input_data_entropy") + field(5, "bits");
+  const std::string body = snappy_of(field(3, counter) + field(3, gauge));
+  auto decoded = decode_write_request(body, WriteProtocol::kV1);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_TRUE(decoded->series.empty());
+  const std::vector<WriteMetadata> want = {
+      {.family = "cog_predict_requests_total", .type = MetricType::kCounter, .help = "Predictions served."},
+      {.family = "cog_input_data_entropy", .type = MetricType::kGauge, .unit = "bits"}};
+  EXPECT_EQ(decoded->metadata, want);
+  EXPECT_EQ(encode_metadata_request(want), body);
+  // A type from a newer sender is read as unknown, not refused.
+  auto newer = decode_write_request(snappy_of(field(3, varint(1 << 3 | 0) + varint(9) + field(2, "x"))), WriteProtocol::kV1);
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ(newer->metadata[0].type, MetricType::kUnknown);
+}
+
 // A 2.0 body by hand: symbols, packed label references, metadata.
 TEST(WriteRequest, AHandBuiltV2BodyReads) {
   std::string symbols;

@@ -67,8 +67,8 @@ class RuleEvalTest : public ::testing::Test {
   }
   // The state of the one alert (or "none") after evaluating at t minutes.
   std::string step(AlertingRule& rule, int minute, uint64_t limit = 0) {
-    const eval::Engine engine(head_);
-    auto out = rule.eval(engine, minute * kMinute, 0, limit, {});
+    const LocalDatasource source(head_);
+    auto out = rule.eval(source, minute * kMinute, 0, limit, {});
     if (!out) return "error: " + out.error().message;
     if (rule.active_alerts().empty()) return "none";
     std::string states;
@@ -147,8 +147,8 @@ TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
                          Labels{{"severity", "warning"}, {"where", "{{ $labels.instance }}"}},
                          Annotations{{"summary", "entropy {{ $value }}"}}),
                     Labels{{"team", "ml"}, {"severity", "info"}}, tiny_expander);
-  const eval::Engine engine(head_);
-  auto out = rule.eval(engine, 0, 0, 0, {});
+  const LocalDatasource source(head_);
+  auto out = rule.eval(source, 0, 0, 0, {});
   ASSERT_TRUE(out.ok()) << out.error().message;
   const Labels alert_labels{{"alertname", "Drift"}, {"instance", "a"}, {"job", "cog"},
                             {"severity", "warning"}, {"team", "ml"}, {"where", "a"}};
@@ -159,7 +159,7 @@ TEST_F(RuleEvalTest, AlertsSeriesLabelsAnnotationsAndValue) {
   EXPECT_EQ((*out)[1].v, 0);  // active_at in seconds
   EXPECT_EQ(rule.active_alerts().at(alert_labels).annotations, (Annotations{{"summary", "entropy 2"}}));
   // The next evaluation updates value and annotations, not active_at.
-  out = rule.eval(engine, kMinute, 0, 0, {});
+  out = rule.eval(source, kMinute, 0, 0, {});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ((*out)[0].labels.get("alertstate"), "firing");
   const Alert& a = rule.active_alerts().at(alert_labels);
@@ -182,8 +182,8 @@ TEST_F(RuleEvalTest, TemplatesArePreparedOncePerRule) {
                          Annotations{{"a", "A {{ $value }}"}, {"b", "B {{ $labels.instance }}"}}),
                     Labels{{"team", "ml"}}, counting);
   EXPECT_EQ(compiled, 4);  // two labels (one from the group), two annotations
-  const eval::Engine engine(head_);
-  for (int m = 0; m < 3; ++m) ASSERT_TRUE(rule.eval(engine, m * kMinute, 0, 0, {}).ok());
+  const LocalDatasource source(head_);
+  for (int m = 0; m < 3; ++m) ASSERT_TRUE(rule.eval(source, m * kMinute, 0, 0, {}).ok());
   EXPECT_EQ(compiled, 4);
   const Alert& a = rule.active_alerts().begin()->second;
   EXPECT_EQ(a.labels, (Labels{{"alertname", "A"}, {"instance", "a"}, {"team", "ml"}, {"where", "a"}}));
@@ -195,8 +195,8 @@ TEST_F(RuleEvalTest, TemplatesArePreparedOncePerRule) {
 TEST_F(RuleEvalTest, AlertsForStateIsInWholeSeconds) {
   load(R"(x 2 2)");
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
-  const eval::Engine engine(head_);
-  auto out = rule.eval(engine, 61'750, 0, 0, {});
+  const LocalDatasource source(head_);
+  auto out = rule.eval(source, 61'750, 0, 0, {});
   ASSERT_TRUE(out.ok()) << out.error().message;
   ASSERT_EQ(out->size(), 2u);
   EXPECT_EQ((*out)[1].labels.metric_name(), "ALERTS_FOR_STATE");
@@ -207,9 +207,9 @@ TEST_F(RuleEvalTest, AlertsForStateIsInWholeSeconds) {
 TEST_F(RuleEvalTest, QueryOffsetShiftsTheQueryAndTheSampleTimes) {
   load(R"(x 2 0)");
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
-  const eval::Engine engine(head_);
+  const LocalDatasource source(head_);
   // At 1m with a 1m offset the query sees minute 0 (x = 2).
-  auto out = rule.eval(engine, kMinute, kMinute, 0, {});
+  auto out = rule.eval(source, kMinute, kMinute, 0, {});
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->size(), 2u);
   EXPECT_EQ((*out)[0].t, 0);
@@ -227,25 +227,25 @@ TEST_F(RuleEvalTest, LimitAndDuplicateLabelsetsFail) {
   AlertingRule dup(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, Labels{{"a", "same"}}), {}, tiny_expander);
   EXPECT_EQ(step(dup, 0), "error: vector contains metrics with the same labelset after applying alert labels");
 
-  const eval::Engine engine(head_);
+  const LocalDatasource source(head_);
   RecordingRule rec(spec(RuleKind::kRecording, "y", "x", 0, 0, Labels{{"a", "same"}}), {});
-  auto out = rec.eval(engine, 0, 0, 0);
+  auto out = rec.eval(source, 0, 0, 0);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().message, "vector contains metrics with the same labelset after applying rule labels");
   RecordingRule limited(spec(RuleKind::kRecording, "y", "x"), {});
-  EXPECT_EQ(limited.eval(engine, 0, 0, 1).error().message, "exceeded limit of 1 with 2 series");
-  EXPECT_TRUE(limited.eval(engine, 0, 0, 2).ok());  // exactly at the limit is within it
+  EXPECT_EQ(limited.eval(source, 0, 0, 1).error().message, "exceeded limit of 1 with 2 series");
+  EXPECT_TRUE(limited.eval(source, 0, 0, 2).ok());  // exactly at the limit is within it
   RecordingRule text(spec(RuleKind::kRecording, "y", "\"a string\""), {});
-  EXPECT_EQ(text.eval(engine, 0, 0, 0).error().message, "rule result is not a vector or scalar");
+  EXPECT_EQ(text.eval(source, 0, 0, 0).error().message, "rule result is not a vector or scalar");
 }
 
 TEST_F(RuleEvalTest, RecordingRuleRenamesAndLabels) {
   load(R"(cog_predict_requests_total{job="cog", instance="a"} 0+60x10)");
-  const eval::Engine engine(head_);
+  const LocalDatasource source(head_);
   RecordingRule rule(spec(RuleKind::kRecording, "job:cog_predict_requests:rate5m",
                           "sum by (job) (rate(cog_predict_requests_total[5m]))", 0, 0, Labels{{"source", "rule"}}),
                      Labels{{"team", "ml"}});
-  auto out = rule.eval(engine, 10 * kMinute, 0, 0);
+  auto out = rule.eval(source, 10 * kMinute, 0, 0);
   ASSERT_TRUE(out.ok()) << out.error().message;
   ASSERT_EQ(out->size(), 1u);
   EXPECT_EQ((*out)[0].labels, (Labels{{"__name__", "job:cog_predict_requests:rate5m"},
@@ -256,7 +256,7 @@ TEST_F(RuleEvalTest, RecordingRuleRenamesAndLabels) {
   EXPECT_EQ((*out)[0].t, 10 * kMinute);
   // A scalar result is one sample without labels.
   RecordingRule scalar(spec(RuleKind::kRecording, "answer", "42"), {});
-  out = scalar.eval(engine, 0, 0, 0);
+  out = scalar.eval(source, 0, 0, 0);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ((*out)[0].labels, (Labels{{"__name__", "answer"}}));
 }
@@ -264,9 +264,9 @@ TEST_F(RuleEvalTest, RecordingRuleRenamesAndLabels) {
 TEST_F(RuleEvalTest, ResendAndResolvedNotifications) {
   load(R"(x 2 2 2 2 0)");
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1"), {}, tiny_expander);
-  const eval::Engine engine(head_);
+  const LocalDatasource source(head_);
   auto send = [&](int minute) {
-    EXPECT_TRUE(rule.eval(engine, minute * kMinute, 0, 0, {}).ok());
+    EXPECT_TRUE(rule.eval(source, minute * kMinute, 0, 0, {}).ok());
     return rule.alerts_to_send(minute * kMinute, kMinute, 30 * kSecond);
   };
   auto first = send(0);
@@ -396,8 +396,8 @@ TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime)
                                      {"empty", "{{ if false }}x{{ end }}"},
                                      {"requests", "{{ query \"sum(requests)\" | first | value }}"}}),
                     {});  // the default expander
-  const eval::Engine engine(head_);
-  ASSERT_TRUE(rule.eval(engine, 0, 0, 0, {}).ok());
+  const LocalDatasource source(head_);
+  ASSERT_TRUE(rule.eval(source, 0, 0, 0, {}).ok());
   const Annotations& expanded = rule.active_alerts().begin()->second.annotations;
   // An annotation that expands to nothing is kept, as Prometheus sends it.
   ASSERT_EQ(expanded.size(), 4u);
@@ -407,7 +407,7 @@ TEST_F(RuleEvalTest, AnnotationsUseTheTemplateEngineAndQueryAtTheEvaluationTime)
   EXPECT_EQ(a.get("requests"), "10");  // at the evaluation time, 0
   EXPECT_TRUE(a.get("broken").starts_with("<error expanding template: error executing template __alert_PredictionErrorRate:"))
       << a.get("broken");
-  ASSERT_TRUE(rule.eval(engine, kMinute, 0, 0, {}).ok());
+  ASSERT_TRUE(rule.eval(source, kMinute, 0, 0, {}).ok());
   EXPECT_EQ(annotation_value(rule.active_alerts().begin()->second.annotations, "requests"), "20");
 }
 
@@ -416,9 +416,9 @@ TEST_F(RuleEvalTest, NowInTemplatesIsTheEvaluationTimeNotTheQueryTime) {
   AlertingRule rule(spec(RuleKind::kAlerting, "A", "x > 1", 0, 0, {},
                          Annotations{{"clock", "{{ (now | toTime).Format \"15:04:05.000\" }}"}, {"now", "{{ now }}"}}),
                     {});  // the default expander
-  const eval::Engine engine(head_);
+  const LocalDatasource source(head_);
   // At 90.5 s with a 1m query offset: the query runs at 30.5 s, templates see 90.5 s.
-  ASSERT_TRUE(rule.eval(engine, 90'500, kMinute, 0, {}).ok());
+  ASSERT_TRUE(rule.eval(source, 90'500, kMinute, 0, {}).ok());
   const Labels a = annotations_as_labels(rule.active_alerts().begin()->second.annotations);
   EXPECT_EQ(a.get("now"), "90.5");
   EXPECT_EQ(a.get("clock"), "00:01:30.500");

@@ -1,0 +1,163 @@
+#include "remote/query_protocol.h"
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "model/go_strconv.h"
+#include "model/url.h"
+
+namespace cogwatch::remote {
+namespace {
+
+namespace json = boost::json;
+
+Error unexpected(std::string what) {
+  return make_error(ErrorCode::kInvalidArgument, "unexpected response: " + std::move(what));
+}
+
+// [1700000000.123, "42"]
+Result<eval::Point> read_point(const json::value& v) {
+  const json::array* pair = v.if_array();
+  if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_string()) {
+    return unexpected("a sample is not [time, \"value\"]: " + json::serialize(v));
+  }
+  eval::Point p;
+  p.t = std::llround((*pair)[0].to_number<double>() * 1000);
+  const json::string& text = (*pair)[1].get_string();
+  if (go_parse_float(std::string_view(text.data(), text.size()), p.v) == GoNumError::kSyntax) {
+    return unexpected("a sample value is not a number: \"" + std::string(text) + "\"");
+  }
+  return p;
+}
+
+Result<Labels> read_metric(const json::value& v) {
+  const json::object* metric = v.if_object();
+  if (metric == nullptr) return unexpected("\"metric\" is not an object");
+  LabelsBuilder b;
+  for (const auto& kv : *metric) {
+    if (!kv.value().is_string()) return unexpected("label \"" + std::string(kv.key()) + "\" is not a string");
+    const json::string& value = kv.value().get_string();
+    b.set(std::string_view(kv.key().data(), kv.key().size()), std::string_view(value.data(), value.size()));
+  }
+  return b.build();
+}
+
+Result<eval::Value> read_data(const json::object& data) {
+  const json::value* type = data.if_contains("resultType");
+  const json::value* result = data.if_contains("result");
+  if (type == nullptr || !type->is_string() || result == nullptr) return unexpected("no resultType and result");
+  const json::string& t = type->get_string();
+  if (t == "scalar" || t == "string") {
+    if (t == "scalar") {
+      auto p = read_point(*result);
+      if (!p) return p.take_error();
+      return eval::Value(eval::Scalar{p->t, p->v});
+    }
+    const json::array* pair = result->if_array();
+    if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_string()) {
+      return unexpected("a string result is not [time, \"text\"]");
+    }
+    return eval::Value(eval::String{std::llround((*pair)[0].to_number<double>() * 1000), std::string((*pair)[1].get_string())});
+  }
+  const json::array* items = result->if_array();
+  if (items == nullptr) return unexpected("\"result\" is not an array");
+  if (t == "vector") {
+    eval::Vector out;
+    out.reserve(items->size());
+    for (const json::value& item : *items) {
+      const json::object* o = item.if_object();
+      const json::value* metric = o != nullptr ? o->if_contains("metric") : nullptr;
+      const json::value* value = o != nullptr ? o->if_contains("value") : nullptr;
+      if (metric == nullptr) return unexpected("a vector element without \"metric\"");
+      if (value == nullptr) {
+        return unexpected("a native histogram sample (cogwatch reads float samples only)");
+      }
+      auto labels = read_metric(*metric);
+      if (!labels) return labels.take_error();
+      auto p = read_point(*value);
+      if (!p) return p.take_error();
+      out.push_back(eval::Sample{*std::move(labels), p->t, p->v});
+    }
+    return eval::Value(std::move(out));
+  }
+  if (t == "matrix") {
+    eval::Matrix out;
+    out.reserve(items->size());
+    for (const json::value& item : *items) {
+      const json::object* o = item.if_object();
+      const json::value* metric = o != nullptr ? o->if_contains("metric") : nullptr;
+      if (metric == nullptr) return unexpected("a matrix element without \"metric\"");
+      auto labels = read_metric(*metric);
+      if (!labels) return labels.take_error();
+      eval::Series series{*std::move(labels), {}};
+      if (const json::value* values = o->if_contains("values")) {
+        const json::array* points = values->if_array();
+        if (points == nullptr) return unexpected("\"values\" is not an array");
+        series.points.reserve(points->size());
+        for (const json::value& v : *points) {
+          auto p = read_point(v);
+          if (!p) return p.take_error();
+          series.points.push_back(*p);
+        }
+      }
+      out.push_back(std::move(series));
+    }
+    return eval::Value(std::move(out));
+  }
+  return unexpected("unknown resultType \"" + std::string(t) + "\"");
+}
+
+}  // namespace
+
+Result<net::HttpClientRequest> make_query_request(const QueryEndpoint& endpoint, std::string_view query, Timestamp t) {
+  std::string_view base = endpoint.url;
+  while (base.ends_with('/')) base.remove_suffix(1);
+  auto request = net::make_http_request("POST", std::string(base) + "/api/v1/query", endpoint.http);
+  if (!request) return request.take_error();
+  request->content_type = "application/x-www-form-urlencoded";
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(t) / 1000);
+  request->body = "query=" + query_escape(query) + "&time=" + seconds +
+                  "&step=" + format_duration(endpoint.lookback_delta) + "&nocache=1";
+  request->timeout = endpoint.timeout;
+  return request;
+}
+
+Result<eval::Value> parse_query_response(int http_status, std::string_view reason, std::string_view body) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(json::string_view(body.data(), body.size()), ec);
+  const json::object* envelope = ec ? nullptr : doc.if_object();
+  if (envelope == nullptr) {
+    if (http_status / 100 != 2) {
+      return make_error(ErrorCode::kUnavailable,
+                        "server returned HTTP status " + std::to_string(http_status) + " " + std::string(reason));
+    }
+    return unexpected("the body is not a JSON object");
+  }
+  const json::value* status = envelope->if_contains("status");
+  if (status != nullptr && status->is_string() && status->get_string() == "error") {
+    std::string message;
+    if (const json::value* type = envelope->if_contains("errorType"); type && type->is_string()) {
+      message = std::string(type->get_string()) + ": ";
+    }
+    if (const json::value* error = envelope->if_contains("error"); error && error->is_string()) {
+      message += std::string(error->get_string());
+    }
+    return make_error(ErrorCode::kUnavailable, message);
+  }
+  if (http_status / 100 != 2) {
+    return make_error(ErrorCode::kUnavailable,
+                      "server returned HTTP status " + std::to_string(http_status) + " " + std::string(reason));
+  }
+  if (status == nullptr || !status->is_string() || status->get_string() != "success") {
+    return unexpected("\"status\" is neither \"success\" nor \"error\"");
+  }
+  const json::value* data = envelope->if_contains("data");
+  if (data == nullptr || !data->is_object()) return unexpected("no \"data\" object");
+  return read_data(data->get_object());
+}
+
+}  // namespace cogwatch::remote
