@@ -354,7 +354,15 @@ class RemoteWriteQueue::Impl {
             stats_.metadata_sent += b.samples;
             stats_.metadata_bytes += b.body.size();
           } else {
-            stats_.samples_sent += b.samples;
+            // 2.0: a receiver says how many samples it wrote; the rest it
+            // refused for good (a partial write). Without the header, all.
+            const uint64_t written = written_samples(*r, b.samples);
+            stats_.samples_sent += written;
+            if (written < b.samples) {
+              stats_.samples_failed += b.samples - written;
+              last_error_ = "the receiver wrote " + std::to_string(written) + " of " + std::to_string(b.samples) +
+                            " samples";
+            }
             stats_.bytes_sent += b.body.size();
             stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
             stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
@@ -386,6 +394,17 @@ class RemoteWriteQueue::Impl {
       count_failed(b, net::failure_reason(r));
       send_next(io, shard, list, i + 1, unfinished);
     });
+  }
+
+  // What a 2xx answer says was written of `sent` samples: 2.0's
+  // X-Prometheus-Remote-Write-Samples-Written, or all of them.
+  uint64_t written_samples(const net::HttpClientResponse& r, uint64_t sent) const {
+    if (config_.protobuf_message != WriteProtocol::kV2) return sent;
+    const std::string_view header = r.header("X-Prometheus-Remote-Write-Samples-Written");
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), n);
+    if (header.empty() || ec != std::errc() || end != header.data() + header.size()) return sent;
+    return std::min(n, sent);
   }
 
   void count_failed(const Batch& b, std::string reason) {

@@ -23,7 +23,9 @@
 // each its bodies in turn. A body is retried after a connection error or
 // a 5xx (and a 429 with retry_on_http_429), waiting what the answer's
 // Retry-After header asks for, or else min_backoff doubling up to
-// max_backoff; another 4xx drops it (counted as failed). When every
+// max_backoff; another 4xx drops it (counted as failed). A 2.0 receiver
+// that answers X-Prometheus-Remote-Write-Samples-Written with fewer than
+// were sent refused the rest: counted as failed, not sent again. When every
 // body of the round is done the position moves past the round. A round
 // cut short by stop() is not saved: the next start sends it again (the
 // receiver takes a sample it already has as the same sample).

@@ -31,6 +31,11 @@ class Receiver {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/api/v1/write"; }
   // The next n requests are answered `status` (and not stored).
+  // 2.0 answers say this many samples were written (-1: all they held).
+  void claim_written(int n) {
+    std::lock_guard lock(mu_);
+    claim_written_ = n;
+  }
   void fail_next(int n, int status, std::string retry_after = "") {
     std::lock_guard lock(mu_);
     fail_left_ = n;
@@ -89,6 +94,12 @@ class Receiver {
     auto decoded = decode_write_request(r.body, *protocol);
     if (!decoded) return {.status = 400, .body = decoded.error().message};
     metadata_.insert(metadata_.end(), decoded->metadata.begin(), decoded->metadata.end());
+    net::HttpResponse ok{.status = 204};
+    if (*protocol == WriteProtocol::kV2) {
+      ok.headers.emplace_back("X-Prometheus-Remote-Write-Samples-Written",
+                              std::to_string(claim_written_ >= 0 ? static_cast<uint64_t>(claim_written_)
+                                                                 : decoded->samples));
+    }
     for (const WriteSeries& s : decoded->series) {
       series_metadata_[std::string(s.labels.metric_name())] =
           std::to_string(static_cast<int>(s.type)) + " " + s.help + " " + s.unit;
@@ -96,7 +107,7 @@ class Receiver {
         ++samples_[s.labels.to_string() + "@" + std::to_string(x.t) + "=" + std::to_string(static_cast<int>(x.v))];
       }
     }
-    return {.status = 204};
+    return ok;
   }
 
   mutable std::mutex mu_;
@@ -105,6 +116,7 @@ class Receiver {
   int fail_status_ = 500;
   std::string version_;
   std::string retry_after_;
+  int claim_written_ = -1;
   std::vector<WriteMetadata> metadata_;
   std::map<std::string, std::string> series_metadata_;
   std::vector<std::chrono::steady_clock::time_point> request_times_;
@@ -307,6 +319,16 @@ TEST_F(QueueTest, RemoteWrite2) {
   commit(3, 1000);
   ASSERT_TRUE(rx.wait_for(3));
   EXPECT_EQ(rx.last_version(), "2.0.0");
+  for (int i = 0; i < 100 && q->stats().samples_sent < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(q->stats().samples_sent, 3u);
+  EXPECT_EQ(q->stats().samples_failed, 0u);
+  // A partial write: the receiver says it wrote 1 of 3.
+  rx.claim_written(1);
+  commit(3, 2000);
+  for (int i = 0; i < 200 && q->stats().samples_failed < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(q->stats().samples_sent, 4u);
+  EXPECT_EQ(q->stats().samples_failed, 2u);
+  EXPECT_EQ(q->stats().last_error, "the receiver wrote 1 of 3 samples");
 }
 
 // A stop with a flush deadline sends what the log holds first; with the
