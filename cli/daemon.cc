@@ -208,7 +208,7 @@ struct Daemon::Impl {
   std::unique_ptr<notify::AlertmanagerClient> am_client;
   std::unique_ptr<notify::BuiltinNotifier> notifier;  // destroyed on the io thread
   std::unique_ptr<rules::RuleManager> rules;           // evaluated on rules_io
-  std::shared_ptr<const remote::QueryDatasource> rules_datasource;  // --rules.datasource.url; null: the local store
+  std::shared_ptr<remote::QueryDatasource> rules_datasource;  // --rules.datasource.url; null: the local store
   std::unique_ptr<scrape::ScrapeManager> scrape;       // lives on io
   std::unique_ptr<server::StatusApi> status_api;
   std::unique_ptr<remote::WriteReceiver> write_receiver;  // with --web.enable-remote-write-receiver
@@ -355,9 +355,6 @@ void Daemon::Impl::log_notification(const notify::Notification& n) {
                                          {"alerts", describe_alerts(n)}});
 }
 
-// Applies a checked config: notify first (so alerts of the new rules have
-// somewhere to go), then rules, then scrapes. Runs on the caller's thread;
-// each part's work runs on its own thread.
 std::vector<remote::WriteMetadata> Daemon::Impl::remote_metadata() {
   asio::post(io, [this] {
     if (!scrape) return;
@@ -423,9 +420,16 @@ Status Daemon::Impl::apply_remote_write(const DaemonConfig& next) {
 
 void Daemon::Impl::stop_remote_write(std::chrono::steady_clock::time_point flush_deadline) {
   std::lock_guard lock(remote_mu);
+  // All drain at once, each until the same deadline.
+  if (flush_deadline > std::chrono::steady_clock::now()) {
+    for (auto& [name, q] : remote_queues) q->drain();
+  }
   for (auto& [name, q] : remote_queues) q->stop(flush_deadline);
 }
 
+// Applies a checked config: notify first (so alerts of the new rules have
+// somewhere to go), then rules, then scrapes. Runs on the caller's thread;
+// each part's work runs on its own thread.
 Status Daemon::Impl::apply(DaemonConfig next, bool first) {
   const std::string& dir = next.dir;
   if (!next.remote_write.empty() && !db) {
@@ -1117,6 +1121,9 @@ Status Daemon::start() {
     if (cfg->remote_write.empty()) {
       d.log->warn("rules", "--rules.datasource.url without remote_write: recording rule results and alert state "
                            "stay in the local store, and a restart on another box cannot restore alert state");
+    } else if (cfg->scrape.global.external_labels.empty()) {
+      d.log->warn("rules", "--rules.datasource.url without external_labels: alert state restored from the "
+                           "datasource cannot be told from other senders' with the same alert labels");
     }
   }
 
@@ -1288,7 +1295,9 @@ void Daemon::shutdown() {
       if (d.retention_timer) d.retention_timer->cancel();
       if (d.am_refresh_timer) d.am_refresh_timer->cancel();
     });
-    // The evaluation in progress finishes; no other starts.
+    // The evaluation in progress finishes; no other starts. Its queries to
+    // a datasource fail at once rather than each waiting for its timeout.
+    if (d.rules_datasource) d.rules_datasource->cancel();
     run_on(d.rules_io, [&] {
       d.rules_stopped = true;
       d.rules_timer->cancel();

@@ -23,7 +23,8 @@ std::optional<Duration> retry_after(const HttpClientResponse& response, Timestam
   int64_t seconds = 0;
   if (auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
       ec == std::errc() && end == value.data() + value.size()) {
-    return seconds > 0 ? std::optional<Duration>(seconds * kSecond) : std::nullopt;
+    // At most a day: a bigger number is a receiver's mistake, and would overflow.
+    return seconds > 0 ? std::optional<Duration>(std::min<int64_t>(seconds, 86'400) * kSecond) : std::nullopt;
   }
   // IMF-fixdate, what Go's http.TimeFormat parses.
   struct tm when {};

@@ -46,7 +46,8 @@ bool retryable(const Result<HttpClientResponse>& result);
 
 // The wait a 429 or 5xx answer asks for in its Retry-After header, as
 // Prometheus's remote-write client reads it: whole seconds ("120") or an
-// HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT") from `now`. None when there
+// HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT") from `now`, at most a day
+// for the seconds form. None when there
 // is no header, it does not parse, or the date has passed: the caller's
 // backoff applies.
 std::optional<Duration> retry_after(const HttpClientResponse& response, Timestamp now);

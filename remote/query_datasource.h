@@ -19,8 +19,13 @@
 // external label of its own, and the edges' state series are not taken
 // for its own — and are removed.
 //
+// A backend that cannot answer the restore's query leaves what the local
+// store had. Values a backend returns that are not finite numbers are
+// taken as ended series (stale markers), which is what they are when a
+// backend's raw output shows them at all.
+//
 // Thread-safety: queries are serialised on one connection (rules run on
-// one thread); any thread may call.
+// one thread); any thread may call, and cancel() from any thread.
 #pragma once
 
 #include <memory>
@@ -39,8 +44,13 @@ struct QueryDatasourceOptions {
 class QueryDatasource final : public rules::Datasource {
  public:
   // Errors: the URL's (kInvalidArgument "invalid URL ...", "unsupported
-  // protocol scheme ...").
+  // protocol scheme ..."). Secret files are read at each query, not now.
   static Result<std::shared_ptr<QueryDatasource>> make(QueryDatasourceOptions options);
+
+  // Ends the query in progress and fails every later one at once
+  // ("queries cancelled"), so a shutdown does not wait out a backend's
+  // timeouts rule by rule.
+  void cancel();
   ~QueryDatasource() override;
 
   // Errors: the transport's (`Post "<url>": ...`), the backend's

@@ -106,6 +106,15 @@ class RemoteWriteQueue::Impl {
     return note;
   }
 
+  void drain() {
+    {
+      std::lock_guard lock(mu_);
+      if (!thread_.joinable()) return;
+      draining_ = true;
+    }
+    wake_.notify_all();
+  }
+
   void stop(std::chrono::steady_clock::time_point flush_deadline) {
     {
       std::unique_lock lock(mu_);
@@ -229,6 +238,11 @@ class RemoteWriteQueue::Impl {
   bool send_metadata(asio::io_context& io) {
     metadata_at_ = std::max<Timestamp>(clock_->now(), 1);
     std::vector<WriteMetadata> all = options_.metadata();
+    // Nothing scraped yet (or not yet known): ask again in a second
+    // rather than a whole send_interval later.
+    if (all.empty()) {
+      metadata_at_ = std::max<Timestamp>(1, metadata_at_ - std::max<Duration>(0, config_.metadata.send_interval - kSecond));
+    }
     if (config_.protobuf_message == WriteProtocol::kV2) {
       families_.clear();
       for (WriteMetadata& m : all) families_.try_emplace(m.family, std::move(m));
@@ -373,7 +387,11 @@ class RemoteWriteQueue::Impl {
         return;
       }
       const bool rate_limited = r && r->status == 429;
-      if ((rate_limited && config_.queue.retry_on_http_429) || (!rate_limited && net::retryable(r))) {
+      // Metadata waits for no more than its interval: samples queue
+      // behind it, and the next interval sends it all again.
+      const bool metadata_late = b.metadata && clock_->now() >= metadata_at_ + config_.metadata.send_interval;
+      if (!metadata_late &&
+          ((rate_limited && config_.queue.retry_on_http_429) || (!rate_limited && net::retryable(r)))) {
         {
           std::lock_guard lock(mu_);
           (b.metadata ? stats_.metadata_retried : stats_.samples_retried) += b.samples;
@@ -461,6 +479,7 @@ RemoteWriteQueue::RemoteWriteQueue(RemoteWriteConfig config, QueueOptions option
 RemoteWriteQueue::~RemoteWriteQueue() = default;
 Result<std::string> RemoteWriteQueue::start() { return impl_->start(); }
 void RemoteWriteQueue::stop(std::chrono::steady_clock::time_point flush_deadline) { impl_->stop(flush_deadline); }
+void RemoteWriteQueue::drain() { impl_->drain(); }
 QueueStats RemoteWriteQueue::stats() const { return impl_->stats(); }
 const RemoteWriteConfig& RemoteWriteQueue::config() const { return impl_->config(); }
 std::string RemoteWriteQueue::position_path() const { return impl_->position_path(); }

@@ -32,7 +32,8 @@
 //
 // Metadata (metadata_config), as Prometheus's metadata watcher: every
 // send_interval, between rounds, 1.0 sends every family's metadata in
-// bodies of max_samples_per_send entries, retried as samples are; 2.0
+// bodies of max_samples_per_send entries, retried as samples are until
+// the next send_interval is due (then counted as failed); 2.0
 // takes the families' metadata then and sends it with each series whose
 // name is the family's (or the family's plus _total, _bucket, _sum,
 // _count, _created, _info).
@@ -111,6 +112,9 @@ class RemoteWriteQueue {
   // shutdown. Then the round in progress is abandoned (not saved); the
   // position stays what was accepted.
   void stop(std::chrono::steady_clock::time_point flush_deadline = {});
+  // Starts what stop() with a flush deadline does first, without waiting:
+  // several queues drain at once, then each is stopped.
+  void drain();
   QueueStats stats() const;
   const RemoteWriteConfig& config() const;
   // "<state_dir>/<queue name>.position".

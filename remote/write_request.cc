@@ -138,9 +138,9 @@ Result<DecodedWrite> decode_v1(const std::string& raw) {
   DecodedWrite out;
   out.metadata.reserve(static_cast<size_t>(req.metadata_size()));
   for (const prometheus::MetricMetadata& m : req.metadata()) {
-    const auto type = static_cast<int>(m.type()) <= static_cast<int>(MetricType::kStateset)
-                          ? static_cast<MetricType>(m.type())
-                          : MetricType::kUnknown;
+    const int t = static_cast<int>(m.type());  // proto3 enums are open: any int32 arrives
+    const auto type = t >= 0 && t <= static_cast<int>(MetricType::kStateset) ? static_cast<MetricType>(t)
+                                                                              : MetricType::kUnknown;
     out.metadata.push_back({m.metric_family_name(), type, m.help(), m.unit()});
   }
   out.series.reserve(static_cast<size_t>(req.timeseries_size()));

@@ -243,7 +243,16 @@ std::map<Labels, std::pair<Timestamp, double>> newest_state_samples(const Restor
   auto samples = c.source.newest_samples(matchers, c.ts - c.outage_tolerance, c.ts, c.alert_context.external_labels);
   std::map<Labels, std::pair<Timestamp, double>> newest;
   if (!samples) return newest;
-  for (auto& [labels, sample] : *samples) newest[LabelsBuilder(labels).del(kMetricNameLabel).build()] = sample;
+  // Every active alert's series has a sample from each evaluation, the
+  // last one just before the stop: a series whose newest sample is older
+  // than two intervals before the rule's newest had ended already, stale
+  // marker or not (a backend's API does not show them).
+  Timestamp latest = kMinTimestamp;
+  for (const auto& [labels, sample] : *samples) latest = std::max(latest, sample.first);
+  for (auto& [labels, sample] : *samples) {
+    if (sample.first < latest - 2 * c.interval) sample.second = stale_nan();
+    newest[LabelsBuilder(labels).del(kMetricNameLabel).build()] = sample;
+  }
   return newest;
 }
 

@@ -183,7 +183,9 @@ class AlertingRule {
   bool restored() const { return restored_; }
   // Restores the rule's state from what its evaluations before the restart
   // stored, newest sample within (ts - outage_tolerance, ts], and marks
-  // the rule restored:
+  // the rule restored. A series whose newest sample is a stale marker, or
+  // more than two intervals older than the newest of the rule's series,
+  // had ended before the stop and restores nothing:
   //  - `for` (as Prometheus): each active alert's active time comes from
   //    ALERTS_FOR_STATE of the same labels: the time stored, unless the
   //    alert would then fire within grace_period of ts (it fires

@@ -48,6 +48,7 @@ TEST(Retry, RetryAfterInSecondsOrAsAnHttpDate) {
   EXPECT_EQ(retry_after(with("0"), now), std::nullopt);
   EXPECT_EQ(retry_after(with("soon"), now), std::nullopt);
   EXPECT_EQ(retry_after(with("12s"), now), std::nullopt);
+  EXPECT_EQ(retry_after(with("99999999999999999"), now), 86'400 * kSecond);
   EXPECT_EQ(retry_after(HttpClientResponse{.status = 503}, now), std::nullopt);
 }
 

@@ -14,6 +14,11 @@
 //    state from there.
 #include "remote/query_datasource.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -335,6 +340,35 @@ TEST(QueryDatasourcePeer, ACentralCogwatchOverVictoriaMetricsAlertsPerRegionAsTh
   restarted->shutdown();
   for (auto& [region, edge] : edges) edge->shutdown();
   vm.stop();
+  notify::peer::remove_tree(*dir);
+}
+
+// A datasource that takes the connection and never answers: the rules'
+// queries hang until their 30s timeout, but a shutdown cancels them and
+// does not wait that out, rule after rule.
+TEST(QueryDatasourcePeer, AShutdownDoesNotWaitForAHangingDatasource) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);  // connections queue up; none is ever accepted
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto dir = notify::peer::make_temp_dir("datasource-hang");
+  ASSERT_TRUE(dir);
+  cli::DaemonOptions o;
+  o.rules_datasource = QueryEndpoint{.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+                                     .timeout = 30 * kSecond};
+  auto log = std::make_shared<std::string>();
+  auto daemon = make_daemon(*dir, "global: {evaluation_interval: 1s}\nrule_files: [rules.yml]\n", "data", log, o);
+  ASSERT_TRUE(daemon->start()) << *log;
+  std::this_thread::sleep_for(2s);  // the first evaluation is waiting on its first query
+  const auto t0 = std::chrono::steady_clock::now();
+  daemon->shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s) << "three rules would wait 90s";
+  ::close(listener);
   notify::peer::remove_tree(*dir);
 }
 

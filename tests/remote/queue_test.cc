@@ -161,8 +161,12 @@ class QueueTest : public ::testing::Test {
                                    .metadata = std::move(metadata)});
     auto note = q->start();
     EXPECT_TRUE(note.ok());
-    // The queue begins at the log's end: let it get there first.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // A new queue begins at the log's end: let it get there (and save
+    // that place) before the test commits.
+    for (int i = 0; i < 500 && q->stats().position == WalPosition{}; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_NE(q->stats().position, WalPosition{});
     return q;
   }
   void commit(int n, Timestamp t) {

@@ -2,6 +2,8 @@
 // the alert state machine (pending, firing, resolved, keep_firing_for,
 // flapping, retention), ALERTS / ALERTS_FOR_STATE, limits, rule labels,
 // stale markers, reload state and the group schedule.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "model/value.h"
@@ -428,6 +430,46 @@ TEST_F(RuleEvalTest, NowInTemplatesIsTheEvaluationTimeNotTheQueryTime) {
 // /tmp/cogwatch-offset/rules.yml with a 10s interval recorded its samples
 // at ...382.309, ...392.309, ... seconds: its slots sit 2309 ms into each
 // 10 s. The same name, file and interval must give the same slots here.
+// Restoring `for` state from a store without stale markers (a
+// backend's API shows none): the series of an episode that ended long
+// before the stop is no longer active, so its alert starts afresh; the
+// one written until the stop is restored.
+TEST_F(RuleEvalTest, RestoreTakesAStateSeriesFarOlderThanTheRulesNewestAsEnded) {
+  load(R"(x{instance="a"} 5x30)");
+  load(R"(x{instance="b"} 5x30)");
+  const Labels rule_labels{{"severity", "page"}};
+  {
+    auto app = head_.appender();
+    for (int m = 5; m <= 20; ++m) {  // a: active since minute 5, written until the stop at minute 20
+      ASSERT_TRUE(app->append(Labels{{"__name__", "ALERTS_FOR_STATE"}, {"alertname", "XHigh"}, {"instance", "a"},
+                                     {"severity", "page"}},
+                              m * kMinute, 5 * 60).ok());
+    }
+    for (int m = 2; m <= 8; ++m) {  // b: an episode that ended at minute 8, no stale marker
+      ASSERT_TRUE(app->append(Labels{{"__name__", "ALERTS_FOR_STATE"}, {"alertname", "XHigh"}, {"instance", "b"},
+                                     {"severity", "page"}},
+                              m * kMinute, 2 * 60).ok());
+    }
+    app->commit();
+  }
+  AlertingRule rule(spec(RuleKind::kAlerting, "XHigh", "x > 1", 30 * kMinute, 0, rule_labels), {}, tiny_expander);
+  rule.set_restored(false);
+  const LocalDatasource source(head_);
+  const AlertContext context;
+  ASSERT_TRUE(rule.eval(source, 22 * kMinute, 0, 0, context).ok());  // the restart, two minutes later
+  rule.restore_state({.source = source,
+                      .ts = 22 * kMinute,
+                      .interval = kMinute,
+                      .query_offset = 0,
+                      .outage_tolerance = kHour,
+                      .grace_period = 0,
+                      .alert_context = context});
+  std::map<std::string, Timestamp> active_at;
+  for (const auto& [labels, alert] : rule.active_alerts()) active_at[std::string(labels.get("instance"))] = alert.active_at;
+  EXPECT_EQ(active_at["a"], 5 * kMinute + 2 * kMinute) << "restored, the two minutes down not counted";
+  EXPECT_EQ(active_at["b"], 22 * kMinute) << "ended before the stop: afresh";
+}
+
 TEST(GroupSchedule, SlotsAreWherePrometheusPutsThem) {
   GroupSpec spec;
   spec.name = "cog_alerts";
