@@ -18,6 +18,8 @@ packages=(
   curl apache2-utils
   # remote write: the protocol's protobuf messages and snappy framing
   protobuf-compiler libprotobuf-dev libsnappy-dev
+  # deploy/: the .deb (cpack, dpkg-shlibdeps) and the unit (systemd-analyze verify)
+  dpkg-dev systemd
   # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;
   # Alertmanager 0.25 and amtool: the reference the notifier is tested against;
   # VictoriaMetrics: a remote-write receiver and rule data source
