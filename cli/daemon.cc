@@ -39,6 +39,7 @@
 #include "server/metrics_text.h"
 #include "server/query_api.h"
 #include "server/status_api.h"
+#include "server/ui.h"
 #include "server/web.h"
 #include "tsdb/db.h"
 #include "tsdb/file_system.h"
@@ -1082,7 +1083,9 @@ Status Daemon::start() {
                                                       "--web.enable-remote-write-receiver\n"};
                    }
                    return d.write_receiver->handle(r);
-                 }}});
+                 },
+                 server::ui_route()},
+      .route_prefix = d.options.route_prefix});
   net::HttpHandler handler = [&d](const net::HttpRequest& r) { return d.web->handle(r); };
   net::HttpServerOptions server_options{.address = listen->first, .port = listen->second};
   // Remote-write bodies are larger than the API's requests.

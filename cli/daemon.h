@@ -67,6 +67,7 @@ struct DaemonOptions {
   std::string notify_config_file;
   std::string listen_address = "0.0.0.0:9095";  // --web.listen-address
   std::string external_url;                     // --web.external-url; default http://<hostname>:<port>/
+  std::string route_prefix;                     // --web.route-prefix; "" or "/": the root
   bool enable_lifecycle = false;                // --web.enable-lifecycle
   bool enable_remote_write_receiver = false;    // --web.enable-remote-write-receiver: POST /api/v1/write
   // --web.config.file (TLS, basic auth, headers; net/web_config.h): read at

@@ -21,6 +21,9 @@ void RunFlags::add_to(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--web.external-url", external_url,
                  "The URL under which cogwatch is reached (alerts' generatorURL); default http://<hostname>:<port>/");
+  app.add_option("--web.route-prefix", route_prefix,
+                 "Prefix for the internal routes of web endpoints (the UI, the API, /metrics). Defaults to the path "
+                 "of --web.external-url");
   app.add_flag("--web.enable-lifecycle", enable_lifecycle, "Enable shutdown and reload via HTTP request");
   app.add_flag("--web.enable-remote-write-receiver", enable_remote_write_receiver,
                "Accept remote-write requests (Remote-Write 1.0 and 2.0) at /api/v1/write");
@@ -158,6 +161,14 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   o.listen_address = listen_address;
   o.external_url = external_url;
   o.enable_lifecycle = enable_lifecycle;
+  // As Prometheus: the external URL's path unless given.
+  o.route_prefix = route_prefix;
+  if (app.count("--web.route-prefix") == 0 && !external_url.empty()) {
+    const size_t scheme = external_url.find("://");
+    const size_t slash = scheme == std::string::npos ? std::string::npos : external_url.find('/', scheme + 3);
+    o.route_prefix = slash == std::string::npos ? "" : external_url.substr(slash);
+  }
+  if (!o.route_prefix.empty() && !o.route_prefix.starts_with('/')) o.route_prefix = "/" + o.route_prefix;
   o.enable_remote_write_receiver = enable_remote_write_receiver;
   o.web_config_file = web_config_file;
   auto head = storage.head_options();

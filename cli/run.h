@@ -28,6 +28,7 @@ struct RunFlags {
   std::string notify_config_file;
   std::string listen_address = "0.0.0.0:9095";
   std::string external_url;
+  std::string route_prefix;
   bool enable_lifecycle = false;
   bool enable_remote_write_receiver = false;
   std::string web_config_file;

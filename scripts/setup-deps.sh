@@ -20,6 +20,8 @@ packages=(
   protobuf-compiler libprotobuf-dev libsnappy-dev
   # deploy/: the .deb (cpack, dpkg-shlibdeps) and the unit (systemd-analyze verify)
   dpkg-dev systemd
+  # the web UI in a real browser (tests/ui/browser_test.py)
+  chromium chromium-driver python3-selenium
   # real peers: promtool checks cog-sim's bodies and runs rule tests side by side;
   # Alertmanager 0.25 and amtool: the reference the notifier is tested against;
   # VictoriaMetrics: a remote-write receiver and rule data source

@@ -13,7 +13,7 @@ net::HttpResponse text(int status, std::string body) {
 }
 
 // The paths of Prometheus's API and web handlers that cogwatch serves.
-constexpr std::array<std::string_view, 34> kKnownPaths = {
+constexpr std::array<std::string_view, 38> kKnownPaths = {
     "/metrics",
     "/federate",
     "/-/healthy",
@@ -45,9 +45,13 @@ constexpr std::array<std::string_view, 34> kKnownPaths = {
     "/api/v2/status",
     "/api/v2/receivers",
     "/",
+    "/cog",
     "/graph",
+    "/query",
     "/alerts",
+    "/rules",
     "/targets",
+    "/status",
 };
 
 }  // namespace
@@ -60,14 +64,32 @@ std::string Web::handler_label(std::string_view path) {
   }
   if (path.starts_with("/api/v1/label/") && path.ends_with("/values")) return "/api/v1/label/:name/values";
   if (path.starts_with("/api/v2/silence/")) return "/api/v2/silence/:id";
+  if (path.starts_with("/static/")) return "/static/*filepath";
   return "other";
 }
 
 net::HttpResponse Web::handle(const net::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
-  net::HttpResponse response = route(request);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  record(handler_label(request_path(request)), response.status, seconds);
+  std::string_view prefix = options_.route_prefix;
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);
+  if (prefix.empty()) {
+    net::HttpResponse response = route(request);
+    record(handler_label(request_path(request)), response.status,
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return response;
+  }
+  const std::string_view path = request_path(request);
+  if (path == prefix) {
+    net::HttpResponse r = text(302, "");
+    r.headers.emplace_back("Location", std::string(prefix) + "/");
+    return r;
+  }
+  if (!path.starts_with(prefix) || path[prefix.size()] != '/') return text(404, "404 page not found\n");
+  net::HttpRequest inner = request;
+  inner.target = request.target.substr(prefix.size());
+  net::HttpResponse response = route(inner);
+  record(handler_label(request_path(inner)), response.status,
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return response;
 }
 

@@ -6,6 +6,8 @@
 //            .routes = {query_api_route, status_api_route, alertmanager_api_route}});
 //   net::HttpServer::start(io, {...}, [&](const net::HttpRequest& r) { return web.handle(r); });
 //
+// Under a route prefix, every path below is relative to it.
+//
 // Lifecycle as Prometheus's web.go: /-/healthy and /-/ready answer GET and
 // HEAD (ready: 503 until the daemon says so; the APIs and /metrics answer
 // 503 too while not ready); /-/reload and /-/quit need
@@ -41,6 +43,10 @@ struct WebOptions {
   std::function<bool()> ready;           // /-/ready; absent: always ready
   std::function<std::string()> metrics;  // the body of /metrics, before the web's own metrics
   std::vector<Route> routes;
+  // --web.route-prefix: every path is served under it ("/cogwatch/api/v1/query"),
+  // "/cogwatch" itself redirects to "/cogwatch/", and paths outside it are
+  // 404. "" or "/": the root.
+  std::string route_prefix;
 };
 
 class Web {
