@@ -270,6 +270,90 @@ function parseErrorView(expr, message) {
   return el('div', {class: 'error', role: 'alert'}, line + '\n' + ' '.repeat(Number(m[2]) - 1) + '^\n' + message);
 }
 
+// ---- explain: the expression as a tree, each node evaluated alone ---------
+
+function durText(ms) {
+  if (!ms) return '0s';
+  let out = '';
+  for (const [unit, size] of [['y', 31536000000], ['w', 604800000], ['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000], ['ms', 1]]) {
+    if (ms >= size) { out += Math.floor(ms / size) + unit; ms %= size; }
+  }
+  return out;
+}
+
+function quoteLabel(v) { return JSON.stringify(v); }
+
+// PromQL text of a node of /api/v1/parse_query's tree (Prometheus's
+// translateAST), so each node can be run on its own.
+function promqlOf(n) {
+  const mods = x => (x.offset ? ` offset ${x.offset < 0 ? '-' : ''}${durText(Math.abs(x.offset))}` : '') +
+    (x.timestamp !== null && x.timestamp !== undefined ? ` @ ${(x.timestamp / 1000).toFixed(3)}` : '') +
+    (x.startOrEnd ? ` @ ${x.startOrEnd}()` : '');
+  const selector = x => {
+    const ms = (x.matchers || []).filter(m => !(x.name && m.name === '__name__' && m.type === '='));
+    return (x.name || '') + (ms.length || !x.name ? '{' + ms.map(m => m.name + m.type + quoteLabel(m.value)).join(', ') + '}' : '');
+  };
+  switch (n.type) {
+    case 'vectorSelector': return selector(n) + mods(n);
+    case 'matrixSelector': return selector(n) + `[${durText(n.range)}]` + mods(n);
+    case 'subquery': return `${promqlOf(n.expr)}[${durText(n.range)}:${n.step ? durText(n.step) : ''}]` + mods(n);
+    case 'numberLiteral': return String(n.val);
+    case 'stringLiteral': return JSON.stringify(n.val);
+    case 'parenExpr': return `(${promqlOf(n.expr)})`;
+    case 'unaryExpr': return `${n.op}${promqlOf(n.expr)}`;
+    case 'call': return `${n.func.name}(${n.args.map(promqlOf).join(', ')})`;
+    case 'aggregation': {
+      const grouping = n.without || (n.grouping && n.grouping.length) ? ` ${n.without ? 'without' : 'by'} (${(n.grouping || []).join(', ')})` : '';
+      return `${n.op}${grouping} (${n.param ? promqlOf(n.param) + ', ' : ''}${promqlOf(n.expr)})`;
+    }
+    case 'binaryExpr': {
+      let m = '';
+      const k = n.matching;
+      if (k && (k.on || (k.labels && k.labels.length))) m += ` ${k.on ? 'on' : 'ignoring'} (${(k.labels || []).join(', ')})`;
+      if (k && k.card === 'many-to-one') m += ` group_left (${(k.include || []).join(', ')})`;
+      if (k && k.card === 'one-to-many') m += ` group_right (${(k.include || []).join(', ')})`;
+      return `${promqlOf(n.lhs)} ${n.op}${n.bool ? ' bool' : ''}${m} ${promqlOf(n.rhs)}`;
+    }
+  }
+  throw new Error('unknown node ' + n.type);
+}
+
+function childrenOf(n) {
+  switch (n.type) {
+    case 'aggregation': return n.param ? [n.param, n.expr] : [n.expr];
+    case 'binaryExpr': return [n.lhs, n.rhs];
+    case 'call': return n.args;
+    case 'subquery': case 'parenExpr': case 'unaryExpr': return [n.expr];
+    default: return [];
+  }
+}
+
+// One node: its text, then what it returns alone — series count, label
+// names, evaluation time — so a user sees where a join or filter loses
+// the series.
+function explainNode(n) {
+  const text = promqlOf(n);
+  const info = el('span', {class: 'muted'}, ' …');
+  const li = el('li', {class: 'node'}, el('code', {}, text), info);
+  if (n.type === 'numberLiteral' || n.type === 'stringLiteral') {
+    info.textContent = ' ' + n.type.replace('Literal', '');
+  } else {
+    const t0 = performance.now();
+    api('query', {query: text}, 'POST').then(d => {
+      const ms = (performance.now() - t0).toFixed(0);
+      if (d.resultType === 'scalar') { info.textContent = ` scalar ${d.result[1]} · ${ms}ms`; return; }
+      const names = new Set();
+      for (const s of d.result) for (const k of Object.keys(s.metric)) if (k !== '__name__') names.add(k);
+      info.textContent = ` ${d.result.length} series · labels: ${[...names].sort().join(', ') || 'none'} · ${ms}ms`;
+      info.className = d.result.length ? 'muted' : 'err';
+      li.dataset.series = String(d.result.length);
+    }, e => { info.textContent = ' ' + e.message; info.className = 'err'; });
+  }
+  const kids = childrenOf(n);
+  if (kids.length) li.append(el('ul', {}, kids.map(explainNode)));
+  return li;
+}
+
 pages.query = pages.graph = async () => {
   const params = new URLSearchParams(location.search);
   const input = el('textarea', {id: 'expr', 'aria-label': 'PromQL expression', spellcheck: 'false'});
@@ -287,14 +371,17 @@ pages.query = pages.graph = async () => {
     onclick: () => { params.set('tab', name); history.replaceState(null, '', '?' + params); render(); }}, label);
   $page.replaceChildren(el('h1', {}, 'Query'), input,
     el('div', {class: 'bar'}, el('button', {type: 'button', id: 'execute', onclick: run}, 'Execute'),
-      tabButton('table', 'Table'), tabButton('graph', 'Graph'),
+      tabButton('table', 'Table'), tabButton('graph', 'Graph'), tabButton('explain', 'Explain'),
       el('label', {}, 'range', el('select', {onchange: e => { params.set('range', e.target.value); history.replaceState(null, '', '?' + params); render(); }},
         [[300, '5m'], [3600, '1h'], [21600, '6h'], [86400, '24h']].map(([v, t]) => el('option', {value: v, selected: v === range}, t))))),
     out);
   const expr = input.value.trim();
   if (!expr) return;
   try {
-    if (tab === 'graph') {
+    if (tab === 'explain') {
+      const tree = await api('parse_query', {query: expr}, 'POST');
+      out.replaceChildren(el('ul', {class: 'tree', id: 'explain'}, explainNode(tree)));
+    } else if (tab === 'graph') {
       const end = Math.floor(Date.now() / 1000), start = end - range, step = Math.max(1, Math.round(range / 300));
       const d = await api('query_range', {query: expr, start, end, step}, 'POST');
       const box = el('div', {class: 'panel', id: 'graph'});
@@ -314,9 +401,42 @@ pages.query = pages.graph = async () => {
   }
 };
 
+// The metric names a parsed expression reads: its selectors' names, and
+// those a __name__ matcher picks out of `known`.
+function metricsRead(n, known, into) {
+  if (n.type === 'vectorSelector' || n.type === 'matrixSelector') {
+    if (n.name) into.add(n.name);
+    for (const m of n.matchers || []) {
+      if (m.name !== '__name__' || m.type === '=') continue;
+      const re = new RegExp('^(?:' + m.value + ')$');
+      for (const k of known) if ((m.type === '=~') === re.test(k) && m.type !== '!=') into.add(k);
+    }
+  }
+  for (const c of childrenOf(n)) metricsRead(c, known, into);
+  return into;
+}
+
+// The guide's "review unused metrics", from the public API: scraped metric
+// names that no rule reads, with their series counts. (Queries are not
+// recorded anywhere the API shows, so only rules count as readers.)
+async function unusedMetrics(tsdb) {
+  const [names, rules] = await Promise.all([api('label/__name__/values'), api('rules')]);
+  const read = new Set();
+  for (const g of rules.groups) {
+    for (const r of g.rules) {
+      read.add(r.name);  // a recording rule's output is the rule's, not unused
+      metricsRead(await api('parse_query', {query: r.query}, 'POST'), names, read);
+    }
+  }
+  const series = new Map((tsdb.seriesCountByMetricName || []).map(x => [x.name, x.value]));
+  return names.filter(n => !read.has(n) && !n.startsWith('ALERTS') && !n.startsWith('scrape_') && n !== 'up')
+    .map(n => [n, series.has(n) ? series.get(n) : '']);
+}
+
 pages.status = async () => {
   const [build, runtime, flags, tsdb] = await Promise.all([
-    api('status/buildinfo'), api('status/runtimeinfo'), api('status/flags'), api('status/tsdb')]);
+    api('status/buildinfo'), api('status/runtimeinfo'), api('status/flags'), api('status/tsdb', {limit: 10000})]);
+  const unused = await unusedMetrics(tsdb);
   const kv = o => table(['', ''], Object.entries(o).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]));
   const counts = (title, list) => el('section', {class: 'panel'}, el('h2', {}, title), table(['Name', 'Count'], (list || []).map(x => [x.name, x.value])));
   $page.replaceChildren(el('h1', {}, 'Status'),
@@ -327,6 +447,9 @@ pages.status = async () => {
       counts('Series by metric name', tsdb.seriesCountByMetricName),
       counts('Values by label name', tsdb.labelValueCountByLabelName),
       counts('Series by label pair', tsdb.seriesCountByLabelValuePair),
+      el('section', {class: 'panel', id: 'unused'}, el('h2', {}, `Metrics no rule reads (${unused.length})`),
+        el('p', {class: 'note'}, 'Scraped metric names that no alerting or recording rule reads: candidates for metric_relabel_configs drop rules.'),
+        table(['Metric', 'Series'], unused)),
       el('section', {class: 'panel'}, el('h2', {}, 'Flags'), kv(flags))));
 };
 

@@ -123,7 +123,12 @@ try:
           lambda: "PredictionErrorRate" in driver.find_element(By.ID, "page").text or fail("alerts: no PredictionErrorRate"))
     visit("rules", lambda d: d.find_elements(By.CSS_SELECTOR, "#page table"))
     visit("targets", lambda d: d.find_elements(By.CSS_SELECTOR, "#page .state.up"))
-    visit("status", lambda d: "Series by metric name" in d.find_element(By.ID, "page").text)
+    def check_unused():
+        text = driver.find_element(By.ID, "unused").text
+        # The demo rules read the entropy gauge and not the network counter.
+        if "container_network_transmit_bytes_total" not in text or "cog_input_data_entropy" in text:
+            fail("status: metrics no rule reads: %r" % text[:600])
+    visit("status", lambda d: d.find_elements(By.ID, "unused"), check_unused)
 
     # Query: a parse error shown at its position, then a graph.
     driver.get(base + "query")
@@ -147,6 +152,27 @@ try:
         fail("query: no graph: " + driver.find_element(By.ID, "page").text[:300])
     console_errors("query")
     driver.save_screenshot(os.path.join(out_dir, "query-graph.png"))
+
+    # Explain: the guide's HighCpuUsage as it wrote it compares two sides
+    # with different labels; the tree shows both sides with series and
+    # the comparison with none.
+    guide = ('avg(rate(container_cpu_usage_seconds_total{name=~"cog.*"}[1m])) by (container_name) '
+             '> 0.8 * count(node_cpu_seconds_total{mode="idle"}) by (instance)')
+    driver.get(base + "query?tab=explain&expr=" + urllib.parse.quote(guide))
+    try:
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#explain li[data-series]")) >= 5)
+        root = driver.find_element(By.CSS_SELECTOR, "#explain > li")
+        sides = driver.find_elements(By.CSS_SELECTOR, "#explain > li > ul > li")
+        if root.get_attribute("data-series") != "0":
+            fail("explain: the comparison returned %s series" % root.get_attribute("data-series"))
+        if len(sides) != 2 or sides[0].get_attribute("data-series") in (None, "0"):
+            fail("explain: the left side: %r" % [x.text for x in sides])
+        if "labels: container_name" not in sides[0].text:
+            fail("explain: the left side's labels: %r" % sides[0].text)
+    except Exception as e:  # noqa: BLE001
+        fail("explain: %s: %s" % (e, driver.find_element(By.ID, "page").text[:500]))
+    console_errors("query (explain)")
+    driver.save_screenshot(os.path.join(out_dir, "query-explain.png"))
 
     # Navigation without reloading, by keyboard: the nav links are links.
     links = driver.find_elements(By.CSS_SELECTOR, "nav a")
