@@ -142,6 +142,7 @@ int run_demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     out << "cogwatch demo: a simulated Cog predictor at http://" << sim.address()
         << "/metrics cycles through incidents;\n"
         << "cogwatch scrapes it every 5s and runs the demo rules (" << kCogDemoRulesFile << ").\n"
+        << "  web UI: " << api << "/cog   (alerts, rules, targets, query, status)\n"
         << "  Prometheus API: " << api << "   try: curl '" << api << "/api/v1/alerts'\n"
         << "  config and rules: " << dir << "/\n"
         << (options.duration > 0 ? "  stops after " + format_duration(options.duration) : std::string("  Ctrl-C stops"))

@@ -434,8 +434,9 @@ async function unusedMetrics(tsdb) {
 }
 
 pages.status = async () => {
-  const [build, runtime, flags, tsdb] = await Promise.all([
-    api('status/buildinfo'), api('status/runtimeinfo'), api('status/flags'), api('status/tsdb', {limit: 10000})]);
+  const [build, runtime, flags, tsdb, config] = await Promise.all([
+    api('status/buildinfo'), api('status/runtimeinfo'), api('status/flags'), api('status/tsdb', {limit: 10000}),
+    api('status/config')]);
   const unused = await unusedMetrics(tsdb);
   const kv = o => table(['', ''], Object.entries(o).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]));
   const counts = (title, list) => el('section', {class: 'panel'}, el('h2', {}, title), table(['Name', 'Count'], (list || []).map(x => [x.name, x.value])));
@@ -450,7 +451,9 @@ pages.status = async () => {
       el('section', {class: 'panel', id: 'unused'}, el('h2', {}, `Metrics no rule reads (${unused.length})`),
         el('p', {class: 'note'}, 'Scraped metric names that no alerting or recording rule reads: candidates for metric_relabel_configs drop rules.'),
         table(['Metric', 'Series'], unused)),
-      el('section', {class: 'panel'}, el('h2', {}, 'Flags'), kv(flags))));
+      el('section', {class: 'panel'}, el('h2', {}, 'Flags'), kv(flags)),
+      el('section', {class: 'panel', id: 'config'}, el('h2', {}, 'Configuration'),
+        el('pre', {class: 'scroll'}, el('code', {}, config.yaml)))));
 };
 
 // ---- navigation --------------------------------------------------------------
