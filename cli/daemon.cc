@@ -231,6 +231,7 @@ struct Daemon::Impl {
   // Replaced when a reload changes the external labels /federate adds;
   // requests in flight keep the one they started with.
   std::shared_ptr<const server::QueryApi> query_api;  // guarded by config_mu
+  server::MetricReads metric_reads;  // what API queries read since start, across query_api replacements
   std::shared_ptr<const server::QueryApi> make_query_api(const Labels& external_labels);
   std::unique_ptr<server::Web> web;
   std::unique_ptr<net::HttpServer> server;
@@ -493,7 +494,8 @@ std::shared_ptr<const server::QueryApi> Daemon::Impl::make_query_api(const Label
       .query_timeout = options.query_timeout,
       .max_concurrency = options.query_max_concurrency,
       .now = [] { return system_clock().now(); },
-      .external_labels = external_labels});
+      .external_labels = external_labels,
+      .metric_reads = &metric_reads});
 }
 
 void Daemon::Impl::arm_rules(Timestamp next) {

@@ -107,6 +107,10 @@ std::optional<net::HttpResponse> QueryApi::handle(const net::HttpRequest& reques
     return (get || post) ? query(request, true) : request.method == "OPTIONS" ? net::HttpResponse{.status = 204}
                                                                                 : method_not_allowed("GET, OPTIONS, POST");
   }
+  if (name == "status/metric_reads" && options_.metric_reads != nullptr) {
+    if (!get) return method_not_allowed("GET");
+    return api_success(options_.metric_reads->to_json());
+  }
   if (name == "format_query") handler = &QueryApi::format_query;
   if (name == "query_exemplars") handler = &QueryApi::query_exemplars;
   if (name == "parse_query") handler = &QueryApi::parse_query;
@@ -186,6 +190,7 @@ net::HttpResponse QueryApi::query(const net::HttpRequest& request, bool range) c
   const std::string text = params->value("query");
   auto expr = parser::parse_expr(text);
   if (!expr) return invalid_param("query", parser::format_error(text, expr.error()));
+  if (options_.metric_reads != nullptr) options_.metric_reads->record(**expr);
   if (range) {
     const parser::ValueType type = parser::type_of(**expr);
     if (type != parser::ValueType::kScalar && type != parser::ValueType::kVector) {

@@ -45,6 +45,7 @@
 #include "model/labels.h"
 #include "model/time.h"
 #include "net/http_message.h"
+#include "server/metric_reads.h"
 #include "tsdb/querier.h"
 
 namespace cogwatch::server {
@@ -63,6 +64,9 @@ struct QueryApiOptions {
   std::function<Timestamp()> now;
   // Added by /federate to each series that lacks them (global.external_labels).
   Labels external_labels;
+  // Records what query and query_range read, and serves it at
+  // /api/v1/status/metric_reads (server/metric_reads.h); null: neither.
+  MetricReads* metric_reads = nullptr;
 };
 
 class QueryApi {

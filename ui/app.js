@@ -416,12 +416,17 @@ function metricsRead(n, known, into) {
   return into;
 }
 
-// The guide's "review unused metrics", from the public API: scraped metric
-// names that no rule reads, with their series counts. (Queries are not
-// recorded anywhere the API shows, so only rules count as readers.)
+// The guide's "review unused metrics", from the API: scraped metric names
+// that no rule reads and no query has read since start
+// (/api/v1/status/metric_reads), with their series counts.
 async function unusedMetrics(tsdb) {
-  const [names, rules] = await Promise.all([api('label/__name__/values'), api('rules')]);
-  const read = new Set();
+  const [names, rules, queried] = await Promise.all([api('label/__name__/values'), api('rules'), api('status/metric_reads')]);
+  const read = new Set(queried.names);
+  for (const p of queried.patterns) {
+    if (p.type === '!=') continue;  // reads nearly everything; counted as reading nothing in particular
+    const re = new RegExp('^(?:' + p.value + ')$');
+    for (const n of names) if ((p.type === '=~') === re.test(n)) read.add(n);
+  }
   for (const g of rules.groups) {
     for (const r of g.rules) {
       read.add(r.name);  // a recording rule's output is the rule's, not unused
@@ -448,8 +453,8 @@ pages.status = async () => {
       counts('Series by metric name', tsdb.seriesCountByMetricName),
       counts('Values by label name', tsdb.labelValueCountByLabelName),
       counts('Series by label pair', tsdb.seriesCountByLabelValuePair),
-      el('section', {class: 'panel', id: 'unused'}, el('h2', {}, `Metrics no rule reads (${unused.length})`),
-        el('p', {class: 'note'}, 'Scraped metric names that no alerting or recording rule reads: candidates for metric_relabel_configs drop rules.'),
+      el('section', {class: 'panel', id: 'unused'}, el('h2', {}, `Metrics nothing reads (${unused.length})`),
+        el('p', {class: 'note'}, 'Scraped metric names that no rule reads and no query has read since cogwatch started: candidates for metric_relabel_configs drop rules.'),
         table(['Metric', 'Series'], unused)),
       el('section', {class: 'panel'}, el('h2', {}, 'Flags'), kv(flags)),
       el('section', {class: 'panel', id: 'config'}, el('h2', {}, 'Configuration'),

@@ -78,6 +78,27 @@ TEST_F(QueryApiTest, InstantQuery) {
             R"({"status":"success","data":{"resultType":"vector","result":[]}})");
 }
 
+// What queries read, for the Status page's "metrics nothing reads": the
+// names and __name__ patterns of query and query_range, not of the
+// other endpoints; the endpoint exists only with a recorder.
+TEST_F(QueryApiTest, MetricReadsRecordWhatQueriesSelect) {
+  EXPECT_FALSE(api_->handle({.method = "GET", .target = "/api/v1/status/metric_reads"}).has_value());
+  MetricReads reads;
+  options_.metric_reads = &reads;
+  api_ = std::make_unique<QueryApi>(options_);
+  EXPECT_EQ(get("/api/v1/status/metric_reads").body,
+            R"({"status":"success","data":{"names":[],"patterns":[],"truncated":false}})");
+  get("/api/v1/query?query=rate(requests_total%5B1m%5D)+%2B+on()+group_left+%7B__name__%3D~%22u.%2A%22%7D&time=300");
+  get("/api/v1/query_range?query=sum(up)&start=0&end=300&step=15");
+  get("/api/v1/query?query=sum(&time=300");                 // does not parse: reads nothing
+  get("/api/v1/series?match%5B%5D=old");                     // not a query
+  get("/api/v1/parse_query?query=never_read");               // nor this
+  EXPECT_EQ(get("/api/v1/status/metric_reads").body,
+            R"({"status":"success","data":{"names":["requests_total","up"],)"
+            R"("patterns":[{"type":"=~","value":"u.*"}],"truncated":false}})");
+  EXPECT_EQ(call("POST", "/api/v1/status/metric_reads").status, 405);
+}
+
 TEST_F(QueryApiTest, InstantQueryErrors) {
   EXPECT_EQ(error("/api/v1/query?query=sum(up"),
             bad_data(R"(invalid parameter \"query\": 1:7: parse error: unclosed left parenthesis)"));

@@ -1,0 +1,67 @@
+#include "server/metric_reads.h"
+
+#include <variant>
+#include <vector>
+
+#include "model/go_json.h"
+
+namespace cogwatch::server {
+
+void MetricReads::record(const parser::Expr& root) {
+  std::vector<std::string> names;
+  std::vector<std::pair<std::string, std::string>> patterns;
+  std::vector<const parser::Expr*> todo{&root};
+  while (!todo.empty()) {
+    const parser::Expr* e = todo.back();
+    todo.pop_back();
+    if (const auto* s = std::get_if<parser::VectorSelector>(&e->node)) {
+      for (const LabelMatcher& m : s->matchers) {
+        if (m.name() != kMetricNameLabel) continue;
+        if (m.type() == MatchType::kEqual) {
+          names.push_back(m.value());
+        } else {
+          patterns.emplace_back(m.type() == MatchType::kRegexMatch ? "=~" : m.type() == MatchType::kRegexNoMatch ? "!~" : "!=",
+                                m.value());
+        }
+      }
+    }
+    for (const parser::Expr* c : parser::children(*e)) todo.push_back(c);
+  }
+  std::lock_guard lock(mu_);
+  for (std::string& n : names) {
+    if (names_.size() + patterns_.size() >= kMaxEntries && !names_.contains(n)) {
+      truncated_ = true;
+      continue;
+    }
+    names_.insert(std::move(n));
+  }
+  for (auto& p : patterns) {
+    if (names_.size() + patterns_.size() >= kMaxEntries && !patterns_.contains(p)) {
+      truncated_ = true;
+      continue;
+    }
+    patterns_.insert(std::move(p));
+  }
+}
+
+std::string MetricReads::to_json() const {
+  std::lock_guard lock(mu_);
+  std::string out = "{\"names\":[";
+  bool first = true;
+  for (const std::string& n : names_) {
+    out += (first ? "" : ",") + go_json_string(n);
+    first = false;
+  }
+  out += "],\"patterns\":[";
+  first = true;
+  for (const auto& [type, value] : patterns_) {
+    out += std::string(first ? "" : ",") + "{\"type\":" + go_json_string(type) +
+           ",\"value\":" + go_json_string(value) + "}";
+    first = false;
+  }
+  out += "],\"truncated\":";
+  out += truncated_ ? "true}" : "false}";
+  return out;
+}
+
+}  // namespace cogwatch::server
