@@ -211,6 +211,13 @@ class Server final : public HttpServer, public std::enable_shared_from_this<Serv
       res.keep_alive(req.keep_alive());
       res.body() = std::move(r.body);
       res.prepare_payload();
+      if (req.method() == http::verb::head) {
+        // The length a GET would get, and no body (one would be read as the
+        // start of the next response on a kept-alive connection).
+        const size_t length = res.body().size();
+        res.body().clear();
+        res.content_length(length);
+      }
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !res.keep_alive()) break;
     }

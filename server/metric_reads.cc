@@ -29,19 +29,22 @@ void MetricReads::record(const parser::Expr& root) {
   }
   std::lock_guard lock(mu_);
   for (std::string& n : names) {
-    if (names_.size() + patterns_.size() >= kMaxEntries && !names_.contains(n)) {
-      truncated_ = true;
-      continue;
-    }
+    if (names_.contains(n) || !room_for(n.size())) continue;
     names_.insert(std::move(n));
   }
   for (auto& p : patterns) {
-    if (names_.size() + patterns_.size() >= kMaxEntries && !patterns_.contains(p)) {
-      truncated_ = true;
-      continue;
-    }
+    if (patterns_.contains(p) || !room_for(p.second.size())) continue;
     patterns_.insert(std::move(p));
   }
+}
+
+bool MetricReads::room_for(size_t bytes) {
+  if (bytes > kMaxEntryBytes || names_.size() + patterns_.size() >= kMaxEntries || bytes_ + bytes > kMaxBytes) {
+    truncated_ = true;
+    return false;
+  }
+  bytes_ += bytes;
+  return true;
 }
 
 std::string MetricReads::to_json() const {

@@ -6,8 +6,9 @@
 //
 //   {"status":"success","data":{"names":["up",...],"patterns":[{"type":"=~","value":"cog_.*"}],"truncated":false}}
 //
-// Bounded: past 10,000 distinct entries nothing more is kept, and
-// "truncated" says so.
+// Bounded (anyone who can query can add to it): entries longer than 256
+// bytes are not kept, nor anything past 10,000 entries or 1 MiB in all;
+// "truncated" says something was left out.
 //
 // Thread-safety: record() and to_json() from any thread.
 #pragma once
@@ -29,6 +30,10 @@ class MetricReads {
 
  private:
   static constexpr size_t kMaxEntries = 10'000;
+  static constexpr size_t kMaxEntryBytes = 256;
+  static constexpr size_t kMaxBytes = 1 << 20;
+  bool room_for(size_t bytes);  // REQUIRES: mu_ held
+  size_t bytes_ = 0;
   mutable std::mutex mu_;
   std::set<std::string> names_;
   std::set<std::pair<std::string, std::string>> patterns_;  // (=~, !~ or !=, value)

@@ -45,6 +45,25 @@ const std::map<std::string, Served, std::less<>>& served() {
   return table;
 }
 
+// If-None-Match as RFC 9110 compares it: "*", or any of a list, weak or
+// strong (a proxy that compresses makes ours weak).
+bool etag_matches(std::string_view header, std::string_view etag) {
+  if (header.empty()) return false;
+  if (header == "*") return true;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(',', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view tag = header.substr(pos, end - pos);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == etag) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 Route ui_route() {
@@ -68,11 +87,12 @@ Route ui_route() {
     r.content_type = it->second.content_type;
     r.headers.emplace_back("Cache-Control", "no-cache");
     r.headers.emplace_back("ETag", it->second.etag);
-    if (request.header("If-None-Match") == it->second.etag) {
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    if (etag_matches(request.header("If-None-Match"), it->second.etag)) {
       r.status = 304;
       return r;
     }
-    if (request.method == "GET") r.body = std::string(it->second.body);
+    r.body = std::string(it->second.body);  // for HEAD too: the server sends its length, not it
     return r;
   };
 }

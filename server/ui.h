@@ -5,16 +5,18 @@
 // files.
 //
 //   Route ui = ui_route();
-//   // GET /            -> 302 to "query"-like start page "cog" (relative, so any prefix works)
+//   // GET /            -> 302 to "cog" (relative, so any prefix works)
 //   // GET /cog, /alerts, /rules, /targets, /query, /graph, /status -> index.html
 //   // GET /static/app.js, /static/vendor/uPlot.iife.min.js, ...  -> the file
 //
 // The page paths all get index.html, whose script shows the page the path
-// names; its <base href> is made from the request's own path, so links
-// and API calls are relative to wherever cogwatch is mounted
+// names; every URL it uses is relative (pages are one level below the
+// root), so links and API calls work wherever cogwatch is mounted
 // (--web.route-prefix, a reverse proxy's path). Files are served with
-// their content type and `Cache-Control: no-cache` with an ETag, so an
-// upgrade is never hidden by a browser cache; HEAD as GET without a body.
+// their content type, `X-Content-Type-Options: nosniff` and
+// `Cache-Control: no-cache` with an ETag (If-None-Match answers 304), so
+// an upgrade is never hidden by a browser cache; HEAD as GET (the server
+// sends the length without the body).
 //
 // Thread-safety: the route reads constant data; call it from any thread.
 #pragma once

@@ -81,7 +81,9 @@ net::HttpResponse Web::handle(const net::HttpRequest& request) {
   const std::string_view path = request_path(request);
   if (path == prefix) {
     net::HttpResponse r = text(302, "");
-    r.headers.emplace_back("Location", std::string(prefix) + "/");
+    const size_t query = request.target.find('?');
+    r.headers.emplace_back("Location", std::string(prefix) + "/" +
+                                           (query == std::string::npos ? "" : request.target.substr(query)));
     return r;
   }
   if (!path.starts_with(prefix) || path[prefix.size()] != '/') return text(404, "404 page not found\n");

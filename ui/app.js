@@ -174,9 +174,11 @@ const cogPanels = [
   {title: 'Container network', unit: 'B/s', targets: [['rate(container_network_transmit_bytes_total{SEL}[RATE])', 'sent {{instance}}']]},
 ];
 
-function quoteRegex(v) { return v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/"/g, '\\"'); }
+// A label value as a regex matching exactly it, inside a PromQL string:
+// regex metacharacters escaped, then the string's own backslashes and quotes.
+function quoteRegex(v) { return v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/[\\"]/g, '\\$&'); }
 
-pages.cog = async () => {
+pages.cog = async current => {
   const params = new URLSearchParams(location.search);
   const pick = (name, values) => el('label', {}, name,
     el('select', {name, onchange: e => { params.set(name, e.target.value); history.replaceState(null, '', '?' + params); render(); }},
@@ -185,6 +187,7 @@ pages.cog = async () => {
     api('label/job/values', {'match[]': 'cog_predict_requests_total'}),
     api('label/instance/values', {'match[]': 'cog_predict_requests_total'}),
     api('label/model_version/values', {'match[]': 'cog_predict_latency_seconds_bucket'})]);
+  if (!current()) return;
   const range = Number(params.get('range') || 3600);
   const refresh = Number(params.get('refresh') || 0);
   const bar = el('div', {class: 'bar'},
@@ -209,21 +212,22 @@ pages.cog = async () => {
     grid.append(panel);
     try {
       const sets = await Promise.all(p.targets.map(async ([expr, legend]) => {
-        const q = expr.replaceAll('SEL', sel).replaceAll('JOB', `job=~"${job ? quoteRegex(job) : '.*'}"`)
-          .replaceAll('MV', mv ? quoteRegex(mv) : '.*').replaceAll('RATE', rate);
+        const fill = {SEL: sel, JOB: `job=~"${job ? quoteRegex(job) : '.*'}"`, MV: mv ? quoteRegex(mv) : '.*', RATE: rate};
+        const q = expr.replace(/\b(SEL|JOB|MV|RATE)\b/g, k => fill[k]);
         const d = await api('query_range', {query: q, start, end, step}, 'POST');
         return {result: d.result, legend};
       }));
-      chart(box, sets, {start, end, step, threshold: p.threshold, firing});
+      if (current()) chart(box, sets, {start, end, step, threshold: p.threshold, firing});
     } catch (e) {
       box.replaceChildren(errorBox(e));
     }
   }));
-  if (refresh > 0) refreshTimer = setTimeout(render, refresh * 1000);
+  if (refresh > 0 && current()) refreshTimer = setTimeout(render, refresh * 1000);
 };
 
-pages.alerts = async () => {
+pages.alerts = async current => {
   const d = await api('rules', {type: 'alert'});
+  if (!current()) return;
   const rules = d.groups.flatMap(g => g.rules.map(r => ({...r, group: g.name})));
   const count = s => rules.filter(r => r.state === s).length;
   $page.replaceChildren(el('h1', {}, 'Alerts'),
@@ -238,8 +242,9 @@ pages.alerts = async () => {
         a.value, el('div', {}, Object.entries(a.annotations || {}).map(([k, v]) => el('div', {}, el('b', {}, k + ': '), v)))])) : null)));
 };
 
-pages.rules = async () => {
+pages.rules = async current => {
   const d = await api('rules');
+  if (!current()) return;
   $page.replaceChildren(el('h1', {}, 'Rules'), ...d.groups.map(g => el('section', {class: 'panel', 'aria-label': g.name},
     el('h2', {}, g.name, el('span', {class: 'muted'}, ` ${g.file} · every ${dur(g.interval)} · last ${ago(g.lastEvaluation)} in ${dur(g.evaluationTime)}`)),
     table(['Rule', 'Health', 'Last evaluation', 'Took', 'Error'], g.rules.map(r => [
@@ -247,8 +252,9 @@ pages.rules = async () => {
       stateBadge(r.health), ago(r.lastEvaluation), dur(r.evaluationTime || 0), r.lastError || ''])))));
 };
 
-pages.targets = async () => {
+pages.targets = async current => {
   const d = await api('targets', {state: 'active'});
+  if (!current()) return;
   const pools = new Map();
   for (const t of d.activeTargets) {
     if (!pools.has(t.scrapePool)) pools.set(t.scrapePool, []);
@@ -257,7 +263,8 @@ pages.targets = async () => {
   $page.replaceChildren(el('h1', {}, 'Targets'), ...[...pools].map(([pool, ts]) => el('section', {class: 'panel', 'aria-label': pool},
     el('h2', {}, pool, el('span', {class: 'muted'}, ` (${ts.filter(t => t.health === 'up').length}/${ts.length} up)`)),
     table(['Endpoint', 'State', 'Labels', 'Last scrape', 'Duration', 'Error'], ts.map(t => [
-      el('a', {href: t.scrapeUrl}, t.scrapeUrl), stateBadge(t.health), labelsOf(t.labels),
+      /^https?:\/\//i.test(t.scrapeUrl) ? el('a', {href: t.scrapeUrl}, t.scrapeUrl) : t.scrapeUrl,
+      stateBadge(t.health), labelsOf(t.labels),
       ago(t.lastScrape), dur(t.lastScrapeDuration || 0), t.lastError || ''])))));
 };
 
@@ -337,6 +344,7 @@ function explainNode(n) {
   const li = el('li', {class: 'node'}, el('code', {}, text), info);
   if (n.type === 'numberLiteral' || n.type === 'stringLiteral') {
     info.textContent = ' ' + n.type.replace('Literal', '');
+    li.dataset.done = '1';
   } else {
     const t0 = performance.now();
     api('query', {query: text}, 'POST').then(d => {
@@ -347,15 +355,23 @@ function explainNode(n) {
       info.textContent = ` ${d.result.length} series · labels: ${[...names].sort().join(', ') || 'none'} · ${ms}ms`;
       info.className = d.result.length ? 'muted' : 'err';
       li.dataset.series = String(d.result.length);
-    }, e => { info.textContent = ' ' + e.message; info.className = 'err'; });
+      li.dataset.done = '1';
+    }, e => { info.textContent = ' ' + e.message; info.className = 'err'; li.dataset.done = '1'; });
   }
   const kids = childrenOf(n);
   if (kids.length) li.append(el('ul', {}, kids.map(explainNode)));
   return li;
 }
 
-pages.query = pages.graph = async () => {
+pages.query = pages.graph = async current => {
   const params = new URLSearchParams(location.search);
+  // Alerts' generatorURL is Prometheus's: /graph?g0.expr=...&g0.tab=1 (1: table).
+  if (!params.has('expr') && params.has('g0.expr')) {
+    params.set('expr', params.get('g0.expr'));
+    params.set('tab', params.get('g0.tab') === '0' ? 'graph' : 'table');
+    params.delete('g0.expr');
+    params.delete('g0.tab');
+  }
   const input = el('textarea', {id: 'expr', 'aria-label': 'PromQL expression', spellcheck: 'false'});
   input.value = params.get('expr') || '';
   const tab = params.get('tab') || 'table';
@@ -380,15 +396,18 @@ pages.query = pages.graph = async () => {
   try {
     if (tab === 'explain') {
       const tree = await api('parse_query', {query: expr}, 'POST');
+      if (!current()) return;
       out.replaceChildren(el('ul', {class: 'tree', id: 'explain'}, explainNode(tree)));
     } else if (tab === 'graph') {
       const end = Math.floor(Date.now() / 1000), start = end - range, step = Math.max(1, Math.round(range / 300));
       const d = await api('query_range', {query: expr, start, end, step}, 'POST');
+      if (!current()) return;
       const box = el('div', {class: 'panel', id: 'graph'});
       out.replaceChildren(box);
       chart(box, [{result: d.result}], {start, end, step});
     } else {
       const d = await api('query', {query: expr}, 'POST');
+      if (!current()) return;
       let rows;
       if (d.resultType === 'vector') rows = d.result.map(s => [legendName(s.metric), s.value[1]]);
       else if (d.resultType === 'matrix') rows = d.result.map(s => [legendName(s.metric), s.values.map(v => `${v[1]} @${v[0]}`).join('\n')]);
@@ -397,20 +416,36 @@ pages.query = pages.graph = async () => {
         table(['Series', 'Value'], rows));
     }
   } catch (e) {
-    out.replaceChildren(e.type === 'bad_data' ? parseErrorView(expr, e.message) : errorBox(e));
+    if (current()) out.replaceChildren(e.type === 'bad_data' ? parseErrorView(expr, e.message) : errorBox(e));
   }
 };
 
 // The metric names a parsed expression reads: its selectors' names, and
 // those a __name__ matcher picks out of `known`.
+// An RE2 pattern (PromQL's, anchored) as a JavaScript RegExp, or null when
+// JavaScript cannot read it ((?P<n>...), \Q...\E, ...).
+function re2(pattern) {
+  let flags = 's';
+  if (pattern.startsWith('(?i)')) { flags += 'i'; pattern = pattern.slice(4); }
+  try {
+    return new RegExp('^(?:' + pattern + ')$', flags);
+  } catch (e) {
+    return null;
+  }
+}
+
+function addMatching(into, known, type, pattern) {
+  if (type === '=') { into.add(pattern); return; }
+  if (type === '!=') return;  // reads nearly everything: counted as reading nothing in particular
+  const re = re2(pattern);
+  // A pattern JavaScript cannot read might match anything: count all read.
+  for (const k of known) if (!re || (type === '=~') === re.test(k)) into.add(k);
+}
+
 function metricsRead(n, known, into) {
   if (n.type === 'vectorSelector' || n.type === 'matrixSelector') {
     if (n.name) into.add(n.name);
-    for (const m of n.matchers || []) {
-      if (m.name !== '__name__' || m.type === '=') continue;
-      const re = new RegExp('^(?:' + m.value + ')$');
-      for (const k of known) if ((m.type === '=~') === re.test(k) && m.type !== '!=') into.add(k);
-    }
+    for (const m of n.matchers || []) if (m.name === '__name__') addMatching(into, known, m.type, m.value);
   }
   for (const c of childrenOf(n)) metricsRead(c, known, into);
   return into;
@@ -422,27 +457,24 @@ function metricsRead(n, known, into) {
 async function unusedMetrics(tsdb) {
   const [names, rules, queried] = await Promise.all([api('label/__name__/values'), api('rules'), api('status/metric_reads')]);
   const read = new Set(queried.names);
-  for (const p of queried.patterns) {
-    if (p.type === '!=') continue;  // reads nearly everything; counted as reading nothing in particular
-    const re = new RegExp('^(?:' + p.value + ')$');
-    for (const n of names) if ((p.type === '=~') === re.test(n)) read.add(n);
-  }
-  for (const g of rules.groups) {
-    for (const r of g.rules) {
-      read.add(r.name);  // a recording rule's output is the rule's, not unused
-      metricsRead(await api('parse_query', {query: r.query}, 'POST'), names, read);
-    }
-  }
+  for (const p of queried.patterns) addMatching(read, names, p.type, p.value);
+  const all = rules.groups.flatMap(g => g.rules);
+  const trees = await Promise.all(all.map(r => api('parse_query', {query: r.query}, 'POST')));
+  all.forEach((r, i) => {
+    read.add(r.name);  // a recording rule's output is the rule's, not unused
+    metricsRead(trees[i], names, read);
+  });
   const series = new Map((tsdb.seriesCountByMetricName || []).map(x => [x.name, x.value]));
   return names.filter(n => !read.has(n) && !n.startsWith('ALERTS') && !n.startsWith('scrape_') && n !== 'up')
     .map(n => [n, series.has(n) ? series.get(n) : '']);
 }
 
-pages.status = async () => {
+pages.status = async current => {
   const [build, runtime, flags, tsdb, config] = await Promise.all([
     api('status/buildinfo'), api('status/runtimeinfo'), api('status/flags'), api('status/tsdb', {limit: 10000}),
     api('status/config')]);
   const unused = await unusedMetrics(tsdb);
+  if (!current()) return;
   const kv = o => table(['', ''], Object.entries(o).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]));
   const counts = (title, list) => el('section', {class: 'panel'}, el('h2', {}, title), table(['Name', 'Count'], (list || []).map(x => [x.name, x.value])));
   $page.replaceChildren(el('h1', {}, 'Status'),
@@ -468,18 +500,25 @@ function currentPage() {
   return pages[name] ? name : 'cog';
 }
 
+// Each render has a number; pages get `current()` and stop drawing once a
+// newer render began (the user moved on while they loaded), so a late
+// answer never overwrites the page shown, nor re-arms its refresh.
+let renders = 0;
+
 async function render() {
   clearTimeout(refreshTimer);
+  const mine = ++renders;
   const name = currentPage();
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.page === (name === 'graph' ? 'query' : name)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   document.title = `cogwatch · ${name}`;
+  const current = () => mine === renders;
   try {
-    await pages[name]();
+    await pages[name](current);
   } catch (e) {
-    $page.replaceChildren(errorBox(e));
+    if (current()) $page.replaceChildren(errorBox(e));
   }
 }
 

@@ -22,7 +22,7 @@ echo "unit: $(tail -1 "$tmp/security.txt")"
 
 # The package.
 cpack --config "$build/CPackConfig.cmake" -B "$tmp/pkg" > "$tmp/cpack.log" 2>&1 || fail "cpack: $(cat "$tmp/cpack.log")"
-deb=$(ls "$tmp"/pkg/cogwatch_*_amd64.deb 2>/dev/null | head -1)
+deb=$(ls "$tmp"/pkg/cogwatch_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no .deb in $tmp/pkg: $(cat "$tmp/cpack.log")"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/cogwatch ./lib/systemd/system/cogwatch.service ./etc/cogwatch/cogwatch.yml \

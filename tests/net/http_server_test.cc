@@ -77,6 +77,30 @@ TEST_F(ServerTest, ContentTypeHeadersAndALargeBodyArriveIntact) {
   EXPECT_EQ(res.body(), body);
 }
 
+// HEAD: the length a GET would get, no body, and the connection still
+// usable for the next request (a body sent would be read as its answer).
+TEST_F(ServerTest, HeadSendsTheLengthWithoutTheBody) {
+  start([](const HttpRequest& r) { return HttpResponse{.body = "hello from " + r.method}; });
+  boost::asio::io_context client;
+  beast::tcp_stream stream(client);
+  stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server_->port()));
+  http::request<http::empty_body> head{http::verb::head, "/cog", 11};
+  head.set(http::field::host, "127.0.0.1");
+  http::write(stream, head);
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);  // a HEAD answer has no body whatever its Content-Length
+  http::read(stream, buffer, parser);
+  EXPECT_EQ(parser.get().result_int(), 200);
+  EXPECT_EQ(parser.get()[http::field::content_length], std::to_string(std::string("hello from HEAD").size()));
+  http::request<http::string_body> get_req{http::verb::get, "/cog", 11};
+  get_req.set(http::field::host, "127.0.0.1");
+  http::write(stream, get_req);
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  EXPECT_EQ(res.body(), "hello from GET");
+}
+
 TEST(HttpServer, PortInUseIsAnError) {
   boost::asio::io_context io;
   auto first = HttpServer::start(io, {.port = 0}, [](const HttpRequest&) { return HttpResponse{}; });

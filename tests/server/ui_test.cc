@@ -50,9 +50,10 @@ TEST(UiTest, PagesGetIndexHtmlAndTheRootRedirectsRelatively) {
   EXPECT_EQ(net::find_header(root.headers, "Location"), "cog");
   EXPECT_EQ(web.handle(req("GET", "/cog/")).status, 404) << "a page one level deeper would break relative URLs";
   EXPECT_EQ(web.handle(req("POST", "/cog")).status, 405);
+  // HEAD answers as GET; the server sends the length without the body.
   const auto head = web.handle(req("HEAD", "/cog"));
   EXPECT_EQ(head.status, 200);
-  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.body, web.handle(req("GET", "/cog")).body);
 }
 
 TEST(UiTest, AnUnchangedFileAnswers304ToItsETag) {
@@ -66,6 +67,14 @@ TEST(UiTest, AnUnchangedFileAnswers304ToItsETag) {
   const auto second = web.handle(again);
   EXPECT_EQ(second.status, 304);
   EXPECT_TRUE(second.body.empty());
+  for (const std::string& header : {"W/" + etag, "\"other\", " + etag, std::string("*")}) {
+    net::HttpRequest r = req("GET", "/static/app.css");
+    r.headers.emplace_back("If-None-Match", header);
+    EXPECT_EQ(web.handle(r).status, 304) << header;
+  }
+  net::HttpRequest other = req("GET", "/static/app.css");
+  other.headers.emplace_back("If-None-Match", "\"other\"");
+  EXPECT_EQ(web.handle(other).status, 200);
 }
 
 TEST(WebRoutePrefix, EveryPathLivesUnderThePrefix) {
@@ -82,6 +91,7 @@ TEST(WebRoutePrefix, EveryPathLivesUnderThePrefix) {
   EXPECT_EQ(bare.status, 302);
   EXPECT_EQ(net::find_header(bare.headers, "Location"), "/cogwatch/");
   EXPECT_EQ(web.handle(req("GET", "/cogwatch/")).status, 302) << "then on to cog";
+  EXPECT_EQ(net::find_header(web.handle(req("GET", "/cogwatch?x=1")).headers, "Location"), "/cogwatch/?x=1");
   EXPECT_EQ(web.handle(req("GET", "/api/v1/query?query=up")).status, 404);
   EXPECT_EQ(web.handle(req("GET", "/cogwatchx/api/v1/query")).status, 404);
   EXPECT_EQ(web.handle(req("GET", "/-/healthy")).status, 404);

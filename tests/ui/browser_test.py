@@ -119,6 +119,10 @@ try:
                 fail("cog: panel %r drew no data: %s" % (title, p.text[:200]))
 
     visit("cog", panels_drawn, check_cog)
+    # Filtered to one instance, whose name has dots (and a colon): the
+    # panels still draw.
+    instance = get_json(base + "api/v1/label/instance/values?match[]=cog_predict_requests_total")["data"][0]
+    visit("cog?instance=" + urllib.parse.quote(instance), panels_drawn, check_cog)
     visit("alerts", lambda d: d.find_elements(By.CSS_SELECTOR, "#page .state.firing"),
           lambda: "PredictionErrorRate" in driver.find_element(By.ID, "page").text or fail("alerts: no PredictionErrorRate"))
     visit("rules", lambda d: d.find_elements(By.CSS_SELECTOR, "#page table"))
@@ -162,7 +166,8 @@ try:
              '> 0.8 * count(node_cpu_seconds_total{mode="idle"}) by (instance)')
     driver.get(base + "query?tab=explain&expr=" + urllib.parse.quote(guide))
     try:
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#explain li[data-series]")) >= 5)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#explain li") and
+                   all(li.get_attribute("data-done") for li in d.find_elements(By.CSS_SELECTOR, "#explain li")))
         root = driver.find_element(By.CSS_SELECTOR, "#explain > li")
         sides = driver.find_elements(By.CSS_SELECTOR, "#explain > li > ul > li")
         if root.get_attribute("data-series") != "0":
@@ -175,6 +180,14 @@ try:
         fail("explain: %s: %s" % (e, driver.find_element(By.ID, "page").text[:500]))
     console_errors("query (explain)")
     driver.save_screenshot(os.path.join(out_dir, "query-explain.png"))
+
+    # An alert's generatorURL (Prometheus's /graph?g0.expr=...&g0.tab=1)
+    # opens the Query page's table with its expression.
+    driver.get(base + "graph?g0.expr=" + urllib.parse.quote("sum(up)") + "&g0.tab=1")
+    try:
+        wait.until(lambda d: "vector, 1 result" in d.find_element(By.ID, "result").text)
+    except Exception:  # noqa: BLE001
+        fail("generatorURL: " + driver.find_element(By.ID, "page").text[:300])
 
     # Navigation without reloading, by keyboard: the nav links are links.
     links = driver.find_elements(By.CSS_SELECTOR, "nav a")
