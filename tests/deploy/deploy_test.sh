@@ -26,7 +26,7 @@ deb=$(ls "$tmp"/pkg/cogwatch_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no .deb in $tmp/pkg: $(cat "$tmp/cpack.log")"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/cogwatch ./lib/systemd/system/cogwatch.service ./etc/cogwatch/cogwatch.yml \
-         ./etc/cogwatch/rules/cog_alerts.yml ./usr/share/doc/cogwatch/README.md \
+         ./etc/cogwatch/rules/cog_alerts.yml ./etc/cogwatch/rules/cog_recording.yml ./usr/share/doc/cogwatch/README.md \
          ./usr/share/doc/cogwatch/examples/grafana/cog-dashboard.json; do
   grep -qx -- "$f" <<<"$files" || fail "$f not in the package"
 done
@@ -45,8 +45,9 @@ dpkg-deb -x "$deb" "$tmp/root"
 "$tmp/root/usr/bin/cogwatch" --version > /dev/null || fail "the packaged binary does not run"
 check=$(cd "$tmp/root/etc/cogwatch" && "$tmp/root/usr/bin/cogwatch" check config cogwatch.yml 2>&1) ||
   fail "check config of the packaged config: $check"
-grep -q "SUCCESS: 1 rule files found" <<<"$check" || fail "rule files: $check"
-grep -q "SUCCESS: 3 rules found" <<<"$check" || fail "rules: $check"
+grep -q "SUCCESS: 2 rule files found" <<<"$check" || fail "rule files: $check"
+grep -q "SUCCESS: 3 rules found" <<<"$check" || fail "the guide's alerts: $check"
+grep -q "SUCCESS: 1 rules found" <<<"$check" || fail "the recording rule: $check"
 echo "package: $(basename "$deb"), $(stat -c %s "$deb") bytes"
 
 # The container files cannot be built here (no Docker engine): what they
