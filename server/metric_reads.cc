@@ -7,26 +7,46 @@
 
 namespace cogwatch::server {
 
+namespace {
+
+using Names = std::vector<std::string>;
+using Patterns = std::vector<std::pair<std::string, std::string>>;
+
+void collect(const std::vector<LabelMatcher>& matchers, Names& names, Patterns& patterns) {
+  for (const LabelMatcher& m : matchers) {
+    if (m.name() != kMetricNameLabel) continue;
+    if (m.type() == MatchType::kEqual) {
+      names.push_back(m.value());
+    } else {
+      patterns.emplace_back(
+          m.type() == MatchType::kRegexMatch ? "=~" : m.type() == MatchType::kRegexNoMatch ? "!~" : "!=", m.value());
+    }
+  }
+}
+
+}  // namespace
+
 void MetricReads::record(const parser::Expr& root) {
-  std::vector<std::string> names;
-  std::vector<std::pair<std::string, std::string>> patterns;
+  Names names;
+  Patterns patterns;
   std::vector<const parser::Expr*> todo{&root};
   while (!todo.empty()) {
     const parser::Expr* e = todo.back();
     todo.pop_back();
-    if (const auto* s = std::get_if<parser::VectorSelector>(&e->node)) {
-      for (const LabelMatcher& m : s->matchers) {
-        if (m.name() != kMetricNameLabel) continue;
-        if (m.type() == MatchType::kEqual) {
-          names.push_back(m.value());
-        } else {
-          patterns.emplace_back(m.type() == MatchType::kRegexMatch ? "=~" : m.type() == MatchType::kRegexNoMatch ? "!~" : "!=",
-                                m.value());
-        }
-      }
-    }
+    if (const auto* s = std::get_if<parser::VectorSelector>(&e->node)) collect(s->matchers, names, patterns);
     for (const parser::Expr* c : parser::children(*e)) todo.push_back(c);
   }
+  add(std::move(names), std::move(patterns));
+}
+
+void MetricReads::record(const std::vector<LabelMatcher>& matchers) {
+  Names names;
+  Patterns patterns;
+  collect(matchers, names, patterns);
+  add(std::move(names), std::move(patterns));
+}
+
+void MetricReads::add(std::vector<std::string> names, std::vector<std::pair<std::string, std::string>> patterns) {
   std::lock_guard lock(mu_);
   for (std::string& n : names) {
     if (names_.contains(n) || !room_for(n.size())) continue;

@@ -253,6 +253,9 @@ net::HttpResponse QueryApi::federate(const net::HttpRequest& request) const {
     if (!matchers) return plain_error(400, parser::format_error(m, matchers.error()));
     sets.push_back(*std::move(matchers));
   }
+  if (options_.metric_reads != nullptr) {
+    for (const auto& set : sets) options_.metric_reads->record(set);
+  }
   const Timestamp maxt = now(), mint = maxt - options_.engine.lookback_delta;
 
   // The latest sample of each series in [now - lookback delta, now], unless

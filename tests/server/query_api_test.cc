@@ -79,8 +79,8 @@ TEST_F(QueryApiTest, InstantQuery) {
 }
 
 // What queries read, for the Status page's "metrics nothing reads": the
-// names and __name__ patterns of query and query_range, not of the
-// other endpoints; the endpoint exists only with a recorder.
+// names and __name__ patterns of query, query_range and /federate, not of
+// the other endpoints; the endpoint exists only with a recorder.
 TEST_F(QueryApiTest, MetricReadsRecordWhatQueriesSelect) {
   EXPECT_FALSE(api_->handle({.method = "GET", .target = "/api/v1/status/metric_reads"}).has_value());
   MetricReads reads;
@@ -93,8 +93,9 @@ TEST_F(QueryApiTest, MetricReadsRecordWhatQueriesSelect) {
   get("/api/v1/query?query=sum(&time=300");                 // does not parse: reads nothing
   get("/api/v1/series?match%5B%5D=old");                     // not a query
   get("/api/v1/parse_query?query=never_read");               // nor this
+  get("/federate?match%5B%5D=old");                          // a federating Prometheus reads it
   EXPECT_EQ(get("/api/v1/status/metric_reads").body,
-            R"({"status":"success","data":{"names":["requests_total","up"],)"
+            R"({"status":"success","data":{"names":["old","requests_total","up"],)"
             R"("patterns":[{"type":"=~","value":"u.*"}],"truncated":false}})");
   EXPECT_EQ(call("POST", "/api/v1/status/metric_reads").status, 405);
 }
