@@ -63,6 +63,14 @@ function dur(s) {
   return Math.floor(s / 3600) + 'h' + Math.round((s % 3600) / 60) + 'm';
 }
 
+// Sets a parameter of the page's URL (kept in history, so a reload or a
+// shared link shows the same) and draws the page again.
+function setParam(params, name, value) {
+  params.set(name, value);
+  history.replaceState(null, '', '?' + params);
+  render();
+}
+
 function stateBadge(state) { return el('span', {class: 'state ' + state}, state); }
 
 function table(headers, rows) {
@@ -181,7 +189,7 @@ function quoteRegex(v) { return v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace
 pages.cog = async current => {
   const params = new URLSearchParams(location.search);
   const pick = (name, values) => el('label', {}, name,
-    el('select', {name, onchange: e => { params.set(name, e.target.value); history.replaceState(null, '', '?' + params); render(); }},
+    el('select', {name, onchange: e => setParam(params, name, e.target.value)},
       el('option', {value: ''}, 'all'), values.map(v => el('option', {value: v, selected: params.get(name) === v}, v))));
   const [jobs, instances, versions] = await Promise.all([
     api('label/job/values', {'match[]': 'cog_predict_requests_total'}),
@@ -192,9 +200,9 @@ pages.cog = async current => {
   const refresh = Number(params.get('refresh') || 0);
   const bar = el('div', {class: 'bar'},
     pick('job', jobs), pick('instance', instances), pick('model_version', versions),
-    el('label', {}, 'range', el('select', {name: 'range', onchange: e => { params.set('range', e.target.value); history.replaceState(null, '', '?' + params); render(); }},
+    el('label', {}, 'range', el('select', {name: 'range', onchange: e => setParam(params, 'range', e.target.value)},
       [[900, '15m'], [3600, '1h'], [21600, '6h'], [86400, '24h']].map(([v, t]) => el('option', {value: v, selected: v === range}, t)))),
-    el('label', {}, 'refresh', el('select', {name: 'refresh', onchange: e => { params.set('refresh', e.target.value); history.replaceState(null, '', '?' + params); render(); }},
+    el('label', {}, 'refresh', el('select', {name: 'refresh', onchange: e => setParam(params, 'refresh', e.target.value)},
       [[0, 'off'], [10, '10s'], [30, '30s'], [60, '1m']].map(([v, t]) => el('option', {value: v, selected: v === refresh}, t)))));
   const grid = el('div', {class: 'grid'});
   $page.replaceChildren(el('h1', {}, 'Cog predictors'), bar, grid);
@@ -384,11 +392,11 @@ pages.query = pages.graph = async current => {
   };
   input.addEventListener('keydown', e => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); run(); } });
   const tabButton = (name, label) => el('button', {type: 'button', 'aria-pressed': String(tab === name),
-    onclick: () => { params.set('tab', name); history.replaceState(null, '', '?' + params); render(); }}, label);
+    onclick: () => setParam(params, 'tab', name)}, label);
   $page.replaceChildren(el('h1', {}, 'Query'), input,
     el('div', {class: 'bar'}, el('button', {type: 'button', id: 'execute', onclick: run}, 'Execute'),
       tabButton('table', 'Table'), tabButton('graph', 'Graph'), tabButton('explain', 'Explain'),
-      el('label', {}, 'range', el('select', {onchange: e => { params.set('range', e.target.value); history.replaceState(null, '', '?' + params); render(); }},
+      el('label', {}, 'range', el('select', {onchange: e => setParam(params, 'range', e.target.value)},
         [[300, '5m'], [3600, '1h'], [21600, '6h'], [86400, '24h']].map(([v, t]) => el('option', {value: v, selected: v === range}, t))))),
     out);
   const expr = input.value.trim();
