@@ -25,7 +25,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 binary, source, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(out_dir, exist_ok=True)
@@ -188,6 +188,16 @@ try:
         wait.until(lambda d: "vector, 1 result" in d.find_element(By.ID, "result").text)
     except Exception:  # noqa: BLE001
         fail("generatorURL: " + driver.find_element(By.ID, "page").text[:300])
+    # The page's controls: the Graph button and the range select redraw
+    # with their value in the URL.
+    try:
+        next(b for b in driver.find_elements(By.CSS_SELECTOR, "#page button") if b.text == "Graph").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#graph .uplot canvas"))
+        Select(driver.find_element(By.CSS_SELECTOR, "#page select")).select_by_visible_text("5m")
+        wait.until(lambda d: "range=300" in d.current_url and "tab=graph" in d.current_url and
+                   d.find_elements(By.CSS_SELECTOR, "#graph .uplot canvas"))
+    except Exception as e:  # noqa: BLE001
+        fail("query controls: %s %s" % (e, driver.current_url))
 
     # Navigation without reloading, by keyboard: the nav links are links.
     links = driver.find_elements(By.CSS_SELECTOR, "nav a")
