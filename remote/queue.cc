@@ -230,40 +230,52 @@ class RemoteWriteQueue::Impl {
 
   bool metadata_due() const {
     return config_.metadata.send && options_.metadata &&
-           (metadata_at_ == 0 || clock_->now() - metadata_at_ >= config_.metadata.send_interval);
+           clock_->now() >= next_metadata_at_;
   }
 
   // Takes the families' metadata; for 1.0 sends it. False when stopped
   // before every body was done.
   bool send_metadata(asio::io_context& io) {
-    metadata_at_ = std::max<Timestamp>(clock_->now(), 1);
     std::vector<WriteMetadata> all = options_.metadata();
     // Nothing scraped yet (or not yet known): ask again in a second
     // rather than a whole send_interval later.
-    if (all.empty()) {
-      metadata_at_ = std::max<Timestamp>(1, metadata_at_ - std::max<Duration>(0, config_.metadata.send_interval - kSecond));
-    }
+    const Duration interval = config_.metadata.send_interval;
+    next_metadata_at_ = clock_->now() + (all.empty() ? std::min(kSecond, interval) : interval);
     if (config_.protobuf_message == WriteProtocol::kV2) {
       families_.clear();
       for (WriteMetadata& m : all) families_.try_emplace(m.family, std::move(m));
       return true;
     }
-    std::vector<Batch> batches;
+    std::vector<std::vector<Batch>> bodies(1);
     const uint64_t per_body = std::max<uint64_t>(1, config_.metadata.max_samples_per_send);
     for (size_t i = 0; i < all.size(); i += per_body) {
       const std::vector<WriteMetadata> part(all.begin() + static_cast<std::ptrdiff_t>(i),
                                             all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + per_body)));
-      batches.push_back(Batch{encode_metadata_request(part), part.size(), 0,
-                              net::Backoff({.initial = config_.queue.min_backoff, .multiplier = 2,
-                                            .max = config_.queue.max_backoff}),
-                              true});
+      bodies[0].push_back(batch(encode_metadata_request(part), part.size(), 0, /*metadata=*/true));
     }
-    if (batches.empty()) return true;
+    return send_all(io, bodies);
+  }
+
+  Batch batch(std::string body, uint64_t count, Timestamp max_t, bool metadata) const {
+    return Batch{std::move(body), count, max_t,
+                 net::Backoff({.initial = config_.queue.min_backoff, .multiplier = 2, .max = config_.queue.max_backoff}),
+                 metadata};
+  }
+
+  // Sends each list of bodies on a client of its own, all at once, each
+  // list in order; false when stopped before every body was done.
+  bool send_all(asio::io_context& io, std::vector<std::vector<Batch>>& lists) {
+    // Before the check: a stop() from now on stops this run (restart()
+    // after it would undo its io.stop()).
     io.restart();
     if (stopping()) return false;
-    if (clients_.empty()) clients_.push_back(std::make_unique<net::HttpClient>(io));
-    size_t unfinished = 1;
-    send_next(io, 0, batches, 0, unfinished);
+    while (clients_.size() < lists.size()) clients_.push_back(std::make_unique<net::HttpClient>(io));
+    size_t unfinished = 0;
+    for (size_t i = 0; i < lists.size(); ++i) {
+      if (lists[i].empty()) continue;
+      ++unfinished;
+      send_next(io, i, lists[i], 0, unfinished);
+    }
     io.run();
     return unfinished == 0;
   }
@@ -296,9 +308,7 @@ class RemoteWriteQueue::Impl {
       Timestamp max_t = 0;
       auto flush = [&] {
         if (body.empty()) return;
-        Batch b{encode_write_request(body, config_.protobuf_message), n, max_t,
-                net::Backoff({.initial = config_.queue.min_backoff, .multiplier = 2, .max = config_.queue.max_backoff})};
-        batches[shard].push_back(std::move(b));
+        batches[shard].push_back(batch(encode_write_request(body, config_.protobuf_message), n, max_t, false));
         pending += n;
         body.clear();
         n = 0;
@@ -318,25 +328,13 @@ class RemoteWriteQueue::Impl {
       }
       flush();
     }
-    // Before the check: a stop() from now on stops this run (restart()
-    // after it would undo its io.stop()).
-    io.restart();
     {
       std::lock_guard lock(mu_);
       stats_.samples_dropped += dropped;
       stats_.samples_pending = pending;
       stats_.shards = shards;
-      if (stopping_) return false;
     }
-    while (clients_.size() < shards) clients_.push_back(std::make_unique<net::HttpClient>(io));
-    size_t unfinished = 0;
-    for (size_t shard = 0; shard < shards; ++shard) {
-      if (batches[shard].empty()) continue;
-      ++unfinished;
-      send_next(io, shard, batches[shard], 0, unfinished);
-    }
-    io.run();
-    return unfinished == 0;
+    return send_all(io, batches);
   }
 
   // Sends batch i of a shard, then the next, until the shard's last.
@@ -389,7 +387,7 @@ class RemoteWriteQueue::Impl {
       const bool rate_limited = r && r->status == 429;
       // Metadata waits for no more than its interval: samples queue
       // behind it, and the next interval sends it all again.
-      const bool metadata_late = b.metadata && clock_->now() >= metadata_at_ + config_.metadata.send_interval;
+      const bool metadata_late = b.metadata && clock_->now() >= next_metadata_at_;
       if (!metadata_late &&
           ((rate_limited && config_.queue.retry_on_http_429) || (!rate_limited && net::retryable(r)))) {
         {
@@ -457,7 +455,7 @@ class RemoteWriteQueue::Impl {
   const Clock* clock_;
   std::unique_ptr<WalWatcher> watcher_;  // the queue's thread only, after start()
   std::unordered_map<tsdb::SeriesRef, std::optional<Labels>> relabelled_;
-  Timestamp metadata_at_ = 0;  // when metadata was last taken; 0: never
+  Timestamp next_metadata_at_ = kMinTimestamp;  // when metadata is due next
   std::map<std::string, WriteMetadata, std::less<>> families_;  // 2.0: sent with the series
   std::vector<std::unique_ptr<net::HttpClient>> clients_;  // one per shard
   std::mt19937_64 random_{std::random_device{}()};
