@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <utility>
 #include <string>
 
 #include "model/go_strconv.h"
@@ -18,17 +20,21 @@ Error unexpected(std::string what) {
   return make_error(ErrorCode::kInvalidArgument, "unexpected response: " + std::move(what));
 }
 
+// [1700000000.123, "text"]: the time in ms and the text, or nullopt.
+std::optional<std::pair<Timestamp, std::string_view>> read_pair(const json::value& v) {
+  const json::array* pair = v.if_array();
+  if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_string()) return std::nullopt;
+  const json::string& text = (*pair)[1].get_string();
+  return std::pair{std::llround((*pair)[0].to_number<double>() * 1000), std::string_view(text.data(), text.size())};
+}
+
 // [1700000000.123, "42"]
 Result<eval::Point> read_point(const json::value& v) {
-  const json::array* pair = v.if_array();
-  if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_string()) {
-    return unexpected("a sample is not [time, \"value\"]: " + json::serialize(v));
-  }
-  eval::Point p;
-  p.t = std::llround((*pair)[0].to_number<double>() * 1000);
-  const json::string& text = (*pair)[1].get_string();
-  if (go_parse_float(std::string_view(text.data(), text.size()), p.v) == GoNumError::kSyntax) {
-    return unexpected("a sample value is not a number: \"" + std::string(text) + "\"");
+  auto pair = read_pair(v);
+  if (!pair) return unexpected("a sample is not [time, \"value\"]: " + json::serialize(v));
+  eval::Point p{.t = pair->first};
+  if (go_parse_float(pair->second, p.v) == GoNumError::kSyntax) {
+    return unexpected("a sample value is not a number: \"" + std::string(pair->second) + "\"");
   }
   return p;
 }
@@ -45,22 +51,27 @@ Result<Labels> read_metric(const json::value& v) {
   return b.build();
 }
 
+// A vector or matrix element's labels; `kind` names the result in errors.
+Result<Labels> read_element_labels(const json::object* element, std::string_view kind) {
+  const json::value* metric = element != nullptr ? element->if_contains("metric") : nullptr;
+  if (metric == nullptr) return unexpected("a " + std::string(kind) + " element without \"metric\"");
+  return read_metric(*metric);
+}
+
 Result<eval::Value> read_data(const json::object& data) {
   const json::value* type = data.if_contains("resultType");
   const json::value* result = data.if_contains("result");
   if (type == nullptr || !type->is_string() || result == nullptr) return unexpected("no resultType and result");
   const json::string& t = type->get_string();
-  if (t == "scalar" || t == "string") {
-    if (t == "scalar") {
-      auto p = read_point(*result);
-      if (!p) return p.take_error();
-      return eval::Value(eval::Scalar{p->t, p->v});
-    }
-    const json::array* pair = result->if_array();
-    if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_string()) {
-      return unexpected("a string result is not [time, \"text\"]");
-    }
-    return eval::Value(eval::String{std::llround((*pair)[0].to_number<double>() * 1000), std::string((*pair)[1].get_string())});
+  if (t == "scalar") {
+    auto p = read_point(*result);
+    if (!p) return p.take_error();
+    return eval::Value(eval::Scalar{p->t, p->v});
+  }
+  if (t == "string") {
+    auto pair = read_pair(*result);
+    if (!pair) return unexpected("a string result is not [time, \"text\"]");
+    return eval::Value(eval::String{pair->first, std::string(pair->second)});
   }
   const json::array* items = result->if_array();
   if (items == nullptr) return unexpected("\"result\" is not an array");
@@ -69,14 +80,11 @@ Result<eval::Value> read_data(const json::object& data) {
     out.reserve(items->size());
     for (const json::value& item : *items) {
       const json::object* o = item.if_object();
-      const json::value* metric = o != nullptr ? o->if_contains("metric") : nullptr;
-      const json::value* value = o != nullptr ? o->if_contains("value") : nullptr;
-      if (metric == nullptr) return unexpected("a vector element without \"metric\"");
-      if (value == nullptr) {
-        return unexpected("a native histogram sample (cogwatch reads float samples only)");
-      }
-      auto labels = read_metric(*metric);
+      auto labels = read_element_labels(o, "vector");
       if (!labels) return labels.take_error();
+      // The other field an element may have is "histogram".
+      const json::value* value = o->if_contains("value");
+      if (value == nullptr) return unexpected("a native histogram sample (cogwatch reads float samples only)");
       auto p = read_point(*value);
       if (!p) return p.take_error();
       out.push_back(eval::Sample{*std::move(labels), p->t, p->v});
@@ -88,9 +96,7 @@ Result<eval::Value> read_data(const json::object& data) {
     out.reserve(items->size());
     for (const json::value& item : *items) {
       const json::object* o = item.if_object();
-      const json::value* metric = o != nullptr ? o->if_contains("metric") : nullptr;
-      if (metric == nullptr) return unexpected("a matrix element without \"metric\"");
-      auto labels = read_metric(*metric);
+      auto labels = read_element_labels(o, "matrix");
       if (!labels) return labels.take_error();
       eval::Series series{*std::move(labels), {}};
       if (const json::value* values = o->if_contains("values")) {
