@@ -112,24 +112,16 @@ run_one() {
   "${start_cmd[@]}" >"$dir/log" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  wait_ready "http://127.0.0.1:$port/-/ready" >/dev/null
-  sleep 5  # the first scrapes and evaluations
-  local cpu0 scrapes0
-  cpu0=$(cpu_seconds "$pid")
-  scrapes0=$(scrapes "$port")
-  sleep "$duration"
-  local cpu1 scrapes1
-  cpu1=$(cpu_seconds "$pid")
-  scrapes1=$(scrapes "$port")
+  local cpu_ms
+  cpu_ms=$(steady_ms_per_scrape "$pid" "$port" "$duration")
   local rss anon peak q
   rss=$(rss_kib "$pid")
   anon=$(anon_kib "$pid")
   q=$(query_ms "http://127.0.0.1:$port")
   peak=$(hwm_kib "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v r="$ready" -v rss="$rss" -v anon="$anon" -v hwm="$peak" -v c0="$cpu0" -v c1="$cpu1" -v s0="$scrapes0" \
-    -v s1="$scrapes1" -v q="$q" \
-    'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%s %.1f %.1f %.1f %.3f %s\n", r, rss / 1024, anon / 1024, hwm / 1024, (c1 - c0) * 1000 / n, q}'
+  awk -v r="$ready" -v rss="$rss" -v anon="$anon" -v hwm="$peak" -v cpu="$cpu_ms" -v q="$q" \
+    'BEGIN {printf "%s %.1f %.1f %.1f %.3f %s\n", r, rss / 1024, anon / 1024, hwm / 1024, cpu, q}'
 }
 
 printf 'duration %ss per run, scrape and rule interval 1s; %s\n' "$duration" "$(nproc) CPUs"

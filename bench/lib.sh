@@ -39,6 +39,17 @@ scrapes() {
 ms_per_scrape() {
   awk -v c0="$1" -v c1="$2" -v s0="$3" -v s1="$4" 'BEGIN {n = s1 - s0; if (n < 1) n = 1; printf "%.3f\n", (c1 - c0) * 1000 / n}'
 }
+# steady_ms_per_scrape PID PORT SECONDS: once the system on PORT is ready
+# and its first scrapes have created the series (5 s), its CPU
+# milliseconds per scrape over SECONDS.
+steady_ms_per_scrape() {
+  wait_ready "http://127.0.0.1:$2/-/ready" >/dev/null
+  sleep 5
+  local c0 s0
+  c0=$(cpu_seconds "$1"); s0=$(scrapes "$2")
+  sleep "$3"
+  ms_per_scrape "$c0" "$(cpu_seconds "$1")" "$s0" "$(scrapes "$2")"
+}
 # cpu_seconds PID: user+system CPU of the process so far.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }

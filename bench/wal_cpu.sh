@@ -32,14 +32,10 @@ run_one() {
     "--storage.tsdb.path=$path" --log.level=warn >"$work/log" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  wait_ready "http://127.0.0.1:$port/-/ready" >/dev/null
-  sleep 5  # the first scrapes create the series
-  local c0 s0 c1 s1
-  c0=$(cpu_seconds "$pid"); s0=$(scrapes "$port")
-  sleep "$duration"
-  c1=$(cpu_seconds "$pid"); s1=$(scrapes "$port")
+  local ms
+  ms=$(steady_ms_per_scrape "$pid" "$port" "$duration")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  ms_per_scrape "$c0" "$c1" "$s0" "$s1"
+  echo "$ms"
 }
 
 sim_addr=127.0.0.1:$(free_port)
