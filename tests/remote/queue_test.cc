@@ -23,6 +23,15 @@ namespace {
 
 using net::testing::ServerThread;
 
+// Polls `done` every 10 ms for at most `limit`; whether it came true.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  for (auto deadline = std::chrono::steady_clock::now() + limit; !done();) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 // A receiver that decodes what it is sent, and answers what the test says.
 class Receiver {
  public:
@@ -73,8 +82,7 @@ class Receiver {
   }
 
   bool wait_for(size_t n) const {
-    for (int i = 0; i < 500 && count() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return count() >= n;
+    return eventually([&] { return count() >= n; }, std::chrono::milliseconds(10000));
   }
 
  private:
@@ -163,10 +171,7 @@ class QueueTest : public ::testing::Test {
     EXPECT_TRUE(note.ok());
     // A new queue begins at the log's end: let it get there (and save
     // that place) before the test commits.
-    for (int i = 0; i < 500 && q->stats().position == WalPosition{}; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_NE(q->stats().position, WalPosition{});
+    EXPECT_TRUE(eventually([&] { return q->stats().position != WalPosition{}; }, std::chrono::milliseconds(5000)));
     return q;
   }
   void commit(int n, Timestamp t) {
@@ -191,7 +196,7 @@ TEST_F(QueueTest, SendsWhatIsCommittedWithExternalLabelsAndRelabelling) {
   EXPECT_EQ(got.count("{__name__=\"m\", i=\"4\", site=\"edge-7\"}@2000=4"), 1u);
   for (const auto& [s, n] : got) EXPECT_EQ(n, 1) << s;
   EXPECT_EQ(rx.last_version(), "0.1.0");
-  for (int i = 0; i < 100 && q->stats().samples_dropped < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return q->stats().samples_dropped >= 2; }, std::chrono::milliseconds(1000));
   const QueueStats st = q->stats();
   EXPECT_EQ(st.samples_sent, 8u);
   EXPECT_EQ(st.samples_dropped, 2u) << "i=3, relabelled away";
@@ -218,7 +223,7 @@ TEST_F(QueueTest, AnUnacceptableBodyIsDroppedAndCounted) {
   rx.fail_next(1, 400);
   auto q = start(config(rx.url()));
   commit(3, 1000);
-  for (int i = 0; i < 200 && q->stats().samples_failed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return q->stats().samples_failed != 0; }, std::chrono::milliseconds(2000));
   EXPECT_EQ(q->stats().samples_failed, 3u);
   commit(3, 2000);
   ASSERT_TRUE(rx.wait_for(3));
@@ -237,9 +242,7 @@ TEST_F(QueueTest, TooManyRequestsIsRetriedOnlyWhenConfigured) {
   rx.fail_next(1, 429);
   auto dropping = start(config(rx.url()));
   commit(4, 2000);
-  for (int i = 0; i < 200 && dropping->stats().samples_failed == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  eventually([&] { return dropping->stats().samples_failed != 0; }, std::chrono::milliseconds(2000));
   EXPECT_EQ(dropping->stats().samples_failed, 4u);
 }
 
@@ -309,7 +312,7 @@ TEST_F(QueueTest, ASecretFileGoneMidRoundFailsThoseBodiesAndNothingHangs) {
                   "    queue_config: {max_samples_per_send: 2, min_shards: 1, max_shards: 1}\n");
   auto q = start(c);
   commit(6, 1000);  // one round, one shard, three bodies
-  for (int i = 0; i < 300 && q->stats().samples_failed < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return q->stats().samples_failed >= 4; }, std::chrono::milliseconds(3000));
   const QueueStats st = q->stats();
   EXPECT_EQ(st.samples_sent, 2u);
   EXPECT_EQ(st.samples_failed, 4u);
@@ -323,13 +326,13 @@ TEST_F(QueueTest, RemoteWrite2) {
   commit(3, 1000);
   ASSERT_TRUE(rx.wait_for(3));
   EXPECT_EQ(rx.last_version(), "2.0.0");
-  for (int i = 0; i < 100 && q->stats().samples_sent < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return q->stats().samples_sent >= 3; }, std::chrono::milliseconds(1000));
   EXPECT_EQ(q->stats().samples_sent, 3u);
   EXPECT_EQ(q->stats().samples_failed, 0u);
   // A partial write: the receiver says it wrote 1 of 3.
   rx.claim_written(1);
   commit(3, 2000);
-  for (int i = 0; i < 200 && q->stats().samples_failed < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return q->stats().samples_failed >= 2; }, std::chrono::milliseconds(2000));
   EXPECT_EQ(q->stats().samples_sent, 4u);
   EXPECT_EQ(q->stats().samples_failed, 2u);
   EXPECT_EQ(q->stats().last_error, "the receiver wrote 1 of 3 samples");
@@ -373,7 +376,7 @@ TEST_F(QueueTest, MetadataGoesInRequestsOfItsOwnEverySendInterval) {
     ++asked;
     return kFamilies;
   });
-  for (int i = 0; i < 300 && rx.metadata().size() < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return rx.metadata().size() >= 6; }, std::chrono::milliseconds(3000));
   const std::vector<WriteMetadata> got = rx.metadata();
   ASSERT_GE(got.size(), 6u) << "sent twice";
   EXPECT_EQ(std::vector<WriteMetadata>(got.begin(), got.begin() + 3), kFamilies);
