@@ -71,6 +71,12 @@ function setParam(params, name, value) {
   render();
 }
 
+// A labelled <select> of [value, text] options bound to the URL parameter `name`.
+function choice(params, name, options, selected) {
+  return el('label', {}, name, el('select', {name, onchange: e => setParam(params, name, e.target.value)},
+    options.map(([v, t]) => el('option', {value: v, selected: String(v) === String(selected)}, t))));
+}
+
 function stateBadge(state) { return el('span', {class: 'state ' + state}, state); }
 
 function table(headers, rows) {
@@ -188,9 +194,7 @@ function quoteRegex(v) { return v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace
 
 pages.cog = async current => {
   const params = new URLSearchParams(location.search);
-  const pick = (name, values) => el('label', {}, name,
-    el('select', {name, onchange: e => setParam(params, name, e.target.value)},
-      el('option', {value: ''}, 'all'), values.map(v => el('option', {value: v, selected: params.get(name) === v}, v))));
+  const pick = (name, values) => choice(params, name, [['', 'all'], ...values.map(v => [v, v])], params.get(name) || '');
   const [jobs, instances, versions] = await Promise.all([
     api('label/job/values', {'match[]': 'cog_predict_requests_total'}),
     api('label/instance/values', {'match[]': 'cog_predict_requests_total'}),
@@ -200,10 +204,8 @@ pages.cog = async current => {
   const refresh = Number(params.get('refresh') || 0);
   const bar = el('div', {class: 'bar'},
     pick('job', jobs), pick('instance', instances), pick('model_version', versions),
-    el('label', {}, 'range', el('select', {name: 'range', onchange: e => setParam(params, 'range', e.target.value)},
-      [[900, '15m'], [3600, '1h'], [21600, '6h'], [86400, '24h']].map(([v, t]) => el('option', {value: v, selected: v === range}, t)))),
-    el('label', {}, 'refresh', el('select', {name: 'refresh', onchange: e => setParam(params, 'refresh', e.target.value)},
-      [[0, 'off'], [10, '10s'], [30, '30s'], [60, '1m']].map(([v, t]) => el('option', {value: v, selected: v === refresh}, t)))));
+    choice(params, 'range', [[900, '15m'], [3600, '1h'], [21600, '6h'], [86400, '24h']], range),
+    choice(params, 'refresh', [[0, 'off'], [10, '10s'], [30, '30s'], [60, '1m']], refresh));
   const grid = el('div', {class: 'grid'});
   $page.replaceChildren(el('h1', {}, 'Cog predictors'), bar, grid);
 
@@ -396,8 +398,7 @@ pages.query = pages.graph = async current => {
   $page.replaceChildren(el('h1', {}, 'Query'), input,
     el('div', {class: 'bar'}, el('button', {type: 'button', id: 'execute', onclick: run}, 'Execute'),
       tabButton('table', 'Table'), tabButton('graph', 'Graph'), tabButton('explain', 'Explain'),
-      el('label', {}, 'range', el('select', {onchange: e => setParam(params, 'range', e.target.value)},
-        [[300, '5m'], [3600, '1h'], [21600, '6h'], [86400, '24h']].map(([v, t]) => el('option', {value: v, selected: v === range}, t))))),
+      choice(params, 'range', [[300, '5m'], [3600, '1h'], [21600, '6h'], [86400, '24h']], range)),
     out);
   const expr = input.value.trim();
   if (!expr) return;
