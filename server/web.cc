@@ -72,25 +72,25 @@ net::HttpResponse Web::handle(const net::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::string_view prefix = options_.route_prefix;
   while (prefix.ends_with('/')) prefix.remove_suffix(1);
-  if (prefix.empty()) {
-    net::HttpResponse response = route(request);
-    record(handler_label(request_path(request)), response.status,
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    return response;
+  // Under a prefix, the routes see the request without it (a copy: the
+  // handler gets the request as the server read it).
+  std::optional<net::HttpRequest> stripped;
+  if (!prefix.empty()) {
+    const std::string_view path = request_path(request);
+    if (path == prefix) {
+      net::HttpResponse r = text(302, "");
+      const size_t query = request.target.find('?');
+      r.headers.emplace_back("Location", std::string(prefix) + "/" +
+                                             (query == std::string::npos ? "" : request.target.substr(query)));
+      return r;
+    }
+    if (!path.starts_with(prefix) || path[prefix.size()] != '/') return text(404, "404 page not found\n");
+    stripped = request;
+    stripped->target = request.target.substr(prefix.size());
   }
-  const std::string_view path = request_path(request);
-  if (path == prefix) {
-    net::HttpResponse r = text(302, "");
-    const size_t query = request.target.find('?');
-    r.headers.emplace_back("Location", std::string(prefix) + "/" +
-                                           (query == std::string::npos ? "" : request.target.substr(query)));
-    return r;
-  }
-  if (!path.starts_with(prefix) || path[prefix.size()] != '/') return text(404, "404 page not found\n");
-  net::HttpRequest inner = request;
-  inner.target = request.target.substr(prefix.size());
-  net::HttpResponse response = route(inner);
-  record(handler_label(request_path(inner)), response.status,
+  const net::HttpRequest& routed = stripped ? *stripped : request;
+  net::HttpResponse response = route(routed);
+  record(handler_label(request_path(routed)), response.status,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return response;
 }
