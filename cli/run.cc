@@ -6,6 +6,7 @@
 #include "cli/version.h"
 #include "model/byte_size.h"
 #include "model/time.h"
+#include "net/http_client_request.h"
 
 namespace cogwatch::cli {
 
@@ -164,9 +165,12 @@ Result<DaemonOptions> RunFlags::daemon_options(const CLI::App& app) const {
   // As Prometheus: the external URL's path unless given.
   o.route_prefix = route_prefix;
   if (app.count("--web.route-prefix") == 0 && !external_url.empty()) {
-    const size_t scheme = external_url.find("://");
-    const size_t slash = scheme == std::string::npos ? std::string::npos : external_url.find('/', scheme + 3);
-    o.route_prefix = slash == std::string::npos ? "" : external_url.substr(slash);
+    // Parsed as every URL cogwatch calls is; one that does not parse is
+    // refused below.
+    if (auto url = net::make_http_request("GET", external_url, {})) {
+      o.route_prefix = url->target.substr(0, url->target.find('?'));
+      if (o.route_prefix == "/") o.route_prefix.clear();
+    }
   }
   if (!o.route_prefix.empty() && !o.route_prefix.starts_with('/')) o.route_prefix = "/" + o.route_prefix;
   o.enable_remote_write_receiver = enable_remote_write_receiver;
