@@ -61,16 +61,9 @@ class CrashLoopTest : public ::testing::Test {
     EXPECT_TRUE(pid);
     if (!pid) return 0;
     pid_ = *pid;
-    const std::regex ready(R"(Server is ready to receive web requests\..*?port=(\d+))");
-    for (int i = 0; i < 200; ++i) {
-      std::smatch m;
-      const std::string text = peer::read_tail(log, 1 << 20);
-      if (std::regex_search(text, m, ready)) return std::stoi(m[1]);
-      if (peer::wait_process(pid_, 0ms)) break;  // exited
-      std::this_thread::sleep_for(25ms);
-    }
-    ADD_FAILURE() << "not ready in 5s:\n" << peer::read_tail(log);
-    return 0;
+    auto port = peer::wait_for_cogwatch_port(pid_, log, 5s);
+    if (!port) ADD_FAILURE() << port.error().message;
+    return port ? *port : 0;
   }
 
   // cogwatch.yml scraping `target` and evaluating rules.yml, both every

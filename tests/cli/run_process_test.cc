@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "tests/notify/peer/http_client.h"
@@ -45,15 +44,9 @@ class RunProcessTest : public ::testing::Test {
     EXPECT_TRUE(pid);
     if (!pid) return 0;
     pid_ = *pid;
-    const std::regex ready(R"(Server is ready to receive web requests\..*?port[=":]+(\d+))");
-    for (int i = 0; i < 100; ++i) {
-      std::smatch m;
-      const std::string text = log();
-      if (std::regex_search(text, m, ready)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "not ready in 5s:\n" << log();
-    return 0;
+    auto port = peer::wait_for_cogwatch_port(pid_, log_, 5s);
+    if (!port) ADD_FAILURE() << port.error().message;
+    return port ? *port : 0;
   }
 
   template <typename Pred>

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -92,18 +91,9 @@ class TsdbCliTest : public ::testing::Test {
                                    {.stdout_path = log, .stderr_path = log});
     ASSERT_TRUE(pid);
     daemon_ = *pid;
-    const std::regex ready(R"(Server is ready to receive web requests\..*?port=(\d+))");
-    for (int i = 0; i < 200; ++i) {
-      std::smatch m;
-      const std::string text = peer::read_tail(log);
-      if (std::regex_search(text, m, ready)) {
-        port_ = std::stoi(m[1]);
-        return;
-      }
-      ASSERT_FALSE(peer::wait_process(daemon_, 0ms)) << "cogwatch run exited:\n" << peer::read_tail(log);
-      std::this_thread::sleep_for(25ms);
-    }
-    FAIL() << "cogwatch run not ready in 5s:\n" << peer::read_tail(log);
+    auto port = peer::wait_for_cogwatch_port(daemon_, log, 5s);
+    ASSERT_TRUE(port) << port.error().message;
+    port_ = *port;
   }
   std::string daemon_log() const { return peer::read_tail(dir_ + "/daemon.log"); }
 

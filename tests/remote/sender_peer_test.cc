@@ -17,7 +17,6 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -253,17 +252,9 @@ TEST(RemoteWriteSenderPeer, ASigkilledCogwatchResumesSendingWithoutAGap) {
         {.stdout_path = log, .stderr_path = log});
     ASSERT_TRUE(spawned);
     pid = *spawned;
-    const std::regex ready(R"(Server is ready to receive web requests\..*?port=(\d+))");
-    for (int i = 0; i < 400; ++i) {
-      std::smatch m;
-      const std::string text = notify::peer::read_tail(log, 1 << 20);
-      if (std::regex_search(text, m, ready)) {
-        port = std::stoi(m[1]);
-        return;
-      }
-      std::this_thread::sleep_for(25ms);
-    }
-    FAIL() << "not ready:\n" << notify::peer::read_tail(log);
+    auto ready = notify::peer::wait_for_cogwatch_port(pid, log, 10s);
+    ASSERT_TRUE(ready) << ready.error().message;
+    port = *ready;
   };
   const uint64_t seed = std::random_device{}();
   std::mt19937_64 rng(seed);

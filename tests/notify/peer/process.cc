@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -177,6 +178,22 @@ std::string read_tail(const std::string& path, size_t max_bytes) {
   std::string s = text.str();
   if (s.size() > max_bytes) s = "[...]" + s.substr(s.size() - max_bytes);
   return s;
+}
+
+Result<int> wait_for_cogwatch_port(pid_t pid, const std::string& log, std::chrono::milliseconds limit) {
+  static const std::regex ready(R"(Server is ready to receive web requests\..*?port[=":]+(\d+))");
+  for (auto deadline = std::chrono::steady_clock::now() + limit;;) {
+    std::smatch m;
+    const std::string text = read_tail(log, 1 << 20);
+    if (std::regex_search(text, m, ready)) return std::stoi(m[1]);
+    if (wait_process(pid, std::chrono::milliseconds(0))) {
+      return make_error(ErrorCode::kUnavailable, "cogwatch run exited:\n" + read_tail(log));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return make_error(ErrorCode::kUnavailable, "cogwatch run not ready in time:\n" + read_tail(log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
 }
 
 }  // namespace cogwatch::notify::peer

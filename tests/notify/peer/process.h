@@ -74,4 +74,10 @@ void remove_tree(const std::string& path);
 // The text of a file, "" when it cannot be read; `max_bytes` from its end.
 std::string read_tail(const std::string& path, size_t max_bytes = 16 * 1024);
 
+// A `cogwatch run` started with --web.listen-address=...:0: the port from
+// the "Server is ready to receive web requests." line of its log (logfmt
+// or JSON), looked for every 25 ms for at most `limit`. Errors
+// (kUnavailable, with the log's tail): the process exited, or the time ran out.
+Result<int> wait_for_cogwatch_port(pid_t pid, const std::string& log, std::chrono::milliseconds limit);
+
 }  // namespace cogwatch::notify::peer
