@@ -239,8 +239,12 @@ TEST_F(QueueTest, TooManyRequestsIsRetriedOnlyWhenConfigured) {
   Receiver rx;
   rx.fail_next(2, 429);
   auto q = start(config(rx.url(), "    queue_config: {retry_on_http_429: true}\n"));
+  const WalPosition before = q->stats().position;
   commit(4, 1000);
   ASSERT_TRUE(rx.wait_for(4));
+  // The round is saved once the queue has the answers: the next queue
+  // starts after it.
+  ASSERT_TRUE(eventually([&] { return q->stats().position != before; }, std::chrono::milliseconds(2000)));
   EXPECT_EQ(q->stats().samples_failed, 0u);
   q->stop();
   rx.fail_next(1, 429);
