@@ -4,29 +4,51 @@
 //   a+bxn  a, a+b, ..., a+n*b (n+1 values)   a-bxn  decreasing
 //   axn    a repeated n+1 times              _      no sample
 //   _xn    n missing samples                 stale  a stale marker
+//
+// and native histograms, as Prometheus's test notation writes them:
+//
+//   {{schema:1 count:10 sum:15 z_bucket:1 z_bucket_w:0.001
+//     buckets:[3 2 5] offset:-1 n_buckets:[1] n_offset:0
+//     custom_values:[0.1 0.5] counter_reset_hint:gauge}}
+//   {{...}}xn           the histogram repeated n+1 times
+//   {{a}}+{{b}}xn       a, a+b, ..., a+n*b (and {{a}}-{{b}}xn)
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "model/error.h"
+#include "model/histogram.h"
 #include "model/labels.h"
 
 namespace cogwatch::parser {
 
+// One interval of a description: a float, a histogram, or no sample.
+struct SeriesValue {
+  std::optional<double> v;
+  std::shared_ptr<const FloatHistogram> h;
+  // The histogram's counter_reset_hint was written out. An expected value
+  // compares the hint only then (Prometheus's CounterResetHintSet).
+  bool hint_set = false;
+
+  bool empty() const { return !v && !h; }
+};
+
 struct SeriesDescription {
   Labels labels;
-  // One entry per interval; nullopt where the notation skips a sample.
-  std::vector<std::optional<double>> values;
+  std::vector<SeriesValue> values;  // one per interval
 };
 
 // Parses a whole description (labels and values). Errors: kParse naming
-// the bad item, e.g. `invalid value "1+x"`; native-histogram notation
-// ({{...}}) is kInvalidArgument "native histograms are not supported".
+// the bad item, e.g. `invalid value "1+x"`, `duplicate key "sum" in
+// histogram`.
 Result<SeriesDescription> parse_series_description(std::string_view text);
 // Parses only the values part.
-Result<std::vector<std::optional<double>>> parse_series_values(std::string_view text);
+Result<std::vector<SeriesValue>> parse_series_values(std::string_view text);
+// Parses one histogram, "{{...}}" with nothing around it.
+Result<FloatHistogram> parse_histogram_notation(std::string_view text);
 
 // Parses a metric as Prometheus's ParseMetric does (the labels of a series
 // description, promtool's exp_samples labels): `name`, `name{l="v", ...}`,
