@@ -22,9 +22,11 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/error.h"
@@ -143,6 +145,39 @@ struct FloatHistogram {
   // (bits, so NaN equals NaN), spans and buckets, custom bounds; the
   // counter reset hint is not compared.
   bool equals(const FloatHistogram& o) const;
+};
+
+// An immutable FloatHistogram shared by reference, as PromQL values hold
+// them: 8 bytes, a copy adds a reference (one atomic increment), an empty
+// one (a float sample) costs nothing.
+class HistogramRef {
+ public:
+  HistogramRef() = default;
+  static HistogramRef make(FloatHistogram h) { return HistogramRef(new Node{{1}, std::move(h)}); }
+  HistogramRef(const HistogramRef& o) noexcept : n_(o.n_) {
+    if (n_ != nullptr) n_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  HistogramRef(HistogramRef&& o) noexcept : n_(o.n_) { o.n_ = nullptr; }
+  HistogramRef& operator=(HistogramRef o) noexcept {
+    std::swap(n_, o.n_);
+    return *this;
+  }
+  ~HistogramRef() {
+    if (n_ != nullptr && n_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete n_;
+  }
+
+  const FloatHistogram* get() const { return n_ != nullptr ? &n_->h : nullptr; }
+  const FloatHistogram* operator->() const { return &n_->h; }
+  const FloatHistogram& operator*() const { return n_->h; }
+  explicit operator bool() const { return n_ != nullptr; }
+
+ private:
+  struct Node {
+    std::atomic<uint32_t> refs;
+    FloatHistogram h;
+  };
+  explicit HistogramRef(Node* n) : n_(n) {}
+  Node* n_ = nullptr;
 };
 
 }  // namespace cogwatch

@@ -50,6 +50,13 @@ Result<std::vector<SeriesValue>> parse_series_values(std::string_view text);
 // Parses one histogram, "{{...}}" with nothing around it.
 Result<FloatHistogram> parse_histogram_notation(std::string_view text);
 
+// Appends one value through an appender (a tsdb::Appender): a float, or a
+// float histogram. REQUIRES: !v.empty().
+template <typename AppenderT>
+auto append_series_value(AppenderT& app, const Labels& labels, int64_t t, const SeriesValue& v) {
+  return v.h ? app.append_float_histogram(labels, t, *v.h) : app.append(labels, t, *v.v);
+}
+
 // Parses a metric as Prometheus's ParseMetric does (the labels of a series
 // description, promtool's exp_samples labels): `name`, `name{l="v", ...}`,
 // `{l="v", ...}` (with `__name__="name"` or Prometheus 3's quoted

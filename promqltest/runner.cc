@@ -191,9 +191,9 @@ class Runner {
     auto app = head_->appender();
     for (const auto& d : defs) {
       for (size_t k = 0; k < d.values.size(); ++k) {
-        if (!d.values[k]) continue;
+        if (d.values[k].empty()) continue;
         const Timestamp t = static_cast<Timestamp>(k) * *interval;
-        if (auto ref = app->append(d.labels, t, *d.values[k]); !ref) {
+        if (auto ref = parser::append_series_value(*app, d.labels, t, d.values[k]); !ref) {
           fail_line(lineno, "error in load command: " + d.labels.to_string() + " at " + std::to_string(t) +
                                 "ms: " + ref.error().message);
         }
@@ -460,7 +460,9 @@ class Runner {
         failure(c, "a readable expected result", "line " + std::to_string(line) + ": " + desc.error().message);
         return false;
       }
-      out.push_back({desc->labels, desc->values});
+      std::vector<std::optional<double>> values;
+      for (const parser::SeriesValue& v : desc->values) values.push_back(v.v);
+      out.push_back({desc->labels, std::move(values)});
     }
     return true;
   }

@@ -217,8 +217,10 @@ class GroupRun {
     for (size_t i = 0; i < input_.size(); ++i) {
       const parser::SeriesDescription& d = input_[i];
       for (size_t& k = cursor_[i]; k < d.values.size() && tg_.start + static_cast<Timestamp>(k) * interval_ <= ts; ++k) {
-        if (!d.values[k]) continue;
-        if (auto r = app->append(d.labels, tg_.start + static_cast<Timestamp>(k) * interval_, *d.values[k]); !r) {
+        if (d.values[k].empty()) continue;
+        if (auto r = parser::append_series_value(*app, d.labels, tg_.start + static_cast<Timestamp>(k) * interval_,
+                                                 d.values[k]);
+            !r) {
           return make_error(r.error().code, "loading input series " + d.labels.to_string() + ": " + r.error().message);
         }
       }

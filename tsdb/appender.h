@@ -27,6 +27,7 @@
 #include <memory>
 
 #include "model/error.h"
+#include "model/histogram.h"
 #include "model/labels.h"
 #include "model/time.h"
 
@@ -55,6 +56,19 @@ class Appender {
   // Errors: kOutOfBounds, kNotFound (the series was garbage-collected;
   // append by labels), kOutOfOrder, kDuplicateSample.
   virtual Result<SeriesRef> append(SeriesRef ref, Timestamp t, double v) = 0;
+
+  // Native histogram samples, checked and counted as float samples are.
+  // Integer histograms are what targets expose; float histograms what
+  // PromQL computes (recording rules, test data). A series may change
+  // between floats and histograms (a new chunk begins). The same histogram
+  // again at the newest timestamp is accepted and ignored; another one is
+  // kDuplicateSample. A float stale marker appended to a histogram series
+  // ends it as it ends a float series. Errors also: kInvalidArgument for a
+  // histogram that fails validate().
+  virtual Result<SeriesRef> append_histogram(const Labels& labels, Timestamp t, const Histogram& h) = 0;
+  virtual Result<SeriesRef> append_histogram(SeriesRef ref, Timestamp t, const Histogram& h) = 0;
+  virtual Result<SeriesRef> append_float_histogram(const Labels& labels, Timestamp t, const FloatHistogram& h) = 0;
+  virtual Result<SeriesRef> append_float_histogram(SeriesRef ref, Timestamp t, const FloatHistogram& h) = 0;
 
   // Makes all pending samples visible and returns what happened. A sample
   // that became out of order since it was appended (another appender

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "model/histogram.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/time.h"
@@ -26,8 +27,18 @@
 
 namespace cogwatch::tsdb {
 
+// What a sample of a series holds (Prometheus's chunkenc.ValueType).
+enum class ValueType : uint8_t {
+  kFloat,
+  kHistogram,       // an integer histogram (scraped)
+  kFloatHistogram,  // a float histogram (computed by PromQL)
+};
+
 // Iterates the samples of one series within the selected [mint, maxt], in
 // time order. Before the first next() or seek(), t() and v() are undefined.
+// A series may hold floats and histograms; value_type() tells which the
+// current sample is. A stale histogram sample reads as a float stale
+// marker, so one is_stale_nan(v()) check finds both.
 class SeriesIterator {
  public:
   SeriesIterator(const std::vector<ChunkRef>* chunks, Timestamp mint, Timestamp maxt);
@@ -39,7 +50,14 @@ class SeriesIterator {
   // there is none or on error.
   bool seek(Timestamp t);
   Timestamp t() const { return it_.t(); }
+  ValueType value_type() const { return ValueType::kFloat; }
+  // The current float. REQUIRES: value_type() == kFloat.
   double v() const { return it_.v(); }
+  // The current histogram. REQUIRES: value_type() == kHistogram.
+  Histogram histogram() const { return {}; }
+  // The current histogram as floats. REQUIRES: value_type() is kHistogram
+  // or kFloatHistogram.
+  FloatHistogram float_histogram() const { return {}; }
   // Ok unless a chunk was corrupt (only possible for chunks read from disk).
   const Status& err() const { return err_; }
 

@@ -61,8 +61,8 @@ class RuleEvalTest : public ::testing::Test {
     ASSERT_TRUE(d.ok()) << d.error().message;
     auto app = head_.appender();
     for (size_t i = 0; i < d->values.size(); ++i) {
-      if (d->values[i]) {
-        ASSERT_TRUE(app->append(d->labels, static_cast<Timestamp>(i) * step, *d->values[i]).ok());
+      if (!d->values[i].empty()) {
+        ASSERT_TRUE(parser::append_series_value(*app, d->labels, static_cast<Timestamp>(i) * step, d->values[i]).ok());
       }
     }
     app->commit();

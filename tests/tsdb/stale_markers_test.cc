@@ -35,8 +35,21 @@ class RecordingAppender final : public Appender {
     ADD_FAILURE() << "stale markers are appended by labels";
     return SeriesRef{1};
   }
+  Result<SeriesRef> append_histogram(const Labels&, Timestamp, const Histogram&) override { return unexpected(); }
+  Result<SeriesRef> append_histogram(SeriesRef, Timestamp, const Histogram&) override { return unexpected(); }
+  Result<SeriesRef> append_float_histogram(const Labels&, Timestamp, const FloatHistogram&) override {
+    return unexpected();
+  }
+  Result<SeriesRef> append_float_histogram(SeriesRef, Timestamp, const FloatHistogram&) override {
+    return unexpected();
+  }
   CommitResult commit() override { return {}; }
   void rollback() override {}
+
+  static Result<SeriesRef> unexpected() {
+    ADD_FAILURE() << "stale markers are floats";
+    return SeriesRef{1};
+  }
 
   std::vector<Call> calls;
   std::vector<Labels> refuse;

@@ -24,6 +24,15 @@ class HeadAppender final : public Appender {
 
   Result<SeriesRef> append(const Labels& labels, Timestamp t, double v) override;
   Result<SeriesRef> append(SeriesRef ref, Timestamp t, double v) override;
+  // TODO(issue 16): histograms are not stored yet; these refuse them.
+  Result<SeriesRef> append_histogram(const Labels&, Timestamp, const Histogram&) override { return not_yet(); }
+  Result<SeriesRef> append_histogram(SeriesRef, Timestamp, const Histogram&) override { return not_yet(); }
+  Result<SeriesRef> append_float_histogram(const Labels&, Timestamp, const FloatHistogram&) override {
+    return not_yet();
+  }
+  Result<SeriesRef> append_float_histogram(SeriesRef, Timestamp, const FloatHistogram&) override {
+    return not_yet();
+  }
   CommitResult commit() override;
   void rollback() override;
 
@@ -41,6 +50,7 @@ class HeadAppender final : public Appender {
   // REQUIRES: the stripe lock of s held.
   Result<SeriesRef> add_locked(MemSeries& s, Timestamp t, double v);
   Error reject(ErrorCode code, const MemSeries& s, Timestamp t);
+  static Error not_yet() { return make_error(ErrorCode::kInternal, "native histograms are not stored yet"); }
   // With HeadOptions::reject_out_of_bounds: whether t is before this
   // batch's appendable window (taken at the batch's first append), counted.
   bool out_of_bounds(Timestamp t);
