@@ -4,21 +4,26 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <string>
+#include <map>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include "bench/cog_workload.h"
+#include "model/histogram.h"
 #include "model/matcher.h"
+#include "model/value.h"
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/db.h"
@@ -231,6 +236,140 @@ void BM_TsdbBytesPerSample(benchmark::State& state) {
   state.counters["samples"] = static_cast<double>(samples);
 }
 BENCHMARK(BM_TsdbBytesPerSample)->Arg(1)->Arg(0)->ArgName("jitter")->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// A latency histogram as a Prometheus client library exposes it: native
+// (schema 3, client_golang's default bucket factor 1.1) and, for the same
+// observations, classic (the default 11 buckets and +Inf, sum, count).
+class LatencyHistogram {
+ public:
+  explicit LatencyHistogram(uint64_t seed) : rng_(seed) {}
+
+  // One scrape interval of traffic: about 4 requests a second, latencies
+  // log-normal around 200 ms.
+  void observe_interval() {
+    std::poisson_distribution<int> requests(60);
+    std::lognormal_distribution<double> latency(std::log(0.2), 0.35);
+    for (int n = requests(rng_); n > 0; --n) {
+      const double v = latency(rng_);
+      ++native_[static_cast<int32_t>(std::ceil(8 * std::log2(v)))];
+      for (size_t i = 0; i < kClassicBounds.size(); ++i) {
+        if (v <= kClassicBounds[i]) ++classic_[i];
+      }
+      ++count_;
+      sum_ += v;
+    }
+  }
+  Histogram native() const {
+    Histogram h;
+    h.schema = 3;
+    h.zero_threshold = std::ldexp(1.0, -128);
+    h.count = count_;
+    h.sum = sum_;
+    int64_t prev = 0;
+    int32_t next = 0;  // the index after the last bucket
+    for (const auto& [index, n] : native_) {
+      if (h.positive_spans.empty() || index != next) {
+        h.positive_spans.push_back({h.positive_spans.empty() ? index : index - next, 0});
+      }
+      ++h.positive_spans.back().length;
+      h.positive_buckets.push_back(static_cast<int64_t>(n) - prev);
+      prev = static_cast<int64_t>(n);
+      next = index + 1;
+    }
+    return h;
+  }
+  // le, then count (+Inf) and sum.
+  std::vector<double> classic() const {
+    std::vector<double> out(classic_.begin(), classic_.end());
+    out.push_back(static_cast<double>(count_));
+    out.push_back(sum_);
+    return out;
+  }
+  size_t populated_buckets() const { return native_.size(); }
+
+  static constexpr std::array<double, 11> kClassicBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                            0.5,   1,    2.5,   5,    10};
+
+ private:
+  std::mt19937_64 rng_;
+  std::map<int32_t, uint64_t> native_;
+  std::array<uint64_t, 11> classic_{};
+  uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+// Bytes per sample of a native latency histogram (issue 16's figure):
+// 50 histograms scraped every 15 s (+-3 ms of jitter) for 2 h, their chunk
+// bytes over their samples; the median over the histograms, and the
+// classic layout of the same observations (11 buckets, +Inf, sum, count:
+// 14 float series) per scrape beside it.
+void BM_TsdbHistogramBytesPerSample(benchmark::State& state) {
+  constexpr int kHistograms = 50;
+  const int scrapes = static_cast<int>(2 * kHour / kScrapeInterval);
+  std::vector<double> per_series;
+  uint64_t native_bytes = 0, native_samples = 0, classic_bytes = 0;
+  size_t buckets = 0;
+  for (auto _ : state) {
+    Head head;
+    std::vector<LatencyHistogram> hists;
+    for (int i = 0; i < kHistograms; ++i) hists.emplace_back(1000 + i);
+    std::mt19937 jitter(7);
+    for (int s = 0; s < scrapes; ++s) {
+      auto app = head.appender();
+      for (int i = 0; i < kHistograms; ++i) {
+        const Timestamp t = kStart + s * kScrapeInterval + static_cast<int>(jitter() % 7) - 3;
+        LatencyHistogram& h = hists[i];
+        h.observe_interval();
+        const std::string target = std::to_string(i);
+        (void)app->append_histogram(
+            Labels{{"__name__", "cog_predict_latency_seconds"}, {"instance", target}}, t, h.native());
+        // The classic layout: a series per bucket (the last, +Inf, is the
+        // count), and the sum and count.
+        const std::vector<double> classic = h.classic();
+        const size_t n = LatencyHistogram::kClassicBounds.size();
+        for (size_t b = 0; b <= n; ++b) {
+          const std::string le = b < n ? format_float(LatencyHistogram::kClassicBounds[b]) : "+Inf";
+          (void)app->append(
+              Labels{{"__name__", "cog_predict_latency_seconds_bucket"}, {"instance", target}, {"le", le}}, t,
+              classic[b]);
+        }
+        (void)app->append(Labels{{"__name__", "cog_predict_latency_seconds_count"}, {"instance", target}}, t,
+                          classic[n]);
+        (void)app->append(Labels{{"__name__", "cog_predict_latency_seconds_sum"}, {"instance", target}}, t,
+                          classic[n + 1]);
+      }
+      app->commit();
+    }
+    state.PauseTiming();
+    per_series.clear();
+    native_bytes = native_samples = classic_bytes = 0;
+    auto all = *LabelMatcher::make(MatchType::kRegexMatch, "__name__", "cog_predict_latency_seconds.*");
+    for (const tsdb::SeriesData& d : head.select({all}, kMinTimestamp, kMaxTimestamp)) {
+      uint64_t bytes = 0, samples = 0;
+      for (const tsdb::ChunkRef& c : d.chunks) {
+        bytes += c->size();
+        samples += c->num_samples();
+      }
+      if (d.labels.get("__name__") == "cog_predict_latency_seconds") {
+        native_bytes += bytes;
+        native_samples += samples;
+        per_series.push_back(static_cast<double>(bytes) / static_cast<double>(samples));
+      } else {
+        classic_bytes += bytes;
+      }
+    }
+    buckets = 0;
+    for (const LatencyHistogram& h : hists) buckets += h.populated_buckets();
+    state.ResumeTiming();
+  }
+  std::sort(per_series.begin(), per_series.end());
+  state.counters["median_bytes_per_sample"] = per_series[per_series.size() / 2];
+  state.counters["bytes_per_sample"] = static_cast<double>(native_bytes) / static_cast<double>(native_samples);
+  state.counters["classic_bytes_per_scrape"] = static_cast<double>(classic_bytes) / static_cast<double>(native_samples);
+  state.counters["populated_buckets"] = static_cast<double>(buckets) / kHistograms;
+  state.counters["samples"] = static_cast<double>(native_samples);
+}
+BENCHMARK(BM_TsdbHistogramBytesPerSample)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // Bytes per sample on disk: the same Cog workload (10k series at 15 s,
 // arg jitter as above) through a tsdb::Db for 3.5 h, compacted: the block

@@ -56,20 +56,41 @@ Status BlockWriter::flush_chunks() {
   return status_;
 }
 
-uint64_t BlockWriter::put_piece(const std::vector<uint8_t>& payload, PieceCache& cache) {
-  std::string key(payload.begin(), payload.end());
-  if (auto it = cache.offsets.find(key); it != cache.offsets.end()) return it->second;
+uint64_t BlockWriter::put_piece(std::span<const uint8_t> payload, PieceCache* cache) {
+  std::string key;
+  if (cache != nullptr) {
+    key.assign(payload.begin(), payload.end());
+    if (auto it = cache->offsets.find(key); it != cache->offsets.end()) return it->second;
+  }
   const uint64_t at = offset_ + chunk_buf_.size();
   internal::put_uvarint(chunk_buf_, payload.size());
   chunk_buf_.insert(chunk_buf_.end(), payload.begin(), payload.end());
   put_u32(chunk_buf_, crc32_of(payload.data(), payload.size()));
-  if (cache.order.size() == kPieceCacheEntries) {
-    cache.offsets.erase(cache.order.front());
-    cache.order.pop_front();
+  if (cache == nullptr) return at;
+  if (cache->order.size() == kPieceCacheEntries) {
+    cache->offsets.erase(cache->order.front());
+    cache->order.pop_front();
   }
-  cache.order.push_back(key);
-  cache.offsets.emplace(std::move(key), at);
+  cache->order.push_back(key);
+  cache->offsets.emplace(std::move(key), at);
   return at;
+}
+
+void BlockWriter::put_float_run() {
+  for (size_t i = 0; i < ts_.size(); i += kBlockChunkSamples) {
+    const size_t n = std::min<size_t>(kBlockChunkSamples, ts_.size() - i);
+    internal::put_uvarint(entries_, static_cast<uint8_t>(ChunkEncoding::kFloat));
+    payload_.clear();
+    internal::encode_timestamp_column({ts_.data() + i, n}, payload_);
+    internal::put_uvarint(entries_, put_piece(payload_, &timestamp_pieces_));
+    payload_.clear();
+    internal::encode_value_column({values_.data() + i, n}, payload_);
+    internal::put_uvarint(entries_, put_piece(payload_, &value_pieces_));
+    ++entry_count_;
+    ++chunks_;
+  }
+  ts_.clear();
+  values_.clear();
 }
 
 uint64_t BlockWriter::symbol(std::string_view s) {
@@ -84,34 +105,49 @@ Status BlockWriter::add(SeriesRef ref, const Labels& labels, std::span<const Chu
   last_ref_ = ref;
   ts_.clear();
   values_.clear();
+  entries_.clear();
+  entry_count_ = 0;
+  auto undecodable = [&](const Status& err) {
+    return make_error(ErrorCode::kInternal, path_ + ": series " + std::to_string(ref) +
+                                                ": a chunk does not decode: " + err.error().message);
+  };
   for (const ChunkRef& c : chunks) {
-    ChunkIterator it(*c);
+    if (c->encoding() == ChunkEncoding::kFloat) {
+      ChunkIterator it(*c);
+      while (it.next()) {
+        ts_.push_back(it.t());
+        values_.push_back(it.v());
+      }
+      if (!it.err()) return undecodable(it.err());
+      continue;
+    }
+    // Histograms between float runs: the run so far is written first, so
+    // that entries stay in time order.
+    put_float_run();
+    HistogramChunkIterator it(*c);
+    Timestamp first = 0, last = 0;
     while (it.next()) {
-      ts_.push_back(it.t());
-      values_.push_back(it.v());
+      if (it.read() == 1) first = it.t();
+      last = it.t();
     }
-    if (!it.err()) {
-      return make_error(ErrorCode::kInternal,
-                        path_ + ": series " + std::to_string(ref) + ": a chunk does not decode: " + it.err().error().message);
-    }
+    if (!it.err()) return undecodable(it.err());
+    if (it.read() == 0) continue;
+    internal::put_uvarint(entries_, static_cast<uint8_t>(c->encoding()));
+    internal::put_varint(entries_, first);
+    internal::put_uvarint(entries_, static_cast<uint64_t>(last) - static_cast<uint64_t>(first));
+    internal::put_uvarint(entries_, put_piece({c->data(), c->size()}, nullptr));
+    ++entry_count_;
+    ++chunks_;
   }
+  put_float_run();
   index_.emplace_back(ref, series_.size());
   internal::put_uvarint(series_, labels.size());
   for (const Label& l : labels) {
     internal::put_uvarint(series_, symbol(l.name));
     internal::put_uvarint(series_, symbol(l.value));
   }
-  internal::put_uvarint(series_, (ts_.size() + kBlockChunkSamples - 1) / kBlockChunkSamples);
-  for (size_t i = 0; i < ts_.size(); i += kBlockChunkSamples) {
-    const size_t n = std::min<size_t>(kBlockChunkSamples, ts_.size() - i);
-    payload_.clear();
-    internal::encode_timestamp_column({ts_.data() + i, n}, payload_);
-    internal::put_uvarint(series_, put_piece(payload_, timestamp_pieces_));
-    payload_.clear();
-    internal::encode_value_column({values_.data() + i, n}, payload_);
-    internal::put_uvarint(series_, put_piece(payload_, value_pieces_));
-    ++chunks_;
-  }
+  internal::put_uvarint(series_, entry_count_);
+  series_.insert(series_.end(), entries_.begin(), entries_.end());
   if (chunk_buf_.size() >= kWriteBytes) return flush_chunks();
   return status_;
 }
@@ -272,7 +308,8 @@ void Block::chunks_v1(std::span<const uint8_t> record, Timestamp mint, Timestamp
       continue;
     }
     if (!owner) owner = file_;
-    out.push_back(ChunkRef::from_mapped(owner, bytes.data() + at, static_cast<uint32_t>(size), cmin, cmax));
+    out.push_back(
+        ChunkRef::from_mapped(ChunkEncoding::kFloat, owner, bytes.data() + at, static_cast<uint32_t>(size), cmin, cmax));
   }
 }
 
@@ -297,6 +334,29 @@ void Block::chunks_v2(std::span<const uint8_t> record, Timestamp mint, Timestamp
   const uint64_t n = d.uvarint();
   std::shared_ptr<const void> owner;  // the mapping, shared by the chunks returned
   for (uint64_t i = 0; i < n && d.ok(); ++i) {
+    // Format 2 holds float chunks only; format 3 says each chunk's encoding.
+    const uint64_t encoding = version_ >= 3 ? d.uvarint() : static_cast<uint64_t>(ChunkEncoding::kFloat);
+    if (!d.ok() || !is_chunk_encoding(encoding)) {
+      damaged_.fetch_add(1, std::memory_order_relaxed);  // the rest of the record cannot be parsed
+      break;
+    }
+    if (encoding != static_cast<uint64_t>(ChunkEncoding::kFloat)) {
+      const Timestamp cmin = d.varint();
+      const auto cmax = static_cast<Timestamp>(static_cast<uint64_t>(cmin) + d.uvarint());
+      const uint64_t at = d.uvarint();
+      if (!d.ok()) break;
+      if (cmax < mint || cmin > maxt) continue;
+      // Checked at every read, as the columns below.
+      const std::span<const uint8_t> bytes = piece(at);
+      if (bytes.size() < kHistogramChunkHeaderBytes) {
+        damaged_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (!owner) owner = file_;
+      out.push_back(ChunkRef::from_mapped(static_cast<ChunkEncoding>(encoding), owner, bytes.data(),
+                                          static_cast<uint32_t>(bytes.size()), cmin, cmax));
+      continue;
+    }
     const uint64_t timestamps_at = d.uvarint();
     const uint64_t values_at = d.uvarint();
     if (!d.ok()) break;

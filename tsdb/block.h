@@ -3,21 +3,25 @@
 // reading the rest. Blocks are how samples leave the heap: the head writes
 // a finished time window into one (tsdb::Db), and queries read its chunks
 // through a read-only mapping. docs/storage-format.md draws the layout of
-// format 2 (written) and 1 (still read):
+// format 3 (written) and 2 and 1 (still read):
 //
-//   block   := magic "CWBLK\0\0" 2 | pieces... | symbols | series section | index | footer
-//   piece   := size:uvarint payload crc:u32le: a timestamp or value column
+//   block   := magic "CWBLK\0\0" 3 | pieces... | symbols | series section | index | footer
+//   piece   := size:uvarint payload crc:u32le: a timestamp or value
+//              column, or a histogram chunk
 //   symbols := every label name and value once, numbered in order
 //   series  := per series, in ref order: labels as symbol numbers, and per
-//              chunk the offsets of its timestamp and value pieces
+//              chunk its encoding and then, for floats, the offsets of its
+//              timestamp and value pieces; for histograms its time range
+//              and the offset of its piece
 //   index   := per series, in ref order: ref:u64le series_offset:u64le
 //   footer  := mint maxt nseries symbols_offset series_offset index_offset
 //              sections_crc:u32le footer_crc:u32le magic "CWBLKEND"
 //
-// The writer re-encodes the head's chunks as column chunks
+// The writer re-encodes the head's float chunks as column chunks
 // (internal/column_codec.h) of up to kBlockChunkSamples samples, cut at
 // the same sample counts for every series, so series scraped together
-// have identical timestamp columns, and stores each distinct piece once.
+// have identical timestamp columns, and stores each distinct column once.
+// Histogram chunks (tsdb/histogram_chunk.h) are stored as they are.
 //
 //   BlockWriter w(fs, "data/blocks/0000001700000000-0000001700007200.tmp", mint, maxt);
 //   w.add(ref, labels, chunks);   // refs ascending
@@ -51,10 +55,13 @@
 #include "tsdb/appender.h"
 #include "tsdb/chunk.h"
 #include "tsdb/file_system.h"
+#include "tsdb/histogram_chunk.h"
 
 namespace cogwatch::tsdb {
 
-inline constexpr uint8_t kBlockFormatVersion = 2;
+// 3: chunks carry their encoding, so blocks hold histograms. Formats 1
+// (head chunks) and 2 (column chunks, floats only) are still read.
+inline constexpr uint8_t kBlockFormatVersion = 3;
 // Samples per chunk in a block: a 2h window at a 15s interval in one.
 inline constexpr uint32_t kBlockChunkSamples = 480;
 
@@ -63,8 +70,10 @@ class BlockWriter {
   // Creates (truncating) `path`. The block covers [mint, maxt].
   BlockWriter(FileSystem& fs, std::string path, Timestamp mint, Timestamp maxt);
   // Adds a series and its chunks (oldest first, within the block's range).
-  // The chunks are decoded and written again as column chunks; a chunk
-  // that does not decode is an error.
+  // Float chunks are decoded and written again as column chunks (each run
+  // of them between histogram chunks cut apart); histogram chunks are
+  // decoded to check them and written as they are. A chunk that does not
+  // decode is an error.
   // REQUIRES: ref greater than the last one added.
   Status add(SeriesRef ref, const Labels& labels, std::span<const ChunkRef> chunks);
   // Writes the sections and the footer and syncs the file. Returns its size.
@@ -81,8 +90,12 @@ class BlockWriter {
     std::deque<std::string> order;  // oldest first, for eviction
   };
   Status flush_chunks();
-  // Writes payload as a piece unless the cache has it; returns its offset.
-  uint64_t put_piece(const std::vector<uint8_t>& payload, PieceCache& cache);
+  // Writes payload as a piece unless the cache (if any) has it; returns
+  // its offset.
+  uint64_t put_piece(std::span<const uint8_t> payload, PieceCache* cache);
+  // Writes the float samples collected in ts_ and values_ as column
+  // chunks, their entries into entries_.
+  void put_float_run();
   uint64_t symbol(std::string_view s);
 
   FileSystem& fs_;
@@ -98,6 +111,8 @@ class BlockWriter {
   std::vector<Timestamp> ts_;     // the series being added, decoded
   std::vector<double> values_;
   std::vector<uint8_t> payload_;  // scratch for one piece
+  std::vector<uint8_t> entries_;  // the chunk entries of the series being added
+  uint64_t entry_count_ = 0;
   std::vector<uint8_t> series_;   // the series section, built in memory
   std::vector<std::pair<SeriesRef, uint64_t>> index_;  // ref, offset within series_
   SeriesRef last_ref_ = 0;
@@ -138,7 +153,8 @@ class Block : public std::enable_shared_from_this<Block> {
   explicit Block(std::shared_ptr<const MappedFile> file) : file_(std::move(file)) {}
   // The series record of `ref`, or an empty span.
   std::span<const uint8_t> series_record(SeriesRef ref) const;
-  // Format 1 and 2 halves of chunks().
+  // chunks() of format 1, and of formats 2 and 3 (whose chunk entries
+  // begin with their encoding).
   void chunks_v1(std::span<const uint8_t> record, Timestamp mint, Timestamp maxt, std::vector<ChunkRef>& out) const;
   void chunks_v2(std::span<const uint8_t> record, Timestamp mint, Timestamp maxt, std::vector<ChunkRef>& out) const;
   // The payload of the piece at offset, if it is whole and its CRC

@@ -16,10 +16,11 @@ using internal::zigzag;
 
 // ---- Chunk, ChunkRef ----
 
-ChunkRef Chunk::make(const uint8_t* bytes, uint32_t size, uint16_t num_samples, Timestamp min_time,
-                     Timestamp max_time) {
+ChunkRef Chunk::make(ChunkEncoding encoding, const uint8_t* bytes, uint32_t size, uint16_t num_samples,
+                     Timestamp min_time, Timestamp max_time) {
   void* mem = ::operator new(sizeof(Chunk) + size);
   Chunk* c = new (mem) Chunk;
+  c->encoding_ = encoding;
   c->size_ = size;
   c->num_samples_ = num_samples;
   c->min_time_ = min_time;
@@ -39,11 +40,12 @@ TimestampSpan* timestamps_of(const Chunk* c) { return reinterpret_cast<Timestamp
 
 std::span<const uint8_t> Chunk::timestamp_column() const { return columns_ ? *timestamps_of(this) : TimestampSpan(); }
 
-ChunkRef ChunkRef::from_mapped(std::shared_ptr<const void> owner, const uint8_t* bytes, uint32_t size,
-                               Timestamp min_time, Timestamp max_time) {
+ChunkRef ChunkRef::from_mapped(ChunkEncoding encoding, std::shared_ptr<const void> owner, const uint8_t* bytes,
+                               uint32_t size, Timestamp min_time, Timestamp max_time) {
   static_assert(sizeof(Chunk) % alignof(ChunkOwner) == 0);
   void* mem = ::operator new(sizeof(Chunk) + sizeof(ChunkOwner));
   Chunk* c = new (mem) Chunk;
+  c->encoding_ = encoding;
   c->size_ = size;
   c->num_samples_ = size >= kChunkHeaderBytes ? static_cast<uint16_t>(bytes[0] << 8 | bytes[1]) : 0;
   c->min_time_ = min_time;
@@ -80,9 +82,10 @@ ChunkRef::~ChunkRef() {
   }
 }
 
-ChunkRef ChunkRef::from_bytes(const uint8_t* bytes, uint32_t size, Timestamp min_time, Timestamp max_time) {
+ChunkRef ChunkRef::from_bytes(ChunkEncoding encoding, const uint8_t* bytes, uint32_t size, Timestamp min_time,
+                              Timestamp max_time) {
   const uint16_t n = size >= kChunkHeaderBytes ? static_cast<uint16_t>(bytes[0] << 8 | bytes[1]) : 0;
-  return Chunk::make(bytes, size, n, min_time, max_time);
+  return Chunk::make(encoding, bytes, size, n, min_time, max_time);
 }
 
 // ---- ChunkWriter ----
@@ -164,7 +167,7 @@ void ChunkWriter::append(Timestamp t, double v) {
 }
 
 ChunkRef ChunkWriter::snapshot() const {
-  return Chunk::make(buf_.get(), size_, num_samples_, min_time_, t_);
+  return Chunk::make(ChunkEncoding::kFloat, buf_.get(), size_, num_samples_, min_time_, t_);
 }
 
 ChunkRef ChunkWriter::seal() {
@@ -185,6 +188,10 @@ ChunkIterator::ChunkIterator(const uint8_t* data, size_t size) {
 }
 
 ChunkIterator::ChunkIterator(const Chunk& c) {
+  if (c.encoding() != ChunkEncoding::kFloat) {
+    fail("not a chunk of float samples");
+    return;
+  }
   if (!c.columns_) {
     *this = ChunkIterator(c.data(), c.size());
     return;

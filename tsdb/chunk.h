@@ -13,9 +13,13 @@
 // chunks while the head keeps appending and retention drops old ones.
 // ChunkWriter builds the open chunk of a series; ChunkIterator decodes.
 //
-// Chunks read from blocks of format 2 have another layout: a timestamp
-// column shared with the other series of their scrape and a value column
-// (internal/column_codec.h). ChunkIterator(const Chunk&) reads either.
+// Chunks read from blocks of format 2 and 3 have another layout: a
+// timestamp column shared with the other series of their scrape and a
+// value column (internal/column_codec.h). ChunkIterator(const Chunk&)
+// reads either.
+//
+// Native histograms live in chunks of their own encodings, Prometheus's
+// (tsdb/histogram_chunk.h); every Chunk says its encoding().
 //
 // Thread-safety: Chunk and ChunkRef may be shared between threads.
 // ChunkWriter and ChunkIterator are single-threaded.
@@ -39,6 +43,20 @@ namespace cogwatch::tsdb {
 
 inline constexpr size_t kChunkHeaderBytes = 2;
 
+// How a chunk's bytes encode its samples. The numbers are Prometheus's
+// (chunkenc.Encoding); they are stored in checkpoints and blocks.
+enum class ChunkEncoding : uint8_t {
+  // Float samples: the chunk drawn above (Prometheus's EncXOR with one
+  // more timestamp bucket, so not byte-compatible with it), or a column
+  // chunk of a block.
+  kFloat = 1,
+  kHistogram = 2,       // integer histograms: Prometheus's EncHistogram
+  kFloatHistogram = 3,  // float histograms: Prometheus's EncFloatHistogram
+};
+// Whether e names one of the encodings above (a byte read from disk).
+inline bool is_chunk_encoding(uint64_t e) { return e >= 1 && e <= 3; }
+inline bool is_histogram_encoding(ChunkEncoding e) { return e != ChunkEncoding::kFloat; }
+
 // When the open chunk of a series is closed and a new one begun.
 struct ChunkLimits {
   // Samples per chunk; Prometheus uses 120 (about 1.4 bytes each for regular
@@ -52,7 +70,8 @@ struct ChunkLimits {
   Duration time_window = 2 * kHour;
 };
 
-// An immutable chunk. Created only by ChunkWriter::seal() and Chunk::copy().
+// An immutable chunk: made by the writers (ChunkWriter, the histogram
+// chunk writers) and by the ChunkRef::from_* functions.
 class Chunk {
  public:
   Chunk(const Chunk&) = delete;
@@ -66,6 +85,7 @@ class Chunk {
   // for a head-format chunk, whose data() holds both.
   std::span<const uint8_t> timestamp_column() const;
   uint16_t num_samples() const { return num_samples_; }
+  ChunkEncoding encoding() const { return encoding_; }
   Timestamp min_time() const { return min_time_; }
   Timestamp max_time() const { return max_time_; }
   // Heap bytes this chunk occupies: the header struct, and the encoded
@@ -83,8 +103,8 @@ class Chunk {
   friend class ChunkIterator;
   Chunk() = default;
   // The only way to make one: one allocation holding this header and bytes.
-  static class ChunkRef make(const uint8_t* bytes, uint32_t size, uint16_t num_samples, Timestamp min_time,
-                             Timestamp max_time);
+  static class ChunkRef make(ChunkEncoding encoding, const uint8_t* bytes, uint32_t size, uint16_t num_samples,
+                             Timestamp min_time, Timestamp max_time);
 
   mutable std::atomic<uint32_t> refs_{1};
   uint32_t size_ = 0;
@@ -95,6 +115,7 @@ class Chunk {
   // A column chunk (mapped only): the timestamp column's span follows the
   // shared_ptr.
   bool columns_ = false;
+  ChunkEncoding encoding_ = ChunkEncoding::kFloat;
   const uint8_t* data_ = nullptr;
   Timestamp min_time_ = 0;
   Timestamp max_time_ = 0;
@@ -119,16 +140,18 @@ class ChunkRef {
   const Chunk& operator*() const { return *c_; }
   explicit operator bool() const { return c_ != nullptr; }
 
-  // Builds a chunk from encoded bytes (e.g. read back from disk). The bytes
-  // are not validated here; a ChunkIterator over bad bytes reports err().
-  static ChunkRef from_bytes(const uint8_t* bytes, uint32_t size, Timestamp min_time, Timestamp max_time);
+  // Builds a chunk of `encoding` from its bytes (a writer's, or read back
+  // from disk); its sample count is its first two bytes. The bytes are
+  // not validated here; an iterator over bad bytes reports err().
+  static ChunkRef from_bytes(ChunkEncoding encoding, const uint8_t* bytes, uint32_t size, Timestamp min_time,
+                             Timestamp max_time);
   // A chunk whose bytes stay where they are, in memory that `owner` (a
   // file's mapping) keeps valid while the chunk is referenced. Not
   // validated, as from_bytes.
-  static ChunkRef from_mapped(std::shared_ptr<const void> owner, const uint8_t* bytes, uint32_t size,
-                              Timestamp min_time, Timestamp max_time);
-  // A column chunk of num_samples samples whose columns stay in memory
-  // that `owner` keeps valid. Not validated.
+  static ChunkRef from_mapped(ChunkEncoding encoding, std::shared_ptr<const void> owner, const uint8_t* bytes,
+                              uint32_t size, Timestamp min_time, Timestamp max_time);
+  // A column chunk (float samples) of num_samples samples whose columns
+  // stay in memory that `owner` keeps valid. Not validated.
   static ChunkRef from_mapped_columns(std::shared_ptr<const void> owner, std::span<const uint8_t> timestamps,
                                       std::span<const uint8_t> values, uint16_t num_samples, Timestamp min_time,
                                       Timestamp max_time);
@@ -191,9 +214,10 @@ class ChunkWriter {
   uint64_t v_bits_ = 0;     // last value's bits
 };
 
-// Decodes one chunk. Before the first next() or seek(), t() and v() are
-// undefined. next() and seek() return false at the end or when the bytes
-// are corrupt or truncated; err() then tells which.
+// Decodes one chunk of float samples. Before the first next() or seek(),
+// t() and v() are undefined. next() and seek() return false at the end or
+// when the bytes are corrupt or truncated (or, for a Chunk, hold
+// histograms); err() then tells which.
 class ChunkIterator {
  public:
   ChunkIterator() = default;

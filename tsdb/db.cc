@@ -248,6 +248,7 @@ Status Db::replay(DbOpenReport& report) {
     while (reader->next()) {
       const std::span<const uint8_t> payload = reader->payload();
       bool ok = true;
+      bool invalid = false;  // a histogram in it failed validation
       switch (reader->type()) {
         case internal::kSeriesRecord:
           ok = internal::decode_series(payload, [&](SeriesRef ref, const Labels& l) { recovery.add_series(ref, l); });
@@ -257,15 +258,29 @@ Status Db::replay(DbOpenReport& report) {
           ok = internal::decode_samples(payload, [&](const internal::WalSample& s) { samples.push_back(s); });
           recovery.add_samples(samples);
           break;
-        case internal::kChunksRecord:
-          ok = internal::decode_chunks(payload, [&](SeriesRef ref, bool open, std::span<const uint8_t> bytes) {
-            recovery.add_chunk(ref, open, bytes);
+        case internal::kHistogramsRecord:
+          ok = internal::decode_histogram_samples(payload, [&](SeriesRef ref, Timestamp t, const Histogram& h) {
+            if (!recovery.add_histogram(ref, t, h)) invalid = true;
           });
+          break;
+        case internal::kFloatHistogramsRecord:
+          ok = internal::decode_float_histogram_samples(
+              payload, [&](SeriesRef ref, Timestamp t, const FloatHistogram& h) {
+                if (!recovery.add_histogram(ref, t, h)) invalid = true;
+              });
+          break;
+        case internal::kChunksRecord:
+        case internal::kEncodedChunksRecord:
+          ok = internal::decode_chunks(
+              payload, reader->type() == internal::kChunksRecord,
+              [&](SeriesRef ref, bool open, ChunkEncoding encoding, std::span<const uint8_t> bytes) {
+                recovery.add_chunk(ref, open, encoding, bytes);
+              });
           break;
         default:
           ok = false;  // a record type from a newer minor version: skipped
       }
-      if (!ok) recovery.count_bad_record();
+      if (!ok || invalid) recovery.count_bad_record();
     }
     if (const auto& damage = reader->damage()) {
       report.damage.push_back(*damage);
@@ -439,20 +454,20 @@ Result<CheckpointResult> Db::checkpoint_locked() {
       }
     }
     if (auto st = flush(at, internal::kSeriesRecord, true); !st) return st;
-    at = buf.begin(internal::kChunksRecord);
+    at = buf.begin(internal::kEncodedChunksRecord);
     for (internal::SeriesSnapshot& s : *snapshot) {
       for (size_t i = 0; i < s.chunks.size(); ++i) {
         const Chunk& c = *s.chunks[i];
         const bool open = s.last_is_open && i + 1 == s.chunks.size();
-        internal::encode_chunk_entry(buf.bytes(), s.ref, open, {c.data(), c.size()});
+        internal::encode_chunk_entry(buf.bytes(), s.ref, open, c.encoding(), {c.data(), c.size()});
         ++result.chunks;
         if (buf.bytes().size() >= kCheckpointRecordBytes) {
-          if (auto st = flush(at, internal::kChunksRecord, false); !st) return st;
+          if (auto st = flush(at, internal::kEncodedChunksRecord, false); !st) return st;
         }
       }
       s.chunks.clear();  // let go of what is written
     }
-    if (auto st = flush(at, internal::kChunksRecord, true); !st) return st;
+    if (auto st = flush(at, internal::kEncodedChunksRecord, true); !st) return st;
     if (auto s = (*f)->sync(); !s) return s;
     f->reset();
     if (auto s = fs.rename(tmp, path); !s) return s;

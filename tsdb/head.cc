@@ -176,9 +176,9 @@ std::pair<uint64_t, uint64_t> Head::drop_chunks_before(Timestamp cutoff, bool co
     Stripe& stripe = stripes_[i];
     std::lock_guard lock(stripe.mu);
     for (auto& [ref, s] : stripe.by_ref) {
-      const size_t before = s->closed.size() + (s->open.empty() ? 0 : 1);
+      const size_t before = s->closed.size() + (s->has_open() ? 1 : 0);
       bytes += s->drop_chunks_before(cutoff);
-      chunks += before - s->closed.size() - (s->open.empty() ? 0 : 1);
+      chunks += before - s->closed.size() - (s->has_open() ? 1 : 0);
       if (!s->empty()) new_min = std::min(new_min, s->min_time());
     }
   }
@@ -200,7 +200,7 @@ Timestamp Head::size_cutoff() const {
     std::lock_guard lock(stripe.mu);
     for (const auto& [ref, s] : stripe.by_ref) {
       for (const ChunkRef& c : s->closed) chunks.emplace_back(c->max_time(), c->allocated_bytes());
-      if (!s->open.empty()) chunks.emplace_back(s->open.max_time(), s->open.allocated_bytes());
+      if (s->has_open()) chunks.emplace_back(s->open_max_time(), s->open_allocated_bytes());
     }
   }
   std::sort(chunks.begin(), chunks.end());
@@ -301,7 +301,7 @@ CardinalityStats Head::cardinality_stats(size_t limit) const {
     const Stripe& stripe = stripes_[i];
     std::lock_guard lock(stripe.mu);
     for (const auto& [ref, series] : stripe.by_ref) {
-      s.chunk_count += series->closed.size() + (series->open.empty() ? 0 : 1);
+      s.chunk_count += series->closed.size() + (series->has_open() ? 1 : 0);
     }
   }
   s.min_time = min_time_.load(std::memory_order_relaxed);
@@ -318,8 +318,9 @@ MemoryStats Head::memory() const {
     std::shared_lock lock(index_mu_);
     m.index_bytes = index_->allocated_bytes();
   }
-  // Series records (and the closed-chunk lists' own arrays), plus the
-  // per-stripe maps: one flat-map slot holds key, value and a metadata byte.
+  // Series records (with their closed-chunk lists and histogram halves),
+  // plus the per-stripe maps: one flat-map slot holds key, value and a
+  // metadata byte.
   m.series_bytes = kStripes * sizeof(Stripe);
   for (size_t i = 0; i < kStripes; ++i) {
     const Stripe& stripe = stripes_[i];
@@ -327,7 +328,7 @@ MemoryStats Head::memory() const {
     m.series_bytes += stripe.by_ref.bucket_count() * (sizeof(SeriesRef) + sizeof(void*) + 1) +
                       stripe.by_hash.bucket_count() * (sizeof(uint64_t) + sizeof(void*) + 1);
     for (const auto& [ref, s] : stripe.by_ref) {
-      m.series_bytes += sizeof(MemSeries) + s->closed.capacity() * sizeof(ChunkRef);
+      m.series_bytes += sizeof(MemSeries) + s->record_bytes();
     }
   }
   return m;

@@ -1,6 +1,7 @@
 #include "tsdb/internal/head_appender.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "tsdb/internal/mem_series.h"
 #include "tsdb/internal/wal_records.h"
@@ -42,11 +43,14 @@ bool HeadAppender::out_of_bounds(Timestamp t) {
 
 void HeadAppender::end_batch() {
   pending_.clear();
+  histograms_.clear();
+  float_histograms_.clear();
   min_valid_t_.reset();
 }
 
-Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, double v) {
-  switch (s.check(t, v, /*with_pending=*/true)) {
+template <typename Sample>
+Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, const Sample& sample) {
+  switch (s.check(t, sample, /*with_pending=*/true)) {
     case AppendCheck::kOk:
       break;
     case AppendCheck::kSameSample:
@@ -58,11 +62,24 @@ Result<SeriesRef> HeadAppender::add_locked(MemSeries& s, Timestamp t, double v) 
   }
   if (s.pending == 0 || t > s.pending_max_t) s.pending_max_t = t;
   ++s.pending;
-  pending_.push_back({&s, t, v});
+  PendingSample p{&s, t, 0, 0, ValueType::kFloat};
+  if constexpr (std::is_same_v<Sample, double>) {
+    p.v = sample;
+  } else if constexpr (std::is_same_v<Sample, Histogram>) {
+    p.histogram = static_cast<uint32_t>(histograms_.size());
+    p.type = ValueType::kHistogram;
+    histograms_.push_back(sample);
+  } else {
+    p.histogram = static_cast<uint32_t>(float_histograms_.size());
+    p.type = ValueType::kFloatHistogram;
+    float_histograms_.push_back(sample);
+  }
+  pending_.push_back(p);
   return s.ref;
 }
 
-Result<SeriesRef> HeadAppender::append(const Labels& labels, Timestamp t, double v) {
+template <typename Sample>
+Result<SeriesRef> HeadAppender::append_by_labels(const Labels& labels, Timestamp t, const Sample& sample) {
   if (out_of_bounds(t)) return make_error(ErrorCode::kOutOfBounds, "out of bounds");
   if (labels.empty()) return make_error(ErrorCode::kInvalidArgument, "empty label set");
   Head::Stripe& stripe = head_.stripes_[Head::stripe_of_hash(labels.hash())];
@@ -77,14 +94,15 @@ Result<SeriesRef> HeadAppender::append(const Labels& labels, Timestamp t, double
       created = s->labels;
       created_ref = s->ref;
     }
-    result = add_locked(*s, t, v);
+    result = add_locked(*s, t, sample);
   }
   // Indexing takes the index lock, which is never taken under a stripe lock.
   if (created_ref != 0) head_.index_series(created_ref, created);
   return result;
 }
 
-Result<SeriesRef> HeadAppender::append(SeriesRef ref, Timestamp t, double v) {
+template <typename Sample>
+Result<SeriesRef> HeadAppender::append_by_ref(SeriesRef ref, Timestamp t, const Sample& sample) {
   if (out_of_bounds(t)) return make_error(ErrorCode::kOutOfBounds, "out of bounds");
   Head::Stripe& stripe = head_.stripes_[Head::stripe_of_ref(ref)];
   std::lock_guard lock(stripe.mu);
@@ -92,7 +110,93 @@ Result<SeriesRef> HeadAppender::append(SeriesRef ref, Timestamp t, double v) {
   if (it == stripe.by_ref.end()) {
     return make_error(ErrorCode::kNotFound, "unknown series ref " + std::to_string(ref));
   }
-  return add_locked(*it->second, t, v);
+  return add_locked(*it->second, t, sample);
+}
+
+Result<SeriesRef> HeadAppender::append(const Labels& labels, Timestamp t, double v) {
+  return append_by_labels(labels, t, v);
+}
+
+Result<SeriesRef> HeadAppender::append(SeriesRef ref, Timestamp t, double v) { return append_by_ref(ref, t, v); }
+
+// A histogram that fails validation is refused before anything else: it is
+// the producer's mistake, whatever the store's window and order.
+Result<SeriesRef> HeadAppender::append_histogram(const Labels& labels, Timestamp t, const Histogram& h) {
+  if (Status s = h.validate(); !s) return s.error();
+  return append_by_labels(labels, t, h);
+}
+
+Result<SeriesRef> HeadAppender::append_histogram(SeriesRef ref, Timestamp t, const Histogram& h) {
+  if (Status s = h.validate(); !s) return s.error();
+  return append_by_ref(ref, t, h);
+}
+
+Result<SeriesRef> HeadAppender::append_float_histogram(const Labels& labels, Timestamp t, const FloatHistogram& h) {
+  if (Status s = h.validate(); !s) return s.error();
+  return append_by_labels(labels, t, h);
+}
+
+Result<SeriesRef> HeadAppender::append_float_histogram(SeriesRef ref, Timestamp t, const FloatHistogram& h) {
+  if (Status s = h.validate(); !s) return s.error();
+  return append_by_ref(ref, t, h);
+}
+
+namespace {
+
+template <typename Sample>
+constexpr ValueType type_of() {
+  if constexpr (std::is_same_v<Sample, double>) {
+    return ValueType::kFloat;
+  } else if constexpr (std::is_same_v<Sample, Histogram>) {
+    return ValueType::kHistogram;
+  } else {
+    return ValueType::kFloatHistogram;
+  }
+}
+
+uint8_t wal_record_type(ValueType type) {
+  switch (type) {
+    case ValueType::kFloat:
+      return kSamplesRecord;
+    case ValueType::kHistogram:
+      return kHistogramsRecord;
+    case ValueType::kFloatHistogram:
+      break;
+  }
+  return kFloatHistogramsRecord;
+}
+
+}  // namespace
+
+template <typename Sample>
+AppendCheck HeadAppender::store(const PendingSample& p, const Sample& sample, Timestamp min_valid,
+                                int64_t& chunk_bytes) {
+  MemSeries& s = *p.series;
+  // A compaction since the append moved this time into a block.
+  const AppendCheck check = p.t < min_valid ? AppendCheck::kOutOfOrder : s.check(p.t, sample, /*with_pending=*/false);
+  if (check != AppendCheck::kOk) return check;
+  chunk_bytes += s.append(p.t, sample, head_.options_.chunk_limits);
+  if (head_.wal_ == nullptr) return check;
+  if (!s.logged) {
+    s.logged = true;  // undone if the log cannot be written
+    unlogged_.push_back(&s);
+  }
+  // One record per run of samples of one type, in commit order, so that a
+  // replay stores them in the same order.
+  constexpr ValueType type = type_of<Sample>();
+  if (wal_run_type_ != type) {
+    if (wal_run_type_) wal_samples_.finish(wal_run_at_);
+    wal_run_at_ = wal_samples_.begin(wal_record_type(type));
+    wal_run_base_t_ = p.t;
+    wal_run_type_ = type;
+    put_varint(wal_samples_.bytes(), p.t);
+  }
+  if constexpr (type == ValueType::kFloat) {
+    encode_sample(wal_samples_.bytes(), wal_run_base_t_, s.ref, p.t, sample);
+  } else {
+    encode_histogram_sample(wal_samples_.bytes(), wal_run_base_t_, s.ref, p.t, sample);
+  }
+  return check;
 }
 
 CommitResult HeadAppender::commit() {
@@ -100,18 +204,12 @@ CommitResult HeadAppender::commit() {
   Timestamp mint = kMaxTimestamp, maxt = kMinTimestamp;
   int64_t chunk_bytes = 0;
   std::unique_lock commit_lock(head_.commit_mu_);  // queries see all or nothing
-  // The log's record is built as the samples are stored and written before
-  // the lock is released: what a query or a later commit can see is in the
-  // log, and only what was stored (not what was refused).
-  Wal* const wal = head_.wal_;
+  // The log's records are built as the samples are stored and written
+  // before the lock is released: what a query or a later commit can see is
+  // in the log, and only what was stored (not what was refused).
   const Timestamp min_valid = head_.min_valid_t_.load(std::memory_order_relaxed);
-  const Timestamp base_t = pending_.empty() ? 0 : pending_.front().t;
-  size_t record_at = 0;
-  if (wal != nullptr) {
-    wal_samples_.clear();
-    record_at = wal_samples_.begin(kSamplesRecord);
-    put_varint(wal_samples_.bytes(), base_t);
-  }
+  wal_samples_.clear();
+  wal_run_type_.reset();
   // A scrape's batch touches thousands of series whose records, stripe
   // locks and chunk writers are no longer in cache; each is asked for a few
   // samples ahead of its turn, so the loads overlap instead of queueing.
@@ -132,21 +230,23 @@ CommitResult HeadAppender::commit() {
     const PendingSample& p = pending_[i];
     MemSeries& s = *p.series;
     std::lock_guard lock(head_.stripes_[Head::stripe_of_ref(s.ref)].mu);
-    // A compaction since the append moved this time into a block.
-    const AppendCheck check = p.t < min_valid ? AppendCheck::kOutOfOrder : s.check(p.t, p.v, /*with_pending=*/false);
+    AppendCheck check = AppendCheck::kOk;
+    switch (p.type) {
+      case ValueType::kFloat:
+        check = store(p, p.v, min_valid, chunk_bytes);
+        break;
+      case ValueType::kHistogram:
+        check = store(p, histograms_[p.histogram], min_valid, chunk_bytes);
+        break;
+      case ValueType::kFloatHistogram:
+        check = store(p, float_histograms_[p.histogram], min_valid, chunk_bytes);
+        break;
+    }
     switch (check) {
       case AppendCheck::kOk:
-        chunk_bytes += s.append(p.t, p.v, head_.options_.chunk_limits);
         ++result.appended;
         mint = std::min(mint, p.t);
         maxt = std::max(maxt, p.t);
-        if (wal != nullptr) {
-          if (!s.logged) {
-            s.logged = true;  // undone if the log cannot be written
-            unlogged_.push_back(&s);
-          }
-          encode_sample(wal_samples_.bytes(), base_t, s.ref, p.t, p.v);
-        }
         break;
       case AppendCheck::kSameSample:
         break;
@@ -159,8 +259,8 @@ CommitResult HeadAppender::commit() {
     }
     if (--s.pending == 0) s.pending_max_t = s.last_t;
   }
-  if (wal != nullptr && result.appended > 0) {
-    wal_samples_.finish(record_at);
+  if (wal_run_type_) {
+    wal_samples_.finish(wal_run_at_);
     log_commit();
   }
   commit_lock.unlock();

@@ -24,6 +24,7 @@
 #include "model/matcher.h"
 #include "model/time.h"
 #include "tsdb/chunk.h"
+#include "tsdb/histogram_chunk.h"
 
 namespace cogwatch::tsdb {
 
@@ -39,6 +40,12 @@ enum class ValueType : uint8_t {
 // A series may hold floats and histograms; value_type() tells which the
 // current sample is. A stale histogram sample reads as a float stale
 // marker, so one is_stale_nan(v()) check finds both.
+//
+// A histogram's counter_reset_hint is what its chunk knows, as
+// Prometheus's chunk iterators give it: kGauge for gauge histograms; for
+// counters kNotCounterReset, except on the first sample of each chunk,
+// kUnknown (whether a reset happened there is for the reader to find out
+// by comparing with the sample before).
 class SeriesIterator {
  public:
   SeriesIterator(const std::vector<ChunkRef>* chunks, Timestamp mint, Timestamp maxt);
@@ -49,25 +56,36 @@ class SeriesIterator {
   // put if the current sample qualifies; never moves backwards. False when
   // there is none or on error.
   bool seek(Timestamp t);
-  Timestamp t() const { return it_.t(); }
-  ValueType value_type() const { return ValueType::kFloat; }
-  // The current float. REQUIRES: value_type() == kFloat.
-  double v() const { return it_.v(); }
+  Timestamp t() const { return in_histograms_ ? histograms_.t() : floats_.t(); }
+  ValueType value_type() const {
+    if (!in_histograms_ || histograms_.stale()) return ValueType::kFloat;
+    return histograms_.is_float() ? ValueType::kFloatHistogram : ValueType::kHistogram;
+  }
+  // The current float (the stale marker, for a stale histogram).
+  // REQUIRES: value_type() == kFloat.
+  double v() const { return in_histograms_ ? histograms_.sum() : floats_.v(); }
   // The current histogram. REQUIRES: value_type() == kHistogram.
-  Histogram histogram() const { return {}; }
+  Histogram histogram() const { return histograms_.histogram(); }
   // The current histogram as floats. REQUIRES: value_type() is kHistogram
   // or kFloatHistogram.
-  FloatHistogram float_histogram() const { return {}; }
+  FloatHistogram float_histogram() const { return histograms_.float_histogram(); }
   // Ok unless a chunk was corrupt (only possible for chunks read from disk).
   const Status& err() const { return err_; }
 
  private:
-  bool open_chunk(size_t i);
-  bool in_range() { return it_.t() <= maxt_ || (done_ = true, false); }
+  void open_chunk(size_t i);
+  // The current chunk's iterator, whichever its kind.
+  bool chunk_next() { return in_histograms_ ? histograms_.next() : floats_.next(); }
+  bool chunk_seek(Timestamp t) { return in_histograms_ ? histograms_.seek(t) : floats_.seek(t); }
+  uint16_t chunk_read() const { return in_histograms_ ? histograms_.read() : floats_.read(); }
+  const Status& chunk_err() const { return in_histograms_ ? histograms_.err() : floats_.err(); }
+  bool in_range() { return t() <= maxt_ || (done_ = true, false); }
 
   const std::vector<ChunkRef>* chunks_;
-  size_t chunk_ = 0;   // index of the chunk it_ decodes
-  ChunkIterator it_;
+  size_t chunk_ = 0;  // index of the chunk being decoded
+  ChunkIterator floats_;              // decodes it when it holds floats
+  HistogramChunkIterator histograms_;  // when it holds histograms
+  bool in_histograms_ = false;
   Timestamp mint_, maxt_;
   bool started_ = false;
   bool done_ = false;

@@ -7,20 +7,25 @@ SeriesIterator::SeriesIterator(const std::vector<ChunkRef>* chunks, Timestamp mi
   done_ = chunks_->empty() || mint_ > maxt_;
 }
 
-bool SeriesIterator::open_chunk(size_t i) {
+void SeriesIterator::open_chunk(size_t i) {
   chunk_ = i;
-  it_ = ChunkIterator(*(*chunks_)[i]);
+  const Chunk& c = *(*chunks_)[i];
+  in_histograms_ = is_histogram_encoding(c.encoding());
+  if (in_histograms_) {
+    histograms_ = HistogramChunkIterator(c);
+  } else {
+    floats_ = ChunkIterator(c);
+  }
   started_ = true;
-  return true;
 }
 
 bool SeriesIterator::next() {
   if (done_) return false;
   if (!started_) return seek(mint_);
   while (true) {
-    if (it_.next()) return in_range();
-    if (!it_.err()) {
-      err_ = it_.err();
+    if (chunk_next()) return in_range();
+    if (!chunk_err()) {
+      err_ = chunk_err();
       done_ = true;
       return false;
     }
@@ -35,7 +40,7 @@ bool SeriesIterator::next() {
 bool SeriesIterator::seek(Timestamp t) {
   if (done_) return false;
   if (t < mint_) t = mint_;
-  if (started_ && it_.read() > 0 && it_.t() >= t) return true;
+  if (started_ && chunk_read() > 0 && this->t() >= t) return true;
   // Skip whole chunks that end before t without decoding them.
   size_t i = started_ ? chunk_ : 0;
   while (i < chunks_->size() && (*chunks_)[i]->max_time() < t) ++i;
@@ -44,9 +49,9 @@ bool SeriesIterator::seek(Timestamp t) {
     return false;
   }
   if (!started_ || i != chunk_) open_chunk(i);
-  if (it_.seek(t)) return in_range();
-  if (!it_.err()) {
-    err_ = it_.err();
+  if (chunk_seek(t)) return in_range();
+  if (!chunk_err()) {
+    err_ = chunk_err();
     done_ = true;
     return false;
   }

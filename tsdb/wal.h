@@ -41,7 +41,11 @@
 
 namespace cogwatch::tsdb {
 
-inline constexpr uint8_t kWalFormatVersion = 1;
+// Version 2 added histogram samples (records 4 and 5) and checkpoint
+// chunks of any encoding (6). A version-1 reader would skip them as
+// unknown types, losing the histograms and every chunk of a checkpoint,
+// so it refuses the log instead; version-1 logs are read as ever.
+inline constexpr uint8_t kWalFormatVersion = 2;
 inline constexpr size_t kWalSegmentHeaderBytes = 8;
 inline constexpr size_t kWalRecordHeaderBytes = 9;  // length, crc, type
 // Larger lengths are damage, not records.

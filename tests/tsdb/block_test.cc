@@ -220,7 +220,7 @@ TEST_F(BlockTest, DamageOutsideTheChunksRefusesTheBlock) {
   std::string newer = whole;
   newer[7] = 9;
   std::ofstream(path_, std::ios::binary | std::ios::trunc) << newer;
-  EXPECT_NE(reopen_error().find("block format version 9, newer than this cogwatch reads (2)"), std::string::npos)
+  EXPECT_NE(reopen_error().find("block format version 9, newer than this cogwatch reads (3)"), std::string::npos)
       << reopen_error();
   std::ofstream(path_, std::ios::binary | std::ios::trunc) << whole;
   EXPECT_EQ(reopen_error(), "");

@@ -167,12 +167,22 @@ TEST(Chunk, SeekMovesForwardOnly) {
 
 TEST(Chunk, FromBytesReadsTheHeader) {
   ChunkRef c = encode({{5, 1}, {6, 2}, {7, 3}});
-  ChunkRef copy = ChunkRef::from_bytes(c->data(), c->size(), 5, 7);
+  ChunkRef copy = ChunkRef::from_bytes(ChunkEncoding::kFloat, c->data(), c->size(), 5, 7);
   EXPECT_EQ(copy->num_samples(), 3);
+  EXPECT_EQ(copy->encoding(), ChunkEncoding::kFloat);
   ChunkIterator it(*copy);
   int n = 0;
   while (it.next()) ++n;
   EXPECT_EQ(n, 3);
+}
+
+TEST(Chunk, AFloatIteratorRefusesAHistogramChunk) {
+  ChunkRef c = encode({{5, 1}});
+  ChunkRef wrong = ChunkRef::from_bytes(ChunkEncoding::kHistogram, c->data(), c->size(), 5, 5);
+  ChunkIterator it(*wrong);
+  EXPECT_FALSE(it.next());
+  ASSERT_FALSE(it.err().ok());
+  EXPECT_EQ(it.err().error().message, "not a chunk of float samples");
 }
 
 TEST(ChunkWriter, SnapshotIsIndependentOfLaterAppends) {

@@ -189,7 +189,7 @@ TEST_F(WalTest, ANewerFormatIsRefused) {
   overwrite(path, std::string("CWWAL\0\0\x09", 8));
   auto r = SegmentReader::open(FileSystem::posix(), path);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("WAL format version 9, newer than this cogwatch reads (1)"), std::string::npos)
+  EXPECT_NE(r.error().message.find("WAL format version 9, newer than this cogwatch reads (2)"), std::string::npos)
       << r.error().message;
 }
 

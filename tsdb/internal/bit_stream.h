@@ -16,6 +16,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace cogwatch::tsdb::internal {
@@ -62,6 +63,11 @@ class BitReader {
   }
   // More bits were read than the buffer holds.
   bool overrun() const { return valid_ < 0; }
+  // Bits not read yet (0 once overrun): a bound on how many items a
+  // decoder may still find, so corrupt counts cannot make it allocate.
+  uint64_t bits_left() const {
+    return valid_ < 0 ? 0 : static_cast<uint64_t>(end_ - p_) * 8 + static_cast<uint64_t>(valid_);
+  }
 
  private:
   static uint64_t load_be64(const uint8_t* p) {
@@ -115,6 +121,48 @@ class BitWriter {
  private:
   std::vector<uint8_t>& out_;
   uint8_t free_bits_ = 0;  // unused low bits of out_.back()
+};
+
+// A growing byte buffer written bit by bit, most significant first, for a
+// chunk that is appended to sample by sample (it owns its bytes, so the
+// object that holds it may move). Bytes already in it stay as they are;
+// the last one is padded with zeros.
+class BitBuffer {
+ public:
+  BitBuffer() = default;
+  explicit BitBuffer(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+
+  void write_bits(uint64_t value, unsigned nbits) {  // nbits <= 64
+    if (nbits == 0) return;
+    if (nbits < 64) value &= (uint64_t{1} << nbits) - 1;
+    if (nbits <= free_bits_) {
+      free_bits_ = static_cast<uint8_t>(free_bits_ - nbits);
+      bytes_.back() |= static_cast<uint8_t>(value << free_bits_);
+      return;
+    }
+    if (free_bits_ > 0) {  // top bits finish the partly filled last byte
+      nbits -= free_bits_;
+      bytes_.back() |= static_cast<uint8_t>(value >> nbits);
+      free_bits_ = 0;
+    }
+    while (nbits >= 8) {
+      nbits -= 8;
+      bytes_.push_back(static_cast<uint8_t>(value >> nbits));
+    }
+    if (nbits > 0) {
+      free_bits_ = static_cast<uint8_t>(8 - nbits);
+      bytes_.push_back(static_cast<uint8_t>(value << free_bits_));
+    }
+  }
+  std::vector<uint8_t>& bytes() { return bytes_; }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+  // Unused low bits of the last byte.
+  uint8_t free_bits() const { return free_bits_; }
+  void set_free_bits(uint8_t n) { free_bits_ = n; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  uint8_t free_bits_ = 0;
 };
 
 // ---- Timestamps: delta-of-delta ----

@@ -69,7 +69,20 @@ void HeadStorage::add_samples(std::span<const WalSample> samples) {
   }
 }
 
-void HeadStorage::add_sample_to(MemSeries* s, Timestamp t, double v) {
+bool HeadStorage::add_histogram(SeriesRef ref, Timestamp t, const Histogram& h) {
+  if (!h.validate()) return false;
+  add_sample_to(find(ref), t, h);
+  return true;
+}
+
+bool HeadStorage::add_histogram(SeriesRef ref, Timestamp t, const FloatHistogram& h) {
+  if (!h.validate()) return false;
+  add_sample_to(find(ref), t, h);
+  return true;
+}
+
+template <typename Sample>
+void HeadStorage::add_sample_to(MemSeries* s, Timestamp t, const Sample& v) {
   if (s == nullptr) {
     ++counts_.unknown_series_samples;
     return;
@@ -94,54 +107,128 @@ void HeadStorage::add_sample_to(MemSeries* s, Timestamp t, double v) {
   }
 }
 
-void HeadStorage::add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes) {
+namespace {
+
+// What decoding a whole chunk found: its time range and newest sample.
+struct ChunkSummary {
+  uint16_t samples = 0;
+  Timestamp first = 0, last = 0;
+  ValueType last_type = ValueType::kFloat;
+  double last_v = 0;
+  Histogram last_h;
+  FloatHistogram last_fh;
+};
+
+bool summarize(ChunkEncoding encoding, std::span<const uint8_t> bytes, ChunkSummary& out) {
+  if (encoding == ChunkEncoding::kFloat) {
+    ChunkIterator it(bytes.data(), bytes.size());
+    while (it.next()) {
+      if (out.samples++ == 0) out.first = it.t();
+      out.last = it.t();
+      out.last_v = it.v();
+    }
+    return it.err().ok() && out.samples > 0;
+  }
+  HistogramChunkIterator it(encoding, bytes);
+  while (it.next()) {
+    if (out.samples++ == 0) out.first = it.t();
+    out.last = it.t();
+  }
+  if (!it.err().ok() || out.samples == 0) return false;
+  if (it.is_float()) {
+    out.last_type = ValueType::kFloatHistogram;
+    out.last_fh = it.float_histogram();
+  } else {
+    out.last_type = ValueType::kHistogram;
+    out.last_h = it.histogram();
+  }
+  return true;
+}
+
+}  // namespace
+
+void HeadStorage::add_chunk(SeriesRef ref, bool open, ChunkEncoding encoding, std::span<const uint8_t> bytes) {
   MemSeries* s = find(ref);
   if (s == nullptr) {
     ++counts_.unknown_series_samples;
     return;
   }
-  if (open) {
+  if (open && encoding == ChunkEncoding::kFloat) {
     ChunkIterator it(bytes.data(), bytes.size());
-    while (it.next()) add_sample(ref, it.t(), it.v());
+    while (it.next()) add_sample_to(s, it.t(), it.v());
     if (!it.err().ok()) ++counts_.bad_records;
     return;
   }
-  // A sealed chunk is kept as it is; decoding it checks it and finds its
-  // time range and last sample.
-  ChunkIterator it(bytes.data(), bytes.size());
-  Timestamp first = 0, last = 0;
-  double last_v = 0;
-  uint16_t n = 0;
-  while (it.next()) {
-    if (n++ == 0) first = it.t();
-    last = it.t();
-    last_v = it.v();
-  }
-  if (!it.err().ok() || n == 0) {
+  add_whole_chunk(*s, open, encoding, bytes);
+}
+
+void HeadStorage::add_whole_chunk(MemSeries& s, bool open, ChunkEncoding encoding, std::span<const uint8_t> bytes) {
+  // Kept as it is; decoding it checks it and finds its time range and
+  // newest sample.
+  ChunkSummary sum;
+  if (!summarize(encoding, bytes, sum)) {
     ++counts_.bad_records;
     return;
   }
-  if (last < head_.min_valid_t_.load(std::memory_order_relaxed)) {
-    counts_.in_blocks += n;
+  if (sum.last < head_.min_valid_t_.load(std::memory_order_relaxed)) {
+    counts_.in_blocks += sum.samples;
     return;
   }
-  if (s->has_last && first <= s->last_t) {
-    counts_.skipped_samples += n;
+  if (s.has_last && sum.first <= s.last_t) {
+    counts_.skipped_samples += sum.samples;
     return;
   }
-  if (!s->open.empty()) {
-    s->closed.push_back(s->open.seal());
-    chunk_bytes_ += static_cast<int64_t>(s->closed.back()->allocated_bytes());
+  if (open) {
+    // The writer that goes on with it, exactly where it stopped.
+    if (!s.histograms) s.histograms = std::make_unique<HistogramSeries>();
+    HistogramSeries& h = *s.histograms;
+    Status restored;
+    if (encoding == ChunkEncoding::kHistogram) {
+      auto w = HistogramChunkWriter::restore(bytes);
+      if (w) {
+        chunk_bytes_ += s.seal_open();
+        h.open = std::move(*w);
+      }
+      restored = w ? Status() : Status(w.error());
+    } else {
+      auto w = FloatHistogramChunkWriter::restore(bytes);
+      if (w) {
+        chunk_bytes_ += s.seal_open();
+        h.open_float = std::move(*w);
+      }
+      restored = w ? Status() : Status(w.error());
+    }
+    if (!restored) {
+      ++counts_.bad_records;
+      return;
+    }
+    chunk_bytes_ += static_cast<int64_t>(h.open.allocated_bytes() + h.open_float.allocated_bytes());
+  } else {
+    chunk_bytes_ += s.seal_open();
+    s.closed.push_back(
+        ChunkRef::from_bytes(encoding, bytes.data(), static_cast<uint32_t>(bytes.size()), sum.first, sum.last));
+    chunk_bytes_ += static_cast<int64_t>(s.closed.back()->allocated_bytes());
   }
-  s->closed.push_back(ChunkRef::from_bytes(bytes.data(), static_cast<uint32_t>(bytes.size()), first, last));
-  chunk_bytes_ += static_cast<int64_t>(s->closed.back()->allocated_bytes());
-  s->last_t = last;
-  s->last_v_bits = std::bit_cast<uint64_t>(last_v);
-  s->has_last = true;
+  s.last_t = sum.last;
+  s.last_type = sum.last_type;
+  switch (sum.last_type) {
+    case ValueType::kFloat:
+      s.last_v_bits = std::bit_cast<uint64_t>(sum.last_v);
+      break;
+    case ValueType::kHistogram:
+      if (!s.histograms) s.histograms = std::make_unique<HistogramSeries>();
+      s.histograms->last = std::move(sum.last_h);
+      break;
+    case ValueType::kFloatHistogram:
+      if (!s.histograms) s.histograms = std::make_unique<HistogramSeries>();
+      s.histograms->last_float = std::move(sum.last_fh);
+      break;
+  }
+  s.has_last = true;
   ++counts_.chunks;
-  counts_.samples += n;
-  mint_ = std::min(mint_, first);
-  maxt_ = std::max(maxt_, last);
+  counts_.samples += sum.samples;
+  mint_ = std::min(mint_, sum.first);
+  maxt_ = std::max(maxt_, sum.last);
 }
 
 void HeadStorage::finish() {
@@ -170,8 +257,8 @@ Result<std::vector<SeriesSnapshot>> HeadStorage::snapshot(const Head& head, cons
     for (const auto& [ref, owned] : stripe.by_ref) {
       const MemSeries& s = *owned;
       SeriesSnapshot snap{ref, s.labels, s.closed, false};
-      if (!s.open.empty()) {
-        snap.chunks.push_back(s.open.snapshot());
+      if (s.has_open()) {
+        snap.chunks.push_back(s.open_snapshot());
         snap.last_is_open = true;
       }
       out.push_back(std::move(snap));
@@ -195,11 +282,8 @@ std::vector<SeriesSnapshot> HeadStorage::chunks_before(Head& head, Timestamp end
     std::lock_guard lock(stripe.mu);
     for (auto& [ref, owned] : stripe.by_ref) {
       MemSeries& s = *owned;
-      if (!s.open.empty() && s.open.max_time() < end) {
-        // No sample can join it any more: the window is closed.
-        chunk_bytes -= static_cast<int64_t>(s.open.allocated_bytes());
-        s.closed.push_back(s.open.seal());
-        chunk_bytes += static_cast<int64_t>(s.closed.back()->allocated_bytes());
+      if (s.has_open() && s.open_max_time() < end) {
+        chunk_bytes += s.seal_open();  // no sample can join it any more: the window is closed
       }
       SeriesSnapshot snap{ref, s.labels, {}, false};
       for (const ChunkRef& c : s.closed) {

@@ -7,7 +7,8 @@
 //   HeadStorage r(head);
 //   r.add_series(ref, labels);          // from series records
 //   r.add_sample(ref, t, v);            // from sample records
-//   r.add_chunk(ref, open, bytes, ...); // from checkpoint chunk records
+//   r.add_histogram(ref, t, h);         // from histogram records
+//   r.add_chunk(ref, open, encoding, bytes);  // from checkpoint chunk records
 //   r.finish();                         // index, refs, stats
 //
 // Thread-safety: replay (add_*, finish) requires that nothing else uses
@@ -40,7 +41,7 @@ struct ReplayCounts {
   uint64_t chunks = 0;
   uint64_t unknown_series_samples = 0;  // samples or chunks of a ref no record named
   uint64_t skipped_samples = 0;         // older than what the series already held
-  uint64_t bad_records = 0;             // checksummed but unreadable payloads
+  uint64_t bad_records = 0;             // checksummed but unreadable payloads (or histograms in them)
   uint64_t in_blocks = 0;               // skipped: a block already holds their time
 };
 
@@ -61,9 +62,14 @@ class HeadStorage {
   // The samples of one record, in order: as add_sample, faster (each
   // sample's series is fetched into the cache a few samples ahead).
   void add_samples(std::span<const WalSample> samples);
-  // A chunk of a checkpoint. An open chunk's samples are appended, so the
-  // series goes on filling it.
-  void add_chunk(SeriesRef ref, bool open, std::span<const uint8_t> bytes);
+  // A histogram sample; false (and nothing stored) if it is not valid: the
+  // record holding it is then counted as bad.
+  bool add_histogram(SeriesRef ref, Timestamp t, const Histogram& h);
+  bool add_histogram(SeriesRef ref, Timestamp t, const FloatHistogram& h);
+  // A chunk of a checkpoint. An open chunk goes on being filled: a float
+  // chunk's samples are appended again, a histogram chunk's writer is
+  // rebuilt from its bytes (so it goes on with the same bytes).
+  void add_chunk(SeriesRef ref, bool open, ChunkEncoding encoding, std::span<const uint8_t> bytes);
   void count_bad_record() { ++counts_.bad_records; }
   // Indexes the restored series, moves the ref counter past them, and
   // records their time range and bytes.
@@ -98,7 +104,10 @@ class HeadStorage {
 
  private:
   MemSeries* find(SeriesRef ref);
-  void add_sample_to(MemSeries* s, Timestamp t, double v);
+  template <typename Sample>
+  void add_sample_to(MemSeries* s, Timestamp t, const Sample& sample);
+  // A sealed chunk, or an open histogram chunk, that decoded whole.
+  void add_whole_chunk(MemSeries& s, bool open, ChunkEncoding encoding, std::span<const uint8_t> bytes);
   // Sorts `blocks` by time and makes them the head's list.
   // REQUIRES: the head's commit lock held exclusively.
   static void replace_blocks_locked(Head& head, Head::BlockList blocks);
