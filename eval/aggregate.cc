@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
+#include <string>
 
 #include "eval/internal/evaluator.h"
 #include "eval/internal/math.h"
+#include "model/histogram_ops.h"
 #include "model/value.h"
 
 namespace cogwatch::eval::internal {
@@ -75,21 +78,123 @@ Groups group_series(const parser::AggregateExpr& agg, const StepMatrix& in) {
   return g;
 }
 
+// What an aggregation reports its annotations with: the evaluator, the
+// positions Prometheus gives them (the aggregated expression for most, the
+// whole aggregation for topk and bottomk).
+struct AggregationSite {
+  const Evaluator& ev;
+  AggregateOp op;
+  Span expr_span;
+  Span agg_span;
+
+  void histogram_ignored() const {
+    const bool k = op == AggregateOp::kTopk || op == AggregateOp::kBottomk;
+    ev.annotations().add(Annotation::Level::kInfo,
+                         std::string("ignored histogram in ") + parser::aggregate_op_string(op) + " aggregation",
+                         k ? agg_span : expr_span);
+  }
+};
+
+// sum and avg of histograms: a Kahan-compensated sum, as Prometheus's, and
+// for avg an incremental mean from the first sum that would overflow.
+struct HistogramAccumulator {
+  FloatHistogram value;                // the sum, or the mean once incremental
+  std::optional<FloatHistogram> comp;  // its Kahan compensation, from the second one on
+  double count = 0;
+  bool incremental = false;
+  bool incompatible = false;  // exponential and custom buckets met: no result
+  bool reset_seen = false, not_reset_seen = false;
+
+  void add(const AggregationSite& site, const FloatHistogram& h, const Labels& labels) {
+    if (incompatible) return;
+    ++count;
+    if (h.counter_reset_hint == CounterResetHint::kCounterReset) reset_seen = true;
+    if (h.counter_reset_hint == CounterResetHint::kNotCounterReset) not_reset_seen = true;
+    if (count == 1) {
+      value = h;
+      return;
+    }
+    HistogramCombineInfo info;
+    auto report = [&](const Status& st) {
+      if (st) {
+        if (info.nhcb_bounds_reconciled) {
+          site.ev.annotations().add(Annotation::Level::kInfo,
+                                    "mismatched custom buckets were reconciled during aggregation", site.expr_span);
+        }
+        return true;
+      }
+      site.ev.annotations().add(Annotation::Level::kWarning,
+                                "vector contains a mix of histograms with exponential and custom buckets schemas for "
+                                "metric name " + go_quote(labels.metric_name()),
+                                site.expr_span);
+      incompatible = true;
+      return false;
+    };
+    if (site.op == AggregateOp::kSum) {
+      if (!comp) comp = new_compensation(value);
+      report(histogram_add(value, h, &info, &*comp));
+      return;
+    }
+    // avg
+    if (!incremental) {
+      FloatHistogram v = value;
+      FloatHistogram c = comp ? *comp : new_compensation(value);
+      if (!report(histogram_add(v, h, &info, &c))) return;
+      if (!histogram_overflows(v)) {
+        value = std::move(v), comp = std::move(c);
+        return;
+      }
+      incremental = true;
+      value.div(count - 1);
+      if (comp) comp->div(count - 1);
+    }
+    const double q = (count - 1) / count;
+    if (comp) {
+      comp->mul(q);
+    } else {
+      comp = new_compensation(value);
+    }
+    FloatHistogram to_add = h;
+    to_add.div(count);
+    report(histogram_add(value.mul(q), to_add, &info, &*comp));
+  }
+
+  // The sum or mean with its compensation added, compacted.
+  FloatHistogram result(AggregateOp op) const {
+    FloatHistogram out = value;
+    const bool divide = op == AggregateOp::kAvg && !incremental;
+    if (divide) out.div(count);
+    if (comp) {
+      FloatHistogram c = *comp;
+      if (divide) c.div(count);
+      // Cannot fail: every addition into the compensation succeeded.
+      (void)histogram_add(out, c);
+    }
+    out.compact(0);
+    return out;
+  }
+};
+
 // Running state of one group at one step: sum, count, min, max, group, avg
 // (Prometheus's Kahan sum switching to an incremental mean), stddev, stdvar
-// (Welford).
+// (Welford); histograms for sum and avg, counted by count and group and
+// ignored (with a note) by the others.
 struct Accumulator {
   double count = 0;
   KahanSum sum;
   MeanAccumulator mean;
   VarianceAccumulator variance;
   double extreme = 0;  // min, max
+  bool has_float = false;
+  std::unique_ptr<HistogramAccumulator> histograms;  // sum, avg: once one is seen
 
   void add(AggregateOp op, double v) {
     ++count;
+    has_float = true;
     switch (op) {
       case AggregateOp::kSum: sum.add(v); break;
       // A NaN is replaced by any later value and stays only when all are NaN.
+      // Histograms do not count for min and max: count is the floats'.
       case AggregateOp::kMin:
         if (count == 1 || v < extreme || std::isnan(extreme)) extreme = v;
         break;
@@ -102,17 +207,53 @@ struct Accumulator {
     }
   }
 
-  double result(AggregateOp op, double param, std::vector<double>& values) const {
-    switch (op) {
-      case AggregateOp::kSum: return sum.value();
-      case AggregateOp::kCount: return count;
-      case AggregateOp::kGroup: return 1;
-      case AggregateOp::kMin: case AggregateOp::kMax: return extreme;
-      case AggregateOp::kAvg: return mean.value();
-      case AggregateOp::kStdvar: return variance.value();
-      case AggregateOp::kStddev: return std::sqrt(variance.value());
-      case AggregateOp::kQuantile: return quantile(param, values);
-      default: return kNaN;
+  void add(const AggregationSite& site, const Point& p, const Labels& labels) {
+    if (!p.h) return add(site.op, p.v);
+    switch (site.op) {
+      case AggregateOp::kSum:
+      case AggregateOp::kAvg:
+        ++count;
+        if (!histograms) histograms = std::make_unique<HistogramAccumulator>();
+        // After a float the result is void anyway: skip the work.
+        if (!has_float) histograms->add(site, *p.h, labels);
+        break;
+      case AggregateOp::kCount:
+      case AggregateOp::kGroup:
+        ++count;
+        break;
+      default:
+        site.histogram_ignored();
+        break;
+    }
+  }
+
+  // The result, or nothing when the group has none (only ignored
+  // histograms, floats mixed with histograms, incompatible histograms).
+  std::optional<Point> result(const AggregationSite& site, double param, std::vector<double>& values) const {
+    if (count == 0) return std::nullopt;
+    if (histograms) {
+      if (has_float) {
+        site.ev.annotations().add(Annotation::Level::kWarning,
+                                  "encountered a mix of histograms and floats for aggregation", site.expr_span);
+        return std::nullopt;
+      }
+      if (histograms->incompatible) return std::nullopt;
+      if (histograms->reset_seen && histograms->not_reset_seen) {
+        site.ev.annotations().add(Annotation::Level::kWarning,
+                                  "conflicting counter resets during histogram aggregation", site.expr_span);
+      }
+      return Point{0, 0, HistogramRef::make(histograms->result(site.op))};
+    }
+    switch (site.op) {
+      case AggregateOp::kSum: return Point{0, sum.value()};
+      case AggregateOp::kCount: return Point{0, count};
+      case AggregateOp::kGroup: return Point{0, 1};
+      case AggregateOp::kMin: case AggregateOp::kMax: return Point{0, extreme};
+      case AggregateOp::kAvg: return Point{0, mean.value()};
+      case AggregateOp::kStdvar: return Point{0, variance.value()};
+      case AggregateOp::kStddev: return Point{0, std::sqrt(variance.value())};
+      case AggregateOp::kQuantile: return Point{0, quantile(param, values)};
+      default: return Point{0, kNaN};
     }
   }
 };
@@ -131,8 +272,9 @@ bool is_one_pass(AggregateOp op) {
 // feeds the accumulator of its series' group and its step. Returns nothing
 // when groups x steps would take too much memory; the caller then
 // aggregates step by step.
-std::optional<StepMatrix> one_pass_aggregate(const Evaluator& ev, AggregateOp op, const StepMatrix& in,
+std::optional<StepMatrix> one_pass_aggregate(const AggregationSite& site, const StepMatrix& in,
                                              const Groups& groups) {
+  const Evaluator& ev = site.ev;
   const size_t steps = ev.num_steps();
   constexpr size_t kMaxAccumulators = 2'000'000;  // ~200 MB at most
   if (groups.keys.size() * steps > kMaxAccumulators) return std::nullopt;
@@ -141,7 +283,13 @@ std::optional<StepMatrix> one_pass_aggregate(const Evaluator& ev, AggregateOp op
   for (size_t s = 0; s < in.size(); ++s) {
     ev.run().check_deadline();
     Accumulator* row = &acc[groups.of_series[s] * steps];
-    for (const Point& p : in[s].points) row[ev.step_index(p.t)].add(op, p.v);
+    for (const Point& p : in[s].points) {
+      if (p.h) {
+        row[ev.step_index(p.t)].add(site, p, in[s].labels);
+      } else {
+        row[ev.step_index(p.t)].add(site.op, p.v);
+      }
+    }
     drop_name.add(groups.of_series[s], in[s]);
   }
   StepMatrix out;
@@ -149,8 +297,10 @@ std::optional<StepMatrix> one_pass_aggregate(const Evaluator& ev, AggregateOp op
   for (size_t g = 0; g < groups.keys.size(); ++g) {
     StepSeries series{groups.keys[g], {}, drop_name[g]};
     for (size_t i = 0; i < steps; ++i) {
-      const Accumulator& a = acc[g * steps + i];
-      if (a.count > 0) series.points.push_back({ev.step_time(i), a.result(op, 0, unused)});
+      if (std::optional<Point> p = acc[g * steps + i].result(site, 0, unused)) {
+        p->t = ev.step_time(i);
+        series.points.push_back(*std::move(p));
+      }
     }
     if (!series.points.empty()) out.push_back(std::move(series));
   }
@@ -216,8 +366,8 @@ void warn_invalid_quantile_param(Evaluator& ev, const std::vector<double>& qs, S
 // The aggregations that need all of a group's values at a step (topk,
 // bottomk, quantile, count_values), and the others when one pass would
 // take too much memory.
-StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, const StepMatrix& in,
-                             const Groups& groups, const NodeValue& param) {
+StepMatrix aggregate_by_step(Evaluator& ev, const AggregationSite& site, const parser::AggregateExpr& agg,
+                             const StepMatrix& in, const Groups& groups, const NodeValue& param) {
   const bool topk = agg.op == AggregateOp::kTopk, bottomk = agg.op == AggregateOp::kBottomk;
   const bool count_values = agg.op == AggregateOp::kCountValues;
   StepCollector by_labels;                  // topk, bottomk, count_values
@@ -240,12 +390,18 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
       }
     }
     auto value = [&](size_t s) { return in[s].points[cursor[s] - 1].v; };
+    auto point = [&](size_t s) -> const Point& { return in[s].points[cursor[s] - 1]; };
     const double p = param.type == parser::ValueType::kScalar ? param.scalars[i] : 0;
     size_t produced = 0;
     if (topk || bottomk) {
       if (p < 1) continue;
       const size_t k = static_cast<size_t>(p);
       for (std::vector<size_t>& m : members) {
+        std::erase_if(m, [&](size_t s) {
+          if (!point(s).h) return false;
+          site.histogram_ignored();
+          return true;
+        });
         std::stable_sort(m.begin(), m.end(), [&](size_t a, size_t b) {
           const double x = value(a), y = value(b);
           if (std::isnan(x)) return false;  // NaN sorts last either way
@@ -259,7 +415,11 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
     } else if (count_values) {
       counts.clear();
       for (const std::vector<size_t>& m : members) {
-        for (size_t s : m) counts[count_values_key(agg, in[s].labels, param.str, format_float_plain(value(s)))] += 1;
+        for (size_t s : m) {
+          // A histogram counts by its text, as Prometheus's String().
+          const std::string text = point(s).h ? point(s).h->to_string() : format_float_plain(value(s));
+          counts[count_values_key(agg, in[s].labels, param.str, text)] += 1;
+        }
       }
       for (const auto& [labels, count] : counts) by_labels.add(labels, ts, count, false);
       produced = counts.size();
@@ -269,11 +429,14 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
         Accumulator a;
         values.clear();
         for (size_t s : members[g]) {
-          a.add(agg.op, value(s));
-          values.push_back(value(s));
+          a.add(site, point(s), in[s].labels);
+          if (!point(s).h) values.push_back(value(s));
         }
-        by_group[g].points.push_back({ts, a.result(agg.op, p, values)});
-        ++produced;
+        if (std::optional<Point> r = a.result(site, p, values)) {
+          r->t = ts;
+          by_group[g].points.push_back(*std::move(r));
+          ++produced;
+        }
       }
     }
     ev.add_samples(produced);
@@ -285,7 +448,7 @@ StepMatrix aggregate_by_step(Evaluator& ev, const parser::AggregateExpr& agg, co
 
 }  // namespace
 
-NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
+NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg, Span span) {
   if (agg.op == AggregateOp::kLimitk || agg.op == AggregateOp::kLimitRatio) {
     throw_error("aggregation \"" + std::string(parser::aggregate_op_string(agg.op)) +
                 "\" is experimental and not evaluated by cogwatch");
@@ -308,13 +471,14 @@ NodeValue Evaluator::eval_aggregate(const parser::AggregateExpr& agg) {
   out.type = parser::ValueType::kVector;
   if ((agg.op == AggregateOp::kTopk || agg.op == AggregateOp::kBottomk) && !check_k(param.scalars)) return out;
   const Groups groups = group_series(agg, in.matrix);
+  const AggregationSite site{*this, agg.op, agg.expr->span, span};
   if (is_one_pass(agg.op)) {
-    if (auto m = one_pass_aggregate(*this, agg.op, in.matrix, groups)) {
+    if (auto m = one_pass_aggregate(site, in.matrix, groups)) {
       out.matrix = *std::move(m);
       return out;
     }
   }
-  out.matrix = aggregate_by_step(*this, agg, in.matrix, groups, param);
+  out.matrix = aggregate_by_step(*this, site, agg, in.matrix, groups, param);
   return out;
 }
 

@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "eval/internal/evaluator.h"
+#include "eval/internal/histogram_math.h"
+#include "model/histogram_ops.h"
 
 namespace cogwatch::eval::internal {
 namespace {
@@ -22,6 +26,7 @@ constexpr size_t kNone = std::numeric_limits<size_t>::max();
 struct ElemResult {
   double value;
   bool keep;
+  HistogramRef h;  // the result is a histogram
 };
 
 ElemResult apply(BinaryOp op, double l, double r) {
@@ -43,10 +48,93 @@ ElemResult apply(BinaryOp op, double l, double r) {
   }
 }
 
+const char* sample_kind(const HistogramRef& h) { return h ? "histogram" : "float"; }
+
+HistogramRef compacted(FloatHistogram h) {
+  h.compact(0);
+  return HistogramRef::make(std::move(h));
+}
+
+// Prometheus's vectorElemBinop where a histogram takes part: what
+// histograms support (h * f, f * h, h / f, h + h, h - h, h == h, h != h),
+// or nothing when the pair is dropped, with the annotation that says why.
+std::optional<ElemResult> apply_histograms(const Evaluator& ev, BinaryOp op, double l, const HistogramRef& lh, double r,
+                                           const HistogramRef& rh, Span span) {
+  auto incompatible = [&]() -> std::optional<ElemResult> {
+    const std::string name = parser::binary_op_string(op);
+    ev.annotations().add(Annotation::Level::kInfo,
+                         "incompatible sample types encountered for binary operator " + go_quote(name) + ": " +
+                             sample_kind(lh) + " " + name + " " + sample_kind(rh),
+                         span);
+    return std::nullopt;
+  };
+  if (!lh && !rh) return incompatible();  // float </ float, float >/ float
+  if (!lh) {
+    if (op != BinaryOp::kMul) return incompatible();
+    FloatHistogram h = *rh;
+    return ElemResult{0, true, compacted(std::move(h.mul(l)))};
+  }
+  if (!rh) {
+    FloatHistogram h = *lh;
+    switch (op) {
+      case BinaryOp::kMul: return ElemResult{0, true, compacted(std::move(h.mul(r)))};
+      case BinaryOp::kDiv: return ElemResult{0, true, compacted(std::move(h.div(r)))};
+      case BinaryOp::kTrimUpper: return ElemResult{0, true, HistogramRef::make(trim_histogram(std::move(h), r, HistogramTrim::kUpper))};
+      case BinaryOp::kTrimLower: return ElemResult{0, true, HistogramRef::make(trim_histogram(std::move(h), r, HistogramTrim::kLower))};
+      default: return incompatible();
+    }
+  }
+  switch (op) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub: {
+      const bool add = op == BinaryOp::kAdd;
+      const char* what = add ? "addition" : "subtraction";
+      FloatHistogram h = *lh;
+      HistogramCombineInfo info;
+      if (Status st = add ? histogram_add(h, *rh, &info) : histogram_sub(h, *rh, &info); !st) {
+        ev.annotations().add(Annotation::Level::kWarning,
+                             std::string("incompatible bucket layout encountered for binary operator ") +
+                                 parser::binary_op_string(op),
+                             span);
+        return std::nullopt;
+      }
+      // As Prometheus's VectorBinop: a pair whose counter reset hints
+      // collide is dropped, with a warning.
+      if (info.counter_reset_collision) {
+        ev.annotations().add(Annotation::Level::kWarning,
+                             std::string("conflicting counter resets during histogram ") + what, span);
+        return std::nullopt;
+      }
+      if (info.nhcb_bounds_reconciled) {
+        ev.annotations().add(Annotation::Level::kInfo,
+                             std::string("mismatched custom buckets were reconciled during ") + what, span);
+      }
+      if (!add) h.counter_reset_hint = CounterResetHint::kGauge;
+      return ElemResult{0, true, compacted(std::move(h))};
+    }
+    case BinaryOp::kEql: return ElemResult{0, lh->equals(*rh), lh};
+    case BinaryOp::kNeq: return ElemResult{0, !lh->equals(*rh), lh};
+    default: return incompatible();
+  }
+}
+
+bool is_trim(BinaryOp op) { return op == BinaryOp::kTrimUpper || op == BinaryOp::kTrimLower; }
+
+// One pair of samples: floats on the fast path. The trim operators take a
+// histogram on the left; two floats are a pair of incompatible types.
+std::optional<ElemResult> apply_samples(const Evaluator& ev, BinaryOp op, double l, const HistogramRef& lh, double r,
+                                        const HistogramRef& rh, Span span) {
+  if (!lh && !rh && !is_trim(op)) return apply(op, l, r);
+  return apply_histograms(ev, op, l, lh, r, rh, span);
+}
+
 NodeValue scalar_scalar(const parser::BinaryExpr& b, const NodeValue& lhs, const NodeValue& rhs) {
   NodeValue out;
   out.type = parser::ValueType::kScalar;
   out.scalars.resize(lhs.scalars.size());
+  if (is_trim(b.op)) {
+    throw_error(std::string("operator ") + go_quote(parser::binary_op_string(b.op)) + " not allowed for Scalar operations");
+  }
   for (size_t i = 0; i < lhs.scalars.size(); ++i) {
     const ElemResult r = apply(b.op, lhs.scalars[i], rhs.scalars[i]);
     out.scalars[i] = parser::is_comparison(b.op) ? (r.keep ? 1.0 : 0.0) : r.value;
@@ -56,8 +144,8 @@ NodeValue scalar_scalar(const parser::BinaryExpr& b, const NodeValue& lhs, const
 
 // The vector's labels; a filtering comparison keeps the vector's value
 // even when the scalar is on the left. Arithmetic and bool drop the name
-// (delayed).
-NodeValue vector_scalar(const Evaluator& ev, const parser::BinaryExpr& b, NodeValue vec,
+// (delayed); comparisons and trims keep it.
+NodeValue vector_scalar(const Evaluator& ev, const parser::BinaryExpr& b, Span span, NodeValue vec,
                         const std::vector<double>& scalars, bool scalar_on_left) {
   const bool comparison = parser::is_comparison(b.op);
   for (StepSeries& s : vec.matrix) {
@@ -65,20 +153,24 @@ NodeValue vector_scalar(const Evaluator& ev, const parser::BinaryExpr& b, NodeVa
     kept.reserve(s.points.size());
     for (const Point& p : s.points) {
       const double sv = scalars[ev.step_index(p.t)];
-      ElemResult r = scalar_on_left ? apply(b.op, sv, p.v) : apply(b.op, p.v, sv);
+      std::optional<ElemResult> r = scalar_on_left ? apply_samples(ev, b.op, sv, {}, p.v, p.h, span)
+                                                   : apply_samples(ev, b.op, p.v, p.h, sv, {}, span);
+      if (!r) continue;
       if (comparison) {
         if (b.return_bool) {
-          r.value = r.keep ? 1 : 0;
-        } else if (!r.keep) {
+          r->value = r->keep ? 1 : 0;
+          r->h = {};
+        } else if (!r->keep) {
           continue;
         } else {
-          r.value = p.v;
+          r->value = p.v;
+          r->h = p.h;
         }
       }
-      kept.push_back({p.t, r.value});
+      kept.push_back({p.t, r->value, std::move(r->h)});
     }
     s.points = std::move(kept);
-    s.drop_name = s.drop_name || !comparison || b.return_bool;
+    s.drop_name = s.drop_name || parser::changes_metric_schema(b.op) || b.return_bool;
   }
   std::erase_if(vec.matrix, [](const StepSeries& s) { return s.points.empty(); });
   return vec;
@@ -138,6 +230,7 @@ class StepCursor {
     return present_;
   }
   double value(size_t s) const { return m_[s].points[next_[s] - 1].v; }
+  const HistogramRef& histogram(size_t s) const { return m_[s].points[next_[s] - 1].h; }
 
  private:
   const StepMatrix& m_;
@@ -162,14 +255,14 @@ StepMatrix set_operation(Evaluator& ev, const parser::BinaryExpr& b, const StepM
     size_t produced = 0;
     for (size_t s : l) {
       if (is_or || (in_other[sig.lhs[s]] != 0) == (b.op == BinaryOp::kAnd)) {
-        out.add(lhs[s].labels, ts, left.value(s), lhs[s].drop_name);
+        out.add(lhs[s].labels, ts, left.value(s), lhs[s].drop_name, left.histogram(s));
         ++produced;
       }
     }
     if (is_or) {  // and what of the right the left lacks
       for (size_t s : r) {
         if (in_other[sig.rhs[s]] == 0) {
-          out.add(rhs[s].labels, ts, right.value(s), rhs[s].drop_name);
+          out.add(rhs[s].labels, ts, right.value(s), rhs[s].drop_name, right.histogram(s));
           ++produced;
         }
       }
@@ -186,7 +279,7 @@ StepMatrix set_operation(Evaluator& ev, const parser::BinaryExpr& b, const StepM
 // plus group_left/group_right's extra labels from the "one" side.
 Labels result_labels(const Labels& many, const Labels& one, const parser::BinaryExpr& b) {
   LabelsBuilder lb(many);
-  if (!parser::is_comparison(b.op)) lb.del(kMetricNameLabel);
+  if (parser::changes_metric_schema(b.op)) lb.del(kMetricNameLabel);
   const parser::VectorMatching& m = b.matching;
   if (m.card == Cardinality::kOneToOne) {
     if (m.on) {
@@ -211,7 +304,8 @@ Labels result_labels(const Labels& many, const Labels& one, const parser::Binary
 // Arithmetic and comparisons between vectors: each sample of the "many"
 // side (the left unless group_right) with the sample of the "one" side
 // that has its matching key.
-StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const StepMatrix& lhs, const StepMatrix& rhs) {
+StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, Span span, const StepMatrix& lhs,
+                           const StepMatrix& rhs) {
   const parser::VectorMatching& m = b.matching;
   const bool one_to_many = m.card == Cardinality::kOneToMany;
   const StepMatrix& many = one_to_many ? rhs : lhs;
@@ -248,8 +342,14 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const Ste
       const size_t o = partner[key];
       if (o == kNone) continue;
       double lv = many_at.value(s), rv = one_at.value(o);
-      if (one_to_many) std::swap(lv, rv);
-      ElemResult res = apply(b.op, lv, rv);
+      const HistogramRef* lh = &many_at.histogram(s);
+      const HistogramRef* rh = &one_at.histogram(o);
+      if (one_to_many) std::swap(lv, rv), std::swap(lh, rh);
+      // A pair dropped for its sample types skips the matching checks, as
+      // in Prometheus.
+      std::optional<ElemResult> r = apply_samples(ev, b.op, lv, *lh, rv, *rh, span);
+      if (!r) continue;
+      ElemResult& res = *r;
       if (labels_for[s] != o) {
         labels_of[s] = result_labels(many[s].labels, one[o].labels, b);
         labels_for[s] = o;
@@ -267,10 +367,11 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const Ste
       }
       if (b.return_bool) {
         res.value = res.keep ? 1 : 0;
+        res.h = {};
       } else if (!res.keep) {
         continue;
       }
-      out.add(labels_of[s], ts, res.value, drop_name);
+      out.add(labels_of[s], ts, res.value, drop_name, std::move(res.h));
       ++produced;
     }
     for (size_t s : one_present) partner[one_sig[s]] = kNone;
@@ -285,17 +386,17 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, const Ste
 
 }  // namespace
 
-NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b) {
+NodeValue Evaluator::eval_binary(const parser::BinaryExpr& b, Span span) {
   NodeValue lhs = eval(*b.lhs);
   NodeValue rhs = eval(*b.rhs);
   const bool ls = lhs.type == parser::ValueType::kScalar, rs = rhs.type == parser::ValueType::kScalar;
   if (ls && rs) return scalar_scalar(b, lhs, rhs);
-  if (ls) return vector_scalar(*this, b, std::move(rhs), lhs.scalars, /*scalar_on_left=*/true);
-  if (rs) return vector_scalar(*this, b, std::move(lhs), rhs.scalars, /*scalar_on_left=*/false);
+  if (ls) return vector_scalar(*this, b, span, std::move(rhs), lhs.scalars, /*scalar_on_left=*/true);
+  if (rs) return vector_scalar(*this, b, span, std::move(lhs), rhs.scalars, /*scalar_on_left=*/false);
   NodeValue out;
   out.type = parser::ValueType::kVector;
   out.matrix = parser::is_set_operator(b.op) ? set_operation(*this, b, lhs.matrix, rhs.matrix)
-                                             : vector_matching(*this, b, lhs.matrix, rhs.matrix);
+                                             : vector_matching(*this, b, span, lhs.matrix, rhs.matrix);
   return out;
 }
 

@@ -48,6 +48,7 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
 Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, const QueryContext& context) const {
   try {
     internal::QueryRun run(context);
+    run.query_start = run.query_end = t;
     // As Prometheus's exec: a query whose time is up before it starts.
     run.check_deadline("query execution");
     internal::Evaluator ev(querier_, options_, t, t, 1, run);
@@ -62,7 +63,9 @@ Result<Value> Engine::instant(const parser::Expr& expr, Timestamp t, const Query
     internal::remove_dropped_names(v.matrix);
     Vector out;
     out.reserve(v.matrix.size());
-    for (internal::StepSeries& s : v.matrix) out.push_back({std::move(s.labels), t, s.points[0].v});
+    for (internal::StepSeries& s : v.matrix) {
+      out.push_back({std::move(s.labels), t, s.points[0].v, std::move(s.points[0].h)});
+    }
     return Value(std::move(out));
   } catch (const EvalError& e) {
     return to_error(e);
@@ -86,6 +89,8 @@ Result<Value> Engine::range(const parser::Expr& expr, Timestamp start, Timestamp
   }
   try {
     internal::QueryRun run(context);
+    run.query_start = start;
+    run.query_end = end;
     run.check_deadline("query execution");
     internal::Evaluator ev(querier_, options_, start, end, step, run);
     NodeValue v = ev.eval(expr);

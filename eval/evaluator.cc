@@ -7,6 +7,7 @@
 
 #include "eval/internal/functions.h"
 #include "eval/internal/go_time.h"
+#include "model/histogram_ops.h"
 #include "model/value.h"
 
 namespace cogwatch::eval::internal {
@@ -165,6 +166,30 @@ void Evaluator::add_samples(uint64_t n) {
   run_.check_deadline();
 }
 
+void StatsHints::apply(Point& p) {
+  if (!p.h || is_stale_nan(p.h->sum)) return;
+  if (p.h->counter_reset_hint == CounterResetHint::kUnknown && last_) {
+    FloatHistogram h = *p.h;
+    h.counter_reset_hint =
+        histogram_detect_reset(h, *last_) ? CounterResetHint::kCounterReset : CounterResetHint::kNotCounterReset;
+    p.h = HistogramRef::make(std::move(h));
+  }
+  last_ = p.h;
+}
+
+// Counts the calls and operators on the path from the root to the node
+// being evaluated that decide histogram_stats_only().
+struct PathScope {
+  PathScope(Evaluator& ev, int Evaluator::*counter) : ev_(ev), counter_(counter) { ++(ev_.*counter_); }
+  ~PathScope() { --(ev_.*counter_); }
+  PathScope(const PathScope&) = delete;
+  PathScope& operator=(const PathScope&) = delete;
+
+ private:
+  Evaluator& ev_;
+  int Evaluator::*counter_;
+};
+
 NodeValue Evaluator::eval(const parser::Expr& e) {
   using namespace parser;
   NodeValue out;
@@ -180,15 +205,38 @@ NodeValue Evaluator::eval(const parser::Expr& e) {
   }
   if (const auto* p = e.as<ParenExpr>()) return eval(*p->expr);
   if (const auto* vs = e.as<VectorSelector>()) return eval_selector(*vs);
-  if (const auto* c = e.as<Call>()) return eval_call(e, *c);
-  if (const auto* a = e.as<AggregateExpr>()) return eval_aggregate(*a);
-  if (const auto* b = e.as<BinaryExpr>()) return eval_binary(*b);
+  if (const auto* c = e.as<Call>()) {
+    switch (c->func) {
+      case Function::kHistogramCount:
+      case Function::kHistogramSum:
+      case Function::kHistogramAvg: {
+        PathScope scope(*this, &Evaluator::stats_calls_);
+        return eval_call(e, *c);
+      }
+      case Function::kHistogramQuantile:
+      case Function::kHistogramFraction: {
+        PathScope scope(*this, &Evaluator::bucket_users_);
+        return eval_call(e, *c);
+      }
+      default: return eval_call(e, *c);
+    }
+  }
+  if (const auto* a = e.as<AggregateExpr>()) return eval_aggregate(*a, e.span);
+  if (const auto* b = e.as<BinaryExpr>()) {
+    if (b->op == BinaryOp::kTrimUpper || b->op == BinaryOp::kTrimLower) {
+      PathScope scope(*this, &Evaluator::bucket_users_);
+      return eval_binary(*b, e.span);
+    }
+    return eval_binary(*b, e.span);
+  }
   if (const auto* u = e.as<UnaryExpr>()) return eval_unary(*u);
   throw_error("range vectors can only be evaluated by functions or as the whole instant query");
 }
 
 NodeValue Evaluator::eval_at_start(const parser::Expr& e) {
   Evaluator once(querier_, options_, start_, start_, step_, run_);
+  once.stats_calls_ = stats_calls_;
+  once.bucket_users_ = bucket_users_;
   NodeValue v = once.eval(e);
   if (v.type == parser::ValueType::kScalar) v.scalars.assign(num_steps_, v.scalars.front());
   return v;
@@ -201,7 +249,7 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
   Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
   std::vector<Timestamp> eff(num_steps_);
   for (size_t i = 0; i < num_steps_; ++i) {
-    eff[i] = effective_time(step_time(i), vs.at, vs.offset, start_, end_);
+    eff[i] = effective_time(step_time(i), vs.at, vs.offset, run_.query_start, run_.query_end);
     lo = std::min(lo, eff[i]);
     hi = std::max(hi, eff[i]);
   }
@@ -212,6 +260,8 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
     uint64_t read = 0;
     bool have_prev = false, have_next = false;
     Point prev, next;
+    const bool stats_hints = histogram_stats_only();
+    StatsHints hints;
     for (size_t i = 0; i < num_steps_; ++i) {
       const Timestamp t = eff[i];
       if (have_prev && prev.t > t) {
@@ -219,12 +269,17 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
         // then, so this does not happen. Restart to stay correct anyway.
         it = d.iterator();
         have_prev = have_next = false;
+        hints.forget();
       }
+      // Prometheus seeks past samples older than the lookback window,
+      // which forgets the histogram its stats iterator compares with.
+      if (have_prev && prev.t < t - lookback) hints.forget();
       while (true) {
         if (!have_next) {
           if (!it.next()) break;
           ++read;
-          next = {it.t(), it.v()};
+          next = current_point(it);
+          if (stats_hints) hints.apply(next);
           have_next = true;
         }
         if (next.t > t) break;
@@ -232,8 +287,12 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
         have_prev = true;
         have_next = false;
       }
-      if (have_prev && prev.t > t - lookback && !is_stale_nan(prev.v)) {
-        s.points.push_back({step_time(i), sample_timestamps ? static_cast<double>(prev.t) / 1000 : prev.v});
+      if (have_prev && prev.t > t - lookback && !is_stale(prev)) {
+        if (sample_timestamps) {
+          s.points.push_back({step_time(i), static_cast<double>(prev.t) / 1000});
+        } else {
+          s.points.push_back({step_time(i), prev.v, prev.h});
+        }
       }
     }
     run_.count_read(read);
@@ -251,7 +310,14 @@ NodeValue Evaluator::eval_unary(const parser::UnaryExpr& u) {
   if (!u.negate) return v;
   for (double& x : v.scalars) x = -x;
   for (StepSeries& s : v.matrix) {
-    for (Point& p : s.points) p.v = -p.v;
+    for (Point& p : s.points) {
+      if (p.h) {
+        FloatHistogram h = *p.h;
+        p.h = HistogramRef::make(std::move(h.mul(-1)));
+      } else {
+        p.v = -p.v;
+      }
+    }
     s.drop_name = true;
   }
   return v;
@@ -261,7 +327,7 @@ StepMatrix Evaluator::eval_range_vector(const parser::Expr& e) {
   // Only used for an instant query (one step) of foo[5m] or a subquery.
   StepMatrix out;
   RangeInput in = range_input(*this, e);
-  const Timestamp t = effective_time(start_, in.at, in.offset, start_, end_);
+  const Timestamp t = effective_time(start_, in.at, in.offset, run_.query_start, run_.query_end);
   in.for_each_series(run_, [&](const Labels& labels, bool drop_name, std::span<const Point> samples) {
     StepSeries series{labels, {}, drop_name};
     for (const Point& p : samples) {

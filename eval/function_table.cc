@@ -42,7 +42,8 @@ NodeValue eval_vector(Evaluator& ev, const parser::Call& call, const FunctionImp
   return out;
 }
 
-// scalar(v): the value of a vector with exactly one element, else NaN.
+// scalar(v): the value of a vector with exactly one float, else NaN
+// (histograms do not count).
 NodeValue eval_scalar(Evaluator& ev, const parser::Call& call, const FunctionImpl&) {
   const NodeValue v = ev.eval(*call.args[0]);
   NodeValue out;
@@ -51,6 +52,7 @@ NodeValue eval_scalar(Evaluator& ev, const parser::Call& call, const FunctionImp
   std::vector<size_t> count(ev.num_steps(), 0);
   for (const StepSeries& s : v.matrix) {
     for (const Point& p : s.points) {
+      if (p.h) continue;
       const size_t i = ev.step_index(p.t);
       out.scalars[i] = ++count[i] == 1 ? p.v : kNaN;
     }

@@ -22,6 +22,14 @@ NodeValue dropping_names(NodeValue v) {
   return v;
 }
 
+// The float samples of v: the functions of a sample's value pass
+// histograms over, as Prometheus's simpleFloatFunc.
+NodeValue floats_only(NodeValue v) {
+  for (StepSeries& s : v.matrix) std::erase_if(s.points, [](const Point& p) { return bool(p.h); });
+  std::erase_if(v.matrix, [](const StepSeries& s) { return s.points.empty(); });
+  return v;
+}
+
 }  // namespace
 
 double sample_sgn(double v) { return v > 0 ? 1 : v < 0 ? -1 : v; }
@@ -41,7 +49,7 @@ double sample_month(double v) { return date_of(v).month; }
 double sample_year(double v) { return static_cast<double>(date_of(v).year); }
 
 NodeValue eval_per_sample(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl) {
-  NodeValue v = ev.eval(*call.args[0]);
+  NodeValue v = floats_only(ev.eval(*call.args[0]));
   for (StepSeries& s : v.matrix) {
     for (Point& p : s.points) p.v = impl.per_sample(p.v);
   }
@@ -67,7 +75,7 @@ NodeValue eval_date_part(Evaluator& ev, const parser::Call& call, const Function
 // step where max < min has no result.
 NodeValue eval_clamp(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl) {
   using parser::Function;
-  NodeValue v = ev.eval(*call.args[0]);
+  NodeValue v = floats_only(ev.eval(*call.args[0]));
   const NodeValue a = ev.eval(*call.args[1]);
   const NodeValue b = impl.f == Function::kClamp ? ev.eval(*call.args[2]) : NodeValue{};
   for (StepSeries& s : v.matrix) {
@@ -88,7 +96,7 @@ NodeValue eval_clamp(Evaluator& ev, const parser::Call& call, const FunctionImpl
 
 // round(v, to_nearest = 1): ties round up.
 NodeValue eval_round(Evaluator& ev, const parser::Call& call, const FunctionImpl&) {
-  NodeValue v = ev.eval(*call.args[0]);
+  NodeValue v = floats_only(ev.eval(*call.args[0]));
   const NodeValue to = call.args.size() > 1 ? ev.eval(*call.args[1]) : NodeValue{};
   for (StepSeries& s : v.matrix) {
     for (Point& p : s.points) {
@@ -107,7 +115,7 @@ NodeValue eval_timestamp(Evaluator& ev, const parser::Call& call, const Function
     return dropping_names(ev.eval_selector_timestamps(*vs));
   NodeValue v = ev.eval(*call.args[0]);
   for (StepSeries& s : v.matrix) {
-    for (Point& p : s.points) p.v = static_cast<double>(p.t) / 1000;
+    for (Point& p : s.points) p = {p.t, static_cast<double>(p.t) / 1000};
   }
   return dropping_names(std::move(v));
 }

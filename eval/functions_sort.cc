@@ -52,6 +52,11 @@ bool value_before(double a, double b, bool desc) {
 NodeValue eval_sort(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl) {
   using parser::Function;
   NodeValue v = ev.eval(*call.args[0]);
+  if (impl.f == Function::kSort || impl.f == Function::kSortDesc) {
+    // Sorting by value passes histograms over, at every step.
+    for (StepSeries& s : v.matrix) std::erase_if(s.points, [](const Point& p) { return bool(p.h); });
+    std::erase_if(v.matrix, [](const StepSeries& s) { return s.points.empty(); });
+  }
   if (ev.num_steps() != 1) return v;
   // One step: each series has its one point.
   auto value = [](const StepSeries& s) { return s.points.front().v; };

@@ -13,7 +13,7 @@ namespace {
 std::pair<Timestamp, Timestamp> window_ends(const Evaluator& ev, const RangeInput& in) {
   Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
   for (size_t i = 0; i < ev.num_steps(); ++i) {
-    const Timestamp t = effective_time(ev.step_time(i), in.at, in.offset, ev.start(), ev.end());
+    const Timestamp t = effective_time(ev.step_time(i), in.at, in.offset, ev.run().query_start, ev.run().query_end);
     lo = std::min(lo, t);
     hi = std::max(hi, t);
   }
@@ -28,6 +28,7 @@ RangeInput selector_input(Evaluator& ev, const parser::MatrixSelector& ms) {
   in.at = vs.at;
   const auto [lo, hi] = window_ends(ev, in);
   in.selected = ev.querier().select(vs.matchers, lo - ms.range + 1, hi, tsdb::SeriesOrder::kUnsorted);
+  in.stats_hints = ev.histogram_stats_only();
   return in;
 }
 
@@ -45,7 +46,21 @@ RangeInput subquery_input(Evaluator& ev, const parser::SubqueryExpr& sq) {
   if (inner_start > hi) return in;
   Evaluator inner(ev.querier(), ev.options(), inner_start, hi, step, ev.run());
   NodeValue v = inner.eval(*sq.expr);
-  for (StepSeries& s : v.matrix) in.series.push_back({std::move(s.labels), std::move(s.points), s.drop_name});
+  for (StepSeries& s : v.matrix) {
+    // Counter-reset hints say how a histogram relates to the sample stored
+    // before it, which the subquery may skip or repeat: they become
+    // unknown, and resets are detected from the counts as for floats (as
+    // Prometheus does).
+    for (Point& p : s.points) {
+      if (p.h && (p.h->counter_reset_hint == CounterResetHint::kCounterReset ||
+                  p.h->counter_reset_hint == CounterResetHint::kNotCounterReset)) {
+        FloatHistogram h = *p.h;
+        h.counter_reset_hint = CounterResetHint::kUnknown;
+        p.h = HistogramRef::make(std::move(h));
+      }
+    }
+    in.series.push_back({std::move(s.labels), std::move(s.points), s.drop_name});
+  }
   return in;
 }
 

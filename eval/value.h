@@ -1,7 +1,8 @@
 // The values PromQL evaluation produces, shaped like Prometheus's: a scalar,
 // a string, an instant vector (one sample per series at one time), or a
 // matrix (several samples per series: the result of a range query, or a
-// range vector).
+// range vector). A sample of a vector or matrix is a float or a native
+// histogram.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -11,14 +12,17 @@
 #include <vector>
 
 #include "model/error.h"
+#include "model/histogram.h"
 #include "model/labels.h"
 #include "model/time.h"
 
 namespace cogwatch::eval {
 
+// A sample: a float, or a native histogram when h is set (v is then 0).
 struct Point {
   Timestamp t = 0;
   double v = 0;
+  HistogramRef h;
 };
 
 struct Scalar {
@@ -35,6 +39,7 @@ struct Sample {
   Labels labels;
   Timestamp t = 0;
   double v = 0;
+  HistogramRef h;  // set: a histogram sample
 };
 using Vector = std::vector<Sample>;
 

@@ -18,12 +18,26 @@ void append_metric(std::string& out, const Labels& labels) {
   out += '}';
 }
 
+void append_quoted_float(std::string& out, double v) {
+  out += '"';
+  out += format_float_plain(v);
+  out += '"';
+}
+
 void append_point(std::string& out, Timestamp t, double v) {
   out += '[';
   append_json_time(out, t);
-  out += ",\"";
-  out += format_float_plain(v);
-  out += "\"]";
+  out += ',';
+  append_quoted_float(out, v);
+  out += ']';
+}
+
+void append_histogram_point(std::string& out, Timestamp t, const FloatHistogram& h) {
+  out += '[';
+  append_json_time(out, t);
+  out += ',';
+  append_histogram_json(out, h);
+  out += ']';
 }
 
 // A scalar's or string's time: Go's encoding/json of float64(t) / 1000
@@ -40,6 +54,31 @@ void append_go_seconds(std::string& out, Timestamp t) {
 }
 
 }  // namespace
+
+void append_histogram_json(std::string& out, const FloatHistogram& h) {
+  out += "{\"count\":";
+  append_quoted_float(out, h.count);
+  out += ",\"sum\":";
+  append_quoted_float(out, h.sum);
+  bool first = true;
+  h.for_each_bucket([&](const HistogramBucket& b) {
+    if (b.count == 0) return;  // empty buckets are not shown
+    out += first ? ",\"buckets\":[[" : ",[";
+    first = false;
+    // Which ends are inclusive: 0 upper only, 1 lower only, 2 neither, 3 both.
+    const int boundaries = b.lower_inclusive ? (b.upper_inclusive ? 3 : 1) : (b.upper_inclusive ? 0 : 2);
+    out += static_cast<char>('0' + boundaries);
+    out += ',';
+    append_quoted_float(out, b.lower);
+    out += ',';
+    append_quoted_float(out, b.upper);
+    out += ',';
+    append_quoted_float(out, b.count);
+    out += ']';
+  });
+  if (!first) out += ']';
+  out += '}';
+}
 
 void append_json_time(std::string& out, Timestamp t) {
   if (t < 0) {
@@ -74,10 +113,16 @@ std::string to_api_json(const Value& v) {
     out = "{\"resultType\":\"vector\",\"result\":[";
     for (size_t i = 0; i < vec->size(); ++i) {
       if (i > 0) out += ',';
+      const Sample& sample = (*vec)[i];
       out += "{\"metric\":";
-      append_metric(out, (*vec)[i].labels);
-      out += ",\"value\":";
-      append_point(out, (*vec)[i].t, (*vec)[i].v);
+      append_metric(out, sample.labels);
+      if (sample.h) {
+        out += ",\"histogram\":";
+        append_histogram_point(out, sample.t, *sample.h);
+      } else {
+        out += ",\"value\":";
+        append_point(out, sample.t, sample.v);
+      }
       out += '}';
     }
     out += ']';
@@ -88,12 +133,25 @@ std::string to_api_json(const Value& v) {
       if (i > 0) out += ',';
       out += "{\"metric\":";
       append_metric(out, m[i].labels);
-      out += ",\"values\":[";
-      for (size_t k = 0; k < m[i].points.size(); ++k) {
-        if (k > 0) out += ',';
-        append_point(out, m[i].points[k].t, m[i].points[k].v);
+      // Floats under "values", histograms under "histograms"; a list only
+      // when it has points, as Prometheus writes them.
+      bool first = true;
+      for (const Point& p : m[i].points) {
+        if (p.h) continue;
+        out += first ? ",\"values\":[" : ",";
+        first = false;
+        append_point(out, p.t, p.v);
       }
-      out += "]}";
+      if (!first) out += ']';
+      first = true;
+      for (const Point& p : m[i].points) {
+        if (!p.h) continue;
+        out += first ? ",\"histograms\":[" : ",";
+        first = false;
+        append_histogram_point(out, p.t, *p.h);
+      }
+      if (!first) out += ']';
+      out += '}';
     }
     out += ']';
   }

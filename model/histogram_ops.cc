@@ -326,8 +326,28 @@ Status histogram_add(FloatHistogram& h, const FloatHistogram& other, HistogramCo
   return combine(h, other, 1, info, comp);
 }
 
+FloatHistogram new_compensation(const FloatHistogram& h) {
+  FloatHistogram c;
+  c.counter_reset_hint = h.counter_reset_hint;
+  c.schema = h.schema;
+  c.zero_threshold = h.zero_threshold;
+  c.custom_values = h.custom_values;
+  c.positive_spans = h.positive_spans;
+  c.negative_spans = h.negative_spans;
+  c.positive_buckets.assign(h.positive_buckets.size(), 0);
+  c.negative_buckets.assign(h.negative_buckets.size(), 0);
+  return c;
+}
+
 Status histogram_sub(FloatHistogram& h, const FloatHistogram& other, HistogramCombineInfo* info) {
   return combine(h, other, -1, info, nullptr);
+}
+
+bool histogram_overflows(const FloatHistogram& h) {
+  auto inf = [](double v) { return std::isinf(v); };
+  return inf(h.count) || inf(h.sum) || inf(h.zero_count) ||
+         std::any_of(h.positive_buckets.begin(), h.positive_buckets.end(), inf) ||
+         std::any_of(h.negative_buckets.begin(), h.negative_buckets.end(), inf);
 }
 
 void histogram_reduce_resolution(FloatHistogram& h, int32_t target_schema) {

@@ -35,16 +35,24 @@ inline constexpr const char* kIncompatibleSchemaMessage =
 // h += other. The result has the lower of the two schemas and the larger
 // zero threshold (raised to a bucket boundary where it would split a
 // populated bucket); custom bounds that differ are reduced to the bounds
-// both have. With `comp` (Kahan compensation of h, laid out like h; an
-// empty FloatHistogram to start), the sum is compensated as Prometheus's
+// both have. With `comp` (the Kahan compensation of h, laid out like h:
+// start with new_compensation(h)), the sum is compensated as Prometheus's
 // KahanAdd; the true value is then h + comp. Errors: kInvalidArgument
 // (kIncompatibleSchemaMessage); h is unchanged then.
 Status histogram_add(FloatHistogram& h, const FloatHistogram& other, HistogramCombineInfo* info = nullptr,
                      FloatHistogram* comp = nullptr);
+// A compensation for h with nothing in it yet: h's layout, hint and
+// bounds, zero counts (Prometheus's newCompensationHistogram).
+FloatHistogram new_compensation(const FloatHistogram& h);
+
 // h -= other, as histogram_add. Buckets may become negative; the counter
 // reset hint follows the same rules as addition (the "-" operator then
 // makes the result a gauge).
 Status histogram_sub(FloatHistogram& h, const FloatHistogram& other, HistogramCombineInfo* info = nullptr);
+
+// Whether a count, the sum or a bucket is infinite (Prometheus's
+// HasOverflow): a running sum that overflowed.
+bool histogram_overflows(const FloatHistogram& h);
 
 // Merges buckets into the lower resolution target_schema (<= h.schema).
 // Custom-bucket histograms are left as they are.

@@ -16,6 +16,8 @@ const char* binary_op_string(BinaryOp op) {
     case BinaryOp::kLss: return "<";
     case BinaryOp::kGte: return ">=";
     case BinaryOp::kLte: return "<=";
+    case BinaryOp::kTrimUpper: return "</";
+    case BinaryOp::kTrimLower: return ">/";
     case BinaryOp::kAdd: return "+";
     case BinaryOp::kSub: return "-";
     case BinaryOp::kMul: return "*";
@@ -32,7 +34,7 @@ int precedence(BinaryOp op) {
     case BinaryOp::kOr: return 1;
     case BinaryOp::kAnd: case BinaryOp::kUnless: return 2;
     case BinaryOp::kEql: case BinaryOp::kNeq: case BinaryOp::kGtr: case BinaryOp::kLss: case BinaryOp::kGte:
-    case BinaryOp::kLte: return 3;
+    case BinaryOp::kLte: case BinaryOp::kTrimUpper: case BinaryOp::kTrimLower: return 3;
     case BinaryOp::kAdd: case BinaryOp::kSub: return 4;
     case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kMod: case BinaryOp::kAtan2: return 5;
     case BinaryOp::kPow: return 6;
@@ -41,7 +43,10 @@ int precedence(BinaryOp op) {
 }
 
 bool is_right_associative(BinaryOp op) { return op == BinaryOp::kPow; }
-bool is_comparison(BinaryOp op) { return precedence(op) == 3; }
+bool is_comparison(BinaryOp op) {
+  return precedence(op) == 3 && op != BinaryOp::kTrimUpper && op != BinaryOp::kTrimLower;
+}
+bool changes_metric_schema(BinaryOp op) { return precedence(op) >= 4; }
 bool is_set_operator(BinaryOp op) {
   return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless;
 }

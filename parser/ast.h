@@ -41,6 +41,8 @@ enum class BinaryOp : uint8_t {
   kLss,  // <
   kGte,  // >=
   kLte,  // <=
+  kTrimUpper,  // </ (native histograms: keeps the observations below the bound)
+  kTrimLower,  // >/ (keeps the observations above it)
   kAdd,
   kSub,
   kMul,
@@ -53,7 +55,10 @@ const char* binary_op_string(BinaryOp op);  // "or", "==", "atan2", "^", ...
 // 1 (or) ... 6 (^), as Prometheus's grammar orders them.
 int precedence(BinaryOp op);
 bool is_right_associative(BinaryOp op);  // only ^
-bool is_comparison(BinaryOp op);
+bool is_comparison(BinaryOp op);  // ==, !=, >, <, >=, <= (not the trim operators)
+// Arithmetic (+ - * / % ^ atan2): its result is no longer the metric it
+// came from, so the name goes (Prometheus's changesMetricSchema).
+bool changes_metric_schema(BinaryOp op);
 bool is_set_operator(BinaryOp op);  // and, or, unless
 
 enum class AggregateOp : uint8_t {

@@ -304,6 +304,7 @@ class Builder {
         {"!=", BinaryOp::kNeq}, {">", BinaryOp::kGtr},   {"<", BinaryOp::kLss},         {">=", BinaryOp::kGte},
         {"<=", BinaryOp::kLte}, {"+", BinaryOp::kAdd},   {"-", BinaryOp::kSub},         {"*", BinaryOp::kMul},
         {"/", BinaryOp::kDiv},  {"%", BinaryOp::kMod},   {"atan2", BinaryOp::kAtan2},   {"^", BinaryOp::kPow},
+        {"</", BinaryOp::kTrimUpper}, {">/", BinaryOp::kTrimLower},
     };
     for (const auto& [text, op] : kOps) {
       if (s == text) return op;

@@ -327,7 +327,8 @@ struct primary : sor<guarded<one<'('>, paren_expr>,
 struct operand_body : seq<primary, star<ws, postfix>> {};
 struct required_operand_body : seq<operand_body> {};
 struct operand : sor<seq<plus<unary_op, ws>, must<required_operand_body>>, operand_body> {};
-struct binary_word : sor<string<'=', '='>, string<'!', '='>, string<'>', '='>, string<'<', '='>, one<'>'>, one<'<'>,
+struct binary_word : sor<string<'=', '='>, string<'!', '='>, string<'>', '='>, string<'<', '='>, string<'<', '/'>,
+                         string<'>', '/'>, one<'>'>, one<'<'>,
                          one<'+'>, one<'-'>, one<'*'>, one<'/'>, one<'%'>, one<'^'>, word_of<set_operator_words>> {};
 struct binary_op : binary_word {};
 struct on_ignoring : seq<sor<kw_on, kw_ignoring>, ws, must<required_grouping>> {};

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <algorithm>
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -12,6 +13,8 @@
 
 #include "eval/engine.h"
 #include "model/file.h"
+#include "model/labels_map.h"
+#include "model/nhcb.h"
 #include "model/value.h"
 #include "parser/parser.h"
 #include "parser/series.h"
@@ -35,6 +38,41 @@ bool almost_equal(double a, double b) {
   const double abs_sum = std::fabs(a) + std::fabs(b);
   if (a == 0 || b == 0 || abs_sum < 2.2250738585072014e-308) return diff < kEpsilon * 2.2250738585072014e-308;
   return diff / std::min(abs_sum, std::numeric_limits<double>::max()) < kEpsilon;
+}
+
+// Prometheus's compareNativeHistogram, on compacted copies: the same
+// layout, counts within almost_equal, the hint only when the expected
+// value wrote one.
+bool histograms_match(FloatHistogram want, FloatHistogram got, bool hint_set) {
+  want.compact(0);
+  got.compact(0);
+  auto buckets_match = [](const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!almost_equal(a[i], b[i])) return false;
+    }
+    return true;
+  };
+  return want.schema == got.schema && almost_equal(want.count, got.count) && almost_equal(want.sum, got.sum) &&
+         (!want.uses_custom_buckets() || want.custom_values == got.custom_values) &&
+         want.zero_threshold == got.zero_threshold && almost_equal(want.zero_count, got.zero_count) &&
+         want.negative_spans == got.negative_spans && buckets_match(want.negative_buckets, got.negative_buckets) &&
+         want.positive_spans == got.positive_spans && buckets_match(want.positive_buckets, got.positive_buckets) &&
+         (!hint_set || want.counter_reset_hint == got.counter_reset_hint);
+}
+
+// Whether a sample (a float, or a histogram when h is set) is the expected
+// value.
+bool value_matches(const parser::SeriesValue& want, double v, const HistogramRef& h) {
+  if (want.h) return h && histograms_match(*want.h, *h, want.hint_set);
+  return !h && want.v && almost_equal(*want.v, v);
+}
+
+std::string value_text(double v, const HistogramRef& h) { return h ? h->test_expression() : format_float(v); }
+
+std::string value_text(const parser::SeriesValue& v) {
+  if (v.h) return v.h->test_expression();
+  return v.v ? format_float(*v.v) : std::string("_");
 }
 
 // Experimental PromQL that cogwatch does not implement yet.
@@ -129,7 +167,6 @@ class Runner {
  private:
   void reset() {
     head_ = std::make_unique<tsdb::Head>(tsdb::HeadOptions{.retention_time = 0, .retention_bytes = 0, .chunk_limits = {}});
-    histogram_series_.clear();
   }
 
   void fail_line(int line, const std::string& message) {
@@ -159,24 +196,10 @@ class Runner {
       const std::string line = trim(lines[i]);
       if (line.empty()) break;
       if (line[0] == '#') continue;
-      if (line.find("{{") != std::string::npos) {
-        // Native histograms are out of scope: remember the series so that
-        // queries selecting it are skipped.
-        auto labels = parser::parse_series_description(line.substr(0, line.find("{{")));
-        if (labels) histogram_series_.push_back(labels->labels);
-        continue;
-      }
       auto desc = parser::parse_series_description(line);
       if (!desc) {
         fail_line(static_cast<int>(i) + 1, "bad series: " + desc.error().message);
         continue;
-      }
-      if (with_nhcb && desc->labels.metric_name().ends_with("_bucket")) {
-        // load_with_nhcb also loads these buckets as a native histogram
-        // named without _bucket; queries of that name are skipped.
-        std::string_view name = desc->labels.metric_name();
-        histogram_series_.push_back(
-            LabelsBuilder(desc->labels).del("le").set(kMetricNameLabel, name.substr(0, name.size() - 7)).build());
       }
       auto same = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.labels == desc->labels; });
       if (same != defs.end()) {
@@ -188,6 +211,12 @@ class Runner {
     // A sample the store refuses (out of order or a duplicate with another
     // value, after an earlier load) fails the load, as in Prometheus's
     // promqltest, rather than silently testing other data than written.
+    if (with_nhcb) {
+      if (Status st = add_nhcb_series(defs); !st) {
+        fail_line(lineno, "error in load command: " + st.error().message);
+        return i;
+      }
+    }
     auto app = head_->appender();
     for (const auto& d : defs) {
       for (size_t k = 0; k < d.values.size(); ++k) {
@@ -203,19 +232,59 @@ class Runner {
     return i;
   }
 
-  // Whether a query selects a series that was loaded as a native histogram.
-  bool touches_histograms(const parser::Expr& e) const {
-    if (histogram_series_.empty()) return false;
-    if (const auto* vs = e.as<parser::VectorSelector>()) {
-      for (const Labels& l : histogram_series_) {
-        // A histogram series' labels may lack "le"; match on what it has.
-        if (matches_all(vs->matchers, l)) return true;
+  // load_with_nhcb: the classic histograms among defs (_bucket, _count,
+  // _sum series) are also loaded as native histograms with custom buckets,
+  // named without the suffix, as Prometheus's promqltest does.
+  static Status add_nhcb_series(std::vector<parser::SeriesDescription>& defs) {
+    struct Builder {
+      Labels labels;
+      std::map<size_t, ClassicHistogram> by_step;
+    };
+    std::vector<Builder> builders;
+    LabelsMap<size_t> index;
+    for (const parser::SeriesDescription& d : defs) {
+      const std::string_view name = d.labels.metric_name();
+      std::string_view base;
+      enum { kBucket, kCount, kSum } part;
+      if (name.ends_with("_bucket")) {
+        base = name.substr(0, name.size() - 7), part = kBucket;
+      } else if (name.ends_with("_count")) {
+        base = name.substr(0, name.size() - 6), part = kCount;
+      } else if (name.ends_with("_sum")) {
+        base = name.substr(0, name.size() - 4), part = kSum;
+      } else {
+        continue;
+      }
+      double le = 0;
+      if (part == kBucket) {
+        const std::string le_text(d.labels.get("le"));
+        char* end = nullptr;
+        le = std::strtod(le_text.c_str(), &end);
+        if (le_text.empty() || *end != '\0' || std::isnan(le)) continue;
+      }
+      Labels key = LabelsBuilder(d.labels).set(kMetricNameLabel, base).del("le").build();
+      auto [it, inserted] = index.try_emplace(key, builders.size());
+      if (inserted) builders.push_back({std::move(key), {}});
+      for (size_t k = 0; k < d.values.size(); ++k) {
+        if (!d.values[k].v) continue;
+        ClassicHistogram& h = builders[it->second].by_step[k];
+        const double v = *d.values[k].v;
+        if (part == kBucket) h.set_bucket(le, v);
+        if (part == kCount) h.set_count(v);
+        if (part == kSum) h.set_sum(v);
       }
     }
-    for (const parser::Expr* c : parser::children(e)) {
-      if (touches_histograms(*c)) return true;
+    for (const Builder& b : builders) {
+      parser::SeriesDescription d{b.labels, {}};
+      for (const auto& [k, classic] : b.by_step) {
+        auto h = classic.to_native();
+        if (!h) return h.error();
+        if (d.values.size() <= k) d.values.resize(k + 1);
+        d.values[k] = {std::nullopt, std::make_shared<const FloatHistogram>(*std::move(h)), false};
+      }
+      defs.push_back(std::move(d));
     }
-    return false;
+    return {};
   }
 
   static bool parse_time(const std::string& s, Timestamp& out) {
@@ -314,11 +383,7 @@ class Runner {
     if (const char* f = experimental_feature(c.query)) {
       return skip(c, std::string("experimental feature not implemented: ") + f);
     }
-    for (const auto& [line, text] : c.results) {
-      if (text.find("{{") != std::string::npos) return skip(c, "native histogram result");
-    }
     auto expr = parser::parse_expr(c.query);
-    if (expr && touches_histograms(**expr)) return skip(c, "selects native histogram series");
     eval::Engine engine(*head_);
     if (!expr) {
       if (c.expect_fail) return check_fail_message(c, parser::format_error(c.query, expr.error()));
@@ -360,7 +425,7 @@ class Runner {
       const auto& m = std::get<eval::Matrix>(*r);
       eval::Vector as_vector;
       for (const auto& series : m) {
-        for (const auto& p : series.points) as_vector.push_back({series.labels, p.t, p.v});
+        for (const auto& p : series.points) as_vector.push_back({series.labels, p.t, p.v, p.h});
       }
       bool same;
       if (const auto* sc = std::get_if<eval::Scalar>(&*v)) {
@@ -370,7 +435,8 @@ class Runner {
         same = as_vector.size() == inst.size();
         for (size_t k = 0; same && k < as_vector.size(); ++k) {
           same = std::any_of(inst.begin(), inst.end(), [&](const eval::Sample& x) {
-            return x.labels == as_vector[k].labels && almost_equal(x.v, as_vector[k].v);
+            if (x.labels != as_vector[k].labels || bool(x.h) != bool(as_vector[k].h)) return false;
+            return x.h ? histograms_match(*x.h, *as_vector[k].h, true) : almost_equal(x.v, as_vector[k].v);
           });
         }
       }
@@ -440,7 +506,7 @@ class Runner {
 
   struct Expected {
     Labels labels;
-    std::vector<std::optional<double>> values;
+    std::vector<parser::SeriesValue> values;
   };
 
   bool parse_expected(const Case& c, std::vector<Expected>& out, std::optional<double>& scalar) {
@@ -460,16 +526,14 @@ class Runner {
         failure(c, "a readable expected result", "line " + std::to_string(line) + ": " + desc.error().message);
         return false;
       }
-      std::vector<std::optional<double>> values;
-      for (const parser::SeriesValue& v : desc->values) values.push_back(v.v);
-      out.push_back({desc->labels, std::move(values)});
+      out.push_back({desc->labels, std::move(desc->values)});
     }
     return true;
   }
 
   static std::string describe(const eval::Vector& v) {
     std::string s = "[";
-    for (const auto& e : v) s += e.labels.to_string() + " " + format_float(e.v) + ", ";
+    for (const auto& e : v) s += e.labels.to_string() + " " + value_text(e.v, e.h) + ", ";
     return s + "]";
   }
 
@@ -501,7 +565,7 @@ class Runner {
       return Outcome::kFail;
     }
     std::string want;
-    for (const auto& e : exp) want += e.labels.to_string() + " " + (e.values.empty() || !e.values[0] ? "_" : format_float(*e.values[0])) + ", ";
+    for (const auto& e : exp) want += e.labels.to_string() + " " + (e.values.empty() ? "_" : value_text(e.values[0])) + ", ";
     want = "[" + want + "]";
     if (got.size() != exp.size()) {
       failure(c, want, describe(got));
@@ -516,8 +580,7 @@ class Runner {
           if (e.labels == got[k].labels) match = &e;
         }
       }
-      if (match == nullptr || match->values.size() != 1 || !match->values[0] ||
-          !almost_equal(*match->values[0], got[k].v)) {
+      if (match == nullptr || match->values.size() != 1 || !value_matches(match->values[0], got[k].v, got[k].h)) {
         failure(c, want, describe(got));
         return Outcome::kFail;
       }
@@ -536,7 +599,7 @@ class Runner {
       std::string s = "[";
       for (const auto& series : m) {
         s += series.labels.to_string();
-        for (const auto& p : series.points) s += " " + std::to_string(p.t / 1000) + "s:" + format_float(p.v);
+        for (const auto& p : series.points) s += " " + std::to_string(p.t / 1000) + "s:" + value_text(p.v, p.h);
         s += "; ";
       }
       return s + "]";
@@ -544,14 +607,14 @@ class Runner {
     std::string want = "[";
     for (const auto& e : exp) {
       want += e.labels.to_string();
-      for (const auto& v : e.values) want += " " + (v ? format_float(*v) : std::string("_"));
+      for (const auto& v : e.values) want += " " + value_text(v);
       want += "; ";
     }
     want += "]";
     size_t expected_series = 0;
     for (const auto& e : exp) {
       bool any = false;
-      for (const auto& v : e.values) any = any || v.has_value();
+      for (const auto& v : e.values) any = any || !v.empty();
       if (any) ++expected_series;
     }
     if (got.size() != expected_series) return failure(c, want, describe_matrix(got));
@@ -566,9 +629,9 @@ class Runner {
         const Timestamp t = start + static_cast<Timestamp>(i) * step;
         const auto& ev = match->values[i];
         const bool present = k < series.points.size() && series.points[k].t == t;
-        if (ev.has_value() != present) return failure(c, want, describe_matrix(got));
+        if (!ev.empty() != present) return failure(c, want, describe_matrix(got));
         if (present) {
-          if (!almost_equal(*ev, series.points[k].v)) return failure(c, want, describe_matrix(got));
+          if (!value_matches(ev, series.points[k].v, series.points[k].h)) return failure(c, want, describe_matrix(got));
           ++k;
         }
       }
@@ -581,7 +644,6 @@ class Runner {
   std::ostream& out_;
   FileResult result_;
   std::unique_ptr<tsdb::Head> head_;
-  std::vector<Labels> histogram_series_;
 };
 
 }  // namespace

@@ -42,11 +42,13 @@ struct StepSeries {
 };
 using StepMatrix = std::vector<StepSeries>;
 
-// One element of an instant vector at one step.
+// One element of an instant vector at one step: a float, or a histogram
+// when h is set.
 struct StepSample {
   Labels labels;
   double v = 0;
   bool drop_name = false;
+  HistogramRef h;
 };
 using StepVector = std::vector<StepSample>;
 
@@ -66,16 +68,17 @@ using Window = std::span<const Point>;
 // rangeEval does).
 class StepCollector {
  public:
-  // Appends (t, v) to the series `labels`. Errors (kDuplicateLabelsetError)
-  // when that series already has a sample at t. REQUIRES: t never decreases.
-  void add(Labels labels, Timestamp t, double v, bool drop_name) {
+  // Appends (t, v) or (t, h) to the series `labels`. Errors
+  // (kDuplicateLabelsetError) when that series already has a sample at t.
+  // REQUIRES: t never decreases.
+  void add(Labels labels, Timestamp t, double v, bool drop_name, HistogramRef h = {}) {
     auto [it, inserted] = index_.try_emplace(labels, rows_.size());
     if (inserted) {
       rows_.push_back({std::move(labels), {}, drop_name});
     } else if (std::vector<Point>& p = rows_[it->second].points; !p.empty() && p.back().t == t) {
       throw_error(std::string(kDuplicateLabelsetError));
     }
-    rows_[it->second].points.push_back({t, v});
+    rows_[it->second].points.push_back({t, v, std::move(h)});
   }
   StepMatrix take() { return std::move(rows_); }
 
@@ -153,6 +156,9 @@ class QueryRun {
   }
 
   AnnotationSink annotations;
+  // What `@ start()` and `@ end()` mean everywhere in the query, subqueries
+  // included: the query's own start and end.
+  Timestamp query_start = 0, query_end = 0;
 
  private:
   const QueryContext& context_;
@@ -210,11 +216,22 @@ class Evaluator {
   AnnotationSink& annotations() const { return run_.annotations; }
   QueryRun& run() const { return run_; }
 
+  // Whether the selectors being evaluated feed only histogram_count,
+  // histogram_sum or histogram_avg (no subquery, histogram_quantile,
+  // histogram_fraction or trim on the way): Prometheus reads them with its
+  // HistogramStatsIterator then, which gives each histogram whose counter-
+  // reset hint is unknown the hint found by comparing it with the sample
+  // read before it. The hints show in aggregation (conflicting counter
+  // resets) and binary operators; cogwatch keeps the buckets but sets the
+  // hints the same way (see StatsHints).
+  bool histogram_stats_only() const { return stats_calls_ > 0 && bucket_users_ == 0; }
+
  private:
+  friend struct PathScope;
   NodeValue eval_selector(const parser::VectorSelector& vs, bool sample_timestamps = false);
   NodeValue eval_call(const parser::Expr& e, const parser::Call& call);
-  NodeValue eval_aggregate(const parser::AggregateExpr& agg);
-  NodeValue eval_binary(const parser::BinaryExpr& b);
+  NodeValue eval_aggregate(const parser::AggregateExpr& agg, Span span);
+  NodeValue eval_binary(const parser::BinaryExpr& b, Span span);
   NodeValue eval_unary(const parser::UnaryExpr& u);
 
   const tsdb::Querier& querier_;
@@ -224,6 +241,22 @@ class Evaluator {
   size_t num_steps_;
   uint64_t samples_in_memory_ = 0;
   QueryRun& run_;
+  int stats_calls_ = 0;   // histogram_count/_sum/_avg calls being evaluated
+  int bucket_users_ = 0;  // histogram_quantile/_fraction calls and trims being evaluated
+};
+
+// Counter-reset hints as Prometheus's HistogramStatsIterator sets them on
+// one series read in time order: an unknown hint becomes kCounterReset or
+// kNotCounterReset by comparison with the histogram read before (none
+// after forget(): a seek past the samples in between). Floats and stale
+// markers leave the state alone.
+class StatsHints {
+ public:
+  void apply(Point& p);
+  void forget() { last_ = {}; }
+
+ private:
+  HistogramRef last_;
 };
 
 // A range vector's series, each with all its samples over the query (the
@@ -235,6 +268,7 @@ struct RangeSeries {
 };
 struct RangeInput {
   std::vector<tsdb::SeriesData> selected;  // from a matrix selector: decoded lazily
+  bool stats_hints = false;                // selected feeds histogram_count/_sum/_avg only (StatsHints)
   std::vector<RangeSeries> series;         // from a subquery: already evaluated
   Duration range = 0;
   Duration offset = 0;
@@ -249,6 +283,14 @@ struct RangeInput {
 
 // The samples of a matrix selector or subquery over the whole query.
 RangeInput range_input(Evaluator& ev, const parser::Expr& e);
+
+// The iterator's current sample as a Point (a histogram decoded into a
+// FloatHistogram). Stale markers read as floats (tsdb's contract).
+inline Point current_point(const tsdb::SeriesIterator& it) {
+  if (it.value_type() == tsdb::ValueType::kFloat) return {it.t(), it.v(), {}};
+  return {it.t(), 0, HistogramRef::make(it.float_histogram())};
+}
+inline bool is_stale(const Point& p) { return !p.h && is_stale_nan(p.v); }
 
 // Evaluation time of step `ts` for a selector with @ and offset.
 Timestamp effective_time(Timestamp ts, const std::optional<parser::AtModifier>& at, Duration offset, Timestamp start,
@@ -271,14 +313,14 @@ StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, F
       for (size_t s = 0; s < m.size(); ++s) {
         size_t& c = cursors[a][s];
         if (c < m[s].points.size() && m[s].points[c].t == ts) {
-          inputs[a].push_back({m[s].labels, m[s].points[c].v, m[s].drop_name});
+          inputs[a].push_back({m[s].labels, m[s].points[c].v, m[s].drop_name, m[s].points[c].h});
           ++c;
         }
       }
     }
     out.clear();
     fn(i, ts, inputs, out);
-    for (StepSample& s : out) result.add(std::move(s.labels), ts, s.v, s.drop_name);
+    for (StepSample& s : out) result.add(std::move(s.labels), ts, s.v, s.drop_name, std::move(s.h));
     add_samples(out.size());
   }
   return result.take();
@@ -292,9 +334,13 @@ void RangeInput::for_each_series(QueryRun& run, Fn&& fn) const {
     buffer.clear();
     tsdb::SeriesIterator it = d.iterator();
     uint64_t read = 0;
+    StatsHints hints;
     while (it.next()) {
       ++read;
-      if (!is_stale_nan(it.v())) buffer.push_back({it.t(), it.v()});
+      if (it.value_type() != tsdb::ValueType::kFloat || !is_stale_nan(it.v())) {
+        buffer.push_back(current_point(it));
+        if (stats_hints) hints.apply(buffer.back());
+      }
     }
     run.count_read(read);
     if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);

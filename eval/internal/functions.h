@@ -19,6 +19,29 @@ struct FunctionImpl;
 // Evaluates one call of a function at every step.
 using CallHandler = NodeValue (*)(Evaluator& ev, const parser::Call& call, const FunctionImpl& impl);
 
+// Where a range-vector function's annotations go, with what they name:
+// the series' metric name, and the positions Prometheus reports (the range
+// argument, and the call's first argument).
+struct WindowNotes {
+  const Evaluator& ev;
+  std::string_view metric_name;
+  Span range_span;
+  Span first_arg_span;
+
+  void warn(std::string message, Span span) const {
+    ev.annotations().add(Annotation::Level::kWarning, std::move(message), span);
+  }
+  void info(std::string message, Span span) const {
+    ev.annotations().add(Annotation::Level::kInfo, std::move(message), span);
+  }
+  // "encountered a mix of histograms and floats for metric name ..."
+  void mixed_floats_histograms() const;
+  // "ignored histograms in a range containing both floats and histograms ..."
+  void histograms_ignored() const;
+  // "vector contains a mix of histograms with exponential and custom buckets ..."
+  void mixed_exponential_custom() const;
+};
+
 // What a range-vector function sees at one step.
 struct WindowContext {
   Window w;     // the samples in (t - range, t], non-empty
@@ -27,9 +50,21 @@ struct WindowContext {
   double arg = 0;           // a scalar parameter (quantile, predict_linear's t, smoothing factor)
   Timestamp eval_time = 0;  // the step's time, before @ and offset
   double arg2 = 0;          // a second scalar parameter (trend factor)
+  // The series has histogram samples somewhere (not necessarily in this
+  // window); when false every sample is a float and w can be read as such.
+  bool has_histograms = false;
+  const WindowNotes* notes = nullptr;
 };
-// The value for one window, or nothing (too few samples).
-using WindowFn = std::optional<double> (*)(const WindowContext&);
+// The value of one window: a float, or a histogram when h is set.
+struct WindowValue {
+  WindowValue(double value) : v(value) {}  // NOLINT: floats are the common case
+  explicit WindowValue(HistogramRef histogram) : h(std::move(histogram)) {}
+  double v = 0;
+  HistogramRef h;
+};
+// The value for one window, or nothing (too few samples, or samples the
+// function cannot combine, with an annotation saying so).
+using WindowFn = std::optional<WindowValue> (*)(const WindowContext&);
 // The value for one sample.
 using SampleFn = double (*)(double);
 
@@ -78,32 +113,32 @@ NodeValue eval_native_histograms_only(Evaluator& ev, const parser::Call& call, c
 
 // ---- per-window functions (functions_window.cc) ----
 
-std::optional<double> window_avg(const WindowContext& c);
-std::optional<double> window_changes(const WindowContext& c);
-std::optional<double> window_count(const WindowContext& c);
-std::optional<double> window_delta(const WindowContext& c);
-std::optional<double> window_deriv(const WindowContext& c);
-std::optional<double> window_double_exponential_smoothing(const WindowContext& c);
-std::optional<double> window_first(const WindowContext& c);
-std::optional<double> window_idelta(const WindowContext& c);
-std::optional<double> window_increase(const WindowContext& c);
-std::optional<double> window_irate(const WindowContext& c);
-std::optional<double> window_last(const WindowContext& c);
-std::optional<double> window_mad(const WindowContext& c);
-std::optional<double> window_max(const WindowContext& c);
-std::optional<double> window_min(const WindowContext& c);
-std::optional<double> window_predict_linear(const WindowContext& c);
-std::optional<double> window_present(const WindowContext& c);
-std::optional<double> window_quantile(const WindowContext& c);
-std::optional<double> window_rate(const WindowContext& c);
-std::optional<double> window_resets(const WindowContext& c);
-std::optional<double> window_stddev(const WindowContext& c);
-std::optional<double> window_stdvar(const WindowContext& c);
-std::optional<double> window_sum(const WindowContext& c);
-std::optional<double> window_ts_of_first(const WindowContext& c);
-std::optional<double> window_ts_of_last(const WindowContext& c);
-std::optional<double> window_ts_of_max(const WindowContext& c);
-std::optional<double> window_ts_of_min(const WindowContext& c);
+std::optional<WindowValue> window_avg(const WindowContext& c);
+std::optional<WindowValue> window_changes(const WindowContext& c);
+std::optional<WindowValue> window_count(const WindowContext& c);
+std::optional<WindowValue> window_delta(const WindowContext& c);
+std::optional<WindowValue> window_deriv(const WindowContext& c);
+std::optional<WindowValue> window_double_exponential_smoothing(const WindowContext& c);
+std::optional<WindowValue> window_first(const WindowContext& c);
+std::optional<WindowValue> window_idelta(const WindowContext& c);
+std::optional<WindowValue> window_increase(const WindowContext& c);
+std::optional<WindowValue> window_irate(const WindowContext& c);
+std::optional<WindowValue> window_last(const WindowContext& c);
+std::optional<WindowValue> window_mad(const WindowContext& c);
+std::optional<WindowValue> window_max(const WindowContext& c);
+std::optional<WindowValue> window_min(const WindowContext& c);
+std::optional<WindowValue> window_predict_linear(const WindowContext& c);
+std::optional<WindowValue> window_present(const WindowContext& c);
+std::optional<WindowValue> window_quantile(const WindowContext& c);
+std::optional<WindowValue> window_rate(const WindowContext& c);
+std::optional<WindowValue> window_resets(const WindowContext& c);
+std::optional<WindowValue> window_stddev(const WindowContext& c);
+std::optional<WindowValue> window_stdvar(const WindowContext& c);
+std::optional<WindowValue> window_sum(const WindowContext& c);
+std::optional<WindowValue> window_ts_of_first(const WindowContext& c);
+std::optional<WindowValue> window_ts_of_last(const WindowContext& c);
+std::optional<WindowValue> window_ts_of_max(const WindowContext& c);
+std::optional<WindowValue> window_ts_of_min(const WindowContext& c);
 
 // ---- per-sample functions (functions_sample.cc) ----
 
