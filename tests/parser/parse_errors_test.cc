@@ -501,6 +501,7 @@ TEST(ParseErrors, AroundEachConstruct) {
       {"foo ~ bar"sv, "1:5: parse error: unexpected character: '~'"sv},
       {"foo atan2 bool bar"sv, "1:5: parse error: bool modifier can only be used on comparison operators"sv},
       {"foo unless bool bar"sv, "1:5: parse error: bool modifier can only be used on comparison operators"sv},
+      {"foo </ bool bar"sv, "1:5: parse error: bool modifier can only be used on comparison operators"sv},
       {"foo[5m] + foo"sv, "1:1: parse error: binary expression must contain only scalar and instant vector types"sv},
       {"foo + foo[5m]"sv, "1:7: parse error: binary expression must contain only scalar and instant vector types"sv},
       {"\"a\" + 1"sv, "1:1: parse error: binary expression must contain only scalar and instant vector types"sv},
@@ -866,11 +867,6 @@ TEST(ParseErrors, KnownDifferences) {
       // Prometheus 3 says 1:51: parse error: expected label selectors only
       {"info(http_request_counter_total{namespace=\"zzz\"}, {foo=\"bar\"} == 1)"sv,
        "1:1: parse error: unknown function with name \"info\""sv},
-      // cogwatch does not implement </ and >/ (native histograms, Prometheus 3.11):
-      // Prometheus 3 parses it
-      {"foo </ bar"sv, "1:5: parse error: unexpected <op:</>"sv},
-      // Prometheus 3 parses it
-      {"foo >/ bar"sv, "1:5: parse error: unexpected <op:>/>"sv},
       // cogwatch names the function that replaced it (issue 10):
       // Prometheus 3 says 1:1: parse error: unknown function with name "holt_winters"
       {"holt_winters(foo[5m], 0.5, 0.5)"sv,

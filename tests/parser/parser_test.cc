@@ -91,6 +91,8 @@ TEST(Parser, PrintsNormalisedExpressions) {
       {"a and b or c unless d", "a and b or c unless d"},
       {"a AND b", "a and b"},
       {"a atan2 b", "a atan2 b"},
+      {"h</0.5", "h </ 0.5"},
+      {"h >/ on(job) b", "h >/ on (job) b"},
       {"a % b", "a % b"},
       {"1 - -1", "1 - -1"},
       {"foo # comment\n + bar", "foo + bar"},
@@ -152,6 +154,16 @@ TEST(Parser, PrecedenceAndAssociativity) {
   EXPECT_EQ(pow.op, BinaryOp::kPow);
   EXPECT_EQ(binary(*pow.rhs).op, BinaryOp::kPow);
   EXPECT_NE(pow.lhs->as<VectorSelector>(), nullptr);
+
+  // The trim operators rank with the comparisons: a + b </ c * d is
+  // (a + b) </ (c * d), and they associate to the left with them.
+  auto t = parse_expr("a + b </ c * d >/ e");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(binary(**t).op, BinaryOp::kTrimLower);
+  const BinaryExpr& trim = binary(*binary(**t).lhs);
+  EXPECT_EQ(trim.op, BinaryOp::kTrimUpper);
+  EXPECT_EQ(binary(*trim.lhs).op, BinaryOp::kAdd);
+  EXPECT_EQ(binary(*trim.rhs).op, BinaryOp::kMul);
 
   // a - b - c is (a - b) - c.
   auto l = parse_expr("a - b - c");
