@@ -133,7 +133,9 @@ void Group::store(const eval::Vector& samples, GroupRule& rule, Timestamp stale_
   std::vector<Labels> written;
   written.reserve(samples.size());
   for (const eval::Sample& s : samples) {
-    if (!app->append(s.labels, s.t, s.v)) ++stats_.rejected_samples;
+    // A recording rule may produce native histograms.
+    const bool stored = s.h ? app->append_float_histogram(s.labels, s.t, *s.h).ok() : app->append(s.labels, s.t, s.v).ok();
+    if (!stored) ++stats_.rejected_samples;
     written.push_back(s.labels);
   }
   // Series of the last evaluation that this one did not produce end now.

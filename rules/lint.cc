@@ -189,13 +189,23 @@ class Linter {
     }
     if (c.func == F::kHistogramQuantile && c.args.size() == 2) {
       const auto* a = parser::strip_parens(*c.args[1]).as<parser::AggregateExpr>();
-      if (a == nullptr) return;
+      if (a == nullptr || reads_native_histograms(*a->expr)) return;
       const bool has_le = std::find(a->grouping.begin(), a->grouping.end(), "le") != a->grouping.end();
       if (a->without ? has_le : !has_le) {
         warn("histogram_quantile() over an aggregation that drops \"le\": the buckets are summed away and the "
              "result is empty; aggregate by (le, ...)");
       }
     }
+  }
+
+  // Whether e reads a series by a name without _bucket: a native
+  // histogram has no le to keep (`sum by (job) (rate(latency_seconds[5m]))`).
+  static bool reads_native_histograms(const Expr& e) {
+    if (const auto* s = e.as<parser::VectorSelector>()) return !s->name.empty() && !s->name.ends_with("_bucket");
+    for (const Expr* child : parser::children(e)) {
+      if (reads_native_histograms(*child)) return true;
+    }
+    return false;
   }
 
   void selector(const parser::VectorSelector& s) {

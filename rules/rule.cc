@@ -105,11 +105,13 @@ Result<std::map<Labels, Alert>> AlertingRule::alerts_for(const Datasource& sourc
     if (!v) return v.take_error();
     std::vector<tmpl::TemplateQuerySample> out;
     out.reserve(v->size());
-    for (eval::Sample& s : *v) out.push_back({std::move(s.labels), s.v});
+    for (eval::Sample& s : *v) out.push_back({std::move(s.labels), s.v, std::move(s.h)});
     return out;
   };
   for (const eval::Sample& s : result) {
-    const tmpl::TemplateData data{s.labels, s.v, context.external_labels, context.external_url};
+    // A histogram's $value is the histogram; the alert's value is then 0,
+    // as in Prometheus.
+    const tmpl::TemplateData data{s.labels, s.v, context.external_labels, context.external_url, s.h};
     LabelsBuilder lb(s.labels);
     lb.del(kMetricNameLabel);
     size_t i = 0;

@@ -93,16 +93,86 @@ std::string alerts_string(const std::vector<AlertView>& alerts) {
   return s + "\n]";
 }
 
+// A sample as promtool compares it: labels, the float value (0 for a
+// histogram sample, and still compared), and a native histogram as its
+// series notation (FloatHistogram::test_expression(): compacted to one span
+// per side, the counter reset hint included when it is known), so that two
+// histograms are equal when their notations are.
 struct SampleView {
   Labels labels;
   double value;
+  std::string histogram;  // empty: a float sample
 };
 
 std::string samples_string(const std::vector<SampleView>& samples) {
   if (samples.empty()) return "nil";
   std::string s;
-  for (const SampleView& x : samples) s += (s.empty() ? "" : ", ") + x.labels.to_string() + " " + go_float_e(x.value);
+  for (const SampleView& x : samples) {
+    s += (s.empty() ? "" : ", ") + x.labels.to_string() + " " +
+         (x.histogram.empty() ? go_float_e(x.value) : x.histogram);
+  }
   return s;
+}
+
+// fmt's %f of a float64 ("5.000000", "NaN", "+Inf").
+std::string go_float_f(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+// An expected sample's `histogram` as promtool reads it: the values part of
+// a series description that must hold exactly one value, a histogram. The
+// errors are promtool's, after the notation's own.
+Result<FloatHistogram> expected_histogram(std::string_view notation) {
+  auto values = parser::parse_series_values(notation);
+  if (!values) return values.take_error();
+  if (values->size() != 1) {
+    return make_error(ErrorCode::kInvalidArgument, "expected 1 value, got " + std::to_string(values->size()));
+  }
+  const parser::SeriesValue& v = values->front();
+  if (!v.h) {
+    return make_error(ErrorCode::kInvalidArgument, "expected histogram, got " + (v.v ? go_float_f(*v.v) : "_"));
+  }
+  return *v.h;
+}
+
+// The key:value items of a histogram notation, split at the spaces outside
+// brackets: "{{count:2 buckets:[1 1]}}" -> {count: 2, buckets: [1 1]}.
+std::map<std::string, std::string> histogram_items(std::string_view notation) {
+  std::map<std::string, std::string> items;
+  if (notation.starts_with("{{")) notation.remove_prefix(2);
+  if (notation.ends_with("}}")) notation.remove_suffix(2);
+  size_t i = 0;
+  while (i < notation.size()) {
+    size_t end = i;
+    for (int depth = 0; end < notation.size() && (depth > 0 || notation[end] != ' '); ++end) {
+      depth += notation[end] == '[' ? 1 : notation[end] == ']' ? -1 : 0;
+    }
+    const std::string_view item = notation.substr(i, end - i);
+    const size_t colon = item.find(':');
+    if (colon != std::string_view::npos) items[std::string(item.substr(0, colon))] = item.substr(colon + 1);
+    i = end + 1;
+  }
+  return items;
+}
+
+// Which items of two histogram notations differ: "count is 4, expected 3;
+// counter_reset_hint is not_reset, expected none".
+std::string histogram_difference(std::string_view got, std::string_view want) {
+  const auto g = histogram_items(got), w = histogram_items(want);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : g) keys.insert(k);
+  for (const auto& [k, v] : w) keys.insert(k);
+  std::string out;
+  for (const std::string& k : keys) {
+    const auto gi = g.find(k), wi = w.find(k);
+    const std::string gv = gi == g.end() ? "none" : gi->second, wv = wi == w.end() ? "none" : wi->second;
+    if (gv != wv) out += (out.empty() ? "" : "; ") + k + " is " + gv + ", expected " + wv;
+  }
+  return out;
 }
 
 bool same_value(double a, double b, bool fuzzy) {
@@ -380,7 +450,7 @@ class GroupRun {
       return;
     }
     std::vector<SampleView> got;
-    for (const eval::Sample& s : *got_vector) got.push_back({s.labels, s.v});
+    for (const eval::Sample& s : *got_vector) got.push_back({s.labels, s.v, s.h ? s.h->test_expression() : ""});
     std::vector<SampleView> want;
     for (const ExpectedSample& e : t.samples) {
       // The metric notation, as promtool's ParseMetric: '{}' is the empty
@@ -391,14 +461,26 @@ class GroupRun {
                          parser::format_error(e.labels, labels.error()));
         return;  // as promtool: the next case
       }
-      want.push_back({*std::move(labels), e.value});
+      std::string histogram;
+      if (!e.histogram.empty()) {
+        auto h = expected_histogram(e.histogram);
+        if (!h) {
+          // promtool's layout; the position in the test file is cogwatch's.
+          errors.push_back(where + ", err: labels " + go_quote(e.labels) + ": " + e.histogram_at + ": " +
+                           h.error().message);
+          return;
+        }
+        histogram = h->test_expression();
+      }
+      want.push_back({*std::move(labels), e.value, std::move(histogram)});
     }
     auto by_labels = [](const SampleView& a, const SampleView& b) { return a.labels < b.labels; };
     std::sort(got.begin(), got.end(), by_labels);
     std::sort(want.begin(), want.end(), by_labels);
     bool equal = got.size() == want.size();
     for (size_t i = 0; equal && i < got.size(); ++i) {
-      equal = got[i].labels == want[i].labels && same_value(want[i].value, got[i].value, file_.fuzzy_compare);
+      equal = got[i].labels == want[i].labels && same_value(want[i].value, got[i].value, file_.fuzzy_compare) &&
+              got[i].histogram == want[i].histogram;
     }
     if (equal) return;
     errors.push_back(where + ",\n        exp: " + samples_string(want) + "\n        got: " + samples_string(got) +
@@ -431,7 +513,23 @@ class GroupRun {
       } else if (i == want.size() || got[j].labels < want[i].labels) {
         out += "\n        why: not expected " + got[j++].labels.to_string();
       } else {
-        if (!same_value(want[i].value, got[j].value, file_.fuzzy_compare)) {
+        const SampleView &w = want[i], &g = got[j];
+        const std::string labels = g.labels.to_string();
+        if (w.histogram.empty() != g.histogram.empty()) {
+          out += "\n        why: " + labels + " is " + (g.histogram.empty() ? "a float" : "a native histogram") +
+                 ", expected " + (w.histogram.empty() ? "a float" : "a native histogram");
+        } else if (w.histogram != g.histogram) {
+          const std::string diff = histogram_difference(g.histogram, w.histogram);
+          out += "\n        why: " + labels + ": " + diff;
+          if (diff.starts_with("counter_reset_hint ") && diff.find(';') == std::string::npos) {
+            out += " (promtool compares the counter reset hint too, whenever either side has one)";
+          }
+        }
+        if (!w.histogram.empty() && !g.histogram.empty() && !same_value(w.value, g.value, file_.fuzzy_compare)) {
+          out += "\n        why: " + labels + " expects value " + format_float(w.value) +
+                 " besides its histogram: promtool compares it too, and a histogram sample's value is " +
+                 format_float(g.value);
+        } else if (w.histogram.empty() && g.histogram.empty() && !same_value(w.value, g.value, file_.fuzzy_compare)) {
           out += "\n        why: " + got[j].labels.to_string() + " is " + format_float(got[j].value) + ", expected " +
                  format_float(want[i].value) +
                  (std::isnan(got[j].value) && std::isnan(want[i].value)

@@ -12,6 +12,10 @@
 // order), checks alert_rule_test cases against the firing alerts at their
 // eval_time, then promql_expr_test cases against instant queries. Alerts
 // and samples compare as sets, exactly (fuzzy_compare: within one ulp).
+// Native histograms (input series and exp_samples' `histogram`, in the
+// series notation) compare as promtool compares them: by their notation
+// after compaction, the counter reset hint included; an expected sample's
+// `value` is compared too (a histogram sample's value is 0).
 //
 // Output, as promtool's: "Unit Testing:  FILE", then "  SUCCESS" on stdout,
 // or "  FAILED:" and each failure on stderr. Exit code 0 if every file
@@ -24,7 +28,8 @@
 // "Total: ..." at the end, and under a failed alert test "        why: ..."
 // lines (pending since when and until when, which labels or annotations
 // differ, an empty expression, an unknown alert name), and under a failed
-// expression test which series are missing, extra or different, and which
+// expression test which series are missing, extra or different (for
+// histograms, which items of the notation differ), and which
 // samples sit exactly on a window's start
 // (ruletest/window_edges.h).
 //

@@ -36,8 +36,12 @@ class FileReader {
   }
 
   [[noreturn]] void fail(const YAML::Node& n, const std::string& what) const {
+    throw std::runtime_error(position(n) + ": " + what);
+  }
+
+  std::string position(const YAML::Node& n) const {
     const YAML::Mark m = n.Mark();
-    throw std::runtime_error(path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + what);
+    return path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
   }
 
  private:
@@ -120,9 +124,12 @@ class FileReader {
       if (p["eval_time"]) t.eval_time = duration(p["eval_time"]);
       for (const YAML::Node& s : list(p["exp_samples"], "exp_samples")) {
         keys(s, "expected sample", {"labels", "value", "histogram"});
-        if (s["histogram"]) fail(s["histogram"], "native histogram samples are not supported by cogwatch yet");
         ExpectedSample e;
         e.labels = scalar(s["labels"]);
+        if (const YAML::Node h = s["histogram"]) {
+          e.histogram = scalar(h);
+          e.histogram_at = position(h);
+        }
         const std::string v = scalar(s["value"]);
         if (!v.empty()) {
           auto parsed = parse_go_float(v);

@@ -9,7 +9,9 @@
 // promql_expr_test, external_labels, external_url, start_timestamp; plus
 // cogwatch's `match: subset`. Unknown keys are errors, as promtool's strict
 // YAML decoding makes them; sample values are read as Go's yaml.v2 reads a
-// float64. Native-histogram expectations are refused with a clear error.
+// float64. An expected sample is a float (`value`) or a native histogram
+// (`histogram`, in the series notation: "{{schema:1 count:3 buckets:[1 2]}}"),
+// kept as written: the runner parses it when the case runs, as promtool does.
 #pragma once
 
 #include <string>
@@ -40,7 +42,9 @@ struct AlertTest {
 
 struct ExpectedSample {
   std::string labels;  // the metric notation, read by parser::parse_metric: '{}' or '' is no labels
-  double value = 0;
+  double value = 0;    // compared even when histogram is set, as promtool does (a histogram's value is 0)
+  std::string histogram;     // the series notation of one histogram; empty: a float sample
+  std::string histogram_at;  // "path:line:col" of `histogram`, for errors about it
 };
 
 struct PromqlTest {

@@ -530,6 +530,21 @@ Value string_map(const Labels& labels) {
   return Value{std::shared_ptr<const Object>(std::move(o))};
 }
 
+// A native histogram as Prometheus hands it to templates: a
+// *histogram.FloatHistogram, its exported fields readable.
+Value histogram_value(const FloatHistogram& h) {
+  auto o = std::make_shared<Object>();
+  o->kind = Object::Kind::kStruct;
+  o->type_name = "*histogram.FloatHistogram";
+  o->fields["Count"] = Value{h.count};
+  o->fields["Sum"] = Value{h.sum};
+  o->fields["ZeroCount"] = Value{h.zero_count};
+  o->fields["ZeroThreshold"] = Value{h.zero_threshold};
+  o->fields["Schema"] = Value{static_cast<int64_t>(h.schema)};
+  o->stringer = h.to_string();
+  return Value{std::shared_ptr<const Object>(std::move(o)), true};
+}
+
 }  // namespace internal
 
 Result<std::string> Template::execute(const TemplateData& data, const TemplateContext& context) const {
@@ -540,7 +555,8 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
   dot->fields["Labels"] = internal::string_map(data.labels);
   dot->fields["ExternalLabels"] = internal::string_map(data.external_labels);
   dot->fields["ExternalURL"] = internal::Value{data.external_url};
-  dot->fields["Value"] = internal::Value{data.value, true};  // Value interface{}
+  // Value interface{}
+  dot->fields["Value"] = data.histogram ? internal::histogram_value(*data.histogram) : internal::Value{data.value, true};
 
   internal::CallContext ctx;
   ctx.external_url = context.external_url;
@@ -555,7 +571,8 @@ Result<std::string> Template::execute(const TemplateData& data, const TemplateCo
         sample->kind = internal::Object::Kind::kSample;
         sample->type_name = "*template.sample";
         sample->fields["Labels"] = internal::string_map(s.labels);
-        sample->fields["Value"] = internal::Value{s.value, true};  // Value interface{}
+        // Value interface{}
+        sample->fields["Value"] = s.histogram ? internal::histogram_value(*s.histogram) : internal::Value{s.value, true};
         list->items.push_back(internal::Value{std::shared_ptr<const internal::Object>(std::move(sample))});
       }
       return internal::Value{std::shared_ptr<const internal::List>(std::move(list))};

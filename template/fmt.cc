@@ -56,6 +56,7 @@ std::string format_complex(const GoComplex& c);
 namespace {
 
 std::string format_object(const Object& o) {
+  if (o.stringer) return *o.stringer;
   std::string s = o.kind == Object::Kind::kSample ? "{" : o.kind == Object::Kind::kStruct ? "{" : "map[";
   bool first = true;
   for (const auto& [k, v] : o.fields) {

@@ -61,6 +61,7 @@
 #include <vector>
 
 #include "model/error.h"
+#include "model/histogram.h"
 #include "model/labels.h"
 #include "model/time.h"
 
@@ -71,16 +72,22 @@ struct Node;
 }
 
 // What alert templates see: $labels, $value, $externalLabels, $externalURL.
+// An alert's data: $labels, $value (a float, or the native histogram when
+// `histogram` is set: it prints as Prometheus's *FloatHistogram does and
+// has the fields Count, Sum, ZeroCount, ZeroThreshold and Schema),
+// $externalLabels, $externalURL.
 struct TemplateData {
   Labels labels;
   double value = 0;
   Labels external_labels;
   std::string external_url;
+  HistogramRef histogram;
 };
 
 struct TemplateQuerySample {
   Labels labels;
   double value = 0;
+  HistogramRef histogram;  // set: .Value is this histogram
 };
 
 // What the `query` function runs: PromQL at the evaluation time.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ struct Object {
   enum class Kind : uint8_t { kStringMap, kInterfaceMap, kStruct, kSample } kind = Kind::kStringMap;
   std::map<std::string, Value> fields;
   std::string type_name;  // "map[string]string", "*template.sample", ...
+  // What its String method returns, for a type that has one (a native
+  // histogram): fmt prints that instead of the fields.
+  std::optional<std::string> stringer;
 };
 
 struct Html {  // html/template.HTML, from safeHtml: prints as its text

@@ -96,6 +96,8 @@ TEST(Lint, CorrectRulesAreLeftAlone) {
     for: 2m
   - record: q
     expr: histogram_quantile(0.9, sum by (le, job) (rate(cog_predict_latency_seconds_bucket[5m])))
+  - record: native_q
+    expr: histogram_quantile(0.9, sum by (job) (rate(cog_predict_latency_seconds[5m])))
   - record: r
     expr: rate(container_network_transmit_bytes_total{job=~"cog.*"}[5m])
   - record: unknown_sides

@@ -316,6 +316,56 @@ TEST_F(RuleEvalTest, GroupFeedsRecordingRulesToLaterAlertsAndMarksStale) {
   EXPECT_EQ(group.stats().evaluations, 4u);
 }
 
+// A recording rule whose result is native histograms stores them as
+// histograms (Prometheus's AppendHistogram with the float histogram): read
+// back, the series holds float histograms with the computed buckets, the
+// counter reset hint included (a rate is a gauge histogram), and a later
+// rule can compute with them.
+TEST_F(RuleEvalTest, RecordingRuleStoresNativeHistograms) {
+  load(R"(lat{job="cog", instance="a"} {{schema:1 sum:0 count:0}}+{{schema:1 sum:3 count:2 offset:1 buckets:[1 1]}}x10)");
+  load(R"(lat{job="cog", instance="b"} {{schema:1 sum:0 count:0}}+{{schema:1 sum:6 count:4 offset:1 buckets:[1 3]}}x10)");
+  GroupSpec g;
+  g.name = "latency";
+  g.rules = {spec(RuleKind::kRecording, "job:lat:rate5m", "sum by (job) (rate(lat[5m]))"),
+             spec(RuleKind::kRecording, "job:lat:count_rate5m", "histogram_count(job:lat:rate5m)")};
+  Group group(g, "latency.yml", {}, tiny_expander);
+  for (int m = 0; m <= 10; ++m) group.eval(m * kMinute, head_, head_);
+  ASSERT_EQ(group.rules()[0].status.health, RuleHealth::kOk) << group.rules()[0].status.last_error;
+  ASSERT_EQ(group.stats().rejected_samples, 0u);
+
+  const auto series = head_.select({tsdb::testing::matcher(MatchType::kEqual, "__name__", "job:lat:rate5m")},
+                                   kMinTimestamp, kMaxTimestamp);
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].labels, (Labels{{"__name__", "job:lat:rate5m"}, {"job", "cog"}}));
+  tsdb::SeriesIterator it = series[0].iterator();
+  FloatHistogram at_10m;
+  int histograms = 0;
+  while (it.next()) {
+    ASSERT_EQ(it.value_type(), tsdb::ValueType::kFloatHistogram) << "at " << it.t();
+    ++histograms;
+    if (it.t() == 10 * kMinute) at_10m = it.float_histogram();
+  }
+  ASSERT_TRUE(it.err().ok());
+  EXPECT_EQ(histograms, 10);  // from 1m: at 0m the window holds one sample, and rate gives nothing
+  // Over (5m, 10m] each instance adds 4 increments, extrapolated by the
+  // minute missing at the window's start: rate = 4 * increment / 240s.
+  EXPECT_EQ(at_10m.schema, 1);
+  EXPECT_EQ(at_10m.counter_reset_hint, CounterResetHint::kGauge);
+  EXPECT_DOUBLE_EQ(at_10m.count, 4 * 6 / 240.0);
+  EXPECT_DOUBLE_EQ(at_10m.sum, 4 * 9 / 240.0);
+  EXPECT_EQ(at_10m.zero_count, 0);
+  ASSERT_EQ(at_10m.positive_spans, (HistogramSpans{{1, 2}}));
+  ASSERT_EQ(at_10m.positive_buckets.size(), 2u);
+  EXPECT_DOUBLE_EQ(at_10m.positive_buckets[0], 4 * 2 / 240.0);
+  EXPECT_DOUBLE_EQ(at_10m.positive_buckets[1], 4 * 4 / 240.0);
+  EXPECT_TRUE(at_10m.negative_buckets.empty());
+  // The recorded series is what the next rule reads.
+  const auto counts = read_named(head_, "job:lat:count_rate5m");
+  ASSERT_FALSE(counts.empty());
+  EXPECT_EQ(counts.back().first, 10 * kMinute);
+  EXPECT_DOUBLE_EQ(counts.back().second, at_10m.count);
+}
+
 TEST_F(RuleEvalTest, FailingRuleSetsHealthAndWritesNothing) {
   load(R"(x{a="1"} 1)");
   load(R"(x{a="2"} 1)");

@@ -76,8 +76,8 @@ std::string prometheus_expand(std::string_view text, std::vector<TemplateQuerySa
 // integer constants, float64 inputs as float constants (their errors then
 // sit at another column; the message after it is Go's). Not translatable:
 // the uint64 inputs (a template constant beyond int64 fails to parse),
-// native histograms (query results here are floats), ExpandHTML and
-// missingkey=error (alerts expand in text mode with missingkey=zero).
+// ExpandHTML and missingkey=error (alerts expand in text mode with
+// missingkey=zero). The native-histogram cases are in NativeHistogramValues.
 TEST(Template, PrometheusTemplateTestCases) {
   const std::vector<TemplateQuerySample> metric_a{{Labels{{"__name__", "metric"}, {"instance", "a"}}, 11}};
   struct Case {
@@ -527,6 +527,59 @@ TEST(Template, HumanizeConvertsAsGo) {
   EXPECT_EQ(h("(safeHtml \"1\")"), cannot("(safeHtml \"1\")", "template.HTML"));
   EXPECT_EQ(h("(toTime 1)"), cannot("(toTime 1)", "*time.Time"));
   EXPECT_EQ(h("(toTime 1).UTC"), cannot("(toTime 1).UTC", "time.Time"));
+}
+
+// A native histogram's $value (and a query result's value) is Prometheus's
+// *histogram.FloatHistogram: it prints as its String(), its fields are
+// readable, and every function that converts its argument to a float fails
+// on it as prometheus/common's ConvertToFloat fails on any other type.
+TEST(Template, NativeHistogramValues) {
+  FloatHistogram h;
+  h.count = 8;
+  h.sum = 12;
+  h.zero_threshold = 0.001;
+  h.positive_spans = {{0, 2}};
+  h.positive_buckets = {2, 6};
+  TemplateData data = alert_data(0);
+  data.histogram = HistogramRef::make(h);
+  auto run_h = [&](std::string_view text) -> std::string {
+    auto t = Template::parse("t", text);
+    if (!t) return t.error().message;
+    auto out = t->execute(data, context());
+    if (out) return *out;
+    const std::string& e = out.error().message;
+    return e.starts_with("template: t:1:") ? e.substr(14) : e;
+  };
+  EXPECT_EQ(run_h("{{ .Value }}|{{ print .Value }}|{{ printf \"%v\" .Value }}"),
+            "{count:8, sum:12, (0.5,1]:2, (1,2]:6}|{count:8, sum:12, (0.5,1]:2, (1,2]:6}|"
+            "{count:8, sum:12, (0.5,1]:2, (1,2]:6}");
+  EXPECT_EQ(run_h("{{ .Value.Count }} {{ .Value.Sum | humanize }} {{ .Value.ZeroCount }} {{ .Value.ZeroThreshold }} "
+                  "{{ .Value.Schema }}"),
+            "8 12 0 0.001 0");
+  for (const char* fn : {"humanize", "humanize1024", "humanizePercentage", "humanizeDuration", "humanizeTimestamp",
+                         "toTime", "toDuration"}) {
+    EXPECT_EQ(run_h("{{ " + std::string(fn) + " .Value }}"),
+              "3: executing \"t\" at <" + std::string(fn) + " .Value>: error calling " + fn +
+                  ": can't convert *histogram.FloatHistogram to float")
+        << fn;
+  }
+  // Through an alert template, as a rule expands it ($value is .Value).
+  EXPECT_EQ(expand_alert_template("__alert_T", "{{ $value }} / {{ $value | humanize }}", data, context()),
+            "<error expanding template: error executing template __alert_T: template: __alert_T:1:139: executing "
+            "\"__alert_T\" at <humanize>: error calling humanize: can't convert *histogram.FloatHistogram to float>");
+  EXPECT_EQ(expand_alert_template("__alert_T", "p99 over {{ $value.Count }} requests: {{ $value }}", data, context()),
+            "p99 over 8 requests: {count:8, sum:12, (0.5,1]:2, (1,2]:6}");
+  // Prometheus's template_test.go: "Get value of a native histogram from
+  // query" ({Count: 3, Sum: 10}).
+  FloatHistogram q;
+  q.count = 3;
+  q.sum = 10;
+  EXPECT_EQ(prometheus_expand("{{ query \"metric{instance='a'}\" | first | value }}",
+                              {{Labels{{"__name__", "metric"}, {"instance", "a"}}, 0, HistogramRef::make(q)}}),
+            "{count:3, sum:10}");
+  EXPECT_EQ(prometheus_expand("{{ range query \"metric\" }}{{ .Value }}{{ end }}",
+                              {{Labels{{"__name__", "metric"}, {"instance", "a"}}, 0, HistogramRef::make(q)}}),
+            "{count:3, sum:10}");
 }
 
 // prometheus/common's FloatToTime keeps whole milliseconds (through
