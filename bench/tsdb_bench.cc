@@ -21,9 +21,11 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/cog_workload.h"
+#include "cli/cog_sim.h"
 #include "model/histogram.h"
 #include "model/matcher.h"
 #include "model/value.h"
+#include "scrape/protobuf_parser.h"
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/db.h"
@@ -370,6 +372,64 @@ void BM_TsdbHistogramBytesPerSample(benchmark::State& state) {
   state.counters["samples"] = static_cast<double>(native_samples);
 }
 BENCHMARK(BM_TsdbHistogramBytesPerSample)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The same figure on cog-sim's own traffic (issue 16 asks for it): its
+// protobuf body scraped every 15 s for 2 h, cog_predict_latency_seconds
+// stored both ways, as a scrape with always_scrape_classic_histograms
+// stores it: one native histogram series, and the classic layout's
+// _bucket (10 bounds and +Inf), _sum and _count series. Reported: chunk
+// bytes per native sample, and the classic series' chunk bytes per scrape.
+void BM_TsdbCogSimHistogramBytesPerSample(benchmark::State& state) {
+  const int scrapes = static_cast<int>(2 * kHour / kScrapeInterval);
+  uint64_t native_bytes = 0, native_samples = 0, classic_bytes = 0, classic_series = 0;
+  size_t buckets = 0;  // of the last native histogram
+  for (auto _ : state) {
+    Head head;
+    const cli::CogSimulator sim({});
+    for (int s = 0; s < scrapes; ++s) {
+      const Timestamp t = kStart + s * kScrapeInterval;
+      const std::string body = sim.protobuf_body(t);
+      scrape::ProtobufParser p(body, {.native_histograms = true, .classic_histograms_too = true});
+      auto app = head.appender();
+      while (p.next()) {
+        auto labels = p.labels();
+        if (!labels || !labels->metric_name().starts_with("cog_predict_latency_seconds")) continue;
+        if (p.kind() == scrape::SampleKind::kHistogram) {
+          buckets = p.histogram().positive_buckets.size() + p.histogram().negative_buckets.size();
+          (void)app->append_histogram(*labels, t, p.histogram());
+        } else if (p.kind() == scrape::SampleKind::kFloat) {
+          (void)app->append(*labels, t, p.value());
+        }
+      }
+      if (!p.status()) state.SkipWithError(p.status().error().message.c_str());
+      app->commit();
+    }
+    state.PauseTiming();
+    native_bytes = native_samples = classic_bytes = classic_series = 0;
+    auto all = *LabelMatcher::make(MatchType::kRegexMatch, "__name__", "cog_predict_latency_seconds.*");
+    for (const tsdb::SeriesData& d : head.select({all}, kMinTimestamp, kMaxTimestamp)) {
+      uint64_t bytes = 0, samples = 0;
+      for (const tsdb::ChunkRef& c : d.chunks) {
+        bytes += c->size();
+        samples += c->num_samples();
+      }
+      if (d.labels.metric_name() == "cog_predict_latency_seconds") {
+        native_bytes += bytes;
+        native_samples += samples;
+      } else {
+        classic_bytes += bytes;
+        ++classic_series;
+      }
+    }
+    state.ResumeTiming();
+  }
+  state.counters["native_bytes_per_sample"] = static_cast<double>(native_bytes) / static_cast<double>(native_samples);
+  state.counters["classic_bytes_per_scrape"] = static_cast<double>(classic_bytes) / static_cast<double>(native_samples);
+  state.counters["classic_series"] = static_cast<double>(classic_series);
+  state.counters["native_buckets"] = static_cast<double>(buckets);
+  state.counters["samples"] = static_cast<double>(native_samples);
+}
+BENCHMARK(BM_TsdbCogSimHistogramBytesPerSample)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // Bytes per sample on disk: the same Cog workload (10k series at 15 s,
 // arg jitter as above) through a tsdb::Db for 3.5 h, compacted: the block
