@@ -20,7 +20,7 @@ void append_metric(std::string& out, const Labels& labels) {
 
 void append_quoted_float(std::string& out, double v) {
   out += '"';
-  out += format_float_plain(v);
+  out += format_api_float(v);
   out += '"';
 }
 

@@ -106,4 +106,11 @@ std::string format_float_plain(double v) {
   return out;
 }
 
+std::string format_api_float(double v) {
+  const double a = std::fabs(v);
+  // Outside the plain range Go's 'e' and 'g' (shortest) print alike.
+  if (a != 0 && !std::isnan(a) && !std::isinf(a) && (a < 1e-6 || a >= 1e21)) return format_float(v);
+  return format_float_plain(v);
+}
+
 }  // namespace cogwatch

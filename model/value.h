@@ -32,9 +32,15 @@ std::string format_float(double v);
 // Appends the same text to out; no allocation when out has capacity.
 void append_float(std::string& out, double v);
 
-// Formats v as the Prometheus HTTP API does in JSON sample values (Go's
-// strconv.FormatFloat(v, 'f', -1, 64)): never an exponent ("1000000",
-// "0.000015"), and "+Inf", "-Inf", "NaN".
+// Go's strconv.FormatFloat(v, 'f', -1, 64): never an exponent ("1000000",
+// "0.000015"), and "+Inf", "-Inf", "NaN". The API's scalar results and
+// count_values' label values.
 std::string format_float_plain(double v);
+
+// Formats v as the Prometheus HTTP API does in JSON sample values and
+// histogram fields (util/jsonutil's MarshalFloat): plain as
+// format_float_plain, but in exponent form below 1e-6 and from 1e21 in
+// magnitude ("1e-07", "1.5e+21").
+std::string format_api_float(double v);
 
 }  // namespace cogwatch

@@ -96,6 +96,26 @@ TEST(ValueJson, MatchesPrometheusApi) {
             R"({"resultType":"matrix","result":[{"metric":{"x":"y"},"values":[[0,"1000000"],[15,"NaN"]]}]})");
   EXPECT_EQ(to_api_json(Scalar{1000, 0.25}), R"({"resultType":"scalar","result":[1,"0.25"]})");
   EXPECT_EQ(to_api_json(String{1000, "a\nb"}), R"({"resultType":"string","result":[1,"a\nb"]})");
+  // Samples switch to exponents below 1e-6 (jsonutil.MarshalFloat);
+  // scalars never do (strconv 'f').
+  EXPECT_EQ(to_api_json(Vector{{Labels{}, 0, 2.5e-7}}),
+            R"({"resultType":"vector","result":[{"metric":{},"value":[0,"2.5e-07"]}]})");
+  EXPECT_EQ(to_api_json(Scalar{0, 2.5e-7}), R"({"resultType":"scalar","result":[0,"0.00000025"]})");
+  // A native histogram: count, sum, and its non-empty buckets as
+  // [boundary rule, lower, upper, count] (0: upper bound inclusive;
+  // 3: the zero bucket, closed).
+  FloatHistogram h;
+  h.schema = 0;
+  h.count = 5;
+  h.sum = 1e-7;
+  h.zero_threshold = 0.001;
+  h.zero_count = 1;
+  h.positive_spans = {{0, 3}};
+  h.positive_buckets = {2, 0, 2};
+  Vector hv = {{Labels{{"__name__", "lat"}}, 1000, 0, HistogramRef::make(h)}};
+  EXPECT_EQ(to_api_json(hv),
+            R"({"resultType":"vector","result":[{"metric":{"__name__":"lat"},"histogram":[1,{"count":"5","sum":"1e-07",)"
+            R"("buckets":[[3,"-0.001","0.001","1"],[0,"0.5","1","2"],[0,"2","4","2"]]}]}]})");
   std::string s;
   append_go_json_string(s, "\xff\xe2\x80\xa8\x01");
   EXPECT_EQ(s, R"("\ufffd\u2028\u0001")");

@@ -69,6 +69,23 @@ TEST(FormatFloat, PlainMatchesGoShortestF) {
   }
 }
 
+// Prometheus's API (util/jsonutil.MarshalFloat): plain between 1e-6 and
+// 1e21, Go's 'e' outside.
+TEST(FormatFloat, ApiSwitchesToExponentsAsPrometheus) {
+  EXPECT_EQ(format_api_float(0.000001), "0.000001");
+  EXPECT_EQ(format_api_float(8.019413139855522e-07), "8.019413139855522e-07");
+  EXPECT_EQ(format_api_float(-2.5e-7), "-2.5e-07");
+  EXPECT_EQ(format_api_float(1e20), "100000000000000000000");
+  EXPECT_EQ(format_api_float(1e21), "1e+21");
+  EXPECT_EQ(format_api_float(1.5e300), "1.5e+300");
+  EXPECT_EQ(format_api_float(5e-324), "5e-324");
+  EXPECT_EQ(format_api_float(0), "0");
+  EXPECT_EQ(format_api_float(-0.0), "-0");
+  EXPECT_EQ(format_api_float(1234.5), "1234.5");
+  EXPECT_EQ(format_api_float(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(format_api_float(std::nan("")), "NaN");
+}
+
 TEST(FormatFloat, PlainUsesShortestDigitsThenZeros) {
   // Go pads the shortest digits with zeros instead of printing the exact
   // binary value.
