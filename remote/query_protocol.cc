@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "model/go_strconv.h"
 #include "model/url.h"
+#include "remote/internal/histogram_json.h"
 
 namespace cogwatch::remote {
 namespace {
@@ -37,6 +39,17 @@ Result<eval::Point> read_point(const json::value& v) {
     return unexpected("a sample value is not a number: \"" + std::string(pair->second) + "\"");
   }
   return p;
+}
+
+// [1700000000.123, {"count":"4","sum":"10.5","buckets":[...]}]
+Result<eval::Point> read_histogram_point(const json::value& v) {
+  const json::array* pair = v.if_array();
+  if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number()) {
+    return unexpected("a histogram sample is not [time, {...}]: " + json::serialize(v));
+  }
+  auto h = internal::read_histogram_json((*pair)[1]);
+  if (!h) return unexpected(h.error().message);
+  return eval::Point{.t = std::llround((*pair)[0].to_number<double>() * 1000), .h = HistogramRef::make(*std::move(h))};
 }
 
 Result<Labels> read_metric(const json::value& v) {
@@ -82,12 +95,18 @@ Result<eval::Value> read_data(const json::object& data) {
       const json::object* o = item.if_object();
       auto labels = read_element_labels(o, "vector");
       if (!labels) return labels.take_error();
-      // The other field an element may have is "histogram".
-      const json::value* value = o->if_contains("value");
-      if (value == nullptr) return unexpected("a native histogram sample (cogwatch reads float samples only)");
-      auto p = read_point(*value);
-      if (!p) return p.take_error();
-      out.push_back(eval::Sample{*std::move(labels), p->t, p->v});
+      // A float's "value", or a native histogram's "histogram".
+      if (const json::value* value = o->if_contains("value")) {
+        auto p = read_point(*value);
+        if (!p) return p.take_error();
+        out.push_back(eval::Sample{*std::move(labels), p->t, p->v});
+      } else if (const json::value* histogram = o->if_contains("histogram")) {
+        auto p = read_histogram_point(*histogram);
+        if (!p) return p.take_error();
+        out.push_back(eval::Sample{*std::move(labels), p->t, 0, std::move(p->h)});
+      } else {
+        return unexpected("a vector element without \"value\" or \"histogram\"");
+      }
     }
     return eval::Value(std::move(out));
   }
@@ -99,6 +118,8 @@ Result<eval::Value> read_data(const json::object& data) {
       auto labels = read_element_labels(o, "matrix");
       if (!labels) return labels.take_error();
       eval::Series series{*std::move(labels), {}};
+      // Floats under "values", histograms under "histograms", each in
+      // time order: merged into one list in time order.
       if (const json::value* values = o->if_contains("values")) {
         const json::array* points = values->if_array();
         if (points == nullptr) return unexpected("\"values\" is not an array");
@@ -108,6 +129,18 @@ Result<eval::Value> read_data(const json::object& data) {
           if (!p) return p.take_error();
           series.points.push_back(*p);
         }
+      }
+      if (const json::value* histograms = o->if_contains("histograms")) {
+        const json::array* points = histograms->if_array();
+        if (points == nullptr) return unexpected("\"histograms\" is not an array");
+        const size_t floats = series.points.size();
+        for (const json::value& v : *points) {
+          auto p = read_histogram_point(v);
+          if (!p) return p.take_error();
+          series.points.push_back(*std::move(p));
+        }
+        std::inplace_merge(series.points.begin(), series.points.begin() + static_cast<std::ptrdiff_t>(floats),
+                           series.points.end(), [](const eval::Point& a, const eval::Point& b) { return a.t < b.t; });
       }
       out.push_back(std::move(series));
     }

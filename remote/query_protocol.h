@@ -16,12 +16,14 @@
 // -search.latencyOffset of now back to now minus that offset).
 //
 // The answer's body is Prometheus's envelope, {"status":"success","data":{
-// "resultType":..., "result":...}} — vector ({"metric","value"} each),
-// matrix ({"metric","values"}), scalar and string ([time, "text"]) — or
+// "resultType":..., "result":...}} — vector ({"metric","value"} or
+// {"metric","histogram"} each), matrix ({"metric","values","histograms"}),
+// scalar and string ([time, "text"]) — or
 // {"status":"error","errorType":...,"error":...}. Times are seconds with
 // up to millisecond decimals; values are strings in Go's float syntax
-// ("1.5", "NaN", "+Inf"). Native-histogram results ("histogram" fields)
-// are not read: cogwatch has no histogram values yet (issue 16).
+// ("1.5", "NaN", "+Inf"). Native histograms ([time, {"count","sum",
+// "buckets"}]) are read into FloatHistograms, their schema and spans
+// inferred from the buckets' bounds (remote/internal/histogram_json.h).
 //
 // Errors (kUnavailable for the backend's own errors, so a rule reports
 // what the backend said; kInvalidArgument for a body that is not the API's):

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -33,6 +34,7 @@ constexpr std::string_view kPositionHeader = "cogwatch remote-write position 1\n
 struct Batch {
   std::string body;
   uint64_t samples = 0;  // or metadata entries
+  uint64_t histograms = 0;
   Timestamp max_t = 0;
   net::Backoff backoff;
   bool metadata = false;  // a 1.0 metadata body
@@ -100,7 +102,10 @@ class RemoteWriteQueue::Impl {
       stats_.position = position;
     }
     if (position.segment > 0 && options_.hold) options_.hold(position.segment);
-    watcher_ = std::make_unique<WalWatcher>(*options_.fs, options_.wal_dir, position);
+    // Histograms as Prometheus documents send_native_histograms: 1.0 sends
+    // them when it is set, 2.0 always (its receivers must take them).
+    const bool histograms = config_.send_native_histograms || config_.protobuf_message == WriteProtocol::kV2;
+    watcher_ = std::make_unique<WalWatcher>(*options_.fs, options_.wal_dir, position, histograms);
     stopping_ = draining_ = drained_ = false;
     thread_ = std::thread([this] { run(); });
     return note;
@@ -149,7 +154,7 @@ class RemoteWriteQueue::Impl {
       std::lock_guard lock(mu_);
       io_ = &io;
     }
-    std::vector<tsdb::internal::WalSample> round;
+    WalBatch round;
     // A new queue starts at the log's end: that is its place from now on,
     // held and saved before anything is sent, so a receiver that is down
     // from the start loses nothing the backlog bound keeps.
@@ -176,6 +181,7 @@ class RemoteWriteQueue::Impl {
     std::lock_guard lock(mu_);
     io_ = nullptr;
     stats_.samples_pending = 0;
+    stats_.histograms_pending = 0;
   }
 
   bool stopping() {
@@ -189,7 +195,7 @@ class RemoteWriteQueue::Impl {
 
   // Reads a round from the log (while draining, what is there now,
   // without waiting). False when stopped.
-  bool fill(std::vector<tsdb::internal::WalSample>& round) {
+  bool fill(WalBatch& round) {
     const QueueConfig& q = config_.queue;
     Timestamp first_read = 0;
     while (true) {
@@ -251,13 +257,13 @@ class RemoteWriteQueue::Impl {
     for (size_t i = 0; i < all.size(); i += per_body) {
       const std::vector<WriteMetadata> part(all.begin() + static_cast<std::ptrdiff_t>(i),
                                             all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + per_body)));
-      bodies[0].push_back(batch(encode_metadata_request(part), part.size(), 0, /*metadata=*/true));
+      bodies[0].push_back(batch(encode_metadata_request(part), part.size(), 0, 0, /*metadata=*/true));
     }
     return send_all(io, bodies);
   }
 
-  Batch batch(std::string body, uint64_t count, Timestamp max_t, bool metadata) const {
-    return Batch{std::move(body), count, max_t,
+  Batch batch(std::string body, uint64_t count, uint64_t histograms, Timestamp max_t, bool metadata) const {
+    return Batch{std::move(body), count, histograms, max_t,
                  net::Backoff({.initial = config_.queue.min_backoff, .multiplier = 2, .max = config_.queue.max_backoff}),
                  metadata};
   }
@@ -280,61 +286,99 @@ class RemoteWriteQueue::Impl {
     return unfinished == 0;
   }
 
+  // Whether an entry is dropped instead of sent: older than
+  // sample_age_limit, relabelled away, or (1.0, as Prometheus) a
+  // custom-bucket histogram, which the 1.0 specification does not have.
+  bool drop(const WalEntry& e, const WalBatch& round, Timestamp oldest_allowed) {
+    if (e.t < oldest_allowed || !labels_of(e.ref)) return true;
+    if (!e.is_histogram() || config_.protobuf_message != WriteProtocol::kV1) return false;
+    return std::visit([](const auto& h) { return h.uses_custom_buckets(); },
+                      round.histograms[static_cast<size_t>(e.histogram)]);
+  }
+
   // Sends a round; false when stopped before every body was done.
-  bool send(asio::io_context& io, const std::vector<tsdb::internal::WalSample>& round) {
+  bool send(asio::io_context& io, WalBatch& round) {
     const QueueConfig& q = config_.queue;
     const Timestamp oldest_allowed = q.sample_age_limit > 0 ? clock_->now() - q.sample_age_limit : kMinTimestamp;
+    // Histograms count as samples do, towards max_samples_per_send and the
+    // shards a round needs (as Prometheus counts them).
     const uint64_t wanted = (round.size() + q.max_samples_per_send - 1) / q.max_samples_per_send;
     const size_t shards = static_cast<size_t>(std::clamp<uint64_t>(wanted, q.min_shards, q.max_shards));
-    // Per shard, per series (in first-seen order), its samples.
-    std::vector<std::vector<std::pair<tsdb::SeriesRef, std::vector<WriteSample>>>> by_shard(shards);
+    // Per shard, per series (in first-seen order), its entries' places in the round.
+    std::vector<std::vector<std::pair<tsdb::SeriesRef, std::vector<uint32_t>>>> by_shard(shards);
     std::vector<std::unordered_map<tsdb::SeriesRef, size_t>> index(shards);
-    uint64_t dropped = 0;
-    for (const tsdb::internal::WalSample& s : round) {
-      if (s.t < oldest_allowed || !labels_of(s.ref)) {
-        ++dropped;
+    uint64_t dropped_samples = 0, dropped_histograms = 0;
+    for (size_t k = 0; k < round.entries.size(); ++k) {
+      const WalEntry& e = round.entries[k];
+      if (drop(e, round, oldest_allowed)) {
+        ++(e.is_histogram() ? dropped_histograms : dropped_samples);
         continue;
       }
-      const size_t shard = static_cast<size_t>(s.ref % shards);
-      auto [it, inserted] = index[shard].try_emplace(s.ref, by_shard[shard].size());
-      if (inserted) by_shard[shard].emplace_back(s.ref, std::vector<WriteSample>{});
-      by_shard[shard][it->second].second.push_back({s.t, s.v});
+      const size_t shard = static_cast<size_t>(e.ref % shards);
+      auto [it, inserted] = index[shard].try_emplace(e.ref, by_shard[shard].size());
+      if (inserted) by_shard[shard].emplace_back(e.ref, std::vector<uint32_t>{});
+      by_shard[shard][it->second].second.push_back(static_cast<uint32_t>(k));
     }
     std::vector<std::vector<Batch>> batches(shards);
-    uint64_t pending = 0;
+    uint64_t pending_samples = 0, pending_histograms = 0;
     for (size_t shard = 0; shard < shards; ++shard) {
       std::vector<WriteSeries> body;
-      uint64_t n = 0;
+      uint64_t samples = 0, histograms = 0;
       Timestamp max_t = 0;
       auto flush = [&] {
         if (body.empty()) return;
-        batches[shard].push_back(batch(encode_write_request(body, config_.protobuf_message), n, max_t, false));
-        pending += n;
+        batches[shard].push_back(
+            batch(encode_write_request(body, config_.protobuf_message), samples, histograms, max_t, false));
+        pending_samples += samples;
+        pending_histograms += histograms;
         body.clear();
-        n = 0;
+        samples = histograms = 0;
       };
-      for (auto& [ref, samples] : by_shard[shard]) {
-        body.push_back(WriteSeries{*labels_of(ref), std::move(samples)});
-        if (!families_.empty()) {
-          if (const WriteMetadata* m = family_of(families_, body.back().labels.metric_name())) {
-            body.back().type = m->type;
-            body.back().help = m->help;
-            body.back().unit = m->unit;
+      for (const auto& [ref, entries] : by_shard[shard]) {
+        WriteSeries* series = nullptr;
+        for (uint32_t k : entries) {
+          const WalEntry& e = round.entries[k];
+          // A receiver appends a series' samples before its histograms: a
+          // float after a histogram goes in another entry of the same series.
+          if (series == nullptr || (!e.is_histogram() && !series->histograms.empty())) {
+            series = &body.emplace_back(new_series(ref));
           }
+          if (e.is_histogram()) {
+            series->histograms.push_back({e.t, std::move(round.histograms[static_cast<size_t>(e.histogram)])});
+            ++histograms;
+          } else {
+            series->samples.push_back({e.t, e.v});
+            ++samples;
+          }
+          max_t = std::max(max_t, e.t);
         }
-        n += body.back().samples.size();
-        max_t = std::max(max_t, body.back().samples.back().t);
-        if (n >= q.max_samples_per_send) flush();
+        if (samples + histograms >= q.max_samples_per_send) flush();
       }
       flush();
     }
     {
       std::lock_guard lock(mu_);
-      stats_.samples_dropped += dropped;
-      stats_.samples_pending = pending;
+      stats_.samples_dropped += dropped_samples;
+      stats_.histograms_dropped += dropped_histograms;
+      stats_.samples_pending = pending_samples;
+      stats_.histograms_pending = pending_histograms;
       stats_.shards = shards;
     }
     return send_all(io, batches);
+  }
+
+  // An empty series of a ref as sent: its labels, and for 2.0 its
+  // family's metadata.
+  WriteSeries new_series(tsdb::SeriesRef ref) {
+    WriteSeries s{.labels = *labels_of(ref)};
+    if (!families_.empty()) {
+      if (const WriteMetadata* m = family_of(families_, s.labels.metric_name())) {
+        s.type = m->type;
+        s.help = m->help;
+        s.unit = m->unit;
+      }
+    }
+    return s;
   }
 
   // Sends batch i of a shard, then the next, until the shard's last.
@@ -366,17 +410,27 @@ class RemoteWriteQueue::Impl {
             stats_.metadata_sent += b.samples;
             stats_.metadata_bytes += b.body.size();
           } else {
-            // 2.0: a receiver says how many samples it wrote; the rest it
-            // refused for good (a partial write). Without the header, all.
-            const uint64_t written = written_samples(*r, b.samples);
-            stats_.samples_sent += written;
-            if (written < b.samples) {
-              stats_.samples_failed += b.samples - written;
-              last_error_ = "the receiver wrote " + std::to_string(written) + " of " + std::to_string(b.samples) +
-                            " samples";
+            // 2.0: a receiver says how many samples and histograms it
+            // wrote; the rest it refused for good (a partial write).
+            // Without the headers, all.
+            const uint64_t written_samples = written(*r, "X-Prometheus-Remote-Write-Samples-Written", b.samples);
+            const uint64_t written_histograms =
+                written(*r, "X-Prometheus-Remote-Write-Histograms-Written", b.histograms);
+            stats_.samples_sent += written_samples;
+            stats_.histograms_sent += written_histograms;
+            if (written_samples < b.samples || written_histograms < b.histograms) {
+              stats_.samples_failed += b.samples - written_samples;
+              stats_.histograms_failed += b.histograms - written_histograms;
+              last_error_ = "the receiver wrote " + std::to_string(written_samples) + " of " +
+                            std::to_string(b.samples) + " samples";
+              if (b.histograms > 0) {
+                last_error_ += " and " + std::to_string(written_histograms) + " of " + std::to_string(b.histograms) +
+                               " histograms";
+              }
             }
             stats_.bytes_sent += b.body.size();
             stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+            stats_.histograms_pending -= std::min(stats_.histograms_pending, b.histograms);
             stats_.highest_sent_timestamp = std::max(stats_.highest_sent_timestamp, b.max_t);
           }
         }
@@ -393,6 +447,7 @@ class RemoteWriteQueue::Impl {
         {
           std::lock_guard lock(mu_);
           (b.metadata ? stats_.metadata_retried : stats_.samples_retried) += b.samples;
+          stats_.histograms_retried += b.histograms;
           ++stats_.failed_requests;
           last_error_ = net::failure_reason(r);
         }
@@ -412,11 +467,12 @@ class RemoteWriteQueue::Impl {
     });
   }
 
-  // What a 2xx answer says was written of `sent` samples: 2.0's
-  // X-Prometheus-Remote-Write-Samples-Written, or all of them.
-  uint64_t written_samples(const net::HttpClientResponse& r, uint64_t sent) const {
+  // What a 2xx answer says was written of `sent` samples or histograms:
+  // 2.0's X-Prometheus-Remote-Write-Samples-Written or -Histograms-Written,
+  // or all of them.
+  uint64_t written(const net::HttpClientResponse& r, std::string_view name, uint64_t sent) const {
     if (config_.protobuf_message != WriteProtocol::kV2) return sent;
-    const std::string_view header = r.header("X-Prometheus-Remote-Write-Samples-Written");
+    const std::string_view header = r.header(name);
     uint64_t n = 0;
     auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), n);
     if (header.empty() || ec != std::errc() || end != header.data() + header.size()) return sent;
@@ -429,7 +485,9 @@ class RemoteWriteQueue::Impl {
       stats_.metadata_failed += b.samples;
     } else {
       stats_.samples_failed += b.samples;
+      stats_.histograms_failed += b.histograms;
       stats_.samples_pending -= std::min(stats_.samples_pending, b.samples);
+      stats_.histograms_pending -= std::min(stats_.histograms_pending, b.histograms);
     }
     ++stats_.failed_requests;
     last_error_ = std::move(reason);

@@ -1,6 +1,7 @@
 // RemoteWriteQueue: one `remote_write` entry at work. It reads the store's
 // write-ahead log (WalWatcher), adds the external labels and applies
-// write_relabel_configs, and sends the samples to the receiver in
+// write_relabel_configs, and sends the samples (floats and native
+// histograms) to the receiver in
 // Remote-Write 1.0 or 2.0 bodies, retrying what the receiver could not
 // take now. Its place in the log is saved in a file once everything
 // before it was accepted (or refused for good), so a restart resumes
@@ -12,6 +13,14 @@
 //   q.start();
 //   ... q.stats() for /metrics ...
 //   q.stop();  // the position saved is what the receiver accepted
+//
+// Native histograms are sent as Prometheus documents send_native_histograms:
+// over 1.0 only when it is set (stale markers of histogram series too, as
+// histograms whose sum is the stale NaN), over 2.0 always; custom-bucket
+// histograms (schema -53) only over 2.0 (1.0 drops them, counted, as
+// Prometheus does; their series' stale marker, of schema 0, still goes, as
+// Prometheus's). They count as samples towards capacity and
+// max_samples_per_send.
 //
 // Sending works in rounds. A round reads what the log holds past the
 // position, up to queue_config.capacity samples; it waits for more while
@@ -75,12 +84,19 @@ struct QueueOptions {
 };
 
 // The queue's self-metrics, as Prometheus's prometheus_remote_storage_*.
+// Samples are floats; histograms (native, either kind) are counted apart,
+// as Prometheus's prometheus_remote_storage_histograms_*.
 struct QueueStats {
   uint64_t samples_sent = 0;      // accepted by the receiver
   uint64_t samples_failed = 0;    // refused for good (a 4xx)
   uint64_t samples_retried = 0;   // sent again after a failure
   uint64_t samples_dropped = 0;   // dropped before sending: relabelled away, older than sample_age_limit
   uint64_t samples_pending = 0;   // read from the log, not yet accepted or refused
+  uint64_t histograms_sent = 0;
+  uint64_t histograms_failed = 0;
+  uint64_t histograms_retried = 0;
+  uint64_t histograms_dropped = 0;  // as samples, and custom-bucket ones over 1.0
+  uint64_t histograms_pending = 0;
   uint64_t bytes_sent = 0;        // request bodies (compressed) accepted
   Timestamp highest_sent_timestamp = 0;  // ms; 0: none yet
   uint64_t shards = 0;            // sending the current round

@@ -18,9 +18,10 @@
 // errors at their place, in model/yaml_reader.h's words), with its
 // defaults and checks: a missing url ("url for remote_write is empty"),
 // reserved or Authorization headers, an unknown protobuf_message, two
-// queues with the same name. send_exemplars, send_native_histograms and
-// round_robin_dns are accepted (cogwatch stores neither exemplars nor
-// native histograms yet; DNS is resolved per connection). sigv4, azuread,
+// queues with the same name. send_native_histograms is Prometheus's
+// (remote/queue.h: 1.0 sends native histograms only when it is set, 2.0
+// always); send_exemplars and round_robin_dns are accepted (cogwatch
+// stores no exemplars; DNS is resolved per connection). sigv4, azuread,
 // google_iam, oauth2 and proxy_url are unknown fields here.
 //
 // Thread-safety: plain values.
@@ -70,7 +71,7 @@ struct RemoteWriteConfig {
   std::vector<net::RelabelConfig> write_relabel_configs;
   WriteProtocol protobuf_message = WriteProtocol::kV1;
   bool send_exemplars = false;
-  bool send_native_histograms = false;
+  bool send_native_histograms = false;  // 1.0 only: 2.0 always sends them
   bool round_robin_dns = false;
   net::HttpClientConfig http_config;
   QueueConfig queue;

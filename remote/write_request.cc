@@ -2,7 +2,9 @@
 
 #include <snappy.h>
 
+#include <type_traits>
 #include <unordered_map>
+#include <variant>
 
 #include "model/utf8.h"
 #include "remote/proto/remote_write_v1.pb.h"
@@ -86,6 +88,88 @@ io::prometheus::write::v2::Metadata::MetricType proto_type(MetricType t) {
   return M::METRIC_TYPE_UNSPECIFIED;
 }
 
+// Histograms: v1's prometheus.Histogram and v2's Histogram have the same
+// fields and accessors, so one template writes and reads both.
+
+template <typename P>
+void put_histogram(P& p, const WriteHistogram& w) {
+  p.set_timestamp(w.t);
+  std::visit(
+      [&p](const auto& h) {
+        using H = std::decay_t<decltype(h)>;
+        if constexpr (std::is_same_v<H, Histogram>) {
+          p.set_count_int(h.count);
+          p.set_zero_count_int(h.zero_count);
+          for (int64_t d : h.positive_buckets) p.add_positive_deltas(d);
+          for (int64_t d : h.negative_buckets) p.add_negative_deltas(d);
+        } else {
+          p.set_count_float(h.count);
+          p.set_zero_count_float(h.zero_count);
+          for (double c : h.positive_buckets) p.add_positive_counts(c);
+          for (double c : h.negative_buckets) p.add_negative_counts(c);
+        }
+        p.set_sum(h.sum);
+        p.set_schema(h.schema);
+        p.set_zero_threshold(h.zero_threshold);
+        for (const HistogramSpan& span : h.positive_spans) {
+          auto* ps = p.add_positive_spans();
+          ps->set_offset(span.offset);
+          ps->set_length(span.length);
+        }
+        for (const HistogramSpan& span : h.negative_spans) {
+          auto* ps = p.add_negative_spans();
+          ps->set_offset(span.offset);
+          ps->set_length(span.length);
+        }
+        // The enums number the hints as Prometheus does.
+        p.set_reset_hint(static_cast<typename P::ResetHint>(h.counter_reset_hint));
+        for (double v : h.custom_values) p.add_custom_values(v);
+      },
+      w.h);
+}
+
+template <typename Spans>
+HistogramSpans read_spans(const Spans& spans) {
+  HistogramSpans out;
+  out.reserve(static_cast<size_t>(spans.size()));
+  for (const auto& s : spans) out.push_back({s.offset(), s.length()});
+  return out;
+}
+
+// As Prometheus's ToIntHistogram / ToFloatHistogram: the count's oneof
+// member says which kind it is (an integer one when neither is set).
+template <typename P>
+WriteHistogram read_histogram(const P& p) {
+  const int hint = static_cast<int>(p.reset_hint());  // proto3 enums are open
+  const auto reset = hint >= 0 && hint <= static_cast<int>(CounterResetHint::kGauge) ? static_cast<CounterResetHint>(hint)
+                                                                                     : CounterResetHint::kUnknown;
+  auto common = [&](auto& h) {
+    h.counter_reset_hint = reset;
+    h.schema = p.schema();
+    h.zero_threshold = p.zero_threshold();
+    h.sum = p.sum();
+    h.positive_spans = read_spans(p.positive_spans());
+    h.negative_spans = read_spans(p.negative_spans());
+    h.custom_values.assign(p.custom_values().begin(), p.custom_values().end());
+  };
+  if (p.count_case() == P::kCountFloat) {
+    FloatHistogram h;
+    common(h);
+    h.count = p.count_float();
+    h.zero_count = p.zero_count_float();
+    h.positive_buckets.assign(p.positive_counts().begin(), p.positive_counts().end());
+    h.negative_buckets.assign(p.negative_counts().begin(), p.negative_counts().end());
+    return {p.timestamp(), std::move(h)};
+  }
+  Histogram h;
+  common(h);
+  h.count = p.count_int();
+  h.zero_count = p.zero_count_int();
+  h.positive_buckets.assign(p.positive_deltas().begin(), p.positive_deltas().end());
+  h.negative_buckets.assign(p.negative_deltas().begin(), p.negative_deltas().end());
+  return {p.timestamp(), std::move(h)};
+}
+
 std::string encode_v1(const std::vector<WriteSeries>& series) {
   prometheus::WriteRequest req;
   for (const WriteSeries& s : series) {
@@ -100,6 +184,7 @@ std::string encode_v1(const std::vector<WriteSeries>& series) {
       ps->set_value(x.v);
       ps->set_timestamp(x.t);
     }
+    for (const WriteHistogram& h : s.histograms) put_histogram(*ts->add_histograms(), h);
   }
   return compress(req);
 }
@@ -124,6 +209,7 @@ std::string encode_v2(const std::vector<WriteSeries>& series) {
       ps->set_value(x.v);
       ps->set_timestamp(x.t);
     }
+    for (const WriteHistogram& h : s.histograms) put_histogram(*ts->add_histograms(), h);
     auto* md = ts->mutable_metadata();
     md->set_type(proto_type(s.type));
     md->set_help_ref(symbol(s.help));
@@ -154,9 +240,11 @@ Result<DecodedWrite> decode_v1(const std::string& raw) {
     WriteSeries s{.labels = *std::move(labels)};
     s.samples.reserve(static_cast<size_t>(ts.samples_size()));
     for (const prometheus::Sample& x : ts.samples()) s.samples.push_back({x.timestamp(), x.value()});
+    s.histograms.reserve(static_cast<size_t>(ts.histograms_size()));
+    for (const prometheus::Histogram& h : ts.histograms()) s.histograms.push_back(read_histogram(h));
     out.samples += s.samples.size();
     out.exemplars += static_cast<uint64_t>(ts.exemplars_size());
-    out.histograms += static_cast<uint64_t>(ts.histograms_size());
+    out.histograms += s.histograms.size();
     out.series.push_back(std::move(s));
   }
   return out;
@@ -199,9 +287,11 @@ Result<DecodedWrite> decode_v2(const std::string& raw) {
     s.unit = std::string(*unit);
     s.samples.reserve(static_cast<size_t>(ts.samples_size()));
     for (const auto& x : ts.samples()) s.samples.push_back({x.timestamp(), x.value()});
+    s.histograms.reserve(static_cast<size_t>(ts.histograms_size()));
+    for (const auto& h : ts.histograms()) s.histograms.push_back(read_histogram(h));
     out.samples += s.samples.size();
     out.exemplars += static_cast<uint64_t>(ts.exemplars_size());
-    out.histograms += static_cast<uint64_t>(ts.histograms_size());
+    out.histograms += s.histograms.size();
     out.series.push_back(std::move(s));
   }
   return out;

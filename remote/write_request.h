@@ -17,9 +17,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "model/error.h"
+#include "model/histogram.h"
 #include "model/labels.h"
 #include "model/time.h"
 
@@ -35,13 +37,27 @@ struct WriteSample {
   double v = 0;
 };
 
+// A native histogram sample: integer (count_int, bucket deltas on the
+// wire) or float (count_float, absolute counts). A stale marker is one
+// whose sum is the stale NaN, as Prometheus sends it.
+struct WriteHistogram {
+  Timestamp t = 0;
+  std::variant<Histogram, FloatHistogram> h;
+
+  bool is_float() const { return h.index() == 1; }
+};
+
 // A series' metadata: 2.0 carries it with every series, 1.0 per metric
 // family in requests of their own (WriteMetadata).
 enum class MetricType : uint8_t { kUnknown, kCounter, kGauge, kHistogram, kGaugeHistogram, kSummary, kInfo, kStateset };
 
+// A receiver appends a series' samples, then its histograms (as
+// Prometheus's does): a sender whose series has a float after a histogram
+// sends it in another WriteSeries with the same labels.
 struct WriteSeries {
   Labels labels;
   std::vector<WriteSample> samples;  // oldest first
+  std::vector<WriteHistogram> histograms;  // oldest first
   MetricType type = MetricType::kUnknown;
   std::string help;
   std::string unit;
@@ -56,13 +72,13 @@ struct WriteMetadata {
   friend auto operator<=>(const WriteMetadata&, const WriteMetadata&) = default;
 };
 
-// What a body held. Exemplars and native histograms are counted: cogwatch
-// does not store them (yet).
+// What a body held. Exemplars are counted only: cogwatch does not store
+// them.
 struct DecodedWrite {
   std::vector<WriteSeries> series;
   uint64_t samples = 0;
   uint64_t exemplars = 0;
-  uint64_t histograms = 0;
+  uint64_t histograms = 0;  // of both kinds
   std::vector<WriteMetadata> metadata;  // 1.0's
 };
 
@@ -78,7 +94,8 @@ std::string_view protocol_version(WriteProtocol p);
 Result<WriteProtocol> protocol_of_content_type(std::string_view content_type);
 
 // The snappy-compressed body. Series are written as given (labels sorted,
-// as Labels are; samples in the order given).
+// as Labels are; samples and histograms in the order given; a histogram's
+// fields as they are, so one that fails validate() is sent as it is).
 std::string encode_write_request(const std::vector<WriteSeries>& series, WriteProtocol p);
 
 // 1.0 only: a body of metadata alone, as Prometheus sends every
@@ -90,7 +107,10 @@ std::string encode_metadata_request(const std::vector<WriteMetadata>& metadata);
 // "protobuf: cannot parse ...", and for 2.0 a label or metadata reference
 // outside `symbols`, an odd number of label references; for both, a series
 // without labels, an empty or repeated label name, a label value that is
-// not UTF-8... ("series 3: ..."). `max_decoded_bytes` bounds what snappy
+// not UTF-8... ("series 3: ..."). Histograms are read as Prometheus reads
+// them (the count's oneof member says integer or float; an integer one's
+// bucket deltas, a float one's counts) and not validated here: the store
+// does that when it appends them. `max_decoded_bytes` bounds what snappy
 // may expand the body to.
 Result<DecodedWrite> decode_write_request(std::string_view body, WriteProtocol p,
                                           size_t max_decoded_bytes = 32u << 20);

@@ -15,7 +15,9 @@
 
 #include <gtest/gtest.h>
 
+#include "model/value.h"
 #include "tests/net/test_util.h"
+#include "tests/remote/histogram_test_util.h"
 #include "tsdb/db.h"
 
 namespace cogwatch::remote {
@@ -41,9 +43,10 @@ class Receiver {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/api/v1/write"; }
   // The next n requests are answered `status` (and not stored).
   // 2.0 answers say this many samples were written (-1: all they held).
-  void claim_written(int n) {
+  void claim_written(int n, int histograms = -1) {
     std::lock_guard lock(mu_);
     claim_written_ = n;
+    claim_histograms_written_ = histograms;
   }
   void fail_next(int n, int status, std::string retry_after = "") {
     std::lock_guard lock(mu_);
@@ -56,7 +59,8 @@ class Receiver {
     std::lock_guard lock(mu_);
     return request_times_;
   }
-  // Samples stored, as "labels@t=v", and how many times each came.
+  // Samples stored, as "labels@t=v" (histograms "labels@t=H{{...}}", float
+  // ones "...=FH{{...}}", stale ones "...=Hstale"), and how many times each came.
   std::map<std::string, int> samples() const {
     std::lock_guard lock(mu_);
     return samples_;
@@ -66,6 +70,11 @@ class Receiver {
     return samples_.size();
   }
   int requests() const { return requests_.load(); }
+  // The series entries of every body, in order: "name:<samples>f<histograms>h".
+  std::vector<std::string> entries() const {
+    std::lock_guard lock(mu_);
+    return entries_;
+  }
   std::string last_version() const {
     std::lock_guard lock(mu_);
     return version_;
@@ -107,13 +116,26 @@ class Receiver {
       ok.headers.emplace_back("X-Prometheus-Remote-Write-Samples-Written",
                               std::to_string(claim_written_ >= 0 ? static_cast<uint64_t>(claim_written_)
                                                                  : decoded->samples));
+      ok.headers.emplace_back("X-Prometheus-Remote-Write-Histograms-Written",
+                              std::to_string(claim_histograms_written_ >= 0
+                                                 ? static_cast<uint64_t>(claim_histograms_written_)
+                                                 : decoded->histograms));
     }
     for (const WriteSeries& s : decoded->series) {
       series_metadata_[std::string(s.labels.metric_name())] =
           std::to_string(static_cast<int>(s.type)) + " " + s.help + " " + s.unit;
       for (const WriteSample& x : s.samples) {
-        ++samples_[s.labels.to_string() + "@" + std::to_string(x.t) + "=" + std::to_string(static_cast<int>(x.v))];
+        ++samples_[s.labels.to_string() + "@" + std::to_string(x.t) + "=" +
+                   (is_stale_nan(x.v) ? "stale" : std::to_string(static_cast<int>(x.v)))];
       }
+      for (const WriteHistogram& h : s.histograms) {
+        std::string value = h.is_float() ? "FH" : "H";
+        const FloatHistogram f = h.is_float() ? std::get<FloatHistogram>(h.h) : std::get<Histogram>(h.h).to_float();
+        value += is_stale_nan(f.sum) ? "stale" : f.test_expression();
+        ++samples_[s.labels.to_string() + "@" + std::to_string(h.t) + "=" + value];
+      }
+      entries_.push_back(std::string(s.labels.metric_name()) + ":" + std::to_string(s.samples.size()) + "f" +
+                         std::to_string(s.histograms.size()) + "h");
     }
     return ok;
   }
@@ -125,6 +147,8 @@ class Receiver {
   std::string version_;
   std::string retry_after_;
   int claim_written_ = -1;
+  int claim_histograms_written_ = -1;
+  std::vector<std::string> entries_;
   std::vector<WriteMetadata> metadata_;
   std::map<std::string, std::string> series_metadata_;
   std::vector<std::chrono::steady_clock::time_point> request_times_;
@@ -422,6 +446,138 @@ TEST_F(QueueTest, RemoteWrite2SendsEachSeriesWithItsFamilysMetadata) {
   EXPECT_EQ(meta.at("cog_predict_latency_seconds_bucket"), "3 Latency. seconds");
   EXPECT_EQ(meta.at("unknown_metric"), "0  ");
   EXPECT_TRUE(rx.metadata().empty()) << "no 1.0 metadata requests";
+}
+
+const Labels kLatency{{"__name__", "latency"}};
+const Labels kRate{{"__name__", "latency:rate"}};
+const Labels kQueue{{"__name__", "queue_seconds"}};
+const std::string kLatencySent = R"({__name__="latency", site="edge-7"})";
+const std::string kRateSent = R"({__name__="latency:rate", site="edge-7"})";
+const std::string kQueueSent = R"({__name__="queue_seconds", site="edge-7"})";
+
+// One batch of every kind: an integer histogram (latency), a float one
+// (latency:rate), a custom-bucket one (queue_seconds) and a float (m).
+void commit_histograms(tsdb::Db& db, Timestamp t, uint64_t scale) {
+  auto app = db.head().appender();
+  ASSERT_TRUE(app->append_histogram(kLatency, t, testing::integer_histogram(scale)).ok());
+  ASSERT_TRUE(app->append_float_histogram(kRate, t, testing::float_histogram(static_cast<double>(scale))).ok());
+  ASSERT_TRUE(app->append_histogram(kQueue, t, testing::custom_histogram(scale)).ok());
+  ASSERT_TRUE(app->append(Labels{{"__name__", "m"}}, t, 1).ok());
+  app->commit();
+}
+
+void end_series(tsdb::Db& db, Timestamp t) {
+  auto app = db.head().appender();
+  for (const Labels& l : {kLatency, kRate, kQueue}) ASSERT_TRUE(app->append(l, t, stale_nan()).ok());
+  app->commit();
+}
+
+// 1.0 sends native histograms only with send_native_histograms, as
+// Prometheus: without it, neither they nor their series' stale markers go.
+TEST_F(QueueTest, RemoteWrite1SendsNoHistogramsUnlessAsked) {
+  Receiver rx;
+  auto q = start(config(rx.url()));
+  commit_histograms(*db_, 1000, 1);
+  end_series(*db_, 2000);
+  commit(1, 3000);
+  ASSERT_TRUE(rx.wait_for(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(rx.samples(), (std::map<std::string, int>{{R"({__name__="m", site="edge-7"}@1000=1)", 1},
+                                                       {R"({__name__="m", i="0", site="edge-7"}@3000=0)", 1}}));
+  EXPECT_EQ(q->stats().histograms_sent, 0u);
+  EXPECT_EQ(q->stats().wal.histograms_skipped, 6u);
+}
+
+// With it, both kinds go, and each series' stale marker as a histogram of
+// its kind; custom-bucket histograms do not (1.0 has none; Prometheus drops
+// them too), though their series' stale marker does: Prometheus's is a
+// histogram of schema 0 with the stale sum, which it sends.
+TEST_F(QueueTest, RemoteWrite1SendsHistogramsWhenAsked) {
+  Receiver rx;
+  auto q = start(config(rx.url(), "    send_native_histograms: true\n"));
+  commit_histograms(*db_, 1000, 1);
+  commit_histograms(*db_, 2000, 2);
+  end_series(*db_, 3000);
+  ASSERT_TRUE(rx.wait_for(9)) << rx.count();
+  EXPECT_TRUE(eventually([&] { return q->stats().histograms_sent >= 7; }, std::chrono::milliseconds(2000)));
+  const std::map<std::string, int> want = {
+      {kLatencySent + "@1000=H" + testing::integer_histogram(1).to_float().test_expression(), 1},
+      {kLatencySent + "@2000=H" + testing::integer_histogram(2).to_float().test_expression(), 1},
+      {kLatencySent + "@3000=Hstale", 1},
+      {kRateSent + "@1000=FH" + testing::float_histogram(1).test_expression(), 1},
+      {kRateSent + "@2000=FH" + testing::float_histogram(2).test_expression(), 1},
+      {kRateSent + "@3000=FHstale", 1},
+      {R"({__name__="m", site="edge-7"}@1000=1)", 1},
+      {R"({__name__="m", site="edge-7"}@2000=1)", 1},
+      {kQueueSent + "@3000=Hstale", 1},
+  };
+  EXPECT_EQ(rx.samples(), want);
+  const QueueStats st = q->stats();
+  EXPECT_EQ(st.histograms_sent, 7u);
+  EXPECT_EQ(st.samples_sent, 2u);
+  EXPECT_EQ(st.histograms_dropped, 2u) << "queue_seconds' two histograms";
+  EXPECT_EQ(st.histograms_pending, 0u);
+}
+
+// 2.0 sends every histogram, custom buckets too, whatever
+// send_native_histograms says; the receiver's Histograms-Written header
+// is believed.
+TEST_F(QueueTest, RemoteWrite2SendsEveryHistogram) {
+  Receiver rx;
+  auto q = start(config(rx.url(), "    protobuf_message: io.prometheus.write.v2.Request\n"));
+  commit_histograms(*db_, 1000, 1);
+  ASSERT_TRUE(rx.wait_for(4)) << rx.count();
+  EXPECT_EQ(rx.samples().count(kQueueSent + "@1000=H" + testing::custom_histogram(1).to_float().test_expression()), 1u);
+  EXPECT_TRUE(eventually([&] { return q->stats().histograms_sent >= 3; }, std::chrono::milliseconds(2000)));
+  rx.claim_written(-1, 1);
+  commit_histograms(*db_, 2000, 2);
+  EXPECT_TRUE(eventually([&] { return q->stats().histograms_failed >= 2; }, std::chrono::milliseconds(2000)));
+  const QueueStats st = q->stats();
+  EXPECT_EQ(st.histograms_sent, 4u);
+  EXPECT_EQ(st.histograms_failed, 2u);
+  EXPECT_EQ(st.samples_sent, 2u);
+  EXPECT_EQ(st.last_error, "the receiver wrote 1 of 1 samples and 1 of 3 histograms");
+}
+
+// A receiver appends a series' floats before its histograms: a float that
+// follows a histogram in the log is sent in an entry of its own, after it.
+TEST_F(QueueTest, AFloatAfterAHistogramGoesInAnotherEntryOfTheSeries) {
+  Receiver rx;
+  auto c = config(rx.url(), "    send_native_histograms: true\n");
+  c.queue.batch_send_deadline = kHour;  // one round, sent at the flush
+  auto q = start(c);
+  auto app = db_->head().appender();
+  ASSERT_TRUE(app->append(kLatency, 1000, 1).ok());
+  app->commit();
+  ASSERT_TRUE(app->append_histogram(kLatency, 2000, testing::integer_histogram(1)).ok());
+  app->commit();
+  ASSERT_TRUE(app->append(kLatency, 3000, 3).ok());
+  app->commit();
+  ASSERT_TRUE(app->append_histogram(kLatency, 4000, testing::integer_histogram(1)).ok());
+  app->commit();
+  q->stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(rx.entries(), (std::vector<std::string>{"latency:1f1h", "latency:1f1h"}));
+  EXPECT_EQ(rx.count(), 4u);
+}
+
+// Histograms count towards max_samples_per_send as samples do.
+TEST_F(QueueTest, HistogramsCountTowardsTheBatchLimit) {
+  Receiver rx;
+  auto c = config(rx.url(), "    send_native_histograms: true\n");
+  c.queue.max_samples_per_send = 2;
+  c.queue.max_shards = 1;
+  c.queue.batch_send_deadline = kHour;
+  auto q = start(c);
+  auto app = db_->head().appender();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(app->append_histogram(Labels{{"__name__", "h"}, {"i", std::to_string(i)}}, 1000,
+                                      testing::integer_histogram(1))
+                    .ok());
+  }
+  app->commit();
+  q->stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(rx.count(), 6u);
+  EXPECT_EQ(rx.requests(), 3) << "two histograms a body";
 }
 
 TEST(PositionFile, RoundTripAndDamage) {

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/value.h"
+#include "tests/remote/histogram_test_util.h"
 #include "tsdb/db.h"
 #include "tsdb/wal.h"
 
@@ -46,15 +48,27 @@ class WalWatcherTest : public ::testing::Test {
     EXPECT_EQ(app->commit().appended, static_cast<uint64_t>(n));
   }
 
-  // Everything the watcher has to give now, as "i@t=v".
+  // Everything the watcher has to give now, as "i@t=v" (histograms
+  // "i@t=H<count>", float ones "i@t=FH<count>", stale ones "...stale").
   std::vector<std::string> drain(WalWatcher& w, size_t max = 1'000'000) {
-    std::vector<WalSample> out;
+    WalBatch out;
     EXPECT_TRUE(w.read(max, out).ok());
     std::vector<std::string> got;
-    for (const WalSample& s : out) {
-      const Labels* l = w.labels(s.ref);
+    for (const WalEntry& e : out.entries) {
+      const Labels* l = w.labels(e.ref);
       EXPECT_NE(l, nullptr);
-      got.push_back(std::string(l ? l->get("i") : "?") + "@" + std::to_string(s.t) + "=" + std::to_string(static_cast<int>(s.v)));
+      std::string value;
+      if (!e.is_histogram()) {
+        value = is_stale_nan(e.v) ? "stale" : std::to_string(static_cast<int>(e.v));
+      } else {
+        std::visit(
+            [&](const auto& h) {
+              value = std::is_same_v<std::decay_t<decltype(h)>, Histogram> ? "H" : "FH";
+              value += is_stale_nan(h.sum) ? "stale" : format_float(static_cast<double>(h.count));
+            },
+            out.histograms[static_cast<size_t>(e.histogram)]);
+      }
+      got.push_back(std::string(l ? l->get("i") : "?") + "@" + std::to_string(e.t) + "=" + value);
     }
     return got;
   }
@@ -172,6 +186,73 @@ TEST_F(WalWatcherTest, AHoldKeepsSegmentsForALaggingReaderWithinItsBound) {
   WalWatcher late(tsdb::FileSystem::posix(), wal(), behind);
   EXPECT_LT(drain(late).size(), 100u * 20);
   EXPECT_GT(late.stats().segments_missed, 0u);
+}
+
+const Labels kH{{"__name__", "latency"}, {"i", "h"}};
+const Labels kFH{{"__name__", "latency:rate"}, {"i", "fh"}};
+
+TEST_F(WalWatcherTest, DeliversHistogramsInCommitOrderAndTheirStaleMarkersAsHistograms) {
+  WalWatcher w(tsdb::FileSystem::posix(), wal(), {});
+  EXPECT_TRUE(drain(w).empty());
+  {
+    auto app = db_->head().appender();
+    ASSERT_TRUE(app->append(Labels{{"__name__", "m"}, {"i", "0"}}, 1000, 10).ok());
+    ASSERT_TRUE(app->append_histogram(kH, 1000, testing::integer_histogram(1)).ok());
+    ASSERT_TRUE(app->append_float_histogram(kFH, 1000, testing::float_histogram(1)).ok());
+    ASSERT_TRUE(app->append(Labels{{"__name__", "m"}, {"i", "0"}}, 2000, 20).ok());
+    EXPECT_EQ(app->commit().appended, 4u);
+  }
+  {
+    auto app = db_->head().appender();
+    ASSERT_TRUE(app->append_histogram(kH, 2000, testing::integer_histogram(2)).ok());
+    // The scrape loop and the rule group end series with float stale
+    // markers; the head stores them as histograms, and Prometheus logs
+    // them so: they are sent as histograms.
+    ASSERT_TRUE(app->append(kH, 3000, stale_nan()).ok());
+    ASSERT_TRUE(app->append(kFH, 3000, stale_nan()).ok());
+    ASSERT_TRUE(app->append(Labels{{"__name__", "m"}, {"i", "0"}}, 3000, stale_nan()).ok());
+    app->commit();
+  }
+  EXPECT_EQ(drain(w, 3), (std::vector<std::string>{"0@1000=10", "h@1000=H13", "fh@1000=FH3.75"}))
+      << "a record per run of one kind: floats, integer histograms, float histograms";
+  EXPECT_EQ(drain(w), (std::vector<std::string>{"0@2000=20", "h@2000=H26", "h@3000=Hstale", "fh@3000=FHstale",
+                                                "0@3000=stale"}))
+      << "a float series' stale marker stays a float";
+  EXPECT_EQ(w.stats().samples_read, 3u);
+  EXPECT_EQ(w.stats().histograms_read, 5u);
+}
+
+TEST_F(WalWatcherTest, HistogramsAreReadOnlyWhenAsked) {
+  WalWatcher w(tsdb::FileSystem::posix(), wal(), {}, /*read_histograms=*/false);
+  EXPECT_TRUE(drain(w).empty());
+  auto app = db_->head().appender();
+  ASSERT_TRUE(app->append_histogram(kH, 1000, testing::integer_histogram(1)).ok());
+  ASSERT_TRUE(app->append(Labels{{"__name__", "m"}, {"i", "0"}}, 1000, 10).ok());
+  app->commit();
+  ASSERT_TRUE(app->append(kH, 2000, stale_nan()).ok());
+  app->commit();
+  EXPECT_EQ(drain(w), (std::vector<std::string>{"0@1000=10"})) << "nor the histogram series' stale marker";
+  EXPECT_EQ(w.stats().histograms_skipped, 2u);
+  EXPECT_EQ(w.stats().histograms_read, 0u);
+}
+
+TEST_F(WalWatcherTest, AResumedWatcherKnowsWhichSeriesHoldHistograms) {
+  WalWatcher first(tsdb::FileSystem::posix(), wal(), {});
+  EXPECT_TRUE(drain(first).empty());
+  {
+    auto app = db_->head().appender();
+    ASSERT_TRUE(app->append_histogram(kH, 1000, testing::integer_histogram(1)).ok());
+    app->commit();
+  }
+  EXPECT_EQ(drain(first), (std::vector<std::string>{"h@1000=H13"}));
+  const WalPosition saved = first.position();
+  db_.reset();  // a restart, then the series ends
+  open_db();
+  auto app = db_->head().appender();
+  ASSERT_TRUE(app->append(kH, 2000, stale_nan()).ok());
+  app->commit();
+  WalWatcher second(tsdb::FileSystem::posix(), wal(), saved);
+  EXPECT_EQ(drain(second), (std::vector<std::string>{"h@2000=Hstale"}));
 }
 
 TEST_F(WalWatcherTest, ARecordBeingWrittenIsWaitedForNotSkipped) {
