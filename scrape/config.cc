@@ -22,7 +22,8 @@ class Parser : public YamlReader {
     if (!n || n.IsNull()) return g;
     Fields f(*this, n, "global",
              {"scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels", "query_log_file",
-              "scrape_protocols", "rule_query_offset"});
+              "scrape_protocols", "rule_query_offset", "scrape_native_histograms", "always_scrape_classic_histograms",
+              "convert_classic_histograms_to_nhcb"});
     g.scrape_interval = f.duration("scrape_interval", g.scrape_interval);
     // Without its own timeout, a global interval under the default 10s
     // timeout is the timeout, as Prometheus's GlobalConfig defaults it.
@@ -33,6 +34,10 @@ class Parser : public YamlReader {
     if (g.scrape_timeout > g.scrape_interval) {
       fail(f.get("scrape_timeout") ? f.get("scrape_timeout") : n, "global scrape timeout greater than scrape interval");
     }
+    if (f.has("scrape_protocols")) g.scrape_protocols = protocols(f, "for global config");
+    g.scrape_native_histograms = f.boolean("scrape_native_histograms", false);
+    g.always_scrape_classic_histograms = f.boolean("always_scrape_classic_histograms", false);
+    refuse_nhcb_conversion(f);
     return g;
   }
 
@@ -42,7 +47,10 @@ class Parser : public YamlReader {
                                            "params", "honor_labels", "honor_timestamps", "sample_limit", "label_limit",
                                            "label_name_length_limit", "label_value_length_limit", "body_size_limit",
                                            "static_configs", "file_sd_configs", "relabel_configs",
-                                           "metric_relabel_configs", "scrape_protocols"}));
+                                           "metric_relabel_configs", "scrape_protocols", "fallback_scrape_protocol",
+                                           "scrape_native_histograms", "always_scrape_classic_histograms",
+                                           "convert_classic_histograms_to_nhcb", "native_histogram_bucket_limit",
+                                           "native_histogram_min_bucket_factor"}));
     ScrapeConfig s;
     s.job_name = f.string("job_name");
     if (s.job_name.empty()) fail(n, "job_name is empty");
@@ -76,6 +84,7 @@ class Parser : public YamlReader {
       if (!size) fail(f.get("body_size_limit"), size.error().message);
       s.body_size_limit = *size;
     }
+    native_histograms(f, g, s);
     s.static_configs = net::read_static_configs(*this, f.get("static_configs"), net::has_no_relabel_configs(f));
     s.file_sd_configs = net::read_file_sd_configs(*this, f.get("file_sd_configs"));
     s.relabel_configs = net::read_relabel_configs(*this, f.get("relabel_configs"), "relabel config");
@@ -83,6 +92,65 @@ class Parser : public YamlReader {
         net::read_relabel_configs(*this, f.get("metric_relabel_configs"), "metric relabel config");
     s.http_config = net::read_http_client_config(*this, f);
     return s;
+  }
+
+  // Prometheus's ScrapeConfig.Validate for what decides the format and
+  // the native histograms: unset fields from global, and scrape_protocols
+  // by scrape_native_histograms when neither sets them.
+  void native_histograms(const Fields& f, const GlobalConfig& g, ScrapeConfig& s) const {
+    const std::string job = "for scrape config with job name \"" + s.job_name + "\"";
+    s.scrape_native_histograms = f.boolean("scrape_native_histograms", g.scrape_native_histograms);
+    s.always_scrape_classic_histograms =
+        f.boolean("always_scrape_classic_histograms", g.always_scrape_classic_histograms);
+    if (f.has("scrape_protocols")) {
+      s.scrape_protocols = protocols(f, job);
+    } else if (g.scrape_protocols) {
+      s.scrape_protocols = *g.scrape_protocols;
+    } else {
+      s.scrape_protocols = s.scrape_native_histograms ? kProtoFirstScrapeProtocols : kDefaultScrapeProtocols;
+    }
+    if (f.has("fallback_scrape_protocol")) {
+      auto fallback = parse_scrape_protocol(f.string("fallback_scrape_protocol"));
+      if (!fallback) {
+        fail(f.get("fallback_scrape_protocol"),
+             "invalid fallback_scrape_protocol " + job + ": " + fallback.error().message);
+      }
+      s.fallback_scrape_protocol = *fallback;
+    }
+    refuse_nhcb_conversion(f);
+    s.native_histogram_bucket_limit = f.count("native_histogram_bucket_limit");
+    if (f.has("native_histogram_min_bucket_factor")) {
+      const YAML::Node n = f.get("native_histogram_min_bucket_factor");
+      if (!n.IsScalar() || !YAML::convert<double>::decode(n, s.native_histogram_min_bucket_factor)) {
+        fail(n, "native_histogram_min_bucket_factor must be a number");
+      }
+    }
+  }
+
+  // A scrape_protocols list, or a failure at its place ending with `whose`
+  // ("for global config"), as Prometheus words it.
+  std::vector<ScrapeProtocol> protocols(const Fields& f, const std::string& whose) const {
+    const YAML::Node n = f.get("scrape_protocols");
+    if (!n.IsSequence()) fail(n, "scrape_protocols must be a list");
+    std::vector<std::string> names;
+    for (const auto& item : n) {
+      if (!item.IsScalar()) fail(item, "scrape_protocols must be a list of protocol names");
+      names.push_back(item.as<std::string>());
+    }
+    auto parsed = parse_scrape_protocols(names);
+    if (!parsed) fail(n, parsed.error().message + " " + whose);
+    return *std::move(parsed);
+  }
+
+  // Prometheus 3 can store classic histograms as native histograms with
+  // custom buckets; cogwatch cannot yet, and says so rather than store
+  // something else than what was asked for.
+  void refuse_nhcb_conversion(const Fields& f) const {
+    if (f.boolean("convert_classic_histograms_to_nhcb", false)) {
+      fail(f.get("convert_classic_histograms_to_nhcb"),
+           "convert_classic_histograms_to_nhcb: converting classic histograms to native histograms with custom "
+           "buckets is not implemented by cogwatch");
+    }
   }
 
   Config config(const YAML::Node& root) const {

@@ -30,6 +30,7 @@
 #include "net/discovery.h"
 #include "net/http_config.h"
 #include "net/relabel.h"
+#include "scrape/scrape_protocol.h"
 
 namespace cogwatch::scrape {
 
@@ -39,6 +40,11 @@ struct GlobalConfig {
   Duration evaluation_interval = kMinute;
   Duration rule_query_offset = 0;  // how far back rules query (Prometheus 3)
   Labels external_labels;
+  // The jobs' defaults for what ScrapeConfig says below. scrape_protocols
+  // unset leaves each job to choose by its scrape_native_histograms.
+  std::optional<std::vector<ScrapeProtocol>> scrape_protocols;
+  bool scrape_native_histograms = false;
+  bool always_scrape_classic_histograms = false;
 };
 
 // Discovery is net/'s, shared with the Alertmanagers of `alerting:`.
@@ -59,6 +65,24 @@ struct ScrapeConfig {
   uint64_t label_name_length_limit = 0;
   uint64_t label_value_length_limit = 0;
   uint64_t body_size_limit = 0;  // bytes, decompressed
+  // Content negotiation (scrape/scrape_protocol.h): what the Accept header
+  // asks for, most wanted first — the job's list, else the global one,
+  // else protobuf first when scrape_native_histograms is on and the text
+  // formats otherwise, as Prometheus 3 — and the format to read a response
+  // with a blank or unknown Content-Type in (none: such a scrape fails).
+  std::vector<ScrapeProtocol> scrape_protocols = kDefaultScrapeProtocols;
+  std::optional<ScrapeProtocol> fallback_scrape_protocol;
+  // Native histograms, as Prometheus 3 (off unless asked for; the global
+  // setting when the job has none). Without scrape_native_histograms a
+  // histogram is stored as its classic series only.
+  bool scrape_native_histograms = false;
+  // A histogram the target exposes both ways is stored both ways too.
+  bool always_scrape_classic_histograms = false;
+  // More buckets than this (both sides) lowers a native histogram's
+  // resolution until they fit, or fails the scrape as sample_limit does.
+  uint64_t native_histogram_bucket_limit = 0;  // 0: none
+  // Buckets growing by less than this factor are merged (schema lowered).
+  double native_histogram_min_bucket_factor = 0;  // 0: none
   std::vector<StaticConfig> static_configs;
   std::vector<FileSdConfig> file_sd_configs;
   std::vector<net::RelabelConfig> relabel_configs;

@@ -240,6 +240,9 @@ bool ExpositionParser::fail(Error e) {
 
 bool ExpositionParser::next(SeriesLookup* lookup) {
   if (!status_) return false;
+  if (format_ == ExpositionFormat::kProtobuf) {
+    return fail(make_error(ErrorCode::kInvalidArgument, "a protobuf body is read by ProtobufParser"));
+  }
   const bool om = format_ == ExpositionFormat::kOpenMetrics;
   while (pos_ < body_.size()) {
     size_t nl = body_.find('\n', pos_);
@@ -345,6 +348,10 @@ std::optional<MetricType> parse_metric_type(std::string_view text, ExpositionFor
 
 void unescape_help(std::string_view raw, ExpositionFormat format, std::string& out) {
   out.clear();
+  if (format == ExpositionFormat::kProtobuf) {
+    out.assign(raw);
+    return;
+  }
   for (size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '\\' && i + 1 < raw.size()) {
       const char e = raw[i + 1];

@@ -29,6 +29,9 @@ namespace cogwatch::scrape {
 enum class ExpositionFormat : uint8_t {
   kPrometheusText,  // timestamps in integer milliseconds
   kOpenMetrics,     // timestamps in seconds, "# EOF" at the end
+  // The protobuf format: read by ProtobufParser (scrape/protobuf_parser.h),
+  // never by ExpositionParser or parse_exposition, which refuse it.
+  kProtobuf,
 };
 
 struct ParsedSample {
@@ -102,7 +105,8 @@ class MetadataSink {
 std::optional<MetricType> parse_metric_type(std::string_view text, ExpositionFormat format);
 
 // Help text unescaped as Prometheus's parsers do: "\\" and "\n" (and
-// "\\\"" in OpenMetrics); other backslashes stay. Replaces out.
+// "\\\"" in OpenMetrics); other backslashes stay; protobuf help texts are
+// not escaped and are copied as they are. Replaces out.
 void unescape_help(std::string_view raw, ExpositionFormat format, std::string& out);
 
 class ExpositionParser {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/url.h"
+#include "scrape/scrape_protocol.h"
 
 namespace cogwatch::scrape {
 
@@ -35,7 +36,7 @@ Result<net::HttpClientRequest> make_scrape_request(const ScrapeConfig& config, c
   const double timeout_seconds = static_cast<double>(config.scrape_timeout) / kSecond;
   std::ostringstream timeout_header;
   timeout_header << timeout_seconds;
-  request->headers.emplace_back("Accept", std::string(kScrapeAcceptHeader));
+  request->headers.emplace_back("Accept", accept_header(config.scrape_protocols));
   request->headers.emplace_back("Accept-Encoding", "gzip");
   request->headers.emplace_back("X-Prometheus-Scrape-Timeout-Seconds", timeout_header.str());
   request->timeout = config.scrape_timeout;

@@ -22,13 +22,9 @@
 
 namespace cogwatch::scrape {
 
-// What Prometheus 2.x sends: OpenMetrics preferred, text 0.0.4 accepted.
-inline constexpr std::string_view kScrapeAcceptHeader =
-    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
-    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-
 // Builds the GET for a target (labels as target_labels() returned them,
-// before public_labels() drops the __ ones), with the scrape config's
+// before public_labels() drops the __ ones), Accept from the config's
+// scrape_protocols (scrape/scrape_protocol.h), with the scrape config's
 // http_config, scrape_timeout and body_size_limit (net::make_http_request:
 // password and credentials files are read here, on every scrape, as
 // Prometheus does, so rotated secrets are picked up). Configured params are

@@ -8,19 +8,13 @@
 #include "net/discovery.h"
 #include "scrape/http_fetch.h"
 #include "scrape/scrape_loop.h"
+#include "scrape/scrape_protocol.h"
 #include "scrape/target.h"
 
 namespace cogwatch::scrape {
 namespace {
 
 namespace asio = boost::asio;
-
-// The parser follows the Content-Type, as in Prometheus; a body without one
-// is read as the text format.
-ExpositionFormat format_for(std::string_view content_type) {
-  return content_type.starts_with("application/openmetrics-text") ? ExpositionFormat::kOpenMetrics
-                                                                  : ExpositionFormat::kPrometheusText;
-}
 
 // Everything discovered for one scrape config, as target labels.
 Result<std::vector<Labels>> discover(const ScrapeConfig& config, const std::string& config_dir) {
@@ -75,7 +69,12 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
                                        .label_name_length_limit = config.label_name_length_limit,
                                        .label_value_length_limit = config.label_value_length_limit,
                                        .metric_relabel_configs = config.metric_relabel_configs,
-                                       .interval = config.scrape_interval}) {
+                                       .interval = config.scrape_interval,
+                                       .scrape_native_histograms = config.scrape_native_histograms,
+                                       .always_scrape_classic_histograms = config.always_scrape_classic_histograms,
+                                       .native_histogram_bucket_limit = config.native_histogram_bucket_limit,
+                                       .native_histogram_min_bucket_factor =
+                                           config.native_histogram_min_bucket_factor}) {
     status_.job = config.job_name;
     status_.labels = public_labels(target_);
     status_.discovered_labels = prerelabel_labels(config, discovered);
@@ -102,9 +101,10 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
   const TargetStatus& status() const { return status_; }
 
   // A reload replaced this target's loop: keep the scrape cache and the
-  // last scrape's series when they still apply.
+  // last scrape's series when they still apply; else only the series, so
+  // the first scrape ends those the new settings no longer store.
   void take_state_from(TargetLoop& old) {
-    if (!loop_.can_take_state_from(old.loop_)) return;
+    if (!loop_.can_take_state_from(old.loop_)) return loop_.take_last_series_from(old.loop_);
     loop_.take_state_from(old.loop_);
     status_.metadata = loop_.metadata();
   }
@@ -131,7 +131,12 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
                    [self = shared_from_this(), scheduled, started, watch](Result<ScrapeResponse> r) {
                      if (self->stopped_) return;
                      if (!r) return self->finish(scheduled, started, watch, r.take_error(), {});
-                     self->finish(scheduled, started, watch, std::string_view(r->body), format_for(r->content_type));
+                     // The Content-Type chooses the parser, as in Prometheus; an empty
+                     // body needs none (Prometheus reads no further either).
+                     Result<ExpositionFormat> format = ExpositionFormat::kPrometheusText;
+                     if (!r->body.empty()) format = body_format(r->content_type, self->config_.fallback_scrape_protocol);
+                     if (!format) return self->finish(scheduled, started, watch, format.take_error(), {});
+                     self->finish(scheduled, started, watch, std::string_view(r->body), *format);
                    });
   }
 
@@ -150,8 +155,12 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
     ++p.scrapes;
     if (!report.up) ++p.failed_scrapes;
     // The loop's limit errors all end so: "sample limit exceeded",
-    // "label_limit exceeded (metric: ...)".
-    if (!report.up && report.error.find("limit exceeded") != std::string::npos) ++p.limit_exceeded;
+    // "label_limit exceeded (metric: ...)", "histogram bucket limit exceeded".
+    if (!report.up && report.error == internal::kBucketLimitMessage) {
+      ++p.bucket_limit_exceeded;
+    } else if (!report.up && report.error.find("limit exceeded") != std::string::npos) {
+      ++p.limit_exceeded;
+    }
     p.samples_scraped += report.samples_scraped;
     p.samples_rejected += report.rejected;
     arm();

@@ -68,6 +68,7 @@ struct PoolStats {
   uint64_t scrapes = 0;
   uint64_t failed_scrapes = 0;      // the target was down: fetch, body or limit
   uint64_t limit_exceeded = 0;      // refused whole by sample_limit or a label limit
+  uint64_t bucket_limit_exceeded = 0;  // refused whole by native_histogram_bucket_limit
   uint64_t samples_scraped = 0;     // lines with a sample
   uint64_t samples_rejected = 0;    // refused by the store (out of order, duplicate, ...)
   Duration last_duration_max = 0;   // the slowest target's last scrape

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "scrape/protobuf_parser.h"
 #include "scrape/target.h"
 #include "tsdb/stale_markers.h"
 
@@ -13,6 +14,45 @@ namespace {
 // The series every scrape writes about itself, in append_report's order.
 constexpr const char* kReportSeries[] = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                                          "scrape_samples_post_metric_relabeling", "scrape_series_added"};
+
+// The current sample of a parser, appended to a series given by ref or by
+// labels. The text formats have float samples only.
+template <typename Series>
+Result<tsdb::SeriesRef> append_current(tsdb::Appender& app, const Series& series, Timestamp t, ExpositionParser& p) {
+  return app.append(series, t, p.value());
+}
+template <typename Series>
+Result<tsdb::SeriesRef> append_current(tsdb::Appender& app, const Series& series, Timestamp t, ProtobufParser& p) {
+  switch (p.kind()) {
+    case SampleKind::kFloat: return app.append(series, t, p.value());
+    case SampleKind::kHistogram: return app.append_histogram(series, t, p.histogram());
+    case SampleKind::kFloatHistogram: return app.append_float_histogram(series, t, p.float_histogram());
+  }
+  return make_error(ErrorCode::kInternal, "unknown sample kind");
+}
+
+// Lowers the resolution of the current sample when it is a native
+// histogram (internal::apply_limits); the text formats have none.
+Status fit_to_limits(ExpositionParser&, const internal::NativeHistogramLimits&) { return {}; }
+Status fit_to_limits(ProtobufParser& p, const internal::NativeHistogramLimits& limits) {
+  switch (p.kind()) {
+    case SampleKind::kFloat: return {};
+    case SampleKind::kHistogram: return internal::apply_limits(p.histogram(), limits);
+    case SampleKind::kFloatHistogram: return internal::apply_limits(p.float_histogram(), limits);
+  }
+  return {};
+}
+
+// What Prometheus's head checks of a native histogram before storing it.
+Status validate_current(ExpositionParser&) { return {}; }
+Status validate_current(ProtobufParser& p) {
+  switch (p.kind()) {
+    case SampleKind::kFloat: return {};
+    case SampleKind::kHistogram: return p.histogram().validate();
+    case SampleKind::kFloatHistogram: return p.float_histogram().validate();
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -68,7 +108,11 @@ class ScrapeLoop::MetadataRecorder final : public MetadataSink {
 size_t ScrapeLoop::StringHash::operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
 
 ScrapeLoop::ScrapeLoop(tsdb::AppenderFactory& store, ScrapeLoopOptions options)
-    : store_(store), options_(std::move(options)), target_public_(public_labels(options_.target)) {}
+    : store_(store),
+      options_(std::move(options)),
+      target_public_(public_labels(options_.target)),
+      histogram_limits_{.max_schema = internal::schema_for_bucket_factor(options_.native_histogram_min_bucket_factor),
+                        .bucket_limit = options_.native_histogram_bucket_limit} {}
 
 Timestamp ScrapeLoop::aligned_time(Timestamp actual, Timestamp scheduled, Duration interval) {
   const Duration tolerance = std::min<Duration>(interval / 100, 2);
@@ -103,13 +147,27 @@ Status ScrapeLoop::check_limits(const Labels& labels) const {
 
 Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, ExpositionFormat format, Timestamp t,
                                ScrapeReport& report, std::vector<Labels>& seen) {
-  // Every key of the cache is a series text the parser validated, so a
-  // line whose text is a key need not be validated again.
-  MapSeriesLookup<Cache> lookup(cache_);
   MetadataRecorder recorder(*this, format);
+  if (format == ExpositionFormat::kProtobuf) {
+    ProtobufParser p(body,
+                     {.native_histograms = options_.scrape_native_histograms,
+                      .classic_histograms_too = options_.always_scrape_classic_histograms},
+                     &recorder);
+    return append_samples(app, p, t, report, seen);
+  }
   ExpositionParser p(body, format, &recorder);
+  return append_samples(app, p, t, report, seen);
+}
+
+template <typename Parser>
+Status ScrapeLoop::append_samples(tsdb::Appender& app, Parser& p, Timestamp t, ScrapeReport& report,
+                                  std::vector<Labels>& seen) {
+  // Every key of the cache is a series the parser validated, so a sample
+  // whose series is a key need not be validated again.
+  MapSeriesLookup<Cache> lookup(cache_);
   uint64_t to_store = 0;  // what sample_limit counts: the samples handed to the store
   bool over_limit = false;
+  bool over_bucket_limit = false;
   while (p.next(&lookup)) {
     ++report.samples_scraped;
     auto it = p.series_known() ? lookup.found() : cache_.find(p.series());
@@ -140,16 +198,30 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
       ++report.duplicates;  // twice at the scrape time: the first is kept
       continue;
     }
+    // A native histogram is fitted to its limits before it counts against
+    // sample_limit (Prometheus's bucket limit wraps its sample limit); one
+    // that cannot fit is not stored, and the scrape fails at the end.
+    if (Status s = fit_to_limits(p, histogram_limits_); !s) {
+      if (s.error().code != ErrorCode::kResourceExhausted) {
+        return make_error(s.error().code, "native histogram " + e.labels.to_string() + ": " + s.error().message);
+      }
+      over_bucket_limit = true;
+      continue;
+    }
     // Past the limit the body is still read, so the report counts all of
     // it, but nothing more is stored; the scrape fails at the end.
     if (options_.sample_limit > 0 && ++to_store > options_.sample_limit) {
       over_limit = true;
       continue;
     }
+    if (Status s = validate_current(p); !s) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "native histogram " + e.labels.to_string() + ": " + s.error().message);
+    }
     const Timestamp ts = own_time ? *p.timestamp() : t;
     const bool first_store = e.ref == 0;
-    Result<tsdb::SeriesRef> r = e.ref != 0 ? app.append(e.ref, ts, p.value()) : app.append(e.labels, ts, p.value());
-    if (!r && r.error().code == ErrorCode::kNotFound) r = app.append(e.labels, ts, p.value());  // collected
+    Result<tsdb::SeriesRef> r = e.ref != 0 ? append_current(app, e.ref, ts, p) : append_current(app, e.labels, ts, p);
+    if (!r && r.error().code == ErrorCode::kNotFound) r = append_current(app, e.labels, ts, p);  // collected
     if (!r) {
       ++report.rejected;
       continue;
@@ -162,6 +234,7 @@ Status ScrapeLoop::append_body(tsdb::Appender& app, std::string_view body, Expos
   }
   if (!p.status()) return p.status().error();
   if (over_limit) return make_error(ErrorCode::kResourceExhausted, "sample limit exceeded");
+  if (over_bucket_limit) return make_error(ErrorCode::kResourceExhausted, internal::kBucketLimitMessage);
   return {};
 }
 
@@ -253,7 +326,11 @@ bool ScrapeLoop::can_take_state_from(const ScrapeLoop& old) const {
   const ScrapeLoopOptions& b = old.options_;
   return a.target == b.target && a.honor_labels == b.honor_labels && a.honor_timestamps == b.honor_timestamps &&
          a.label_limit == b.label_limit && a.label_name_length_limit == b.label_name_length_limit &&
-         a.label_value_length_limit == b.label_value_length_limit && a.metric_relabel_configs == b.metric_relabel_configs;
+         a.label_value_length_limit == b.label_value_length_limit && a.metric_relabel_configs == b.metric_relabel_configs &&
+         a.scrape_native_histograms == b.scrape_native_histograms &&
+         a.always_scrape_classic_histograms == b.always_scrape_classic_histograms &&
+         a.native_histogram_bucket_limit == b.native_histogram_bucket_limit &&
+         a.native_histogram_min_bucket_factor == b.native_histogram_min_bucket_factor;
 }
 
 void ScrapeLoop::take_state_from(ScrapeLoop& old) {
@@ -267,6 +344,11 @@ void ScrapeLoop::take_state_from(ScrapeLoop& old) {
   metadata_changed_ = old.metadata_changed_;
   old.metadata_.clear();
   old.cache_.clear();
+  old.previous_.clear();
+}
+
+void ScrapeLoop::take_last_series_from(ScrapeLoop& old) {
+  previous_ = std::move(old.previous_);
   old.previous_.clear();
 }
 

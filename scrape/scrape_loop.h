@@ -8,7 +8,15 @@
 // Per scrape, one batch (all or nothing) holds:
 // - the samples, with the target's labels merged in (honor_labels as
 //   Prometheus), metric_relabel_configs applied, at the sample's timestamp
-//   if honor_timestamps and it has one, else at the scrape time;
+//   if honor_timestamps and it has one, else at the scrape time; from a
+//   protobuf body (ExpositionFormat::kProtobuf) native histograms too,
+//   each one sample as in Prometheus (one line of scrape_samples_scraped,
+//   one towards sample_limit), after lowering its resolution to
+//   native_histogram_min_bucket_factor and native_histogram_bucket_limit
+//   (scrape/internal/native_histogram.h); one that cannot meet the bucket
+//   limit is not stored and fails the scrape at the end ("histogram bucket
+//   limit exceeded"; a sample_limit error takes precedence), and one that
+//   fails validate() fails it at once, as Prometheus's head refuses it;
 // - stale markers for series scraped last time but missing now;
 // - up, scrape_duration_seconds, scrape_samples_scraped,
 //   scrape_samples_post_metric_relabeling, scrape_series_added.
@@ -44,8 +52,9 @@
 #include "model/error.h"
 #include "model/labels.h"
 #include "model/time.h"
-#include "scrape/exposition.h"
 #include "net/relabel.h"
+#include "scrape/exposition.h"
+#include "scrape/internal/native_histogram.h"
 #include "tsdb/appender.h"
 
 namespace cogwatch::scrape {
@@ -61,12 +70,18 @@ struct ScrapeLoopOptions {
   std::vector<net::RelabelConfig> metric_relabel_configs;
   Duration interval = kMinute;
   size_t metadata_limit = 10000;  // metric families whose metadata is kept
+  // Histograms in protobuf bodies, as ScrapeConfig's fields of these names
+  // (the text formats have classic histograms only).
+  bool scrape_native_histograms = false;
+  bool always_scrape_classic_histograms = false;
+  uint64_t native_histogram_bucket_limit = 0;     // 0: none
+  double native_histogram_min_bucket_factor = 0;  // 0: none
 };
 
 struct ScrapeReport {
   bool up = false;
   std::string error;                  // why the scrape failed ("line 40: ...")
-  uint64_t samples_scraped = 0;       // lines with a sample in the body
+  uint64_t samples_scraped = 0;       // samples in the body (lines; a native histogram is one)
   uint64_t samples_post_relabel = 0;  // lines metric relabelling kept (repeats and refused ones too)
   uint64_t series_added = 0;          // series stored for the first time since they entered the cache
   uint64_t duplicates = 0;            // a series repeated in one body without its own timestamp (first kept)
@@ -100,13 +115,20 @@ class ScrapeLoop {
 
   // Whether old's scrape cache and last-scrape series stay right for this
   // loop: same target and everything that shapes stored series (honor_*,
-  // label limits, metric relabelling) — only the interval, timeout,
-  // sample_limit or HTTP settings changed, as Prometheus's reusableCache.
+  // label limits, metric relabelling, the histogram settings) — only the
+  // interval, timeout, sample_limit or HTTP settings changed, as
+  // Prometheus's reusableCache.
   bool can_take_state_from(const ScrapeLoop& old) const;
   // Takes old's cache, last-scrape series, metadata and scrape count, so a
   // reload neither re-parses known series nor loses the stale markers of
   // series that vanish across it.
   void take_state_from(ScrapeLoop& old);
+  // When the state cannot be taken: only old's last-scrape series, so the
+  // first scrape of this loop ends those it no longer stores (a reload
+  // that turns native histograms on or off ends the old layout's series,
+  // as Prometheus's end-of-run staleness does for a loop whose cache it
+  // does not reuse).
+  void take_last_series_from(ScrapeLoop& old);
 
  private:
   struct CacheEntry {
@@ -133,6 +155,9 @@ class ScrapeLoop {
   // `seen` receives the labels of the series stored at the scrape time.
   Status append_body(tsdb::Appender& app, std::string_view body, ExpositionFormat format, Timestamp t,
                      ScrapeReport& report, std::vector<Labels>& seen);
+  // append_body's loop, for either parser (ExpositionParser, ProtobufParser).
+  template <typename Parser>
+  Status append_samples(tsdb::Appender& app, Parser& p, Timestamp t, ScrapeReport& report, std::vector<Labels>& seen);
   // up, scrape_duration_seconds, ... with this target's labels.
   std::vector<Labels> report_series() const;
   // Appends the report series; returns how many the store refused.
@@ -145,6 +170,7 @@ class ScrapeLoop {
   tsdb::AppenderFactory& store_;
   const ScrapeLoopOptions options_;
   const Labels target_public_;
+  const internal::NativeHistogramLimits histogram_limits_;
   Cache cache_;
   uint64_t scrape_count_ = 0;
   size_t cache_size_after_success_ = 0;  // before the last flush: Prometheus's successfulCount

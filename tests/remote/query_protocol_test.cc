@@ -150,7 +150,9 @@ TEST(QueryResponse, NativeHistogramsReadBackAsTheHistogramsPrinted) {
     EXPECT_EQ(json_of(got), json_of(c.h));
     EXPECT_EQ(got.to_string(), c.h.to_string());
     EXPECT_TRUE(got.validate().ok());
-    if (c.same_layout) EXPECT_TRUE(got.equals(c.h)) << got.test_expression() << " vs " << c.h.test_expression();
+    if (c.same_layout) {
+      EXPECT_TRUE(got.equals(c.h)) << got.test_expression() << " vs " << c.h.test_expression();
+    }
   }
   // Custom buckets keep their kind (their bounds are those the buckets name).
   const FloatHistogram custom = read_back(testing::custom_histogram().to_float());

@@ -198,6 +198,121 @@ scrape_configs:
   EXPECT_EQ(c->scrape_configs[0].static_configs[0].targets, std::vector<std::string>{"http://x:1"});
 }
 
+// Prometheus 3's ScrapeConfig.Validate: scrape_native_histograms off and
+// the text formats by default; a job that scrapes native histograms asks
+// for protobuf first; a global scrape_protocols wins over that, a job's
+// own over everything. Unset job fields come from global.
+TEST(Config, ScrapeProtocolsAndNativeHistograms) {
+  auto c = parse_config(R"(
+scrape_configs:
+  - job_name: plain
+  - job_name: native
+    scrape_native_histograms: true
+    always_scrape_classic_histograms: true
+    native_histogram_bucket_limit: 160
+    native_histogram_min_bucket_factor: 1.1
+  - job_name: own
+    scrape_native_histograms: true
+    scrape_protocols: [PrometheusText0.0.4]
+    fallback_scrape_protocol: PrometheusText1.0.0
+)",
+                        "p.yml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const ScrapeConfig& plain = c->scrape_configs[0];
+  EXPECT_FALSE(plain.scrape_native_histograms);
+  EXPECT_FALSE(plain.always_scrape_classic_histograms);
+  EXPECT_EQ(plain.scrape_protocols, kDefaultScrapeProtocols);
+  EXPECT_EQ(plain.fallback_scrape_protocol, std::nullopt);
+  EXPECT_EQ(plain.native_histogram_bucket_limit, 0u);
+  EXPECT_EQ(plain.native_histogram_min_bucket_factor, 0);
+  const ScrapeConfig& native = c->scrape_configs[1];
+  EXPECT_TRUE(native.scrape_native_histograms);
+  EXPECT_TRUE(native.always_scrape_classic_histograms);
+  EXPECT_EQ(native.scrape_protocols, kProtoFirstScrapeProtocols);
+  EXPECT_EQ(native.native_histogram_bucket_limit, 160u);
+  EXPECT_EQ(native.native_histogram_min_bucket_factor, 1.1);
+  const ScrapeConfig& own = c->scrape_configs[2];
+  EXPECT_EQ(own.scrape_protocols, std::vector<ScrapeProtocol>{ScrapeProtocol::kPrometheusText0_0_4});
+  EXPECT_EQ(own.fallback_scrape_protocol, ScrapeProtocol::kPrometheusText1_0_0);
+
+  auto global = parse_config(R"(
+global:
+  scrape_native_histograms: true
+  always_scrape_classic_histograms: true
+scrape_configs:
+  - job_name: inherits
+  - job_name: off
+    scrape_native_histograms: false
+    always_scrape_classic_histograms: false
+)",
+                             "p.yml");
+  ASSERT_TRUE(global.ok()) << global.error().message;
+  EXPECT_TRUE(global->scrape_configs[0].scrape_native_histograms);
+  EXPECT_TRUE(global->scrape_configs[0].always_scrape_classic_histograms);
+  EXPECT_EQ(global->scrape_configs[0].scrape_protocols, kProtoFirstScrapeProtocols);
+  EXPECT_FALSE(global->scrape_configs[1].scrape_native_histograms);
+  EXPECT_FALSE(global->scrape_configs[1].always_scrape_classic_histograms);
+  EXPECT_EQ(global->scrape_configs[1].scrape_protocols, kDefaultScrapeProtocols);
+
+  auto listed = parse_config(R"(
+global:
+  scrape_protocols: [OpenMetricsText1.0.0, PrometheusProto]
+scrape_configs:
+  - job_name: native
+    scrape_native_histograms: true
+)",
+                             "p.yml");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(listed->global.scrape_protocols,
+            (std::vector<ScrapeProtocol>{ScrapeProtocol::kOpenMetricsText1_0_0, ScrapeProtocol::kPrometheusProto}));
+  EXPECT_EQ(listed->scrape_configs[0].scrape_protocols, *listed->global.scrape_protocols);
+}
+
+TEST(Config, ScrapeProtocolErrorsPointAtTheirPlace) {
+  const struct {
+    const char* yml;
+    const char* error;
+  } cases[] = {
+      {"global:\n  scrape_protocols: [PrometheusProto, Proto]\n",
+       "p.yml:2:21: scrape_protocols: unknown scrape protocol Proto, supported: [OpenMetricsText0.0.1 "
+       "OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0] for global config"},
+      {"scrape_configs:\n  - job_name: a\n    scrape_protocols: [PrometheusProto, PrometheusProto]\n",
+       "p.yml:3:23: duplicated protocol in scrape_protocols, got [PrometheusProto PrometheusProto] for scrape config "
+       "with job name \"a\""},
+      {"scrape_configs:\n  - job_name: a\n    scrape_protocols: []\n",
+       "p.yml:3:23: scrape_protocols cannot be empty for scrape config with job name \"a\""},
+      {"scrape_configs:\n  - job_name: a\n    scrape_protocols: PrometheusProto\n",
+       "p.yml:3:23: scrape_protocols must be a list"},
+      {"scrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: Text\n",
+       "p.yml:3:31: invalid fallback_scrape_protocol for scrape config with job name \"a\": unknown scrape protocol "
+       "Text, supported: [OpenMetricsText0.0.1 OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 "
+       "PrometheusText1.0.0]"},
+      {"scrape_configs:\n  - job_name: a\n    scrape_native_histograms: yes please\n",
+       "p.yml:3:31: scrape_native_histograms must be true or false"},
+      {"scrape_configs:\n  - job_name: a\n    native_histogram_bucket_limit: -5\n",
+       "p.yml:3:36: native_histogram_bucket_limit must be a non-negative integer"},
+      {"scrape_configs:\n  - job_name: a\n    native_histogram_min_bucket_factor: [2]\n",
+       "p.yml:3:41: native_histogram_min_bucket_factor must be a number"},
+      {"scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: true\n",
+       "p.yml:3:41: convert_classic_histograms_to_nhcb: converting classic histograms to native histograms with "
+       "custom buckets is not implemented by cogwatch"},
+      {"global:\n  convert_classic_histograms_to_nhcb: true\n",
+       "p.yml:2:39: convert_classic_histograms_to_nhcb: converting classic histograms to native histograms with "
+       "custom buckets is not implemented by cogwatch"},
+      // Only a job sets these, as in Prometheus.
+      {"global:\n  native_histogram_bucket_limit: 10\n",
+       "p.yml:2:3: unknown field \"native_histogram_bucket_limit\" in global"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_config(c.yml, "p.yml");
+    ASSERT_FALSE(r.ok()) << c.yml;
+    EXPECT_EQ(r.error().message, c.error) << c.yml;
+  }
+  // convert_classic_histograms_to_nhcb: false asks for nothing cogwatch lacks.
+  EXPECT_TRUE(
+      parse_config("scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: false\n", "p.yml").ok());
+}
+
 TEST(Config, EmptyFileIsTheDefaultConfig) {
   auto c = parse_config("", "p.yml");
   ASSERT_TRUE(c.ok());

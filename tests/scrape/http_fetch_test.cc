@@ -20,6 +20,13 @@ namespace {
 
 namespace asio = boost::asio;
 
+// Prometheus 3's Accept header for its default scrape_protocols (its
+// scrape_test.go, UTF-8 names allowed).
+constexpr std::string_view kTextAccept =
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
+    "application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,"
+    "text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+
 ScrapeConfig config_with_timeout(Duration timeout) {
   ScrapeConfig c;
   c.job_name = "cog";
@@ -52,13 +59,31 @@ TEST(ScrapeRequestTest, UrlFromTargetLabelsAndParams) {
   // Sorted by name; the label overrides the first configured value only.
   EXPECT_EQ(r->target, "/probe?extra=%C3%A9&module=m%261&module=second&target=x");
   EXPECT_EQ(r->url(), "http://cog:5000/probe?extra=%C3%A9&module=m%261&module=second&target=x");
-  EXPECT_EQ(header(*r, "Accept"), kScrapeAcceptHeader);
+  EXPECT_EQ(header(*r, "Accept"), kTextAccept);
   EXPECT_EQ(header(*r, "Accept-Encoding"), "gzip");
   EXPECT_EQ(header(*r, "User-Agent"), "cogwatch/" COGWATCH_VERSION);
   EXPECT_EQ(header(*r, "X-Prometheus-Scrape-Timeout-Seconds"), "10");
   EXPECT_EQ(header(*r, "Authorization"), "<none>");
   EXPECT_EQ(r->timeout, 10 * kSecond);
   EXPECT_EQ(r->body_size_limit, 1000u);
+}
+
+// The Accept header follows the job's scrape_protocols, as Prometheus's
+// acceptHeader writes it.
+TEST(ScrapeRequestTest, AcceptHeaderFollowsScrapeProtocols) {
+  ScrapeConfig c = config_with_timeout(kSecond);
+  c.scrape_protocols = kProtoFirstScrapeProtocols;
+  auto r = make_scrape_request(c, Labels({{"__address__", "cog:5000"}}));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(header(*r, "Accept"),
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,"
+            "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,"
+            "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,"
+            "text/plain;version=0.0.4;q=0.2,*/*;q=0.1");
+  c.scrape_protocols = {ScrapeProtocol::kPrometheusText0_0_4};
+  r = make_scrape_request(c, Labels({{"__address__", "cog:5000"}}));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(header(*r, "Accept"), "text/plain;version=0.0.4;q=0.6,*/*;q=0.5");
 }
 
 TEST(ScrapeRequestTest, AddressForms) {
@@ -138,7 +163,7 @@ TEST_F(FetchTest, PlainAndGzipBodies) {
   ASSERT_TRUE(got.ok()) << got.error().message;
   EXPECT_EQ(got->body, "cog_up 1\n");
   EXPECT_EQ(got->content_type, "text/plain; version=0.0.4");
-  EXPECT_EQ(seen_accept, kScrapeAcceptHeader);
+  EXPECT_EQ(seen_accept, kTextAccept);
   got = fetch(fetcher, request("/plain"));
   ASSERT_TRUE(got.ok()) << got.error().message;
   EXPECT_EQ(got->body, "up 1\n");

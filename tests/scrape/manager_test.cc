@@ -17,9 +17,11 @@
 #include <gtest/gtest.h>
 
 #include "cli/cog_sim.h"
+#include "cli/cog_sim_server.h"
 #include "model/clock.h"
 #include "model/value.h"
 #include "net/http_server.h"
+#include "tests/scrape/recording_store.h"
 #include "tests/tsdb/test_util.h"
 #include "tsdb/head.h"
 
@@ -359,6 +361,57 @@ TEST_F(ManagerTest, ReloadKeepsStalenessTrackingWhenOnlyTheSampleLimitChanges) {
   serve_without("cog_input_data_entropy");
   ASSERT_TRUE(manager.apply(config(/*sample_limit=*/100000), "").ok());
   EXPECT_TRUE(run_until([&] { return last_is_stale("cog_input_data_entropy"); }));
+}
+
+// Content negotiation over HTTP: a job that scrapes native histograms asks
+// for protobuf first, cog-sim answers in protobuf (promhttp's choice), and
+// the loop stores its latency histogram as one native histogram; a job
+// that does not gets the text format and the classic series.
+TEST_F(ManagerTest, NativeHistogramsOverProtobuf) {
+  std::vector<std::string> accepts;
+  handler_ = [&](const net::HttpRequest& r) {
+    accepts.emplace_back(r.header("accept"));
+    return cli::metrics_response(sim_, r, wall_now());
+  };
+  scrape_testing::RecordingStore store;
+  ScrapeManager manager(io_, store);
+  Config c = config();
+  c.scrape_configs[0].scrape_native_histograms = true;
+  c.scrape_configs[0].scrape_protocols = kProtoFirstScrapeProtocols;
+  ASSERT_TRUE(manager.apply(c, "").ok());
+  ASSERT_TRUE(run_until([&] { return !store.named("cog_predict_latency_seconds").empty(); }));
+  const auto latency = store.named("cog_predict_latency_seconds");
+  ASSERT_NE(latency.front().histogram(), nullptr);
+  EXPECT_EQ(latency.front().histogram()->schema, 3);
+  EXPECT_EQ(latency.front().labels.get("model_version"), "v1");
+  EXPECT_TRUE(store.named("cog_predict_latency_seconds_bucket").empty());
+  EXPECT_EQ(*store.named("up").back().number(), 1);
+  EXPECT_TRUE(accepts.front().starts_with("application/vnd.google.protobuf;"));
+  manager.stop();
+
+  scrape_testing::RecordingStore text_store;
+  ScrapeManager text_manager(io_, text_store);
+  ASSERT_TRUE(text_manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return !text_store.named("cog_predict_latency_seconds_bucket").empty(); }));
+  EXPECT_TRUE(text_store.named("cog_predict_latency_seconds").empty());
+  EXPECT_TRUE(accepts.back().starts_with("application/openmetrics-text;version=1.0.0"));
+}
+
+// The Content-Type chooses the parser; one Prometheus would not read fails
+// the scrape with its words, unless fallback_scrape_protocol names one.
+TEST_F(ManagerTest, ContentTypeChoosesTheParser) {
+  handler_ = [](const net::HttpRequest&) { return net::HttpResponse{.content_type = "text/html", .body = "a 1\n"}; };
+  ScrapeManager manager(io_, head_);
+  ASSERT_TRUE(manager.apply(config(), "").ok());
+  ASSERT_TRUE(run_until([&] { return !values("up").empty(); }));
+  EXPECT_EQ(values("up").back(), 0);
+  EXPECT_EQ(manager.targets()[0].last_error,
+            "received unsupported Content-Type \"text/html\" and no fallback_scrape_protocol specified for target");
+  Config c = config();
+  c.scrape_configs[0].fallback_scrape_protocol = ScrapeProtocol::kPrometheusText0_0_4;
+  ASSERT_TRUE(manager.apply(c, "").ok());
+  ASSERT_TRUE(run_until([&] { return !values("a").empty(); }));
+  EXPECT_EQ(values("a").back(), 1);
 }
 
 }  // namespace

@@ -287,7 +287,7 @@ TEST(HistogramHead, RetentionDropsHistogramChunksAndTheBytesAddUp) {
     auto app = head.appender();
     // Integer histograms with buckets appearing (recoding), float
     // histograms, and a series that changes kind.
-    Histogram h = integer(0, kZt, 0, i, {{0, 1 + i % 7}}, std::vector<int64_t>(1 + i % 7, i));
+    Histogram h = integer(0, kZt, 0, i, {{0, static_cast<uint32_t>(1 + i % 7)}}, std::vector<int64_t>(1 + i % 7, i));
     ASSERT_TRUE(app->append_histogram(kLatency, i * kMinute, h).ok());
     ASSERT_TRUE(app->append_float_histogram(f, i * kMinute, latency(i).to_float()).ok());
     const Labels mixed{{"__name__", "mixed"}, {"job", "cog"}};

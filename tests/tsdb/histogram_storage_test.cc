@@ -93,7 +93,7 @@ void scrape(Head& head, int scrapes, Timestamp t0, int first = 0) {
       const int width = 1 + std::min(n / 5, 6);
       std::vector<int64_t> counts(width);
       for (int b = 0; b < width; ++b) counts[b] = n * (b + 1);
-      ASSERT_TRUE(app->append_histogram(series("lat", i), t, integer(2, kZt, n, 0.5 * n, {{-1, width}}, counts)).ok());
+      ASSERT_TRUE(app->append_histogram(series("lat", i), t, integer(2, kZt, n, 0.5 * n, {{-1, static_cast<uint32_t>(width)}}, counts)).ok());
       ASSERT_TRUE(app->append_float_histogram(series("rate", i), t,
                                               floating(0, kZt, 0.1 * n, n / 3.0, {{0, 2}}, {0.25 * n, 0.5 * n}))
                       .ok());
