@@ -5,10 +5,25 @@
 //
 //   CogSimulator sim({.scenario = Scenario::kErrors});
 //   std::string body = sim.body(now);  // Prometheus text format 0.0.4
+//   std::string proto = sim.protobuf_body(now);  // delimited MetricFamily messages
 //
 // Values are deterministic functions of the time (and the seed), so two
 // scrapes of the same instant give the same body and tests can predict
 // rates: counters grow at the scenario's rates, gauges wander smoothly.
+//
+// cog_predict_latency_seconds is a histogram with classic buckets (le 0.01
+// to 10) and, in the protobuf body only, native buckets too, as a
+// client_golang histogram with both Buckets and NativeHistogramBucketFactor
+// 1.1 exposes it: schema 3 (buckets growing by 2^(1/8), the coarsest
+// schema with a factor of at most 1.1), zero threshold 2^-128, the same
+// count and sum. The text formats carry the classic buckets alone, as a
+// real client's text output does. The native buckets are the latencies of
+// the predictions so far, taken from a fixed cycle of 10000 latencies that
+// follows the classic buckets' distribution (log-linear between their
+// bounds): each bucket's count only grows, and the buckets add up to the
+// count. The classic counts are computed from the shares directly (to keep
+// the text body as it always was), so the two agree on the distribution,
+// not observation by observation.
 //
 // Thread-safety: body() is const and may be called from several threads.
 #pragma once
@@ -57,8 +72,11 @@ class CogSimulator {
  public:
   explicit CogSimulator(CogSimOptions options) : options_(std::move(options)) {}
 
-  // The exposition body at time t (ms since the epoch).
+  // The exposition body at time t (ms since the epoch), in the text format
+  // 0.0.4 and in the protobuf format (the same families, the latency
+  // histogram with its native buckets).
   std::string body(Timestamp t) const;
+  std::string protobuf_body(Timestamp t) const;
 
   // The request rate (predictions per second) the scenario runs at, and the
   // share of them that fail: what rate() over the body should find.
@@ -72,6 +90,9 @@ class CogSimulator {
   // The value at t of a counter that grows at rate(scenario) per second
   // from the epoch, following the cycle.
   double integral(Timestamp t, double (*rate)(Scenario)) const;
+  // Writes the families at t through either format's writer.
+  template <typename Writer>
+  void write(Timestamp t, Writer& w) const;
 
   CogSimOptions options_;
 };

@@ -11,6 +11,7 @@
 #include "cli/cog_sim.h"
 #include "model/error.h"
 #include "model/time.h"
+#include "net/http_message.h"
 
 namespace cogwatch::cli {
 
@@ -23,6 +24,14 @@ struct CogSimServerOptions {
 
 // Returns the exit code. Prints the address it serves on to out.
 int run_cog_sim(const CogSimServerOptions& options, std::ostream& out, std::ostream& err);
+
+// The answer to a scrape at `now`, in the format the Accept header asks
+// for, as client_golang's promhttp chooses (expfmt.Negotiate, OpenMetrics
+// not offered): its clauses by falling q (ties keep their order), the
+// first that is the delimited protobuf MetricFamily or text/plain wins;
+// none, or no header, is the text format 0.0.4. Prometheus asks for
+// protobuf first when it scrapes native histograms.
+net::HttpResponse metrics_response(const CogSimulator& sim, const net::HttpRequest& request, Timestamp now);
 
 // A simulated predictor answering every path on 127.0.0.1, on its own
 // thread, with the body at the time of each request.

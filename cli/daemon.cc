@@ -142,7 +142,10 @@ global:
   scrape_interval: 15s
   evaluation_interval: 15s
 scrape_configs:
+  # Native histograms where the predictor serves them (protobuf), as the
+  # Cog guide recommends; text targets keep their classic buckets.
   - job_name: cog
+    scrape_native_histograms: true
     static_configs:
       - targets: ['localhost:5000']
   - job_name: cogwatch
@@ -780,10 +783,11 @@ std::string Daemon::Impl::metrics_text() {
     w.sample("cogwatch_remote_write_receiver_requests_failed_total", {}, static_cast<double>(rc.requests_failed));
     w.family("cogwatch_remote_write_receiver_samples_written_total", "counter", "Samples stored from remote-write requests.");
     w.sample("cogwatch_remote_write_receiver_samples_written_total", {}, static_cast<double>(rc.samples_written));
-    w.family("cogwatch_remote_write_receiver_dropped_total", "counter",
-             "Exemplars and native histograms received and not stored.");
+    w.family("cogwatch_remote_write_receiver_histograms_written_total", "counter",
+             "Native histogram samples stored from remote-write requests.");
+    w.sample("cogwatch_remote_write_receiver_histograms_written_total", {}, static_cast<double>(rc.histograms_written));
+    w.family("cogwatch_remote_write_receiver_dropped_total", "counter", "Exemplars received and not stored.");
     w.sample("cogwatch_remote_write_receiver_dropped_total", {{"kind", "exemplar"}}, static_cast<double>(rc.exemplars_dropped));
-    w.sample("cogwatch_remote_write_receiver_dropped_total", {{"kind", "histogram"}}, static_cast<double>(rc.histograms_dropped));
   }
   {
     // prometheus_remote_storage_*'s counterparts, per queue.
@@ -810,6 +814,19 @@ std::string Daemon::Impl::metrics_text() {
              "Samples not sent: relabelled away, older than sample_age_limit.", [](S s) { return s.samples_dropped; });
       family("cogwatch_remote_storage_samples_pending", "gauge", "Samples read from the log and not yet accepted or refused.",
              [](S s) { return s.samples_pending; });
+      family("cogwatch_remote_storage_histograms_total", "counter", "Native histogram samples the receiver accepted.",
+             [](S s) { return s.histograms_sent; });
+      family("cogwatch_remote_storage_histograms_failed_total", "counter",
+             "Native histogram samples the receiver refused for good (4xx).", [](S s) { return s.histograms_failed; });
+      family("cogwatch_remote_storage_histograms_retried_total", "counter",
+             "Native histogram samples sent again after a failed request.", [](S s) { return s.histograms_retried; });
+      family("cogwatch_remote_storage_histograms_dropped_total", "counter",
+             "Native histogram samples not sent: relabelled away, older than sample_age_limit, custom buckets over "
+             "Remote-Write 1.0.",
+             [](S s) { return s.histograms_dropped; });
+      family("cogwatch_remote_storage_histograms_pending", "gauge",
+             "Native histogram samples read from the log and not yet accepted or refused.",
+             [](S s) { return s.histograms_pending; });
       family("cogwatch_remote_storage_bytes_total", "counter", "Request bytes (compressed) the receiver accepted.",
              [](S s) { return s.bytes_sent; });
       family("cogwatch_remote_storage_queue_highest_sent_timestamp_seconds", "gauge",
@@ -902,6 +919,10 @@ std::string Daemon::Impl::metrics_text() {
   pool("cogwatch_target_scrapes_exceeded_limit_total", "counter",
        "Scrapes refused whole because sample_limit or a label limit was exceeded.",
        [](const scrape::PoolStats& p) { return p.limit_exceeded; });
+  pool("cogwatch_target_scrapes_exceeded_native_histogram_bucket_limit_total", "counter",
+       "Scrapes refused whole because a native histogram had more buckets than native_histogram_bucket_limit, "
+       "even at its lowest resolution.",
+       [](const scrape::PoolStats& p) { return p.bucket_limit_exceeded; });
   pool("cogwatch_target_scrape_samples_total", "counter", "Samples read from scrape bodies.",
        [](const scrape::PoolStats& p) { return p.samples_scraped; });
   pool("cogwatch_target_scrape_samples_rejected_total", "counter",

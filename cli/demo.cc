@@ -31,14 +31,19 @@ std::string_view scenario_story(Scenario s) {
   return "?";
 }
 
-std::string demo_config(const std::string& sim_address, uint16_t self_port) {
+}  // namespace
+
+std::string demo_config_text(const std::string& sim_address, uint16_t self_port) {
   std::string c = R"(# cogwatch demo: scrape the simulated Cog predictor every 5s and
 # evaluate the demo rules every 5s; notifications go to the demo's printer.
+# The predictor's latency is a native histogram (protobuf is asked for
+# first); the latency rule and panel read it as they read classic buckets.
 global:
   scrape_interval: 5s
   evaluation_interval: 5s
 scrape_configs:
   - job_name: cog
+    scrape_native_histograms: true
     static_configs:
       - targets: [')" + sim_address + R"(']
 )";
@@ -60,6 +65,8 @@ notify:
 )";
   return c;
 }
+
+namespace {
 
 // "3m05s" since the demo started.
 std::string since(Timestamp start, Timestamp t) {
@@ -101,7 +108,7 @@ int run_demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     return 1;
   }
   const int self_port = std::atoi(port_of(options.listen_address).c_str());
-  std::ofstream(dir + "/cogwatch.yml") << demo_config(sim.address(), static_cast<uint16_t>(self_port));
+  std::ofstream(dir + "/cogwatch.yml") << demo_config_text(sim.address(), static_cast<uint16_t>(self_port));
   std::ofstream(dir + "/cog_demo.yml") << kCogDemoRules;
 
   std::mutex out_mu;  // notifications are printed from the daemon's io thread

@@ -16,6 +16,7 @@
 // at start, removed at exit) so they can be read and copied.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 
@@ -28,6 +29,11 @@ struct DemoOptions {
   std::string listen_address = "127.0.0.1:9095";  // the API's address
   Duration quiet = 20 * kSecond;                // normal time before and between incidents
 };
+
+// The demo's cogwatch.yml: scrapes the predictor at sim_address (native
+// histograms on, so its latency histogram is stored as one) and, when
+// self_port is not 0, cogwatch itself; runs cog_demo.yml.
+std::string demo_config_text(const std::string& sim_address, uint16_t self_port);
 
 // Runs the demo; returns the exit code (1 when it cannot start).
 int run_demo(const DemoOptions& options, std::ostream& out, std::ostream& err);

@@ -1,5 +1,5 @@
 // QueryApi's routing, its concurrency gate, and the two query endpoints.
-// series_api.cc has the metadata endpoints and /federate.
+// series_api.cc has the metadata endpoints, federate.cc /federate.
 #include "server/query_api.h"
 
 #include <algorithm>

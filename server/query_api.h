@@ -8,7 +8,8 @@
 //   GET|POST /api/v1/series         series matching match[] (start, end, limit)
 //   GET|POST /api/v1/labels         label names (match[], start, end, limit)
 //   GET      /api/v1/label/<name>/values   (match[], start, end, limit)
-//   GET      /federate              the latest sample of each series matching match[], text format
+//   GET      /federate              the latest sample of each series matching match[]: text format, or
+//                                   protobuf (native histograms) when the Accept header asks for it
 //
 // Parameters, errors, status codes and bodies are Prometheus 3's (web/api/v1
 // and web/federate.go at the commit of ../shared/conformance); where cogwatch

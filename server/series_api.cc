@@ -1,5 +1,5 @@
-// QueryApi's metadata endpoints (series, label names, label values) and
-// /federate.
+// QueryApi's metadata endpoints (series, label names, label values);
+// federate.cc has /federate.
 //
 // Time ranges: the default [kApiMinTime, kApiMaxTime] asks the store's
 // index (every series, like Prometheus's head whose range always overlaps
@@ -11,11 +11,9 @@
 
 #include "model/labels.h"
 #include "model/utf8.h"
-#include "model/value.h"
 #include "server/api_params.h"
 #include "server/api_response.h"
 #include "server/internal/api_common.h"
-#include "parser/parser.h"
 #include "server/query_api.h"
 
 namespace cogwatch::server {
@@ -217,126 +215,6 @@ net::HttpResponse QueryApi::label_values(const net::HttpRequest& request, std::s
         if (const std::string_view v = l.get(name); !v.empty()) values.emplace(v);
       },
       [this, &name](const std::vector<LabelMatcher>& set) { return options_.querier.label_values(name, set); });
-}
-
-namespace {
-
-// A label value in the text format: \\, \" and \n escaped.
-void append_text_value(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-net::HttpResponse plain_error(int status, std::string message) {
-  net::HttpResponse r{.status = status, .body = std::move(message) + "\n"};
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  return r;
-}
-
-}  // namespace
-
-net::HttpResponse QueryApi::federate(const net::HttpRequest& request) const {
-  auto params = internal::form(request);
-  if (!params) return plain_error(400, params.error().message);
-  std::vector<std::vector<LabelMatcher>> sets;
-  for (const std::string& m : params->all("match[]")) {
-    auto matchers = parser::parse_metric_selector(m);
-    if (!matchers) return plain_error(400, parser::format_error(m, matchers.error()));
-    sets.push_back(*std::move(matchers));
-  }
-  if (options_.metric_reads != nullptr) {
-    for (const auto& set : sets) options_.metric_reads->record(set);
-  }
-  const Timestamp maxt = now(), mint = maxt - options_.engine.lookback_delta;
-
-  // The latest sample of each series in [now - lookback delta, now], unless
-  // it is a stale marker; sorted by metric name (stable: by labels within).
-  struct Latest {
-    Labels labels;
-    Timestamp t;
-    double v;
-  };
-  std::vector<Latest> latest;
-  std::vector<tsdb::SeriesData> selected;
-  for (const auto& set : sets) {
-    for (tsdb::SeriesData& s : options_.querier.select(set, mint, maxt)) selected.push_back(std::move(s));
-  }
-  std::stable_sort(selected.begin(), selected.end(),
-                   [](const tsdb::SeriesData& a, const tsdb::SeriesData& b) { return a.labels < b.labels; });
-  for (size_t i = 0; i < selected.size(); ++i) {
-    if (i > 0 && selected[i].labels == selected[i - 1].labels) continue;  // matched by two sets
-    tsdb::SeriesIterator it = selected[i].iterator();
-    bool any = false;
-    Timestamp t = 0;
-    double v = 0;
-    while (it.next()) {
-      any = true;
-      t = it.t();
-      v = it.v();
-    }
-    if (!it.err().ok()) return plain_error(500, it.err().error().message);
-    if (any && !is_stale_nan(v)) latest.push_back({selected[i].labels, t, v});
-  }
-  std::stable_sort(latest.begin(), latest.end(),
-                   [](const Latest& a, const Latest& b) { return a.labels.metric_name() < b.labels.metric_name(); });
-
-  // External labels the series lacks go after its own (sorted among
-  // themselves), and instance="" always unless set: Prometheus's federation
-  // writes an empty instance label.
-  std::vector<std::pair<std::string, std::string>> external;
-  bool has_instance = false;
-  for (const auto& l : options_.external_labels) {
-    external.emplace_back(l.name, l.value);
-    has_instance = has_instance || l.name == "instance";
-  }
-  if (!has_instance) external.emplace_back("instance", "");
-  std::sort(external.begin(), external.end());
-
-  std::string body;
-  std::string_view last_name;
-  for (const Latest& s : latest) {
-    const std::string_view name = s.labels.metric_name();
-    if (name.empty()) continue;  // Prometheus ignores nameless series
-    if (name != last_name) {
-      body += "# TYPE ";
-      body += name;
-      body += " untyped\n";
-      last_name = name;
-    }
-    body += name;
-    bool first = true;
-    auto add = [&](std::string_view n, std::string_view v) {
-      body += first ? '{' : ',';
-      first = false;
-      body += n;
-      body += "=\"";
-      append_text_value(body, v);
-      body += '"';
-    };
-    for (const auto& l : s.labels) {
-      if (l.name != kMetricNameLabel) add(l.name, l.value);
-    }
-    for (const auto& [n, v] : external) {
-      if (!s.labels.has(n)) add(n, v);
-    }
-    if (!first) body += '}';
-    body += ' ';
-    body += format_float(s.v);
-    body += ' ';
-    body += std::to_string(s.t);
-    body += '\n';
-  }
-  return net::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8; escaping=underscores",
-                           .body = std::move(body)};
 }
 
 }  // namespace cogwatch::server

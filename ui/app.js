@@ -87,6 +87,29 @@ function table(headers, rows) {
 
 function errorBox(e) { return el('div', {class: 'error', role: 'alert'}, e.message || String(e)); }
 
+// A native histogram of the API ({count, sum, buckets: [[boundaries,
+// lower, upper, count]]}) as text: "count 12, sum 5.4" and a line per
+// bucket, "(0.5, 1]: 3" (boundaries 0: upper bound inclusive, 1: lower,
+// 2: neither, 3: both).
+function histogramText(h) {
+  const lines = [`count ${h.count}, sum ${h.sum}`];
+  for (const [b, lower, upper, count] of h.buckets || []) {
+    lines.push(`${b === 1 || b === 3 ? '[' : '('}${lower}, ${upper}${b === 0 || b === 3 ? ']' : ')'}: ${count}`);
+  }
+  return lines.join('\n');
+}
+
+// The value of an instant-vector sample, float or histogram.
+function sampleText(s) { return s.histogram ? histogramText(s.histogram[1]) : s.value[1]; }
+
+// A range-vector series' samples in time order, floats and histograms.
+function seriesText(s) {
+  const points = (s.values || []).map(([t, v]) => [t, v])
+    .concat((s.histograms || []).map(([t, h]) => [t, histogramText(h)]));
+  points.sort((a, b) => a[0] - b[0]);
+  return points.map(([t, v]) => `${v} @${t}`).join('\n');
+}
+
 // ---- charts ----------------------------------------------------------------
 
 const palette = ['#2463c2', '#d1495b', '#1f9e6e', '#e39b1a', '#7b4fc9', '#0f8fb3', '#b5478f', '#6b7a1f'];
@@ -111,15 +134,19 @@ function legendName(metric, format) {
 
 // A chart of range results: [{result, legend}] on one time grid;
 // thresholds drawn as lines, `firing` ([[from, to] seconds]) shaded.
+// Native histogram samples are not drawn (a note says how many series
+// had them, and what to graph instead).
 function chart(container, sets, {start, end, step, threshold, firing}) {
   const xs = [];
   for (let t = start; t <= end + 1e-9; t += step) xs.push(Math.round(t * 1000) / 1000);
   const index = new Map(xs.map((t, i) => [t, i]));
   const data = [xs];
   const series = [{}];
-  let n = 0;
+  let n = 0, histograms = 0;
   for (const {result, legend} of sets) {
     for (const s of result) {
+      if (s.histograms) histograms++;
+      if (!s.values) continue;
       const ys = new Array(xs.length).fill(null);
       for (const [t, v] of s.values) {
         const i = index.get(Math.round(t * 1000) / 1000);
@@ -151,8 +178,13 @@ function chart(container, sets, {start, end, step, threshold, firing}) {
     }]},
   };
   container.replaceChildren();
+  if (histograms > 0) {
+    container.append(el('p', {class: 'muted', 'data-histograms': histograms},
+      `${histograms} series of native histograms not drawn: graph histogram_quantile(0.9, ...), ` +
+      'histogram_count(...) or histogram_sum(...) of them, or see them in the Table tab.'));
+  }
   if (n === 0) {
-    container.append(el('p', {class: 'muted'}, 'No data.'));
+    if (histograms === 0) container.append(el('p', {class: 'muted'}, 'No data.'));
     return null;
   }
   return new uPlot(opts, data, container);
@@ -173,11 +205,18 @@ async function firingSpans(start, end, step) {
 const pages = {};
 let refreshTimer = null;
 
+// p-quantile of cog_predict_latency_seconds by model_version from the
+// classic buckets, or from the native histogram where there are none
+// (deploy/cog_recording.yml's rule does the same by job).
+const latencyQuantile = q =>
+  `histogram_quantile(${q}, sum by (le, model_version) (rate(cog_predict_latency_seconds_bucket{SEL,model_version=~"MV"}[RATE])))` +
+  ` or histogram_quantile(${q}, sum by (model_version) (rate(cog_predict_latency_seconds{SEL,model_version=~"MV"}[RATE])))`;
+
 // The guide's Cog panels (the same queries as examples/grafana/cog-dashboard.json).
 const cogPanels = [
   {title: 'Request rate', unit: 'req/s', targets: [['sum by (instance) (rate(cog_predict_requests_total{SEL}[RATE]))', '{{instance}}']]},
   {title: 'Latency P50 / P90 / P99 by model_version', unit: 's', targets: [0.5, 0.9, 0.99].map(q =>
-    [`histogram_quantile(${q}, sum by (le, model_version) (rate(cog_predict_latency_seconds_bucket{SEL,model_version=~"MV"}[RATE])))`, `p${Math.round(q * 100)} {{model_version}}`])
+    [latencyQuantile(q), `p${Math.round(q * 100)} {{model_version}}`])
     .concat([['job:cog_predict_latency_seconds:p95{JOB}', 'p95 (recording rule) {{job}}']])},
   {title: 'Errors by error_type', unit: '%', threshold: 1, targets: [['100 * sum by (error_type) (rate(cog_predict_errors_total{SEL}[RATE])) / ignoring (error_type) group_left sum(rate(cog_predict_requests_total{SEL}[RATE]))', '{{error_type}}']]},
   {title: 'Input data entropy', threshold: 1.5, targets: [['cog_input_data_entropy{SEL}', '{{instance}}']]},
@@ -198,7 +237,7 @@ pages.cog = async current => {
   const [jobs, instances, versions] = await Promise.all([
     api('label/job/values', {'match[]': 'cog_predict_requests_total'}),
     api('label/instance/values', {'match[]': 'cog_predict_requests_total'}),
-    api('label/model_version/values', {'match[]': 'cog_predict_latency_seconds_bucket'})]);
+    api('label/model_version/values', [['match[]', 'cog_predict_latency_seconds_bucket'], ['match[]', 'cog_predict_latency_seconds']])]);
   if (!current()) return;
   const range = Number(params.get('range') || 3600);
   const refresh = Number(params.get('refresh') || 0);
@@ -418,8 +457,8 @@ pages.query = pages.graph = async current => {
       const d = await api('query', {query: expr}, 'POST');
       if (!current()) return;
       let rows;
-      if (d.resultType === 'vector') rows = d.result.map(s => [legendName(s.metric), s.value[1]]);
-      else if (d.resultType === 'matrix') rows = d.result.map(s => [legendName(s.metric), s.values.map(v => `${v[1]} @${v[0]}`).join('\n')]);
+      if (d.resultType === 'vector') rows = d.result.map(s => [legendName(s.metric), sampleText(s)]);
+      else if (d.resultType === 'matrix') rows = d.result.map(s => [legendName(s.metric), seriesText(s)]);
       else rows = [['', String(d.result[1])]];
       out.replaceChildren(el('p', {class: 'muted'}, `${d.resultType}, ${rows.length} result${rows.length === 1 ? '' : 's'}`),
         table(['Series', 'Value'], rows));

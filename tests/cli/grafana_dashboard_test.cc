@@ -4,7 +4,9 @@
 // substituted (All for job, instance and model_version, $__rate_interval
 // for a 1s scrape interval), sent to the HTTP API over a few seconds of
 // a simulated predictor's data with the demo rules loaded (for the
-// guide's recording rule). Each must parse, evaluate and return data.
+// guide's recording rule). Each must parse, evaluate and return data,
+// whether the latency histogram is scraped as classic buckets (text) or
+// as a native histogram (scrape_native_histograms, protobuf).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -48,7 +50,10 @@ struct Query {
   std::string expr;
 };
 
-TEST(GrafanaDashboard, EveryPanelsQueriesReturnDataFromCogwatch) {
+class GrafanaDashboard : public ::testing::TestWithParam<bool> {};  // native histograms?
+
+TEST_P(GrafanaDashboard, EveryPanelsQueriesReturnDataFromCogwatch) {
+  const bool native = GetParam();
   std::ifstream file(std::string(COGWATCH_SOURCE_DIR) + "/examples/grafana/cog-dashboard.json");
   ASSERT_TRUE(file) << "examples/grafana/cog-dashboard.json";
   std::stringstream text;
@@ -80,7 +85,9 @@ TEST(GrafanaDashboard, EveryPanelsQueriesReturnDataFromCogwatch) {
   auto sim = BackgroundCogSim::start({});
   ASSERT_TRUE(sim);
   std::ofstream(*dir + "/cogwatch.yml") << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                                           "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['"
+                                           "scrape_configs:\n  - job_name: cog\n"
+                                        << (native ? "    scrape_native_histograms: true\n" : "")
+                                        << "    static_configs: [{targets: ['"
                                         << (*sim)->address() << "']}]\nrule_files: ['" << COGWATCH_SOURCE_DIR
                                         << "/examples/rules/cog_demo.yml']\n";
   DaemonOptions o;
@@ -128,9 +135,18 @@ TEST(GrafanaDashboard, EveryPanelsQueriesReturnDataFromCogwatch) {
   auto r = http_request("GET", api + "/query?query=" + query_escape(annotation));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
+  // The layout is the one asked for.
+  auto buckets = http_request("GET", api + "/query?query=" + query_escape("count(cog_predict_latency_seconds_bucket)"));
+  ASSERT_TRUE(buckets);
+  EXPECT_EQ(json::parse(buckets->body).at("data").at("result").as_array().empty(), native) << buckets->body;
   cogwatch.shutdown();
   notify::peer::remove_tree(*dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Layouts, GrafanaDashboard, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "NativeHistogram" : "ClassicBuckets";
+                         });
 
 }  // namespace
 }  // namespace cogwatch::cli

@@ -1,8 +1,13 @@
 // QueryApi's series, labels, label values, format_query, parse_query and
 // /federate, without sockets, against Prometheus 3's bodies.
+// (Prometheus 2.42's answers for native histograms: tests/server/peer/histogram_peer_test.cc.)
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include "model/histogram.h"
 #include "model/value.h"
+#include "scrape/proto/metrics.pb.h"
 #include "server/query_api.h"
 #include "tsdb/head.h"
 
@@ -195,6 +200,155 @@ TEST_F(MetadataApiTest, Federate) {
   net::HttpResponse bad = get("/federate?match[]=up%7B");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body, "1:4: parse error: unexpected end of input inside braces\n");
+}
+
+// Histograms: the text format leaves native ones out and writes custom
+// buckets as a classic histogram; protobuf, when the Accept header asks
+// for it first, carries both, as web/federate.go writes them.
+class FederateHistogramsTest : public MetadataApiTest {
+ protected:
+  void SetUp() override {
+    MetadataApiTest::SetUp();
+    auto app = head_.appender();
+    const Timestamp t = 290'000;
+    Histogram native{.schema = 0,
+                     .zero_threshold = 0.001,
+                     .zero_count = 1,
+                     .count = 5,
+                     .sum = 10,
+                     .positive_spans = {{0, 2}},
+                     .negative_spans = {{0, 1}},
+                     .positive_buckets = {1, 1},
+                     .negative_buckets = {1}};
+    ASSERT_TRUE(app->append_histogram(Labels{{"__name__", "latency"}, {"job", "h"}}, t, native).ok());
+    FloatHistogram gauge{.counter_reset_hint = CounterResetHint::kGauge,
+                         .schema = 1,
+                         .count = 2,
+                         .sum = -1,
+                         .positive_spans = {{1, 1}},
+                         .positive_buckets = {2}};
+    ASSERT_TRUE(app->append_float_histogram(Labels{{"__name__", "queue"}, {"job", "h"}}, t, gauge).ok());
+    FloatHistogram custom{.schema = kCustomBucketsSchema,
+                          .count = 3,
+                          .sum = 2.5,
+                          .positive_spans = {{0, 3}},
+                          .positive_buckets = {1, 0, 2},
+                          .custom_values = {0.5, 1}};
+    ASSERT_TRUE(app->append_float_histogram(Labels{{"__name__", "nhcb"}, {"job", "h"}}, t, custom).ok());
+    // One name, a float series and a histogram series: two families.
+    ASSERT_TRUE(app->append(Labels{{"__name__", "mixed"}, {"job", "h"}, {"k", "a"}}, t, 1).ok());
+    ASSERT_TRUE(app->append_histogram(Labels{{"__name__", "mixed"}, {"job", "h"}, {"k", "b"}}, t, native).ok());
+    // A histogram series gone stale is left out.
+    ASSERT_TRUE(app->append_histogram(Labels{{"__name__", "stale"}, {"job", "h"}}, t - 10'000, native).ok());
+    ASSERT_TRUE(app->append(Labels{{"__name__", "stale"}, {"job", "h"}}, t, stale_nan()).ok());
+    app->commit();
+  }
+  net::HttpResponse federate(const std::string& accept) {
+    net::HttpRequest r{.method = "GET", .target = "/federate?match[]=%7Bjob%3D%22h%22%7D"};
+    if (!accept.empty()) r.headers.emplace_back("Accept", accept);
+    auto response = api_->handle(r);
+    EXPECT_TRUE(response.has_value());
+    return response.value_or(net::HttpResponse{.status = 0});
+  }
+};
+
+constexpr char kProtobufAccept[] =
+    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,"
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+
+TEST_F(FederateHistogramsTest, TextLeavesNativeHistogramsOut) {
+  const std::string want =
+      "# TYPE mixed untyped\n"
+      "mixed{job=\"h\",k=\"a\",instance=\"\"} 1 290000\n"
+      "# TYPE nhcb histogram\n"
+      "nhcb_bucket{job=\"h\",instance=\"\",le=\"0.5\"} 1 290000\n"
+      "nhcb_bucket{job=\"h\",instance=\"\",le=\"1\"} 1 290000\n"
+      "nhcb_bucket{job=\"h\",instance=\"\",le=\"+Inf\"} 3 290000\n"
+      "nhcb_sum{job=\"h\",instance=\"\"} 2.5 290000\n"
+      "nhcb_count{job=\"h\",instance=\"\"} 3 290000\n";
+  // No Accept header, text first, or a protobuf encoding cogwatch does not write.
+  for (const char* accept : {"", "text/plain;version=0.0.4;q=0.7,application/vnd.google.protobuf;"
+                                 "proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5",
+                             "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text"}) {
+    net::HttpResponse r = federate(accept);
+    EXPECT_EQ(r.status, 200) << accept;
+    EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8; escaping=underscores") << accept;
+    EXPECT_EQ(r.body, want) << accept;
+  }
+}
+
+namespace dto = io::prometheus::client;
+
+std::vector<dto::MetricFamily> decode_delimited(std::string_view body) {
+  std::vector<dto::MetricFamily> out;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    uint64_t length = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto b = static_cast<uint8_t>(body.at(pos++));
+      length |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    EXPECT_TRUE(out.emplace_back().ParseFromArray(body.data() + pos, static_cast<int>(length)));
+    pos += length;
+  }
+  return out;
+}
+
+TEST_F(FederateHistogramsTest, ProtobufCarriesNativeHistograms) {
+  net::HttpResponse r = federate(kProtobufAccept);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type,
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; "
+            "escaping=underscores");
+  const char* const want[] = {
+      R"(name: "latency" type: HISTOGRAM metric {
+           label { name: "job" value: "h" } label { name: "instance" value: "" }
+           histogram { sample_count_float: 5 sample_sum: 10 schema: 0 zero_threshold: 0.001 zero_count_float: 1
+                       negative_span { offset: 0 length: 1 } negative_count: 1
+                       positive_span { offset: 0 length: 2 } positive_count: 1 positive_count: 2 }
+           timestamp_ms: 290000 })",
+      R"(name: "mixed" type: UNTYPED metric {
+           label { name: "job" value: "h" } label { name: "k" value: "a" } label { name: "instance" value: "" }
+           untyped { value: 1 } timestamp_ms: 290000 })",
+      R"(name: "mixed" type: HISTOGRAM metric {
+           label { name: "job" value: "h" } label { name: "k" value: "b" } label { name: "instance" value: "" }
+           histogram { sample_count_float: 5 sample_sum: 10 schema: 0 zero_threshold: 0.001 zero_count_float: 1
+                       negative_span { offset: 0 length: 1 } negative_count: 1
+                       positive_span { offset: 0 length: 2 } positive_count: 1 positive_count: 2 }
+           timestamp_ms: 290000 })",
+      R"(name: "nhcb" type: HISTOGRAM metric {
+           label { name: "job" value: "h" } label { name: "instance" value: "" }
+           histogram { sample_count_float: 3 sample_sum: 2.5
+                       bucket { cumulative_count_float: 1 upper_bound: 0.5 }
+                       bucket { cumulative_count_float: 1 upper_bound: 1 } }
+           timestamp_ms: 290000 })",
+      R"(name: "queue" type: GAUGE_HISTOGRAM metric {
+           label { name: "job" value: "h" } label { name: "instance" value: "" }
+           histogram { sample_count_float: 2 sample_sum: -1 schema: 1 zero_threshold: 0 zero_count_float: 0
+                       positive_span { offset: 1 length: 1 } positive_count: 2 }
+           timestamp_ms: 290000 })",
+  };
+  const std::vector<dto::MetricFamily> got = decode_delimited(r.body);
+  ASSERT_EQ(got.size(), std::size(want)) << r.body;
+  for (size_t i = 0; i < got.size(); ++i) {
+    dto::MetricFamily expected;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(want[i], &expected)) << want[i];
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got[i], expected))
+        << "family " << i << ":\n" << got[i].DebugString() << "want:\n" << expected.DebugString();
+  }
+  // Floats in protobuf too, with the external labels.
+  options_.external_labels = Labels{{"region", "eu"}};
+  api_ = std::make_unique<QueryApi>(options_);
+  auto up = api_->handle({.method = "GET", .target = "/federate?match[]=up", .headers = {{"Accept", kProtobufAccept}}});
+  ASSERT_TRUE(up.has_value());
+  const std::vector<dto::MetricFamily> ups = decode_delimited(up->body);
+  ASSERT_EQ(ups.size(), 1u);
+  EXPECT_EQ(ups[0].ShortDebugString(),
+            "name: \"up\" type: UNTYPED metric { label { name: \"instance\" value: \"a:1\" } label { name: \"job\" "
+            "value: \"cog\" } label { name: \"region\" value: \"eu\" } untyped { value: 1 } timestamp_ms: 300000 } "
+            "metric { label { name: \"instance\" value: \"b:1\" } label { name: \"job\" value: \"cog\" } label { "
+            "name: \"region\" value: \"eu\" } untyped { value: 0 } timestamp_ms: 300000 }");
 }
 
 }  // namespace

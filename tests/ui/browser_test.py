@@ -3,8 +3,9 @@
 by Selenium (chromium-driver, python3-selenium), against `cogwatch run`
 scraping cog-sim in its errors scenario with the demo rules, mounted under
 a route prefix. Every page loads with no console error; the Cog page's
-panels draw data; the Query page shows a parse error at its position and a
-graph for a good expression; the Alerts page shows the firing alert; the
+panels draw data, also for a job that scrapes the latency as a native
+histogram; the Query page shows a parse error at its position, a graph for
+a good expression, and a native histogram's buckets in its table; the Alerts page shows the firing alert; the
 pages fit a phone's width; the theme switches. Screenshots of each page go
 to the output directory.
 
@@ -72,7 +73,9 @@ try:
     with open(work + "/cogwatch.yml", "w") as f:
         f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                 "scrape_configs:\n  - job_name: cog\n    static_configs: [{targets: ['%s']}]\n"
-                "rule_files: ['%s/examples/rules/cog_demo.yml']\n" % (sim.group(0), source))
+                "  - job_name: cog-native\n    scrape_native_histograms: true\n"
+                "    static_configs: [{targets: ['%s']}]\n"
+                "rule_files: ['%s/examples/rules/cog_demo.yml']\n" % (sim.group(0), sim.group(0), source))
     start([binary, "run", "--config.file=" + work + "/cogwatch.yml", "--web.listen-address=127.0.0.1:0",
            "--storage.tsdb.path=" + work + "/data", "--web.route-prefix=/cw"], work + "/cogwatch.log")
     port = wait_for("cogwatch", lambda: re.search(r"Server is ready to receive web requests\..*?port=(\d+)",
@@ -123,6 +126,9 @@ try:
     # panels still draw.
     instance = get_json(base + "api/v1/label/instance/values?match[]=cog_predict_requests_total")["data"][0]
     visit("cog?instance=" + urllib.parse.quote(instance), panels_drawn, check_cog)
+    # The job whose latency is a native histogram: its latency panel draws
+    # the quantiles from it.
+    visit("cog?job=cog-native", panels_drawn, check_cog)
     visit("alerts", lambda d: d.find_elements(By.CSS_SELECTOR, "#page .state.firing"),
           lambda: "PredictionErrorRate" in driver.find_element(By.ID, "page").text or fail("alerts: no PredictionErrorRate"))
     visit("rules", lambda d: d.find_elements(By.CSS_SELECTOR, "#page table"))
@@ -158,6 +164,28 @@ try:
         fail("query: no graph: " + driver.find_element(By.ID, "page").text[:300])
     console_errors("query")
     driver.save_screenshot(os.path.join(out_dir, "query-graph.png"))
+
+    # A native histogram: its count, sum and buckets in the table; the graph
+    # says it does not draw histograms (and draws nothing, without errors).
+    native = 'cog_predict_latency_seconds{job="cog-native"}'
+    driver.get(base + "query?expr=" + urllib.parse.quote(native))
+    try:
+        wait.until(lambda d: "vector, 1 result" in d.find_element(By.ID, "result").text)
+        cell = driver.find_elements(By.CSS_SELECTOR, "#result td")[1].text
+        if not re.match(r"count \d+, sum [0-9.e+]+\n\(0\.000\d+, 0\.00\d+\]: \d+\n", cell):
+            fail("query: the histogram's table cell: %r" % cell[:300])
+    except Exception as e:  # noqa: BLE001
+        fail("query (histogram table): %s %s" % (e, driver.find_element(By.ID, "page").text[:300]))
+    console_errors("query (histogram table)")
+    driver.save_screenshot(os.path.join(out_dir, "query-histogram.png"))
+    driver.get(base + "query?tab=graph&expr=" + urllib.parse.quote(native))
+    try:
+        note = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#graph [data-histograms]"))[0]
+        if note.get_attribute("data-histograms") != "1" or driver.find_elements(By.CSS_SELECTOR, "#graph .uplot"):
+            fail("query (histogram graph): %r" % note.text)
+    except Exception as e:  # noqa: BLE001
+        fail("query (histogram graph): %s %s" % (e, driver.find_element(By.ID, "page").text[:300]))
+    console_errors("query (histogram graph)")
 
     # Explain: the guide's HighCpuUsage as it wrote it compares two sides
     # with different labels; the tree shows both sides with series and
