@@ -213,12 +213,26 @@ void for_each_side(const FloatHistogram& h, bool positive, const std::function<v
 
 Status check_spans(const HistogramSpans& spans, size_t num_buckets, const char* side) {
   size_t span_buckets = 0;
+  // Bucket indices are int32 everywhere (as Prometheus's); a layout whose
+  // indices leave that range is refused rather than wrapped (Go wraps
+  // silently; in C++ it would be undefined). No real histogram comes near:
+  // index 2^31 at schema -4 is 2^(2^35).
+  int64_t index = 0;
   for (size_t n = 0; n < spans.size(); ++n) {
     if (n > 0 && spans[n].offset < 0) {
       return make_error(ErrorCode::kInvalidArgument,
                         std::string(side) + " side: span number " + std::to_string(n + 1) + " with offset " +
                             std::to_string(spans[n].offset) + ": histogram has a span whose offset is negative");
     }
+    index += spans[n].offset;
+    if (spans[n].length > 0 && (index < std::numeric_limits<int32_t>::min() ||
+                                index + spans[n].length - 1 > std::numeric_limits<int32_t>::max())) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        std::string(side) + " side: span number " + std::to_string(n + 1) +
+                            " reaches beyond bucket index " + std::to_string(std::numeric_limits<int32_t>::max()) +
+                            ": histogram bucket index out of range");
+    }
+    index += spans[n].length;
     span_buckets += spans[n].length;
   }
   if (span_buckets != num_buckets) {
@@ -226,6 +240,25 @@ Status check_spans(const HistogramSpans& spans, size_t num_buckets, const char* 
                       std::string(side) + " side: spans need " + std::to_string(span_buckets) + " buckets, have " +
                           std::to_string(num_buckets) +
                           " buckets: histogram spans specify different number of buckets than provided");
+  }
+  return {};
+}
+
+// Prometheus's checkHistogramBuckets for integer (delta-encoded) buckets:
+// the absolute counts as int64 wrapping as Go's do, none negative; their
+// total (wrapping uint64, as Go's) into *total.
+Status check_delta_counts(const std::vector<int64_t>& deltas, const char* side, uint64_t* total) {
+  uint64_t last = 0;
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    const uint64_t c = last + static_cast<uint64_t>(deltas[i]);
+    if (static_cast<int64_t>(c) < 0) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        std::string(side) + " side: bucket number " + std::to_string(i + 1) +
+                            " has observation count of " + std::to_string(static_cast<int64_t>(c)) +
+                            ": histogram has a bucket whose observation count is negative");
+    }
+    last = c;
+    *total += c;
   }
   return {};
 }
@@ -457,18 +490,40 @@ FloatHistogram Histogram::to_float() const {
 }
 
 Status Histogram::validate() const {
-  // Absolute counts of int64 deltas: a negative one is a negative count.
-  return validate_layout(schema, positive_spans, absolute_from_deltas(positive_buckets), negative_spans,
-                         absolute_from_deltas(negative_buckets), custom_values, zero_threshold,
-                         static_cast<double>(zero_count), static_cast<double>(count));
+  // The integer counts first, exactly as Prometheus's Validate sums them.
+  uint64_t in_buckets = 0;
+  if (Status s = check_delta_counts(negative_buckets, "negative", &in_buckets); !s) return s;
+  if (Status s = check_delta_counts(positive_buckets, "positive", &in_buckets); !s) return s;
+  if (Status s = validate_layout(schema, positive_spans, absolute_from_deltas(positive_buckets), negative_spans,
+                                 absolute_from_deltas(negative_buckets), custom_values, zero_threshold,
+                                 static_cast<double>(zero_count), static_cast<double>(count));
+      !s) {
+    return s;
+  }
+  // NaN observations are counted but in no bucket (their sum is NaN).
+  in_buckets += zero_count;
+  if (std::isnan(sum) ? in_buckets > count : in_buckets != count) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      std::to_string(in_buckets) + " observations found in buckets, but the Count field is " +
+                          std::to_string(count) +
+                          (std::isnan(sum) ? ": histogram's observation count should be at least the number of "
+                                             "observations found in the buckets"
+                                           : ": histogram's observation count should equal the number of "
+                                             "observations found in the buckets (in absence of NaN)"));
+  }
+  return {};
 }
 
 bool operator==(const Histogram& a, const Histogram& b) {
+  // Buckets compared by index, as Prometheus's spansMatch: {0,2} equals
+  // {0,1},{0,1} and an empty span changes nothing.
   return a.schema == b.schema && a.count == b.count && same_bits(a.sum, b.sum) &&
          (!a.uses_custom_buckets() || a.custom_values == b.custom_values) && a.zero_threshold == b.zero_threshold &&
-         a.zero_count == b.zero_count && a.positive_spans == b.positive_spans &&
-         a.negative_spans == b.negative_spans && a.positive_buckets == b.positive_buckets &&
-         a.negative_buckets == b.negative_buckets;
+         a.zero_count == b.zero_count &&
+         same_buckets(a.positive_spans, absolute_from_deltas(a.positive_buckets), b.positive_spans,
+                      absolute_from_deltas(b.positive_buckets)) &&
+         same_buckets(a.negative_spans, absolute_from_deltas(a.negative_buckets), b.negative_spans,
+                      absolute_from_deltas(b.negative_buckets));
 }
 
 Status FloatHistogram::validate() const {

@@ -96,9 +96,12 @@ struct Histogram {
   bool uses_custom_buckets() const { return is_custom_buckets_schema(schema); }
   FloatHistogram to_float() const;
   // Checks the invariants Prometheus's Validate checks (schema, spans
-  // against buckets, no negative counts, custom bounds); the message is
-  // Prometheus's.
+  // against buckets, no negative counts, custom bounds, and count equal to
+  // the observations in the buckets, or at least them when the sum is NaN);
+  // the message is Prometheus's. Also refused: bucket indices outside int32
+  // (Go would wrap them).
   Status validate() const;
+  // Prometheus's Equals: the same sample, however the buckets are laid out.
   friend bool operator==(const Histogram&, const Histogram&);
 };
 
@@ -114,6 +117,8 @@ struct FloatHistogram {
   std::vector<double> custom_values;
 
   bool uses_custom_buckets() const { return is_custom_buckets_schema(schema); }
+  // As Histogram's, without the count check (Prometheus's float
+  // histograms may drift from their buckets by rounding).
   Status validate() const;
 
   // Calls fn for each bucket present (including empty ones), in increasing

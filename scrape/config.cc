@@ -109,7 +109,8 @@ class Parser : public YamlReader {
     } else {
       s.scrape_protocols = s.scrape_native_histograms ? kProtoFirstScrapeProtocols : kDefaultScrapeProtocols;
     }
-    if (f.has("fallback_scrape_protocol")) {
+    // An empty fallback_scrape_protocol is no fallback, as in Prometheus.
+    if (f.has("fallback_scrape_protocol") && !f.string("fallback_scrape_protocol").empty()) {
       auto fallback = parse_scrape_protocol(f.string("fallback_scrape_protocol"));
       if (!fallback) {
         fail(f.get("fallback_scrape_protocol"),

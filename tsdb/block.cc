@@ -292,8 +292,9 @@ void Block::chunks_v1(std::span<const uint8_t> record, Timestamp mint, Timestamp
   Timestamp prev = mint_;
   std::shared_ptr<const void> owner;  // the mapping, shared by the chunks returned
   for (uint64_t i = 0; i < n && d.ok(); ++i) {
-    const Timestamp cmin = prev + d.varint();
-    const Timestamp cmax = cmin + static_cast<Timestamp>(d.uvarint());
+    // Two's complement, as written: damage gives wrong times, not UB.
+    const Timestamp cmin = static_cast<Timestamp>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(d.varint()));
+    const Timestamp cmax = static_cast<Timestamp>(static_cast<uint64_t>(cmin) + d.uvarint());
     const uint64_t size = d.uvarint();
     const uint32_t crc = d.u32le();
     prev = cmax;

@@ -98,6 +98,68 @@ TEST(FloatHistogram, ValidateNamesTheProblem) {
   EXPECT_NE(h.validate().error().message.find("got schema 9"), std::string::npos);
 }
 
+// Integer histograms are checked as Prometheus's Histogram.Validate does:
+// counts summed as Go's int64/uint64, the total against Count.
+TEST(Histogram, ValidateChecksTheCountAgainstTheBuckets) {
+  Histogram h;
+  h.schema = 0;
+  h.count = 7;
+  h.sum = 10;
+  h.zero_threshold = 0.001;
+  h.zero_count = 1;
+  h.positive_spans = {{0, 3}};
+  h.positive_buckets = {1, 1, 0};  // 1, 2, 2
+  h.negative_spans = {{0, 1}};
+  h.negative_buckets = {1};
+  EXPECT_TRUE(h.validate().ok());
+  h.count = 100;
+  EXPECT_EQ(h.validate().error().message,
+            "7 observations found in buckets, but the Count field is 100: histogram's observation count should equal "
+            "the number of observations found in the buckets (in absence of NaN)");
+  h.sum = std::nan("");  // NaN observations are in the count only
+  EXPECT_TRUE(h.validate().ok());
+  h.count = 5;
+  EXPECT_EQ(h.validate().error().message,
+            "7 observations found in buckets, but the Count field is 5: histogram's observation count should be at "
+            "least the number of observations found in the buckets");
+  // Deltas that overflow int64 make a negative count, as in Go.
+  h.sum = 1;
+  h.positive_buckets = {std::numeric_limits<int64_t>::max(), 1, 0};
+  EXPECT_EQ(h.validate().error().message,
+            "positive side: bucket number 2 has observation count of -9223372036854775808: histogram has a bucket "
+            "whose observation count is negative");
+}
+
+TEST(Histogram, ValidateRefusesBucketIndicesBeyondInt32) {
+  Histogram h;
+  h.schema = 0;
+  h.count = 2;
+  h.positive_spans = {{std::numeric_limits<int32_t>::max(), 1}, {std::numeric_limits<int32_t>::max(), 1}};
+  h.positive_buckets = {1, 0};
+  EXPECT_EQ(h.validate().error().message,
+            "positive side: span number 2 reaches beyond bucket index 2147483647: histogram bucket index out of range");
+  h.positive_spans = {{std::numeric_limits<int32_t>::max(), 1}, {0, 1}};
+  EXPECT_FALSE(h.validate().ok());
+  h.positive_spans = {{std::numeric_limits<int32_t>::max() - 1, 2}};
+  EXPECT_TRUE(h.validate().ok());
+  FloatHistogram f = h.to_float();
+  f.positive_spans = {{std::numeric_limits<int32_t>::min(), 1}, {std::numeric_limits<int32_t>::max(), 1}};
+  EXPECT_TRUE(f.validate().ok());  // min + max + 1 = 0: in range
+}
+
+TEST(Histogram, EqualityIsPrometheusEqualsWhateverTheSpans) {
+  Histogram a;
+  a.schema = 0;
+  a.count = 3;
+  a.positive_spans = {{0, 2}};
+  a.positive_buckets = {1, 1};
+  Histogram b = a;
+  b.positive_spans = {{0, 1}, {0, 0}, {0, 1}};
+  EXPECT_TRUE(a == b);
+  b.positive_spans = {{0, 1}, {1, 1}};
+  EXPECT_FALSE(a == b);
+}
+
 TEST(HistogramOps, AddMergesBucketsAtTheLowerSchema) {
   FloatHistogram a;  // schema 1: buckets 1 and 2 are (1,1.41] and (1.41,2]
   a.schema = 1;

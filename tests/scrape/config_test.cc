@@ -206,6 +206,8 @@ TEST(Config, ScrapeProtocolsAndNativeHistograms) {
   auto c = parse_config(R"(
 scrape_configs:
   - job_name: plain
+    scrape_protocols:
+    fallback_scrape_protocol: ""
   - job_name: native
     scrape_native_histograms: true
     always_scrape_classic_histograms: true
@@ -218,6 +220,7 @@ scrape_configs:
 )",
                         "p.yml");
   ASSERT_TRUE(c.ok()) << c.error().message;
+  // An empty list or fallback is the default, as in Prometheus.
   const ScrapeConfig& plain = c->scrape_configs[0];
   EXPECT_FALSE(plain.scrape_native_histograms);
   EXPECT_FALSE(plain.always_scrape_classic_histograms);

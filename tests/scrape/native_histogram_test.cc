@@ -83,7 +83,7 @@ TEST(NativeHistogramTest, LimitsAsPrometheusAppenders) {
   example.positive_buckets = example.negative_buckets = {3, 0, 0};
   Histogram big_gap;
   big_gap.schema = 0;
-  big_gap.count = 21;
+  big_gap.count = 2;
   big_gap.positive_spans = {{1, 1}, {2, 1}};  // (1, 2] and (8, 16]
   big_gap.positive_buckets = {1, 0};
   Histogram custom;

@@ -134,6 +134,11 @@ TEST(HistogramHead, TheSameHistogramAgainIsIgnoredAnotherIsADuplicate) {
   EXPECT_TRUE(append_one(head, 1000, latency(1).to_float(), f).ok());
   EXPECT_EQ(append_one(head, 1000, latency(1), f).error().code, ErrorCode::kDuplicateSample);
   EXPECT_EQ(head.stats().samples_appended, 2u);
+  // The same buckets in other spans are the same histogram (spansMatch).
+  Histogram split = latency(1);
+  split.positive_spans = {{-4, 1}, {0, 2}};
+  EXPECT_TRUE(append_one(head, 1000, split).ok());
+  EXPECT_EQ(head.stats().duplicate_samples, 4u);
 }
 
 TEST(HistogramHead, OutOfOrderAtAppendAndAtCommit) {

@@ -13,6 +13,17 @@
 
 namespace cogwatch::tsdb::internal {
 
+// Go's wrapping int64 arithmetic, which the formats' deltas are defined in
+// (timestamps against a record's base, histogram chunks' delta codes): any
+// pair round-trips, and damaged input gives wrong numbers for the caller's
+// checks to catch, never undefined behaviour.
+inline int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t wrapping_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 inline void put_uvarint(std::vector<uint8_t>& out, uint64_t v) {
   while (v >= 0x80) {
     out.push_back(static_cast<uint8_t>(v) | 0x80);

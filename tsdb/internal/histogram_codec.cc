@@ -189,6 +189,27 @@ void put_layout(BitBuffer& b, int32_t schema, double zero_threshold, const Histo
   }
 }
 
+namespace {
+
+// Whether a layout read from a chunk is one a valid histogram has: offsets
+// after the first span not negative, every bucket index an int32 (what
+// Histogram::validate() asks of what is stored; anything else is damage).
+bool indices_fit(const HistogramSpans& spans) {
+  int64_t index = 0;
+  for (size_t n = 0; n < spans.size(); ++n) {
+    if (n > 0 && spans[n].offset < 0) return false;
+    index += spans[n].offset;
+    if (spans[n].length > 0 && (index < std::numeric_limits<int32_t>::min() ||
+                                index + spans[n].length - 1 > std::numeric_limits<int32_t>::max())) {
+      return false;
+    }
+    index += spans[n].length;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool get_layout(BitReader& in, HistogramLayout& out) {
   out.zero_threshold = get_zero_threshold(in);
   const int64_t schema = get_varbit_int(in);
@@ -206,7 +227,7 @@ bool get_layout(BitReader& in, HistogramLayout& out) {
   }
   // Every bucket costs at least a bit in the first sample.
   const uint64_t buckets = count_buckets(out.positive) + count_buckets(out.negative);
-  return !in.overrun() && buckets <= in.bits_left();
+  return !in.overrun() && buckets <= in.bits_left() && indices_fit(out.positive) && indices_fit(out.negative);
 }
 
 size_t count_buckets(const HistogramSpans& spans) {

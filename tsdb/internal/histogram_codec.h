@@ -21,16 +21,9 @@
 #include "model/error.h"
 #include "model/histogram.h"
 #include "tsdb/internal/bit_stream.h"
+#include "tsdb/internal/encoding.h"
 
 namespace cogwatch::tsdb::internal {
-
-// Go's wrapping int64 arithmetic, which the delta codes are defined in.
-inline int64_t wrapping_sub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-inline int64_t wrapping_add(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
 
 // ---- varbit: the integers of histogram chunks ----
 //

@@ -148,14 +148,14 @@ bool decode_histogram(Decoder& d, FloatHistogram& h) {
 void encode_histogram_sample(std::vector<uint8_t>& out, Timestamp base_t, SeriesRef ref, Timestamp t,
                              const Histogram& h) {
   put_uvarint(out, ref);
-  put_varint(out, t - base_t);
+  put_varint(out, wrapping_sub(t, base_t));
   encode_histogram(out, h);
 }
 
 void encode_histogram_sample(std::vector<uint8_t>& out, Timestamp base_t, SeriesRef ref, Timestamp t,
                              const FloatHistogram& h) {
   put_uvarint(out, ref);
-  put_varint(out, t - base_t);
+  put_varint(out, wrapping_sub(t, base_t));
   encode_histogram(out, h);
 }
 

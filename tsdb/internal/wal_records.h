@@ -110,7 +110,7 @@ bool decode_chunks(std::span<const uint8_t> payload, Fn&& fn);
 
 inline void encode_sample(std::vector<uint8_t>& out, Timestamp base_t, SeriesRef ref, Timestamp t, double v) {
   put_uvarint(out, ref);
-  put_varint(out, t - base_t);
+  put_varint(out, wrapping_sub(t, base_t));
   put_u64le(out, std::bit_cast<uint64_t>(v));
 }
 
@@ -147,7 +147,7 @@ bool decode_samples(std::span<const uint8_t> payload, Fn&& fn) {
   while (d.ok() && !d.done()) {
     WalSample s;
     s.ref = d.uvarint();
-    s.t = base_t + d.varint();
+    s.t = wrapping_add(base_t, d.varint());
     s.v = std::bit_cast<double>(d.u64le());
     if (!d.ok()) return false;
     fn(s);
@@ -185,7 +185,7 @@ bool decode_histogram_samples(std::span<const uint8_t> payload, Fn&& fn) {
   H h;
   while (d.ok() && !d.done()) {
     const SeriesRef ref = d.uvarint();
-    const Timestamp t = base_t + d.varint();
+    const Timestamp t = wrapping_add(base_t, d.varint());
     if (!decode_histogram(d, h) || !d.ok()) return false;
     fn(ref, t, static_cast<const H&>(h));
   }
