@@ -20,6 +20,7 @@
 #include "scrape/http_fetch.h"
 #include "scrape/proto/metrics.pb.h"
 #include "scrape/protobuf_parser.h"
+#include "scrape/scrape_protocol.h"
 #include "scrape/scrape_loop.h"
 #include "tsdb/head.h"
 
@@ -264,14 +265,7 @@ TwoFormatBodies two_format_bodies(int scrapes) {
         }
         *mf.add_metric() = std::move(m);
       }
-      const std::string message = mf.SerializeAsString();
-      uint64_t size = message.size();
-      while (size >= 0x80) {
-        protobuf += static_cast<char>((size & 0x7f) | 0x80);
-        size >>= 7;
-      }
-      protobuf += static_cast<char>(size);
-      protobuf += message;
+      scrape::append_delimited(protobuf, mf);
     }
     out.text.push_back(std::move(text));
     out.protobuf.push_back(std::move(protobuf));

@@ -7,6 +7,7 @@
 #include "model/histogram.h"
 #include "model/value.h"
 #include "scrape/proto/metrics.pb.h"
+#include "scrape/scrape_protocol.h"
 
 namespace cogwatch::cli {
 namespace {
@@ -236,14 +237,7 @@ class ProtobufWriter {
   }
   void flush() {
     if (family_.name().empty()) return;
-    const std::string message = family_.SerializeAsString();
-    uint64_t size = message.size();
-    while (size >= 0x80) {
-      out_ += static_cast<char>((size & 0x7f) | 0x80);
-      size >>= 7;
-    }
-    out_ += static_cast<char>(size);
-    out_ += message;
+    scrape::append_delimited(out_, family_);
     family_.Clear();
   }
 

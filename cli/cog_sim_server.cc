@@ -16,88 +16,18 @@
 
 #include "model/clock.h"
 #include "net/http_server.h"
+#include "scrape/scrape_protocol.h"
 
 namespace cogwatch::cli {
 namespace {
 
 constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
-constexpr std::string_view kProtobufContentType =
-    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return std::tolower(static_cast<unsigned char>(c)); });
-  return out;
-}
-
-// One clause of an Accept header: "type/subtype;name=value;q=0.5".
-struct AcceptClause {
-  std::string type;
-  std::vector<std::pair<std::string, std::string>> params;
-  double q = 1;
-  std::string_view param(std::string_view name) const {
-    for (const auto& [n, v] : params) {
-      if (n == name) return v;
-    }
-    return {};
-  }
-};
-
-std::vector<AcceptClause> parse_accept(std::string_view header) {
-  std::vector<AcceptClause> out;
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view clause = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    AcceptClause c;
-    const size_t semicolon = clause.find(';');
-    c.type = lower(trim(clause.substr(0, semicolon)));
-    std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : clause.substr(semicolon + 1);
-    while (!rest.empty()) {
-      const size_t next = rest.find(';');
-      const std::string_view param = rest.substr(0, next);
-      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
-      const size_t eq = param.find('=');
-      if (eq == std::string_view::npos) continue;
-      std::string name = lower(trim(param.substr(0, eq)));
-      std::string value(trim(param.substr(eq + 1)));
-      if (name == "q") {
-        char* end = nullptr;
-        const double q = std::strtod(value.c_str(), &end);
-        if (end != value.c_str()) c.q = q;
-      } else {
-        c.params.emplace_back(std::move(name), std::move(value));
-      }
-    }
-    if (!c.type.empty()) out.push_back(std::move(c));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const AcceptClause& a, const AcceptClause& b) { return a.q > b.q; });
-  return out;
-}
-
-bool wants_protobuf(std::string_view accept) {
-  for (const AcceptClause& c : parse_accept(accept)) {
-    if (c.q <= 0) continue;
-    if (c.type == "application/vnd.google.protobuf" && c.param("proto") == "io.prometheus.client.MetricFamily" &&
-        c.param("encoding") == "delimited") {
-      return true;
-    }
-    if (c.type == "text/plain") return false;
-  }
-  return false;
-}
 
 }  // namespace
 
 net::HttpResponse metrics_response(const CogSimulator& sim, const net::HttpRequest& request, Timestamp now) {
-  if (wants_protobuf(request.header("Accept"))) {
-    return net::HttpResponse{.content_type = std::string(kProtobufContentType), .body = sim.protobuf_body(now)};
+  if (scrape::accepts_protobuf(request.header("Accept"))) {
+    return net::HttpResponse{.content_type = std::string(scrape::kProtobufMediaType), .body = sim.protobuf_body(now)};
   }
   return net::HttpResponse{.content_type = std::string(kTextContentType), .body = sim.body(now)};
 }

@@ -6,23 +6,10 @@
 #include <vector>
 
 #include "model/internal/histogram_buckets.h"
+#include "model/kahan.h"
 
 namespace cogwatch {
 namespace {
-
-// Neumaier's variant of Kahan summation, as Prometheus's kahansum.Inc:
-// sum += inc, with the lost low-order part collected in c.
-void kahan_inc(double inc, double& sum, double& c) {
-  double t = sum + inc;
-  if (std::isinf(t)) {
-    c = 0;
-  } else if (std::fabs(sum) >= std::fabs(inc)) {
-    c += (sum - t) + inc;
-  } else {
-    c += (inc - t) + sum;
-  }
-  sum = t;
-}
 
 // A bucket with its Kahan compensation (0 when not compensating).
 struct Entry {
@@ -76,8 +63,8 @@ Entries reduce(const Entries& in, int32_t schema, int32_t target_schema) {
   for (const Entry& e : in) {
     int32_t target = internal::target_bucket_index(e.index, schema, target_schema);
     if (!out.empty() && out.back().index == target) {
-      kahan_inc(e.v, out.back().v, out.back().c);
-      kahan_inc(e.c, out.back().v, out.back().c);
+      kahan_add(e.v, out.back().v, out.back().c);
+      kahan_add(e.c, out.back().v, out.back().c);
     } else {
       out.push_back({target, e.v, e.c});
     }
@@ -104,8 +91,8 @@ Entries merge(const Entries& a, const Entries& b, double sign, int32_t schema, d
       ++j;
     } else {
       Entry e = a[i++];
-      kahan_inc(sign * b[j].v, e.v, e.c);
-      kahan_inc(sign * b[j].c, e.v, e.c);
+      kahan_add(sign * b[j].v, e.v, e.c);
+      kahan_add(sign * b[j].c, e.v, e.c);
       out.push_back(e);
       ++j;
     }
@@ -150,8 +137,8 @@ ZeroCount zero_count_for_larger_threshold(const Expanded& h, double threshold) {
     ZeroCount z{h.zero_count, h.zero_comp, threshold};
     for (const Entry& e : h.positive) {
       if (bound(e.index - 1, h.schema) >= threshold) break;
-      kahan_inc(e.v, z.count, z.comp);
-      kahan_inc(e.c, z.count, z.comp);
+      kahan_add(e.v, z.count, z.comp);
+      kahan_add(e.c, z.count, z.comp);
       if (bound(e.index, h.schema) > threshold) {
         if (e.v != 0) z.threshold = threshold = bound(e.index, h.schema);
         break;
@@ -160,8 +147,8 @@ ZeroCount zero_count_for_larger_threshold(const Expanded& h, double threshold) {
     bool raised = false;
     for (const Entry& e : h.negative) {
       if (bound(e.index - 1, h.schema) >= threshold) break;
-      kahan_inc(e.v, z.count, z.comp);
-      kahan_inc(e.c, z.count, z.comp);
+      kahan_add(e.v, z.count, z.comp);
+      kahan_add(e.c, z.count, z.comp);
       if (bound(e.index, h.schema) > threshold) {
         // Raised on the negative side: the positive side must be counted
         // again against the new threshold.
@@ -220,8 +207,8 @@ Entries map_custom_buckets(const Entries& in, const std::vector<double>& bounds,
     double upper = histogram_bucket_bound(e.index, kCustomBucketsSchema, bounds);
     auto index = static_cast<int32_t>(std::lower_bound(target.begin(), target.end(), upper) - target.begin());
     if (!out.empty() && out.back().index == index) {
-      kahan_inc(e.v, out.back().v, out.back().c);
-      kahan_inc(e.c, out.back().v, out.back().c);
+      kahan_add(e.v, out.back().v, out.back().c);
+      kahan_add(e.c, out.back().v, out.back().c);
     } else {
       out.push_back({index, e.v, e.c});
     }
@@ -231,7 +218,7 @@ Entries map_custom_buckets(const Entries& in, const std::vector<double>& bounds,
 
 void inc(double v, double& sum, double* comp) {
   if (comp != nullptr) {
-    kahan_inc(v, sum, *comp);
+    kahan_add(v, sum, *comp);
   } else {
     sum += v;
   }
@@ -272,8 +259,8 @@ Status combine(FloatHistogram& h, const FloatHistogram& other, double sign, Hist
       }
     }
     if (comp != nullptr) {
-      kahan_inc(sign * b_zero, a.zero_count, a.zero_comp);
-      kahan_inc(sign * b_zero_comp, a.zero_count, a.zero_comp);
+      kahan_add(sign * b_zero, a.zero_count, a.zero_comp);
+      kahan_add(sign * b_zero_comp, a.zero_count, a.zero_comp);
     } else {
       a.zero_count += sign * b_zero;
     }

@@ -3,8 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <set>
+#include <string>
 #include <utility>
+#include <vector>
+
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/delimited_message_util.h>
 
 namespace cogwatch::scrape {
 namespace {
@@ -186,6 +192,84 @@ Result<ExpositionFormat> body_format(std::string_view content_type, std::optiona
   if (fallback) return format_of(*fallback);
   return make_error(ErrorCode::kInvalidArgument, "received unsupported Content-Type " + quoted +
                                                      " and no fallback_scrape_protocol specified for target");
+}
+
+namespace {
+
+// One clause of an Accept header, as goautoneg.ParseAccept reads it.
+struct AcceptClause {
+  std::string type, subtype;
+  std::vector<std::pair<std::string, std::string>> params;
+  double q = 1;
+  std::string_view param(std::string_view name) const {
+    for (const auto& [n, v] : params) {
+      if (n == name) return v;
+    }
+    return {};
+  }
+};
+
+// Clauses by falling q, wildcards after specific types of the same q.
+std::vector<AcceptClause> parse_accept(std::string_view header) {
+  std::vector<AcceptClause> out;
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view clause = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    const size_t semicolon = clause.find(';');
+    const std::string_view range = clause.substr(0, semicolon);
+    AcceptClause c;
+    const size_t slash = range.find('/');
+    c.type = std::string(trim(range.substr(0, slash)));
+    if (slash != std::string_view::npos) {
+      c.subtype = std::string(trim(range.substr(slash + 1)));
+    } else if (c.type == "*") {
+      c.subtype = "*";
+    } else {
+      continue;
+    }
+    std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : clause.substr(semicolon + 1);
+    while (!rest.empty()) {
+      const size_t next = rest.find(';');
+      const std::string_view param = rest.substr(0, next);
+      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+      const size_t eq = param.find('=');
+      if (eq == std::string_view::npos) continue;
+      const std::string_view name = trim(param.substr(0, eq)), value = trim(param.substr(eq + 1));
+      if (name == "q") {
+        c.q = std::strtod(std::string(value).c_str(), nullptr);
+      } else {
+        c.params.emplace_back(name, value);
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const AcceptClause& a, const AcceptClause& b) {
+    if (a.q != b.q) return a.q > b.q;
+    if ((a.type == "*") != (b.type == "*")) return b.type == "*";
+    return a.subtype != "*" && b.subtype == "*";
+  });
+  return out;
+}
+
+}  // namespace
+
+bool accepts_protobuf(std::string_view accept) {
+  for (const AcceptClause& c : parse_accept(accept)) {
+    if (c.q <= 0) continue;  // "not acceptable" (RFC 9110; goautoneg keeps such clauses)
+    if (c.type == "application" && c.subtype == "vnd.google.protobuf" &&
+        c.param("proto") == "io.prometheus.client.MetricFamily" && c.param("encoding") == "delimited") {
+      return true;
+    }
+    const std::string_view version = c.param("version");
+    if (c.type == "text" && c.subtype == "plain" && (version.empty() || version == "0.0.4")) return false;
+  }
+  return false;
+}
+
+void append_delimited(std::string& out, const google::protobuf::MessageLite& message) {
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::util::SerializeDelimitedToZeroCopyStream(message, &stream);
 }
 
 }  // namespace cogwatch::scrape

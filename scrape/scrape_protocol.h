@@ -1,7 +1,9 @@
 // Content negotiation of a scrape, as Prometheus 3 does it: the formats a
 // scrape asks for (scrape_protocols, most wanted first, sent as an Accept
 // header with falling q-values) and the parser the answer's Content-Type
-// chooses (fallback_scrape_protocol when it names none).
+// chooses (fallback_scrape_protocol when it names none). And the serving
+// side (cog-sim's /metrics, /federate): whether a scraper's Accept header
+// asks for the protobuf format, and writing its delimited messages.
 //
 //   request.headers.emplace_back("Accept", accept_header(config.scrape_protocols));
 //   auto format = body_format(response.content_type, config.fallback_scrape_protocol);
@@ -19,6 +21,10 @@
 
 #include "model/error.h"
 #include "scrape/exposition.h"
+
+namespace google::protobuf {
+class MessageLite;
+}
 
 namespace cogwatch::scrape {
 
@@ -70,5 +76,24 @@ std::string accept_header(std::span<const ScrapeProtocol> protocols);
 // `received unsupported Content-Type "text/html" and no
 // fallback_scrape_protocol specified for target`).
 Result<ExpositionFormat> body_format(std::string_view content_type, std::optional<ScrapeProtocol> fallback);
+
+// The protobuf exposition format's media type, as client_golang serves it.
+inline constexpr std::string_view kProtobufMediaType =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+// Whether a server answers `accept` with the protobuf format, as
+// prometheus/common's expfmt.Negotiate decides: clauses by falling q
+// (wildcards after specific types of the same q, as goautoneg sorts them);
+// the first that is the delimited MetricFamily format says yes, the first
+// that is text/plain (version 0.0.4 or none) says no; no otherwise. A
+// clause with q=0 is not acceptable and is passed over (expfmt would take
+// it). (The
+// protobuf text and compact-text encodings are debugging formats no server
+// here writes; they are passed over.)
+bool accepts_protobuf(std::string_view accept);
+
+// Appends `message` (a MetricFamily) after its length as a varint, the
+// protobuf format's framing.
+void append_delimited(std::string& out, const google::protobuf::MessageLite& message);
 
 }  // namespace cogwatch::scrape

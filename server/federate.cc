@@ -21,6 +21,7 @@
 #include "model/value.h"
 #include "parser/parser.h"
 #include "scrape/proto/metrics.pb.h"
+#include "scrape/scrape_protocol.h"
 #include "server/internal/api_common.h"
 #include "server/query_api.h"
 
@@ -40,83 +41,6 @@ net::HttpResponse plain_error(int status, std::string message) {
   return r;
 }
 
-// One clause of an Accept header, as goautoneg.ParseAccept reads it.
-struct AcceptClause {
-  std::string type, subtype;
-  std::vector<std::pair<std::string, std::string>> params;
-  double q = 1;
-  std::string_view param(std::string_view name) const {
-    for (const auto& [n, v] : params) {
-      if (n == name) return v;
-    }
-    return {};
-  }
-};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
-// Clauses by falling q, wildcards after specific types of the same q.
-std::vector<AcceptClause> parse_accept(std::string_view header) {
-  std::vector<AcceptClause> out;
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view clause = trim(header.substr(0, comma));
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    const size_t semicolon = clause.find(';');
-    const std::string_view range = clause.substr(0, semicolon);
-    AcceptClause c;
-    const size_t slash = range.find('/');
-    c.type = std::string(trim(range.substr(0, slash)));
-    if (slash != std::string_view::npos) {
-      c.subtype = std::string(trim(range.substr(slash + 1)));
-    } else if (c.type == "*") {
-      c.subtype = "*";
-    } else {
-      continue;
-    }
-    std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : clause.substr(semicolon + 1);
-    while (!rest.empty()) {
-      const size_t next = rest.find(';');
-      const std::string_view param = rest.substr(0, next);
-      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
-      const size_t eq = param.find('=');
-      if (eq == std::string_view::npos) continue;
-      const std::string_view name = trim(param.substr(0, eq)), value = trim(param.substr(eq + 1));
-      if (name == "q") {
-        c.q = std::strtod(std::string(value).c_str(), nullptr);
-      } else {
-        c.params.emplace_back(name, value);
-      }
-    }
-    out.push_back(std::move(c));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const AcceptClause& a, const AcceptClause& b) {
-    if (a.q != b.q) return a.q > b.q;
-    if ((a.type == "*") != (b.type == "*")) return b.type == "*";
-    return a.subtype != "*" && b.subtype == "*";
-  });
-  return out;
-}
-
-// expfmt.Negotiate: the first clause that is the delimited protobuf
-// MetricFamily or text/plain (version 0.0.4 or none) decides; the text
-// format otherwise. (Its other protobuf encodings, text and compact-text,
-// are debugging formats cogwatch does not write; they are passed over.)
-bool wants_protobuf(std::string_view accept) {
-  for (const AcceptClause& c : parse_accept(accept)) {
-    if (c.type == "application" && c.subtype == "vnd.google.protobuf" &&
-        c.param("proto") == "io.prometheus.client.MetricFamily" && c.param("encoding") == "delimited") {
-      return true;
-    }
-    const std::string_view version = c.param("version");
-    if (c.type == "text" && c.subtype == "plain" && (version.empty() || version == "0.0.4")) return false;
-  }
-  return false;
-}
 
 struct Latest {
   Labels labels;
@@ -227,16 +151,6 @@ void append_text_family(std::string& out, const dto::MetricFamily& f) {
   }
 }
 
-void append_delimited(std::string& out, const dto::MetricFamily& f) {
-  const std::string message = f.SerializeAsString();
-  uint64_t size = message.size();
-  while (size >= 0x80) {
-    out += static_cast<char>((size & 0x7f) | 0x80);
-    size >>= 7;
-  }
-  out += static_cast<char>(size);
-  out += message;
-}
 
 }  // namespace
 
@@ -252,7 +166,7 @@ net::HttpResponse QueryApi::federate(const net::HttpRequest& request) const {
   if (options_.metric_reads != nullptr) {
     for (const auto& set : sets) options_.metric_reads->record(set);
   }
-  const bool protobuf = wants_protobuf(request.header("Accept"));
+  const bool protobuf = scrape::accepts_protobuf(request.header("Accept"));
   const Timestamp maxt = now(), mint = maxt - options_.engine.lookback_delta;
 
   // The latest sample of each series in [now - lookback delta, now], unless
@@ -308,7 +222,7 @@ net::HttpResponse QueryApi::federate(const net::HttpRequest& request) const {
   auto ship = [&] {
     if (!family) return;
     if (protobuf) {
-      append_delimited(body, *family);
+      scrape::append_delimited(body, *family);
     } else {
       append_text_family(body, *family);
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "eval/value.h"
+#include "model/kahan.h"
 
 namespace cogwatch::eval::internal {
 
@@ -30,20 +31,6 @@ inline double go_min(double x, double y) {
   if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
   if (x == 0 && x == y) return std::signbit(x) ? x : y;
   return x < y ? x : y;
-}
-
-// Adds inc to a Kahan-Babuska (Neumaier) compensated sum, as Prometheus's
-// kahanSumInc; the sum's value is sum + c (c is reset at infinities).
-inline void kahan_add(double inc, double& sum, double& c) {
-  const double t = sum + inc;
-  if (std::isinf(t)) {
-    c = 0;
-  } else if (std::fabs(sum) >= std::fabs(inc)) {
-    c += (sum - t) + inc;
-  } else {
-    c += (inc - t) + sum;
-  }
-  sum = t;
 }
 
 class KahanSum {

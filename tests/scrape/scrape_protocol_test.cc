@@ -88,3 +88,23 @@ TEST(ScrapeProtocolTest, ContentTypeChoosesTheParser) {
 
 }  // namespace
 }  // namespace cogwatch::scrape
+
+namespace cogwatch::scrape {
+namespace {
+
+// The serving side, as expfmt.Negotiate: what Prometheus's own Accept
+// headers get, wildcards ranked after specific types of the same q.
+TEST(ScrapeProtocolTest, AcceptsProtobufAsExpfmtNegotiates) {
+  EXPECT_TRUE(accepts_protobuf(accept_header(kProtoFirstScrapeProtocols)));
+  EXPECT_FALSE(accepts_protobuf(accept_header(kDefaultScrapeProtocols)));
+  EXPECT_FALSE(accepts_protobuf(""));
+  EXPECT_FALSE(accepts_protobuf("*/*"));
+  EXPECT_TRUE(accepts_protobuf("*/*;q=0.9, " + std::string(kProtobufMediaType) + ";q=0.9"));
+  EXPECT_FALSE(accepts_protobuf("text/plain;version=0.0.4;q=0.5, " + std::string(kProtobufMediaType) + ";q=0.4"));
+  EXPECT_TRUE(accepts_protobuf("text/plain;version=1.0.0, " + std::string(kProtobufMediaType)));
+  EXPECT_FALSE(accepts_protobuf("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text"));
+  EXPECT_FALSE(accepts_protobuf(std::string(kProtobufMediaType) + ";q=0"));
+}
+
+}  // namespace
+}  // namespace cogwatch::scrape

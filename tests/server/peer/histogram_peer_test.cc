@@ -45,6 +45,7 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "scrape/proto/metrics.pb.h"
+#include "scrape/scrape_protocol.h"
 #include "tests/notify/peer/http_client.h"
 #include "tests/notify/peer/process.h"
 #include "tests/server/peer/prometheus_process.h"
@@ -79,16 +80,7 @@ std::vector<dto::MetricFamily> decode_delimited(std::string_view body) {
 
 std::string encode_delimited(const std::vector<dto::MetricFamily>& families) {
   std::string out;
-  for (const dto::MetricFamily& f : families) {
-    const std::string message = f.SerializeAsString();
-    uint64_t size = message.size();
-    while (size >= 0x80) {
-      out += static_cast<char>((size & 0x7f) | 0x80);
-      size >>= 7;
-    }
-    out += static_cast<char>(size);
-    out += message;
-  }
+  for (const dto::MetricFamily& f : families) scrape::append_delimited(out, f);
   return out;
 }
 
