@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/delimited_message_util.h>
 #include <gtest/gtest.h>
 
 #include "model/file.h"
@@ -32,17 +34,13 @@ std::string testdata(const std::string& name) {
 // The families of a body as libprotobuf decodes them.
 std::vector<dto::MetricFamily> decode(std::string_view body) {
   std::vector<dto::MetricFamily> out;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    uint64_t length = 0;
-    for (int shift = 0;; shift += 7) {
-      const auto b = static_cast<uint8_t>(body.at(pos++));
-      length |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
-    EXPECT_TRUE(out.emplace_back().ParseFromArray(body.data() + pos, static_cast<int>(length)));
-    pos += length;
+  google::protobuf::io::ArrayInputStream in(body.data(), static_cast<int>(body.size()));
+  bool clean_eof = false;
+  // The parser merges into the message it is given: a new one each time.
+  while (google::protobuf::util::ParseDelimitedFromZeroCopyStream(&out.emplace_back(), &in, &clean_eof)) {
   }
+  out.pop_back();  // the one the end of the body left empty
+  EXPECT_TRUE(clean_eof) << "a message cut short";
   return out;
 }
 

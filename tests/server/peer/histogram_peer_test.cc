@@ -25,6 +25,8 @@
 // for exponential buckets since (promql/quantile.go). For those, both
 // answers are checked against the rule of their version, recomputed here
 // from the histogram both servers returned.
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/delimited_message_util.h>
 #include <gtest/gtest.h>
 
 #include <google/protobuf/util/message_differencer.h>
@@ -63,18 +65,13 @@ constexpr int kSpeed = 60;                 // cog-sim's seconds per real second
 
 std::vector<dto::MetricFamily> decode_delimited(std::string_view body) {
   std::vector<dto::MetricFamily> out;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    uint64_t length = 0;
-    for (int shift = 0; pos < body.size(); shift += 7) {
-      const auto b = static_cast<uint8_t>(body[pos++]);
-      length |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
-    EXPECT_LE(pos + length, body.size());
-    EXPECT_TRUE(out.emplace_back().ParseFromArray(body.data() + pos, static_cast<int>(length)));
-    pos += length;
+  google::protobuf::io::ArrayInputStream in(body.data(), static_cast<int>(body.size()));
+  bool clean_eof = false;
+  // The parser merges into the message it is given: a new one each time.
+  while (google::protobuf::util::ParseDelimitedFromZeroCopyStream(&out.emplace_back(), &in, &clean_eof)) {
   }
+  out.pop_back();  // the one the end of the body left empty
+  EXPECT_TRUE(clean_eof) << "a message cut short";
   return out;
 }
 
