@@ -11,7 +11,7 @@ namespace cogwatch::notify {
 // after each run and whenever something may have moved the next work
 // earlier (an alert arrived, a delivery finished).
 struct BuiltinNotifier::Timer : std::enable_shared_from_this<Timer> {
-  explicit Timer(boost::asio::io_context& io) : io(io), timer(io) {}
+  explicit Timer(boost::asio::io_context& context) : io(context), timer(context) {}
 
   void arm() {
     auto d = dispatcher.lock();
@@ -23,7 +23,7 @@ struct BuiltinNotifier::Timer : std::enable_shared_from_this<Timer> {
       if (ec || self->stopped) return;
       // The notifier may be going away on another thread: hold the
       // dispatcher for the run.
-      if (auto d = self->dispatcher.lock()) d->run_due();
+      if (auto held = self->dispatcher.lock()) held->run_due();
       self->arm();
     });
   }

@@ -144,8 +144,8 @@ TEST_P(GrafanaDashboard, EveryPanelsQueriesReturnDataFromCogwatch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, GrafanaDashboard, ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "NativeHistogram" : "ClassicBuckets";
+                         [](const ::testing::TestParamInfo<bool>& param_info) {
+                           return param_info.param ? "NativeHistogram" : "ClassicBuckets";
                          });
 
 }  // namespace

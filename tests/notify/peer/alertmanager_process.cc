@@ -35,8 +35,8 @@ Result<std::unique_ptr<AlertmanagerProcess>> AlertmanagerProcess::start(Alertman
   am->log_path_ = am->dir_ + "/alertmanager.log";
   if (Status s = write_text(am->config_path_, am->options_.config_yaml); !s) return s.take_error();
   auto port = start_on_free_port(
-      [&](uint16_t port) {
-        am->port_ = port;
+      [&](uint16_t free_port) {
+        am->port_ = free_port;
         return am->launch();
       },
       [&] { return am->log(); });

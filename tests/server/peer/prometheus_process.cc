@@ -19,8 +19,8 @@ Result<std::unique_ptr<PrometheusProcess>> PrometheusProcess::start(PrometheusOp
   std::unique_ptr<PrometheusProcess> p(new PrometheusProcess(std::move(options)));
   p->log_path_ = p->options_.work_dir + "/prometheus.log";
   auto port = notify::peer::start_on_free_port(
-      [&](uint16_t port) {
-        p->port_ = port;
+      [&](uint16_t free_port) {
+        p->port_ = free_port;
         return p->launch();
       },
       [&] { return p->log(); });
