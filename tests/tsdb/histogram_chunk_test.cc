@@ -276,7 +276,8 @@ TEST(HistogramChunk, CustomBucketLayoutIsPrometheusLayout) {
   next.custom_values = h.custom_values;
   EXPECT_EQ(w.append(2000, next).outcome, HistogramAppend::kRecoded);  // bucket 2 is new
   expect_reads_back(w.snapshot(), std::vector<IntegerSample>{{1000, h}, {2000, next}});
-  HistogramChunkIterator it(*w.snapshot());
+  const ChunkRef chunk = w.snapshot();  // the iterator reads its bytes
+  HistogramChunkIterator it(*chunk);
   ASSERT_TRUE(it.next());
   EXPECT_EQ(it.histogram().custom_values, h.custom_values);
   EXPECT_EQ(it.histogram().schema, kCustomBucketsSchema);
@@ -302,7 +303,8 @@ TEST(HistogramChunk, NewBucketsRecodeTheChunkAndOldSamplesKeepTheirCounts) {
   EXPECT_EQ(w.append(s[1].t, s[1].h).outcome, HistogramAppend::kAppended);
   EXPECT_EQ(w.append(s[2].t, s[2].h).outcome, HistogramAppend::kRecoded);
   expect_reads_back(w.snapshot(), s);
-  HistogramChunkIterator it(*w.snapshot());
+  const ChunkRef chunk = w.snapshot();  // the iterator reads its bytes
+  HistogramChunkIterator it(*chunk);
   ASSERT_TRUE(it.next());
   EXPECT_EQ(it.histogram().positive_spans, s[2].h.positive_spans);  // the widened layout
   EXPECT_EQ(it.histogram().count, 1u);
@@ -437,7 +439,8 @@ TEST(HistogramChunk, TheHeaderOfAChunkCutForItsSize) {
 TEST(HistogramChunk, HintsAreWhatTheChunkKnows) {
   const Histogram a = integer(0, kZt, 0, 1, {{0, 1}}, {1}), b = integer(0, kZt, 0, 2, {{0, 1}}, {2});
   for (CounterResetHeader header : {CounterResetHeader::kCounterReset, CounterResetHeader::kNotCounterReset}) {
-    HistogramChunkIterator it(*write_all({{1, a}, {2, b}, {3, b}}, header));
+    const ChunkRef chunk = write_all({{1, a}, {2, b}, {3, b}}, header);  // the iterator reads its bytes
+    HistogramChunkIterator it(*chunk);
     ASSERT_TRUE(it.next());
     EXPECT_EQ(it.histogram().counter_reset_hint, CounterResetHint::kUnknown);  // the chunk before may be gone
     ASSERT_TRUE(it.next());
@@ -447,7 +450,8 @@ TEST(HistogramChunk, HintsAreWhatTheChunkKnows) {
   }
   Histogram g = a;
   g.counter_reset_hint = kGaugeHint;
-  HistogramChunkIterator it(*write_all({{1, g}, {2, g}}, CounterResetHeader::kGauge));
+  const ChunkRef chunk = write_all({{1, g}, {2, g}}, CounterResetHeader::kGauge);  // the iterator reads its bytes
+  HistogramChunkIterator it(*chunk);
   while (it.next()) EXPECT_EQ(it.histogram().counter_reset_hint, kGaugeHint);
 }
 
@@ -456,7 +460,8 @@ TEST(HistogramChunk, AStaleMarkerHasNothingButItsSum) {
   stale.sum = stale_nan();
   stale.count = 7;  // not stored: a stale marker has no counts
   const Histogram a = integer(0, kZt, 1, 1, {{0, 1}}, {1});
-  HistogramChunkIterator it(*write_all({{1, a}, {2, stale}, {3, stale}}));
+  const ChunkRef chunk = write_all({{1, a}, {2, stale}, {3, stale}});  // the iterator reads its bytes
+  HistogramChunkIterator it(*chunk);
   ASSERT_TRUE(it.next());
   EXPECT_FALSE(it.stale());
   for (int i = 0; i < 2; ++i) {
@@ -474,7 +479,8 @@ TEST(HistogramChunk, AStaleMarkerHasNothingButItsSum) {
 TEST(HistogramChunk, SeekNeverMovesBackwards) {
   std::vector<IntegerSample> s;
   for (int i = 0; i < 10; ++i) s.push_back({i * 10, integer(0, kZt, 0, i, {{0, 1}}, {i})});
-  HistogramChunkIterator it(*write_all(s));
+  const ChunkRef chunk = write_all(s);  // the iterator reads its bytes
+  HistogramChunkIterator it(*chunk);
   ASSERT_TRUE(it.seek(35));
   EXPECT_EQ(it.t(), 40);
   ASSERT_TRUE(it.seek(10));
