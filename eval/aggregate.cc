@@ -408,7 +408,7 @@ StepMatrix aggregate_by_step(Evaluator& ev, const AggregationSite& site, const p
           if (std::isnan(y)) return true;
           return topk ? x > y : x < y;
         });
-        for (size_t n = 0; n < m.size() && n < k; ++n, ++produced) {
+        for (size_t n = 0; n < m.size() && n < k; ++n, ++produced) {  // floats only: histograms were dropped
           by_labels.add(in[m[n]].labels, ts, value(m[n]), in[m[n]].drop_name);
         }
       }
@@ -434,8 +434,8 @@ StepMatrix aggregate_by_step(Evaluator& ev, const AggregationSite& site, const p
         }
         if (std::optional<Point> r = a.result(site, p, values)) {
           r->t = ts;
+          produced += sample_units(*r);
           by_group[g].points.push_back(*std::move(r));
-          ++produced;
         }
       }
     }

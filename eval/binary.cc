@@ -256,14 +256,14 @@ StepMatrix set_operation(Evaluator& ev, const parser::BinaryExpr& b, const StepM
     for (size_t s : l) {
       if (is_or || (in_other[sig.lhs[s]] != 0) == (b.op == BinaryOp::kAnd)) {
         out.add(lhs[s].labels, ts, left.value(s), lhs[s].drop_name, left.histogram(s));
-        ++produced;
+        produced += sample_units(left.histogram(s));
       }
     }
     if (is_or) {  // and what of the right the left lacks
       for (size_t s : r) {
         if (in_other[sig.rhs[s]] == 0) {
           out.add(rhs[s].labels, ts, right.value(s), rhs[s].drop_name, right.histogram(s));
-          ++produced;
+          produced += sample_units(right.histogram(s));
         }
       }
     }
@@ -371,8 +371,8 @@ StepMatrix vector_matching(Evaluator& ev, const parser::BinaryExpr& b, Span span
       } else if (!res.keep) {
         continue;
       }
+      produced += sample_units(res.h);
       out.add(labels_of[s], ts, res.value, drop_name, std::move(res.h));
-      ++produced;
     }
     for (size_t s : one_present) partner[one_sig[s]] = kNone;
     for (size_t s : many_present) {

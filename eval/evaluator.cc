@@ -298,7 +298,9 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
     run_.count_read(read);
     if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
     if (!s.points.empty()) {
-      add_samples(s.points.size());
+      uint64_t units = 0;
+      for (const Point& p : s.points) units += sample_units(p);
+      add_samples(units);
       out.matrix.push_back(std::move(s));
     }
   }

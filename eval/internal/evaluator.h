@@ -207,8 +207,9 @@ class Evaluator {
   template <typename Fn>
   StepMatrix step_vectors(const std::vector<const StepMatrix*>& args, Fn&& fn);
 
-  // Counts n more samples held; errors past max_samples or the deadline.
-  // Operators call it once per step, selectors once per series.
+  // Counts n more samples held (sample_units: a histogram counts as
+  // more); errors past max_samples or the deadline. Operators call it once
+  // per step, selectors once per series.
   void add_samples(uint64_t n);
 
   const tsdb::Querier& querier() const { return querier_; }
@@ -292,6 +293,18 @@ inline Point current_point(const tsdb::SeriesIterator& it) {
 }
 inline bool is_stale(const Point& p) { return !p.h && is_stale_nan(p.v); }
 
+// What a sample counts as against max_samples (and in peakSamples): 1 for
+// a float; for a histogram, as Prometheus's HPoint.size(), its size in
+// memory over 16: 168 bytes of struct and 8 per span, bucket and custom
+// bound (so even an empty one counts as 10).
+inline uint64_t sample_units(const HistogramRef& h) {
+  if (!h) return 1;
+  const size_t slots = h->positive_spans.size() + h->negative_spans.size() + h->positive_buckets.size() +
+                       h->negative_buckets.size() + h->custom_values.size();
+  return (168 + 8 * slots) / 16;
+}
+inline uint64_t sample_units(const Point& p) { return sample_units(p.h); }
+
 // Evaluation time of step `ts` for a selector with @ and offset.
 Timestamp effective_time(Timestamp ts, const std::optional<parser::AtModifier>& at, Duration offset, Timestamp start,
                          Timestamp end);
@@ -320,8 +333,12 @@ StepMatrix Evaluator::step_vectors(const std::vector<const StepMatrix*>& args, F
     }
     out.clear();
     fn(i, ts, inputs, out);
-    for (StepSample& s : out) result.add(std::move(s.labels), ts, s.v, s.drop_name, std::move(s.h));
-    add_samples(out.size());
+    uint64_t units = 0;
+    for (StepSample& s : out) {
+      units += sample_units(s.h);
+      result.add(std::move(s.labels), ts, s.v, s.drop_name, std::move(s.h));
+    }
+    add_samples(units);
   }
   return result.take();
 }

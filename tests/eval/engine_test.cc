@@ -69,6 +69,36 @@ TEST_F(EngineTest, TooManySamplesIsAnError) {
   EXPECT_EQ(v.error().code, ErrorCode::kResourceExhausted);
 }
 
+// A histogram counts against max_samples as Prometheus's HPoint.size():
+// (168 + 8 per span, bucket and bound) / 16. One span of three buckets:
+// (168 + 32) / 16 = 12.
+TEST_F(EngineTest, AHistogramCountsAsItsSizeAgainstMaxSamples) {
+  Histogram h;
+  h.schema = 0;
+  h.count = 5;
+  h.sum = 9;
+  h.positive_spans = {{0, 3}};
+  h.positive_buckets = {1, 1, 0};  // 1, 2, 2
+  auto app = head_.appender();
+  ASSERT_TRUE(app->append_histogram(Labels{{"__name__", "latency"}}, 15'000, h).ok());
+  app->commit();
+  for (const auto& [max, ok] : {std::pair{11u, false}, std::pair{12u, true}}) {
+    EngineOptions opts;
+    opts.max_samples = max;
+    Engine engine(head_, opts);
+    QueryStats stats;
+    auto v = engine.instant(*parse("latency"), 15'000, QueryContext{.stats = &stats});
+    EXPECT_EQ(v.ok(), ok) << max;
+    if (ok) {
+      EXPECT_EQ(stats.peak_samples, 12u);
+    }
+  }
+  // Its count is a float again: one sample.
+  EngineOptions opts;
+  opts.max_samples = 12;
+  EXPECT_TRUE(Engine(head_, opts).instant(*parse("histogram_count(latency) + 1"), 15'000).ok());
+}
+
 TEST_F(EngineTest, AnnotationsPointIntoTheQuery) {
   Engine engine(head_);
   const std::string q = "sum(rate(requests[5m]))";
