@@ -155,10 +155,12 @@ class TargetLoop : public std::enable_shared_from_this<TargetLoop> {
     ++p.scrapes;
     if (!report.up) ++p.failed_scrapes;
     // The loop's limit errors all end so: "sample limit exceeded",
-    // "label_limit exceeded (metric: ...)", "histogram bucket limit exceeded".
-    if (!report.up && report.error == internal::kBucketLimitMessage) {
-      ++p.bucket_limit_exceeded;
-    } else if (!report.up && report.error.find("limit exceeded") != std::string::npos) {
+    // "label_limit exceeded (metric: ...)", "histogram bucket limit
+    // exceeded". A scrape over both the sample and the bucket limit counts
+    // in both, as in Prometheus.
+    if (report.bucket_limit_exceeded) ++p.bucket_limit_exceeded;
+    if (!report.up && report.error != internal::kBucketLimitMessage &&
+        report.error.find("limit exceeded") != std::string::npos) {
       ++p.limit_exceeded;
     }
     p.samples_scraped += report.samples_scraped;

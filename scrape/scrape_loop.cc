@@ -206,6 +206,7 @@ Status ScrapeLoop::append_samples(tsdb::Appender& app, Parser& p, Timestamp t, S
         return make_error(s.error().code, "native histogram " + e.labels.to_string() + ": " + s.error().message);
       }
       over_bucket_limit = true;
+      report.bucket_limit_exceeded = true;
       continue;
     }
     // Past the limit the body is still read, so the report counts all of

@@ -86,6 +86,10 @@ struct ScrapeReport {
   uint64_t series_added = 0;          // series stored for the first time since they entered the cache
   uint64_t duplicates = 0;            // a series repeated in one body without its own timestamp (first kept)
   uint64_t rejected = 0;              // samples and report series refused by the store (out of order, out of bounds, ...)
+  // A native histogram could not be fitted to native_histogram_bucket_limit
+  // (the scrape failed; error says so unless sample_limit was hit too,
+  // whose error wins, as in Prometheus, which counts both).
+  bool bucket_limit_exceeded = false;
 };
 
 class ScrapeLoop {

@@ -163,6 +163,7 @@ TEST_F(ScrapeLoopHistogramTest, BucketLimitThatCannotBeMetFailsTheScrape) {
     const ScrapeReport r = loop.append(15'000, 10, std::string_view(body), kProto);
     EXPECT_FALSE(r.up);
     EXPECT_EQ(r.error, "histogram bucket limit exceeded");
+    EXPECT_TRUE(r.bucket_limit_exceeded);
     EXPECT_EQ(r.samples_scraped, 2u);
     EXPECT_EQ(r.samples_post_relabel, 2u);
     EXPECT_EQ(stored_at(15'000), std::vector<std::string>{});
@@ -173,6 +174,7 @@ TEST_F(ScrapeLoopHistogramTest, BucketLimitThatCannotBeMetFailsTheScrape) {
   ScrapeLoop loop(store_, o);
   const ScrapeReport r = loop.append(30'000, 10, std::string_view(two), kProto);
   EXPECT_EQ(r.error, "sample limit exceeded");
+  EXPECT_TRUE(r.bucket_limit_exceeded);  // both limits' counters grow, as in Prometheus
   // Custom buckets cannot be lowered, nor schema -4.
   internal::NativeHistogramLimits limits{.bucket_limit = 1};
   Histogram custom{.schema = kCustomBucketsSchema,
