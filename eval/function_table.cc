@@ -7,6 +7,7 @@
 #include <limits>
 #include <numbers>
 
+#include "eval/internal/go_math.h"
 #include "eval/internal/functions.h"
 
 namespace cogwatch::eval::internal {
@@ -160,9 +161,9 @@ constexpr std::array<FunctionImpl, parser::kNumFunctions> kImpls = {{
     special(Function::kLabelJoin, eval_label_join),
     special(Function::kLabelReplace, eval_label_replace),
     over_time(Function::kLastOverTime, window_last, /*keeps_name=*/true),
-    per_sample(Function::kLn, [](double v) { return std::log(v); }),
-    per_sample(Function::kLog10, [](double v) { return std::log10(v); }),
-    per_sample(Function::kLog2, [](double v) { return std::log2(v); }),
+    per_sample(Function::kLn, go_log),
+    per_sample(Function::kLog10, go_log10),
+    per_sample(Function::kLog2, go_log2),
     over_time(Function::kMadOverTime, window_mad),
     over_time(Function::kMaxOverTime, window_max),
     over_time(Function::kMinOverTime, window_min),
