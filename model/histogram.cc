@@ -449,17 +449,6 @@ double histogram_bucket_bound(int32_t index, int32_t schema, const std::vector<d
   return exponential_bound(index, schema);
 }
 
-double HistogramBucket::fraction_below(double v, bool linear) const {
-  if (linear) return (v - lower) / (upper - lower);
-  // Exponential bounds are evenly spaced on a log scale; negative buckets
-  // are the mirror image.
-  double log_lower = std::log2(std::fabs(lower));
-  double log_upper = std::log2(std::fabs(upper));
-  double log_v = std::log2(std::fabs(v));
-  if (v > 0) return (log_v - log_lower) / (log_upper - log_lower);
-  return 1 - ((log_v - log_upper) / (log_lower - log_upper));
-}
-
 std::string HistogramBucket::to_string() const {
   std::string out(lower_inclusive ? "[" : "(");
   append_float(out, lower);

@@ -67,10 +67,6 @@ struct HistogramBucket {
   double count = 0;
   int32_t index = 0;  // within its schema and side; irrelevant for the zero bucket
 
-  // The fraction of the bucket's width at or below v, for v strictly inside
-  // finite bounds: linear (custom and zero buckets) or on a log scale
-  // (exponential buckets), as Prometheus interpolates.
-  double fraction_below(double v, bool linear) const;
   // "(0.5,1]:3", as Prometheus's Bucket.String.
   std::string to_string() const;
 };

@@ -217,20 +217,12 @@ ChunkRef FloatHistogramChunkWriter::seal() {
 
 Result<FloatHistogramChunkWriter> FloatHistogramChunkWriter::restore(std::span<const uint8_t> bytes) {
   HistogramChunkIterator it(ChunkEncoding::kFloatHistogram, bytes);
-  Timestamp min_time = 0;
-  while (it.next()) {
-    if (it.read() == 1) min_time = it.t();
-  }
-  if (Status s = internal::check_restorable(it.err(), it.read(), it.in_.bits_left()); !s) return s.error();
   FloatHistogramChunkWriter w;
-  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
-  const auto free = static_cast<uint8_t>(it.in_.bits_left());
-  copy.back() = static_cast<uint8_t>(copy.back() & ~((1u << free) - 1));  // padding must read as zeros
-  w.buf_ = internal::BitBuffer(std::move(copy));
-  w.buf_.set_free_bits(free);
+  auto buf = it.read_to_end(bytes, w.min_time_);
+  if (!buf) return buf.take_error();
+  w.buf_ = *std::move(buf);
   w.layout_ = it.layout_;
   w.num_samples_ = it.read_;
-  w.min_time_ = min_time;
   w.t_ = it.t_;
   w.t_delta_ = it.t_delta_;
   w.count_ = it.fcount_;

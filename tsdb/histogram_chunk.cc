@@ -261,17 +261,10 @@ ChunkRef HistogramChunkWriter::seal() {
 
 Result<HistogramChunkWriter> HistogramChunkWriter::restore(std::span<const uint8_t> bytes) {
   HistogramChunkIterator it(ChunkEncoding::kHistogram, bytes);
-  Timestamp min_time = 0;
-  while (it.next()) {
-    if (it.read() == 1) min_time = it.t();
-  }
-  if (Status s = internal::check_restorable(it.err(), it.read(), it.in_.bits_left()); !s) return s.error();
   HistogramChunkWriter w;
-  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
-  const auto free = static_cast<uint8_t>(it.in_.bits_left());
-  copy.back() = static_cast<uint8_t>(copy.back() & ~((1u << free) - 1));  // padding must read as zeros
-  w.buf_ = internal::BitBuffer(std::move(copy));
-  w.buf_.set_free_bits(free);
+  auto buf = it.read_to_end(bytes, w.min_time_);
+  if (!buf) return buf.take_error();
+  w.buf_ = *std::move(buf);
   w.layout_ = it.layout_;
   w.num_samples_ = it.read_;
   w.t_ = it.t_;
@@ -286,11 +279,26 @@ Result<HistogramChunkWriter> HistogramChunkWriter::restore(std::span<const uint8
   w.negative_delta_ = it.negative_delta_;
   w.sum_ = it.sum_;
   w.sum_window_ = it.sum_window_;
-  w.min_time_ = min_time;
   return w;
 }
 
 // ---- HistogramChunkIterator ----
+
+Result<internal::BitBuffer> HistogramChunkIterator::read_to_end(std::span<const uint8_t> bytes, Timestamp& min_time) {
+  while (next()) {
+    if (read_ == 1) min_time = t_;
+  }
+  if (!err_.ok()) return make_error(ErrorCode::kInternal, "histogram chunk does not decode: " + err_.error().message);
+  if (read_ == 0) return make_error(ErrorCode::kInternal, "histogram chunk holds no samples");
+  const uint64_t free = in_.bits_left();
+  if (free >= 8) return make_error(ErrorCode::kInternal, "histogram chunk has bytes after its last sample");
+  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+  copy.back() = static_cast<uint8_t>(copy.back() & ~((1u << free) - 1));  // padding must read as zeros
+  internal::BitBuffer buf(std::move(copy));
+  buf.set_free_bits(static_cast<uint8_t>(free));
+  return buf;
+}
+
 
 HistogramChunkIterator::HistogramChunkIterator(const Chunk& c)
     : HistogramChunkIterator(c.encoding(), std::span<const uint8_t>(c.data(), c.size())) {}

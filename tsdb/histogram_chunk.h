@@ -232,6 +232,12 @@ class HistogramChunkIterator {
   bool read_next_integer();
   bool read_next_float();
   bool fail(const char* what);
+  // For the writers' restore(): reads the chunk (`bytes`, this iterator's
+  // own) to its end, then gives its bytes as a buffer to append to, the
+  // padding of the last byte zeroed, and the first sample's time. Errors
+  // (kInternal): the chunk does not decode, holds no sample, or has bytes
+  // after its last sample.
+  Result<internal::BitBuffer> read_to_end(std::span<const uint8_t> bytes, Timestamp& min_time);
 
   internal::BitReader in_;
   bool float_ = false;

@@ -139,16 +139,6 @@ inline bool get_histogram_xor(BitReader& in, XorWindow& w, uint64_t& bits) {
 // header byte (tsdb/histogram_chunk.h's CounterResetHeader).
 inline std::vector<uint8_t> histogram_chunk_header(uint8_t header) { return {0, 0, header}; }
 
-// Whether a chunk that decoded to its end (with `err`, after `samples`
-// samples, leaving `bits_left` unread) can be continued by a writer: it
-// must hold a sample and end within its last byte.
-inline Status check_restorable(const Status& err, uint16_t samples, uint64_t bits_left) {
-  if (!err.ok()) return make_error(ErrorCode::kInternal, "histogram chunk does not decode: " + err.error().message);
-  if (samples == 0) return make_error(ErrorCode::kInternal, "histogram chunk holds no samples");
-  if (bits_left >= 8) return make_error(ErrorCode::kInternal, "histogram chunk has bytes after its last sample");
-  return {};
-}
-
 // ---- Widening one layout to another ----
 
 // Empty buckets to add to a bucket list: `num` of them before its pos-th
