@@ -253,6 +253,7 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
     lo = std::min(lo, eff[i]);
     hi = std::max(hi, eff[i]);
   }
+  const bool stats_hints = histogram_stats_only();
   for (const tsdb::SeriesData& d : querier_.select(vs.matchers, lo - lookback + 1, hi, tsdb::SeriesOrder::kUnsorted)) {
     run_.check_deadline();
     StepSeries s{d.labels, {}, false};
@@ -260,8 +261,8 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
     uint64_t read = 0;
     bool have_prev = false, have_next = false;
     Point prev, next;
-    const bool stats_hints = histogram_stats_only();
     StatsHints hints;
+    uint64_t units = 0;  // against max_samples (sample_units)
     for (size_t i = 0; i < num_steps_; ++i) {
       const Timestamp t = eff[i];
       if (have_prev && prev.t > t) {
@@ -290,16 +291,16 @@ NodeValue Evaluator::eval_selector(const parser::VectorSelector& vs, bool sample
       if (have_prev && prev.t > t - lookback && !is_stale(prev)) {
         if (sample_timestamps) {
           s.points.push_back({step_time(i), static_cast<double>(prev.t) / 1000});
+          ++units;
         } else {
           s.points.push_back({step_time(i), prev.v, prev.h});
+          units += sample_units(prev.h);
         }
       }
     }
     run_.count_read(read);
     if (!it.err().ok()) throw_error(it.err().error().message, ErrorCode::kInternal);
     if (!s.points.empty()) {
-      uint64_t units = 0;
-      for (const Point& p : s.points) units += sample_units(p);
       add_samples(units);
       out.matrix.push_back(std::move(s));
     }
